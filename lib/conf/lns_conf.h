@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * lnsd configuration: one YAML file parsed once at start-up into an immutable
+ * struct lns_conf.
+ *
+ * Thread-safety: lns_conf_load() runs before any other lnsd thread exists. The
+ * returned struct is never modified afterwards, so every thread may read it.
+ *
+ * Errors: every problem is reported as "FILE:LINE:COL: KEY.PATH: message", where
+ * KEY.PATH is the dotted path of the offending key (list items as name[i]).
+ */
+#ifndef LNS_CONF_H
+#define LNS_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define LNS_CONF_NAME_MAX   64   /**< names: ports, profiles, pools, users, SAs */
+#define LNS_CONF_SECRET_MAX 256  /**< PSKs, passwords, tunnel passwords */
+#define LNS_CONF_PATH_MAX   512
+#define LNS_CONF_ERR_MAX    512  /**< one error message */
+
+/** An IPv4 prefix; addresses are kept in network byte order. */
+struct lns_ipv4_prefix {
+	uint32_t addr;   /**< network byte order */
+	uint8_t  len;    /**< 0..32 */
+};
+
+/** A secret given inline (`secret:`) or read from a file (`secret-file:`). */
+struct lns_secret {
+	char     value[LNS_CONF_SECRET_MAX];
+	uint16_t len;    /**< bytes in value (a secret may hold NUL when it is a key) */
+	bool     set;
+};
+
+/* ---------------------------------------------------------------- ports --- */
+
+/** RSS hash fields a profile may ask for; lnsd masks them by what the NIC offers. */
+enum lns_rss_field {
+	LNS_RSS_IPV4       = 1u << 0,  /**< outer IPv4 src/dst */
+	LNS_RSS_IPV4_UDP   = 1u << 1,  /**< outer IPv4 + UDP ports (spreads NAT-T clients) */
+	LNS_RSS_IPV4_TCP   = 1u << 2,
+	LNS_RSS_IPV4_OTHER = 1u << 3,  /**< non-fragmented IPv4, other protocols (plain ESP) */
+	LNS_RSS_IPV4_FRAG  = 1u << 4,
+};
+
+/** Offloads a profile may ask for (applied only where the port reports them). */
+enum lns_offload {
+	LNS_OFFLOAD_RX_IPV4_CKSUM  = 1u << 0,
+	LNS_OFFLOAD_RX_UDP_CKSUM   = 1u << 1,
+	LNS_OFFLOAD_TX_IPV4_CKSUM  = 1u << 2,
+	LNS_OFFLOAD_TX_UDP_CKSUM   = 1u << 3,
+	LNS_OFFLOAD_TX_MULTI_SEGS  = 1u << 4,
+	LNS_OFFLOAD_TX_FAST_FREE   = 1u << 5,
+};
+
+/**
+ * A per-NIC profile, read from drivers-config/profiles/NAME.yaml. Keys of that file:
+ * driver, description, rss (list of: ipv4, ipv4-udp, ipv4-tcp, ipv4-other, ipv4-frag),
+ * rx-descriptors, tx-descriptors, rx-offloads, tx-offloads (lists of the offload
+ * names below), promiscuous, max-rx-pkt-len, rx-burst.
+ */
+struct lns_port_profile {
+	char     name[LNS_CONF_NAME_MAX];     /**< file stem, e.g. "af_packet" */
+	char     driver[LNS_CONF_NAME_MAX];   /**< expected driver name, e.g. "net_af_packet" */
+	uint32_t rss_fields;                  /**< enum lns_rss_field bits; default ipv4, ipv4-udp, ipv4-other */
+	uint32_t offloads;                    /**< enum lns_offload bits; default none */
+	uint16_t rx_desc;                     /**< 64..16384, default 1024 */
+	uint16_t tx_desc;                     /**< 64..16384, default 1024 */
+	uint16_t rx_burst;                    /**< 1..256, default 32 */
+	bool     promiscuous;                 /**< default false */
+	uint16_t max_rx_pkt_len;              /**< 0 = from the port's mtu, else 576..16383 */
+	char     description[256];            /**< free text, for humans */
+};
+
+enum lns_port_role {
+	LNS_PORT_ACCESS = 0,   /**< faces clients/LACs: ESP, IKE, L2TP */
+	LNS_PORT_CORE   = 1,   /**< faces the core network: subscriber IPv4 */
+	LNS_PORT_ROLE_MAX
+};
+
+/** One port: `ports.access` or `ports.core`. */
+struct lns_port_conf {
+	bool     set;
+	char     device[LNS_CONF_NAME_MAX];   /**< PCI address ("0000:3b:00.0") or vdev name ("net_af_packet0") */
+	struct lns_ipv4_prefix address;       /**< lnsd's own address on this port, with prefix length */
+	uint32_t gateway;                     /**< next hop for non-connected destinations; 0 = none */
+	uint16_t mtu;                         /**< 576..9000, default 1500 */
+	struct lns_port_profile profile;      /**< resolved from `profile: NAME` */
+};
+
+/* ---------------------------------------------------------------- ipsec --- */
+
+enum lns_esp_alg {
+	LNS_ESP_AES128_GCM16 = 0,     /**< "aes128gcm16"  RFC 4106 */
+	LNS_ESP_AES256_GCM16,         /**< "aes256gcm16" */
+	LNS_ESP_AES128_SHA1,          /**< "aes128-sha1"   CBC + HMAC-SHA1-96, RFC 3602/2404 */
+	LNS_ESP_AES256_SHA1,          /**< "aes256-sha1" */
+	LNS_ESP_AES128_SHA256,        /**< "aes128-sha256" CBC + HMAC-SHA256-128, RFC 4868 */
+	LNS_ESP_AES256_SHA256,        /**< "aes256-sha256" */
+	LNS_ESP_ALG_MAX
+};
+
+enum lns_ike_alg {
+	LNS_IKE_AES128_SHA1_MODP2048 = 0,    /**< "aes128-sha1-modp2048" */
+	LNS_IKE_AES256_SHA1_MODP2048,        /**< "aes256-sha1-modp2048" */
+	LNS_IKE_AES128_SHA256_MODP2048,      /**< "aes128-sha256-modp2048" */
+	LNS_IKE_AES256_SHA256_MODP2048,      /**< "aes256-sha256-modp2048" */
+	LNS_IKE_AES128_SHA256_ECP256,        /**< "aes128-sha256-ecp256" */
+	LNS_IKE_AES256_SHA256_ECP256,        /**< "aes256-sha256-ecp256" */
+	LNS_IKE_AES128_SHA1_MODP1024,        /**< "aes128-sha1-modp1024" (needs allow-modp1024) */
+	LNS_IKE_3DES_SHA1_MODP2048,          /**< "3des-sha1-modp2048"   (needs allow-3des) */
+	LNS_IKE_ALG_MAX
+};
+
+#define LNS_CONF_MAX_PROPOSALS 16
+#define LNS_CONF_MAX_PSKS      256
+
+/** One pre-shared key, matched by peer ID or by peer address/prefix. */
+struct lns_psk_conf {
+	char     id[LNS_CONF_NAME_MAX];       /**< IKE ID to match; "" = match by `peer` */
+	struct lns_ipv4_prefix peer;          /**< peer address or prefix (0.0.0.0/0 = group PSK) */
+	struct lns_secret secret;             /**< `secret:` or `secret-file:` */
+};
+
+struct lns_ipsec_conf {
+	uint8_t  ike_proposals[LNS_CONF_MAX_PROPOSALS];  /**< enum lns_ike_alg, in preference order */
+	uint8_t  n_ike_proposals;
+	uint8_t  esp_proposals[LNS_CONF_MAX_PROPOSALS];  /**< enum lns_esp_alg, in preference order */
+	uint8_t  n_esp_proposals;
+	bool     allow_3des;                 /**< default false */
+	bool     allow_modp1024;             /**< default false */
+	bool     pfs;                        /**< require PFS in Quick Mode; default false */
+	uint32_t ike_lifetime;               /**< seconds, 300..86400, default 28800 */
+	uint32_t esp_lifetime;               /**< seconds, 300..86400, default 3600 */
+	uint64_t esp_lifetime_kb;            /**< kilobytes, 0 = none, default 0 */
+	uint16_t replay_window;              /**< 0 (off) .. 4096, default 64 */
+	uint16_t dpd_interval;               /**< seconds, 0 = off, default 30 */
+	uint16_t dpd_timeout;                /**< seconds, default 120 */
+	uint16_t max_half_open;              /**< half-open IKE SAs, default 1024 */
+	uint16_t nat_keepalive;              /**< seconds, 0 = off, default 20 */
+	struct lns_psk_conf psks[LNS_CONF_MAX_PSKS];
+	uint16_t n_psks;
+};
+
+/* ----------------------------------------------------------------- l2tp --- */
+
+#define LNS_CONF_MAX_DEST_PROFILES 64
+
+/**
+ * A destination profile. Every field may be left out, in which case it takes the
+ * value of the same key directly under `l2tp:` (the global default). `*_set`
+ * says whether the profile itself gave the value.
+ */
+struct lns_dest_profile {
+	char     name[LNS_CONF_NAME_MAX];
+	/* match: a peer address/prefix and/or the peer's Host Name AVP; empty = any */
+	struct lns_ipv4_prefix match_peer;
+	bool     match_peer_set;
+	char     match_host_name[LNS_CONF_NAME_MAX];
+	/* resolved settings (profile value, else the global default) */
+	bool     single_shot;                /**< single-shot-tunnel, default false */
+	uint32_t idle_timeout;               /**< seconds, 0 = never, 0..86400, default 0 */
+	uint32_t destruct_timeout;           /**< seconds, 10..3600, default 600 */
+	struct lns_secret tunnel_password;   /**< tunnel authentication (§4.4.3); unset = none */
+	uint32_t max_sessions;               /**< per tunnel, 1..65535, default 65535 */
+	uint16_t hello_interval;             /**< seconds, 0 = off, default 60 */
+	uint16_t receive_window;             /**< 1..1024, default 16 */
+	bool     allow_nonsecure;            /**< accept plain UDP 1701 (no IPsec), default false */
+};
+
+struct lns_l2tp_conf {
+	char     host_name[LNS_CONF_NAME_MAX];     /**< Host Name AVP, default "lnsd" */
+	uint16_t retransmit_initial_ms;            /**< retransmit.initial-ms, 100..10000, default 1000 */
+	uint16_t retransmit_max_ms;                /**< retransmit.max-ms, >= initial, default 8000 */
+	uint8_t  retransmit_retries;               /**< retransmit.retries, 1..20, default 5 */
+	/** global defaults of the per-profile keys (same keys directly under l2tp:) */
+	struct lns_dest_profile defaults;
+	struct lns_dest_profile profiles[LNS_CONF_MAX_DEST_PROFILES];
+	uint16_t n_profiles;
+};
+
+/* ------------------------------------------------------------------ ppp --- */
+
+enum lns_ppp_auth {
+	LNS_AUTH_PAP = 0,       /**< "pap" */
+	LNS_AUTH_CHAP_MD5,      /**< "chap-md5" */
+	LNS_AUTH_MSCHAPV2,      /**< "mschapv2" */
+	LNS_AUTH_MAX
+};
+
+#define LNS_CONF_MAX_POOLS 64
+#define LNS_CONF_MAX_USERS 4096
+
+struct lns_pool_conf {
+	char     name[LNS_CONF_NAME_MAX];
+	uint32_t first;                  /**< first address, network byte order */
+	uint32_t last;                   /**< last address (inclusive), network byte order */
+};
+
+struct lns_user_conf {
+	char     name[LNS_CONF_NAME_MAX];
+	struct lns_secret password;      /**< `password:` / `password-file:` */
+	uint8_t  nt_hash[16];            /**< `nt-hash:` / `nt-hash-file:` (32 hex digits) */
+	bool     nt_hash_set;
+	uint32_t address;                /**< static address, 0 = from pool */
+	char     pool[LNS_CONF_NAME_MAX];/**< pool name, "" = ppp.default-pool */
+};
+
+struct lns_ppp_conf {
+	uint8_t  auth[LNS_AUTH_MAX];     /**< enum lns_ppp_auth, in preference order */
+	uint8_t  n_auth;                 /**< default: mschapv2, chap-md5 */
+	uint16_t mru;                    /**< 576..1500, default 1400 */
+	uint16_t keepalive_interval;     /**< keepalive.interval seconds, 0 = off, default 30 */
+	uint8_t  keepalive_failures;     /**< keepalive.failures, 1..100, default 3 */
+	uint8_t  auth_retries;           /**< 1..10, default 3 */
+	uint32_t dns[2];                 /**< primary/secondary, network byte order, 0 = none */
+	uint16_t mss_clamp;              /**< TCP MSS clamp, 0 = off, 536..1460, default 0 */
+	bool     accept_proxy;           /**< honour Proxy LCP / Proxy Authen AVPs, default false */
+	char     default_pool[LNS_CONF_NAME_MAX];
+	struct lns_pool_conf pools[LNS_CONF_MAX_POOLS];
+	uint16_t n_pools;
+	struct lns_user_conf *users;     /**< heap array of n_users */
+	uint32_t n_users;
+};
+
+/* --------------------------------------------------------------- static --- */
+
+enum lns_ipsec_mode { LNS_MODE_TRANSPORT = 0, LNS_MODE_TUNNEL = 1 };
+
+/**
+ * A manually keyed SA pair (one inbound, one outbound) standing in for an IPsec
+ * connection. `count: N` (default 1) provisions N pairs: SPIs, peer address and
+ * peer port increase by one per copy.
+ */
+struct lns_static_sa {
+	char     name[LNS_CONF_NAME_MAX];
+	uint32_t spi_in;                 /**< host byte order, >= 256 */
+	uint32_t spi_out;
+	uint32_t peer;                   /**< network byte order */
+	uint8_t  alg;                    /**< enum lns_esp_alg */
+	uint8_t  mode;                   /**< enum lns_ipsec_mode */
+	bool     udp_encap;              /**< NAT-T (RFC 3948) */
+	uint16_t peer_port;              /**< with udp_encap, default 4500 */
+	uint8_t  key_in[36];             /**< cipher key (+ 4-byte salt for GCM) */
+	uint8_t  key_in_len;
+	uint8_t  key_out[36];
+	uint8_t  key_out_len;
+	uint8_t  auth_key_in[32];        /**< HMAC key for CBC algorithms */
+	uint8_t  auth_key_in_len;
+	uint8_t  auth_key_out[32];
+	uint8_t  auth_key_out_len;
+	uint32_t count;
+};
+
+/**
+ * A statically provisioned tunnel with sessions. `sa:` names a static SA (or
+ * is empty for a non-secure tunnel). With `count: N`, N tunnels are made: ids,
+ * peer address (or SA copy) increase by one per copy; each gets `sessions`
+ * sessions whose subscriber addresses are taken in order from `pool`.
+ */
+struct lns_static_tunnel {
+	uint16_t local_id;
+	uint16_t peer_id;
+	uint32_t peer;                   /**< network byte order (for non-secure) */
+	uint16_t peer_port;              /**< default 1701 */
+	char     sa[LNS_CONF_NAME_MAX];
+	char     profile[LNS_CONF_NAME_MAX];
+	uint32_t count;                  /**< default 1 */
+	uint32_t sessions;               /**< sessions per tunnel, default 1 */
+	char     pool[LNS_CONF_NAME_MAX];/**< subscriber addresses come from this ppp pool */
+};
+
+#define LNS_CONF_MAX_STATIC 256
+
+struct lns_static_conf {
+	struct lns_static_sa     sas[LNS_CONF_MAX_STATIC];
+	uint16_t n_sas;
+	struct lns_static_tunnel tunnels[LNS_CONF_MAX_STATIC];
+	uint16_t n_tunnels;
+};
+
+/* --------------------------------------------------------------- limits --- */
+
+struct lns_limits_conf {
+	uint32_t max_tunnels;            /**< 1..1048576, default 65536 */
+	uint32_t max_sessions;           /**< 1..1048576 (scale target 1M), default 65536 */
+	uint32_t max_sas;                /**< 2..2097152, default 131072 */
+	uint32_t mbufs;                  /**< mbufs per socket, 1024..4194304, default 16384 */
+	uint16_t punt_ring_size;         /**< per worker, power of two 64..32768, default 1024 */
+	uint32_t event_log_size;         /**< entries, 64..1048576, default 4096 */
+	bool     allow_short_timers;     /**< lets destruct-timeout go down to 1 s (tests); logged loudly */
+};
+
+/* ------------------------------------------------------------------ log --- */
+
+struct lns_log_conf {
+	uint32_t level;                  /**< RTE_LOG_* value, from "emerg".."debug", default "info" */
+	char     file[LNS_CONF_PATH_MAX];/**< "" = stderr */
+};
+
+/* ----------------------------------------------------------------- whole --- */
+
+#define LNS_CONF_MAX_EAL_ARGS 64
+
+struct lns_conf {
+	char     path[LNS_CONF_PATH_MAX];      /**< the file it was read from */
+	char    *eal_args[LNS_CONF_MAX_EAL_ARGS]; /**< `eal:` list of strings (heap) */
+	uint16_t n_eal_args;
+	char     profile_dir[LNS_CONF_PATH_MAX]; /**< `profile-dir:`; "" = LNS_PROFILE_DIRS */
+	struct lns_port_conf   ports[LNS_PORT_ROLE_MAX];
+	struct lns_ipsec_conf  ipsec;
+	struct lns_l2tp_conf   l2tp;
+	struct lns_ppp_conf    ppp;
+	struct lns_static_conf stat;         /**< the `static:` section */
+	struct lns_limits_conf limits;
+	struct lns_log_conf    log;
+};
+
+/**
+ * Read and validate a configuration file.
+ *
+ * @param path  YAML file.
+ * @param err   receives the first error as "FILE:LINE:COL: KEY.PATH: message".
+ * @param errlen size of err.
+ * @return the configuration (free with lns_conf_free()), or NULL with err set.
+ */
+struct lns_conf *lns_conf_load(const char *path, char *err, size_t errlen);
+
+/** Same as lns_conf_load() from a string; `name` stands in for the file name. */
+struct lns_conf *lns_conf_load_string(const char *yaml, const char *name,
+				      char *err, size_t errlen);
+
+/** Free a configuration; secrets are wiped first. NULL is a no-op. */
+void lns_conf_free(struct lns_conf *conf);
+
+/** The destination profile for a peer and host name (first match in file order, else defaults). */
+const struct lns_dest_profile *lns_conf_dest_profile(const struct lns_conf *conf,
+						     uint32_t peer, const char *host_name);
+
+/** Print the effective configuration as YAML, secrets masked as "***". */
+void lns_conf_dump(const struct lns_conf *conf, FILE *out);
+
+/** Names for enums, for messages and dumps. */
+const char *lns_esp_alg_name(enum lns_esp_alg alg);
+const char *lns_ike_alg_name(enum lns_ike_alg alg);
+const char *lns_ppp_auth_name(enum lns_ppp_auth a);
+const char *lns_port_role_name(enum lns_port_role r);
+
+#endif /* LNS_CONF_H */

@@ -1,0 +1,1246 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of lib/conf. Good configurations are checked value by value; every
+ * bad one is checked for the exact "FILE:LINE:COL: KEY.PATH: " prefix of its error
+ * and for the gist of the message. Runs in tests/unit (fixtures in conf/).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <CUnit/Basic.h>
+
+#include "lns_conf.h"
+
+/* Seven lines: whatever follows starts on line 8. */
+#define PORTS \
+	"ports:\n" \
+	"  access:\n" \
+	"    device: net_af_packet0\n" \
+	"    address: 192.0.2.1/24\n" \
+	"  core:\n" \
+	"    device: net_af_packet1\n" \
+	"    address: 198.51.100.1/24\n"
+
+static char tmpdir[64];
+
+static uint32_t
+ip(const char *s)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		abort();
+	return a.s_addr;
+}
+
+static struct lns_conf *
+load_ok(const char *yaml)
+{
+	char err[LNS_CONF_ERR_MAX] = "";
+	struct lns_conf *c = lns_conf_load_string(yaml, "t.yaml", err, sizeof(err));
+
+	if (c == NULL)
+		fprintf(stderr, "\n  unexpected error: %s\n", err);
+	return c;
+}
+
+/*
+ * The error must start with "t.yaml:LINE:COL: PATH: " and contain `gist`.
+ * `file` replaces t.yaml where the error is in another file.
+ */
+static void
+expect_err_in(const char *yaml, const char *file, int line, int col, const char *path,
+	      const char *gist)
+{
+	char err[LNS_CONF_ERR_MAX] = "", want[LNS_CONF_ERR_MAX];
+	struct lns_conf *c = lns_conf_load_string(yaml, "t.yaml", err, sizeof(err));
+	bool ok;
+
+	CU_ASSERT_PTR_NULL(c);
+	lns_conf_free(c);
+	snprintf(want, sizeof(want), "%s:%d:%d: %s: ", file, line, col, path);
+	ok = strncmp(err, want, strlen(want)) == 0 && strstr(err + strlen(want), gist) != NULL;
+	if (!ok)
+		fprintf(stderr, "\n  want: %s...%s\n  got:  %s\n", want, gist, err);
+	CU_ASSERT(ok);
+}
+
+static void
+expect_err(const char *yaml, int line, int col, const char *path, const char *gist)
+{
+	expect_err_in(yaml, "t.yaml", line, col, path, gist);
+}
+
+static void
+write_file(const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* ====================================================== good configs === */
+
+static void
+test_minimal_defaults(void)
+{
+	struct lns_conf *c = load_ok(PORTS);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_STRING_EQUAL(c->path, "t.yaml");
+	CU_ASSERT(c->ports[LNS_PORT_ACCESS].set && c->ports[LNS_PORT_CORE].set);
+	CU_ASSERT_STRING_EQUAL(c->ports[LNS_PORT_ACCESS].device, "net_af_packet0");
+	CU_ASSERT_EQUAL(c->ports[LNS_PORT_ACCESS].address.addr, ip("192.0.2.1"));
+	CU_ASSERT_EQUAL(c->ports[LNS_PORT_ACCESS].address.len, 24);
+	CU_ASSERT_EQUAL(c->ports[LNS_PORT_CORE].mtu, 1500);
+	CU_ASSERT_EQUAL(c->ports[LNS_PORT_CORE].gateway, 0);
+	CU_ASSERT_EQUAL(c->ports[LNS_PORT_CORE].profile.rx_desc, 1024);
+	CU_ASSERT_EQUAL(c->ports[LNS_PORT_CORE].profile.rx_burst, 32);
+	CU_ASSERT_EQUAL(c->n_eal_args, 0);
+	/* ipsec */
+	CU_ASSERT_EQUAL(c->ipsec.n_ike_proposals, 6);
+	CU_ASSERT_EQUAL(c->ipsec.ike_proposals[0], LNS_IKE_AES256_SHA256_MODP2048);
+	CU_ASSERT_EQUAL(c->ipsec.n_esp_proposals, 6);
+	CU_ASSERT_EQUAL(c->ipsec.esp_proposals[0], LNS_ESP_AES256_GCM16);
+	CU_ASSERT_FALSE(c->ipsec.allow_3des || c->ipsec.allow_modp1024 || c->ipsec.pfs);
+	CU_ASSERT_EQUAL(c->ipsec.ike_lifetime, 28800);
+	CU_ASSERT_EQUAL(c->ipsec.esp_lifetime, 3600);
+	CU_ASSERT_EQUAL(c->ipsec.esp_lifetime_kb, 0);
+	CU_ASSERT_EQUAL(c->ipsec.replay_window, 64);
+	CU_ASSERT_EQUAL(c->ipsec.dpd_interval, 30);
+	CU_ASSERT_EQUAL(c->ipsec.dpd_timeout, 120);
+	CU_ASSERT_EQUAL(c->ipsec.max_half_open, 1024);
+	CU_ASSERT_EQUAL(c->ipsec.nat_keepalive, 20);
+	CU_ASSERT_EQUAL(c->ipsec.n_psks, 0);
+	/* l2tp */
+	CU_ASSERT_STRING_EQUAL(c->l2tp.host_name, "lnsd");
+	CU_ASSERT_EQUAL(c->l2tp.retransmit_initial_ms, 1000);
+	CU_ASSERT_EQUAL(c->l2tp.retransmit_max_ms, 8000);
+	CU_ASSERT_EQUAL(c->l2tp.retransmit_retries, 5);
+	CU_ASSERT_FALSE(c->l2tp.defaults.single_shot);
+	CU_ASSERT_EQUAL(c->l2tp.defaults.idle_timeout, 0);
+	CU_ASSERT_EQUAL(c->l2tp.defaults.destruct_timeout, 600);
+	CU_ASSERT_FALSE(c->l2tp.defaults.tunnel_password.set);
+	CU_ASSERT_EQUAL(c->l2tp.defaults.max_sessions, 65535);
+	CU_ASSERT_EQUAL(c->l2tp.defaults.hello_interval, 60);
+	CU_ASSERT_EQUAL(c->l2tp.defaults.receive_window, 16);
+	CU_ASSERT_FALSE(c->l2tp.defaults.allow_nonsecure);
+	CU_ASSERT_EQUAL(c->l2tp.n_profiles, 0);
+	/* ppp */
+	CU_ASSERT_EQUAL(c->ppp.n_auth, 2);
+	CU_ASSERT_EQUAL(c->ppp.auth[0], LNS_AUTH_MSCHAPV2);
+	CU_ASSERT_EQUAL(c->ppp.auth[1], LNS_AUTH_CHAP_MD5);
+	CU_ASSERT_EQUAL(c->ppp.mru, 1400);
+	CU_ASSERT_EQUAL(c->ppp.keepalive_interval, 30);
+	CU_ASSERT_EQUAL(c->ppp.keepalive_failures, 3);
+	CU_ASSERT_EQUAL(c->ppp.auth_retries, 3);
+	CU_ASSERT_EQUAL(c->ppp.mss_clamp, 0);
+	CU_ASSERT_EQUAL(c->ppp.dns[0], 0);
+	CU_ASSERT_EQUAL(c->ppp.n_pools, 0);
+	CU_ASSERT_EQUAL(c->ppp.n_users, 0);
+	CU_ASSERT_PTR_NULL(c->ppp.users);
+	/* limits, log */
+	CU_ASSERT_EQUAL(c->limits.max_tunnels, 65536);
+	CU_ASSERT_EQUAL(c->limits.max_sessions, 65536);
+	CU_ASSERT_EQUAL(c->limits.max_sas, 131072);
+	CU_ASSERT_EQUAL(c->limits.mbufs, 16384);
+	CU_ASSERT_EQUAL(c->limits.punt_ring_size, 1024);
+	CU_ASSERT_EQUAL(c->limits.event_log_size, 4096);
+	CU_ASSERT_FALSE(c->limits.allow_short_timers);
+	CU_ASSERT_EQUAL(c->log.level, 7);
+	CU_ASSERT_STRING_EQUAL(c->log.file, "");
+	lns_conf_free(c);
+}
+
+static const char full_yaml[] =
+	"eal: [\"-l\", \"0-2\", \"--file-prefix\", \"t\"]\n"
+	"profile-dir: conf/profiles\n"
+	"ports:\n"
+	"  access:\n"
+	"    device: 0000:3b:00.0\n"
+	"    profile: testnic\n"
+	"    address: 192.0.2.1/24\n"
+	"    gateway: 192.0.2.254\n"
+	"    mtu: 9000\n"
+	"  core: {device: 3b:00.1, profile: minimal, address: 198.51.100.1/30}\n"
+	"ipsec:\n"
+	"  ike-proposals: [aes128-sha1-modp1024, aes256-sha256-ecp256, 3des-sha1-modp2048]\n"
+	"  esp-proposals: [aes128-sha1]\n"
+	"  allow-3des: yes\n"
+	"  allow-modp1024: true\n"
+	"  pfs: on\n"
+	"  ike-lifetime: 3600\n"
+	"  esp-lifetime: 1200\n"
+	"  esp-lifetime-kb: 1000000\n"
+	"  replay-window: 0\n"
+	"  dpd-interval: 0\n"
+	"  dpd-timeout: 10\n"
+	"  max-half-open: 77\n"
+	"  nat-keepalive: 0\n"
+	"  psk:\n"
+	"    - {id: lac1.example.net, secret: s3cret}\n"
+	"    - {peer: 203.0.113.0/24, secret: \"group key\"}\n"
+	"    - {peer: 203.0.113.7, secret: host}\n"
+	"l2tp:\n"
+	"  host-name: lns-1\n"
+	"  retransmit: {initial-ms: 500, max-ms: 500, retries: 20}\n"
+	"  destination-profiles:\n"
+	"    - name: lacs\n"
+	"      match: {peer: 203.0.113.0/24, host-name: lac1}\n"
+	"      max-sessions: 10\n"
+	"      tunnel-password: tpw\n"
+	"    - name: clients\n"
+	"      single-shot-tunnel: true\n"
+	"      destruct-timeout: 10\n"
+	"  idle-timeout: 300\n"
+	"  destruct-timeout: 3600\n"
+	"  hello-interval: 0\n"
+	"  receive-window: 1024\n"
+	"  allow-nonsecure: true\n"
+	"  tunnel-password: global\n"
+	"ppp:\n"
+	"  auth: [pap]\n"
+	"  mru: 1500\n"
+	"  keepalive: {interval: 0, failures: 100}\n"
+	"  auth-retries: 10\n"
+	"  dns: [192.0.2.53, 192.0.2.54]\n"
+	"  mss-clamp: 1360\n"
+	"  accept-proxy: true\n"
+	"  default-pool: a\n"
+	"  pools:\n"
+	"    - {name: a, prefix: 10.0.0.0/24}\n"
+	"    - {name: b, first: 10.1.0.10, last: 10.1.0.20}\n"
+	"    - {name: c, prefix: 10.2.0.0/31}\n"
+	"  users:\n"
+	"    - {name: alice, password: pw1}\n"
+	"    - {name: bob, nt-hash: 8846F7EAEE8FB117AD06BDD830B7586C, pool: b}\n"
+	"    - {name: carol, password: pw3, address: 10.9.9.9}\n"
+	"static:\n"
+	"  sas:\n"
+	"    - name: s1\n"
+	"      spi-in: 0x1000\n"
+	"      spi-out: 4096\n"
+	"      peer: 203.0.113.7\n"
+	"      alg: aes128-sha256\n"
+	"      mode: tunnel\n"
+	"      udp-encap: true\n"
+	"      peer-port: 4501\n"
+	"      key-in: 000102030405060708090a0b0c0d0e0f\n"
+	"      key-out: 0x101112131415161718191A1B1C1D1E1F\n"
+	"      auth-key-in: 0000000000000000000000000000000000000000000000000000000000000001\n"
+	"      auth-key-out: 0000000000000000000000000000000000000000000000000000000000000002\n"
+	"      count: 4\n"
+	"  tunnels:\n"
+	"    - {local-id: 100, peer-id: 7, sa: s1, count: 4, sessions: 2, profile: lacs}\n"
+	"    - {local-id: 1, peer-id: 1, peer: 203.0.113.50, peer-port: 1702, sessions: 0}\n"
+	"limits:\n"
+	"  max-tunnels: 100\n"
+	"  max-sessions: 200\n"
+	"  max-sas: 8\n"
+	"  mbufs: 1024\n"
+	"  punt-ring-size: 32768\n"
+	"  event-log-size: 64\n"
+	"  allow-short-timers: false\n"
+	"log:\n"
+	"  level: debug\n"
+	"  file: /var/log/lnsd.log\n";
+
+static void
+test_full_values(void)
+{
+	struct lns_conf *c = load_ok(full_yaml);
+	const struct lns_port_profile *pr;
+	const struct lns_dest_profile *p;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->n_eal_args, 4);
+	CU_ASSERT_STRING_EQUAL(c->eal_args[1], "0-2");
+	CU_ASSERT_STRING_EQUAL(c->profile_dir, "conf/profiles");
+	/* ports and their profiles */
+	CU_ASSERT_STRING_EQUAL(c->ports[LNS_PORT_ACCESS].device, "0000:3b:00.0");
+	CU_ASSERT_EQUAL(c->ports[LNS_PORT_ACCESS].gateway, ip("192.0.2.254"));
+	CU_ASSERT_EQUAL(c->ports[LNS_PORT_ACCESS].mtu, 9000);
+	pr = &c->ports[LNS_PORT_ACCESS].profile;
+	CU_ASSERT_STRING_EQUAL(pr->name, "testnic");
+	CU_ASSERT_STRING_EQUAL(pr->driver, "net_testnic");
+	CU_ASSERT_STRING_EQUAL(pr->description, "a profile for the unit tests");
+	CU_ASSERT_EQUAL(pr->rss_fields, LNS_RSS_IPV4 | LNS_RSS_IPV4_UDP);
+	CU_ASSERT_EQUAL(pr->offloads, LNS_OFFLOAD_RX_IPV4_CKSUM | LNS_OFFLOAD_RX_UDP_CKSUM |
+			LNS_OFFLOAD_TX_IPV4_CKSUM | LNS_OFFLOAD_TX_FAST_FREE);
+	CU_ASSERT_EQUAL(pr->rx_desc, 512);
+	CU_ASSERT_EQUAL(pr->tx_desc, 2048);
+	CU_ASSERT_EQUAL(pr->rx_burst, 64);
+	CU_ASSERT_TRUE(pr->promiscuous);
+	pr = &c->ports[LNS_PORT_CORE].profile;
+	CU_ASSERT_STRING_EQUAL(pr->driver, "net_minimal");
+	CU_ASSERT_EQUAL(pr->rss_fields, LNS_RSS_IPV4 | LNS_RSS_IPV4_UDP | LNS_RSS_IPV4_OTHER);
+	CU_ASSERT_EQUAL(pr->offloads, 0);
+	CU_ASSERT_EQUAL(pr->rx_desc, 1024);
+	CU_ASSERT_FALSE(pr->promiscuous);
+	CU_ASSERT_EQUAL(c->ports[LNS_PORT_CORE].address.len, 30);
+	/* ipsec */
+	CU_ASSERT_EQUAL(c->ipsec.n_ike_proposals, 3);
+	CU_ASSERT_EQUAL(c->ipsec.ike_proposals[0], LNS_IKE_AES128_SHA1_MODP1024);
+	CU_ASSERT_EQUAL(c->ipsec.ike_proposals[2], LNS_IKE_3DES_SHA1_MODP2048);
+	CU_ASSERT_EQUAL(c->ipsec.n_esp_proposals, 1);
+	CU_ASSERT_EQUAL(c->ipsec.esp_proposals[0], LNS_ESP_AES128_SHA1);
+	CU_ASSERT_TRUE(c->ipsec.allow_3des && c->ipsec.allow_modp1024 && c->ipsec.pfs);
+	CU_ASSERT_EQUAL(c->ipsec.ike_lifetime, 3600);
+	CU_ASSERT_EQUAL(c->ipsec.esp_lifetime, 1200);
+	CU_ASSERT_EQUAL(c->ipsec.esp_lifetime_kb, 1000000);
+	CU_ASSERT_EQUAL(c->ipsec.replay_window, 0);
+	CU_ASSERT_EQUAL(c->ipsec.dpd_interval, 0);
+	CU_ASSERT_EQUAL(c->ipsec.dpd_timeout, 10);
+	CU_ASSERT_EQUAL(c->ipsec.max_half_open, 77);
+	CU_ASSERT_EQUAL(c->ipsec.nat_keepalive, 0);
+	CU_ASSERT_EQUAL(c->ipsec.n_psks, 3);
+	CU_ASSERT_STRING_EQUAL(c->ipsec.psks[0].id, "lac1.example.net");
+	CU_ASSERT_STRING_EQUAL(c->ipsec.psks[0].secret.value, "s3cret");
+	CU_ASSERT_EQUAL(c->ipsec.psks[0].secret.len, 6);
+	CU_ASSERT_STRING_EQUAL(c->ipsec.psks[1].id, "");
+	CU_ASSERT_EQUAL(c->ipsec.psks[1].peer.addr, ip("203.0.113.0"));
+	CU_ASSERT_EQUAL(c->ipsec.psks[1].peer.len, 24);
+	CU_ASSERT_STRING_EQUAL(c->ipsec.psks[1].secret.value, "group key");
+	CU_ASSERT_EQUAL(c->ipsec.psks[2].peer.len, 32);
+	/* l2tp, with inheritance */
+	CU_ASSERT_STRING_EQUAL(c->l2tp.host_name, "lns-1");
+	CU_ASSERT_EQUAL(c->l2tp.retransmit_initial_ms, 500);
+	CU_ASSERT_EQUAL(c->l2tp.retransmit_max_ms, 500);
+	CU_ASSERT_EQUAL(c->l2tp.retransmit_retries, 20);
+	CU_ASSERT_EQUAL(c->l2tp.n_profiles, 2);
+	p = &c->l2tp.profiles[0];
+	CU_ASSERT_STRING_EQUAL(p->name, "lacs");
+	CU_ASSERT_TRUE(p->match_peer_set);
+	CU_ASSERT_EQUAL(p->match_peer.addr, ip("203.0.113.0"));
+	CU_ASSERT_STRING_EQUAL(p->match_host_name, "lac1");
+	CU_ASSERT_EQUAL(p->max_sessions, 10);
+	CU_ASSERT_STRING_EQUAL(p->tunnel_password.value, "tpw");
+	CU_ASSERT_EQUAL(p->idle_timeout, 300);         /* inherited, given after the list */
+	CU_ASSERT_EQUAL(p->destruct_timeout, 3600);
+	CU_ASSERT_EQUAL(p->hello_interval, 0);
+	CU_ASSERT_EQUAL(p->receive_window, 1024);
+	CU_ASSERT_TRUE(p->allow_nonsecure);
+	CU_ASSERT_FALSE(p->single_shot);
+	p = &c->l2tp.profiles[1];
+	CU_ASSERT_FALSE(p->match_peer_set);
+	CU_ASSERT_TRUE(p->single_shot);
+	CU_ASSERT_EQUAL(p->destruct_timeout, 10);
+	CU_ASSERT_EQUAL(p->max_sessions, 65535);
+	CU_ASSERT_STRING_EQUAL(p->tunnel_password.value, "global");
+	CU_ASSERT_EQUAL(c->l2tp.defaults.destruct_timeout, 3600);
+	CU_ASSERT_STRING_EQUAL(c->l2tp.defaults.name, "");
+	/* ppp */
+	CU_ASSERT_EQUAL(c->ppp.n_auth, 1);
+	CU_ASSERT_EQUAL(c->ppp.auth[0], LNS_AUTH_PAP);
+	CU_ASSERT_EQUAL(c->ppp.mru, 1500);
+	CU_ASSERT_EQUAL(c->ppp.keepalive_interval, 0);
+	CU_ASSERT_EQUAL(c->ppp.keepalive_failures, 100);
+	CU_ASSERT_EQUAL(c->ppp.auth_retries, 10);
+	CU_ASSERT_EQUAL(c->ppp.dns[0], ip("192.0.2.53"));
+	CU_ASSERT_EQUAL(c->ppp.dns[1], ip("192.0.2.54"));
+	CU_ASSERT_EQUAL(c->ppp.mss_clamp, 1360);
+	CU_ASSERT_TRUE(c->ppp.accept_proxy);
+	CU_ASSERT_STRING_EQUAL(c->ppp.default_pool, "a");
+	CU_ASSERT_EQUAL(c->ppp.n_pools, 3);
+	CU_ASSERT_EQUAL(c->ppp.pools[0].first, ip("10.0.0.1"));
+	CU_ASSERT_EQUAL(c->ppp.pools[0].last, ip("10.0.0.254"));
+	CU_ASSERT_EQUAL(c->ppp.pools[1].first, ip("10.1.0.10"));
+	CU_ASSERT_EQUAL(c->ppp.pools[1].last, ip("10.1.0.20"));
+	CU_ASSERT_EQUAL(c->ppp.pools[2].first, ip("10.2.0.0"));   /* /31: both usable */
+	CU_ASSERT_EQUAL(c->ppp.pools[2].last, ip("10.2.0.1"));
+	CU_ASSERT_EQUAL(c->ppp.n_users, 3);
+	CU_ASSERT_STRING_EQUAL(c->ppp.users[0].password.value, "pw1");
+	CU_ASSERT_FALSE(c->ppp.users[0].nt_hash_set);
+	CU_ASSERT_TRUE(c->ppp.users[1].nt_hash_set);
+	CU_ASSERT_FALSE(c->ppp.users[1].password.set);
+	CU_ASSERT_EQUAL(c->ppp.users[1].nt_hash[0], 0x88);
+	CU_ASSERT_EQUAL(c->ppp.users[1].nt_hash[15], 0x6c);
+	CU_ASSERT_STRING_EQUAL(c->ppp.users[1].pool, "b");
+	CU_ASSERT_EQUAL(c->ppp.users[2].address, ip("10.9.9.9"));
+	/* static */
+	CU_ASSERT_EQUAL(c->stat.n_sas, 1);
+	CU_ASSERT_EQUAL(c->stat.sas[0].spi_in, 0x1000);
+	CU_ASSERT_EQUAL(c->stat.sas[0].spi_out, 4096);
+	CU_ASSERT_EQUAL(c->stat.sas[0].alg, LNS_ESP_AES128_SHA256);
+	CU_ASSERT_EQUAL(c->stat.sas[0].mode, LNS_MODE_TUNNEL);
+	CU_ASSERT_TRUE(c->stat.sas[0].udp_encap);
+	CU_ASSERT_EQUAL(c->stat.sas[0].peer_port, 4501);
+	CU_ASSERT_EQUAL(c->stat.sas[0].key_in_len, 16);
+	CU_ASSERT_EQUAL(c->stat.sas[0].key_in[15], 0x0f);
+	CU_ASSERT_EQUAL(c->stat.sas[0].key_out[10], 0x1a);
+	CU_ASSERT_EQUAL(c->stat.sas[0].auth_key_in_len, 32);
+	CU_ASSERT_EQUAL(c->stat.sas[0].auth_key_out[31], 2);
+	CU_ASSERT_EQUAL(c->stat.sas[0].count, 4);
+	CU_ASSERT_EQUAL(c->stat.n_tunnels, 2);
+	CU_ASSERT_EQUAL(c->stat.tunnels[0].local_id, 100);
+	CU_ASSERT_EQUAL(c->stat.tunnels[0].peer, ip("203.0.113.7"));   /* from the SA */
+	CU_ASSERT_EQUAL(c->stat.tunnels[0].peer_port, 1701);
+	CU_ASSERT_EQUAL(c->stat.tunnels[0].sessions, 2);
+	CU_ASSERT_STRING_EQUAL(c->stat.tunnels[0].pool, "");
+	CU_ASSERT_EQUAL(c->stat.tunnels[1].peer_port, 1702);
+	CU_ASSERT_EQUAL(c->stat.tunnels[1].count, 1);
+	/* limits, log */
+	CU_ASSERT_EQUAL(c->limits.max_sas, 8);
+	CU_ASSERT_EQUAL(c->limits.punt_ring_size, 32768);
+	CU_ASSERT_EQUAL(c->limits.event_log_size, 64);
+	CU_ASSERT_EQUAL(c->log.level, 8);
+	CU_ASSERT_STRING_EQUAL(c->log.file, "/var/log/lnsd.log");
+	lns_conf_free(c);
+}
+
+static void
+test_dest_profile_lookup(void)
+{
+	struct lns_conf *c = load_ok(full_yaml);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	/* "lacs" needs both the peer prefix and the host name */
+	CU_ASSERT_PTR_EQUAL(lns_conf_dest_profile(c, ip("203.0.113.9"), "lac1"),
+			    &c->l2tp.profiles[0]);
+	/* otherwise "clients" (no match rule) takes everything */
+	CU_ASSERT_PTR_EQUAL(lns_conf_dest_profile(c, ip("203.0.113.9"), "other"),
+			    &c->l2tp.profiles[1]);
+	CU_ASSERT_PTR_EQUAL(lns_conf_dest_profile(c, ip("198.18.0.1"), "lac1"),
+			    &c->l2tp.profiles[1]);
+	CU_ASSERT_PTR_EQUAL(lns_conf_dest_profile(c, ip("203.0.113.9"), NULL),
+			    &c->l2tp.profiles[1]);
+	lns_conf_free(c);
+
+	c = load_ok(PORTS
+		    "l2tp:\n"
+		    "  destination-profiles:\n"
+		    "    - {name: net, match: {peer: 10.0.0.0/8}}\n"
+		    "    - {name: host, match: {host-name: lac}}\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_PTR_EQUAL(lns_conf_dest_profile(c, ip("10.1.2.3"), "lac"), &c->l2tp.profiles[0]);
+	CU_ASSERT_PTR_EQUAL(lns_conf_dest_profile(c, ip("11.1.2.3"), "lac"), &c->l2tp.profiles[1]);
+	CU_ASSERT_PTR_EQUAL(lns_conf_dest_profile(c, ip("11.1.2.3"), "lacx"), &c->l2tp.defaults);
+	CU_ASSERT_PTR_EQUAL(lns_conf_dest_profile(c, ip("11.1.2.3"), NULL), &c->l2tp.defaults);
+	lns_conf_free(c);
+}
+
+static void
+test_short_timers(void)
+{
+	/* limits comes after l2tp: the switch still applies to the earlier keys */
+	struct lns_conf *c = load_ok(PORTS
+				     "l2tp:\n"
+				     "  destruct-timeout: 2\n"
+				     "  destination-profiles: [{name: s, destruct-timeout: 1}]\n"
+				     "limits: {allow-short-timers: true}\n");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_TRUE(c->limits.allow_short_timers);
+	CU_ASSERT_EQUAL(c->l2tp.defaults.destruct_timeout, 2);
+	CU_ASSERT_EQUAL(c->l2tp.profiles[0].destruct_timeout, 1);
+	lns_conf_free(c);
+}
+
+static void
+test_pool_ranges_and_numbers(void)
+{
+	struct lns_conf *c = load_ok(PORTS
+				     "ppp:\n"
+				     "  pools:\n"
+				     "    - {name: one, prefix: 10.0.0.5/32}\n"
+				     "    - {name: two, first: 10.0.1.1, last: 10.0.1.1}\n"
+				     "limits: {max-tunnels: 0x10, max-sessions: 007}\n");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->ppp.pools[0].first, ip("10.0.0.5"));
+	CU_ASSERT_EQUAL(c->ppp.pools[0].last, ip("10.0.0.5"));
+	CU_ASSERT_EQUAL(c->ppp.pools[1].first, c->ppp.pools[1].last);
+	CU_ASSERT_EQUAL(c->limits.max_tunnels, 16);
+	CU_ASSERT_EQUAL(c->limits.max_sessions, 7);   /* decimal, not octal */
+	lns_conf_free(c);
+}
+
+static void
+test_secret_files(void)
+{
+	char yaml[2048];
+	struct lns_conf *c;
+
+	write_file("psk", "file-psk\n");
+	write_file("pw", "file-pw");              /* no newline */
+	write_file("tpw", "two\nlines\n\n");       /* only one newline goes */
+	write_file("nt", "8846f7eaee8fb117ad06bdd830b7586c\n");
+	snprintf(yaml, sizeof(yaml), PORTS
+		 "ipsec:\n"
+		 "  psk: [{id: x, secret-file: %s/psk}]\n"
+		 "l2tp:\n"
+		 "  tunnel-password-file: %s/tpw\n"
+		 "ppp:\n"
+		 "  users:\n"
+		 "    - {name: a, password-file: %s/pw, address: 10.0.0.1}\n"
+		 "    - {name: b, nt-hash-file: %s/nt, address: 10.0.0.2}\n",
+		 tmpdir, tmpdir, tmpdir, tmpdir);
+	c = load_ok(yaml);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_STRING_EQUAL(c->ipsec.psks[0].secret.value, "file-psk");
+	CU_ASSERT_EQUAL(c->ipsec.psks[0].secret.len, 8);
+	CU_ASSERT_TRUE(c->ipsec.psks[0].secret.set);
+	CU_ASSERT_STRING_EQUAL(c->l2tp.defaults.tunnel_password.value, "two\nlines\n");
+	CU_ASSERT_STRING_EQUAL(c->ppp.users[0].password.value, "file-pw");
+	CU_ASSERT_TRUE(c->ppp.users[1].nt_hash_set);
+	CU_ASSERT_EQUAL(c->ppp.users[1].nt_hash[0], 0x88);
+	lns_conf_free(c);
+}
+
+/* lns_conf_load(): relative secret files and profile-dir start at the file's directory. */
+static void
+test_load_file_relative_paths(void)
+{
+	char path[256], err[LNS_CONF_ERR_MAX] = "", cwd[512];
+	struct lns_conf *c;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof(cwd)));
+	write_file("rel-psk", "relative\n");
+	snprintf(path, sizeof(path), "%s/prof", tmpdir);
+	mkdir(path, 0700);
+	write_file("prof/mine.yaml", "driver: net_mine\nrx-burst: 8\n");
+	snprintf(path, sizeof(path), "%s/main.yaml", tmpdir);
+	write_file("main.yaml", "profile-dir: prof\n"
+		   "ports:\n"
+		   "  access: {device: a0, address: 192.0.2.1/24, profile: mine}\n"
+		   "  core: {device: a1, address: 198.51.100.1/24}\n"
+		   "ipsec: {psk: [{peer: 0.0.0.0/0, secret-file: rel-psk}]}\n");
+	c = lns_conf_load(path, err, sizeof(err));
+	if (c == NULL)
+		fprintf(stderr, "\n  %s\n", err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_STRING_EQUAL(c->path, path);
+	CU_ASSERT_STRING_EQUAL(c->ipsec.psks[0].secret.value, "relative");
+	CU_ASSERT_EQUAL(c->ipsec.psks[0].peer.len, 0);
+	CU_ASSERT_EQUAL(c->ports[LNS_PORT_ACCESS].profile.rx_burst, 8);
+	lns_conf_free(c);
+
+	/* and errors name the real file */
+	write_file("bad.yaml", "ports:\n  access: {device: a0}\n");
+	snprintf(path, sizeof(path), "%s/bad.yaml", tmpdir);
+	CU_ASSERT_PTR_NULL(lns_conf_load(path, err, sizeof(err)));
+	snprintf(path, sizeof(path), "%s/bad.yaml:2:11: ports.access.address: required", tmpdir);
+	CU_ASSERT_EQUAL(strncmp(err, path, strlen(path)), 0);
+
+	snprintf(path, sizeof(path), "%s/does-not-exist.yaml", tmpdir);
+	CU_ASSERT_PTR_NULL(lns_conf_load(path, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "does-not-exist.yaml"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, strerror(ENOENT)));
+}
+
+static void
+test_dump_masks_and_round_trips(void)
+{
+	struct lns_conf *c = load_ok(full_yaml), *c2;
+	char *out = NULL, *out2 = NULL;
+	size_t len = 0, len2 = 0;
+	FILE *f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	f = open_memstream(&out, &len);
+	lns_conf_dump(c, f);
+	fclose(f);
+	CU_ASSERT_PTR_NULL(strstr(out, "s3cret"));
+	CU_ASSERT_PTR_NULL(strstr(out, "group key"));
+	CU_ASSERT_PTR_NULL(strstr(out, "pw1"));
+	CU_ASSERT_PTR_NULL(strstr(out, "tpw"));
+	CU_ASSERT_PTR_NULL(strstr(out, "0a0b0c"));
+	CU_ASSERT_PTR_NULL(strstr(out, "8846"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "password: \"***\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "destruct-timeout: 3600"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "level: debug"));
+	lns_conf_free(c);
+	free(out);
+
+	/* without keys or NT hashes the dump is itself a valid, identical configuration */
+	c = load_ok(PORTS
+		    "eal: [\"--vdev=net_null0\", \"a \\\"quoted\\\" arg\"]\n"
+		    "ipsec: {psk: [{id: a, secret: x}]}\n"
+		    "l2tp: {destination-profiles: [{name: p, match: {host-name: h}}, {name: q}]}\n"
+		    "ppp: {dns: [192.0.2.1], pools: [{name: a, prefix: 10.0.0.0/24}],"
+		    " users: [{name: u, password: p, pool: a}]}\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	f = open_memstream(&out, &len);
+	lns_conf_dump(c, f);
+	fclose(f);
+	c2 = load_ok(out);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c2);
+	f = open_memstream(&out2, &len2);
+	lns_conf_dump(c2, f);
+	fclose(f);
+	CU_ASSERT_STRING_EQUAL(out, out2);
+	CU_ASSERT_STRING_EQUAL(c2->eal_args[1], "a \"quoted\" arg");
+	lns_conf_free(c);
+	lns_conf_free(c2);
+	free(out);
+	free(out2);
+}
+
+static void
+test_names_and_free_null(void)
+{
+	CU_ASSERT_STRING_EQUAL(lns_esp_alg_name(LNS_ESP_AES256_GCM16), "aes256gcm16");
+	CU_ASSERT_STRING_EQUAL(lns_esp_alg_name(LNS_ESP_AES128_SHA256), "aes128-sha256");
+	CU_ASSERT_STRING_EQUAL(lns_ike_alg_name(LNS_IKE_3DES_SHA1_MODP2048), "3des-sha1-modp2048");
+	CU_ASSERT_STRING_EQUAL(lns_ppp_auth_name(LNS_AUTH_CHAP_MD5), "chap-md5");
+	CU_ASSERT_STRING_EQUAL(lns_port_role_name(LNS_PORT_CORE), "core");
+	CU_ASSERT_STRING_EQUAL(lns_port_role_name(LNS_PORT_ROLE_MAX), "?");
+	lns_conf_free(NULL);
+}
+
+static struct lns_conf *
+load_shipped(const char *path)
+{
+	char err[LNS_CONF_ERR_MAX] = "";
+	struct lns_conf *c = lns_conf_load(path, err, sizeof(err));
+
+	if (c == NULL)
+		fprintf(stderr, "\n  %s\n", err);
+	return c;
+}
+
+static void
+test_shipped_reference(void)
+{
+	struct lns_conf *c = load_shipped("../../config/lnsd.yaml");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_STRING_EQUAL(c->ports[LNS_PORT_ACCESS].profile.name, "i40e");
+	CU_ASSERT_STRING_EQUAL(c->ports[LNS_PORT_ACCESS].device, "0000:3b:00.0");
+	CU_ASSERT_FALSE(c->limits.allow_short_timers);
+	CU_ASSERT(c->n_eal_args >= 2);
+	lns_conf_free(c);
+}
+
+static void
+test_shipped_demo(void)
+{
+	struct lns_conf *c = load_shipped("../../config/demo.yaml");
+	const struct lns_dest_profile *p;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_STRING_EQUAL(c->ports[LNS_PORT_ACCESS].device, "net_af_packet0");
+	CU_ASSERT_STRING_EQUAL(c->ports[LNS_PORT_ACCESS].profile.name, "af_packet");
+	CU_ASSERT_EQUAL(c->ports[LNS_PORT_CORE].address.addr, ip("198.51.100.1"));
+	CU_ASSERT_TRUE(c->limits.allow_short_timers);
+	CU_ASSERT_EQUAL(c->limits.max_tunnels, 1024);
+	CU_ASSERT_EQUAL(c->limits.mbufs, 8192);
+	p = lns_conf_dest_profile(c, ip("192.0.2.10"), NULL);
+	CU_ASSERT_TRUE(p->single_shot);
+	CU_ASSERT_EQUAL(p->idle_timeout, 2);
+	CU_ASSERT_EQUAL(p->destruct_timeout, 3);
+	CU_ASSERT_TRUE(p->allow_nonsecure);
+	CU_ASSERT_EQUAL(c->ppp.auth[0], LNS_AUTH_PAP);
+	CU_ASSERT_EQUAL(c->ppp.dns[0], ip("198.51.100.2"));
+	CU_ASSERT_STRING_EQUAL(c->ppp.users[0].name, "demo");
+	CU_ASSERT_STRING_EQUAL(c->ppp.users[0].password.value, "demo-password");
+	lns_conf_free(c);
+}
+
+static void
+test_shipped_bench(void)
+{
+	struct lns_conf *c = load_shipped("../../config/bench.yaml");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->ipsec.replay_window, 0);
+	CU_ASSERT_EQUAL(c->stat.n_sas, 1);
+	CU_ASSERT_EQUAL(c->stat.sas[0].alg, LNS_ESP_AES128_GCM16);
+	CU_ASSERT_EQUAL(c->stat.sas[0].key_in_len, 20);
+	CU_ASSERT_TRUE(c->stat.sas[0].udp_encap);
+	CU_ASSERT_EQUAL(c->stat.n_tunnels, 1);
+	CU_ASSERT_EQUAL(c->stat.tunnels[0].sessions, 1);
+	CU_ASSERT_STRING_EQUAL(c->ports[LNS_PORT_ACCESS].profile.name, "pcap");
+	CU_ASSERT_STRING_EQUAL(c->ports[LNS_PORT_CORE].profile.name, "null");
+	lns_conf_free(c);
+}
+
+/* ======================================================= bad configs === */
+
+/* YAML itself */
+static void
+bad_syntax(void)
+{
+	expect_err(PORTS "l2tp:\n  host-name: [a, b\n", 10, 1, "syntax error",
+		   "did not find expected");
+	expect_err("ports:\n  access: x: y\n", 2, 12, "syntax error",
+		   "mapping values are not allowed");
+}
+
+static void
+bad_top_level(void)
+{
+	expect_err("- a\n- b\n", 1, 1, "(top level)", "expected a mapping of sections, found a list");
+	expect_err(PORTS "---\nx: 1\n", 9, 1, "syntax error", "more than one YAML document");
+}
+
+static void
+bad_empty_document(void)
+{
+	expect_err("", 1, 1, "ports", "required key missing");
+	expect_err("# only a comment\n", 1, 1, "ports", "required key missing");
+}
+
+/* keys */
+static void
+bad_unknown_key_suggests(void)
+{
+	expect_err(PORTS "limit:\n  max-tunnels: 1\n", 8, 1, "limit",
+		   "unknown key (did you mean 'limits'?)");
+	expect_err(PORTS "l2tp:\n  destination-profiles:\n    - name: a\n    - name: b\n"
+		   "      destruct-timout: 30\n", 12, 7,
+		   "l2tp.destination-profiles[1].destruct-timout",
+		   "unknown key (did you mean 'destruct-timeout'?)");
+}
+
+static void
+bad_unknown_key_plain(void)
+{
+	char err[LNS_CONF_ERR_MAX];
+
+	expect_err(PORTS "ppp:\n  colour: blue\n", 9, 3, "ppp.colour", "unknown key");
+	CU_ASSERT_PTR_NULL(lns_conf_load_string(PORTS "ppp:\n  colour: blue\n", "t.yaml", err,
+						sizeof(err)));
+	CU_ASSERT_PTR_NULL(strstr(err, "did you mean"));
+}
+
+static void
+bad_duplicate_key(void)
+{
+	expect_err(PORTS "ipsec:\n  pfs: true\n  replay-window: 32\n  pfs: false\n", 11, 3,
+		   "ipsec.pfs", "duplicate key (first given at line 9)");
+	expect_err(PORTS "ppp:\n  users:\n    - {name: a, password: x, name: b}\n", 10, 30,
+		   "ppp.users[0].name", "duplicate key");
+}
+
+static void
+bad_missing_required(void)
+{
+	expect_err("ports:\n  access: {device: a, address: 192.0.2.1/24}\n", 2, 3, "ports.core",
+		   "required key missing");
+	expect_err("ports:\n  access:\n    address: 192.0.2.1/24\n", 3, 5, "ports.access.device",
+		   "required key missing");
+	expect_err("ports:\n  access: {device: a}\n", 2, 11, "ports.access.address",
+		   "required key missing");
+	expect_err(PORTS "l2tp:\n  destination-profiles:\n    - match: {host-name: x}\n", 10, 7,
+		   "l2tp.destination-profiles[0].name", "required key missing");
+}
+
+static void
+bad_empty_section(void)
+{
+	expect_err("ports:\n  access:\n  core: {device: a, address: 1.1.1.1/8}\n", 2, 10,
+		   "ports.access.device", "required key missing");
+}
+
+/* types */
+static void
+bad_wrong_types(void)
+{
+	expect_err("ports:\n  access: net0\n", 2, 11, "ports.access",
+		   "expected a mapping, found a scalar");
+	expect_err(PORTS "ipsec:\n  psk: secret\n", 9, 8, "ipsec.psk",
+		   "expected a list, found a scalar");
+	expect_err(PORTS "ppp:\n  mru: {a: 1}\n", 9, 8, "ppp.mru",
+		   "expected an integer, found a mapping");
+	expect_err(PORTS "l2tp:\n  host-name: [a]\n", 9, 14, "l2tp.host-name",
+		   "expected a string, found a list");
+	expect_err(PORTS "ppp:\n  pools: [10.0.0.0/24]\n", 9, 11, "ppp.pools[0]",
+		   "expected a mapping, found a scalar");
+	expect_err(PORTS "{a: 1}: 2\n", 8, 1, "(top level)", "keys must be names");
+}
+
+static void
+bad_numbers(void)
+{
+	expect_err(PORTS "ppp:\n  mru: abc\n", 9, 8, "ppp.mru", "expected an integer, found 'abc'");
+	expect_err(PORTS "ppp:\n  mru: \"1400\"\n", 9, 8, "ppp.mru", "quoted string");
+	expect_err(PORTS "ppp:\n  mru: -1\n", 9, 8, "ppp.mru", "expected an integer");
+	expect_err(PORTS "ppp:\n  mru: 14_00\n", 9, 8, "ppp.mru", "expected an integer");
+	expect_err(PORTS "ppp:\n  mru:\n", 9, 7, "ppp.mru", "expected an integer, found nothing");
+	expect_err(PORTS "ipsec:\n  esp-lifetime-kb: 99999999999999999999999\n", 9, 20,
+		   "ipsec.esp-lifetime-kb", "too large");
+}
+
+static void
+bad_bool(void)
+{
+	expect_err(PORTS "ipsec:\n  pfs: maybe\n", 9, 8, "ipsec.pfs",
+		   "expected true or false, found 'maybe'");
+	expect_err(PORTS "ipsec:\n  pfs: 1\n", 9, 8, "ipsec.pfs", "expected true or false");
+}
+
+/* ranges */
+static void
+bad_destruct_timeout_range(void)
+{
+	expect_err(PORTS "l2tp:\n  destination-profiles:\n    - name: a\n    - name: b\n"
+		   "      destruct-timeout: 5\n", 12, 25,
+		   "l2tp.destination-profiles[1].destruct-timeout",
+		   "5 is outside 10..3600 (limits.allow-short-timers");
+	expect_err(PORTS "l2tp:\n  destruct-timeout: 3601\n", 9, 21, "l2tp.destruct-timeout",
+		   "3601 is outside 10..3600");
+	/* the switch lowers the minimum only */
+	expect_err(PORTS "limits: {allow-short-timers: true}\nl2tp:\n  destruct-timeout: 4000\n",
+		   10, 21, "l2tp.destruct-timeout", "4000 is outside 1..3600");
+	expect_err(PORTS "limits: {allow-short-timers: true}\nl2tp:\n  destruct-timeout: 0\n",
+		   10, 21, "l2tp.destruct-timeout", "0 is outside 1..3600");
+}
+
+static void
+bad_ranges(void)
+{
+	expect_err("ports:\n  access: {device: a, address: 192.0.2.1/24, mtu: 10000}\n", 2, 51,
+		   "ports.access.mtu", "10000 is outside 576..9000");
+	expect_err(PORTS "ppp:\n  mss-clamp: 100\n", 9, 14, "ppp.mss-clamp",
+		   "100 is outside 536..1460 (or 0 for off)");
+	expect_err(PORTS "limits:\n  punt-ring-size: 1000\n", 9, 19, "limits.punt-ring-size",
+		   "1000 is not a power of two");
+	expect_err(PORTS "ipsec:\n  replay-window: 4097\n", 9, 18, "ipsec.replay-window",
+		   "4097 is outside 0..4096");
+	expect_err(PORTS "static:\n  sas:\n    - {name: a, spi-in: 255, spi-out: 300}\n", 10, 25,
+		   "static.sas[0].spi-in", "255 is outside 256..4294967295");
+}
+
+static void
+bad_string_too_long(void)
+{
+	expect_err(PORTS "l2tp:\n  host-name: "
+		   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", 9, 14,
+		   "l2tp.host-name", "longer than 63 characters");
+	expect_err(PORTS "l2tp:\n  host-name: \"\"\n", 9, 14, "l2tp.host-name", "must not be empty");
+}
+
+/* cross-field rules */
+static void
+bad_retransmit_order(void)
+{
+	expect_err(PORTS "l2tp:\n  retransmit:\n    initial-ms: 2000\n    max-ms: 1000\n", 11, 13,
+		   "l2tp.retransmit.max-ms", "1000 is less than initial-ms (2000)");
+	expect_err(PORTS "l2tp:\n  retransmit:\n    initial-ms: 9000\n", 10, 17,
+		   "l2tp.retransmit.initial-ms", "raise max-ms");
+}
+
+static void
+bad_dpd(void)
+{
+	expect_err(PORTS "ipsec:\n  dpd-interval: 60\n  dpd-timeout: 60\n", 10, 16,
+		   "ipsec.dpd-timeout", "must be greater than dpd-interval (60)");
+}
+
+static void
+bad_weak_proposals(void)
+{
+	expect_err(PORTS "ipsec:\n  ike-proposals:\n    - aes128-sha1-modp2048\n"
+		   "    - 3des-sha1-modp2048\n", 11, 7, "ipsec.ike-proposals[1]",
+		   "needs allow-3des: true");
+	expect_err(PORTS "ipsec:\n  ike-proposals: [aes128-sha1-modp1024]\n", 9, 19,
+		   "ipsec.ike-proposals[0]", "needs allow-modp1024: true");
+}
+
+/* addresses */
+static void
+bad_addresses(void)
+{
+	expect_err("ports:\n  access: {device: a, address: 192.0.2.1/24, gateway: 192.0.2}\n",
+		   2, 55, "ports.access.gateway", "malformed IPv4 address '192.0.2'");
+	expect_err("ports:\n  access: {device: a, address: 192.0.2.1}\n", 2, 32,
+		   "ports.access.address", "lacks a prefix length");
+	expect_err("ports:\n  access: {device: a, address: 192.0.2.1/33}\n", 2, 32,
+		   "ports.access.address", "bad prefix length");
+	expect_err("ports:\n  access: {device: a, address: 192.0.2.256/24}\n", 2, 32,
+		   "ports.access.address", "malformed IPv4 prefix");
+	expect_err("ports:\n  access: {device: a, address: 192.0.2.0/24}\n", 2, 32,
+		   "ports.access.address", "network address");
+	expect_err("ports:\n  access: {device: a, address: 192.0.2.1/24, gateway: 192.0.3.1}\n",
+		   2, 55, "ports.access.gateway", "not in the port's subnet 192.0.2.0/24");
+	expect_err("ports:\n  access: {device: a, address: 192.0.2.1/24}\n"
+		   "  core: {device: b, address: 192.0.2.9/16}\n", 3, 30, "ports.core.address",
+		   "overlaps the access port's subnet");
+	expect_err(PORTS "ppp:\n  dns: [1.1.1.1, 2.2.2.2, 3.3.3.3]\n", 9, 8, "ppp.dns",
+		   "expected 1 or 2 addresses, found 3");
+	expect_err(PORTS "ppp:\n  dns: [1.1.1.1, 1.1.1]\n", 9, 18, "ppp.dns[1]",
+		   "malformed IPv4 address");
+}
+
+static void
+bad_device(void)
+{
+	expect_err("ports:\n  access: {device: \"0000:3b:00\", address: 192.0.2.1/24}\n", 2, 20,
+		   "ports.access.device", "malformed PCI address");
+	expect_err("ports:\n  access: {device: net/af, address: 192.0.2.1/24}\n", 2, 20,
+		   "ports.access.device", "malformed device");
+}
+
+static void
+bad_pool_prefix(void)
+{
+	expect_err(PORTS "ppp:\n  pools:\n    - name: a\n      prefix: 10.0.0.1/24\n", 11, 15,
+		   "ppp.pools[0].prefix", "host bits set (the network is 10.0.0.0/24)");
+	expect_err(PORTS "ppp:\n  pools:\n    - name: a\n      prefix: 10.0.0.0/40\n", 11, 15,
+		   "ppp.pools[0].prefix", "bad prefix length");
+	expect_err(PORTS "ppp:\n  pools:\n    - name: a\n      prefix: 10.0.0.0\n", 11, 15,
+		   "ppp.pools[0].prefix", "lacks a prefix length");
+}
+
+static void
+bad_pool_range(void)
+{
+	expect_err(PORTS "ppp:\n  pools:\n    - name: a\n      first: 10.0.0.9\n"
+		   "      last: 10.0.0.1\n", 12, 13, "ppp.pools[0].last",
+		   "10.0.0.1 is below first (10.0.0.9)");
+	expect_err(PORTS "ppp:\n  pools:\n    - name: a\n      prefix: 10.0.0.0/24\n"
+		   "      first: 10.0.0.9\n", 12, 14, "ppp.pools[0].first", "conflicts with 'prefix'");
+	expect_err(PORTS "ppp:\n  pools:\n    - name: a\n      first: 10.0.0.9\n", 10, 7,
+		   "ppp.pools[0].last", "required key missing");
+	expect_err(PORTS "ppp:\n  pools:\n    - {name: a, prefix: 10.0.0.0/24}\n"
+		   "    - {name: b, prefix: 10.0.0.128/25}\n", 11, 25, "ppp.pools[1].prefix",
+		   "overlaps pool 'a'");
+}
+
+/* secrets and files */
+static void
+bad_secret_file_missing(void)
+{
+	char yaml[1024], gist[300];
+
+	snprintf(yaml, sizeof(yaml), PORTS "ipsec:\n  psk:\n    - id: x\n"
+		 "      secret-file: %s/nope\n", tmpdir);
+	snprintf(gist, sizeof(gist), "cannot read secret file '%s/nope': %s", tmpdir,
+		 strerror(ENOENT));
+	expect_err(yaml, 11, 20, "ipsec.psk[0].secret-file", gist);
+}
+
+static void
+bad_secret_file_unreadable(void)
+{
+	char yaml[1024], gist[300];
+
+	/* a directory fails even for root, who ignores file modes */
+	snprintf(yaml, sizeof(yaml), PORTS "ppp:\n  users:\n    - name: u\n"
+		 "      password-file: %s\n", tmpdir);
+	snprintf(gist, sizeof(gist), "cannot read secret file '%s': %s", tmpdir,
+		 strerror(EISDIR));
+	expect_err(yaml, 11, 22, "ppp.users[0].password-file", gist);
+}
+
+static void
+bad_secret_file_empty_or_long(void)
+{
+	char yaml[1024], big[400];
+
+	write_file("empty", "\n");
+	snprintf(yaml, sizeof(yaml), PORTS "l2tp:\n  tunnel-password-file: %s/empty\n", tmpdir);
+	expect_err(yaml, 9, 25, "l2tp.tunnel-password-file", "is empty");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	write_file("big", big);
+	snprintf(yaml, sizeof(yaml), PORTS "l2tp:\n  tunnel-password-file: %s/big\n", tmpdir);
+	expect_err(yaml, 9, 25, "l2tp.tunnel-password-file", "longer than 255 bytes");
+}
+
+static void
+bad_secret_conflicts(void)
+{
+	expect_err(PORTS "ipsec:\n  psk:\n    - id: x\n      secret: a\n      secret-file: /f\n",
+		   12, 7, "ipsec.psk[0].secret-file", "conflicts with 'secret' (line 11)");
+	expect_err(PORTS "ipsec:\n  psk:\n    - {id: x, peer: 10.0.0.0/8, secret: a}\n", 10, 15,
+		   "ipsec.psk[0].peer", "conflicts with 'id'");
+	expect_err(PORTS "ipsec:\n  psk:\n    - {id: x}\n", 10, 7, "ipsec.psk[0].secret",
+		   "required key missing (give 'secret' or 'secret-file')");
+	expect_err(PORTS "ipsec:\n  psk:\n    - {id: x, secret: a}\n    - {id: x, secret: b}\n",
+		   11, 12, "ipsec.psk[1].id", "already has a PSK (line 10)");
+	expect_err(PORTS "ppp:\n  users: [{name: u}]\n", 9, 11, "ppp.users[0].password",
+		   "required key missing");
+}
+
+static void
+bad_nt_hash(void)
+{
+	char yaml[1024];
+
+	expect_err(PORTS "ppp:\n  users:\n    - {name: u, nt-hash: 8846f7eaee8fb117ad06bdd830b7586}\n",
+		   10, 26, "ppp.users[0].nt-hash", "invalid NT hash: expected 32 hex digits");
+	expect_err(PORTS "ppp:\n  users:\n    - {name: u, nt-hash: 8846f7eaee8fb117ad06bdd830b7586z}\n",
+		   10, 26, "ppp.users[0].nt-hash", "invalid NT hash");
+	write_file("badnt", "not a hash\n");
+	snprintf(yaml, sizeof(yaml), PORTS "ppp:\n  users:\n    - {name: u, nt-hash-file: %s/badnt}\n",
+		 tmpdir);
+	expect_err(yaml, 10, 31, "ppp.users[0].nt-hash-file", "invalid NT hash in the file");
+}
+
+/* names */
+static void
+bad_enum_names(void)
+{
+	expect_err(PORTS "ipsec:\n  esp-proposals: [aes256gcm16, aes128gcm]\n", 9, 32,
+		   "ipsec.esp-proposals[1]", "unknown value 'aes128gcm' (did you mean 'aes128gcm16'?)");
+	expect_err(PORTS "ppp:\n  auth: [radius]\n", 9, 10, "ppp.auth[0]",
+		   "unknown value 'radius' (expected one of: pap, chap-md5, mschapv2)");
+	expect_err(PORTS "ppp:\n  auth: [pap, pap]\n", 9, 15, "ppp.auth[1]", "'pap' is listed twice");
+	expect_err(PORTS "ppp:\n  auth: []\n", 9, 9, "ppp.auth", "must not be empty");
+	expect_err(PORTS "log:\n  level: verbose\n", 9, 10, "log.level", "unknown value 'verbose'");
+	expect_err(PORTS "static:\n  sas: [{name: a, spi-in: 256, spi-out: 256, peer: 1.1.1.1,"
+		   " mode: tunel}]\n", 9, 67, "static.sas[0].mode",
+		   "unknown value 'tunel' (did you mean 'tunnel'?)");
+}
+
+/* port profiles */
+static void
+bad_unknown_profile(void)
+{
+	expect_err("profile-dir: conf/profiles\nports:\n"
+		   "  access: {device: a, address: 192.0.2.1/24, profile: nosuch}\n"
+		   "  core: {device: b, address: 198.51.100.1/24}\n", 3, 55, "ports.access.profile",
+		   "unknown profile 'nosuch': no nosuch.yaml in conf/profiles");
+	expect_err("ports:\n  access: {device: a, address: 192.0.2.1/24, profile: ../x}\n", 2, 55,
+		   "ports.access.profile", "not a profile name");
+	expect_err("ports:\n  access: {device: a, address: 192.0.2.1/24, profile: null}\n", 2, 55,
+		   "ports.access.profile", "null is YAML's null; write \"null\" in quotes");
+}
+
+static void
+bad_profile_file(void)
+{
+	/* errors inside a profile name the profile file, line and column */
+	expect_err_in("profile-dir: conf/profiles\nports:\n"
+		      "  access: {device: a, address: 192.0.2.1/24}\n"
+		      "  core: {device: b, address: 198.51.100.1/24, profile: broken}\n",
+		      "conf/profiles/broken.yaml", 3, 17, "rx-descriptors",
+		      "32 is outside 64..16384");
+	expect_err_in("profile-dir: conf/profiles\nports:\n"
+		      "  access: {device: a, address: 192.0.2.1/24, profile: typo}\n"
+		      "  core: {device: b, address: 198.51.100.1/24}\n",
+		      "conf/profiles/typo.yaml", 2, 27, "tx-offloads[1]",
+		      "unknown value 'multi-seg' (did you mean 'multi-segs'?)");
+}
+
+/* references and duplicates */
+static void
+bad_pool_references(void)
+{
+	expect_err(PORTS "ppp:\n  default-pool: nope\n  pools: [{name: a, prefix: 10.0.0.0/24}]\n",
+		   9, 17, "ppp.default-pool", "unknown pool 'nope'");
+	expect_err(PORTS "ppp:\n  pools: [{name: a, prefix: 10.0.0.0/24}]\n  users:\n"
+		   "    - {name: u, password: p, pool: b}\n", 11, 36, "ppp.users[0].pool",
+		   "unknown pool 'b'");
+	expect_err(PORTS "ppp:\n  users:\n    - {name: u, password: p}\n", 10, 7,
+		   "ppp.users[0]", "no address and no pool");
+	expect_err(PORTS "ppp:\n  pools: [{name: a, prefix: 10.0.0.0/24}]\n  users:\n"
+		   "    - {name: u, password: p, address: 10.0.0.7}\n", 11, 39,
+		   "ppp.users[0].address", "lies in pool 'a'");
+	expect_err(PORTS "ppp:\n  users:\n    - {name: u, password: p, address: 10.0.0.7, pool: a}\n",
+		   10, 49, "ppp.users[0].pool", "conflicts with 'address'");
+}
+
+static void
+bad_duplicate_names(void)
+{
+	expect_err(PORTS "l2tp:\n  destination-profiles:\n    - name: a\n    - name: b\n"
+		   "    - name: a\n", 12, 13, "l2tp.destination-profiles[2].name",
+		   "duplicate profile name 'a' (also at line 10)");
+	expect_err(PORTS "ppp:\n  pools:\n    - {name: a, prefix: 10.0.0.0/24}\n"
+		   "    - {name: a, prefix: 10.1.0.0/24}\n", 11, 14, "ppp.pools[1].name",
+		   "duplicate pool name 'a'");
+	expect_err(PORTS "ppp:\n  users:\n    - {name: a, password: p, address: 10.0.0.1}\n"
+		   "    - {name: a, password: q, address: 10.0.0.2}\n", 11, 14, "ppp.users[1].name",
+		   "duplicate user 'a' (also at line 10)");
+}
+
+#define GCM_KEY "000102030405060708090a0b0c0d0e0f10111213"   /* 20 bytes */
+
+static void
+bad_static_references(void)
+{
+	expect_err(PORTS "static:\n  tunnels:\n    - {local-id: 1, peer-id: 1, sa: nope}\n", 10, 37,
+		   "static.tunnels[0].sa", "unknown SA 'nope'");
+	expect_err(PORTS "l2tp: {allow-nonsecure: true}\nstatic:\n  tunnels:\n"
+		   "    - {local-id: 1, peer-id: 1, peer: 1.1.1.1, profile: x, sessions: 0}\n",
+		   11, 57, "static.tunnels[0].profile", "unknown destination profile 'x'");
+	expect_err(PORTS "static:\n  tunnels:\n    - {local-id: 1, peer-id: 1, peer: 1.1.1.1,"
+		   " sessions: 0}\n", 10, 7, "static.tunnels[0].sa", "lacks allow-nonsecure: true");
+	expect_err(PORTS "l2tp: {allow-nonsecure: true}\nstatic:\n  tunnels:\n"
+		   "    - {local-id: 1, peer-id: 1, peer: 1.1.1.1, pool: p}\n", 11, 54,
+		   "static.tunnels[0].pool", "unknown pool 'p'");
+	expect_err(PORTS "static:\n  sas:\n    - {name: s, spi-in: 300, spi-out: 300,"
+		   " peer: 1.1.1.1, key-in: " GCM_KEY ", key-out: " GCM_KEY "}\n"
+		   "  tunnels:\n    - {local-id: 1, peer-id: 1, sa: s, count: 2, sessions: 0}\n",
+		   12, 47, "static.tunnels[0].count", "need 2 copies of SA 's'");
+}
+
+static void
+bad_static_capacity(void)
+{
+	expect_err(PORTS "l2tp: {allow-nonsecure: true}\n"
+		   "ppp: {pools: [{name: p, first: 10.0.0.1, last: 10.0.0.10}]}\nstatic:\n"
+		   "  tunnels:\n    - {local-id: 1, peer-id: 1, peer: 1.1.1.1, pool: p, sessions: 6}\n"
+		   "    - {local-id: 2, peer-id: 2, peer: 1.1.1.2, pool: p, sessions: 5}\n",
+		   13, 67, "static.tunnels[1].sessions", "more addresses than pool 'p' has left (4 of 10)");
+	expect_err(PORTS "limits: {max-tunnels: 2}\nl2tp: {allow-nonsecure: true}\nstatic:\n"
+		   "  tunnels:\n    - {local-id: 1, peer-id: 1, peer: 1.1.1.1, sessions: 0, count: 3}\n",
+		   12, 68, "static.tunnels[0].count", "static tunnels reach 3, more than limits.max-tunnels (2)");
+	expect_err(PORTS "static:\n  tunnels:\n    - {local-id: 1, peer-id: 1, sa: x}\n"
+		   "    - {local-id: 65535, peer-id: 1, sa: x, count: 2}\n", 11, 51,
+		   "static.tunnels[1].count", "run the tunnel ids past 65535");
+}
+
+static void
+bad_sa_keys(void)
+{
+	expect_err(PORTS "static:\n  sas:\n    - name: s\n      spi-in: 300\n      spi-out: 300\n"
+		   "      peer: 1.1.1.1\n      key-in: 000102030405060708090a0b0c0d0e0f\n"
+		   "      key-out: " GCM_KEY "\n", 14, 15, "static.sas[0].key-in",
+		   "aes128gcm16 needs 20 bytes (40 hex digits: 16-byte key + 4-byte salt), found 16");
+	expect_err(PORTS "static:\n  sas:\n    - name: s\n      spi-in: 300\n      spi-out: 300\n"
+		   "      peer: 1.1.1.1\n      key-in: " GCM_KEY "\n      key-out: " GCM_KEY "\n"
+		   "      auth-key-in: 00\n", 16, 20, "static.sas[0].auth-key-in",
+		   "not used with aes128gcm16");
+	expect_err(PORTS "static:\n  sas:\n    - name: s\n      alg: aes256-sha1\n"
+		   "      spi-in: 300\n      spi-out: 300\n      peer: 1.1.1.1\n"
+		   "      key-in: 000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f\n"
+		   "      key-out: 000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f\n",
+		   10, 7, "static.sas[0].auth-key-in", "required key missing (for aes256-sha1)");
+	expect_err(PORTS "static:\n  sas:\n    - {name: s, spi-in: 300, spi-out: 300, peer: 1.1.1.1,"
+		   " key-in: 0g}\n", 10, 67, "static.sas[0].key-in", "malformed key");
+	expect_err(PORTS "static:\n  sas:\n    - {name: s, spi-in: 300, spi-out: 300, peer: 1.1.1.1,"
+		   " key-in: " GCM_KEY GCM_KEY "}\n", 10, 67, "static.sas[0].key-in",
+		   "key longer than 36 bytes");
+}
+
+static void
+bad_sa_overlap(void)
+{
+	expect_err(PORTS "static:\n  sas:\n"
+		   "    - {name: a, spi-in: 300, spi-out: 300, peer: 1.1.1.1, key-in: " GCM_KEY
+		   ", key-out: " GCM_KEY ", count: 10}\n"
+		   "    - {name: b, spi-in: 309, spi-out: 900, peer: 1.1.1.1, key-in: " GCM_KEY
+		   ", key-out: " GCM_KEY "}\n", 11, 25, "static.sas[1].spi-in",
+		   "inbound SPIs overlap those of SA 'a'");
+}
+
+static void
+bad_eal(void)
+{
+	expect_err(PORTS "eal: -l 0-1\n", 8, 6, "eal", "expected a list of strings, found a scalar");
+	expect_err(PORTS "eal: [\"-l\", {a: b}]\n", 8, 13, "eal[1]",
+		   "expected a string, found a mapping");
+}
+
+static void
+bad_too_many_entries(void)
+{
+	char *yaml = malloc(16384);
+	size_t n;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(yaml);
+	n = (size_t)snprintf(yaml, 16384, PORTS "l2tp:\n  destination-profiles:\n");
+	for (int i = 0; i <= LNS_CONF_MAX_DEST_PROFILES; i++)
+		n += (size_t)snprintf(yaml + n, 16384 - n, "    - name: p%d\n", i);
+	/* entry 64 (0-based) is one too many: line 10 + 64 */
+	expect_err(yaml, 74, 7, "l2tp.destination-profiles[64]", "too many entries (at most 64)");
+	free(yaml);
+}
+
+/* ============================================================== main === */
+
+static const struct {
+	const char *name;
+	CU_TestFunc fn;
+} tests[] = {
+	{ "minimal config takes every default", test_minimal_defaults },
+	{ "full config: every key parsed", test_full_values },
+	{ "destination profile lookup", test_dest_profile_lookup },
+	{ "allow-short-timers lowers destruct-timeout minimum", test_short_timers },
+	{ "pool ranges and number syntax", test_pool_ranges_and_numbers },
+	{ "secret files", test_secret_files },
+	{ "load from file, relative paths", test_load_file_relative_paths },
+	{ "dump masks secrets and round-trips", test_dump_masks_and_round_trips },
+	{ "enum names, free(NULL)", test_names_and_free_null },
+	{ "config/lnsd.yaml validates", test_shipped_reference },
+	{ "config/demo.yaml validates", test_shipped_demo },
+	{ "config/bench.yaml validates", test_shipped_bench },
+	{ "bad: YAML syntax", bad_syntax },
+	{ "bad: top level", bad_top_level },
+	{ "bad: empty document", bad_empty_document },
+	{ "bad: unknown key with suggestion", bad_unknown_key_suggests },
+	{ "bad: unknown key without suggestion", bad_unknown_key_plain },
+	{ "bad: duplicate key", bad_duplicate_key },
+	{ "bad: missing required keys", bad_missing_required },
+	{ "bad: empty section", bad_empty_section },
+	{ "bad: wrong types", bad_wrong_types },
+	{ "bad: numbers", bad_numbers },
+	{ "bad: booleans", bad_bool },
+	{ "bad: destruct-timeout range", bad_destruct_timeout_range },
+	{ "bad: other ranges", bad_ranges },
+	{ "bad: strings", bad_string_too_long },
+	{ "bad: retransmit max < initial", bad_retransmit_order },
+	{ "bad: dpd-timeout <= dpd-interval", bad_dpd },
+	{ "bad: weak IKE proposals", bad_weak_proposals },
+	{ "bad: addresses and prefixes", bad_addresses },
+	{ "bad: device names", bad_device },
+	{ "bad: pool prefix", bad_pool_prefix },
+	{ "bad: pool range", bad_pool_range },
+	{ "bad: missing secret file", bad_secret_file_missing },
+	{ "bad: unreadable secret file", bad_secret_file_unreadable },
+	{ "bad: empty or long secret file", bad_secret_file_empty_or_long },
+	{ "bad: secret key conflicts", bad_secret_conflicts },
+	{ "bad: NT hash", bad_nt_hash },
+	{ "bad: enum names", bad_enum_names },
+	{ "bad: unknown port profile", bad_unknown_profile },
+	{ "bad: error inside a profile file", bad_profile_file },
+	{ "bad: pool references", bad_pool_references },
+	{ "bad: duplicate names", bad_duplicate_names },
+	{ "bad: static references", bad_static_references },
+	{ "bad: static capacity", bad_static_capacity },
+	{ "bad: SA keys for the algorithm", bad_sa_keys },
+	{ "bad: SA inbound SPI overlap", bad_sa_overlap },
+	{ "bad: eal", bad_eal },
+	{ "bad: too many list entries", bad_too_many_entries },
+};
+
+static int
+suite_init(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_conf.XXXXXX");
+	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+}
+
+static int
+suite_clean(void)
+{
+	char cmd[128];
+
+	/* only our own directory, made by mkdtemp above */
+	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int
+main(void)
+{
+	CU_pSuite s;
+	unsigned int fails;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	s = CU_add_suite("conf", suite_init, suite_clean);
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		CU_add_test(s, tests[i].name, tests[i].fn);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	fails = CU_get_number_of_failures() + CU_get_number_of_suites_failed() +
+		CU_get_number_of_tests_failed();
+	CU_cleanup_registry();
+	return fails > 0 ? 1 : 0;
+}
