@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Per-lcore counters. Every drop has a named reason; every reason has a counter.
+ *
+ * Names are lower_snake_case: DPDK telemetry accepts only [A-Za-z0-9_] in dict keys,
+ * and Prometheus metric names want the same.
+ *
+ * Writers: each lcore writes only its own slot, with plain adds (no atomics, no
+ * shared cache lines). Readers (control lcore, telemetry thread) sum over slots with
+ * relaxed 64-bit loads; a sum may be a few packets behind, never torn.
+ */
+#ifndef LNS_STATS_H
+#define LNS_STATS_H
+
+#include <stdint.h>
+
+#include <rte_common.h>
+
+/** Event counters that are not drops: X(enum suffix, name, help). */
+#define LNS_COUNTERS(X) \
+	X(RX_PACKETS,      "rx_packets",      "packets received by workers and the control lcore") \
+	X(RX_BYTES,        "rx_bytes",        "bytes received") \
+	X(PUNTED,          "punted",          "packets handed to the control lcore") \
+	X(CTL_RX,          "ctl_rx",          "punted packets the control lcore took in") \
+	X(CTL_TX,          "ctl_tx",          "packets the control lcore sent") \
+	X(ARP_REQUEST_IN,  "arp_request_in",  "ARP requests for our addresses") \
+	X(ARP_REPLY_OUT,   "arp_reply_out",   "ARP replies sent") \
+	X(ARP_REQUEST_OUT, "arp_request_out", "ARP requests sent to resolve next hops") \
+	X(ARP_REPLY_IN,    "arp_reply_in",    "ARP replies received") \
+	X(NEIGH_LEARNED,   "neigh_learned",   "neighbour entries added or changed") \
+	X(ICMP_ECHO_IN,    "icmp_echo_in",    "ICMP echo requests to our addresses") \
+	X(ICMP_ECHO_OUT,   "icmp_echo_out",   "ICMP echo replies sent")
+
+/** Drop reasons: X(enum suffix, name, help). Names are stable: tests and dashboards use them. */
+#define LNS_DROPS(X) \
+	X(ETH_TRUNCATED,    "eth_truncated",    "frame shorter than an Ethernet header") \
+	X(ETH_NOT_OURS,     "eth_not_ours",     "unicast frame for another MAC address") \
+	X(ETH_UNKNOWN_TYPE, "eth_unknown_type", "EtherType other than IPv4 or ARP (VLAN tags included)") \
+	X(ARP_MALFORMED,    "arp_malformed",    "ARP packet too short or not Ethernet/IPv4") \
+	X(ARP_NOT_OURS,     "arp_not_ours",     "ARP request for an address that is not ours") \
+	X(ARP_IGNORED,      "arp_ignored",      "ARP operation other than request/reply") \
+	X(IPV4_TRUNCATED,   "ipv4_truncated",   "IPv4 header or total length past the end of the frame") \
+	X(IPV4_BAD_HEADER,  "ipv4_bad_header",  "IPv4 version, header length or total length invalid") \
+	X(IPV4_BAD_CKSUM,   "ipv4_bad_cksum",   "IPv4 header checksum wrong") \
+	X(IPV4_FRAGMENT,    "ipv4_fragment",    "IPv4 fragment to an address of ours (reassembly not configured)") \
+	X(IPV4_NOT_OURS,    "ipv4_not_ours",    "IPv4 packet for an address lnsd neither owns nor routes") \
+	X(IPV4_OPTIONS,     "ipv4_options",     "IPv4 packet with options to an address of ours") \
+	X(L4_UNHANDLED,     "l4_unhandled",     "protocol or port to our address that no service handles") \
+	X(ICMP_MALFORMED,   "icmp_malformed",   "ICMP too short or bad checksum") \
+	X(ICMP_IGNORED,     "icmp_ignored",     "ICMP type other than echo request to our address") \
+	X(PUNT_RING_FULL,   "punt_ring_full",   "control lcore's punt ring full") \
+	X(CTL_TX_FULL,      "ctl_tx_full",      "control TX queue full") \
+	X(NO_MBUF,          "no_mbuf",          "mbuf pool exhausted when building a packet")
+
+#define LNS_X_ENUM(e, name, help) LNS_CTR_##e,
+enum lns_ctr { LNS_COUNTERS(LNS_X_ENUM) LNS_CTR_MAX };
+#undef LNS_X_ENUM
+#define LNS_X_ENUM(e, name, help) LNS_DROP_##e,
+enum lns_drop { LNS_DROPS(LNS_X_ENUM) LNS_DROP_MAX };
+#undef LNS_X_ENUM
+
+/** One lcore's counters; cache-aligned so no two lcores share a line. */
+struct lns_stats_lcore {
+	uint64_t ctr[LNS_CTR_MAX];
+	uint64_t drop[LNS_DROP_MAX];
+} __rte_cache_aligned;
+
+/** All slots: one per lcore id (RTE_MAX_LCORE), indexed by rte_lcore_id(). */
+struct lns_stats {
+	unsigned int n_slots;
+	struct lns_stats_lcore slot[];
+};
+
+/** Allocate zeroed counters with n_slots slots (cache-aligned). NULL on ENOMEM. */
+struct lns_stats *lns_stats_create(unsigned int n_slots);
+void lns_stats_free(struct lns_stats *st);
+
+/** Sum of one counter / drop reason over all slots (safe from any thread). */
+uint64_t lns_stats_ctr(const struct lns_stats *st, enum lns_ctr c);
+uint64_t lns_stats_drop(const struct lns_stats *st, enum lns_drop d);
+/** Sum of all drop reasons. */
+uint64_t lns_stats_drops_total(const struct lns_stats *st);
+
+const char *lns_ctr_name(enum lns_ctr c);
+const char *lns_ctr_help(enum lns_ctr c);
+const char *lns_drop_name(enum lns_drop d);
+const char *lns_drop_help(enum lns_drop d);
+/** Reason for a name, or -1 if unknown. */
+int lns_drop_by_name(const char *name);
+
+/** Count n drops of reason d in this lcore's slot (data path: plain add). */
+static inline void
+lns_count_drop(struct lns_stats_lcore *s, enum lns_drop d, uint64_t n)
+{
+	s->drop[d] += n;
+}
+
+static inline void
+lns_count(struct lns_stats_lcore *s, enum lns_ctr c, uint64_t n)
+{
+	s->ctr[c] += n;
+}
+
+#endif /* LNS_STATS_H */
