@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Control side of the data plane: ARP, ICMP echo, next-hop resolution, punt drain.
+ */
+#include <string.h>
+
+#include <rte_arp.h>
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_log.h>
+#include <rte_ring.h>
+
+#include "lns_ctl.h"
+
+#define CTL_BURST 64
+#define GW_ARP_RETRY_S 1      /* unresolved gateway: ask every second */
+#define GW_ARP_REFRESH_S 30   /* resolved gateway: refresh */
+
+static uint32_t
+neigh_slot(uint32_t ip)
+{
+	/* Fibonacci hashing of the address. */
+	return (uint32_t)((ip * 2654435769u) >> 22) & (LNS_NEIGH_SIZE - 1);
+}
+
+static void
+publish_gw(struct lns_ctl *ctl, enum lns_port_role role, const struct rte_ether_addr *mac)
+{
+	uint64_t v = LNS_GW_MAC_VALID;
+
+	memcpy(&v, mac->addr_bytes, RTE_ETHER_ADDR_LEN);
+	v |= LNS_GW_MAC_VALID;
+	__atomic_store_n(&ctl->dp->port[role].gw_mac, v, __ATOMIC_RELEASE);
+}
+
+static void
+neigh_learn(struct lns_ctl *ctl, enum lns_port_role role, uint32_t ip,
+	    const struct rte_ether_addr *mac)
+{
+	struct lns_neigh *tab = ctl->neigh[role];
+	uint32_t i = neigh_slot(ip), victim = i;
+	const struct lns_dp_port *p = &ctl->dp->port[role];
+
+	/* Only hosts on the connected subnet are neighbours. */
+	if (ip == 0 || (ip & p->mask) != (p->addr & p->mask) || ip == p->addr)
+		return;
+	for (uint32_t n = 0; n < 8; n++, i = (i + 1) & (LNS_NEIGH_SIZE - 1)) {
+		if (tab[i].ip == ip || tab[i].ip == 0) {
+			victim = i;
+			break;
+		}
+		if (tab[i].seen_tsc < tab[victim].seen_tsc)
+			victim = i;
+	}
+	if (tab[victim].ip != ip || !rte_is_same_ether_addr(&tab[victim].mac, mac))
+		lns_count(ctl->st, LNS_CTR_NEIGH_LEARNED, 1);
+	tab[victim].ip = ip;
+	tab[victim].mac = *mac;
+	tab[victim].seen_tsc = rte_get_tsc_cycles();
+	if (ip == p->gateway)
+		publish_gw(ctl, role, mac);
+}
+
+const struct lns_neigh *
+lns_ctl_neigh_lookup(const struct lns_ctl *ctl, enum lns_port_role role, uint32_t ip)
+{
+	const struct lns_neigh *tab = ctl->neigh[role];
+	uint32_t i = neigh_slot(ip);
+
+	for (uint32_t n = 0; n < 8; n++, i = (i + 1) & (LNS_NEIGH_SIZE - 1))
+		if (tab[i].ip == ip)
+			return &tab[i];
+	return NULL;
+}
+
+static void
+ctl_tx(struct lns_ctl *ctl, enum lns_port_role role, struct rte_mbuf *m)
+{
+	const struct lns_dp_port *p = &ctl->dp->port[role];
+
+	if (rte_eth_tx_burst(p->port_id, ctl->dp->ctl_queue, &m, 1) == 1) {
+		lns_count(ctl->st, LNS_CTR_CTL_TX, 1);
+	} else {
+		lns_count_drop(ctl->st, LNS_DROP_CTL_TX_FULL, 1);
+		rte_pktmbuf_free(m);
+	}
+}
+
+static void
+send_arp_request(struct lns_ctl *ctl, enum lns_port_role role, uint32_t target)
+{
+	const struct lns_dp_port *p = &ctl->dp->port[role];
+	struct rte_mempool *mp = ctl->dp->pool[rte_eth_dev_socket_id(p->port_id) < 0 ?
+					       0 : rte_eth_dev_socket_id(p->port_id)];
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	struct rte_ether_hdr *eth;
+	struct rte_arp_hdr *arp;
+
+	if (m == NULL) {
+		lns_count_drop(ctl->st, LNS_DROP_NO_MBUF, 1);
+		return;
+	}
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*arp));
+	arp = (struct rte_arp_hdr *)(eth + 1);
+	memset(&eth->dst_addr, 0xff, sizeof(eth->dst_addr));
+	eth->src_addr = p->mac;
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
+	arp->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
+	arp->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	arp->arp_hlen = RTE_ETHER_ADDR_LEN;
+	arp->arp_plen = 4;
+	arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REQUEST);
+	arp->arp_data.arp_sha = p->mac;
+	arp->arp_data.arp_sip = p->addr;
+	memset(&arp->arp_data.arp_tha, 0, sizeof(arp->arp_data.arp_tha));
+	arp->arp_data.arp_tip = target;
+	lns_count(ctl->st, LNS_CTR_ARP_REQUEST_OUT, 1);
+	ctl_tx(ctl, role, m);
+}
+
+static void
+handle_arp(struct lns_ctl *ctl, struct rte_mbuf *m, const struct lns_pkt_meta *meta)
+{
+	enum lns_port_role role = meta->role;
+	const struct lns_dp_port *p = &ctl->dp->port[role];
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *arp = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, meta->l3_off);
+	uint32_t sip = arp->arp_data.arp_sip;
+
+	if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY)) {
+		lns_count(ctl->st, LNS_CTR_ARP_REPLY_IN, 1);
+		if (arp->arp_data.arp_tip == p->addr)
+			neigh_learn(ctl, role, sip, &arp->arp_data.arp_sha);
+		rte_pktmbuf_free(m);
+		return;
+	}
+
+	/* A request for our address: learn the asker (RFC 826), answer in place. */
+	lns_count(ctl->st, LNS_CTR_ARP_REQUEST_IN, 1);
+	neigh_learn(ctl, role, sip, &arp->arp_data.arp_sha);
+	arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
+	arp->arp_data.arp_tha = arp->arp_data.arp_sha;
+	arp->arp_data.arp_tip = sip;
+	arp->arp_data.arp_sha = p->mac;
+	arp->arp_data.arp_sip = p->addr;
+	eth->dst_addr = arp->arp_data.arp_tha;
+	eth->src_addr = p->mac;
+	/* Trim padding and anything past the ARP body. */
+	rte_pktmbuf_trim(m, m->pkt_len - (meta->l3_off + sizeof(*arp)));
+	lns_count(ctl->st, LNS_CTR_ARP_REPLY_OUT, 1);
+	ctl_tx(ctl, role, m);
+}
+
+static void
+handle_icmp(struct lns_ctl *ctl, struct rte_mbuf *m, const struct lns_pkt_meta *meta)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, meta->l3_off);
+	uint32_t ip_len = rte_be_to_cpu_16(ip->total_length);
+	uint32_t ihl = meta->l4_off - meta->l3_off;
+	struct rte_icmp_hdr *icmp;
+	struct rte_ether_addr tmp;
+	uint32_t icmp_len, addr;
+
+	/* The classifier checked the IPv4 lengths against the frame (first segment). */
+	if (ip_len < ihl + sizeof(*icmp) || m->nb_segs != 1) {
+		lns_count_drop(ctl->st, LNS_DROP_ICMP_MALFORMED, 1);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	icmp_len = ip_len - ihl;
+	icmp = rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *, meta->l4_off);
+	if (rte_raw_cksum(icmp, icmp_len) != 0xffff) {
+		lns_count_drop(ctl->st, LNS_DROP_ICMP_MALFORMED, 1);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0) {
+		lns_count_drop(ctl->st, LNS_DROP_ICMP_IGNORED, 1);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	lns_count(ctl->st, LNS_CTR_ICMP_ECHO_IN, 1);
+
+	/* Echo reply in place (RFC 792): swap addresses, type 0, fix checksums. Options
+	 * are dropped from the reply's IPv4 header, as most stacks do. */
+	icmp->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
+	icmp->icmp_cksum = 0;
+	icmp->icmp_cksum = (uint16_t)~rte_raw_cksum(icmp, icmp_len);
+	if (ihl > sizeof(*ip)) {
+		uint32_t extra = ihl - sizeof(*ip);
+
+		/* Slide Ethernet + the fixed IPv4 header over the options. */
+		memmove((uint8_t *)eth + extra, eth, meta->l3_off + sizeof(*ip));
+		rte_pktmbuf_adj(m, (uint16_t)extra);
+		eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, meta->l3_off);
+		ihl = sizeof(*ip);
+	}
+	addr = ip->src_addr;
+	ip->src_addr = ip->dst_addr;
+	ip->dst_addr = addr;
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(ihl + icmp_len));
+	ip->time_to_live = 64;
+	ip->fragment_offset = 0;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	tmp = eth->src_addr;
+	eth->src_addr = eth->dst_addr;
+	eth->dst_addr = tmp;
+	eth->src_addr = ctl->dp->port[meta->role].mac;
+	rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - (meta->l3_off + ihl + icmp_len)));
+	lns_count(ctl->st, LNS_CTR_ICMP_ECHO_OUT, 1);
+	ctl_tx(ctl, meta->role, m);
+}
+
+void
+lns_ctl_handle(struct lns_ctl *ctl, struct rte_mbuf *m)
+{
+	const struct lns_pkt_meta meta = *lns_pkt_meta(m);
+
+	lns_count(ctl->st, LNS_CTR_CTL_RX, 1);
+	switch (meta.kind) {
+	case LNS_PUNT_ARP:
+		handle_arp(ctl, m, &meta);
+		break;
+	case LNS_PUNT_ICMP:
+		handle_icmp(ctl, m, &meta);
+		break;
+	default:
+		lns_count_drop(ctl->st, LNS_DROP_L4_UNHANDLED, 1);
+		rte_pktmbuf_free(m);
+		break;
+	}
+}
+
+static void
+run_timers(struct lns_ctl *ctl)
+{
+	uint64_t now = rte_get_tsc_cycles();
+
+	for (int r = 0; r < LNS_PORT_ROLE_MAX; r++) {
+		const struct lns_dp_port *p = &ctl->dp->port[r];
+		bool resolved;
+
+		if (p->gateway == 0 || now < ctl->gw_next_arp_tsc[r])
+			continue;
+		resolved = __atomic_load_n(&p->gw_mac, __ATOMIC_RELAXED) & LNS_GW_MAC_VALID;
+		send_arp_request(ctl, r, p->gateway);
+		ctl->gw_next_arp_tsc[r] = now + ctl->hz *
+			(resolved ? GW_ARP_REFRESH_S : GW_ARP_RETRY_S);
+	}
+}
+
+void
+lns_ctl_init(struct lns_ctl *ctl, struct lns_dp *dp)
+{
+	memset(ctl, 0, sizeof(*ctl));
+	ctl->dp = dp;
+	ctl->st = &dp->stats->slot[rte_lcore_id()];
+	ctl->hz = rte_get_tsc_hz();
+}
+
+unsigned int
+lns_ctl_poll(struct lns_ctl *ctl)
+{
+	struct lns_dp *dp = ctl->dp;
+	struct rte_mbuf *pkts[CTL_BURST], *punt[CTL_BURST];
+	unsigned int work = 0;
+
+	for (uint16_t w = 0; w < dp->n_workers; w++) {
+		unsigned int n = rte_ring_dequeue_burst(dp->punt[w], (void **)pkts, CTL_BURST,
+							NULL);
+
+		for (unsigned int i = 0; i < n; i++)
+			lns_ctl_handle(ctl, pkts[i]);
+		work += n;
+	}
+	for (int r = 0; r < LNS_PORT_ROLE_MAX; r++) {
+		const struct lns_dp_port *p = &dp->port[r];
+		uint16_t n, np;
+
+		if (!p->ctl_rx)
+			continue;
+		n = rte_eth_rx_burst(p->port_id, dp->ctl_queue, pkts, CTL_BURST);
+		if (n == 0)
+			continue;
+		lns_dp_rx_burst(dp, r, pkts, n, punt, &np, ctl->st);
+		for (uint16_t i = 0; i < np; i++)
+			lns_ctl_handle(ctl, punt[i]);
+		work += n;
+	}
+	run_timers(ctl);
+	return work;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The control lcore's side of the data plane: it drains the workers' punt rings
+ * and its own RX queues, answers ARP and ICMP echo for lnsd's addresses, resolves
+ * next hops by ARP and publishes their MACs to the workers, and sends on its own
+ * TX queue of every port.
+ *
+ * Thread-safety: everything here runs on the control (main) lcore only.
+ */
+#ifndef LNS_CTL_H
+#define LNS_CTL_H
+
+#include <stdint.h>
+
+#include "lns_dp.h"
+
+#define LNS_NEIGH_SIZE 1024            /**< per port; power of two */
+
+struct lns_neigh {
+	uint32_t ip;                    /**< network byte order; 0 = empty slot */
+	struct rte_ether_addr mac;
+	uint64_t seen_tsc;
+};
+
+/** Control-lcore state of the data plane. */
+struct lns_ctl {
+	struct lns_dp *dp;
+	struct lns_stats_lcore *st;     /**< the control lcore's counter slot */
+	struct lns_neigh neigh[LNS_PORT_ROLE_MAX][LNS_NEIGH_SIZE];
+	uint64_t gw_next_arp_tsc[LNS_PORT_ROLE_MAX];
+	uint64_t hz;
+};
+
+/** Prepare control state for `dp` (after lns_dp_init()). */
+void lns_ctl_init(struct lns_ctl *ctl, struct lns_dp *dp);
+
+/**
+ * One pass of control work: drain punt rings and control RX queues, handle what
+ * they carry, and run the ARP refresh timers.
+ * @return the number of packets handled (0 = idle).
+ */
+unsigned int lns_ctl_poll(struct lns_ctl *ctl);
+
+/** Look up a neighbour learned on a port; NULL if unknown. */
+const struct lns_neigh *lns_ctl_neigh_lookup(const struct lns_ctl *ctl,
+					     enum lns_port_role role, uint32_t ip);
+
+/** Handle one punted packet (consumes it). Exposed for tests. */
+void lns_ctl_handle(struct lns_ctl *ctl, struct rte_mbuf *m);
+
+#endif /* LNS_CTL_H */

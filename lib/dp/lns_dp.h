@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The data plane: ports, queues, mbuf pools, punt rings and the worker loop.
+ *
+ * Queues: worker w (0 <= w < n_workers) owns RX queue w and TX queue w of every
+ * port. The control lcore owns TX queue n_workers of every port, and RX queue
+ * n_workers where the device has one to give: real NICs spread RSS over the
+ * workers' queues only (RETA), while software devices whose kernel side spreads
+ * over every queue (af_packet, tap) deliver part of the traffic there, which the
+ * control lcore classifies with the same code as a worker.
+ *
+ * Threads: lns_dp_init()/lns_dp_fini() run on the main lcore before the workers
+ * are launched / after they have stopped. lns_dp_worker_main() runs on each worker
+ * lcore. Everything else a worker reads is published before launch and is
+ * read-only afterwards, except the fields documented as atomic.
+ */
+#ifndef LNS_DP_H
+#define LNS_DP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "lns_conf.h"
+#include "lns_stats.h"
+
+struct rte_ring;
+struct rte_mempool;
+struct rte_rcu_qsbr;
+
+/** What a punted packet is, so the control lcore can dispatch without re-parsing. */
+enum lns_punt_kind {
+	LNS_PUNT_ARP = 0,       /**< ARP request for our address, or any ARP reply */
+	LNS_PUNT_ICMP,          /**< ICMP to our address */
+	LNS_PUNT_KIND_MAX
+};
+
+/**
+ * Metadata that travels with a punted packet, in the mbuf's private area
+ * (every pool lnsd creates reserves room for it).
+ */
+struct lns_pkt_meta {
+	uint8_t  role;          /**< enum lns_port_role of the port it came in on */
+	uint8_t  kind;          /**< enum lns_punt_kind */
+	uint16_t l3_off;        /**< offset of the IPv4 or ARP header */
+	uint16_t l4_off;        /**< offset of the L4 header (IPv4 only) */
+	uint16_t rsvd;
+	uint32_t sa;            /**< SA handle it arrived on, UINT32_MAX = none */
+};
+
+static inline struct lns_pkt_meta *
+lns_pkt_meta(struct rte_mbuf *m)
+{
+	return (struct lns_pkt_meta *)rte_mbuf_to_priv(m);
+}
+
+/** One port as the data plane sees it. */
+struct lns_dp_port {
+	uint16_t port_id;
+	uint8_t  role;                  /**< enum lns_port_role */
+	bool     ctl_rx;                /**< the control lcore polls RX queue n_workers */
+	uint16_t nb_rxq;
+	uint16_t nb_txq;
+	uint16_t mtu;
+	uint16_t rx_burst;
+	struct rte_ether_addr mac;
+	uint32_t addr;                  /**< our address, network byte order */
+	uint32_t mask;                  /**< network byte order */
+	uint32_t gateway;               /**< network byte order, 0 = none */
+	/** Next-hop (gateway) MAC published by the control lcore: bits 0..47 the
+	 *  address as rte_ether_addr bytes, bit 63 set when valid. Atomic. */
+	uint64_t gw_mac;
+	char     device[LNS_CONF_NAME_MAX];
+	char     driver[LNS_CONF_NAME_MAX];
+};
+
+#define LNS_GW_MAC_VALID (1ULL << 63)
+
+/** The whole data plane. Allocate with rte_zmalloc-compatible alignment or statically. */
+struct lns_dp {
+	const struct lns_conf *conf;
+	struct lns_stats *stats;
+	uint16_t n_workers;
+	uint16_t ctl_queue;                               /**< == n_workers */
+	unsigned int worker_lcore[RTE_MAX_LCORE];         /**< worker index -> lcore id */
+	struct lns_dp_port port[LNS_PORT_ROLE_MAX];
+	struct rte_mempool *pool[RTE_MAX_NUMA_NODES];     /**< per socket, NULL if unused */
+	struct rte_ring *punt[RTE_MAX_LCORE];             /**< per worker index: SP/SC */
+	struct rte_rcu_qsbr *qsbr;                        /**< workers report every loop */
+	uint64_t start_tsc;
+	volatile int stop;                                /**< set by lns_dp_stop() */
+	bool ports_started;
+};
+
+/**
+ * Set up mbuf pools (one per socket in use), punt rings, RCU and the ports of
+ * `conf`, and start the ports. Call after rte_eal_init(), on the main lcore.
+ * Workers are every lcore but the main one.
+ *
+ * @return 0, or -errno with a message for the operator in err.
+ */
+int lns_dp_init(struct lns_dp *dp, const struct lns_conf *conf, struct lns_stats *st,
+		char *err, size_t errlen);
+
+/** Launch lns_dp_worker_main() on every worker lcore. @return 0 or -errno. */
+int lns_dp_launch(struct lns_dp *dp);
+
+/** Ask the workers to stop and wait for them. Idempotent. */
+void lns_dp_stop(struct lns_dp *dp);
+
+/** Stop and close the ports, free rings, pools and RCU. Call after lns_dp_stop(). */
+void lns_dp_fini(struct lns_dp *dp);
+
+/** A worker lcore's loop; `arg` is the struct lns_dp. Returns when dp->stop is set. */
+int lns_dp_worker_main(void *arg);
+
+/** Verdict of the classifier. */
+enum lns_verdict {
+	LNS_V_DROP = 0,    /**< count under *why and free */
+	LNS_V_PUNT,        /**< hand to the control lcore; meta filled in */
+};
+
+/**
+ * Classify one frame that arrived on the port with role `role`. Pure: reads only
+ * the bytes and the port table, so it is safe on any lcore and easy to test.
+ *
+ * @param ports   the dp's port table (indexed by role)
+ * @param role    port the frame arrived on
+ * @param pkt     frame bytes (contiguous)
+ * @param len     bytes available at pkt
+ * @param ol_flags mbuf RX offload flags (RTE_MBUF_F_RX_IP_CKSUM_GOOD skips the check)
+ * @param meta    filled in for LNS_V_PUNT
+ * @param why     filled in for LNS_V_DROP
+ */
+enum lns_verdict lns_dp_classify(const struct lns_dp_port ports[LNS_PORT_ROLE_MAX],
+				 unsigned int role, const uint8_t *pkt, uint32_t len,
+				 uint64_t ol_flags, struct lns_pkt_meta *meta,
+				 enum lns_drop *why);
+
+/**
+ * Classify a burst received on `role`: punted packets are moved to `punt[]`
+ * (count returned in *n_punt), dropped ones are counted in `st` and freed.
+ * Shared by the workers and by the control lcore for its own RX queue.
+ */
+void lns_dp_rx_burst(const struct lns_dp *dp, unsigned int role, struct rte_mbuf **pkts,
+		     uint16_t n, struct rte_mbuf **punt, uint16_t *n_punt,
+		     struct lns_stats_lcore *st);
+
+#endif /* LNS_DP_H */

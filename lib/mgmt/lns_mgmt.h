@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Management: telemetry commands under /lns/ (read by lnsctl and by DPDK's own
+ * dpdk-telemetry.py).
+ *
+ * Thread-safety: handlers run on DPDK's telemetry thread. They read only per-lcore
+ * counters (relaxed loads), ethdev statistics and data fixed before registration;
+ * they never touch control-lcore state.
+ */
+#ifndef LNS_MGMT_H
+#define LNS_MGMT_H
+
+#include "lns_dp.h"
+
+/**
+ * Register the /lns/ telemetry commands for `dp` (must outlive the process's
+ * telemetry use: lnsd keeps it until exit).
+ * @return 0 or -errno.
+ */
+int lns_mgmt_init(const struct lns_dp *dp);
+
+/** Detach the commands from `dp` before it is freed: they answer -EAGAIN after. */
+void lns_mgmt_fini(void);
+
+#endif /* LNS_MGMT_H */
