@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The test command (README, .ci/run): installs the Debian packages it needs, builds
+# lnsd twice -- warnings as errors, and with AddressSanitizer + UBSan -- and runs every
+# unit and integration test in both builds. Run as root (namespaces, DPDK).
+#
+#   tests/check.sh [--no-install] [--no-asan]
+set -euo pipefail
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+install=1 asan=1
+for a in "$@"; do
+	case $a in
+	--no-install) install=0 ;;
+	--no-asan) asan=0 ;;
+	*) echo "usage: $0 [--no-install] [--no-asan]" >&2; exit 1 ;;
+	esac
+done
+
+[ "$install" = 1 ] && "$SRC/drivers-config/install-deps.sh"
+
+build() {
+	local dir=$1; shift
+	if [ -f "$dir/build.ninja" ]; then
+		meson setup --reconfigure "$dir" "$SRC" "$@" >/dev/null
+	else
+		meson setup "$dir" "$SRC" "$@" >/dev/null
+	fi
+	ninja -C "$dir"
+}
+
+echo "== build (warnings are errors)"
+build "$SRC/build" -Dwerror=true
+echo "== tests"
+meson test -C "$SRC/build" --print-errorlogs --num-processes 1
+
+if [ "$asan" = 1 ]; then
+	echo "== build with AddressSanitizer + UndefinedBehaviorSanitizer"
+	build "$SRC/build-asan" -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
+	echo "== tests under the sanitizers"
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1 \
+	LSAN_OPTIONS=suppressions=$SRC/tests/lsan.supp:print_suppressions=0 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		meson test -C "$SRC/build-asan" --print-errorlogs --num-processes 1
+fi
+echo "== all tests passed"

@@ -1,0 +1,232 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Shared harness for lnsd integration tests. Source it from a test script:
+#
+#   . "$(dirname "$0")/lib.sh"
+#   lns_init smoke            # work dir, unique names, cleanup trap
+#   lns_topology_up           # namespaces + veths (access and core)
+#   lns_write_config "$LNS_WORK/lnsd.yaml"
+#   lns_start "$LNS_WORK/lnsd.yaml"
+#   ...lns_check / lns_ctl / lns_stat...
+#   lns_stop_expect 0
+#   lns_finish                # prints "N passed, N failed", exits non-zero on failure
+#
+# Topology (names are unique per run, so tests may run side by side):
+#   netns $LNS_NS_ACC : eth0 192.0.2.2/24     <-veth->  $LNS_IF_ACC  (root ns, DPDK af_packet)
+#   netns $LNS_NS_CORE: eth0 198.51.100.2/24  <-veth->  $LNS_IF_CORE (root ns, DPDK af_packet)
+#   lnsd: access 192.0.2.1/24, core 198.51.100.1/24
+#
+# Environment: LNSD_BUILD (build directory; default: ../../build relative to this file),
+# LNS_KEEP=1 keeps the work directory for inspection.
+
+set -u
+
+LNS_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LNSD_BUILD=${LNSD_BUILD:-$LNS_SRC/build}
+LNSD=${LNSD:-$LNSD_BUILD/app/lnsd/lnsd}
+LNSCTL=${LNSCTL:-$LNSD_BUILD/app/lnsctl/lnsctl}
+PY=/usr/bin/python3
+
+LNS_PASS=0
+LNS_FAIL=0
+LNS_PID=
+LNS_STARTED_NS=()
+LNS_STARTED_LINKS=()
+LNS_BG_PIDS=()
+
+LNS_ACC_ADDR=192.0.2.1
+LNS_ACC_PEER=192.0.2.2
+LNS_CORE_ADDR=198.51.100.1
+LNS_CORE_PEER=198.51.100.2
+
+lns_log() { printf '[%s] %s\n' "$LNS_NAME" "$*"; }
+
+lns_init() {
+	LNS_NAME=$1
+	if [ "$(id -u)" != 0 ]; then
+		echo "$LNS_NAME: integration tests need root (network namespaces, af_packet)" >&2
+		exit 1
+	fi
+	for t in ip ethtool ping "$PY"; do
+		command -v "$t" >/dev/null || { echo "$LNS_NAME: missing $t: run drivers-config/install-deps.sh" >&2; exit 1; }
+	done
+	[ -x "$LNSD" ] || { echo "$LNS_NAME: no lnsd binary at $LNSD (build first)" >&2; exit 1; }
+	# A short unique id: interface names are limited to 15 characters.
+	# Names already set by the caller are kept (the demo uses fixed ones).
+	LNS_ID=$(printf '%04x' $(( ($$ ^ RANDOM) & 0xffff )))
+	LNS_NS_ACC=${LNS_NS_ACC:-lns$LNS_ID-acc}
+	LNS_NS_CORE=${LNS_NS_CORE:-lns$LNS_ID-core}
+	LNS_IF_ACC=${LNS_IF_ACC:-lns${LNS_ID}a}
+	LNS_IF_CORE=${LNS_IF_CORE:-lns${LNS_ID}c}
+	LNS_PREFIX=${LNS_PREFIX:-lnst$LNS_ID}
+	LNS_WORK=$(mktemp -d "/tmp/lnsd-$LNS_NAME.XXXXXX")
+	trap lns_cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+
+lns_cleanup() {
+	local rc=$?
+	if [ -n "$LNS_PID" ] && kill -0 "$LNS_PID" 2>/dev/null; then
+		kill -TERM "$LNS_PID" 2>/dev/null
+		for _ in $(seq 50); do kill -0 "$LNS_PID" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$LNS_PID" 2>/dev/null
+	fi
+	for p in "${LNS_BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for l in "${LNS_STARTED_LINKS[@]}"; do ip link del "$l" 2>/dev/null; done
+	for n in "${LNS_STARTED_NS[@]}"; do ip netns del "$n" 2>/dev/null; done
+	if [ "$rc" != 0 ] && [ -f "$LNS_WORK/lnsd.log" ]; then
+		echo "---- lnsd log (last 40 lines) ----"
+		tail -n 40 "$LNS_WORK/lnsd.log"
+	fi
+	if [ "${LNS_KEEP:-0}" = 1 ]; then echo "kept $LNS_WORK"; else rm -rf "$LNS_WORK"; fi
+	rm -rf "/var/run/dpdk/$LNS_PREFIX"
+	exit "$rc"
+}
+
+# lns_netns NAME: create a namespace with loopback up and IPv6 off (no noise).
+lns_netns() {
+	ip netns add "$1"
+	LNS_STARTED_NS+=("$1")
+	ip -n "$1" link set lo up
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+}
+
+# lns_veth ROOT_IF NS ADDR/LEN: a veth pair, ROOT_IF stays here for DPDK, eth0 goes to NS.
+lns_veth() {
+	local rif=$1 ns=$2 addr=$3
+	ip link add "$rif" type veth peer name "${rif}p"
+	LNS_STARTED_LINKS+=("$rif")
+	sysctl -qw "net.ipv6.conf.$rif.disable_ipv6=1"
+	ip link set "${rif}p" netns "$ns"
+	ip -n "$ns" link set "${rif}p" name eth0
+	ip -n "$ns" addr add "$addr" dev eth0
+	ip -n "$ns" link set eth0 up
+	ip link set "$rif" up
+	# A packet socket on the other end sees unfinished checksums otherwise (PEERS.md).
+	ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null
+}
+
+lns_topology_up() {
+	lns_netns "$LNS_NS_ACC"
+	lns_netns "$LNS_NS_CORE"
+	lns_veth "$LNS_IF_ACC" "$LNS_NS_ACC" "$LNS_ACC_PEER/24"
+	lns_veth "$LNS_IF_CORE" "$LNS_NS_CORE" "$LNS_CORE_PEER/24"
+	ip -n "$LNS_NS_ACC" route add default via "$LNS_ACC_ADDR"
+	ip -n "$LNS_NS_CORE" route add 10.0.0.0/8 via "$LNS_CORE_ADDR"
+}
+
+# lns_write_config FILE [EXTRA_YAML]: a minimal config for this topology. EXTRA_YAML
+# (top-level sections) is appended verbatim.
+lns_write_config() {
+	local f=$1 extra=${2:-}
+	cat >"$f" <<EOF
+eal:
+  - --no-huge
+  - -m
+  - "512"
+  - --no-pci
+  - -l
+  - 0-1
+  - --file-prefix=$LNS_PREFIX
+  - --vdev=net_af_packet0,iface=$LNS_IF_ACC,qpairs=2
+  - --vdev=net_af_packet1,iface=$LNS_IF_CORE,qpairs=2
+ports:
+  access:
+    device: net_af_packet0
+    profile: af_packet
+    address: $LNS_ACC_ADDR/24
+  core:
+    device: net_af_packet1
+    profile: af_packet
+    address: $LNS_CORE_ADDR/24
+    gateway: $LNS_CORE_PEER
+limits:
+  mbufs: 8192
+$extra
+EOF
+}
+
+# lns_start CONFIG: start lnsd in the background and wait until lnsctl answers.
+lns_start() {
+	local conf=$1
+	"$LNSD" -c "$conf" >"$LNS_WORK/lnsd.log" 2>&1 &
+	LNS_PID=$!
+	for _ in $(seq 150); do
+		if ! kill -0 "$LNS_PID" 2>/dev/null; then
+			wait "$LNS_PID"; local rc=$?
+			LNS_PID=
+			lns_log "lnsd exited during start-up (status $rc):"
+			cat "$LNS_WORK/lnsd.log"
+			return 1
+		fi
+		if lns_ctl show stats --json >/dev/null 2>&1; then
+			lns_log "lnsd up (pid $LNS_PID)"
+			return 0
+		fi
+		sleep 0.2
+	done
+	lns_log "lnsd did not answer lnsctl within 30 s"
+	cat "$LNS_WORK/lnsd.log"
+	return 1
+}
+
+# lns_stop_expect STATUS: SIGTERM lnsd and check its exit status.
+lns_stop_expect() {
+	local want=$1 rc
+	kill -TERM "$LNS_PID"
+	for _ in $(seq 100); do kill -0 "$LNS_PID" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$LNS_PID" 2>/dev/null; then
+		lns_fail "lnsd still running 10 s after SIGTERM"
+		return
+	fi
+	wait "$LNS_PID"; rc=$?
+	LNS_PID=
+	lns_check "lnsd exits $want on SIGTERM (got $rc)" [ "$rc" = "$want" ]
+}
+
+lns_ctl() { "$LNSCTL" --file-prefix "$LNS_PREFIX" "$@"; }
+
+# lns_stat PATH: one value from `lnsctl show stats --json`, PATH like drops.ipv4-bad-cksum
+lns_stat() {
+	lns_ctl show stats --json | "$PY" -c '
+import json, sys
+v = json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+    v = v[k]
+print(v)' "$1"
+}
+
+# lns_wait_stat PATH MIN [SECONDS]: wait until a counter reaches MIN.
+lns_wait_stat() {
+	local path=$1 min=$2 secs=${3:-5} v=0
+	for _ in $(seq $((secs * 10))); do
+		v=$(lns_stat "$path" 2>/dev/null || echo 0)
+		[ "$v" -ge "$min" ] && return 0
+		sleep 0.1
+	done
+	lns_log "$path = $v, wanted >= $min"
+	return 1
+}
+
+lns_pass() { LNS_PASS=$((LNS_PASS + 1)); lns_log "PASS: $*"; }
+lns_fail() { LNS_FAIL=$((LNS_FAIL + 1)); lns_log "FAIL: $*"; }
+
+# lns_check DESCRIPTION COMMAND...: pass if the command succeeds.
+lns_check() {
+	local what=$1; shift
+	if "$@"; then lns_pass "$what"; else lns_fail "$what"; fi
+}
+
+# lns_scapy NS SCRIPT: run a python3 scapy snippet inside a namespace.
+lns_scapy() {
+	local ns=$1; shift
+	ip netns exec "$ns" "$PY" -c "
+import logging; logging.getLogger('scapy.runtime').setLevel(logging.ERROR)
+from scapy.all import *
+conf.verb = 0
+$1"
+}
+
+lns_finish() {
+	echo "$LNS_PASS passed, $LNS_FAIL failed"
+	[ "$LNS_FAIL" = 0 ]
+}
