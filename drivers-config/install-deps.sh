@@ -10,7 +10,7 @@ set -euo pipefail
 
 BUILD_PKGS=(gcc meson ninja-build pkg-config libdpdk-dev dpdk libipsec-mb-dev
 	libyaml-dev libcunit1-dev libssl-dev libpcap-dev python3)
-TEST_PKGS=(python3-scapy python3-yaml tshark xl2tpd strongswan-charon strongswan-swanctl
+TEST_PKGS=(python3-scapy python3-cryptography python3-yaml tshark xl2tpd strongswan-charon strongswan-swanctl
 	libcharon-extra-plugins slirp iproute2 ethtool iputils-ping procps psmisc curl
 	lua5.3 clang)
 

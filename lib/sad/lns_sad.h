@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * SA database: the data plane's table of IPsec SAs.
+ *
+ * Every SA (one direction) has a handle, an index into a hot array that workers read.
+ * Inbound SAs are also found by SPI through a lock-free-read rte_hash. SAs are added
+ * in pairs (inbound + outbound) owned by one "IPsec connection" id.
+ *
+ * Removal is two steps (DESIGN.md "Tables"):
+ * 1. lns_sad_drop(): an atomic state flip of both directions. From the workers' next
+ *    burst no packet is decrypted or encrypted with them; packets that still arrive
+ *    on the SPI find the entry DROPPED and are counted as such.
+ * 2. lns_sad_reclaim(), called regularly by control: once every worker has passed a
+ *    quiescent state (rte_rcu_qsbr) the SPI leaves the hash; after a second grace
+ *    period the crypto state is wiped and freed and the handle returns to the pool.
+ *
+ * Thread-safety: lns_sad_create/add/drop/reclaim/free and the iteration run on the
+ * control lcore only. lns_sad_lookup() and lns_sad_get() may run on any worker
+ * registered with the RCU variable given at creation, between quiescent reports.
+ */
+#ifndef LNS_SAD_H
+#define LNS_SAD_H
+
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_hash.h>
+
+#include "lns_esp.h"
+
+struct rte_rcu_qsbr;
+
+#define LNS_SAD_NONE UINT32_MAX     /**< no handle */
+
+enum lns_sad_state {
+	LNS_SAD_FREE = 0,           /**< slot unused */
+	LNS_SAD_ACTIVE,             /**< usable */
+	LNS_SAD_DROPPED,            /**< dropped: packets on it are counted drops */
+};
+
+/** Hot part of one SA, read by workers. One cache line. */
+struct lns_sad_entry {
+	struct lns_esp_sa *esp;     /**< crypto state (lib/esp) */
+	uint32_t state;             /**< enum lns_sad_state, atomic */
+	uint32_t conn;              /**< owning IPsec connection id */
+	uint32_t pair;              /**< handle of the other direction */
+	uint32_t spi;               /**< host byte order */
+	uint32_t peer;              /**< peer's outer IPv4 address, network order */
+	uint16_t peer_port;         /**< UDP-encap (NAT-T) peer port, network order; 0 = plain ESP */
+	uint16_t local_port;        /**< UDP-encap local port, network order */
+	uint8_t  dir;               /**< enum lns_esp_dir */
+	uint8_t  mode;              /**< enum lns_esp_mode */
+	uint8_t  udp_encap;         /**< RFC 3948 */
+	uint8_t  rsvd;
+} __rte_cache_aligned;
+
+/** Cold part, kept by control for listing and lifetimes. */
+struct lns_sad_cold {
+	uint64_t created_tsc;
+	uint64_t dropped_tsc;
+	uint64_t token;             /**< RCU token of the pending reclaim step */
+	int32_t  key_pos;           /**< hash slot of an unhashed inbound SPI, -1 none */
+	uint8_t  reclaim_step;      /**< 0 none, 1 wait to unhash, 2 wait to free */
+	uint32_t next_pending;      /**< FIFO of SAs waiting for reclaim */
+};
+
+struct lns_sad {
+	uint32_t max_sas;
+	int socket;
+	struct rte_hash *by_spi;           /**< inbound SPI (network order) -> handle */
+	struct rte_rcu_qsbr *qsbr;
+	struct lns_idpool *ids;
+	uint32_t n_active;
+	uint32_t n_dropped;
+	uint32_t pend_head, pend_tail;     /**< reclaim FIFO (handles), LNS_SAD_NONE = empty */
+	struct lns_sad_cold *cold;         /**< max_sas entries */
+	struct lns_sad_entry *hot;         /**< max_sas entries, cache-aligned */
+};
+
+/** Where an SA pair's packets go and come from. */
+struct lns_sad_peer {
+	uint32_t addr;              /**< peer outer IPv4, network order */
+	uint8_t  udp_encap;         /**< NAT-T */
+	uint16_t peer_port;         /**< with udp_encap, host order (usually 4500) */
+	uint16_t local_port;        /**< with udp_encap, host order (4500) */
+};
+
+/**
+ * Create an SA table for up to max_sas SAs (both directions count).
+ * @param qsbr the workers' RCU variable (freeing waits for their quiescent states)
+ * @return the table, or NULL with rte_errno set.
+ */
+struct lns_sad *lns_sad_create(const char *name, uint32_t max_sas, int socket,
+			       struct rte_rcu_qsbr *qsbr);
+
+/** Free the table and every SA in it (workers must have stopped). */
+void lns_sad_free(struct lns_sad *sad);
+
+/**
+ * Add an inbound/outbound pair owned by connection `conn`.
+ * @param mgr any IPsec-MB manager of this host (key layouts must match the workers')
+ * @return 0 with both handles, -EEXIST (inbound SPI already in the table),
+ *         -ENOSPC (table full), -EINVAL (parameters refused by lib/esp), -ENOMEM.
+ */
+int lns_sad_add_pair(struct lns_sad *sad, IMB_MGR *mgr, uint32_t conn,
+		     const struct lns_esp_sa_params *in, const struct lns_esp_sa_params *out,
+		     const struct lns_sad_peer *peer, uint32_t *h_in, uint32_t *h_out);
+
+/**
+ * Drop an SA and its pair from the data plane now (step 1 above).
+ * @return the number of SAs flipped (0 if already dropped), or -EINVAL.
+ */
+int lns_sad_drop(struct lns_sad *sad, uint32_t handle);
+
+/** Drop every SA of connection `conn`. @return SAs flipped. */
+int lns_sad_drop_conn(struct lns_sad *sad, uint32_t conn);
+
+/** Advance reclaim (step 2 above) without blocking. @return SAs freed now. */
+unsigned int lns_sad_reclaim(struct lns_sad *sad);
+
+/** Inbound handle for an SPI (network byte order), or LNS_SAD_NONE. Workers. */
+static inline uint32_t
+lns_sad_lookup(const struct lns_sad *sad, uint32_t spi_be)
+{
+	void *data;
+
+	if (rte_hash_lookup_data(sad->by_spi, &spi_be, &data) < 0)
+		return LNS_SAD_NONE;
+	return (uint32_t)(uintptr_t)data;
+}
+
+/** Entry of a handle (no check: handles come from the table). Workers. */
+static inline struct lns_sad_entry *
+lns_sad_get(const struct lns_sad *sad, uint32_t handle)
+{
+	return &sad->hot[handle];
+}
+
+/** Whether the entry may be used for packets now. Workers. */
+static inline int
+lns_sad_usable(const struct lns_sad_entry *e)
+{
+	return __atomic_load_n(&e->state, __ATOMIC_ACQUIRE) == LNS_SAD_ACTIVE;
+}
+
+#endif /* LNS_SAD_H */

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* SA database: control-lcore side (add, drop, reclaim). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include "lns_idpool.h"
+#include "lns_sad.h"
+
+struct lns_sad *
+lns_sad_create(const char *name, uint32_t max_sas, int socket, struct rte_rcu_qsbr *qsbr)
+{
+	char hname[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters hp = {
+		.key_len = sizeof(uint32_t),
+		.hash_func = rte_hash_crc,
+		.socket_id = socket,
+		/* Lock-free readers; a deleted key's slot is freed by us after grace. */
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
+	};
+	struct lns_sad *sad;
+
+	if (max_sas < 2 || max_sas == LNS_SAD_NONE) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	sad = rte_zmalloc_socket("lns_sad", sizeof(*sad), RTE_CACHE_LINE_SIZE, socket);
+	if (sad == NULL)
+		goto nomem;
+	sad->max_sas = max_sas;
+	sad->socket = socket;
+	sad->qsbr = qsbr;
+	sad->pend_head = sad->pend_tail = LNS_SAD_NONE;
+	sad->hot = rte_zmalloc_socket("lns_sad_hot", (size_t)max_sas * sizeof(*sad->hot),
+				      RTE_CACHE_LINE_SIZE, socket);
+	sad->cold = rte_zmalloc_socket("lns_sad_cold", (size_t)max_sas * sizeof(*sad->cold),
+				       0, socket);
+	sad->ids = lns_idpool_create(0, max_sas);
+	if (sad->hot == NULL || sad->cold == NULL || sad->ids == NULL)
+		goto nomem;
+	snprintf(hname, sizeof(hname), "%s_spi", name);
+	hp.name = hname;
+	/* Only inbound SPIs are hashed: about half the SAs; leave room for cuckoo. */
+	hp.entries = max_sas < 16 ? 16 : max_sas;
+	sad->by_spi = rte_hash_create(&hp);
+	if (sad->by_spi == NULL)
+		goto nomem;
+	return sad;
+nomem:
+	lns_sad_free(sad);
+	rte_errno = ENOMEM;
+	return NULL;
+}
+
+static void
+release(struct lns_sad *sad, uint32_t h)
+{
+	struct lns_sad_entry *e = &sad->hot[h];
+
+	if (e->esp != NULL) {
+		lns_esp_sa_clear(e->esp);
+		rte_free(e->esp);
+	}
+	memset(e, 0, sizeof(*e));
+	memset(&sad->cold[h], 0, sizeof(sad->cold[h]));
+	lns_idpool_put(sad->ids, h);
+}
+
+void
+lns_sad_free(struct lns_sad *sad)
+{
+	if (sad == NULL)
+		return;
+	if (sad->hot != NULL)
+		for (uint32_t h = 0; h < sad->max_sas; h++)
+			if (sad->hot[h].esp != NULL) {
+				lns_esp_sa_clear(sad->hot[h].esp);
+				rte_free(sad->hot[h].esp);
+			}
+	rte_hash_free(sad->by_spi);
+	lns_idpool_free(sad->ids);
+	rte_free(sad->hot);
+	rte_free(sad->cold);
+	rte_free(sad);
+}
+
+static int
+make_sa(struct lns_sad *sad, IMB_MGR *mgr, const struct lns_esp_sa_params *prm,
+	struct lns_esp_sa **out)
+{
+	int sz = lns_esp_sa_size(prm), rc;
+	struct lns_esp_sa *sa;
+
+	if (sz < 0)
+		return sz;
+	sa = rte_zmalloc_socket("lns_esp_sa", sz, RTE_CACHE_LINE_SIZE, sad->socket);
+	if (sa == NULL)
+		return -ENOMEM;
+	rc = lns_esp_sa_init(sa, mgr, prm);
+	if (rc != 0) {
+		rte_free(sa);
+		return rc;
+	}
+	*out = sa;
+	return 0;
+}
+
+int
+lns_sad_add_pair(struct lns_sad *sad, IMB_MGR *mgr, uint32_t conn,
+		 const struct lns_esp_sa_params *in, const struct lns_esp_sa_params *out,
+		 const struct lns_sad_peer *peer, uint32_t *h_in, uint32_t *h_out)
+{
+	uint32_t spi_be = rte_cpu_to_be_32(in->spi), hi, ho;
+	struct lns_esp_sa *esp_in = NULL, *esp_out = NULL;
+	const struct lns_esp_sa_params *prm[2] = { in, out };
+	uint32_t hs[2];
+	int rc;
+
+	if (in->dir != LNS_ESP_DIR_IN || out->dir != LNS_ESP_DIR_OUT)
+		return -EINVAL;
+	if (rte_hash_lookup(sad->by_spi, &spi_be) >= 0)
+		return -EEXIST;
+	if (lns_idpool_available(sad->ids) < 2)
+		return -ENOSPC;
+	rc = make_sa(sad, mgr, in, &esp_in);
+	if (rc == 0)
+		rc = make_sa(sad, mgr, out, &esp_out);
+	if (rc != 0) {
+		if (esp_in != NULL) {
+			lns_esp_sa_clear(esp_in);
+			rte_free(esp_in);
+		}
+		return rc;
+	}
+	lns_idpool_get(sad->ids, &hi);
+	lns_idpool_get(sad->ids, &ho);
+	hs[0] = hi;
+	hs[1] = ho;
+	for (int d = 0; d < 2; d++) {
+		struct lns_sad_entry *e = &sad->hot[hs[d]];
+
+		e->esp = d == 0 ? esp_in : esp_out;
+		e->conn = conn;
+		e->pair = hs[1 - d];
+		e->spi = prm[d]->spi;
+		e->peer = peer->addr;
+		e->udp_encap = peer->udp_encap;
+		e->peer_port = peer->udp_encap ? rte_cpu_to_be_16(peer->peer_port) : 0;
+		e->local_port = peer->udp_encap ? rte_cpu_to_be_16(peer->local_port) : 0;
+		e->dir = (uint8_t)prm[d]->dir;
+		e->mode = (uint8_t)prm[d]->mode;
+		sad->cold[hs[d]].created_tsc = rte_get_tsc_cycles();
+		/* Publish: everything above is visible before the state says ACTIVE. */
+		__atomic_store_n(&e->state, LNS_SAD_ACTIVE, __ATOMIC_RELEASE);
+	}
+	rc = rte_hash_add_key_data(sad->by_spi, &spi_be, (void *)(uintptr_t)hi);
+	if (rc < 0) {
+		release(sad, hi);
+		release(sad, ho);
+		return rc == -ENOSPC ? -ENOSPC : -ENOMEM;
+	}
+	sad->n_active += 2;
+	*h_in = hi;
+	*h_out = ho;
+	return 0;
+}
+
+static void
+pend(struct lns_sad *sad, uint32_t h)
+{
+	struct lns_sad_cold *c = &sad->cold[h];
+
+	c->next_pending = LNS_SAD_NONE;
+	if (sad->pend_tail == LNS_SAD_NONE)
+		sad->pend_head = h;
+	else
+		sad->cold[sad->pend_tail].next_pending = h;
+	sad->pend_tail = h;
+}
+
+static int
+drop_one(struct lns_sad *sad, uint32_t h)
+{
+	struct lns_sad_entry *e = &sad->hot[h];
+
+	if (e->state != LNS_SAD_ACTIVE)
+		return 0;
+	/* Both flags: the entry state is what the worker checks before the burst, the
+	 * lib/esp state makes a burst already holding the pointer refuse it too. */
+	__atomic_store_n(&e->state, LNS_SAD_DROPPED, __ATOMIC_RELEASE);
+	lns_esp_sa_expire(e->esp);
+	sad->cold[h].dropped_tsc = rte_get_tsc_cycles();
+	sad->cold[h].reclaim_step = 1;
+	sad->cold[h].key_pos = -1;
+	sad->cold[h].token = sad->qsbr ? rte_rcu_qsbr_start(sad->qsbr) : 0;
+	sad->n_active--;
+	sad->n_dropped++;
+	pend(sad, h);
+	return 1;
+}
+
+int
+lns_sad_drop(struct lns_sad *sad, uint32_t handle)
+{
+	if (handle >= sad->max_sas || sad->hot[handle].state == LNS_SAD_FREE)
+		return -EINVAL;
+	return drop_one(sad, handle) + drop_one(sad, sad->hot[handle].pair);
+}
+
+int
+lns_sad_drop_conn(struct lns_sad *sad, uint32_t conn)
+{
+	int n = 0;
+
+	/* Control path; connections hold few SAs, and callers that know the handles
+	 * use lns_sad_drop() directly. */
+	for (uint32_t h = 0; h < sad->max_sas; h++)
+		if (sad->hot[h].state == LNS_SAD_ACTIVE && sad->hot[h].conn == conn)
+			n += drop_one(sad, h);
+	return n;
+}
+
+static int
+grace_over(const struct lns_sad *sad, uint64_t token)
+{
+	return sad->qsbr == NULL || rte_rcu_qsbr_check(sad->qsbr, token, false) == 1;
+}
+
+unsigned int
+lns_sad_reclaim(struct lns_sad *sad)
+{
+	unsigned int freed = 0;
+
+	/* FIFO order is grace order: stop at the first SA still waiting. */
+	while (sad->pend_head != LNS_SAD_NONE) {
+		uint32_t h = sad->pend_head;
+		struct lns_sad_cold *c = &sad->cold[h];
+		struct lns_sad_entry *e = &sad->hot[h];
+
+		if (!grace_over(sad, c->token))
+			break;
+		sad->pend_head = c->next_pending;
+		if (sad->pend_head == LNS_SAD_NONE)
+			sad->pend_tail = LNS_SAD_NONE;
+
+		if (c->reclaim_step == 1 && e->dir == LNS_ESP_DIR_IN) {
+			/* Every worker has seen DROPPED; now unhash the SPI, and wait once
+			 * more for lookups that began before the delete. */
+			uint32_t spi_be = rte_cpu_to_be_32(e->spi);
+
+			c->key_pos = rte_hash_del_key(sad->by_spi, &spi_be);
+			c->reclaim_step = 2;
+			c->token = sad->qsbr ? rte_rcu_qsbr_start(sad->qsbr) : 0;
+			pend(sad, h);
+			continue;
+		}
+		/* RW_CONCURRENCY_LF keeps a deleted key's slot until it is freed here. */
+		if (c->reclaim_step == 2 && c->key_pos >= 0)
+			rte_hash_free_key_with_position(sad->by_spi, c->key_pos);
+		sad->n_dropped--;
+		release(sad, h);
+		freed++;
+	}
+	return freed;
+}

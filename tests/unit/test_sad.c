@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the SA database: add/lookup, drop-now, RCU-deferred reclaim, handle
+ * reuse, and the id pool under it.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+#include <rte_eal.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include "lns_idpool.h"
+#include "lns_sad.h"
+
+static IMB_MGR *mgr;
+static struct rte_rcu_qsbr *qsbr;
+
+static const uint8_t key_gcm[20] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+				     0xca, 0xfe, 0xba, 0xbe };
+
+static void
+params(struct lns_esp_sa_params *in, struct lns_esp_sa_params *out, uint32_t spi_in,
+       uint32_t spi_out)
+{
+	memset(in, 0, sizeof(*in));
+	in->spi = spi_in;
+	in->dir = LNS_ESP_DIR_IN;
+	in->mode = LNS_ESP_MODE_TRANSPORT;
+	in->cipher = LNS_ESP_CIPHER_AES_GCM16;
+	in->auth = LNS_ESP_AUTH_NONE;
+	in->enc_key = key_gcm;
+	in->enc_key_len = sizeof(key_gcm);
+	in->replay_win = 64;
+	*out = *in;
+	out->spi = spi_out;
+	out->dir = LNS_ESP_DIR_OUT;
+	out->replay_win = 0;
+	out->iv_seed = key_gcm;
+}
+
+static const struct lns_sad_peer peer = {
+	.addr = 0x0200000a, .udp_encap = 1, .peer_port = 4500, .local_port = 4500,
+};
+
+static void
+test_add_lookup_drop_reclaim(void)
+{
+	struct lns_sad *sad = lns_sad_create("t1", 8, 0, qsbr);
+	struct lns_esp_sa_params in, out;
+	uint32_t hi, ho, hi2, ho2;
+	struct lns_sad_entry *e;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sad);
+	params(&in, &out, 0x1001, 0x2001);
+	CU_ASSERT_EQUAL_FATAL(lns_sad_add_pair(sad, mgr, 7, &in, &out, &peer, &hi, &ho), 0);
+	CU_ASSERT_NOT_EQUAL(hi, ho);
+	CU_ASSERT_EQUAL(lns_sad_lookup(sad, rte_cpu_to_be_32(0x1001)), hi);
+	/* outbound SPIs are not looked up by SPI */
+	CU_ASSERT_EQUAL(lns_sad_lookup(sad, rte_cpu_to_be_32(0x2001)), LNS_SAD_NONE);
+	CU_ASSERT_EQUAL(lns_sad_lookup(sad, rte_cpu_to_be_32(0x9999)), LNS_SAD_NONE);
+	e = lns_sad_get(sad, hi);
+	CU_ASSERT(lns_sad_usable(e));
+	CU_ASSERT_EQUAL(e->pair, ho);
+	CU_ASSERT_EQUAL(e->conn, 7);
+	CU_ASSERT_EQUAL(e->peer_port, rte_cpu_to_be_16(4500));
+	CU_ASSERT_EQUAL(lns_sad_get(sad, ho)->dir, LNS_ESP_DIR_OUT);
+	CU_ASSERT_EQUAL(sad->n_active, 2);
+
+	/* the same inbound SPI twice is refused */
+	CU_ASSERT_EQUAL(lns_sad_add_pair(sad, mgr, 8, &in, &out, &peer, &hi2, &ho2), -EEXIST);
+
+	/* drop now: both directions unusable at once, lookup still finds the SPI */
+	CU_ASSERT_EQUAL(lns_sad_drop(sad, hi), 2);
+	CU_ASSERT(!lns_sad_usable(lns_sad_get(sad, hi)));
+	CU_ASSERT(!lns_sad_usable(lns_sad_get(sad, ho)));
+	CU_ASSERT(lns_esp_sa_expired(lns_sad_get(sad, hi)->esp));
+	CU_ASSERT(lns_esp_sa_expired(lns_sad_get(sad, ho)->esp));
+	CU_ASSERT_EQUAL(lns_sad_lookup(sad, rte_cpu_to_be_32(0x1001)), hi);
+	CU_ASSERT_EQUAL(lns_sad_drop(sad, ho), 0); /* already dropped */
+	CU_ASSERT_EQUAL(sad->n_active, 0);
+	CU_ASSERT_EQUAL(sad->n_dropped, 2);
+
+	/* the worker (thread 0) has not reported: nothing may be freed */
+	CU_ASSERT_EQUAL(lns_sad_reclaim(sad), 0);
+	CU_ASSERT_EQUAL(lns_sad_lookup(sad, rte_cpu_to_be_32(0x1001)), hi);
+	/* quiescent once: the SPI leaves the hash, memory waits for a second grace */
+	rte_rcu_qsbr_quiescent(qsbr, 0);
+	CU_ASSERT_EQUAL(lns_sad_reclaim(sad), 1); /* the outbound SA has no SPI step */
+	CU_ASSERT_EQUAL(lns_sad_lookup(sad, rte_cpu_to_be_32(0x1001)), LNS_SAD_NONE);
+	CU_ASSERT_PTR_NOT_NULL(lns_sad_get(sad, hi)->esp);
+	rte_rcu_qsbr_quiescent(qsbr, 0);
+	CU_ASSERT_EQUAL(lns_sad_reclaim(sad), 1);
+	CU_ASSERT_PTR_NULL(lns_sad_get(sad, hi)->esp);
+	CU_ASSERT_EQUAL(lns_sad_get(sad, hi)->state, LNS_SAD_FREE);
+	CU_ASSERT_EQUAL(sad->n_dropped, 0);
+
+	/* the SPI can be used again */
+	CU_ASSERT_EQUAL(lns_sad_add_pair(sad, mgr, 9, &in, &out, &peer, &hi2, &ho2), 0);
+	CU_ASSERT_EQUAL(lns_sad_lookup(sad, rte_cpu_to_be_32(0x1001)), hi2);
+	lns_sad_free(sad);
+}
+
+static void
+test_full_and_bad_params(void)
+{
+	struct lns_sad *sad = lns_sad_create("t2", 4, 0, qsbr);
+	struct lns_esp_sa_params in, out;
+	uint32_t hi, ho;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sad);
+	params(&in, &out, 0x10, 0x20);
+	CU_ASSERT_EQUAL(lns_sad_add_pair(sad, mgr, 1, &in, &out, &peer, &hi, &ho), 0);
+	params(&in, &out, 0x11, 0x21);
+	CU_ASSERT_EQUAL(lns_sad_add_pair(sad, mgr, 2, &in, &out, &peer, &hi, &ho), 0);
+	params(&in, &out, 0x12, 0x22);
+	CU_ASSERT_EQUAL(lns_sad_add_pair(sad, mgr, 3, &in, &out, &peer, &hi, &ho), -ENOSPC);
+	/* a key of the wrong length is refused and consumes nothing */
+	lns_sad_drop_conn(sad, 2);
+	rte_rcu_qsbr_quiescent(qsbr, 0);
+	lns_sad_reclaim(sad);
+	rte_rcu_qsbr_quiescent(qsbr, 0);
+	CU_ASSERT_EQUAL(lns_sad_reclaim(sad), 1);
+	params(&in, &out, 0x13, 0x23);
+	in.enc_key_len = 17;
+	CU_ASSERT_EQUAL(lns_sad_add_pair(sad, mgr, 4, &in, &out, &peer, &hi, &ho), -EINVAL);
+	in.enc_key_len = sizeof(key_gcm);
+	CU_ASSERT_EQUAL(lns_sad_add_pair(sad, mgr, 4, &in, &out, &peer, &hi, &ho), 0);
+	/* directions swapped are refused */
+	params(&in, &out, 0x14, 0x24);
+	CU_ASSERT_EQUAL(lns_sad_add_pair(sad, mgr, 5, &out, &in, &peer, &hi, &ho), -EINVAL);
+	CU_ASSERT_EQUAL(lns_sad_drop(sad, 99), -EINVAL);
+	CU_ASSERT_EQUAL(lns_sad_drop_conn(sad, 1), 2);
+	CU_ASSERT_EQUAL(lns_sad_drop_conn(sad, 4), 2);
+	CU_ASSERT_EQUAL(lns_sad_drop_conn(sad, 4), 0);
+	lns_sad_free(sad); /* frees dropped SAs still waiting too (ASan checks) */
+}
+
+static void
+test_idpool(void)
+{
+	struct lns_idpool *p = lns_idpool_create(1, 3);
+	uint32_t a, b, c, d;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL(lns_idpool_get(p, &a), 0);
+	CU_ASSERT_EQUAL(lns_idpool_get(p, &b), 0);
+	CU_ASSERT_EQUAL(lns_idpool_get(p, &c), 0);
+	CU_ASSERT(a == 1 && b == 2 && c == 3);
+	CU_ASSERT_EQUAL(lns_idpool_get(p, &d), -ENOSPC);
+	CU_ASSERT(lns_idpool_in_use(p, 2));
+	CU_ASSERT_EQUAL(lns_idpool_put(p, 2), 0);
+	CU_ASSERT(!lns_idpool_in_use(p, 2));
+	CU_ASSERT_EQUAL(lns_idpool_put(p, 2), -EINVAL); /* double free */
+	CU_ASSERT_EQUAL(lns_idpool_put(p, 0), -EINVAL); /* not from the pool */
+	CU_ASSERT_EQUAL(lns_idpool_put(p, 4), -EINVAL);
+	CU_ASSERT_EQUAL(lns_idpool_put(p, 1), 0);
+	/* FIFO: the id freed first comes back first */
+	CU_ASSERT_EQUAL(lns_idpool_get(p, &d), 0);
+	CU_ASSERT_EQUAL(d, 2);
+	CU_ASSERT_EQUAL(lns_idpool_get(p, &d), 0);
+	CU_ASSERT_EQUAL(d, 1);
+	CU_ASSERT_EQUAL(lns_idpool_available(p), 0);
+	lns_idpool_free(p);
+	CU_ASSERT_PTR_NULL(lns_idpool_create(0, 0));
+	CU_ASSERT_PTR_NULL(lns_idpool_create(UINT32_MAX, 2));
+}
+
+int
+main(void)
+{
+	char *eal[] = { "test_sad", "--no-huge", "-m", "128", "--no-pci", "--no-shconf",
+			"-l", "0", "--log-level=lib.*:error", NULL };
+	CU_pSuite s;
+	unsigned int fails;
+	size_t sz;
+
+	if (rte_eal_init(9, eal) < 0)
+		return 2;
+	mgr = lns_esp_mgr_create();
+	sz = rte_rcu_qsbr_get_memsize(1);
+	qsbr = rte_zmalloc(NULL, sz, RTE_CACHE_LINE_SIZE);
+	if (mgr == NULL || qsbr == NULL || rte_rcu_qsbr_init(qsbr, 1) != 0)
+		return 2;
+	rte_rcu_qsbr_thread_register(qsbr, 0);
+	rte_rcu_qsbr_thread_online(qsbr, 0);
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	s = CU_add_suite("sad", NULL, NULL);
+	CU_add_test(s, "add, lookup, drop now, reclaim after grace", test_add_lookup_drop_reclaim);
+	CU_add_test(s, "table full and refused parameters", test_full_and_bad_params);
+	CU_add_test(s, "id pool", test_idpool);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	fails = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	rte_rcu_qsbr_thread_offline(qsbr, 0);
+	rte_free(qsbr);
+	lns_esp_mgr_free(mgr);
+	rte_eal_cleanup();
+	return fails ? 1 : 0;
+}
