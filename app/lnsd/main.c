@@ -222,6 +222,12 @@ main(int argc, char **argv)
 		LOG(WARNING, "telemetry commands unavailable (%s): lnsctl will not work",
 		    rte_strerror(-rc));
 	lns_ctl_init(ctl, dp);
+	rc = lns_ctl_provision_static(ctl, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "lnsd: %s\n", err);
+		status = EXIT_RUNTIME;
+		goto out_dp;
+	}
 
 	rc = lns_dp_launch(dp);
 	if (rc != 0) {

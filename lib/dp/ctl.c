@@ -2,6 +2,8 @@
 /*
  * Control side of the data plane: ARP, ICMP echo, next-hop resolution, punt drain.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_arp.h>
@@ -14,6 +16,17 @@
 #include <rte_ring.h>
 
 #include "lns_ctl.h"
+
+struct lns_ctl_req {
+	uint32_t type;
+	uint32_t arg;
+	int32_t result;
+	uint32_t state;         /* enum req_state, atomic */
+};
+
+enum req_state { REQ_PENDING = 0, REQ_DONE, REQ_ABANDONED };
+
+RTE_LOG_REGISTER(lns_logtype_ctl, lns.ctl, INFO);
 
 #define CTL_BURST 64
 #define GW_ARP_RETRY_S 1      /* unresolved gateway: ask every second */
@@ -62,6 +75,8 @@ neigh_learn(struct lns_ctl *ctl, enum lns_port_role role, uint32_t ip,
 	tab[victim].seen_tsc = rte_get_tsc_cycles();
 	if (ip == p->gateway)
 		publish_gw(ctl, role, mac);
+	if (role == LNS_PORT_ACCESS)
+		ctl->resolve_next_tsc = 0; /* let waiting tunnels pick it up now */
 }
 
 const struct lns_neigh *
@@ -232,7 +247,8 @@ lns_ctl_handle(struct lns_ctl *ctl, struct rte_mbuf *m)
 		handle_icmp(ctl, m, &meta);
 		break;
 	default:
-		lns_count_drop(ctl->st, LNS_DROP_L4_UNHANDLED, 1);
+		/* L2TP and PPP control arrive here; their control planes come next. */
+		lns_count_drop(ctl->st, LNS_DROP_PUNT_UNHANDLED, 1);
 		rte_pktmbuf_free(m);
 		break;
 	}
@@ -256,6 +272,128 @@ run_timers(struct lns_ctl *ctl)
 	}
 }
 
+/*
+ * Publish next-hop MACs of tunnel peers: the peer itself on the access subnet,
+ * else the access gateway. Unresolved ones are asked for by ARP (once per address
+ * per pass). Runs every second and whenever an access neighbour is learned.
+ * TODO(issue 5): index tunnels by next hop instead of scanning every tunnel id.
+ */
+static void
+resolve_tunnels(struct lns_ctl *ctl, uint64_t now)
+{
+	struct lns_dp *dp = ctl->dp;
+	const struct lns_dp_port *acc = &dp->port[LNS_PORT_ACCESS];
+	uint32_t last_asked = 0;
+
+	if (now < ctl->resolve_next_tsc || dp->tbl == NULL || dp->tbl->n_tunnels == 0)
+		return;
+	ctl->resolve_next_tsc = now + ctl->hz;
+	for (uint32_t id = 1; id < LNS_TUNNEL_MAX; id++) {
+		struct lns_dp_tunnel *t = &dp->tbl->tun[id];
+		const struct lns_neigh *n;
+		uint32_t nh;
+		uint64_t v = 0;
+
+		if (t->state != LNS_TBL_UP)
+			continue;
+		nh = (t->peer & acc->mask) == (acc->addr & acc->mask) ? t->peer : acc->gateway;
+		if (nh == 0)
+			continue;
+		n = lns_ctl_neigh_lookup(ctl, LNS_PORT_ACCESS, nh);
+		if (n == NULL) {
+			if (nh != last_asked)
+				send_arp_request(ctl, LNS_PORT_ACCESS, nh);
+			last_asked = nh;
+			continue;
+		}
+		memcpy(&v, n->mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+		v |= LNS_GW_MAC_VALID;
+		if (__atomic_load_n(&t->nh_mac, __ATOMIC_RELAXED) != v)
+			__atomic_store_n(&t->nh_mac, v, __ATOMIC_RELEASE);
+	}
+}
+
+int
+lns_ctl_request(struct lns_dp *dp, uint32_t type, uint32_t arg, unsigned int timeout_ms,
+		int32_t *result)
+{
+	struct lns_ctl_req *r = calloc(1, sizeof(*r));
+	uint32_t expect = REQ_PENDING;
+
+	if (r == NULL)
+		return -ENOMEM;
+	r->type = type;
+	r->arg = arg;
+	if (rte_ring_enqueue(dp->req, r) != 0) {
+		free(r);
+		return -ENOBUFS;
+	}
+	for (unsigned int i = 0; i < timeout_ms; i++) {
+		if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) == REQ_DONE) {
+			*result = r->result;
+			free(r);
+			return 0;
+		}
+		rte_delay_us_sleep(1000);
+	}
+	/* Control has not answered: hand the request over to it. */
+	if (__atomic_compare_exchange_n(&r->state, &expect, REQ_ABANDONED, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return -ETIMEDOUT;
+	*result = r->result; /* it finished just now */
+	free(r);
+	return 0;
+}
+
+static int32_t
+clear_sa(struct lns_ctl *ctl, uint32_t spi)
+{
+	struct lns_sad *sad = ctl->dp->sad;
+	uint32_t h = lns_sad_lookup(sad, rte_cpu_to_be_32(spi));
+	int rc;
+
+	if (h == LNS_SAD_NONE) {
+		/* An outbound SPI is not hashed: find it among the live SAs. */
+		for (uint32_t i = 0; i < sad->max_sas; i++)
+			if (sad->hot[i].state != LNS_SAD_FREE && sad->hot[i].spi == spi) {
+				h = i;
+				break;
+			}
+		if (h == LNS_SAD_NONE)
+			return -ENOENT;
+	}
+	rc = lns_sad_drop(sad, h);
+	if (rc > 0) {
+		lns_count(ctl->st, LNS_CTR_SA_DROPPED_NOW, (uint64_t)rc);
+		rte_log(RTE_LOG_NOTICE, lns_logtype_ctl,
+			"lnsd: event=ipsec-disconnect spi=0x%08x sas=%d reason=admin\n", spi, rc);
+	}
+	return rc;
+}
+
+static void
+run_requests(struct lns_ctl *ctl)
+{
+	void *p;
+
+	while (rte_ring_dequeue(ctl->dp->req, &p) == 0) {
+		struct lns_ctl_req *r = p;
+		uint32_t expect = REQ_PENDING;
+
+		switch (r->type) {
+		case LNS_REQ_CLEAR_SA:
+			r->result = clear_sa(ctl, r->arg);
+			break;
+		default:
+			r->result = -EINVAL;
+			break;
+		}
+		if (!__atomic_compare_exchange_n(&r->state, &expect, REQ_DONE, false,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			free(r); /* the asker gave up waiting */
+	}
+}
+
 void
 lns_ctl_init(struct lns_ctl *ctl, struct lns_dp *dp)
 {
@@ -263,6 +401,10 @@ lns_ctl_init(struct lns_ctl *ctl, struct lns_dp *dp)
 	ctl->dp = dp;
 	ctl->st = &dp->stats->slot[rte_lcore_id()];
 	ctl->hz = rte_get_tsc_hz();
+	ctl->lc.txq = dp->ctl_queue;
+	ctl->lc.slot = dp->n_workers;
+	ctl->lc.mgr = dp->mgr[dp->n_workers];
+	ctl->lc.st = ctl->st;
 }
 
 unsigned int
@@ -289,11 +431,14 @@ lns_ctl_poll(struct lns_ctl *ctl)
 		n = rte_eth_rx_burst(p->port_id, dp->ctl_queue, pkts, CTL_BURST);
 		if (n == 0)
 			continue;
-		lns_dp_rx_burst(dp, r, pkts, n, punt, &np, ctl->st);
+		lns_dp_rx_burst(dp, r, pkts, n, punt, &np, &ctl->lc);
 		for (uint16_t i = 0; i < np; i++)
 			lns_ctl_handle(ctl, punt[i]);
 		work += n;
 	}
 	run_timers(ctl);
+	resolve_tunnels(ctl, rte_get_tsc_cycles());
+	run_requests(ctl);
+	lns_sad_reclaim(dp->sad);
 	return work;
 }

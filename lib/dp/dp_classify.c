@@ -9,8 +9,10 @@
 #include <rte_byteorder.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
+#include <rte_udp.h>
 
 #include "lns_dp.h"
+#include "lns_l2tp_data.h"
 
 static inline enum lns_verdict
 drop(enum lns_drop *why, enum lns_drop reason)
@@ -74,20 +76,65 @@ classify_ipv4(const struct lns_dp_port *port, const uint8_t *pkt, uint32_t len,
 		return drop(why, LNS_DROP_IPV4_BAD_CKSUM);
 
 	memcpy(&dst, &ip->dst_addr, sizeof(dst));
-	if (dst != port->addr)
+	meta->l3_off = off;
+	meta->l4_off = (uint16_t)(off + ihl);
+	if (dst != port->addr) {
+		/* The core port routes everything else toward subscribers; the access
+		 * port accepts only what is addressed to lnsd. */
+		if (port->role == LNS_PORT_CORE && !RTE_IS_IPV4_MCAST(rte_be_to_cpu_32(dst)) &&
+		    dst != RTE_BE32(0xffffffff) && (dst & port->mask) != (port->addr & port->mask))
+			return LNS_V_DOWN;
 		return drop(why, LNS_DROP_IPV4_NOT_OURS);
+	}
 	if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))
 		return drop(why, LNS_DROP_IPV4_FRAGMENT);
 
 	switch (ip->next_proto_id) {
 	case IPPROTO_ICMP:
 		meta->kind = LNS_PUNT_ICMP;
-		meta->l3_off = off;
-		meta->l4_off = (uint16_t)(off + ihl);
 		return LNS_V_PUNT;
-	default:
-		return drop(why, LNS_DROP_L4_UNHANDLED);
+	case IPPROTO_ESP:
+		if (port->role != LNS_PORT_ACCESS)
+			break;
+		if (tot < ihl + LNS_ESP_HDR_LEN)
+			return drop(why, LNS_DROP_ESP_TRUNCATED);
+		meta->esp_off = meta->l4_off;
+		return LNS_V_ESP;
+	case IPPROTO_UDP: {
+		const struct rte_udp_hdr *udp;
+		uint32_t ulen;
+
+		if (port->role != LNS_PORT_ACCESS)
+			break;
+		if (tot < ihl + sizeof(*udp))
+			return drop(why, LNS_DROP_IPV4_TRUNCATED);
+		udp = (const struct rte_udp_hdr *)(pkt + off + ihl);
+		ulen = rte_be_to_cpu_16(udp->dgram_len);
+		if (ulen < sizeof(*udp) || ulen > tot - ihl)
+			return drop(why, LNS_DROP_IPV4_BAD_HEADER);
+		if (udp->dst_port == RTE_BE16(4500)) {
+			const uint8_t *pl = (const uint8_t *)(udp + 1);
+			uint32_t plen = ulen - sizeof(*udp);
+
+			if (plen == 1 && pl[0] == 0xff)
+				return drop(why, LNS_DROP_NATT_KEEPALIVE);
+			/* Non-ESP marker (RFC 3948 2.2): IKE, which this build does not
+			 * run yet. */
+			if (plen >= 4 && pl[0] == 0 && pl[1] == 0 && pl[2] == 0 && pl[3] == 0)
+				break;
+			if (plen < LNS_ESP_HDR_LEN)
+				return drop(why, LNS_DROP_ESP_TRUNCATED);
+			meta->esp_off = (uint16_t)(off + ihl + sizeof(*udp));
+			return LNS_V_ESP;
+		}
+		if (udp->dst_port == RTE_BE16(LNS_L2TP_PORT))
+			return LNS_V_L2TP;
+		break;
 	}
+	default:
+		break;
+	}
+	return drop(why, LNS_DROP_L4_UNHANDLED);
 }
 
 enum lns_verdict
@@ -107,7 +154,7 @@ lns_dp_classify(const struct lns_dp_port ports[LNS_PORT_ROLE_MAX], unsigned int 
 
 	meta->role = (uint8_t)role;
 	meta->sa = UINT32_MAX;
-	meta->rsvd = 0;
+	meta->esp_off = 0;
 	switch (eth->ether_type) {
 	case RTE_BE16(RTE_ETHER_TYPE_IPV4):
 		return classify_ipv4(port, pkt, len, ol_flags, meta, why);

@@ -307,11 +307,31 @@ lns_dp_init(struct lns_dp *dp, const struct lns_conf *conf, struct lns_stats *st
 				    rte_strerror(rte_errno));
 	}
 
+	/* One IPsec-MB manager per worker and one for the control lcore. */
+	for (uint16_t w = 0; w <= dp->n_workers; w++) {
+		dp->mgr[w] = lns_esp_mgr_create();
+		if (dp->mgr[w] == NULL)
+			return fail(err, errlen, -ENOMEM, "cannot create IPsec-MB manager %u", w);
+	}
+	DP_LOG(INFO, "IPsec-MB %s, %s code path", imb_get_version_str(),
+	       lns_esp_mgr_arch(dp->mgr[0]));
+	dp->req = rte_ring_create("lns_ctl_req", 64, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	if (dp->req == NULL)
+		return fail(err, errlen, -ENOMEM, "cannot create the control request ring");
+
 	qsz = rte_rcu_qsbr_get_memsize(dp->n_workers);
 	dp->qsbr = rte_zmalloc("lns_qsbr", qsz, RTE_CACHE_LINE_SIZE);
 	if (dp->qsbr == NULL || rte_rcu_qsbr_init(dp->qsbr, dp->n_workers) != 0)
 		return fail(err, errlen, -ENOMEM, "cannot set up RCU for %u workers",
 			    dp->n_workers);
+
+	dp->sad = lns_sad_create("lns_sad", conf->limits.max_sas, SOCKET_ID_ANY, dp->qsbr);
+	dp->tbl = lns_tables_create(conf->limits.max_sessions, dp->n_workers + 1, SOCKET_ID_ANY);
+	if (dp->sad == NULL || dp->tbl == NULL)
+		return fail(err, errlen, -ENOMEM,
+			    "cannot allocate tables for %u SAs and %u sessions: lower "
+			    "limits.max-sas / limits.max-sessions or give DPDK more memory",
+			    conf->limits.max_sas, conf->limits.max_sessions);
 
 	for (int r = 0; r < LNS_PORT_ROLE_MAX; r++) {
 		rc = setup_port(dp, r, err, errlen);
@@ -366,6 +386,18 @@ lns_dp_fini(struct lns_dp *dp)
 			rte_pktmbuf_free(m);
 		rte_ring_free(ring);
 		dp->punt[w] = NULL;
+	}
+	lns_sad_free(dp->sad);
+	dp->sad = NULL;
+	lns_tables_free(dp->tbl);
+	dp->tbl = NULL;
+	for (uint16_t w = 0; w <= dp->n_workers; w++) {
+		lns_esp_mgr_free(dp->mgr[w]);
+		dp->mgr[w] = NULL;
+	}
+	if (dp->req != NULL) {
+		rte_ring_free(dp->req);
+		dp->req = NULL;
 	}
 	rte_free(dp->qsbr);
 	dp->qsbr = NULL;

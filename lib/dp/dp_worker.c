@@ -1,25 +1,530 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Data path: the worker loop. No logging, no syscalls, no locks; every packet that
- * is not passed on is counted under a drop reason.
+ * Data path: the worker loop and the packet pipeline it shares with the control
+ * lcore's RX queue. No logging, no syscalls, no locks; every packet that is not
+ * passed on is counted under a drop reason.
+ *
+ * Upstream (access -> core): ESP (plain or NAT-T) -> SA lookup and state -> decrypt
+ * and verify (one IPsec-MB burst) -> [tunnel mode: inner IPv4] -> UDP 1701 -> L2TP
+ * data -> session, which must belong to a tunnel bound to this SA -> PPP -> IPv4
+ * whose source is the session's address -> TTL -> core next hop.
+ * Downstream (core -> access): IPv4 destination -> session -> PPP + L2TP + UDP ->
+ * ESP as the tunnel's outbound SA says (one burst) -> outer headers -> peer.
  */
+#include <string.h>
+
 #include <rte_ethdev.h>
+#include <rte_ip.h>
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
+#include <rte_udp.h>
 
 #include "lns_dp.h"
+#include "lns_l2tp_data.h"
 
 #define LNS_MAX_BURST 256
 #define PREFETCH_AHEAD 3
+#define L2TP_PPP_HDR_LEN 10   /* L2TP without options + ff 03 00 21 */
+
+RTE_DEFINE_PER_LCORE(uint16_t, lns_ip_id);
+
+/* What one burst produces besides drops. */
+struct burst_out {
+	struct rte_mbuf **punt;
+	uint16_t np;
+	uint16_t ntx[LNS_PORT_ROLE_MAX];
+	struct rte_mbuf *tx[LNS_PORT_ROLE_MAX][LNS_MAX_BURST];
+};
+
+static inline void
+drop_pkt(const struct lns_dp_lctx *lc, struct rte_mbuf *m, enum lns_drop why)
+{
+	lns_count_drop(lc->st, why, 1);
+	rte_pktmbuf_free(m);
+}
+
+static inline void
+punt_pkt(struct burst_out *o, struct rte_mbuf *m, uint8_t kind)
+{
+	lns_pkt_meta(m)->kind = kind;
+	o->punt[o->np++] = m;
+}
+
+static inline int
+mac_valid(uint64_t v)
+{
+	return (v & LNS_GW_MAC_VALID) != 0;
+}
+
+static inline void
+put_eth(struct rte_mbuf *m, uint64_t dst, const struct rte_ether_addr *src)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eth));
+
+	memcpy(eth->dst_addr.addr_bytes, &dst, RTE_ETHER_ADDR_LEN);
+	eth->src_addr = *src;
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+}
+
+static inline struct rte_ipv4_hdr *
+put_ipv4(struct rte_mbuf *m, uint32_t src, uint32_t dst, uint8_t proto)
+{
+	uint16_t len = (uint16_t)(m->pkt_len + sizeof(struct rte_ipv4_hdr));
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, sizeof(*ip));
+
+	if (ip == NULL)
+		return NULL;
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->type_of_service = 0;
+	ip->total_length = rte_cpu_to_be_16(len);
+	ip->packet_id = rte_cpu_to_be_16(RTE_PER_LCORE(lns_ip_id)++);
+	ip->fragment_offset = 0;
+	ip->time_to_live = 64;
+	ip->next_proto_id = proto;
+	ip->hdr_checksum = 0;
+	ip->src_addr = src;
+	ip->dst_addr = dst;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	return ip;
+}
+
+static inline struct rte_udp_hdr *
+put_udp(struct rte_mbuf *m, uint16_t sport_be, uint16_t dport_be)
+{
+	uint16_t len = (uint16_t)(m->pkt_len + sizeof(struct rte_udp_hdr));
+	struct rte_udp_hdr *u = (struct rte_udp_hdr *)rte_pktmbuf_prepend(m, sizeof(*u));
+
+	if (u == NULL)
+		return NULL;
+	u->src_port = sport_be;
+	u->dst_port = dport_be;
+	u->dgram_len = rte_cpu_to_be_16(len);
+	u->dgram_cksum = 0; /* optional over IPv4; RFC 3948 and L2TP peers accept 0 */
+	return u;
+}
+
+/* TTL decrement with an incremental checksum update (RFC 1624). */
+static inline void
+ttl_dec(struct rte_ipv4_hdr *ip)
+{
+	uint32_t sum = ip->hdr_checksum + RTE_BE16(0x0100);
+
+	ip->time_to_live--;
+	ip->hdr_checksum = (uint16_t)(sum + (sum >> 16));
+}
+
+/* Validate an IPv4 header at the start of m (data path: inner packets). */
+static inline int
+check_ipv4(const struct rte_mbuf *m, enum lns_drop *why)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	uint32_t ihl, tot;
+
+	if (m->data_len < sizeof(*ip)) {
+		*why = LNS_DROP_IPV4_TRUNCATED;
+		return -1;
+	}
+	ihl = (uint32_t)(ip->version_ihl & 0x0f) * 4;
+	tot = rte_be_to_cpu_16(ip->total_length);
+	if ((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) || tot < ihl) {
+		*why = LNS_DROP_IPV4_BAD_HEADER;
+		return -1;
+	}
+	if (tot > m->data_len) {
+		*why = LNS_DROP_IPV4_TRUNCATED;
+		return -1;
+	}
+	if (rte_raw_cksum(ip, ihl) != 0xffff) {
+		*why = LNS_DROP_IPV4_BAD_CKSUM;
+		return -1;
+	}
+	return 0;
+}
+
+/* Subscriber IPv4 (data at its header) from session h to the core port. */
+static void
+up_ipv4(const struct lns_dp *dp, struct rte_mbuf *m, uint32_t h, struct burst_out *o,
+	const struct lns_dp_lctx *lc)
+{
+	const struct lns_dp_session *s = &dp->tbl->sess[h];
+	struct rte_ipv4_hdr *ip;
+	enum lns_drop why;
+	uint64_t gw;
+	uint16_t tot;
+
+	if (check_ipv4(m, &why) != 0) {
+		drop_pkt(lc, m, why);
+		return;
+	}
+	ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	if (ip->src_addr != s->addr) {
+		drop_pkt(lc, m, LNS_DROP_IPV4_SPOOFED);
+		return;
+	}
+	if (ip->time_to_live <= 1) {
+		drop_pkt(lc, m, LNS_DROP_IPV4_TTL);
+		return;
+	}
+	gw = __atomic_load_n(&dp->port[LNS_PORT_CORE].gw_mac, __ATOMIC_ACQUIRE);
+	if (!mac_valid(gw)) {
+		drop_pkt(lc, m, LNS_DROP_NEXTHOP_UNRESOLVED);
+		return;
+	}
+	tot = rte_be_to_cpu_16(ip->total_length);
+	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - tot));
+	ttl_dec(ip);
+	put_eth(m, gw, &dp->port[LNS_PORT_CORE].mac);
+	lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_UP_PKTS, 1);
+	lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_UP_BYTES, tot);
+	o->tx[LNS_PORT_CORE][o->ntx[LNS_PORT_CORE]++] = m;
+}
+
+/*
+ * L2TP message (data at its header) that came on SA `sa`, or in the clear from
+ * peer/sport (network order) when sa is LNS_SAD_NONE.
+ */
+static void
+up_l2tp(const struct lns_dp *dp, struct rte_mbuf *m, uint32_t sa, uint32_t peer,
+	uint16_t sport, struct burst_out *o, const struct lns_dp_lctx *lc)
+{
+	const struct lns_dp_session *s;
+	const struct lns_dp_tunnel *t;
+	struct lns_l2tp_data d;
+	uint32_t h, framing;
+	uint16_t proto;
+
+	switch (lns_l2tp_data_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &d)) {
+	case LNS_L2TP_DATA:
+		break;
+	case LNS_L2TP_CONTROL:
+		lns_pkt_meta(m)->sa = sa;
+		punt_pkt(o, m, LNS_PUNT_L2TP_CTL);
+		return;
+	default:
+		drop_pkt(lc, m, LNS_DROP_L2TP_MALFORMED);
+		return;
+	}
+	h = lns_tables_by_ids(dp->tbl, d.tunnel_id, d.session_id);
+	if (h == LNS_SESS_NONE) {
+		drop_pkt(lc, m, LNS_DROP_L2TP_NO_SESSION);
+		return;
+	}
+	s = &dp->tbl->sess[h];
+	t = &dp->tbl->tun[s->tunnel];
+	if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != LNS_TBL_UP ||
+	    __atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != LNS_TBL_UP) {
+		drop_pkt(lc, m, LNS_DROP_L2TP_NO_SESSION);
+		return;
+	}
+	/* Never a cross-tunnel injection: the session's tunnel must be bound to the
+	 * SA this packet was authenticated with, or be this plain peer's. */
+	if (sa != LNS_SAD_NONE ? t->sa_in != sa :
+	    (t->sa_in != LNS_SAD_NONE || t->peer != peer || t->peer_port != sport)) {
+		drop_pkt(lc, m, LNS_DROP_L2TP_WRONG_SA);
+		return;
+	}
+	framing = lns_ppp_parse(rte_pktmbuf_mtod_offset(m, const uint8_t *, d.payload_off),
+				d.payload_len, &proto);
+	if (framing == 0) {
+		drop_pkt(lc, m, LNS_DROP_PPP_MALFORMED);
+		return;
+	}
+	if (proto != LNS_PPP_IPV4) {
+		lns_pkt_meta(m)->sa = sa;
+		punt_pkt(o, m, LNS_PUNT_PPP_CTL);
+		return;
+	}
+	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - d.payload_off - d.payload_len));
+	rte_pktmbuf_adj(m, (uint16_t)(d.payload_off + framing));
+	up_ipv4(dp, m, h, o, lc);
+}
+
+/* After ESP: data at the decrypted payload of next header nh, SA handle in meta. */
+static void
+up_after_esp(const struct lns_dp *dp, struct rte_mbuf *m, uint8_t nh, struct burst_out *o,
+	     const struct lns_dp_lctx *lc)
+{
+	uint32_t sa = lns_pkt_meta(m)->sa;
+	const struct lns_sad_entry *e = lns_sad_get(dp->sad, sa);
+	const struct rte_udp_hdr *u;
+	uint32_t ulen;
+
+	if (e->mode == LNS_ESP_MODE_TUNNEL) {
+		const struct rte_ipv4_hdr *ip;
+		enum lns_drop why;
+
+		/* Host-to-host tunnel mode: the inner header must be between the same two
+		 * hosts and carry UDP. */
+		if (nh != IPPROTO_IPIP || check_ipv4(m, &why) != 0) {
+			drop_pkt(lc, m, LNS_DROP_ESP_INNER_BAD);
+			return;
+		}
+		ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+		if (ip->next_proto_id != IPPROTO_UDP || ip->src_addr != e->peer ||
+		    ip->dst_addr != dp->port[LNS_PORT_ACCESS].addr) {
+			drop_pkt(lc, m, LNS_DROP_ESP_INNER_BAD);
+			return;
+		}
+		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - rte_be_to_cpu_16(ip->total_length)));
+		rte_pktmbuf_adj(m, (uint16_t)((ip->version_ihl & 0x0f) * 4));
+	} else if (nh != IPPROTO_UDP) {
+		drop_pkt(lc, m, LNS_DROP_ESP_INNER_BAD);
+		return;
+	}
+	u = rte_pktmbuf_mtod(m, const struct rte_udp_hdr *);
+	if (m->data_len < sizeof(*u)) {
+		drop_pkt(lc, m, LNS_DROP_ESP_INNER_BAD);
+		return;
+	}
+	ulen = rte_be_to_cpu_16(u->dgram_len);
+	if (u->dst_port != RTE_BE16(LNS_L2TP_PORT) || ulen < sizeof(*u) || ulen > m->data_len) {
+		drop_pkt(lc, m, LNS_DROP_ESP_INNER_BAD);
+		return;
+	}
+	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - ulen));
+	rte_pktmbuf_adj(m, sizeof(*u));
+	up_l2tp(dp, m, sa, 0, 0, o, lc);
+}
+
+static enum lns_drop
+esp_reason(uint8_t st)
+{
+	switch (st) {
+	case LNS_ESP_TRUNCATED:   return LNS_DROP_ESP_TRUNCATED;
+	case LNS_ESP_ICV:         return LNS_DROP_ESP_ICV;
+	case LNS_ESP_REPLAY:
+	case LNS_ESP_REPLAY_OLD:  return LNS_DROP_ESP_REPLAY;
+	case LNS_ESP_BAD_PAD:
+	case LNS_ESP_BAD_PAD_LEN: return LNS_DROP_ESP_BAD_PAD;
+	case LNS_ESP_SA_EXPIRED:  return LNS_DROP_ESP_SA_EXPIRED;
+	default:                  return LNS_DROP_ESP_INVALID;
+	}
+}
+
+/* ESP packets of one burst: look up, decrypt as one IPsec-MB burst, go on. */
+static void
+up_esp(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out *o,
+       const struct lns_dp_lctx *lc)
+{
+	struct lns_esp_sa *sa[LNS_MAX_BURST];
+	struct rte_mbuf *em[LNS_MAX_BURST];
+	uint8_t status[LNS_MAX_BURST];
+	uint16_t k = 0, good;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pk[i];
+		struct lns_pkt_meta *meta = lns_pkt_meta(m);
+		const struct rte_ipv4_hdr *ip =
+			rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, meta->l3_off);
+		uint32_t spi, h, end = meta->l3_off + rte_be_to_cpu_16(ip->total_length);
+		const struct lns_sad_entry *e;
+
+		memcpy(&spi, rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->esp_off), 4);
+		h = lns_sad_lookup(dp->sad, spi);
+		if (h == LNS_SAD_NONE) {
+			drop_pkt(lc, m, LNS_DROP_ESP_UNKNOWN_SPI);
+			continue;
+		}
+		e = lns_sad_get(dp->sad, h);
+		if (e->dir != LNS_ESP_DIR_IN) {
+			drop_pkt(lc, m, LNS_DROP_ESP_UNKNOWN_SPI);
+			continue;
+		}
+		if (!lns_sad_usable(e)) {
+			drop_pkt(lc, m, LNS_DROP_ESP_SA_DROPPED);
+			continue;
+		}
+		meta->sa = h;
+		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - end)); /* Ethernet padding */
+		rte_pktmbuf_adj(m, meta->esp_off);
+		sa[k] = e->esp;
+		em[k++] = m;
+	}
+	if (k == 0)
+		return;
+	good = lns_esp_inbound(lc->mgr, sa, em, k, status);
+	lns_count(lc->st, LNS_CTR_ESP_IN, good);
+	for (uint16_t i = good; i < k; i++)
+		drop_pkt(lc, em[i], esp_reason(status[i]));
+	for (uint16_t i = 0; i < good; i++)
+		up_after_esp(dp, em[i], status[i], o, lc);
+}
+
+static void
+up_plain_l2tp(const struct lns_dp *dp, struct rte_mbuf *m, struct burst_out *o,
+	      const struct lns_dp_lctx *lc)
+{
+	const struct lns_pkt_meta *meta = lns_pkt_meta(m);
+	const struct rte_ipv4_hdr *ip =
+		rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, meta->l3_off);
+	const struct rte_udp_hdr *u =
+		rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, meta->l4_off);
+	uint32_t peer = ip->src_addr;
+	uint16_t sport = u->src_port;
+
+	/* The classifier checked the UDP length against the IPv4 length. */
+	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - meta->l4_off - rte_be_to_cpu_16(u->dgram_len)));
+	rte_pktmbuf_adj(m, (uint16_t)(meta->l4_off + sizeof(*u)));
+	up_l2tp(dp, m, LNS_SAD_NONE, peer, sport, o, lc);
+}
+
+/* Outer headers of a downstream packet (data at the ESP header or the L2TP UDP). */
+static void
+down_finish(const struct lns_dp *dp, struct rte_mbuf *m, const struct lns_sad_entry *e,
+	    const struct lns_dp_tunnel *t, struct burst_out *o, const struct lns_dp_lctx *lc)
+{
+	const struct lns_dp_port *acc = &dp->port[LNS_PORT_ACCESS];
+	uint8_t proto = IPPROTO_UDP;
+
+	if (e != NULL) {
+		proto = IPPROTO_ESP;
+		if (e->udp_encap) {
+			if (put_udp(m, e->local_port, e->peer_port) == NULL) {
+				drop_pkt(lc, m, LNS_DROP_ESP_OUT_FAILED);
+				return;
+			}
+			proto = IPPROTO_UDP;
+		}
+	}
+	if (put_ipv4(m, acc->addr, t->peer, proto) == NULL ||
+	    rte_pktmbuf_headroom(m) < sizeof(struct rte_ether_hdr)) {
+		drop_pkt(lc, m, LNS_DROP_ESP_OUT_FAILED);
+		return;
+	}
+	put_eth(m, __atomic_load_n(&t->nh_mac, __ATOMIC_RELAXED), &acc->mac);
+	lns_count(lc->st, LNS_CTR_DOWN_FWD, 1);
+	o->tx[LNS_PORT_ACCESS][o->ntx[LNS_PORT_ACCESS]++] = m;
+}
+
+static void
+down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out *o,
+     const struct lns_dp_lctx *lc)
+{
+	const struct lns_dp_port *acc = &dp->port[LNS_PORT_ACCESS];
+	struct lns_esp_sa *sa[LNS_MAX_BURST];
+	struct rte_mbuf *em[LNS_MAX_BURST];
+	uint8_t status[LNS_MAX_BURST];
+	uint16_t k = 0, good;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pk[i];
+		struct lns_pkt_meta *meta = lns_pkt_meta(m);
+		struct rte_ipv4_hdr *ip =
+			rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, meta->l3_off);
+		uint16_t tot = rte_be_to_cpu_16(ip->total_length);
+		const struct lns_dp_session *s;
+		const struct lns_dp_tunnel *t;
+		const struct lns_sad_entry *e = NULL;
+		uint32_t h, overhead;
+		uint8_t *l2;
+
+		h = lns_tables_by_addr(dp->tbl, ip->dst_addr);
+		if (h == LNS_SESS_NONE) {
+			drop_pkt(lc, m, LNS_DROP_DOWN_NO_SESSION);
+			continue;
+		}
+		s = &dp->tbl->sess[h];
+		t = &dp->tbl->tun[s->tunnel];
+		if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != LNS_TBL_UP ||
+		    __atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != LNS_TBL_UP) {
+			drop_pkt(lc, m, LNS_DROP_DOWN_NO_SESSION);
+			continue;
+		}
+		if (ip->time_to_live <= 1) {
+			drop_pkt(lc, m, LNS_DROP_IPV4_TTL);
+			continue;
+		}
+		if (!mac_valid(__atomic_load_n(&t->nh_mac, __ATOMIC_ACQUIRE))) {
+			drop_pkt(lc, m, LNS_DROP_NEXTHOP_UNRESOLVED);
+			continue;
+		}
+		overhead = L2TP_PPP_HDR_LEN + sizeof(struct rte_udp_hdr) +
+			   sizeof(struct rte_ipv4_hdr);
+		if (t->sa_out != LNS_SAD_NONE) {
+			e = lns_sad_get(dp->sad, t->sa_out);
+			if (!lns_sad_usable(e)) {
+				drop_pkt(lc, m, LNS_DROP_DOWN_SA_DROPPED);
+				continue;
+			}
+			overhead += lns_esp_sa_hdr_len(e->esp) + lns_esp_sa_tail_max(e->esp) +
+				    (e->udp_encap ? sizeof(struct rte_udp_hdr) : 0) +
+				    (e->mode == LNS_ESP_MODE_TUNNEL ?
+				     sizeof(struct rte_ipv4_hdr) : 0);
+		}
+		/* No fragmentation yet: the packet must fit the access MTU whole. */
+		if (tot + overhead > acc->mtu) {
+			drop_pkt(lc, m, LNS_DROP_DOWN_TOO_BIG);
+			continue;
+		}
+		ttl_dec(ip);
+		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - meta->l3_off - tot));
+		rte_pktmbuf_adj(m, meta->l3_off);
+		l2 = (uint8_t *)rte_pktmbuf_prepend(m, L2TP_PPP_HDR_LEN);
+		if (l2 == NULL) {
+			drop_pkt(lc, m, LNS_DROP_ESP_OUT_FAILED);
+			continue;
+		}
+		lns_l2tp_data_build(l2, t->peer_id, s->peer_id, 0, 0, 0, 0, 0, LNS_PPP_IPV4);
+		put_udp(m, RTE_BE16(LNS_L2TP_PORT), t->peer_port);
+		lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_DOWN_PKTS, 1);
+		lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_DOWN_BYTES, tot);
+		if (e == NULL) {
+			down_finish(dp, m, NULL, t, o, lc);
+			continue;
+		}
+		if (e->mode == LNS_ESP_MODE_TUNNEL)
+			put_ipv4(m, acc->addr, e->peer, IPPROTO_UDP);
+		meta->sa = t->sa_out;
+		meta->tunnel = s->tunnel;
+		sa[k] = e->esp;
+		em[k++] = m;
+	}
+	if (k == 0)
+		return;
+	good = lns_esp_outbound(lc->mgr, sa, em, k, NULL, status);
+	lns_count(lc->st, LNS_CTR_ESP_OUT, good);
+	for (uint16_t i = good; i < k; i++)
+		drop_pkt(lc, em[i], LNS_DROP_ESP_OUT_FAILED);
+	for (uint16_t i = 0; i < good; i++) {
+		const struct lns_pkt_meta *meta = lns_pkt_meta(em[i]);
+
+		down_finish(dp, em[i], lns_sad_get(dp->sad, meta->sa),
+			    &dp->tbl->tun[meta->tunnel], o, lc);
+	}
+}
+
+static void
+flush_tx(const struct lns_dp *dp, struct burst_out *o, const struct lns_dp_lctx *lc)
+{
+	for (unsigned int r = 0; r < LNS_PORT_ROLE_MAX; r++) {
+		uint16_t n = o->ntx[r], sent;
+
+		if (n == 0)
+			continue;
+		sent = rte_eth_tx_burst(dp->port[r].port_id, lc->txq, o->tx[r], n);
+		if (r == LNS_PORT_CORE)
+			lns_count(lc->st, LNS_CTR_UP_FWD, sent);
+		if (sent < n) {
+			lns_count_drop(lc->st, LNS_DROP_TX_FULL, n - sent);
+			rte_pktmbuf_free_bulk(&o->tx[r][sent], n - sent);
+		}
+	}
+}
 
 void
 lns_dp_rx_burst(const struct lns_dp *dp, unsigned int role, struct rte_mbuf **pkts,
 		uint16_t n, struct rte_mbuf **punt, uint16_t *n_punt,
-		struct lns_stats_lcore *st)
+		const struct lns_dp_lctx *lc)
 {
-	uint16_t np = 0;
+	struct rte_mbuf *esp[LNS_MAX_BURST], *dn[LNS_MAX_BURST];
+	uint16_t nesp = 0, ndn = 0;
 	uint64_t bytes = 0;
+	struct burst_out o;
+
+	o.punt = punt;
+	o.np = 0;
+	o.ntx[0] = o.ntx[1] = 0;
 
 	for (uint16_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -35,18 +540,37 @@ lns_dp_rx_burst(const struct lns_dp *dp, unsigned int role, struct rte_mbuf **pk
 
 		/* The classifier reads only the first segment; a header split over
 		 * segments reads as truncated, which is counted, never misparsed. */
-		if (lns_dp_classify(dp->port, role, rte_pktmbuf_mtod(m, const uint8_t *),
-				    m->data_len, m->ol_flags, &meta, &why) == LNS_V_PUNT) {
+		switch (lns_dp_classify(dp->port, role, rte_pktmbuf_mtod(m, const uint8_t *),
+					m->data_len, m->ol_flags, &meta, &why)) {
+		case LNS_V_PUNT:
 			*lns_pkt_meta(m) = meta;
-			punt[np++] = m;
-		} else {
-			lns_count_drop(st, why, 1);
-			rte_pktmbuf_free(m);
+			punt[o.np++] = m;
+			break;
+		case LNS_V_ESP:
+			*lns_pkt_meta(m) = meta;
+			esp[nesp++] = m;
+			break;
+		case LNS_V_L2TP:
+			*lns_pkt_meta(m) = meta;
+			up_plain_l2tp(dp, m, &o, lc);
+			break;
+		case LNS_V_DOWN:
+			*lns_pkt_meta(m) = meta;
+			dn[ndn++] = m;
+			break;
+		default:
+			drop_pkt(lc, m, why);
+			break;
 		}
 	}
-	lns_count(st, LNS_CTR_RX_PACKETS, n);
-	lns_count(st, LNS_CTR_RX_BYTES, bytes);
-	*n_punt = np;
+	if (nesp > 0)
+		up_esp(dp, esp, nesp, &o, lc);
+	if (ndn > 0)
+		down(dp, dn, ndn, &o, lc);
+	flush_tx(dp, &o, lc);
+	lns_count(lc->st, LNS_CTR_RX_PACKETS, n);
+	lns_count(lc->st, LNS_CTR_RX_BYTES, bytes);
+	*n_punt = o.np;
 }
 
 int
@@ -54,39 +578,38 @@ lns_dp_worker_main(void *arg)
 {
 	struct lns_dp *dp = arg;
 	const unsigned int lcore = rte_lcore_id();
-	struct lns_stats_lcore *st = &dp->stats->slot[lcore];
 	struct rte_mbuf *pkts[LNS_MAX_BURST], *punt[LNS_MAX_BURST];
-	unsigned int w;
-	uint16_t nports = 0, qid;
-	struct lns_dp_port ports[LNS_PORT_ROLE_MAX];
+	struct lns_dp_lctx lc;
+	uint16_t w;
 
 	for (w = 0; w < dp->n_workers; w++)
 		if (dp->worker_lcore[w] == lcore)
 			break;
 	if (w == dp->n_workers)
 		return -1;
-	qid = (uint16_t)w;
-	/* A local copy of the (read-only) port table keeps it in this core's cache. */
-	for (unsigned int r = 0; r < LNS_PORT_ROLE_MAX; r++)
-		ports[nports++] = dp->port[r];
+	lc.txq = w;
+	lc.slot = w;
+	lc.mgr = dp->mgr[w];
+	lc.st = &dp->stats->slot[lcore];
 
 	rte_rcu_qsbr_thread_register(dp->qsbr, w);
 	rte_rcu_qsbr_thread_online(dp->qsbr, w);
 
 	while (!__atomic_load_n(&dp->stop, __ATOMIC_RELAXED)) {
-		for (uint16_t p = 0; p < nports; p++) {
-			uint16_t burst = ports[p].rx_burst, n, np;
+		for (unsigned int r = 0; r < LNS_PORT_ROLE_MAX; r++) {
+			const struct lns_dp_port *p = &dp->port[r];
+			uint16_t nrx, np;
 
-			n = rte_eth_rx_burst(ports[p].port_id, qid, pkts, burst);
-			if (n == 0)
+			nrx = rte_eth_rx_burst(p->port_id, w, pkts, p->rx_burst);
+			if (nrx == 0)
 				continue;
-			lns_dp_rx_burst(dp, p, pkts, n, punt, &np, st);
+			lns_dp_rx_burst(dp, r, pkts, nrx, punt, &np, &lc);
 			if (np > 0) {
 				unsigned int q = rte_ring_enqueue_burst(dp->punt[w], (void **)punt,
 									np, NULL);
-				lns_count(st, LNS_CTR_PUNTED, q);
+				lns_count(lc.st, LNS_CTR_PUNTED, q);
 				if (q < np) {
-					lns_count_drop(st, LNS_DROP_PUNT_RING_FULL, np - q);
+					lns_count_drop(lc.st, LNS_DROP_PUNT_RING_FULL, np - q);
 					rte_pktmbuf_free_bulk(&punt[q], np - q);
 				}
 			}

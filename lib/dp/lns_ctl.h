@@ -15,6 +15,9 @@
 
 #include "lns_dp.h"
 
+/** Log type of the control lcore's data-plane code ("lns.ctl"). */
+extern int lns_logtype_ctl;
+
 #define LNS_NEIGH_SIZE 1024            /**< per port; power of two */
 
 struct lns_neigh {
@@ -23,10 +26,17 @@ struct lns_neigh {
 	uint64_t seen_tsc;
 };
 
+/** Requests other threads (telemetry) hand to the control lcore. */
+enum lns_req_type {
+	LNS_REQ_CLEAR_SA = 1,           /**< arg: inbound or outbound SPI; drop the pair now */
+};
+
 /** Control-lcore state of the data plane. */
 struct lns_ctl {
 	struct lns_dp *dp;
 	struct lns_stats_lcore *st;     /**< the control lcore's counter slot */
+	struct lns_dp_lctx lc;          /**< for the control lcore's own RX queues */
+	uint64_t resolve_next_tsc;
 	struct lns_neigh neigh[LNS_PORT_ROLE_MAX][LNS_NEIGH_SIZE];
 	uint64_t gw_next_arp_tsc[LNS_PORT_ROLE_MAX];
 	uint64_t hz;
@@ -45,6 +55,21 @@ unsigned int lns_ctl_poll(struct lns_ctl *ctl);
 /** Look up a neighbour learned on a port; NULL if unknown. */
 const struct lns_neigh *lns_ctl_neigh_lookup(const struct lns_ctl *ctl,
 					     enum lns_port_role role, uint32_t ip);
+
+/**
+ * Provision the config's `static` section: SA pairs, tunnels and sessions, as the
+ * data plane's tables. @return 0, or -errno with a message in err.
+ */
+int lns_ctl_provision_static(struct lns_ctl *ctl, char *err, size_t errlen);
+
+/**
+ * Ask the control lcore to carry out a request and wait for its result. Safe from
+ * any non-control thread (telemetry). On time-out the request is abandoned and
+ * freed by control when it gets to it.
+ * @return 0 and *result, or -ETIMEDOUT, -ENOMEM, -ENOBUFS.
+ */
+int lns_ctl_request(struct lns_dp *dp, uint32_t type, uint32_t arg, unsigned int timeout_ms,
+		    int32_t *result);
 
 /** Handle one punted packet (consumes it). Exposed for tests. */
 void lns_ctl_handle(struct lns_ctl *ctl, struct rte_mbuf *m);

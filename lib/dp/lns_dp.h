@@ -28,7 +28,10 @@
 #include <rte_mbuf.h>
 
 #include "lns_conf.h"
+#include "lns_esp.h"
+#include "lns_sad.h"
 #include "lns_stats.h"
+#include "lns_tables.h"
 
 struct rte_ring;
 struct rte_mempool;
@@ -38,6 +41,8 @@ struct rte_rcu_qsbr;
 enum lns_punt_kind {
 	LNS_PUNT_ARP = 0,       /**< ARP request for our address, or any ARP reply */
 	LNS_PUNT_ICMP,          /**< ICMP to our address */
+	LNS_PUNT_L2TP_CTL,      /**< L2TP control message (meta.sa: SA it came on) */
+	LNS_PUNT_PPP_CTL,       /**< PPP non-IPv4 (LCP, auth, IPCP...) of a session */
 	LNS_PUNT_KIND_MAX
 };
 
@@ -50,7 +55,8 @@ struct lns_pkt_meta {
 	uint8_t  kind;          /**< enum lns_punt_kind */
 	uint16_t l3_off;        /**< offset of the IPv4 or ARP header */
 	uint16_t l4_off;        /**< offset of the L4 header (IPv4 only) */
-	uint16_t rsvd;
+	uint16_t esp_off;       /**< LNS_V_ESP: offset of the ESP header */
+	uint16_t tunnel;        /**< downstream: local tunnel id while ESP runs */
 	uint32_t sa;            /**< SA handle it arrived on, UINT32_MAX = none */
 };
 
@@ -93,6 +99,10 @@ struct lns_dp {
 	struct rte_mempool *pool[RTE_MAX_NUMA_NODES];     /**< per socket, NULL if unused */
 	struct rte_ring *punt[RTE_MAX_LCORE];             /**< per worker index: SP/SC */
 	struct rte_rcu_qsbr *qsbr;                        /**< workers report every loop */
+	struct lns_sad *sad;                              /**< SA table */
+	struct lns_tables *tbl;                           /**< tunnels and sessions */
+	IMB_MGR *mgr[RTE_MAX_LCORE];                      /**< per worker index; [n_workers] = control */
+	struct rte_ring *req;                             /**< telemetry -> control requests (MP/SC) */
 	uint64_t start_tsc;
 	volatile int stop;                                /**< set by lns_dp_stop() */
 	bool ports_started;
@@ -124,6 +134,17 @@ int lns_dp_worker_main(void *arg);
 enum lns_verdict {
 	LNS_V_DROP = 0,    /**< count under *why and free */
 	LNS_V_PUNT,        /**< hand to the control lcore; meta filled in */
+	LNS_V_ESP,         /**< ESP (plain or UDP-encapsulated) to our access address */
+	LNS_V_L2TP,        /**< plain UDP 1701 to our access address (non-secure L2TP) */
+	LNS_V_DOWN,        /**< IPv4 on the core port for someone else: to a subscriber */
+};
+
+/** What a data-path caller brings: its queue, crypto manager and counter slots. */
+struct lns_dp_lctx {
+	uint16_t txq;                   /**< TX queue of every port */
+	uint16_t slot;                  /**< per-object counter slot (worker index; control last) */
+	IMB_MGR *mgr;
+	struct lns_stats_lcore *st;
 };
 
 /**
@@ -150,6 +171,6 @@ enum lns_verdict lns_dp_classify(const struct lns_dp_port ports[LNS_PORT_ROLE_MA
  */
 void lns_dp_rx_burst(const struct lns_dp *dp, unsigned int role, struct rte_mbuf **pkts,
 		     uint16_t n, struct rte_mbuf **punt, uint16_t *n_punt,
-		     struct lns_stats_lcore *st);
+		     const struct lns_dp_lctx *lc);
 
 #endif /* LNS_DP_H */

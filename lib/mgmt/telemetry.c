@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,11 +11,13 @@
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
+#include "lns_ctl.h"
 #include "lns_mgmt.h"
 
 /* Telemetry callbacks carry no argument, so the data plane they report on is held
  * here. It is written once, before the commands are registered. */
 static const struct lns_dp *mgmt_dp;
+
 
 static void
 add_port(struct rte_tel_data *d, const struct lns_dp_port *p)
@@ -101,6 +105,144 @@ cmd_stats(const char *cmd __rte_unused, const char *params __rte_unused,
 	return 0;
 }
 
+/* Telemetry dicts hold at most 256 entries (DPDK 22.11); lists are capped below
+ * that and say so. TODO(issue 8): paginate with a start parameter. */
+#define LIST_MAX 200
+
+static void
+ip_str(uint32_t a, char *buf, size_t len)
+{
+	inet_ntop(AF_INET, &a, buf, (socklen_t)len);
+}
+
+static int
+reply_error(struct rte_tel_data *d, const char *fmt, ...)
+{
+	char msg[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "error", msg);
+	return 0;
+}
+
+static int
+cmd_sa(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	const struct lns_dp *dp = __atomic_load_n(&mgmt_dp, __ATOMIC_ACQUIRE);
+	unsigned int n = 0;
+
+	if (dp == NULL)
+		return -EAGAIN;
+	rte_tel_data_start_dict(d);
+	for (uint32_t h = 0; h < dp->sad->max_sas; h++) {
+		const struct lns_sad_entry *e = lns_sad_get(dp->sad, h);
+		uint32_t st = __atomic_load_n(&e->state, __ATOMIC_ACQUIRE);
+		struct rte_tel_data *sd;
+		char key[16], buf[32];
+
+		if (st == LNS_SAD_FREE)
+			continue;
+		if (n++ == LIST_MAX) {
+			rte_tel_data_add_dict_string(d, "truncated", "yes");
+			break;
+		}
+		sd = rte_tel_data_alloc();
+		if (sd == NULL)
+			break;
+		rte_tel_data_start_dict(sd);
+		snprintf(buf, sizeof(buf), "0x%08x", e->spi);
+		rte_tel_data_add_dict_string(sd, "spi", buf);
+		rte_tel_data_add_dict_string(sd, "dir", e->dir == LNS_ESP_DIR_IN ? "in" : "out");
+		rte_tel_data_add_dict_string(sd, "state", st == LNS_SAD_ACTIVE ? "active" : "dropped");
+		rte_tel_data_add_dict_string(sd, "mode",
+					     e->mode == LNS_ESP_MODE_TUNNEL ? "tunnel" : "transport");
+		ip_str(e->peer, buf, sizeof(buf));
+		rte_tel_data_add_dict_string(sd, "peer", buf);
+		rte_tel_data_add_dict_int(sd, "natt_port", rte_be_to_cpu_16(e->peer_port));
+		rte_tel_data_add_dict_u64(sd, "conn", e->conn);
+		rte_tel_data_add_dict_u64(sd, "pair", e->pair);
+		snprintf(key, sizeof(key), "%u", h);
+		rte_tel_data_add_dict_container(d, key, sd, 0);
+	}
+	return 0;
+}
+
+static int
+cmd_sessions(const char *cmd __rte_unused, const char *params __rte_unused,
+	     struct rte_tel_data *d)
+{
+	const struct lns_dp *dp = __atomic_load_n(&mgmt_dp, __ATOMIC_ACQUIRE);
+	unsigned int n = 0;
+
+	if (dp == NULL)
+		return -EAGAIN;
+	rte_tel_data_start_dict(d);
+	for (uint32_t h = 0; h < dp->tbl->max_sessions; h++) {
+		const struct lns_dp_session *s = &dp->tbl->sess[h];
+		struct rte_tel_data *sd;
+		char key[16], buf[32];
+
+		if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != LNS_TBL_UP)
+			continue;
+		if (n++ == LIST_MAX) {
+			rte_tel_data_add_dict_string(d, "truncated", "yes");
+			break;
+		}
+		sd = rte_tel_data_alloc();
+		if (sd == NULL)
+			break;
+		rte_tel_data_start_dict(sd);
+		rte_tel_data_add_dict_int(sd, "tunnel", s->tunnel);
+		rte_tel_data_add_dict_int(sd, "session", s->local_id);
+		rte_tel_data_add_dict_int(sd, "peer_session", s->peer_id);
+		ip_str(s->addr, buf, sizeof(buf));
+		rte_tel_data_add_dict_string(sd, "address", buf);
+		rte_tel_data_add_dict_u64(sd, "up_packets",
+					  lns_tables_sess_ctr(dp->tbl, h, LNS_SC_UP_PKTS));
+		rte_tel_data_add_dict_u64(sd, "up_bytes",
+					  lns_tables_sess_ctr(dp->tbl, h, LNS_SC_UP_BYTES));
+		rte_tel_data_add_dict_u64(sd, "down_packets",
+					  lns_tables_sess_ctr(dp->tbl, h, LNS_SC_DOWN_PKTS));
+		rte_tel_data_add_dict_u64(sd, "down_bytes",
+					  lns_tables_sess_ctr(dp->tbl, h, LNS_SC_DOWN_BYTES));
+		snprintf(key, sizeof(key), "%u", h);
+		rte_tel_data_add_dict_container(d, key, sd, 0);
+	}
+	return 0;
+}
+
+static int
+cmd_clear_sa(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	struct lns_dp *dp = (struct lns_dp *)__atomic_load_n(&mgmt_dp, __ATOMIC_ACQUIRE);
+	unsigned long spi;
+	char *end;
+	int32_t res;
+	int rc;
+
+	if (dp == NULL)
+		return -EAGAIN;
+	if (params == NULL || *params == '\0')
+		return reply_error(d, "usage: /lns/clear/sa,SPI");
+	errno = 0;
+	spi = strtoul(params, &end, 0);
+	if (errno != 0 || *end != '\0' || spi < 256 || spi > UINT32_MAX)
+		return reply_error(d, "invalid SPI '%s'", params);
+	rc = lns_ctl_request(dp, LNS_REQ_CLEAR_SA, (uint32_t)spi, 2000, &res);
+	if (rc != 0)
+		return reply_error(d, "control lcore did not answer (%s)", strerror(-rc));
+	if (res == -ENOENT)
+		return reply_error(d, "no SA with SPI 0x%08lx", spi);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "spi", spi);
+	rte_tel_data_add_dict_int(d, "dropped", res);
+	return 0;
+}
+
 void
 lns_mgmt_fini(void)
 {
@@ -110,7 +252,16 @@ lns_mgmt_fini(void)
 int
 lns_mgmt_init(const struct lns_dp *dp)
 {
+	int rc = 0;
+
 	__atomic_store_n(&mgmt_dp, dp, __ATOMIC_RELEASE);
-	return rte_telemetry_register_cmd("/lns/stats", cmd_stats,
+	rc |= rte_telemetry_register_cmd("/lns/stats", cmd_stats,
 		"lnsd counters: ports, events and drops by reason. No parameters.");
+	rc |= rte_telemetry_register_cmd("/lns/sa", cmd_sa,
+		"SAs in the data plane, keyed by handle. No parameters.");
+	rc |= rte_telemetry_register_cmd("/lns/sessions", cmd_sessions,
+		"Sessions in the data plane with counters, keyed by handle. No parameters.");
+	rc |= rte_telemetry_register_cmd("/lns/clear/sa", cmd_clear_sa,
+		"Drop an SA pair from the data plane now. Parameter: SPI (either direction).");
+	return rc;
 }

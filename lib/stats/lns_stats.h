@@ -30,7 +30,12 @@
 	X(ARP_REPLY_IN,    "arp_reply_in",    "ARP replies received") \
 	X(NEIGH_LEARNED,   "neigh_learned",   "neighbour entries added or changed") \
 	X(ICMP_ECHO_IN,    "icmp_echo_in",    "ICMP echo requests to our addresses") \
-	X(ICMP_ECHO_OUT,   "icmp_echo_out",   "ICMP echo replies sent")
+	X(ICMP_ECHO_OUT,   "icmp_echo_out",   "ICMP echo replies sent") \
+	X(ESP_IN,          "esp_in",          "ESP packets decrypted and authenticated") \
+	X(ESP_OUT,         "esp_out",         "ESP packets encrypted") \
+	X(UP_FWD,          "up_fwd",          "subscriber packets forwarded to the core port") \
+	X(DOWN_FWD,        "down_fwd",        "packets forwarded to subscribers on the access port") \
+	X(SA_DROPPED_NOW,  "sa_dropped_now",  "SAs dropped from the data plane by control")
 
 /** Drop reasons: X(enum suffix, name, help). Names are stable: tests and dashboards use them. */
 #define LNS_DROPS(X) \
@@ -51,7 +56,30 @@
 	X(ICMP_IGNORED,     "icmp_ignored",     "ICMP type other than echo request to our address") \
 	X(PUNT_RING_FULL,   "punt_ring_full",   "control lcore's punt ring full") \
 	X(CTL_TX_FULL,      "ctl_tx_full",      "control TX queue full") \
-	X(NO_MBUF,          "no_mbuf",          "mbuf pool exhausted when building a packet")
+	X(NO_MBUF,          "no_mbuf",          "mbuf pool exhausted when building a packet") \
+	X(PUNT_UNHANDLED,   "punt_unhandled",   "punted packet of a kind the control plane does not handle yet") \
+	X(NATT_KEEPALIVE,   "natt_keepalive",   "NAT-T keepalive (1 byte 0xff to UDP 4500, RFC 3948)") \
+	X(ESP_TRUNCATED,    "esp_truncated",    "ESP shorter than header, IV, trailer and ICV") \
+	X(ESP_UNKNOWN_SPI,  "esp_unknown_spi",  "ESP SPI of no inbound SA") \
+	X(ESP_SA_DROPPED,   "esp_sa_dropped",   "ESP on an SA control has dropped") \
+	X(ESP_SA_EXPIRED,   "esp_sa_expired",   "ESP on an expired SA (lifetime or sequence space)") \
+	X(ESP_ICV,          "esp_icv",          "ESP integrity check failed") \
+	X(ESP_REPLAY,       "esp_replay",       "ESP sequence number replayed or left of the window") \
+	X(ESP_BAD_PAD,      "esp_bad_pad",      "ESP padding or pad length invalid") \
+	X(ESP_INVALID,      "esp_invalid",      "ESP malformed otherwise (block length, dummy, segments, crypto)") \
+	X(ESP_INNER_BAD,    "esp_inner_bad",    "decrypted payload not UDP to port 1701 (inner IPv4 for tunnel mode)") \
+	X(L2TP_MALFORMED,   "l2tp_malformed",   "L2TP data header truncated, bad version or length") \
+	X(L2TP_NO_SESSION,  "l2tp_no_session",  "L2TP data for a tunnel/session id pair that does not exist") \
+	X(L2TP_WRONG_SA,    "l2tp_wrong_sa",    "L2TP data for a session not bound to the SA (or plain peer) it came on") \
+	X(PPP_MALFORMED,    "ppp_malformed",    "PPP framing truncated or invalid protocol field") \
+	X(IPV4_SPOOFED,     "ipv4_spoofed",     "subscriber packet with a source other than its assigned address") \
+	X(IPV4_TTL,         "ipv4_ttl",         "IPv4 TTL expired in transit") \
+	X(NEXTHOP_UNRESOLVED, "nexthop_unresolved", "next hop MAC not resolved by ARP yet") \
+	X(DOWN_NO_SESSION,  "down_no_session",  "core-side packet to an address of no session") \
+	X(DOWN_SA_DROPPED,  "down_sa_dropped",  "core-side packet for a session whose outbound SA was dropped") \
+	X(DOWN_TOO_BIG,     "down_too_big",     "core-side packet too big for the access MTU after encapsulation") \
+	X(ESP_OUT_FAILED,   "esp_out_failed",   "ESP encryption refused (headroom, sequence exhausted, expired)") \
+	X(TX_FULL,          "tx_full",          "worker TX queue full")
 
 #define LNS_X_ENUM(e, name, help) LNS_CTR_##e,
 enum lns_ctr { LNS_COUNTERS(LNS_X_ENUM) LNS_CTR_MAX };

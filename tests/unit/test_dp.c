@@ -142,7 +142,13 @@ test_ipv4_drops(void)
 	len = build_ipv4(buf, our_mac, "192.0.2.2", "198.51.100.1", IPPROTO_ICMP, echo, 8);
 	expect_drop(buf, len, LNS_PORT_ACCESS, LNS_DROP_IPV4_NOT_OURS);
 
-	len = build_ipv4(buf, our_mac, "192.0.2.2", "192.0.2.1", IPPROTO_UDP, echo, 8);
+	{
+		static const uint8_t udp9[9] = { 0x30, 0x39, 0x00, 0x09, 0x00, 0x09, 0, 0, 'x' };
+
+		len = build_ipv4(buf, our_mac, "192.0.2.2", "192.0.2.1", IPPROTO_UDP, udp9, 9);
+		expect_drop(buf, len, LNS_PORT_ACCESS, LNS_DROP_L4_UNHANDLED);
+	}
+	len = build_ipv4(buf, our_mac, "192.0.2.2", "192.0.2.1", IPPROTO_GRE, echo, 8);
 	expect_drop(buf, len, LNS_PORT_ACCESS, LNS_DROP_L4_UNHANDLED);
 
 	len = build_ipv4(buf, our_mac, "192.0.2.2", "192.0.2.1", IPPROTO_ICMP, echo, 8);
@@ -206,6 +212,84 @@ test_ipv4_drops(void)
 
 		CU_ASSERT_EQUAL(run(buf, len, LNS_PORT_ACCESS, &meta, &why), LNS_V_PUNT);
 	}
+}
+
+/* UDP header + payload: sport 4500 */
+static uint32_t
+udp(uint8_t *l4, uint16_t dport, const uint8_t *pl, uint32_t plen)
+{
+	l4[0] = 0x11;
+	l4[1] = 0x94;
+	l4[2] = (uint8_t)(dport >> 8);
+	l4[3] = (uint8_t)dport;
+	l4[4] = (uint8_t)((8 + plen) >> 8);
+	l4[5] = (uint8_t)(8 + plen);
+	l4[6] = l4[7] = 0;
+	memcpy(l4 + 8, pl, plen);
+	return 8 + plen;
+}
+
+static void
+test_data_verdicts(void)
+{
+	uint8_t buf[256], l4[64];
+	static const uint8_t esp[16] = { 0, 0, 0x10, 0x01, 0, 0, 0, 1, 9, 9, 9, 9, 9, 9, 9, 9 };
+	static const uint8_t marker[8] = { 0, 0, 0, 0, 1, 2, 3, 4 };
+	static const uint8_t ka[1] = { 0xff };
+	static const uint8_t l2tp[8] = { 0x00, 0x02, 0, 11, 0, 1, 0xff, 0x03 };
+	struct lns_pkt_meta meta;
+	enum lns_drop why;
+	uint32_t len, n;
+
+	/* plain ESP (protocol 50) */
+	len = build_ipv4(buf, our_mac, "192.0.2.2", "192.0.2.1", IPPROTO_ESP, esp, 16);
+	CU_ASSERT_EQUAL(run(buf, len, LNS_PORT_ACCESS, &meta, &why), LNS_V_ESP);
+	CU_ASSERT_EQUAL(meta.esp_off, 34);
+	/* ESP shorter than SPI + sequence number */
+	len = build_ipv4(buf, our_mac, "192.0.2.2", "192.0.2.1", IPPROTO_ESP, esp, 7);
+	expect_drop(buf, len, LNS_PORT_ACCESS, LNS_DROP_ESP_TRUNCATED);
+	/* ESP arriving on the core port is not for lnsd to decrypt */
+	len = build_ipv4(buf, our_mac, "198.51.100.2", "198.51.100.1", IPPROTO_ESP, esp, 16);
+	expect_drop(buf, len, LNS_PORT_CORE, LNS_DROP_L4_UNHANDLED);
+	/* NAT-T: ESP in UDP 4500 */
+	n = udp(l4, 4500, esp, 16);
+	len = build_ipv4(buf, our_mac, "192.0.2.2", "192.0.2.1", IPPROTO_UDP, l4, n);
+	CU_ASSERT_EQUAL(run(buf, len, LNS_PORT_ACCESS, &meta, &why), LNS_V_ESP);
+	CU_ASSERT_EQUAL(meta.esp_off, 42);
+	/* NAT-T keepalive, non-ESP marker (IKE), too short for ESP */
+	n = udp(l4, 4500, ka, 1);
+	len = build_ipv4(buf, our_mac, "192.0.2.2", "192.0.2.1", IPPROTO_UDP, l4, n);
+	expect_drop(buf, len, LNS_PORT_ACCESS, LNS_DROP_NATT_KEEPALIVE);
+	n = udp(l4, 4500, marker, 8);
+	len = build_ipv4(buf, our_mac, "192.0.2.2", "192.0.2.1", IPPROTO_UDP, l4, n);
+	expect_drop(buf, len, LNS_PORT_ACCESS, LNS_DROP_L4_UNHANDLED);
+	n = udp(l4, 4500, esp, 5);
+	len = build_ipv4(buf, our_mac, "192.0.2.2", "192.0.2.1", IPPROTO_UDP, l4, n);
+	expect_drop(buf, len, LNS_PORT_ACCESS, LNS_DROP_ESP_TRUNCATED);
+	/* UDP length longer than the IPv4 payload */
+	n = udp(l4, 4500, esp, 16);
+	l4[5] = 40;
+	len = build_ipv4(buf, our_mac, "192.0.2.2", "192.0.2.1", IPPROTO_UDP, l4, n);
+	expect_drop(buf, len, LNS_PORT_ACCESS, LNS_DROP_IPV4_BAD_HEADER);
+	/* plain L2TP */
+	n = udp(l4, 1701, l2tp, 8);
+	len = build_ipv4(buf, our_mac, "192.0.2.2", "192.0.2.1", IPPROTO_UDP, l4, n);
+	CU_ASSERT_EQUAL(run(buf, len, LNS_PORT_ACCESS, &meta, &why), LNS_V_L2TP);
+	CU_ASSERT_EQUAL(meta.l4_off, 34);
+	/* core port: toward a subscriber is downstream; another core host is not ours;
+	 * broadcast and multicast never are */
+	len = build_ipv4(buf, our_mac, "198.51.100.2", "10.200.0.1", IPPROTO_UDP, l4, n);
+	CU_ASSERT_EQUAL(run(buf, len, LNS_PORT_CORE, &meta, &why), LNS_V_DOWN);
+	CU_ASSERT_EQUAL(meta.l3_off, 14);
+	len = build_ipv4(buf, our_mac, "198.51.100.2", "198.51.100.7", IPPROTO_UDP, l4, n);
+	expect_drop(buf, len, LNS_PORT_CORE, LNS_DROP_IPV4_NOT_OURS);
+	len = build_ipv4(buf, our_mac, "198.51.100.2", "224.0.0.5", IPPROTO_UDP, l4, n);
+	expect_drop(buf, len, LNS_PORT_CORE, LNS_DROP_IPV4_NOT_OURS);
+	len = build_ipv4(buf, our_mac, "198.51.100.2", "255.255.255.255", IPPROTO_UDP, l4, n);
+	expect_drop(buf, len, LNS_PORT_CORE, LNS_DROP_IPV4_NOT_OURS);
+	/* the access port routes nothing */
+	len = build_ipv4(buf, our_mac, "192.0.2.2", "10.200.0.1", IPPROTO_UDP, l4, n);
+	expect_drop(buf, len, LNS_PORT_ACCESS, LNS_DROP_IPV4_NOT_OURS);
 }
 
 static void
@@ -315,7 +399,8 @@ test_random_frames(void)
 			buf[13] = (i & 2) ? 0x00 : 0x06;
 		}
 		v = run(buf, len, (unsigned int)i & 1, &meta, &why);
-		CU_ASSERT_FATAL(v == LNS_V_PUNT || (v == LNS_V_DROP && why < LNS_DROP_MAX));
+		CU_ASSERT_FATAL(v == LNS_V_PUNT || v == LNS_V_ESP || v == LNS_V_L2TP ||
+				v == LNS_V_DOWN || (v == LNS_V_DROP && why < LNS_DROP_MAX));
 	}
 }
 
@@ -331,6 +416,7 @@ main(void)
 	s = CU_add_suite("dp_classify", NULL, NULL);
 	CU_add_test(s, "ICMP to our addresses is punted with offsets", test_icmp_punted);
 	CU_add_test(s, "IPv4 drop reasons", test_ipv4_drops);
+	CU_add_test(s, "ESP, NAT-T, L2TP and downstream verdicts", test_data_verdicts);
 	CU_add_test(s, "Ethernet drop reasons", test_eth_drops);
 	CU_add_test(s, "ARP verdicts", test_arp);
 	CU_add_test(s, "every truncation is a counted drop", test_every_truncation);

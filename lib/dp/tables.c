@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Tunnel and session tables: control-lcore side. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#include "lns_idpool.h"
+#include "lns_tables.h"
+
+static struct rte_hash *
+make_hash(const char *name, uint32_t entries, int socket)
+{
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = entries < 16 ? 16 : entries,
+		.key_len = sizeof(uint32_t),
+		.hash_func = rte_hash_crc,
+		.socket_id = socket,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
+	};
+
+	return rte_hash_create(&hp);
+}
+
+struct lns_tables *
+lns_tables_create(uint32_t max_sessions, uint16_t n_slots, int socket)
+{
+	struct lns_tables *t = rte_zmalloc_socket("lns_tables", sizeof(*t), 0, socket);
+
+	if (t == NULL)
+		return NULL;
+	t->max_sessions = max_sessions;
+	t->n_slots = n_slots;
+	t->tun = rte_zmalloc_socket("lns_tun", LNS_TUNNEL_MAX * sizeof(*t->tun),
+				    RTE_CACHE_LINE_SIZE, socket);
+	t->sess = rte_zmalloc_socket("lns_sess", (size_t)max_sessions * sizeof(*t->sess),
+				     RTE_CACHE_LINE_SIZE, socket);
+	t->ctr = rte_zmalloc_socket("lns_sess_ctr", (size_t)n_slots * max_sessions *
+				    LNS_SC_MAX * sizeof(uint64_t), RTE_CACHE_LINE_SIZE, socket);
+	t->sess_ids = lns_idpool_create(0, max_sessions);
+	t->by_ids = make_hash("lns_sess_ids", max_sessions, socket);
+	t->by_addr = make_hash("lns_sess_addr", max_sessions, socket);
+	if (t->tun == NULL || t->sess == NULL || t->ctr == NULL || t->sess_ids == NULL ||
+	    t->by_ids == NULL || t->by_addr == NULL) {
+		lns_tables_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void
+lns_tables_free(struct lns_tables *t)
+{
+	if (t == NULL)
+		return;
+	rte_hash_free(t->by_ids);
+	rte_hash_free(t->by_addr);
+	lns_idpool_free(t->sess_ids);
+	rte_free(t->ctr);
+	rte_free(t->sess);
+	rte_free(t->tun);
+	rte_free(t);
+}
+
+int
+lns_tables_add_tunnel(struct lns_tables *t, const struct lns_dp_tunnel *tun)
+{
+	struct lns_dp_tunnel *e;
+
+	if (tun->local_id == 0)
+		return -EINVAL; /* tunnel id 0 is reserved (RFC 2661 3.1) */
+	e = &t->tun[tun->local_id];
+	if (e->state != LNS_TBL_FREE)
+		return -EEXIST;
+	*e = *tun;
+	e->state = LNS_TBL_FREE;
+	__atomic_store_n(&e->state, LNS_TBL_UP, __ATOMIC_RELEASE);
+	t->n_tunnels++;
+	return 0;
+}
+
+int
+lns_tables_add_session(struct lns_tables *t, uint16_t tunnel, uint16_t local_id,
+		       uint16_t peer_id, uint32_t addr, uint32_t *handle)
+{
+	uint32_t key = (uint32_t)tunnel << 16 | local_id, h;
+	struct lns_dp_session *s;
+	int rc;
+
+	if (t->tun[tunnel].state != LNS_TBL_UP)
+		return -ENOENT;
+	if (local_id == 0)
+		return -EINVAL;
+	if (rte_hash_lookup(t->by_ids, &key) >= 0 || rte_hash_lookup(t->by_addr, &addr) >= 0)
+		return -EEXIST;
+	if (lns_idpool_get(t->sess_ids, &h) != 0)
+		return -ENOSPC;
+	s = &t->sess[h];
+	s->tunnel = tunnel;
+	s->local_id = local_id;
+	s->peer_id = peer_id;
+	s->addr = addr;
+	for (uint16_t sl = 0; sl < t->n_slots; sl++)
+		memset(&t->ctr[((size_t)sl * t->max_sessions + h) * LNS_SC_MAX], 0,
+		       LNS_SC_MAX * sizeof(uint64_t));
+	__atomic_store_n(&s->state, LNS_TBL_UP, __ATOMIC_RELEASE);
+	rc = rte_hash_add_key_data(t->by_ids, &key, (void *)(uintptr_t)h);
+	if (rc == 0)
+		rc = rte_hash_add_key_data(t->by_addr, &addr, (void *)(uintptr_t)h);
+	if (rc != 0) {
+		rte_hash_del_key(t->by_ids, &key);
+		s->state = LNS_TBL_FREE;
+		lns_idpool_put(t->sess_ids, h);
+		return -ENOSPC;
+	}
+	t->n_sessions++;
+	*handle = h;
+	return 0;
+}
+
+uint64_t
+lns_tables_sess_ctr(const struct lns_tables *t, uint32_t handle, enum lns_sess_ctr c)
+{
+	uint64_t sum = 0;
+
+	for (uint16_t sl = 0; sl < t->n_slots; sl++)
+		sum += __atomic_load_n(&t->ctr[((size_t)sl * t->max_sessions + handle) *
+					       LNS_SC_MAX + c], __ATOMIC_RELAXED);
+	return sum;
+}
