@@ -1,66 +1,160 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# Installs the Debian 12 packages lnsd needs to build and to run its tests.
-# Idempotent: when everything is present it runs no apt-get at all.
 #
-#   install-deps.sh               build + test packages
-#   install-deps.sh --build-only  just what compiling lnsd needs
-#   install-deps.sh --check       list what is missing; exit 1 if anything is
+# Installs the Debian 12 (bookworm) packages that lnsd needs to build, test and run.
+# Idempotent: when everything is present it only asks dpkg and exits 0, without apt.
+# Safe under CI (no tty, no stdin): nothing prompts, and package scripts start no
+# daemons (xl2tpd, charon, l2tpns and freeradius ship init scripts).
+#
+#   install-deps.sh [--build-only] [--with-l2tpns] [--check] [--verbose]
 set -euo pipefail
 
-BUILD_PKGS=(gcc meson ninja-build pkg-config libdpdk-dev dpdk libipsec-mb-dev
-	libyaml-dev libcunit1-dev libssl-dev libpcap-dev python3)
-TEST_PKGS=(python3-scapy python3-cryptography python3-yaml tshark xl2tpd strongswan-charon strongswan-swanctl
-	libcharon-extra-plugins slirp iproute2 ethtool iputils-ping procps psmisc curl
-	lua5.3 clang)
+PROG=${0##*/}
 
-mode=all
-case "${1:-}" in
-"") ;;
---build-only) mode=build ;;
---check) mode=check ;;
--h|--help) sed -n '3,9p' "$0"; exit 0 ;;
-*) echo "usage: $0 [--build-only|--check]" >&2; exit 1 ;;
-esac
+# What compiles lnsd. libdpdk-dev pulls in every PMD library (af_packet, pcap, null,
+# ring, tap, ixgbe, i40e, ice, mlx5...), so recommends are not needed.
+BUILD_PKGS=(gcc meson ninja-build pkg-config python3
+	libdpdk-dev libipsec-mb-dev libyaml-dev libcunit1-dev libssl-dev libpcap-dev)
+# DPDK's tools: dpdk has dpdk-devbind.py and dpdk-hugepages.py; dpdk-dev has
+# dpdk-testpmd, dpdk-dumpcap, dpdk-pdump and dpdk-telemetry.py. bind-nic.sh needs
+# modprobe (kmod) and dpdk-devbind.py needs lspci (pciutils).
+TOOL_PKGS=(dpdk dpdk-dev kmod pciutils)
+# libFuzzer targets (tests/fuzz). clang-14 only recommends the runtime with libFuzzer.
+FUZZ_PKGS=(clang libclang-rt-14-dev)
+# Real peers and wire checks for tests/integration (shared/PEERS.md).
+# python3-cryptography: scapy's ESP (SecurityAssociation) needs it; scapy only
+# recommends it. charon's plugins (PEERS.md's load list): gcm and openssl are in
+# libstrongswan-standard-plugins (only recommended), curve25519 in
+# libstrongswan-extra-plugins, kernel-libipsec in libcharon-extra-plugins.
+# lua5.3 gives `luac` (-p for syntax checks).
+TEST_PKGS=(python3-scapy python3-cryptography python3-yaml tshark
+	xl2tpd strongswan-charon strongswan-swanctl libcharon-extra-plugins
+	libstrongswan-standard-plugins libstrongswan-extra-plugins slirp
+	iproute2 ethtool iputils-ping procps psmisc curl lua5.3 socat netcat-openbsd)
+# Reference LNS for harness checks (optional: freeradius is large).
+L2TPNS_PKGS=(l2tpns freeradius)
 
-pkgs=("${BUILD_PKGS[@]}")
-[ "$mode" = build ] || pkgs+=("${TEST_PKGS[@]}")
+POLICY_RC_D=/usr/sbin/policy-rc.d
+POLICY_MARK="# written by lnsd drivers-config/install-deps.sh"
 
-missing=()
-for p in "${pkgs[@]}"; do
-	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
-	[ "$st" = installed ] || missing+=("$p")
+usage() {
+	cat <<EOF
+Usage: $PROG [OPTIONS]
+
+Install the Debian 12 packages lnsd needs (as root). Does nothing when all are present.
+
+  --build-only    only what compiles lnsd: ${BUILD_PKGS[*]}
+  --with-l2tpns   also the reference LNS l2tpns and freeradius
+  --check         list the missing packages and exit 1 if any; install nothing
+  --verbose       show apt-get's output (default: a log file, printed on failure)
+  -h, --help      this text
+
+Default set: build + DPDK tools + fuzzing + integration-test peers.
+EOF
+}
+
+say() { printf '%s: %s\n' "$PROG" "$*"; }
+die() { printf '%s: error: %s\n' "$PROG" "$*" >&2; exit 1; }
+
+build_only=0 with_l2tpns=0 check=0 verbose=0
+for a in "$@"; do
+	case $a in
+	--build-only) build_only=1 ;;
+	--with-l2tpns) with_l2tpns=1 ;;
+	--check) check=1 ;;
+	--verbose) verbose=1 ;;
+	-h | --help) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-	echo "install-deps: all ${#pkgs[@]} packages present"
+pkgs=("${BUILD_PKGS[@]}")
+if [ "$build_only" = 0 ]; then
+	pkgs+=("${TOOL_PKGS[@]}" "${FUZZ_PKGS[@]}" "${TEST_PKGS[@]}")
+fi
+[ "$with_l2tpns" = 1 ] && pkgs+=("${L2TPNS_PKGS[@]}")
+
+command -v dpkg-query >/dev/null || die "dpkg-query not found: this script is for Debian 12"
+
+# Installed means status "installed" with error flag "ok" (not half-configured, not
+# reinstall-required). One dpkg-query for all; unknown names print nothing.
+missing_pkgs() {
+	local -A ok=()
+	local name status eflag
+	while read -r name status eflag; do
+		[ "$status" = installed ] && [ "$eflag" = ok ] && ok[${name%%:*}]=1
+	done < <(dpkg-query -W -f='${Package} ${db:Status-Status} ${db:Status-Eflag}\n' "$@" \
+		2>/dev/null || true)
+	for name in "$@"; do
+		[ -n "${ok[$name]:-}" ] || printf '%s\n' "$name"
+	done
+}
+
+mapfile -t missing < <(missing_pkgs "${pkgs[@]}")
+
+if [ "${#missing[@]}" -eq 0 ]; then
+	say "all ${#pkgs[@]} packages present"
 	exit 0
 fi
-if [ "$mode" = check ]; then
-	echo "install-deps: missing: ${missing[*]}"
-	exit 1
-fi
-if [ "$(id -u)" != 0 ]; then
-	echo "install-deps: missing ${missing[*]}; run as root to install them" >&2
+if [ "$check" = 1 ]; then
+	say "missing ${#missing[@]} of ${#pkgs[@]} packages: ${missing[*]}"
 	exit 1
 fi
 
-# Package scripts must not start daemons (xl2tpd, charon) on this host: tests start
-# their own inside network namespaces. policy-rc.d exit 101 forbids it.
-policy=/usr/sbin/policy-rc.d
-own_policy=0
-if [ ! -e "$policy" ]; then
-	printf '#!/bin/sh\nexit 101\n' >"$policy"
-	chmod 755 "$policy"
-	own_policy=1
-fi
-cleanup() { [ "$own_policy" = 1 ] && rm -f "$policy"; }
+say "missing ${#missing[@]} packages: ${missing[*]}"
+[ "$(id -u)" -eq 0 ] || die "run as root (sudo $0 $*) to install them"
+
+# No package script may start a daemon: invoke-rc.d and deb-systemd-invoke ask
+# policy-rc.d, and 101 means "action forbidden". Keep an existing one (a container's
+# usually says the same); remove ours however we exit.
+created_policy=0
+log=""
+cleanup() {
+	if [ "$created_policy" = 1 ] && grep -qF "$POLICY_MARK" "$POLICY_RC_D" 2>/dev/null; then
+		rm -f "$POLICY_RC_D"
+	fi
+	if [ -n "$log" ] && [ -f "$log" ]; then
+		rm -f "$log"
+	fi
+}
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
-export DEBIAN_FRONTEND=noninteractive
-# tshark asks whether non-root users may capture; answer it in advance.
+if [ -e "$POLICY_RC_D" ]; then
+	say "keeping the existing $POLICY_RC_D"
+else
+	printf '#!/bin/sh\n%s\n# Forbid package scripts to start services; removed when it ends.\nexit 101\n' \
+		"$POLICY_MARK" >"$POLICY_RC_D"
+	chmod 0755 "$POLICY_RC_D"
+	created_policy=1
+fi
+
+export DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true
+export APT_LISTCHANGES_FRONTEND=none NEEDRESTART_SUSPEND=1
+APT=(apt-get -y -q -o DPkg::Lock::Timeout=300 -o Dpkg::Use-Pty=0
+	-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
+
+# tshark asks whether non-root users may capture; answer no (lnsd's tests run as root).
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
-echo "install-deps: installing ${missing[*]}"
-apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
-echo "install-deps: done"
+
+run_apt() {
+	if [ "$verbose" = 1 ]; then
+		"${APT[@]}" "$@" </dev/null
+		return
+	fi
+	if ! "${APT[@]}" "$@" </dev/null >"$log" 2>&1; then
+		tail -n 40 "$log" >&2
+		return 1
+	fi
+}
+
+log=$(mktemp "${TMPDIR:-/tmp}/lnsd-install-deps.XXXXXX")
+say "apt-get update"
+run_apt update || die "apt-get update failed (see above)"
+say "apt-get install (${#missing[@]} packages, no recommends)"
+run_apt install --no-install-recommends "${missing[@]}" || die "apt-get install failed (see above)"
+
+mapfile -t still < <(missing_pkgs "${pkgs[@]}")
+[ "${#still[@]}" -eq 0 ] || die "still missing after apt-get install: ${still[*]}"
+say "installed: ${missing[*]}"
