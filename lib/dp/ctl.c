@@ -439,6 +439,9 @@ lns_ctl_poll(struct lns_ctl *ctl)
 	run_timers(ctl);
 	resolve_tunnels(ctl, rte_get_tsc_cycles());
 	run_requests(ctl);
-	lns_sad_reclaim(dp->sad);
+	/* A dropped SA stays findable (its packets count as "SA dropped") for the
+	 * destruct period, as its tunnel's record does (DESIGN.md lifecycle). */
+	lns_sad_reclaim(dp->sad, rte_get_tsc_cycles(),
+			(uint64_t)dp->conf->l2tp.defaults.destruct_timeout * ctl->hz);
 	return work;
 }

@@ -11,9 +11,11 @@
  * 1. lns_sad_drop(): an atomic state flip of both directions. From the workers' next
  *    burst no packet is decrypted or encrypted with them; packets that still arrive
  *    on the SPI find the entry DROPPED and are counted as such.
- * 2. lns_sad_reclaim(), called regularly by control: once every worker has passed a
- *    quiescent state (rte_rcu_qsbr) the SPI leaves the hash; after a second grace
- *    period the crypto state is wiped and freed and the handle returns to the pool.
+ * 2. lns_sad_reclaim(), called regularly by control: after a hold-down (so that
+ *    packets still arriving on the SPI keep being counted as "SA dropped" rather than
+ *    "unknown SPI", e.g. for a tunnel's destruct period) and once every worker has
+ *    passed a quiescent state (rte_rcu_qsbr), the SPI leaves the hash; after a second
+ *    grace period the crypto state is wiped and freed and the handle returns.
  *
  * Thread-safety: lns_sad_create/add/drop/reclaim/free and the iteration run on the
  * control lcore only. lns_sad_lookup() and lns_sad_get() may run on any worker
@@ -116,8 +118,13 @@ int lns_sad_drop(struct lns_sad *sad, uint32_t handle);
 /** Drop every SA of connection `conn`. @return SAs flipped. */
 int lns_sad_drop_conn(struct lns_sad *sad, uint32_t conn);
 
-/** Advance reclaim (step 2 above) without blocking. @return SAs freed now. */
-unsigned int lns_sad_reclaim(struct lns_sad *sad);
+/**
+ * Advance reclaim (step 2 above) without blocking.
+ * @param now_tsc  rte_get_tsc_cycles() now
+ * @param hold_tsc how long a dropped SA stays findable by SPI (TSC cycles; 0 = none)
+ * @return SAs freed now.
+ */
+unsigned int lns_sad_reclaim(struct lns_sad *sad, uint64_t now_tsc, uint64_t hold_tsc);
 
 /** Inbound handle for an SPI (network byte order), or LNS_SAD_NONE. Workers. */
 static inline uint32_t

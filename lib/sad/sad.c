@@ -233,7 +233,7 @@ grace_over(const struct lns_sad *sad, uint64_t token)
 }
 
 unsigned int
-lns_sad_reclaim(struct lns_sad *sad)
+lns_sad_reclaim(struct lns_sad *sad, uint64_t now_tsc, uint64_t hold_tsc)
 {
 	unsigned int freed = 0;
 
@@ -243,6 +243,9 @@ lns_sad_reclaim(struct lns_sad *sad)
 		struct lns_sad_cold *c = &sad->cold[h];
 		struct lns_sad_entry *e = &sad->hot[h];
 
+		/* Drop order is hold-down order, and re-queued SAs have newer tokens. */
+		if (c->reclaim_step == 1 && now_tsc - c->dropped_tsc < hold_tsc)
+			break;
 		if (!grace_over(sad, c->token))
 			break;
 		sad->pend_head = c->next_pending;

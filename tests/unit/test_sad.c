@@ -8,6 +8,7 @@
 
 #include <CUnit/Basic.h>
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
@@ -83,16 +84,42 @@ test_add_lookup_drop_reclaim(void)
 	CU_ASSERT_EQUAL(sad->n_active, 0);
 	CU_ASSERT_EQUAL(sad->n_dropped, 2);
 
+	/* inside the hold-down nothing moves, even with the worker quiescent */
+	rte_rcu_qsbr_quiescent(qsbr, 0);
+	CU_ASSERT_EQUAL(lns_sad_reclaim(sad, rte_get_tsc_cycles(), rte_get_tsc_hz() * 60), 0);
+	CU_ASSERT_EQUAL(lns_sad_lookup(sad, rte_cpu_to_be_32(0x1001)), hi);
+	/* ... and once it has passed, the SPI leaves the hash */
+	CU_ASSERT_EQUAL(lns_sad_reclaim(sad, rte_get_tsc_cycles() + rte_get_tsc_hz() * 61,
+					rte_get_tsc_hz() * 60), 1);
+	CU_ASSERT_EQUAL(lns_sad_lookup(sad, rte_cpu_to_be_32(0x1001)), LNS_SAD_NONE);
+	rte_rcu_qsbr_quiescent(qsbr, 0);
+	CU_ASSERT_EQUAL(lns_sad_reclaim(sad, rte_get_tsc_cycles(), 0), 1);
+	CU_ASSERT_PTR_NULL(lns_sad_get(sad, hi)->esp);
+	CU_ASSERT_EQUAL(sad->n_dropped, 0);
+	lns_sad_free(sad);
+}
+
+static void
+test_reclaim_waits_for_workers(void)
+{
+	struct lns_sad *sad = lns_sad_create("t3", 8, 0, qsbr);
+	struct lns_esp_sa_params in, out;
+	uint32_t hi, ho, hi2, ho2;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sad);
+	params(&in, &out, 0x1001, 0x2001);
+	CU_ASSERT_EQUAL_FATAL(lns_sad_add_pair(sad, mgr, 7, &in, &out, &peer, &hi, &ho), 0);
+	CU_ASSERT_EQUAL(lns_sad_drop(sad, hi), 2);
 	/* the worker (thread 0) has not reported: nothing may be freed */
-	CU_ASSERT_EQUAL(lns_sad_reclaim(sad), 0);
+	CU_ASSERT_EQUAL(lns_sad_reclaim(sad, rte_get_tsc_cycles(), 0), 0);
 	CU_ASSERT_EQUAL(lns_sad_lookup(sad, rte_cpu_to_be_32(0x1001)), hi);
 	/* quiescent once: the SPI leaves the hash, memory waits for a second grace */
 	rte_rcu_qsbr_quiescent(qsbr, 0);
-	CU_ASSERT_EQUAL(lns_sad_reclaim(sad), 1); /* the outbound SA has no SPI step */
+	CU_ASSERT_EQUAL(lns_sad_reclaim(sad, rte_get_tsc_cycles(), 0), 1); /* the outbound SA has no SPI step */
 	CU_ASSERT_EQUAL(lns_sad_lookup(sad, rte_cpu_to_be_32(0x1001)), LNS_SAD_NONE);
 	CU_ASSERT_PTR_NOT_NULL(lns_sad_get(sad, hi)->esp);
 	rte_rcu_qsbr_quiescent(qsbr, 0);
-	CU_ASSERT_EQUAL(lns_sad_reclaim(sad), 1);
+	CU_ASSERT_EQUAL(lns_sad_reclaim(sad, rte_get_tsc_cycles(), 0), 1);
 	CU_ASSERT_PTR_NULL(lns_sad_get(sad, hi)->esp);
 	CU_ASSERT_EQUAL(lns_sad_get(sad, hi)->state, LNS_SAD_FREE);
 	CU_ASSERT_EQUAL(sad->n_dropped, 0);
@@ -120,9 +147,9 @@ test_full_and_bad_params(void)
 	/* a key of the wrong length is refused and consumes nothing */
 	lns_sad_drop_conn(sad, 2);
 	rte_rcu_qsbr_quiescent(qsbr, 0);
-	lns_sad_reclaim(sad);
+	lns_sad_reclaim(sad, rte_get_tsc_cycles(), 0);
 	rte_rcu_qsbr_quiescent(qsbr, 0);
-	CU_ASSERT_EQUAL(lns_sad_reclaim(sad), 1);
+	CU_ASSERT_EQUAL(lns_sad_reclaim(sad, rte_get_tsc_cycles(), 0), 1);
 	params(&in, &out, 0x13, 0x23);
 	in.enc_key_len = 17;
 	CU_ASSERT_EQUAL(lns_sad_add_pair(sad, mgr, 4, &in, &out, &peer, &hi, &ho), -EINVAL);
@@ -191,6 +218,7 @@ main(void)
 		return 2;
 	s = CU_add_suite("sad", NULL, NULL);
 	CU_add_test(s, "add, lookup, drop now, reclaim after grace", test_add_lookup_drop_reclaim);
+	CU_add_test(s, "reclaim waits for the workers' grace periods", test_reclaim_waits_for_workers);
 	CU_add_test(s, "table full and refused parameters", test_full_and_bad_params);
 	CU_add_test(s, "id pool", test_idpool);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
