@@ -81,7 +81,7 @@ classify_ipv4(const struct lns_dp_port *port, const uint8_t *pkt, uint32_t len,
 	if (dst != port->addr) {
 		/* The core port routes everything else toward subscribers; the access
 		 * port accepts only what is addressed to lnsd. */
-		if (port->role == LNS_PORT_CORE && !RTE_IS_IPV4_MCAST(rte_be_to_cpu_32(dst)) &&
+		if (port->role == LNS_PORT_CORE && (rte_be_to_cpu_32(dst) >> 28) != 0xe &&
 		    dst != RTE_BE32(0xffffffff) && (dst & port->mask) != (port->addr & port->mask))
 			return LNS_V_DOWN;
 		return drop(why, LNS_DROP_IPV4_NOT_OURS);
