@@ -42,11 +42,8 @@ neigh_slot(uint32_t ip)
 static void
 publish_gw(struct lns_ctl *ctl, enum lns_port_role role, const struct rte_ether_addr *mac)
 {
-	uint64_t v = LNS_GW_MAC_VALID;
-
-	memcpy(&v, mac->addr_bytes, RTE_ETHER_ADDR_LEN);
-	v |= LNS_GW_MAC_VALID;
-	__atomic_store_n(&ctl->dp->port[role].gw_mac, v, __ATOMIC_RELEASE);
+	__atomic_store_n(&ctl->dp->port[role].gw_mac, lns_mac_publish_value(mac),
+			 __ATOMIC_RELEASE);
 }
 
 static void
@@ -292,7 +289,7 @@ resolve_tunnels(struct lns_ctl *ctl, uint64_t now)
 		struct lns_dp_tunnel *t = &dp->tbl->tun[id];
 		const struct lns_neigh *n;
 		uint32_t nh;
-		uint64_t v = 0;
+		uint64_t v;
 
 		if (t->state != LNS_TBL_UP)
 			continue;
@@ -306,8 +303,7 @@ resolve_tunnels(struct lns_ctl *ctl, uint64_t now)
 			last_asked = nh;
 			continue;
 		}
-		memcpy(&v, n->mac.addr_bytes, RTE_ETHER_ADDR_LEN);
-		v |= LNS_GW_MAC_VALID;
+		v = lns_mac_publish_value(&n->mac);
 		if (__atomic_load_n(&t->nh_mac, __ATOMIC_RELAXED) != v)
 			__atomic_store_n(&t->nh_mac, v, __ATOMIC_RELEASE);
 	}

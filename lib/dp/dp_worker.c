@@ -210,13 +210,12 @@ up_l2tp(const struct lns_dp *dp, struct rte_mbuf *m, uint32_t sa, uint32_t peer,
 		drop_pkt(lc, m, LNS_DROP_L2TP_NO_SESSION);
 		return;
 	}
-	s = &dp->tbl->sess[h];
-	t = &dp->tbl->tun[s->tunnel];
-	if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != LNS_TBL_UP ||
-	    __atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != LNS_TBL_UP) {
+	s = lns_tables_session_up(dp->tbl, h);
+	if (s == NULL) {
 		drop_pkt(lc, m, LNS_DROP_L2TP_NO_SESSION);
 		return;
 	}
+	t = &dp->tbl->tun[s->tunnel];
 	/* Never a cross-tunnel injection: the session's tunnel must be bound to the
 	 * SA this packet was authenticated with, or be this plain peer's. */
 	if (sa != LNS_SAD_NONE ? t->sa_in != sa :
@@ -424,13 +423,12 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 			drop_pkt(lc, m, LNS_DROP_DOWN_NO_SESSION);
 			continue;
 		}
-		s = &dp->tbl->sess[h];
-		t = &dp->tbl->tun[s->tunnel];
-		if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != LNS_TBL_UP ||
-		    __atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != LNS_TBL_UP) {
+		s = lns_tables_session_up(dp->tbl, h);
+		if (s == NULL) {
 			drop_pkt(lc, m, LNS_DROP_DOWN_NO_SESSION);
 			continue;
 		}
+		t = &dp->tbl->tun[s->tunnel];
 		if (ip->time_to_live <= 1) {
 			drop_pkt(lc, m, LNS_DROP_IPV4_TTL);
 			continue;

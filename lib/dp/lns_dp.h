@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_common.h>
 #include <rte_ether.h>
@@ -87,6 +88,16 @@ struct lns_dp_port {
 };
 
 #define LNS_GW_MAC_VALID (1ULL << 63)
+
+/** A MAC as the atomically published 64-bit value (gw_mac, tunnel nh_mac). */
+static inline uint64_t
+lns_mac_publish_value(const struct rte_ether_addr *mac)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, mac->addr_bytes, RTE_ETHER_ADDR_LEN);
+	return v | LNS_GW_MAC_VALID;
+}
 
 /** The whole data plane. Allocate with rte_zmalloc-compatible alignment or statically. */
 struct lns_dp {

@@ -152,14 +152,9 @@ inb_chunk(IMB_MGR *mgr, struct lns_esp_sa *sa[], struct rte_mbuf *mb[], uint16_t
 		inb_job(job, sa[j], rte_pktmbuf_mtod(mb[j], uint8_t *),
 			mb[j]->data_len - sa[j]->hdr_len - sa[j]->icv_len, &scr[j]);
 		job->user_data = (void *)(uintptr_t)j;
-		job = IMB_SUBMIT_JOB(mgr);
-		while (job != NULL) {
-			done[(uintptr_t)job->user_data] = job->status == IMB_STATUS_COMPLETED;
-			job = IMB_GET_COMPLETED_JOB(mgr);
-		}
+		esp_submit_collect(mgr, done);
 	}
-	while ((job = IMB_FLUSH_JOB(mgr)) != NULL)
-		done[(uintptr_t)job->user_data] = job->status == IMB_STATUS_COMPLETED;
+	esp_flush_collect(mgr, done);
 
 	/* In packet order, so the replay window sees the burst as the wire did. */
 	for (uint16_t j = 0; j < m; j++) {

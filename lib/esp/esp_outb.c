@@ -177,14 +177,9 @@ outb_chunk(IMB_MGR *mgr, struct lns_esp_sa *sa[], struct rte_mbuf *mb[], uint16_
 		outb_job(job, sa[j], mb[j], pad[j],
 			 next_hdr != NULL ? next_hdr[j] : sa[j]->next_hdr, seq[j], &scr[j]);
 		job->user_data = (void *)(uintptr_t)j;
-		job = IMB_SUBMIT_JOB(mgr);
-		while (job != NULL) {
-			done[(uintptr_t)job->user_data] = job->status == IMB_STATUS_COMPLETED;
-			job = IMB_GET_COMPLETED_JOB(mgr);
-		}
+		esp_submit_collect(mgr, done);
 	}
-	while ((job = IMB_FLUSH_JOB(mgr)) != NULL)
-		done[(uintptr_t)job->user_data] = job->status == IMB_STATUS_COMPLETED;
+	esp_flush_collect(mgr, done);
 	for (uint16_t j = 0; j < m; j++) {
 		if (st[j] != LNS_ESP_OK)
 			continue;

@@ -46,6 +46,31 @@ int esp_hmac_precompute(IMB_MGR *mgr, enum lns_esp_auth auth, const uint8_t *key
 int esp_hmac(IMB_MGR *mgr, enum lns_esp_auth auth, const uint8_t *key, size_t key_len,
 	     const uint8_t *msg, size_t msg_len, uint8_t *out);
 
+/*
+ * Submit the job just filled (its user_data is the packet's index in the chunk) and
+ * record every job IPsec-MB hands back as completed or not in done[].
+ */
+static inline void
+esp_submit_collect(IMB_MGR *mgr, bool done[])
+{
+	IMB_JOB *job = IMB_SUBMIT_JOB(mgr);
+
+	while (job != NULL) {
+		done[(uintptr_t)job->user_data] = job->status == IMB_STATUS_COMPLETED;
+		job = IMB_GET_COMPLETED_JOB(mgr);
+	}
+}
+
+/* Flush the manager, recording the remaining jobs in done[]. */
+static inline void
+esp_flush_collect(IMB_MGR *mgr, bool done[])
+{
+	IMB_JOB *job;
+
+	while ((job = IMB_FLUSH_JOB(mgr)) != NULL)
+		done[(uintptr_t)job->user_data] = job->status == IMB_STATUS_COMPLETED;
+}
+
 /* Digest (untruncated) size of an HMAC transform, 0 for none. */
 static inline unsigned int
 esp_digest_len(enum lns_esp_auth auth)
