@@ -22,6 +22,7 @@
 
 #include "lns_dp.h"
 #include "lns_l2tp_data.h"
+#include "lns_mss.h"
 
 #define LNS_MAX_BURST 256
 #define PREFETCH_AHEAD 3
@@ -174,6 +175,8 @@ up_ipv4(const struct lns_dp *dp, struct rte_mbuf *m, uint32_t h, struct burst_ou
 	tot = rte_be_to_cpu_16(ip->total_length);
 	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - tot));
 	ttl_dec(ip);
+	if (lns_mss_clamp(ip, dp->conf->ppp.mss_clamp))
+		lns_count(lc->st, LNS_CTR_MSS_CLAMPED, 1);
 	put_eth(m, gw, &dp->port[LNS_PORT_CORE].mac);
 	lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_UP_PKTS, 1);
 	lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_UP_BYTES, tot);
@@ -456,6 +459,8 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 			continue;
 		}
 		ttl_dec(ip);
+		if (lns_mss_clamp(ip, dp->conf->ppp.mss_clamp))
+			lns_count(lc->st, LNS_CTR_MSS_CLAMPED, 1);
 		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - meta->l3_off - tot));
 		rte_pktmbuf_adj(m, meta->l3_off);
 		l2 = (uint8_t *)rte_pktmbuf_prepend(m, L2TP_PPP_HDR_LEN);

@@ -35,7 +35,8 @@
 	X(ESP_OUT,         "esp_out",         "ESP packets encrypted") \
 	X(UP_FWD,          "up_fwd",          "subscriber packets forwarded to the core port") \
 	X(DOWN_FWD,        "down_fwd",        "packets forwarded to subscribers on the access port") \
-	X(SA_DROPPED_NOW,  "sa_dropped_now",  "SAs dropped from the data plane by control")
+	X(SA_DROPPED_NOW,  "sa_dropped_now",  "SAs dropped from the data plane by control") \
+	X(MSS_CLAMPED,     "mss_clamped",     "TCP SYNs whose MSS option was lowered to ppp.mss-clamp")
 
 /** Drop reasons: X(enum suffix, name, help). Names are stable: tests and dashboards use them. */
 #define LNS_DROPS(X) \

@@ -11,8 +11,10 @@
 
 #include <rte_arp.h>
 #include <rte_ip.h>
+#include <rte_tcp.h>
 
 #include "lns_dp.h"
+#include "lns_mss.h"
 
 static struct lns_dp_port ports[LNS_PORT_ROLE_MAX];
 static const uint8_t our_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
@@ -404,6 +406,94 @@ test_random_frames(void)
 	}
 }
 
+/* IPv4 + TCP SYN with options NOP NOP MSS(mss) NOP WS(7); checksum made by DPDK's
+ * full computation, which the incremental update must then match. */
+static uint32_t
+build_syn(uint8_t *buf, uint16_t mss, uint8_t flags)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)buf;
+	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(ip + 1);
+	uint8_t *o = (uint8_t *)(tcp + 1);
+	static const uint8_t opts[12] = { 1, 1, 2, 4, 0, 0, 1, 3, 3, 7, 0, 0 };
+
+	memset(buf, 0, 64);
+	ip->version_ihl = 0x45;
+	ip->total_length = htons(20 + 20 + 12);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = ip4("10.200.0.1");
+	ip->dst_addr = ip4("198.51.100.2");
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	tcp->src_port = htons(40000);
+	tcp->dst_port = htons(80);
+	tcp->sent_seq = htonl(0x12345678);
+	tcp->data_off = (20 + 12) / 4 << 4;
+	tcp->tcp_flags = flags;
+	tcp->rx_win = htons(64240);
+	memcpy(o, opts, sizeof(opts));
+	o[4] = (uint8_t)(mss >> 8);
+	o[5] = (uint8_t)mss;
+	tcp->cksum = 0;
+	tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
+	return 52;
+}
+
+static uint16_t
+full_tcp_cksum(struct rte_ipv4_hdr *ip, struct rte_tcp_hdr *tcp)
+{
+	uint16_t saved = tcp->cksum, c;
+
+	tcp->cksum = 0;
+	c = rte_ipv4_udptcp_cksum(ip, tcp);
+	tcp->cksum = saved;
+	return c;
+}
+
+static void
+test_mss_clamp(void)
+{
+	uint8_t buf[64];
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)buf;
+	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(ip + 1);
+	uint16_t got;
+
+	static const uint16_t mss_in[] = { 1361, 1400, 1460, 8960, 0xff00, 0xffff };
+
+	for (unsigned int i = 0; i < RTE_DIM(mss_in); i++) {
+		build_syn(buf, mss_in[i], RTE_TCP_SYN_FLAG);
+		CU_ASSERT_EQUAL(lns_mss_clamp(ip, 1360), 1);
+		got = (uint16_t)(buf[40 + 4] << 8 | buf[40 + 5]);
+		CU_ASSERT_EQUAL(got, 1360);
+		/* the incrementally updated checksum equals a full recomputation */
+		CU_ASSERT_EQUAL(tcp->cksum, full_tcp_cksum(ip, tcp));
+	}
+	build_syn(buf, 1460, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG); /* SYN-ACK too */
+	CU_ASSERT_EQUAL(lns_mss_clamp(ip, 1360), 1);
+	CU_ASSERT_EQUAL(tcp->cksum, full_tcp_cksum(ip, tcp));
+
+	build_syn(buf, 1300, RTE_TCP_SYN_FLAG);            /* already small */
+	CU_ASSERT_EQUAL(lns_mss_clamp(ip, 1360), 0);
+	CU_ASSERT_EQUAL(buf[45], 1300 & 0xff);
+	build_syn(buf, 1460, RTE_TCP_ACK_FLAG);            /* not a SYN */
+	CU_ASSERT_EQUAL(lns_mss_clamp(ip, 1360), 0);
+	build_syn(buf, 1460, RTE_TCP_SYN_FLAG);
+	CU_ASSERT_EQUAL(lns_mss_clamp(ip, 0), 0);          /* clamping off */
+	buf[40 + 3] = 0;                                   /* option length 0 */
+	CU_ASSERT_EQUAL(lns_mss_clamp(ip, 1360), 0);
+	build_syn(buf, 1460, RTE_TCP_SYN_FLAG);
+	buf[40 + 3] = 40;                                  /* option past the header */
+	CU_ASSERT_EQUAL(lns_mss_clamp(ip, 1360), 0);
+	build_syn(buf, 1460, RTE_TCP_SYN_FLAG);
+	tcp->data_off = 15 << 4;                           /* header past total length */
+	CU_ASSERT_EQUAL(lns_mss_clamp(ip, 1360), 0);
+	build_syn(buf, 1460, RTE_TCP_SYN_FLAG);
+	ip->fragment_offset = htons(RTE_IPV4_HDR_MF_FLAG); /* a fragment */
+	CU_ASSERT_EQUAL(lns_mss_clamp(ip, 1360), 0);
+	build_syn(buf, 1460, RTE_TCP_SYN_FLAG);
+	ip->total_length = htons(30);                      /* TCP header cut */
+	CU_ASSERT_EQUAL(lns_mss_clamp(ip, 1360), 0);
+}
+
 int
 main(void)
 {
@@ -421,6 +511,7 @@ main(void)
 	CU_add_test(s, "ARP verdicts", test_arp);
 	CU_add_test(s, "every truncation is a counted drop", test_every_truncation);
 	CU_add_test(s, "random frames", test_random_frames);
+	CU_add_test(s, "TCP MSS clamp with incremental checksum", test_mss_clamp);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
