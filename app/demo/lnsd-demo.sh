@@ -53,6 +53,8 @@ say "Stopping lnsd with SIGTERM: it closes its ports and exits 0"
 lns_stop_expect 0
 
 say "Result"
-step "This build has lnsd's foundation: configuration, ports, workers, ARP/ICMP, counters."
-step "L2TP, PPP and IPsec client sessions join this demo as they are built."
+step "This build has lnsd's foundation (configuration, ports, workers, ARP/ICMP,"
+step "counters) and its ESP/L2TP/PPP data path with statically keyed SAs, which"
+step "tests/integration/test_dataplane.sh drives with scapy. A real client that"
+step "negotiates (L2TP control, PPP, IKE) joins this demo as those are built."
 lns_finish
