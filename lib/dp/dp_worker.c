@@ -209,10 +209,6 @@ up_l2tp(const struct lns_dp *dp, struct rte_mbuf *m, uint32_t sa, uint32_t peer,
 		return;
 	}
 	h = lns_tables_by_ids(dp->tbl, d.tunnel_id, d.session_id);
-	if (h == LNS_SESS_NONE) {
-		drop_pkt(lc, m, LNS_DROP_L2TP_NO_SESSION);
-		return;
-	}
 	s = lns_tables_session_up(dp->tbl, h);
 	if (s == NULL) {
 		drop_pkt(lc, m, LNS_DROP_L2TP_NO_SESSION);
@@ -422,10 +418,6 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 		uint8_t *l2;
 
 		h = lns_tables_by_addr(dp->tbl, ip->dst_addr);
-		if (h == LNS_SESS_NONE) {
-			drop_pkt(lc, m, LNS_DROP_DOWN_NO_SESSION);
-			continue;
-		}
 		s = lns_tables_session_up(dp->tbl, h);
 		if (s == NULL) {
 			drop_pkt(lc, m, LNS_DROP_DOWN_NO_SESSION);

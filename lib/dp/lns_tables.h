@@ -99,12 +99,16 @@ lns_tables_by_addr(const struct lns_tables *t, uint32_t addr)
 	return (uint32_t)(uintptr_t)data;
 }
 
-/** The session of handle h if it and its tunnel are up, else NULL. Workers. */
+/** The session of handle h (LNS_SESS_NONE allowed) if it and its tunnel are up,
+ *  else NULL. Workers. */
 static inline const struct lns_dp_session *
 lns_tables_session_up(const struct lns_tables *t, uint32_t h)
 {
-	const struct lns_dp_session *s = &t->sess[h];
+	const struct lns_dp_session *s;
 
+	if (h == LNS_SESS_NONE)
+		return NULL;
+	s = &t->sess[h];
 	if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != LNS_TBL_UP ||
 	    __atomic_load_n(&t->tun[s->tunnel].state, __ATOMIC_ACQUIRE) != LNS_TBL_UP)
 		return NULL;

@@ -129,6 +129,35 @@ reply_error(struct rte_tel_data *d, const char *fmt, ...)
 	return 0;
 }
 
+/*
+ * Start the entry for handle h of a capped list: returns a new dict for its fields,
+ * or NULL when the list is full (marked "truncated") or memory ran out. *n counts
+ * entries so far. Hand the dict to list_add().
+ */
+static struct rte_tel_data *
+list_entry(struct rte_tel_data *d, unsigned int *n)
+{
+	struct rte_tel_data *sd;
+
+	if ((*n)++ == LIST_MAX) {
+		rte_tel_data_add_dict_string(d, "truncated", "yes");
+		return NULL;
+	}
+	sd = rte_tel_data_alloc();
+	if (sd != NULL)
+		rte_tel_data_start_dict(sd);
+	return sd;
+}
+
+static void
+list_add(struct rte_tel_data *d, uint32_t h, struct rte_tel_data *sd)
+{
+	char key[16];
+
+	snprintf(key, sizeof(key), "%u", h);
+	rte_tel_data_add_dict_container(d, key, sd, 0);
+}
+
 static int
 cmd_sa(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
 {
@@ -142,18 +171,13 @@ cmd_sa(const char *cmd __rte_unused, const char *params __rte_unused, struct rte
 		const struct lns_sad_entry *e = lns_sad_get(dp->sad, h);
 		uint32_t st = __atomic_load_n(&e->state, __ATOMIC_ACQUIRE);
 		struct rte_tel_data *sd;
-		char key[16], buf[32];
+		char buf[32];
 
 		if (st == LNS_SAD_FREE)
 			continue;
-		if (n++ == LIST_MAX) {
-			rte_tel_data_add_dict_string(d, "truncated", "yes");
-			break;
-		}
-		sd = rte_tel_data_alloc();
+		sd = list_entry(d, &n);
 		if (sd == NULL)
 			break;
-		rte_tel_data_start_dict(sd);
 		snprintf(buf, sizeof(buf), "0x%08x", e->spi);
 		rte_tel_data_add_dict_string(sd, "spi", buf);
 		rte_tel_data_add_dict_string(sd, "dir", e->dir == LNS_ESP_DIR_IN ? "in" : "out");
@@ -165,8 +189,7 @@ cmd_sa(const char *cmd __rte_unused, const char *params __rte_unused, struct rte
 		rte_tel_data_add_dict_int(sd, "natt_port", rte_be_to_cpu_16(e->peer_port));
 		rte_tel_data_add_dict_u64(sd, "conn", e->conn);
 		rte_tel_data_add_dict_u64(sd, "pair", e->pair);
-		snprintf(key, sizeof(key), "%u", h);
-		rte_tel_data_add_dict_container(d, key, sd, 0);
+		list_add(d, h, sd);
 	}
 	return 0;
 }
@@ -184,18 +207,13 @@ cmd_sessions(const char *cmd __rte_unused, const char *params __rte_unused,
 	for (uint32_t h = 0; h < dp->tbl->max_sessions; h++) {
 		const struct lns_dp_session *s = &dp->tbl->sess[h];
 		struct rte_tel_data *sd;
-		char key[16], buf[32];
+		char buf[32];
 
 		if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != LNS_TBL_UP)
 			continue;
-		if (n++ == LIST_MAX) {
-			rte_tel_data_add_dict_string(d, "truncated", "yes");
-			break;
-		}
-		sd = rte_tel_data_alloc();
+		sd = list_entry(d, &n);
 		if (sd == NULL)
 			break;
-		rte_tel_data_start_dict(sd);
 		rte_tel_data_add_dict_int(sd, "tunnel", s->tunnel);
 		rte_tel_data_add_dict_int(sd, "session", s->local_id);
 		rte_tel_data_add_dict_int(sd, "peer_session", s->peer_id);
@@ -209,8 +227,7 @@ cmd_sessions(const char *cmd __rte_unused, const char *params __rte_unused,
 					  lns_tables_sess_ctr(dp->tbl, h, LNS_SC_DOWN_PKTS));
 		rte_tel_data_add_dict_u64(sd, "down_bytes",
 					  lns_tables_sess_ctr(dp->tbl, h, LNS_SC_DOWN_BYTES));
-		snprintf(key, sizeof(key), "%u", h);
-		rte_tel_data_add_dict_container(d, key, sd, 0);
+		list_add(d, h, sd);
 	}
 	return 0;
 }
