@@ -221,7 +221,12 @@ main(int argc, char **argv)
 	if (rc != 0)
 		LOG(WARNING, "telemetry commands unavailable (%s): lnsctl will not work",
 		    rte_strerror(-rc));
-	lns_ctl_init(ctl, dp);
+	rc = lns_ctl_init(ctl, dp);
+	if (rc != 0) {
+		fprintf(stderr, "lnsd: out of memory for the control lcore\n");
+		status = EXIT_RUNTIME;
+		goto out_dp;
+	}
 	rc = lns_ctl_provision_static(ctl, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "lnsd: %s\n", err);
@@ -244,6 +249,7 @@ main(int argc, char **argv)
 out_dp:
 	lns_mgmt_fini();
 	rte_pdump_uninit();
+	lns_ctl_fini(ctl);
 	lns_dp_fini(dp);
 out:
 	rte_free(ctl);

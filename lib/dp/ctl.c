@@ -3,6 +3,8 @@
  * Control side of the data plane: ARP, ICMP echo, next-hop resolution, punt drain.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -361,8 +363,9 @@ clear_sa(struct lns_ctl *ctl, uint32_t spi)
 	rc = lns_sad_drop(sad, h);
 	if (rc > 0) {
 		lns_count(ctl->st, LNS_CTR_SA_DROPPED_NOW, (uint64_t)rc);
-		rte_log(RTE_LOG_NOTICE, lns_logtype_ctl,
-			"lnsd: event=ipsec-disconnect spi=0x%08x sas=%d reason=admin\n", spi, rc);
+		lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), LNS_EV_IPSEC_DISCONNECT,
+			      LNS_EV_NONE, LNS_EV_NONE, sad->hot[h].conn,
+			      "spi=0x%08x sas=%d reason=admin", spi, rc);
 	}
 	return rc;
 }
@@ -390,7 +393,47 @@ run_requests(struct lns_ctl *ctl)
 	}
 }
 
+uint64_t
+lns_ctl_now_ms(const struct lns_ctl *ctl)
+{
+	return (rte_get_tsc_cycles() - ctl->dp->start_tsc) * 1000 / ctl->hz;
+}
+
+uint64_t
+lns_ctl_now_us(const struct lns_ctl *ctl)
+{
+	uint64_t c = rte_get_tsc_cycles() - ctl->dp->start_tsc;
+
+	return c / ctl->hz * 1000000 + (c % ctl->hz) * 1000000 / ctl->hz;
+}
+
+/* Every lifecycle event is also one key=value log line (never per packet). */
+static void
+event_sink(const struct lns_event *e, void *arg)
+{
+	char t[16], s[16], i[16];
+
+	(void)arg;
+	snprintf(t, sizeof(t), "%u", e->tunnel);
+	snprintf(s, sizeof(s), "%u", e->session);
+	snprintf(i, sizeof(i), "%u", e->ipsec);
+	rte_log(RTE_LOG_NOTICE, lns_logtype_ctl,
+		"lnsd: event=%s t=%" PRIu64 ".%06" PRIu64 " tunnel=%s session=%s ipsec=%s %s\n",
+		lns_ev_name(e->ev), e->t_us / 1000000, e->t_us % 1000000,
+		e->tunnel == LNS_EV_NONE ? "-" : t, e->session == LNS_EV_NONE ? "-" : s,
+		e->ipsec == LNS_EV_NONE ? "-" : i, e->detail);
+}
+
 void
+lns_ctl_fini(struct lns_ctl *ctl)
+{
+	lns_timers_free(ctl->timers);
+	ctl->timers = NULL;
+	if (ctl->dp != NULL && ctl->dp->evlog != NULL)
+		lns_evlog_set_sink(ctl->dp->evlog, NULL, NULL);
+}
+
+int
 lns_ctl_init(struct lns_ctl *ctl, struct lns_dp *dp)
 {
 	memset(ctl, 0, sizeof(*ctl));
@@ -401,6 +444,12 @@ lns_ctl_init(struct lns_ctl *ctl, struct lns_dp *dp)
 	ctl->lc.slot = dp->n_workers;
 	ctl->lc.mgr = dp->mgr[dp->n_workers];
 	ctl->lc.st = ctl->st;
+	ctl->timers = lns_timers_create(1024);
+	if (ctl->timers == NULL)
+		return -ENOMEM;
+	if (dp->evlog != NULL)
+		lns_evlog_set_sink(dp->evlog, event_sink, ctl);
+	return 0;
 }
 
 unsigned int
@@ -433,11 +482,13 @@ lns_ctl_poll(struct lns_ctl *ctl)
 		work += n;
 	}
 	run_timers(ctl);
+	work += lns_timers_run(ctl->timers, lns_ctl_now_ms(ctl));
 	resolve_tunnels(ctl, rte_get_tsc_cycles());
 	run_requests(ctl);
 	/* A dropped SA stays findable (its packets count as "SA dropped") for the
 	 * destruct period, as its tunnel's record does (DESIGN.md lifecycle). */
 	lns_sad_reclaim(dp->sad, rte_get_tsc_cycles(),
 			(uint64_t)dp->conf->l2tp.defaults.destruct_timeout * ctl->hz);
+	lns_tables_reclaim(dp->tbl);
 	return work;
 }

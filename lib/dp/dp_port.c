@@ -18,6 +18,7 @@
 #include <rte_ring.h>
 
 #include "lns_dp.h"
+#include "lns_evlog.h"
 
 RTE_LOG_REGISTER(lns_logtype_dp, lns.dp, INFO);
 #define DP_LOG(level, fmt, ...) \
@@ -315,6 +316,10 @@ lns_dp_init(struct lns_dp *dp, const struct lns_conf *conf, struct lns_stats *st
 	}
 	DP_LOG(INFO, "IPsec-MB %s, %s code path", imb_get_version_str(),
 	       lns_esp_mgr_arch(dp->mgr[0]));
+	dp->evlog = lns_evlog_create(conf->limits.event_log_size);
+	if (dp->evlog == NULL)
+		return fail(err, errlen, -ENOMEM, "cannot allocate the event log (%u entries)",
+			    conf->limits.event_log_size);
 	dp->req = rte_ring_create("lns_ctl_req", 64, SOCKET_ID_ANY, RING_F_SC_DEQ);
 	if (dp->req == NULL)
 		return fail(err, errlen, -ENOMEM, "cannot create the control request ring");
@@ -326,7 +331,8 @@ lns_dp_init(struct lns_dp *dp, const struct lns_conf *conf, struct lns_stats *st
 			    dp->n_workers);
 
 	dp->sad = lns_sad_create("lns_sad", conf->limits.max_sas, SOCKET_ID_ANY, dp->qsbr);
-	dp->tbl = lns_tables_create(conf->limits.max_sessions, dp->n_workers + 1, SOCKET_ID_ANY);
+	dp->tbl = lns_tables_create(conf->limits.max_sessions, dp->n_workers + 1, SOCKET_ID_ANY,
+				    dp->qsbr);
 	if (dp->sad == NULL || dp->tbl == NULL)
 		return fail(err, errlen, -ENOMEM,
 			    "cannot allocate tables for %u SAs and %u sessions: lower "
@@ -390,6 +396,8 @@ lns_dp_fini(struct lns_dp *dp)
 	lns_sad_free(dp->sad);
 	dp->sad = NULL;
 	lns_tables_free(dp->tbl);
+	lns_evlog_free(dp->evlog);
+	dp->evlog = NULL;
 	dp->tbl = NULL;
 	for (uint16_t w = 0; w <= dp->n_workers; w++) {
 		lns_esp_mgr_free(dp->mgr[w]);

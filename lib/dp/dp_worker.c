@@ -30,13 +30,49 @@
 
 RTE_DEFINE_PER_LCORE(uint16_t, lns_ip_id);
 
+/* A run of packets of one tunnel in one direction, counted with one add. */
+struct tun_run {
+	uint32_t tunnel;        /* UINT32_MAX = no run */
+	uint32_t pkts;
+	uint64_t bytes;
+};
+
 /* What one burst produces besides drops. */
 struct burst_out {
 	struct rte_mbuf **punt;
 	uint16_t np;
 	uint16_t ntx[LNS_PORT_ROLE_MAX];
+	struct tun_run run[2];  /* [0] upstream, [1] downstream */
 	struct rte_mbuf *tx[LNS_PORT_ROLE_MAX][LNS_MAX_BURST];
 };
+
+static inline void
+run_flush(const struct lns_dp *dp, struct burst_out *o, int down, uint16_t slot)
+{
+	struct tun_run *r = &o->run[down];
+
+	if (r->pkts != 0)
+		lns_tables_tun_count(dp->tbl, slot, (uint16_t)r->tunnel, r->pkts, r->bytes, down);
+	r->tunnel = UINT32_MAX;
+	r->pkts = 0;
+	r->bytes = 0;
+}
+
+/* Count a packet of a tunnel; clients' packets tend to come in runs (RSS keeps a
+ * client on one worker), so most packets cost a compare and two register adds. */
+static inline void
+run_count(const struct lns_dp *dp, struct burst_out *o, int down, uint16_t slot,
+	  uint16_t tunnel, uint32_t bytes)
+{
+	struct tun_run *r = &o->run[down];
+
+	if (r->tunnel != tunnel) {
+		run_flush(dp, o, down, slot);
+		r->tunnel = tunnel;
+	}
+	r->pkts++;
+	r->bytes += bytes;
+}
 
 static inline void
 drop_pkt(const struct lns_dp_lctx *lc, struct rte_mbuf *m, enum lns_drop why)
@@ -159,7 +195,8 @@ up_ipv4(const struct lns_dp *dp, struct rte_mbuf *m, uint32_t h, struct burst_ou
 		return;
 	}
 	ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-	if (ip->src_addr != s->addr) {
+	/* No address yet (IPCP not open) matches nothing: 0.0.0.0 is not an address. */
+	if (ip->src_addr != __atomic_load_n(&s->addr, __ATOMIC_RELAXED) || ip->src_addr == 0) {
 		drop_pkt(lc, m, LNS_DROP_IPV4_SPOOFED);
 		return;
 	}
@@ -180,6 +217,7 @@ up_ipv4(const struct lns_dp *dp, struct rte_mbuf *m, uint32_t h, struct burst_ou
 	put_eth(m, gw, &dp->port[LNS_PORT_CORE].mac);
 	lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_UP_PKTS, 1);
 	lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_UP_BYTES, tot);
+	run_count(dp, o, 0, lc->slot, s->tunnel, tot);
 	o->tx[LNS_PORT_CORE][o->ntx[LNS_PORT_CORE]++] = m;
 }
 
@@ -464,6 +502,7 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 		put_udp(m, RTE_BE16(LNS_L2TP_PORT), t->peer_port);
 		lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_DOWN_PKTS, 1);
 		lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_DOWN_BYTES, tot);
+		run_count(dp, o, 1, lc->slot, s->tunnel, tot);
 		if (e == NULL) {
 			down_finish(dp, m, NULL, t, o, lc);
 			continue;
@@ -520,6 +559,9 @@ lns_dp_rx_burst(const struct lns_dp *dp, unsigned int role, struct rte_mbuf **pk
 	o.punt = punt;
 	o.np = 0;
 	o.ntx[0] = o.ntx[1] = 0;
+	o.run[0].tunnel = o.run[1].tunnel = UINT32_MAX;
+	o.run[0].pkts = o.run[1].pkts = 0;
+	o.run[0].bytes = o.run[1].bytes = 0;
 
 	for (uint16_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -562,6 +604,8 @@ lns_dp_rx_burst(const struct lns_dp *dp, unsigned int role, struct rte_mbuf **pk
 		up_esp(dp, esp, nesp, &o, lc);
 	if (ndn > 0)
 		down(dp, dn, ndn, &o, lc);
+	run_flush(dp, &o, 0, lc->slot);
+	run_flush(dp, &o, 1, lc->slot);
 	flush_tx(dp, &o, lc);
 	lns_count(lc->st, LNS_CTR_RX_PACKETS, n);
 	lns_count(lc->st, LNS_CTR_RX_BYTES, bytes);

@@ -14,6 +14,8 @@
 #include <stdint.h>
 
 #include "lns_dp.h"
+#include "lns_evlog.h"
+#include "lns_timer.h"
 
 /** Log type of the control lcore's data-plane code ("lns.ctl"). */
 extern int lns_logtype_ctl;
@@ -40,10 +42,24 @@ struct lns_ctl {
 	struct lns_neigh neigh[LNS_PORT_ROLE_MAX][LNS_NEIGH_SIZE];
 	uint64_t gw_next_arp_tsc[LNS_PORT_ROLE_MAX];
 	uint64_t hz;
+	struct lns_timers *timers;      /**< protocol timers (ms since dp start) */
 };
 
-/** Prepare control state for `dp` (after lns_dp_init()). */
-void lns_ctl_init(struct lns_ctl *ctl, struct lns_dp *dp);
+/**
+ * Prepare control state for `dp` (after lns_dp_init()): counters, protocol timers,
+ * and the event log's sink (each event becomes a key=value log line).
+ * @return 0 or -ENOMEM.
+ */
+int lns_ctl_init(struct lns_ctl *ctl, struct lns_dp *dp);
+
+/** Release what lns_ctl_init() allocated. */
+void lns_ctl_fini(struct lns_ctl *ctl);
+
+/** Monotonic milliseconds since the data plane started: the protocols' clock. */
+uint64_t lns_ctl_now_ms(const struct lns_ctl *ctl);
+
+/** Monotonic microseconds since the data plane started: event time stamps. */
+uint64_t lns_ctl_now_us(const struct lns_ctl *ctl);
 
 /**
  * One pass of control work: drain punt rings and control RX queues, handle what

@@ -36,6 +36,7 @@
 
 struct rte_ring;
 struct rte_mempool;
+struct lns_evlog;
 struct rte_rcu_qsbr;
 
 /** What a punted packet is, so the control lcore can dispatch without re-parsing. */
@@ -114,6 +115,7 @@ struct lns_dp {
 	struct lns_tables *tbl;                           /**< tunnels and sessions */
 	IMB_MGR *mgr[RTE_MAX_LCORE];                      /**< per worker index; [n_workers] = control */
 	struct rte_ring *req;                             /**< telemetry -> control requests (MP/SC) */
+	struct lns_evlog *evlog;                          /**< lifecycle events (control writes) */
 	uint64_t start_tsc;
 	volatile int stop;                                /**< set by lns_dp_stop() */
 	bool ports_started;

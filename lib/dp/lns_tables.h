@@ -9,8 +9,12 @@
  *
  * Thread-safety: add/remove run on the control lcore; workers read between RCU
  * quiescent reports. Entries are published by an atomic state store (release)
- * after every other field is written. Per-session counters: one slot per data-plane
- * lcore (worker index, then the control lcore), plain adds, summed by readers.
+ * after every other field is written. Removal is two steps: the state flips to
+ * DOWN and the keys leave the hashes at once (no worker uses the entry from its
+ * next packet on); lns_tables_reclaim() frees handles and hash slots once every
+ * worker has passed a quiescent state. Per-session and per-tunnel counters: one
+ * slot per data-plane lcore (worker index, then the control lcore), plain adds,
+ * summed by readers.
  */
 #ifndef LNS_TABLES_H
 #define LNS_TABLES_H
@@ -19,6 +23,8 @@
 
 #include <rte_common.h>
 #include <rte_hash.h>
+
+struct rte_rcu_qsbr;
 
 #define LNS_TUNNEL_MAX 65536
 #define LNS_SESS_NONE UINT32_MAX
@@ -45,9 +51,15 @@ struct lns_dp_session {
 	uint16_t local_id;
 	uint16_t peer_id;
 	uint16_t rsvd;
-	uint32_t addr;         /**< subscriber IPv4, network order */
+	uint32_t addr;         /**< subscriber IPv4, network order; 0 = none yet (atomic) */
+	/* control only: reclaim bookkeeping */
+	int32_t  pos_ids;      /**< hash slot of the ids key while reclaiming, -1 none */
+	int32_t  pos_addr;     /**< hash slot of the address key while reclaiming, -1 none */
+	uint64_t token;        /**< RCU token of the pending reclaim */
+	uint32_t next_pending; /**< reclaim FIFO link */
 };
 
+/** Per-session and per-tunnel counters (packets and bytes each way). */
 enum lns_sess_ctr { LNS_SC_UP_PKTS, LNS_SC_UP_BYTES, LNS_SC_DOWN_PKTS, LNS_SC_DOWN_BYTES,
 		    LNS_SC_MAX };
 
@@ -62,21 +74,62 @@ struct lns_tables {
 	struct rte_hash *by_addr;        /**< subscriber IPv4 (network order) -> handle */
 	struct lns_idpool *sess_ids;
 	uint64_t *ctr;                   /**< [slot][handle][LNS_SC_MAX] */
+	uint64_t *tctr;                  /**< [slot][tunnel id][LNS_SC_MAX] */
+	struct rte_rcu_qsbr *qsbr;       /**< workers' RCU variable (NULL: free at once) */
+	uint32_t pend_head, pend_tail;   /**< sessions waiting for reclaim */
+	uint32_t n_pending;
 };
 
-/** Create tables for max_sessions sessions and n_slots counter slots. NULL on error. */
-struct lns_tables *lns_tables_create(uint32_t max_sessions, uint16_t n_slots, int socket);
+/**
+ * Create tables for max_sessions sessions and n_slots counter slots.
+ * @param qsbr the workers' RCU variable; removal waits for their quiescent states
+ * @return the tables, or NULL on error.
+ */
+struct lns_tables *lns_tables_create(uint32_t max_sessions, uint16_t n_slots, int socket,
+				     struct rte_rcu_qsbr *qsbr);
 void lns_tables_free(struct lns_tables *t);
 
-/** Add a tunnel (its local id must be free). @return 0, -EEXIST, -EINVAL. */
+/** Add a tunnel (its local id must be free). Its counters restart at zero.
+ *  @return 0, -EEXIST, -EINVAL. */
 int lns_tables_add_tunnel(struct lns_tables *t, const struct lns_dp_tunnel *tun);
 
-/** Add a session to an up tunnel. @return 0 and *handle, -EEXIST, -ENOSPC, -ENOENT. */
+/**
+ * Take a tunnel out of the data plane now: its sessions stop passing traffic
+ * from the workers' next packet on (their own entries go with
+ * lns_tables_remove_session()). The id may be added again once every worker has
+ * passed a quiescent state; the L2TP layer never reuses an id that soon.
+ * @return 0 or -ENOENT.
+ */
+int lns_tables_remove_tunnel(struct lns_tables *t, uint16_t tunnel);
+
+/**
+ * Add a session to an up tunnel. `addr` 0 adds it without a subscriber address
+ * (PPP still negotiating: its control frames pass, its IPv4 does not).
+ * @return 0 and *handle, -EEXIST, -ENOSPC, -ENOENT, -EINVAL.
+ */
 int lns_tables_add_session(struct lns_tables *t, uint16_t tunnel, uint16_t local_id,
 			   uint16_t peer_id, uint32_t addr, uint32_t *handle);
 
+/** Publish the subscriber address of a session that has none (IPCP opened).
+ *  @return 0, -EEXIST (address in use), -EBUSY (session has one), -ENOENT, -ENOSPC. */
+int lns_tables_session_set_addr(struct lns_tables *t, uint32_t handle, uint32_t addr);
+
+/**
+ * Remove a session now (state DOWN, keys out of both hashes); its handle and hash
+ * slots are freed by lns_tables_reclaim() after the grace period, so an address
+ * is withdrawn before its pool may hand it out again.
+ * @return 0 or -ENOENT.
+ */
+int lns_tables_remove_session(struct lns_tables *t, uint32_t handle);
+
+/** Free removed sessions whose grace period is over, without blocking. @return freed. */
+unsigned int lns_tables_reclaim(struct lns_tables *t);
+
 /** Sum of one counter of a session over all slots (any thread). */
 uint64_t lns_tables_sess_ctr(const struct lns_tables *t, uint32_t handle, enum lns_sess_ctr c);
+
+/** Sum of one counter of a tunnel over all slots (any thread). */
+uint64_t lns_tables_tun_ctr(const struct lns_tables *t, uint16_t tunnel, enum lns_sess_ctr c);
 
 static inline uint32_t
 lns_tables_by_ids(const struct lns_tables *t, uint16_t tunnel, uint16_t session)
@@ -120,6 +173,18 @@ lns_tables_count(struct lns_tables *t, uint16_t slot, uint32_t h, enum lns_sess_
 		 uint64_t n)
 {
 	t->ctr[((size_t)slot * t->max_sessions + h) * LNS_SC_MAX + c] += n;
+}
+
+/** Add to a tunnel's counters (the caller batches runs of one tunnel). Workers. */
+static inline void
+lns_tables_tun_count(struct lns_tables *t, uint16_t slot, uint16_t tunnel, uint64_t pkts,
+		     uint64_t bytes, int down)
+{
+	uint64_t *c = &t->tctr[((size_t)slot * LNS_TUNNEL_MAX + tunnel) * LNS_SC_MAX +
+			       (down ? LNS_SC_DOWN_PKTS : LNS_SC_UP_PKTS)];
+
+	c[0] += pkts;
+	c[1] += bytes;
 }
 
 #endif /* LNS_TABLES_H */

@@ -7,6 +7,7 @@
 #include <rte_errno.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
 
 #include "lns_idpool.h"
 #include "lns_tables.h"
@@ -26,13 +27,36 @@ make_hash(const char *name, uint32_t entries, int socket)
 	return rte_hash_create(&hp);
 }
 
-struct lns_tables *
-lns_tables_create(uint32_t max_sessions, uint16_t n_slots, int socket)
+/* Control-only: RCU token of each removed tunnel id (0 = none pending). */
+static uint64_t *
+tun_tokens(struct lns_tables *t)
 {
-	struct lns_tables *t = rte_zmalloc_socket("lns_tables", sizeof(*t), 0, socket);
+	return (uint64_t *)(t + 1);
+}
+
+static int
+grace_over(const struct lns_tables *t, uint64_t token)
+{
+	return t->qsbr == NULL || rte_rcu_qsbr_check(t->qsbr, token, false) == 1;
+}
+
+static uint64_t
+grace_start(const struct lns_tables *t)
+{
+	return t->qsbr != NULL ? rte_rcu_qsbr_start(t->qsbr) : 0;
+}
+
+struct lns_tables *
+lns_tables_create(uint32_t max_sessions, uint16_t n_slots, int socket,
+		  struct rte_rcu_qsbr *qsbr)
+{
+	struct lns_tables *t = rte_zmalloc_socket("lns_tables", sizeof(*t) +
+						  LNS_TUNNEL_MAX * sizeof(uint64_t), 0, socket);
 
 	if (t == NULL)
 		return NULL;
+	t->qsbr = qsbr;
+	t->pend_head = t->pend_tail = LNS_SESS_NONE;
 	t->max_sessions = max_sessions;
 	t->n_slots = n_slots;
 	t->tun = rte_zmalloc_socket("lns_tun", LNS_TUNNEL_MAX * sizeof(*t->tun),
@@ -41,10 +65,13 @@ lns_tables_create(uint32_t max_sessions, uint16_t n_slots, int socket)
 				     RTE_CACHE_LINE_SIZE, socket);
 	t->ctr = rte_zmalloc_socket("lns_sess_ctr", (size_t)n_slots * max_sessions *
 				    LNS_SC_MAX * sizeof(uint64_t), RTE_CACHE_LINE_SIZE, socket);
+	t->tctr = rte_zmalloc_socket("lns_tun_ctr", (size_t)n_slots * LNS_TUNNEL_MAX *
+				     LNS_SC_MAX * sizeof(uint64_t), RTE_CACHE_LINE_SIZE, socket);
 	t->sess_ids = lns_idpool_create(0, max_sessions);
 	t->by_ids = make_hash("lns_sess_ids", max_sessions, socket);
 	t->by_addr = make_hash("lns_sess_addr", max_sessions, socket);
-	if (t->tun == NULL || t->sess == NULL || t->ctr == NULL || t->sess_ids == NULL ||
+	if (t->tun == NULL || t->sess == NULL || t->ctr == NULL || t->tctr == NULL ||
+	    t->sess_ids == NULL ||
 	    t->by_ids == NULL || t->by_addr == NULL) {
 		lns_tables_free(t);
 		return NULL;
@@ -61,6 +88,7 @@ lns_tables_free(struct lns_tables *t)
 	rte_hash_free(t->by_addr);
 	lns_idpool_free(t->sess_ids);
 	rte_free(t->ctr);
+	rte_free(t->tctr);
 	rte_free(t->sess);
 	rte_free(t->tun);
 	rte_free(t);
@@ -74,12 +102,39 @@ lns_tables_add_tunnel(struct lns_tables *t, const struct lns_dp_tunnel *tun)
 	if (tun->local_id == 0)
 		return -EINVAL; /* tunnel id 0 is reserved (RFC 2661 3.1) */
 	e = &t->tun[tun->local_id];
-	if (e->state != LNS_TBL_FREE)
+	if (e->state == LNS_TBL_UP)
 		return -EEXIST;
-	*e = *tun;
-	e->state = LNS_TBL_FREE;
+	if (e->state == LNS_TBL_DOWN) {
+		/* Removed earlier: reuse only once no worker can still hold it. */
+		if (!grace_over(t, tun_tokens(t)[tun->local_id]))
+			return -EBUSY;
+		__atomic_store_n(&e->state, LNS_TBL_FREE, __ATOMIC_RELAXED);
+	}
+	e->local_id = tun->local_id;
+	e->peer_id = tun->peer_id;
+	e->sa_in = tun->sa_in;
+	e->sa_out = tun->sa_out;
+	e->peer = tun->peer;
+	e->peer_port = tun->peer_port;
+	__atomic_store_n(&e->nh_mac, tun->nh_mac, __ATOMIC_RELAXED);
+	for (uint16_t sl = 0; sl < t->n_slots; sl++)
+		memset(&t->tctr[((size_t)sl * LNS_TUNNEL_MAX + tun->local_id) * LNS_SC_MAX], 0,
+		       LNS_SC_MAX * sizeof(uint64_t));
 	__atomic_store_n(&e->state, LNS_TBL_UP, __ATOMIC_RELEASE);
 	t->n_tunnels++;
+	return 0;
+}
+
+int
+lns_tables_remove_tunnel(struct lns_tables *t, uint16_t tunnel)
+{
+	struct lns_dp_tunnel *e = &t->tun[tunnel];
+
+	if (tunnel == 0 || e->state != LNS_TBL_UP)
+		return -ENOENT;
+	__atomic_store_n(&e->state, LNS_TBL_DOWN, __ATOMIC_RELEASE);
+	tun_tokens(t)[tunnel] = grace_start(t);
+	t->n_tunnels--;
 	return 0;
 }
 
@@ -95,7 +150,8 @@ lns_tables_add_session(struct lns_tables *t, uint16_t tunnel, uint16_t local_id,
 		return -ENOENT;
 	if (local_id == 0)
 		return -EINVAL;
-	if (rte_hash_lookup(t->by_ids, &key) >= 0 || rte_hash_lookup(t->by_addr, &addr) >= 0)
+	if (rte_hash_lookup(t->by_ids, &key) >= 0 ||
+	    (addr != 0 && rte_hash_lookup(t->by_addr, &addr) >= 0))
 		return -EEXIST;
 	if (lns_idpool_get(t->sess_ids, &h) != 0)
 		return -ENOSPC;
@@ -104,12 +160,13 @@ lns_tables_add_session(struct lns_tables *t, uint16_t tunnel, uint16_t local_id,
 	s->local_id = local_id;
 	s->peer_id = peer_id;
 	s->addr = addr;
+	s->pos_ids = s->pos_addr = -1;
 	for (uint16_t sl = 0; sl < t->n_slots; sl++)
 		memset(&t->ctr[((size_t)sl * t->max_sessions + h) * LNS_SC_MAX], 0,
 		       LNS_SC_MAX * sizeof(uint64_t));
 	__atomic_store_n(&s->state, LNS_TBL_UP, __ATOMIC_RELEASE);
 	rc = rte_hash_add_key_data(t->by_ids, &key, (void *)(uintptr_t)h);
-	if (rc == 0)
+	if (rc == 0 && addr != 0)
 		rc = rte_hash_add_key_data(t->by_addr, &addr, (void *)(uintptr_t)h);
 	if (rc != 0) {
 		rte_hash_del_key(t->by_ids, &key);
@@ -120,6 +177,99 @@ lns_tables_add_session(struct lns_tables *t, uint16_t tunnel, uint16_t local_id,
 	t->n_sessions++;
 	*handle = h;
 	return 0;
+}
+
+int
+lns_tables_session_set_addr(struct lns_tables *t, uint32_t handle, uint32_t addr)
+{
+	struct lns_dp_session *s;
+
+	if (handle >= t->max_sessions || addr == 0)
+		return -ENOENT;
+	s = &t->sess[handle];
+	if (s->state != LNS_TBL_UP)
+		return -ENOENT;
+	if (s->addr != 0)
+		return -EBUSY;
+	if (rte_hash_lookup(t->by_addr, &addr) >= 0)
+		return -EEXIST;
+	/* Address first, then the hash entry: a downstream packet that finds the
+	 * session also finds the address its upstream check compares against. */
+	__atomic_store_n(&s->addr, addr, __ATOMIC_RELEASE);
+	if (rte_hash_add_key_data(t->by_addr, &addr, (void *)(uintptr_t)handle) != 0) {
+		__atomic_store_n(&s->addr, 0, __ATOMIC_RELEASE);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+int
+lns_tables_remove_session(struct lns_tables *t, uint32_t handle)
+{
+	struct lns_dp_session *s;
+	uint32_t key;
+
+	if (handle >= t->max_sessions)
+		return -ENOENT;
+	s = &t->sess[handle];
+	if (s->state != LNS_TBL_UP)
+		return -ENOENT;
+	__atomic_store_n(&s->state, LNS_TBL_DOWN, __ATOMIC_RELEASE);
+	key = (uint32_t)s->tunnel << 16 | s->local_id;
+	/* With lock-free readers the hash keeps the slots until we free them after
+	 * the grace period (RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF). */
+	s->pos_ids = rte_hash_del_key(t->by_ids, &key);
+	s->pos_addr = s->addr != 0 ? rte_hash_del_key(t->by_addr, &s->addr) : -1;
+	s->token = grace_start(t);
+	s->next_pending = LNS_SESS_NONE;
+	if (t->pend_tail == LNS_SESS_NONE)
+		t->pend_head = handle;
+	else
+		t->sess[t->pend_tail].next_pending = handle;
+	t->pend_tail = handle;
+	t->n_pending++;
+	t->n_sessions--;
+	return 0;
+}
+
+unsigned int
+lns_tables_reclaim(struct lns_tables *t)
+{
+	unsigned int freed = 0;
+
+	/* FIFO: tokens grow in order, so the first one not yet safe stops the walk. */
+	while (t->pend_head != LNS_SESS_NONE) {
+		uint32_t h = t->pend_head;
+		struct lns_dp_session *s = &t->sess[h];
+
+		if (!grace_over(t, s->token))
+			break;
+		if (s->pos_ids >= 0)
+			rte_hash_free_key_with_position(t->by_ids, s->pos_ids);
+		if (s->pos_addr >= 0)
+			rte_hash_free_key_with_position(t->by_addr, s->pos_addr);
+		t->pend_head = s->next_pending;
+		if (t->pend_head == LNS_SESS_NONE)
+			t->pend_tail = LNS_SESS_NONE;
+		s->addr = 0;
+		s->pos_ids = s->pos_addr = -1;
+		__atomic_store_n(&s->state, LNS_TBL_FREE, __ATOMIC_RELEASE);
+		lns_idpool_put(t->sess_ids, h);
+		t->n_pending--;
+		freed++;
+	}
+	return freed;
+}
+
+uint64_t
+lns_tables_tun_ctr(const struct lns_tables *t, uint16_t tunnel, enum lns_sess_ctr c)
+{
+	uint64_t sum = 0;
+
+	for (uint16_t sl = 0; sl < t->n_slots; sl++)
+		sum += __atomic_load_n(&t->tctr[((size_t)sl * LNS_TUNNEL_MAX + tunnel) *
+						LNS_SC_MAX + c], __ATOMIC_RELAXED);
+	return sum;
 }
 
 uint64_t

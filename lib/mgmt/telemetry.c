@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <rte_telemetry.h>
 
 #include "lns_ctl.h"
+#include "lns_evlog.h"
 #include "lns_mgmt.h"
 
 /* Telemetry callbacks carry no argument, so the data plane they report on is held
@@ -233,6 +235,97 @@ cmd_sessions(const char *cmd __rte_unused, const char *params __rte_unused,
 }
 
 static int
+cmd_tunnels(const char *cmd __rte_unused, const char *params __rte_unused,
+	    struct rte_tel_data *d)
+{
+	const struct lns_dp *dp = __atomic_load_n(&mgmt_dp, __ATOMIC_ACQUIRE);
+	unsigned int n = 0;
+
+	if (dp == NULL)
+		return -EAGAIN;
+	rte_tel_data_start_dict(d);
+	for (uint32_t id = 1; id < LNS_TUNNEL_MAX; id++) {
+		const struct lns_dp_tunnel *t = &dp->tbl->tun[id];
+		struct rte_tel_data *sd;
+		char buf[32];
+
+		if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != LNS_TBL_UP)
+			continue;
+		sd = list_entry(d, &n);
+		if (sd == NULL)
+			break;
+		rte_tel_data_add_dict_int(sd, "tunnel", t->local_id);
+		rte_tel_data_add_dict_int(sd, "peer_tunnel", t->peer_id);
+		ip_str(t->peer, buf, sizeof(buf));
+		rte_tel_data_add_dict_string(sd, "peer", buf);
+		rte_tel_data_add_dict_int(sd, "peer_port", rte_be_to_cpu_16(t->peer_port));
+		rte_tel_data_add_dict_string(sd, "secure", t->sa_in != LNS_SAD_NONE ? "yes" : "no");
+		rte_tel_data_add_dict_string(sd, "next_hop",
+			(__atomic_load_n(&t->nh_mac, __ATOMIC_RELAXED) & LNS_GW_MAC_VALID) ?
+			"resolved" : "unresolved");
+		rte_tel_data_add_dict_u64(sd, "up_packets",
+					  lns_tables_tun_ctr(dp->tbl, (uint16_t)id, LNS_SC_UP_PKTS));
+		rte_tel_data_add_dict_u64(sd, "up_bytes",
+					  lns_tables_tun_ctr(dp->tbl, (uint16_t)id, LNS_SC_UP_BYTES));
+		rte_tel_data_add_dict_u64(sd, "down_packets",
+					  lns_tables_tun_ctr(dp->tbl, (uint16_t)id, LNS_SC_DOWN_PKTS));
+		rte_tel_data_add_dict_u64(sd, "down_bytes",
+					  lns_tables_tun_ctr(dp->tbl, (uint16_t)id, LNS_SC_DOWN_BYTES));
+		list_add(d, id, sd);
+	}
+	return 0;
+}
+
+/* Events after a sequence number (parameter), else the newest ones; keyed by seq. */
+#define EVENTS_MAX 64
+
+static int
+cmd_events(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	const struct lns_dp *dp = __atomic_load_n(&mgmt_dp, __ATOMIC_ACQUIRE);
+	struct lns_event ev[EVENTS_MAX];
+	uint64_t after = 0, last;
+	uint32_t n;
+
+	if (dp == NULL || dp->evlog == NULL)
+		return -EAGAIN;
+	last = lns_evlog_last_seq(dp->evlog);
+	if (params != NULL && *params != '\0') {
+		char *end;
+
+		errno = 0;
+		after = strtoull(params, &end, 10);
+		if (errno != 0 || *end != '\0')
+			return reply_error(d, "usage: /lns/events[,AFTER_SEQ]");
+	} else if (last > EVENTS_MAX) {
+		after = last - EVENTS_MAX;
+	}
+	n = lns_evlog_read(dp->evlog, after, ev, EVENTS_MAX);
+	rte_tel_data_start_dict(d);
+	for (uint32_t i = 0; i < n; i++) {
+		struct rte_tel_data *e = rte_tel_data_alloc();
+		char key[24];
+
+		if (e == NULL)
+			break;
+		rte_tel_data_start_dict(e);
+		/* DPDK 22.11 telemetry has no floats: time is integer microseconds */
+		rte_tel_data_add_dict_u64(e, "t_us", ev[i].t_us);
+		rte_tel_data_add_dict_string(e, "event", lns_ev_name(ev[i].ev));
+		if (ev[i].tunnel != LNS_EV_NONE)
+			rte_tel_data_add_dict_u64(e, "tunnel", ev[i].tunnel);
+		if (ev[i].session != LNS_EV_NONE)
+			rte_tel_data_add_dict_u64(e, "session", ev[i].session);
+		if (ev[i].ipsec != LNS_EV_NONE)
+			rte_tel_data_add_dict_u64(e, "ipsec", ev[i].ipsec);
+		rte_tel_data_add_dict_string(e, "detail", ev[i].detail);
+		snprintf(key, sizeof(key), "%" PRIu64, ev[i].seq);
+		rte_tel_data_add_dict_container(d, key, e, 0);
+	}
+	return 0;
+}
+
+static int
 cmd_clear_sa(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
 	struct lns_dp *dp = (struct lns_dp *)__atomic_load_n(&mgmt_dp, __ATOMIC_ACQUIRE);
@@ -278,6 +371,11 @@ lns_mgmt_init(const struct lns_dp *dp)
 		"SAs in the data plane, keyed by handle. No parameters.");
 	rc |= rte_telemetry_register_cmd("/lns/sessions", cmd_sessions,
 		"Sessions in the data plane with counters, keyed by handle. No parameters.");
+	rc |= rte_telemetry_register_cmd("/lns/tunnels", cmd_tunnels,
+		"Tunnels in the data plane with counters, keyed by local id. No parameters.");
+	rc |= rte_telemetry_register_cmd("/lns/events", cmd_events,
+		"Lifecycle events keyed by sequence number: the newest 64, or those after "
+		"the sequence number given as parameter.");
 	rc |= rte_telemetry_register_cmd("/lns/clear/sa", cmd_clear_sa,
 		"Drop an SA pair from the data plane now. Parameter: SPI (either direction).");
 	return rc;

@@ -161,6 +161,19 @@ for ALG in $ALGS; do
 	dp_snap "$W/s4.json"
 	dp_run dpc statdiff --what "after clear sa" "$W/s3.json" "$W/s4.json" --allow esp_sa_dropped \
 		down_sa_dropped
+	# The clear is an event in the log, and the tunnel's counters saw its traffic.
+	lns_ctl --json show events >"$W/ev.json"
+	lns_check "$ALG: event log has ipsec-disconnect for SPI 0x1001" "$PY" -c '
+import json, sys
+ev = json.load(open(sys.argv[1])).values()
+sys.exit(not any(e["event"] == "ipsec-disconnect" and "spi=0x00001001" in e["detail"]
+                 for e in ev))' "$W/ev.json"
+	lns_ctl --json show tunnels >"$W/tun.json"
+	lns_check "$ALG: per-tunnel counters moved both ways" "$PY" -c '
+import json, sys
+t = json.load(open(sys.argv[1]))
+sys.exit(not any(v["up_packets"] > 0 and v["down_packets"] > 0 and
+                 v["up_bytes"] >= 28 * v["up_packets"] for v in t.values()))' "$W/tun.json"
 
 	kill "$lpid" "$cpid" 2>/dev/null
 	wait "$lpid" "$cpid" 2>/dev/null

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the data plane's tunnel and session tables: sessions without an
+ * address, publishing and withdrawing addresses, removal that waits for the
+ * workers' grace period, and per-tunnel counters.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+#include <rte_byteorder.h>
+#include <rte_eal.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include "lns_tables.h"
+
+static struct rte_rcu_qsbr *qsbr;
+
+#define A(x) rte_cpu_to_be_32(x)
+
+static void
+add_tunnel(struct lns_tables *t, uint16_t id)
+{
+	struct lns_dp_tunnel tun = { .local_id = id, .peer_id = 100 + id, .sa_in = UINT32_MAX,
+				     .sa_out = UINT32_MAX, .peer = A(0x0a000002),
+				     .peer_port = RTE_BE16(1701) };
+
+	CU_ASSERT_EQUAL(lns_tables_add_tunnel(t, &tun), 0);
+}
+
+static void
+test_session_lifecycle(void)
+{
+	struct lns_tables *t = lns_tables_create(4, 2, 0, qsbr);
+	uint32_t h, h2, h3;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	add_tunnel(t, 7);
+	/* a session that is still negotiating PPP: found by ids, not by address */
+	CU_ASSERT_EQUAL(lns_tables_add_session(t, 7, 1, 11, 0, &h), 0);
+	CU_ASSERT_EQUAL(lns_tables_by_ids(t, 7, 1), h);
+	CU_ASSERT_PTR_NOT_NULL(lns_tables_session_up(t, h));
+	CU_ASSERT_EQUAL(lns_tables_by_addr(t, 0), LNS_SESS_NONE);
+	/* a second one without address does not collide on address 0 */
+	CU_ASSERT_EQUAL(lns_tables_add_session(t, 7, 2, 12, 0, &h2), 0);
+	/* IPCP opens: the address is published once */
+	CU_ASSERT_EQUAL(lns_tables_session_set_addr(t, h, A(0x64400001)), 0);
+	CU_ASSERT_EQUAL(lns_tables_by_addr(t, A(0x64400001)), h);
+	CU_ASSERT_EQUAL(lns_tables_session_set_addr(t, h, A(0x64400009)), -EBUSY);
+	CU_ASSERT_EQUAL(lns_tables_session_set_addr(t, h2, A(0x64400001)), -EEXIST);
+	CU_ASSERT_EQUAL(lns_tables_add_session(t, 7, 3, 13, A(0x64400001), &h3), -EEXIST);
+	CU_ASSERT_EQUAL(lns_tables_add_session(t, 7, 1, 13, A(0x64400002), &h3), -EEXIST);
+	CU_ASSERT_EQUAL(lns_tables_add_session(t, 9, 1, 13, A(0x64400002), &h3), -ENOENT);
+	CU_ASSERT_EQUAL(t->n_sessions, 2);
+
+	/* remove: unusable and unfindable at once ... */
+	CU_ASSERT_EQUAL(lns_tables_remove_session(t, h), 0);
+	CU_ASSERT_EQUAL(lns_tables_remove_session(t, h), -ENOENT);
+	CU_ASSERT_PTR_NULL(lns_tables_session_up(t, h));
+	CU_ASSERT_EQUAL(lns_tables_by_ids(t, 7, 1), LNS_SESS_NONE);
+	CU_ASSERT_EQUAL(lns_tables_by_addr(t, A(0x64400001)), LNS_SESS_NONE);
+	CU_ASSERT_EQUAL(t->n_sessions, 1);
+	/* ... but the handle is not reused before the worker reports quiescent */
+	CU_ASSERT_EQUAL(lns_tables_reclaim(t), 0);
+	CU_ASSERT_EQUAL(t->sess[h].state, LNS_TBL_DOWN);
+	rte_rcu_qsbr_quiescent(qsbr, 0);
+	CU_ASSERT_EQUAL(lns_tables_reclaim(t), 1);
+	CU_ASSERT_EQUAL(t->sess[h].state, LNS_TBL_FREE);
+	CU_ASSERT_EQUAL(t->n_pending, 0);
+	/* the address and the ids can be used again now */
+	CU_ASSERT_EQUAL(lns_tables_add_session(t, 7, 1, 21, A(0x64400001), &h3), 0);
+	CU_ASSERT_EQUAL(lns_tables_by_addr(t, A(0x64400001)), h3);
+	CU_ASSERT_EQUAL(lns_tables_by_ids(t, 7, 1), h3);
+	CU_ASSERT_EQUAL(t->sess[h3].peer_id, 21);
+	lns_tables_free(t);
+}
+
+/* Fill the table, remove everything, reclaim: every handle and hash slot comes back. */
+static void
+test_churn(void)
+{
+	enum { N = 64 };
+	struct lns_tables *t = lns_tables_create(N, 1, 0, qsbr);
+	uint32_t h[N], extra;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	add_tunnel(t, 1);
+	for (int round = 0; round < 20; round++) {
+		for (uint32_t i = 0; i < N; i++)
+			CU_ASSERT_EQUAL_FATAL(lns_tables_add_session(t, 1, (uint16_t)(i + 1), 1,
+					      A(0x0a800000 + i + 1 + (uint32_t)round * N), &h[i]), 0);
+		CU_ASSERT_EQUAL(lns_tables_add_session(t, 1, N + 1, 1, 0, &extra), -ENOSPC);
+		for (uint32_t i = 0; i < N; i++)
+			CU_ASSERT_EQUAL(lns_tables_remove_session(t, h[i]), 0);
+		rte_rcu_qsbr_quiescent(qsbr, 0);
+		CU_ASSERT_EQUAL(lns_tables_reclaim(t), N);
+	}
+	CU_ASSERT_EQUAL(t->n_sessions, 0);
+	lns_tables_free(t);
+}
+
+static void
+test_tunnel_remove_and_counters(void)
+{
+	struct lns_tables *t = lns_tables_create(4, 2, 0, qsbr);
+	struct lns_dp_tunnel tun = { .local_id = 5, .sa_in = UINT32_MAX, .sa_out = UINT32_MAX };
+	uint32_t h;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(lns_tables_add_tunnel(t, &tun), 0);
+	CU_ASSERT_EQUAL(lns_tables_add_tunnel(t, &tun), -EEXIST);
+	tun.local_id = 0;
+	CU_ASSERT_EQUAL(lns_tables_add_tunnel(t, &tun), -EINVAL);
+	CU_ASSERT_EQUAL(lns_tables_add_session(t, 5, 1, 1, A(0x64400001), &h), 0);
+	/* counters from two lcore slots add up; directions stay apart */
+	lns_tables_tun_count(t, 0, 5, 3, 300, 0);
+	lns_tables_tun_count(t, 1, 5, 2, 200, 0);
+	lns_tables_tun_count(t, 1, 5, 7, 700, 1);
+	CU_ASSERT_EQUAL(lns_tables_tun_ctr(t, 5, LNS_SC_UP_PKTS), 5);
+	CU_ASSERT_EQUAL(lns_tables_tun_ctr(t, 5, LNS_SC_UP_BYTES), 500);
+	CU_ASSERT_EQUAL(lns_tables_tun_ctr(t, 5, LNS_SC_DOWN_PKTS), 7);
+	CU_ASSERT_EQUAL(lns_tables_tun_ctr(t, 5, LNS_SC_DOWN_BYTES), 700);
+	CU_ASSERT_EQUAL(lns_tables_tun_ctr(t, 6, LNS_SC_UP_PKTS), 0);
+	/* the tunnel goes: its session stops passing traffic with it */
+	CU_ASSERT_EQUAL(lns_tables_remove_tunnel(t, 5), 0);
+	CU_ASSERT_EQUAL(lns_tables_remove_tunnel(t, 5), -ENOENT);
+	CU_ASSERT_PTR_NULL(lns_tables_session_up(t, h));
+	CU_ASSERT_EQUAL(lns_tables_add_session(t, 5, 2, 1, 0, &h), -ENOENT);
+	/* same id again: refused until the workers have passed a grace period */
+	tun.local_id = 5;
+	CU_ASSERT_EQUAL(lns_tables_add_tunnel(t, &tun), -EBUSY);
+	rte_rcu_qsbr_quiescent(qsbr, 0);
+	CU_ASSERT_EQUAL(lns_tables_add_tunnel(t, &tun), 0);
+	/* a new tunnel's counters start at zero */
+	CU_ASSERT_EQUAL(lns_tables_tun_ctr(t, 5, LNS_SC_UP_PKTS), 0);
+	lns_tables_free(t);
+}
+
+int
+main(void)
+{
+	char *eal[] = { "test_tables", "--no-huge", "-m", "128", "--no-pci", "--no-shconf",
+			"-l", "0", "--log-level=lib.*:error", NULL };
+	CU_pSuite s;
+	unsigned int fails;
+	size_t sz;
+
+	if (rte_eal_init(9, eal) < 0)
+		return 2;
+	sz = rte_rcu_qsbr_get_memsize(1);
+	qsbr = rte_zmalloc(NULL, sz, RTE_CACHE_LINE_SIZE);
+	if (qsbr == NULL || rte_rcu_qsbr_init(qsbr, 1) != 0)
+		return 2;
+	rte_rcu_qsbr_thread_register(qsbr, 0);
+	rte_rcu_qsbr_thread_online(qsbr, 0);
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	s = CU_add_suite("tables", NULL, NULL);
+	CU_add_test(s, "session: no address, publish, remove, reclaim after grace",
+		    test_session_lifecycle);
+	CU_add_test(s, "fill, empty, reclaim: nothing leaks", test_churn);
+	CU_add_test(s, "tunnel removal and per-tunnel counters", test_tunnel_remove_and_counters);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	fails = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	rte_rcu_qsbr_thread_offline(qsbr, 0);
+	rte_free(qsbr);
+	rte_eal_cleanup();
+	return fails ? 1 : 0;
+}
