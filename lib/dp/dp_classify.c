@@ -118,10 +118,11 @@ classify_ipv4(const struct lns_dp_port *port, const uint8_t *pkt, uint32_t len,
 
 			if (plen == 1 && pl[0] == 0xff)
 				return drop(why, LNS_DROP_NATT_KEEPALIVE);
-			/* Non-ESP marker (RFC 3948 2.2): IKE, which this build does not
-			 * run yet. */
-			if (plen >= 4 && pl[0] == 0 && pl[1] == 0 && pl[2] == 0 && pl[3] == 0)
-				break;
+			/* Non-ESP marker (RFC 3948 2.2): IKE for the control lcore. */
+			if (plen >= 4 && pl[0] == 0 && pl[1] == 0 && pl[2] == 0 && pl[3] == 0) {
+				meta->kind = LNS_PUNT_IKE;
+				return LNS_V_PUNT;
+			}
 			if (plen < LNS_ESP_HDR_LEN)
 				return drop(why, LNS_DROP_ESP_TRUNCATED);
 			meta->esp_off = (uint16_t)(off + ihl + sizeof(*udp));
@@ -129,6 +130,10 @@ classify_ipv4(const struct lns_dp_port *port, const uint8_t *pkt, uint32_t len,
 		}
 		if (udp->dst_port == RTE_BE16(LNS_L2TP_PORT))
 			return LNS_V_L2TP;
+		if (udp->dst_port == RTE_BE16(500)) {
+			meta->kind = LNS_PUNT_IKE;
+			return LNS_V_PUNT;
+		}
 		break;
 	}
 	default:

@@ -45,6 +45,7 @@ enum lns_punt_kind {
 	LNS_PUNT_ICMP,          /**< ICMP to our address */
 	LNS_PUNT_L2TP_CTL,      /**< L2TP control message (meta.sa: SA it came on) */
 	LNS_PUNT_PPP_CTL,       /**< PPP non-IPv4 (LCP, auth, IPCP...) of a session */
+	LNS_PUNT_IKE,           /**< UDP 500, or UDP 4500 with the non-ESP marker */
 	LNS_PUNT_KIND_MAX
 };
 

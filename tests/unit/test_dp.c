@@ -264,7 +264,17 @@ test_data_verdicts(void)
 	expect_drop(buf, len, LNS_PORT_ACCESS, LNS_DROP_NATT_KEEPALIVE);
 	n = udp(l4, 4500, marker, 8);
 	len = build_ipv4(buf, our_mac, "192.0.2.2", "192.0.2.1", IPPROTO_UDP, l4, n);
-	expect_drop(buf, len, LNS_PORT_ACCESS, LNS_DROP_L4_UNHANDLED);
+	CU_ASSERT_EQUAL(run(buf, len, LNS_PORT_ACCESS, &meta, &why), LNS_V_PUNT);
+	CU_ASSERT_EQUAL(meta.kind, LNS_PUNT_IKE);
+	CU_ASSERT_EQUAL(meta.l4_off, 34);
+	/* IKE on 500 is punted too; on the core port it is not ours */
+	n = udp(l4, 500, marker + 4, 4);
+	len = build_ipv4(buf, our_mac, "192.0.2.2", "192.0.2.1", IPPROTO_UDP, l4, n);
+	CU_ASSERT_EQUAL(run(buf, len, LNS_PORT_ACCESS, &meta, &why), LNS_V_PUNT);
+	CU_ASSERT_EQUAL(meta.kind, LNS_PUNT_IKE);
+	len = build_ipv4(buf, our_mac, "198.51.100.2", "198.51.100.1", IPPROTO_UDP, l4, n);
+	expect_drop(buf, len, LNS_PORT_CORE, LNS_DROP_L4_UNHANDLED);
+	n = udp(l4, 4500, marker, 8);
 	n = udp(l4, 4500, esp, 5);
 	len = build_ipv4(buf, our_mac, "192.0.2.2", "192.0.2.1", IPPROTO_UDP, l4, n);
 	expect_drop(buf, len, LNS_PORT_ACCESS, LNS_DROP_ESP_TRUNCATED);
