@@ -13,7 +13,9 @@
  */
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
@@ -29,6 +31,33 @@
 #define L2TP_PPP_HDR_LEN 10   /* L2TP without options + ff 03 00 21 */
 
 RTE_DEFINE_PER_LCORE(uint16_t, lns_ip_id);
+
+/* ICMP errors are rate-limited per lcore (RFC 1812 4.3.2.8): a token bucket of
+ * ICMP_BURST refilled at ICMP_RATE per second. */
+#define ICMP_RATE  100
+#define ICMP_BURST 20
+struct icmp_bucket {
+	uint64_t last_tsc;
+	uint32_t tokens;
+};
+RTE_DEFINE_PER_LCORE(struct icmp_bucket, lns_icmp_bucket);
+
+static inline int
+icmp_allowed(void)
+{
+	struct icmp_bucket *b = &RTE_PER_LCORE(lns_icmp_bucket);
+	uint64_t now = rte_rdtsc(), per = rte_get_tsc_hz() / ICMP_RATE;
+	uint64_t add = per != 0 ? (now - b->last_tsc) / per : ICMP_BURST;
+
+	if (add > 0) {
+		b->tokens = (uint32_t)RTE_MIN((uint64_t)ICMP_BURST, b->tokens + add);
+		b->last_tsc = now;
+	}
+	if (b->tokens == 0)
+		return 0;
+	b->tokens--;
+	return 1;
+}
 
 /* A run of packets of one tunnel in one direction, counted with one add. */
 struct tun_run {
@@ -218,6 +247,7 @@ up_ipv4(const struct lns_dp *dp, struct rte_mbuf *m, uint32_t h, struct burst_ou
 	lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_UP_PKTS, 1);
 	lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_UP_BYTES, tot);
 	run_count(dp, o, 0, lc->slot, s->tunnel, tot);
+	lns_count(lc->st, LNS_CTR_UP_FWD, 1);
 	o->tx[LNS_PORT_CORE][o->ntx[LNS_PORT_CORE]++] = m;
 }
 
@@ -433,6 +463,69 @@ down_finish(const struct lns_dp *dp, struct rte_mbuf *m, const struct lns_sad_en
 	o->tx[LNS_PORT_ACCESS][o->ntx[LNS_PORT_ACCESS]++] = m;
 }
 
+/*
+ * A core-side packet (data at its Ethernet header) does not fit the access MTU
+ * once encapsulated; `fit` is the largest inner IPv4 packet that would. With DF
+ * set, the sender learns the path MTU from an ICMP fragmentation-needed (RFC 1191)
+ * built in the same mbuf and sent back to the neighbour it came from. Never for
+ * an ICMP error or a non-first fragment (RFC 1122 3.2.2), and rate-limited.
+ */
+static void
+down_too_big(const struct lns_dp *dp, struct rte_mbuf *m, uint16_t l3_off, uint32_t fit,
+	     struct burst_out *o, const struct lns_dp_lctx *lc)
+{
+	const struct lns_dp_port *core = &dp->port[LNS_PORT_CORE];
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+								 l3_off);
+	uint32_t ihl = (uint32_t)(ip->version_ihl & 0x0f) * 4, qlen;
+	uint8_t quote[60 + 8];
+	struct rte_ether_addr to;
+	struct rte_icmp_hdr *icmp;
+	struct rte_ipv4_hdr *nip;
+	uint8_t *p;
+
+	lns_count_drop(lc->st, LNS_DROP_DOWN_TOO_BIG, 1);
+	if (!(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)) ||
+	    (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK)) ||
+	    ihl < sizeof(*ip) || m->data_len < l3_off + ihl + 8 || m->nb_segs != 1 ||
+	    (ip->next_proto_id == IPPROTO_ICMP &&
+	     rte_pktmbuf_mtod_offset(m, const uint8_t *, l3_off + ihl)[0] != RTE_IP_ICMP_ECHO_REQUEST &&
+	     rte_pktmbuf_mtod_offset(m, const uint8_t *, l3_off + ihl)[0] != RTE_IP_ICMP_ECHO_REPLY) ||
+	    !icmp_allowed()) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	qlen = ihl + 8;                         /* header + 64 bits of data (RFC 792) */
+	memcpy(quote, ip, qlen);
+	to = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->src_addr;
+	rte_pktmbuf_reset(m);
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(sizeof(struct rte_ether_hdr) +
+				sizeof(*nip) + sizeof(*icmp) + qlen));
+	if (p == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	rte_pktmbuf_adj(m, sizeof(struct rte_ether_hdr));
+	icmp = (struct rte_icmp_hdr *)(p + sizeof(struct rte_ether_hdr) + sizeof(*nip));
+	icmp->icmp_type = 3;                    /* destination unreachable */
+	icmp->icmp_code = 4;                    /* fragmentation needed and DF set */
+	icmp->icmp_cksum = 0;
+	icmp->icmp_ident = 0;                   /* unused (RFC 1191 4) */
+	icmp->icmp_seq_nb = rte_cpu_to_be_16((uint16_t)fit);   /* next-hop MTU */
+	memcpy(icmp + 1, quote, qlen);
+	icmp->icmp_cksum = (uint16_t)~rte_raw_cksum(icmp, sizeof(*icmp) + qlen);
+	rte_pktmbuf_adj(m, sizeof(*nip));
+	nip = put_ipv4(m, core->addr, ((const struct rte_ipv4_hdr *)quote)->src_addr,
+		       IPPROTO_ICMP);
+	if (nip == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	put_eth(m, lns_mac_publish_value(&to), &core->mac);
+	lns_count(lc->st, LNS_CTR_ICMP_FRAG_NEEDED_OUT, 1);
+	o->tx[LNS_PORT_CORE][o->ntx[LNS_PORT_CORE]++] = m;
+}
+
 static void
 down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out *o,
      const struct lns_dp_lctx *lc)
@@ -483,9 +576,8 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 				    (e->mode == LNS_ESP_MODE_TUNNEL ?
 				     sizeof(struct rte_ipv4_hdr) : 0);
 		}
-		/* No fragmentation yet: the packet must fit the access MTU whole. */
 		if (tot + overhead > acc->mtu) {
-			drop_pkt(lc, m, LNS_DROP_DOWN_TOO_BIG);
+			down_too_big(dp, m, meta->l3_off, acc->mtu - overhead, o, lc);
 			continue;
 		}
 		ttl_dec(ip);
@@ -537,8 +629,6 @@ flush_tx(const struct lns_dp *dp, struct burst_out *o, const struct lns_dp_lctx 
 		if (n == 0)
 			continue;
 		sent = rte_eth_tx_burst(dp->port[r].port_id, lc->txq, o->tx[r], n);
-		if (r == LNS_PORT_CORE)
-			lns_count(lc->st, LNS_CTR_UP_FWD, sent);
 		if (sent < n) {
 			lns_count_drop(lc->st, LNS_DROP_TX_FULL, n - sent);
 			rte_pktmbuf_free_bulk(&o->tx[r][sent], n - sent);

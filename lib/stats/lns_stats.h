@@ -36,7 +36,9 @@
 	X(UP_FWD,          "up_fwd",          "subscriber packets forwarded to the core port") \
 	X(DOWN_FWD,        "down_fwd",        "packets forwarded to subscribers on the access port") \
 	X(SA_DROPPED_NOW,  "sa_dropped_now",  "SAs dropped from the data plane by control") \
-	X(MSS_CLAMPED,     "mss_clamped",     "TCP SYNs whose MSS option was lowered to ppp.mss-clamp")
+	X(MSS_CLAMPED,     "mss_clamped",     "TCP SYNs whose MSS option was lowered to ppp.mss-clamp") \
+	X(ICMP_FRAG_NEEDED_OUT, "icmp_frag_needed_out", "ICMP fragmentation-needed sent to core-side senders of too-big DF packets") \
+	X(DOWN_FRAGMENTED, "down_fragmented", "core-side packets without DF fragmented to fit the access MTU")
 
 /** Drop reasons: X(enum suffix, name, help). Names are stable: tests and dashboards use them. */
 #define LNS_DROPS(X) \
@@ -78,7 +80,7 @@
 	X(NEXTHOP_UNRESOLVED, "nexthop_unresolved", "next hop MAC not resolved by ARP yet") \
 	X(DOWN_NO_SESSION,  "down_no_session",  "core-side packet to an address of no session") \
 	X(DOWN_SA_DROPPED,  "down_sa_dropped",  "core-side packet for a session whose outbound SA was dropped") \
-	X(DOWN_TOO_BIG,     "down_too_big",     "core-side packet too big for the access MTU after encapsulation") \
+	X(DOWN_TOO_BIG,     "down_too_big",     "core-side packet too big for the access MTU after encapsulation (DF set: ICMP sent unless rate-limited)") \
 	X(ESP_OUT_FAILED,   "esp_out_failed",   "ESP encryption refused (headroom, sequence exhausted, expired)") \
 	X(TX_FULL,          "tx_full",          "worker TX queue full")
 

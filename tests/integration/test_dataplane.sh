@@ -123,6 +123,27 @@ for ALG in $ALGS; do
 	dp_snap "$W/s2.json"
 	dp_run dpc statdiff --what "downstream" "$W/s1.json" "$W/s2.json"
 
+	# ---- too big for the access MTU with DF: ICMP fragmentation-needed back to the
+	# sender, whose next-hop MTU is exactly the largest packet that then passes.
+	mtu=$(lns_scapy "$LNS_NS_CORE" '
+p = IP(dst="10.200.0.1", flags="DF") / UDP(sport=5555, dport=7777) / Raw(b"x" * 1460)
+r = sr1(p, timeout=3, filter="icmp")
+ok = (r is not None and r.src == "'"$LNS_CORE_ADDR"'" and r[ICMP].type == 3 and
+      r[ICMP].code == 4 and IPerror in r and r[IPerror].dst == "10.200.0.1" and
+      r[UDPerror].dport == 7777)
+print(r[ICMP].nexthopmtu if ok else 0)')
+	lns_check "$ALG: DF packet too big -> ICMP frag-needed, next-hop MTU $mtu" \
+		[ "${mtu:-0}" -gt 1300 -a "${mtu:-0}" -lt 1460 ]
+	tb=$(lns_stat drops.down_too_big)
+	fw=$(lns_stat counters.down_fwd)
+	lns_scapy "$LNS_NS_CORE" '
+send(IP(dst="10.200.0.1", flags="DF") / UDP(sport=5555, dport=7777) / Raw(b"y" * ('"${mtu:-0}"' - 28)))'
+	quiet lns_wait_stat counters.down_fwd $((fw + 1)) 2
+	lns_check "$ALG: a DF packet of exactly the next-hop MTU passes" \
+		[ "$(lns_stat counters.down_fwd)" = $((fw + 1)) -a "$(lns_stat drops.down_too_big)" = "$tb" ]
+	lns_check "$ALG: one ICMP frag-needed counted" [ "$(lns_stat counters.icmp_frag_needed_out)" = 1 ]
+	dp_snap "$W/s2.json"
+
 	# ---- hostile: each dropped under its own reason, nothing forwarded. The last
 	# packet is a valid marker on the same flow: once it is through, so are the rest.
 	send sa=nat,seq=10,tag=h-replayed,times=2 sa=nat,seq=11,flip,tag=h-bad-icv \
