@@ -424,6 +424,41 @@ event_sink(const struct lns_event *e, void *arg)
 		e->ipsec == LNS_EV_NONE ? "-" : i, e->detail);
 }
 
+/* A byte or time lifetime of an SA passed: soft is an event (the key manager
+ * rekeys), hard drops the pair from the data plane now. */
+static void
+sa_expired(void *arg, uint32_t h, int hard)
+{
+	struct lns_ctl *ctl = arg;
+	struct lns_sad *sad = ctl->dp->sad;
+	const struct lns_sad_entry *e = lns_sad_get(sad, h);
+
+	lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl),
+		      hard ? LNS_EV_SA_HARD_EXPIRED : LNS_EV_SA_SOFT_EXPIRED, LNS_EV_NONE,
+		      LNS_EV_NONE, e->conn, "spi=0x%08x dir=%s bytes=%" PRIu64, e->spi,
+		      e->dir == LNS_ESP_DIR_IN ? "in" : "out", lns_sad_ctr(sad, h, LNS_SAD_BYTES));
+	if (hard) {
+		int n = lns_sad_drop(sad, h);
+
+		if (n > 0)
+			lns_count(ctl->st, LNS_CTR_SA_DROPPED_NOW, (uint64_t)n);
+	}
+}
+
+#define LIFE_CHECK_MS   10      /* lifetime scan period */
+#define LIFE_CHECK_SCAN 4096    /* SA slots looked at per period */
+
+static void
+check_lifetimes(struct lns_ctl *ctl)
+{
+	uint64_t now = rte_get_tsc_cycles();
+
+	if (now < ctl->life_next_tsc)
+		return;
+	ctl->life_next_tsc = now + ctl->hz * LIFE_CHECK_MS / 1000;
+	lns_sad_check_lifetimes(ctl->dp->sad, now, ctl->hz, LIFE_CHECK_SCAN, sa_expired, ctl);
+}
+
 void
 lns_ctl_fini(struct lns_ctl *ctl)
 {
@@ -490,5 +525,6 @@ lns_ctl_poll(struct lns_ctl *ctl)
 	lns_sad_reclaim(dp->sad, rte_get_tsc_cycles(),
 			(uint64_t)dp->conf->l2tp.defaults.destruct_timeout * ctl->hz);
 	lns_tables_reclaim(dp->tbl);
+	check_lifetimes(ctl);
 	return work;
 }

@@ -413,8 +413,10 @@ up_esp(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_o
 	lns_count(lc->st, LNS_CTR_ESP_IN, good);
 	for (uint16_t i = good; i < k; i++)
 		drop_pkt(lc, em[i], esp_reason(status[i]));
-	for (uint16_t i = 0; i < good; i++)
+	for (uint16_t i = 0; i < good; i++) {
+		lns_sad_count(dp->sad, lc->slot, lns_pkt_meta(em[i])->sa, 1, em[i]->pkt_len);
 		up_after_esp(dp, em[i], status[i], o, lc);
+	}
 }
 
 static void
@@ -615,6 +617,7 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 	for (uint16_t i = 0; i < good; i++) {
 		const struct lns_pkt_meta *meta = lns_pkt_meta(em[i]);
 
+		lns_sad_count(dp->sad, lc->slot, meta->sa, 1, em[i]->pkt_len);
 		down_finish(dp, em[i], lns_sad_get(dp->sad, meta->sa),
 			    &dp->tbl->tun[meta->tunnel], o, lc);
 	}

@@ -43,6 +43,7 @@ struct lns_ctl {
 	uint64_t gw_next_arp_tsc[LNS_PORT_ROLE_MAX];
 	uint64_t hz;
 	struct lns_timers *timers;      /**< protocol timers (ms since dp start) */
+	uint64_t life_next_tsc;         /**< next SA lifetime scan */
 };
 
 /**

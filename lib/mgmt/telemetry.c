@@ -191,6 +191,8 @@ cmd_sa(const char *cmd __rte_unused, const char *params __rte_unused, struct rte
 		rte_tel_data_add_dict_int(sd, "natt_port", rte_be_to_cpu_16(e->peer_port));
 		rte_tel_data_add_dict_u64(sd, "conn", e->conn);
 		rte_tel_data_add_dict_u64(sd, "pair", e->pair);
+		rte_tel_data_add_dict_u64(sd, "packets", lns_sad_ctr(dp->sad, h, LNS_SAD_PKTS));
+		rte_tel_data_add_dict_u64(sd, "bytes", lns_sad_ctr(dp->sad, h, LNS_SAD_BYTES));
 		list_add(d, h, sd);
 	}
 	return 0;

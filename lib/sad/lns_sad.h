@@ -64,8 +64,18 @@ struct lns_sad_cold {
 	uint64_t token;             /**< RCU token of the pending reclaim step */
 	int32_t  key_pos;           /**< hash slot of an unhashed inbound SPI, -1 none */
 	uint8_t  reclaim_step;      /**< 0 none, 1 wait to unhash, 2 wait to free */
+	uint8_t  life_state;        /**< 0 live, 1 soft lifetime passed, 2 hard passed */
 	uint32_t next_pending;      /**< FIFO of SAs waiting for reclaim */
+	uint32_t life_s;            /**< hard lifetime in seconds, 0 = none */
+	uint64_t life_bytes;        /**< hard lifetime in bytes, 0 = none */
 };
+
+/** Per-SA counters (per lcore slot, summed by readers). */
+enum lns_sad_ctr { LNS_SAD_PKTS = 0, LNS_SAD_BYTES, LNS_SAD_CTR_MAX };
+
+/** Soft lifetime, as a percentage of the hard one (RFC 4301 4.4.2.1: soft comes
+ *  first so that the key manager can rekey before traffic stops). */
+#define LNS_SAD_SOFT_PCT 90
 
 struct lns_sad {
 	uint32_t max_sas;
@@ -78,6 +88,9 @@ struct lns_sad {
 	uint32_t pend_head, pend_tail;     /**< reclaim FIFO (handles), LNS_SAD_NONE = empty */
 	struct lns_sad_cold *cold;         /**< max_sas entries */
 	struct lns_sad_entry *hot;         /**< max_sas entries, cache-aligned */
+	uint16_t n_slots;                  /**< counter slots (data-plane lcores) */
+	uint64_t *ctr;                     /**< [slot][handle][LNS_SAD_CTR_MAX] */
+	uint32_t life_cursor;              /**< where the lifetime scan goes on */
 };
 
 /** Where an SA pair's packets go and come from. */
@@ -91,10 +104,11 @@ struct lns_sad_peer {
 /**
  * Create an SA table for up to max_sas SAs (both directions count).
  * @param qsbr the workers' RCU variable (freeing waits for their quiescent states)
+ * @param n_slots counter slots: one per lcore that runs the data path
  * @return the table, or NULL with rte_errno set.
  */
 struct lns_sad *lns_sad_create(const char *name, uint32_t max_sas, int socket,
-			       struct rte_rcu_qsbr *qsbr);
+			       struct rte_rcu_qsbr *qsbr, uint16_t n_slots);
 
 /** Free the table and every SA in it (workers must have stopped). */
 void lns_sad_free(struct lns_sad *sad);
@@ -125,6 +139,41 @@ int lns_sad_drop_conn(struct lns_sad *sad, uint32_t conn);
  * @return SAs freed now.
  */
 unsigned int lns_sad_reclaim(struct lns_sad *sad, uint64_t now_tsc, uint64_t hold_tsc);
+
+/**
+ * Set the hard lifetime of one SA (0 = none for either); the soft one is
+ * LNS_SAD_SOFT_PCT of it. Counted from the SA's creation and its byte counter.
+ * @return 0 or -EINVAL.
+ */
+int lns_sad_set_lifetime(struct lns_sad *sad, uint32_t handle, uint32_t seconds,
+			 uint64_t bytes);
+
+/** Called by lns_sad_check_lifetimes() once per SA when soft (hard = 0) and once when
+ *  hard (hard = 1) lifetime passes. The callback decides what to do (drop, rekey). */
+typedef void (*lns_sad_expiry_cb)(void *arg, uint32_t handle, int hard);
+
+/**
+ * Look at up to max_scan SA slots for passed lifetimes, going on where the last
+ * call stopped, so that a large table is covered over several control passes
+ * without a long pause. Control lcore.
+ * @return the number of expiries reported.
+ */
+unsigned int lns_sad_check_lifetimes(struct lns_sad *sad, uint64_t now_tsc, uint64_t hz,
+				     uint32_t max_scan, lns_sad_expiry_cb cb, void *arg);
+
+/** Sum of one counter of an SA over all slots (any thread). */
+uint64_t lns_sad_ctr(const struct lns_sad *sad, uint32_t handle, enum lns_sad_ctr c);
+
+/** Count packets and bytes of an SA in a slot (workers, plain adds). */
+static inline void
+lns_sad_count(struct lns_sad *sad, uint16_t slot, uint32_t handle, uint64_t pkts,
+	      uint64_t bytes)
+{
+	uint64_t *c = &sad->ctr[((size_t)slot * sad->max_sas + handle) * LNS_SAD_CTR_MAX];
+
+	c[LNS_SAD_PKTS] += pkts;
+	c[LNS_SAD_BYTES] += bytes;
+}
 
 /** Inbound handle for an SPI (network byte order), or LNS_SAD_NONE. Workers. */
 static inline uint32_t

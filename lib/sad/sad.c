@@ -14,7 +14,8 @@
 #include "lns_sad.h"
 
 struct lns_sad *
-lns_sad_create(const char *name, uint32_t max_sas, int socket, struct rte_rcu_qsbr *qsbr)
+lns_sad_create(const char *name, uint32_t max_sas, int socket, struct rte_rcu_qsbr *qsbr,
+	       uint16_t n_slots)
 {
 	char hname[RTE_HASH_NAMESIZE];
 	struct rte_hash_parameters hp = {
@@ -26,7 +27,7 @@ lns_sad_create(const char *name, uint32_t max_sas, int socket, struct rte_rcu_qs
 	};
 	struct lns_sad *sad;
 
-	if (max_sas < 2 || max_sas == LNS_SAD_NONE) {
+	if (max_sas < 2 || max_sas == LNS_SAD_NONE || n_slots == 0) {
 		rte_errno = EINVAL;
 		return NULL;
 	}
@@ -41,8 +42,12 @@ lns_sad_create(const char *name, uint32_t max_sas, int socket, struct rte_rcu_qs
 				      RTE_CACHE_LINE_SIZE, socket);
 	sad->cold = rte_zmalloc_socket("lns_sad_cold", (size_t)max_sas * sizeof(*sad->cold),
 				       0, socket);
+	sad->n_slots = n_slots;
+	sad->ctr = rte_zmalloc_socket("lns_sad_ctr", (size_t)n_slots * max_sas *
+				      LNS_SAD_CTR_MAX * sizeof(uint64_t), RTE_CACHE_LINE_SIZE,
+				      socket);
 	sad->ids = lns_idpool_create(0, max_sas);
-	if (sad->hot == NULL || sad->cold == NULL || sad->ids == NULL)
+	if (sad->hot == NULL || sad->cold == NULL || sad->ids == NULL || sad->ctr == NULL)
 		goto nomem;
 	snprintf(hname, sizeof(hname), "%s_spi", name);
 	hp.name = hname;
@@ -69,6 +74,9 @@ release(struct lns_sad *sad, uint32_t h)
 	}
 	memset(e, 0, sizeof(*e));
 	memset(&sad->cold[h], 0, sizeof(sad->cold[h]));
+	for (uint16_t sl = 0; sl < sad->n_slots; sl++)
+		memset(&sad->ctr[((size_t)sl * sad->max_sas + h) * LNS_SAD_CTR_MAX], 0,
+		       LNS_SAD_CTR_MAX * sizeof(uint64_t));
 	lns_idpool_put(sad->ids, h);
 }
 
@@ -87,6 +95,7 @@ lns_sad_free(struct lns_sad *sad)
 	lns_idpool_free(sad->ids);
 	rte_free(sad->hot);
 	rte_free(sad->cold);
+	rte_free(sad->ctr);
 	rte_free(sad);
 }
 
@@ -271,4 +280,80 @@ lns_sad_reclaim(struct lns_sad *sad, uint64_t now_tsc, uint64_t hold_tsc)
 		freed++;
 	}
 	return freed;
+}
+
+int
+lns_sad_set_lifetime(struct lns_sad *sad, uint32_t handle, uint32_t seconds, uint64_t bytes)
+{
+	if (handle >= sad->max_sas || sad->hot[handle].state != LNS_SAD_ACTIVE)
+		return -EINVAL;
+	sad->cold[handle].life_s = seconds;
+	sad->cold[handle].life_bytes = bytes;
+	sad->cold[handle].life_state = 0;
+	return 0;
+}
+
+uint64_t
+lns_sad_ctr(const struct lns_sad *sad, uint32_t handle, enum lns_sad_ctr c)
+{
+	uint64_t sum = 0;
+
+	for (uint16_t sl = 0; sl < sad->n_slots; sl++)
+		sum += __atomic_load_n(&sad->ctr[((size_t)sl * sad->max_sas + handle) *
+						 LNS_SAD_CTR_MAX + c], __ATOMIC_RELAXED);
+	return sum;
+}
+
+/* Lifetime stage an SA has reached: 0 none, 1 soft, 2 hard. */
+static uint8_t
+life_stage(const struct lns_sad *sad, uint32_t h, uint64_t now_tsc, uint64_t hz)
+{
+	const struct lns_sad_cold *c = &sad->cold[h];
+	uint64_t age_s = (now_tsc - c->created_tsc) / hz, bytes = 0;
+	uint8_t stage = 0;
+
+	if (c->life_bytes != 0)
+		bytes = lns_sad_ctr(sad, h, LNS_SAD_BYTES);
+	if (c->life_s != 0) {
+		if (age_s >= c->life_s)
+			return 2;
+		if (age_s >= (uint64_t)c->life_s * LNS_SAD_SOFT_PCT / 100)
+			stage = 1;
+	}
+	if (c->life_bytes != 0) {
+		if (bytes >= c->life_bytes)
+			return 2;
+		if (bytes >= c->life_bytes / 100 * LNS_SAD_SOFT_PCT)
+			stage = 1;
+	}
+	return stage;
+}
+
+unsigned int
+lns_sad_check_lifetimes(struct lns_sad *sad, uint64_t now_tsc, uint64_t hz, uint32_t max_scan,
+			lns_sad_expiry_cb cb, void *arg)
+{
+	unsigned int fired = 0;
+
+	if (max_scan > sad->max_sas)
+		max_scan = sad->max_sas;
+	for (uint32_t i = 0; i < max_scan; i++) {
+		uint32_t h = sad->life_cursor;
+		struct lns_sad_cold *c = &sad->cold[h];
+		uint8_t stage;
+
+		sad->life_cursor = h + 1 == sad->max_sas ? 0 : h + 1;
+		if (sad->hot[h].state != LNS_SAD_ACTIVE || (c->life_s == 0 && c->life_bytes == 0))
+			continue;
+		stage = life_stage(sad, h, now_tsc, hz);
+		/* Report each stage once, soft before hard even when both passed. */
+		while (c->life_state < stage) {
+			c->life_state++;
+			fired++;
+			cb(arg, h, c->life_state == 2);
+			if (sad->hot[h].state != LNS_SAD_ACTIVE)
+				break;  /* the callback dropped it */
+		}
+	}
+	return fired;
 }

@@ -37,8 +37,7 @@
 	X(DOWN_FWD,        "down_fwd",        "packets forwarded to subscribers on the access port") \
 	X(SA_DROPPED_NOW,  "sa_dropped_now",  "SAs dropped from the data plane by control") \
 	X(MSS_CLAMPED,     "mss_clamped",     "TCP SYNs whose MSS option was lowered to ppp.mss-clamp") \
-	X(ICMP_FRAG_NEEDED_OUT, "icmp_frag_needed_out", "ICMP fragmentation-needed sent to core-side senders of too-big DF packets") \
-	X(DOWN_FRAGMENTED, "down_fragmented", "core-side packets without DF fragmented to fit the access MTU")
+	X(ICMP_FRAG_NEEDED_OUT, "icmp_frag_needed_out", "ICMP fragmentation-needed sent to core-side senders of too-big DF packets")
 
 /** Drop reasons: X(enum suffix, name, help). Names are stable: tests and dashboards use them. */
 #define LNS_DROPS(X) \

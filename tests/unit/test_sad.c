@@ -49,7 +49,7 @@ static const struct lns_sad_peer peer = {
 static void
 test_add_lookup_drop_reclaim(void)
 {
-	struct lns_sad *sad = lns_sad_create("t1", 8, 0, qsbr);
+	struct lns_sad *sad = lns_sad_create("t1", 8, 0, qsbr, 2);
 	struct lns_esp_sa_params in, out;
 	uint32_t hi, ho, hi2, ho2;
 	struct lns_sad_entry *e;
@@ -102,7 +102,7 @@ test_add_lookup_drop_reclaim(void)
 static void
 test_reclaim_waits_for_workers(void)
 {
-	struct lns_sad *sad = lns_sad_create("t3", 8, 0, qsbr);
+	struct lns_sad *sad = lns_sad_create("t3", 8, 0, qsbr, 2);
 	struct lns_esp_sa_params in, out;
 	uint32_t hi, ho, hi2, ho2;
 
@@ -133,7 +133,7 @@ test_reclaim_waits_for_workers(void)
 static void
 test_full_and_bad_params(void)
 {
-	struct lns_sad *sad = lns_sad_create("t2", 4, 0, qsbr);
+	struct lns_sad *sad = lns_sad_create("t2", 4, 0, qsbr, 2);
 	struct lns_esp_sa_params in, out;
 	uint32_t hi, ho;
 
@@ -195,6 +195,71 @@ test_idpool(void)
 	CU_ASSERT_PTR_NULL(lns_idpool_create(UINT32_MAX, 2));
 }
 
+struct expiry { uint32_t h[8]; int hard[8]; int n; };
+
+static void
+on_expiry(void *arg, uint32_t h, int hard)
+{
+	struct expiry *x = arg;
+
+	if (x->n < 8) {
+		x->h[x->n] = h;
+		x->hard[x->n] = hard;
+	}
+	x->n++;
+}
+
+/* Byte and time lifetimes: soft at 90 %, hard at 100 %, each reported once, and
+ * counters from two slots add up. */
+static void
+test_lifetimes(void)
+{
+	struct lns_sad *sad = lns_sad_create("t4", 8, 0, qsbr, 2);
+	struct lns_esp_sa_params in, out;
+	struct expiry x = { .n = 0 };
+	uint64_t hz = 1000, t0;
+	uint32_t hi, ho;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sad);
+	params(&in, &out, 0x4001, 0x4002);
+	CU_ASSERT_EQUAL_FATAL(lns_sad_add_pair(sad, mgr, 9, &in, &out, &peer, &hi, &ho), 0);
+	t0 = sad->cold[ho].created_tsc;     /* the later of the two */
+	CU_ASSERT_EQUAL(lns_sad_set_lifetime(sad, hi, 0, 1000), 0);
+	CU_ASSERT_EQUAL(lns_sad_set_lifetime(sad, ho, 100, 0), 0);     /* 100 "seconds" */
+	CU_ASSERT_EQUAL(lns_sad_set_lifetime(sad, 7, 100, 0), -EINVAL); /* not in use */
+	lns_sad_count(sad, 0, hi, 5, 500);
+	lns_sad_count(sad, 1, hi, 3, 300);
+	CU_ASSERT_EQUAL(lns_sad_ctr(sad, hi, LNS_SAD_PKTS), 8);
+	CU_ASSERT_EQUAL(lns_sad_ctr(sad, hi, LNS_SAD_BYTES), 800);
+	CU_ASSERT_EQUAL(lns_sad_check_lifetimes(sad, t0 + 10 * hz, hz, 8, on_expiry, &x), 0);
+	lns_sad_count(sad, 1, hi, 1, 100);                              /* 900: soft */
+	CU_ASSERT_EQUAL(lns_sad_check_lifetimes(sad, t0 + 10 * hz, hz, 8, on_expiry, &x), 1);
+	CU_ASSERT_EQUAL(x.h[0], hi);
+	CU_ASSERT_EQUAL(x.hard[0], 0);
+	/* reported once only */
+	CU_ASSERT_EQUAL(lns_sad_check_lifetimes(sad, t0 + 10 * hz, hz, 8, on_expiry, &x), 0);
+	/* time: the outbound SA passes 90 s and then 100 s; a scan of 3 slots at a time
+	 * still covers the table over calls */
+	CU_ASSERT_EQUAL(lns_sad_check_lifetimes(sad, t0 + 95 * hz, hz, 3, on_expiry, &x) +
+			lns_sad_check_lifetimes(sad, t0 + 95 * hz, hz, 3, on_expiry, &x) +
+			lns_sad_check_lifetimes(sad, t0 + 95 * hz, hz, 3, on_expiry, &x), 1);
+	CU_ASSERT_EQUAL(x.h[1], ho);
+	CU_ASSERT_EQUAL(x.hard[1], 0);
+	lns_sad_count(sad, 0, hi, 1, 100);                              /* 1000: hard */
+	CU_ASSERT_EQUAL(lns_sad_check_lifetimes(sad, t0 + 100 * hz, hz, 8, on_expiry, &x), 2);
+	CU_ASSERT_EQUAL(x.n, 4);
+	CU_ASSERT(x.hard[2] == 1 && x.hard[3] == 1);
+	/* both at once: soft then hard for a fresh SA that jumps past both */
+	params(&in, &out, 0x4003, 0x4004);
+	CU_ASSERT_EQUAL_FATAL(lns_sad_add_pair(sad, mgr, 10, &in, &out, &peer, &hi, &ho), 0);
+	lns_sad_set_lifetime(sad, hi, 0, 10);
+	lns_sad_count(sad, 0, hi, 1, 50);
+	x.n = 0;
+	CU_ASSERT_EQUAL(lns_sad_check_lifetimes(sad, t0 + 100 * hz, hz, 8, on_expiry, &x), 2);
+	CU_ASSERT(x.hard[0] == 0 && x.hard[1] == 1 && x.h[0] == hi && x.h[1] == hi);
+	lns_sad_free(sad);
+}
+
 int
 main(void)
 {
@@ -221,6 +286,7 @@ main(void)
 	CU_add_test(s, "reclaim waits for the workers' grace periods", test_reclaim_waits_for_workers);
 	CU_add_test(s, "table full and refused parameters", test_full_and_bad_params);
 	CU_add_test(s, "id pool", test_idpool);
+	CU_add_test(s, "byte and time lifetimes, soft then hard", test_lifetimes);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
