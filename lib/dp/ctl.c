@@ -479,6 +479,8 @@ lns_ctl_init(struct lns_ctl *ctl, struct lns_dp *dp)
 	ctl->lc.slot = dp->n_workers;
 	ctl->lc.mgr = dp->mgr[dp->n_workers];
 	ctl->lc.st = ctl->st;
+	ctl->lc.frag = dp->frag[dp->n_workers];
+	ctl->lc.dr = dp->dr[dp->n_workers];
 	ctl->timers = lns_timers_create(1024);
 	if (ctl->timers == NULL)
 		return -ENOMEM;
@@ -518,6 +520,7 @@ lns_ctl_poll(struct lns_ctl *ctl)
 	}
 	run_timers(ctl);
 	work += lns_timers_run(ctl->timers, lns_ctl_now_ms(ctl));
+	lns_dp_frag_expire(&ctl->lc);
 	resolve_tunnels(ctl, rte_get_tsc_cycles());
 	run_requests(ctl);
 	/* A dropped SA stays findable (its packets count as "SA dropped") for the

@@ -86,8 +86,14 @@ classify_ipv4(const struct lns_dp_port *port, const uint8_t *pkt, uint32_t len,
 			return LNS_V_DOWN;
 		return drop(why, LNS_DROP_IPV4_NOT_OURS);
 	}
-	if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))
+	if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
+		/* Clients behind small-MTU links fragment ESP and IKE: reassemble
+		 * those (access port); nothing else of ours needs it. */
+		if (port->role == LNS_PORT_ACCESS &&
+		    (ip->next_proto_id == IPPROTO_ESP || ip->next_proto_id == IPPROTO_UDP))
+			return LNS_V_FRAG;
 		return drop(why, LNS_DROP_IPV4_FRAGMENT);
+	}
 
 	switch (ip->next_proto_id) {
 	case IPPROTO_ICMP:

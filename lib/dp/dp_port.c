@@ -11,6 +11,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_ip_frag.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_mempool.h>
@@ -314,6 +315,19 @@ lns_dp_init(struct lns_dp *dp, const struct lns_conf *conf, struct lns_stats *st
 		if (dp->mgr[w] == NULL)
 			return fail(err, errlen, -ENOMEM, "cannot create IPsec-MB manager %u", w);
 	}
+	/* Outer reassembly tables, one per data-path lcore (bounded; see lns_dp.h). */
+	for (uint16_t w = 0; w <= dp->n_workers; w++) {
+		unsigned int lc = w < dp->n_workers ? dp->worker_lcore[w] : rte_get_main_lcore();
+		uint64_t cyc = (rte_get_tsc_hz() + 999) / 1000 * LNS_FRAG_TIMEOUT_MS;
+
+		dp->frag[w] = rte_ip_frag_table_create(LNS_FRAG_MAX_FLOWS / 4, 4,
+						       LNS_FRAG_MAX_FLOWS, cyc,
+						       rte_lcore_to_socket_id(lc));
+		dp->dr[w] = rte_zmalloc_socket("lns_frag_dr", sizeof(*dp->dr[w]), 0,
+					       rte_lcore_to_socket_id(lc));
+		if (dp->frag[w] == NULL || dp->dr[w] == NULL)
+			return fail(err, errlen, -ENOMEM, "cannot create reassembly table %u", w);
+	}
 	DP_LOG(INFO, "IPsec-MB %s, %s code path", imb_get_version_str(),
 	       lns_esp_mgr_arch(dp->mgr[0]));
 	dp->evlog = lns_evlog_create(conf->limits.event_log_size);
@@ -403,6 +417,15 @@ lns_dp_fini(struct lns_dp *dp)
 	for (uint16_t w = 0; w <= dp->n_workers; w++) {
 		lns_esp_mgr_free(dp->mgr[w]);
 		dp->mgr[w] = NULL;
+		if (dp->frag[w] != NULL) {
+			rte_ip_frag_table_destroy(dp->frag[w]);
+			dp->frag[w] = NULL;
+		}
+		if (dp->dr[w] != NULL) {
+			rte_ip_frag_free_death_row(dp->dr[w], 0);
+			rte_free(dp->dr[w]);
+			dp->dr[w] = NULL;
+		}
 	}
 	if (dp->req != NULL) {
 		rte_ring_free(dp->req);

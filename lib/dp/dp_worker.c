@@ -17,6 +17,7 @@
 #include <rte_ethdev.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
+#include <rte_ip_frag.h>
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
@@ -115,6 +116,19 @@ punt_pkt(struct burst_out *o, struct rte_mbuf *m, uint8_t kind)
 {
 	lns_pkt_meta(m)->kind = kind;
 	o->punt[o->np++] = m;
+}
+
+/* L2TP control or PPP control: data at the L2TP header, with where it came from. */
+static inline void
+punt_l2tp(struct burst_out *o, struct rte_mbuf *m, uint8_t kind, uint32_t sa, uint32_t peer,
+	  uint16_t sport)
+{
+	struct lns_pkt_meta *meta = lns_pkt_meta(m);
+
+	meta->sa = sa;
+	meta->peer = peer;
+	meta->peer_port = sport;
+	punt_pkt(o, m, kind);
 }
 
 static inline int
@@ -269,8 +283,7 @@ up_l2tp(const struct lns_dp *dp, struct rte_mbuf *m, uint32_t sa, uint32_t peer,
 	case LNS_L2TP_DATA:
 		break;
 	case LNS_L2TP_CONTROL:
-		lns_pkt_meta(m)->sa = sa;
-		punt_pkt(o, m, LNS_PUNT_L2TP_CTL);
+		punt_l2tp(o, m, LNS_PUNT_L2TP_CTL, sa, peer, sport);
 		return;
 	default:
 		drop_pkt(lc, m, LNS_DROP_L2TP_MALFORMED);
@@ -297,8 +310,7 @@ up_l2tp(const struct lns_dp *dp, struct rte_mbuf *m, uint32_t sa, uint32_t peer,
 		return;
 	}
 	if (proto != LNS_PPP_IPV4) {
-		lns_pkt_meta(m)->sa = sa;
-		punt_pkt(o, m, LNS_PUNT_PPP_CTL);
+		punt_l2tp(o, m, LNS_PUNT_PPP_CTL, sa, peer, sport);
 		return;
 	}
 	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - d.payload_off - d.payload_len));
@@ -315,6 +327,7 @@ up_after_esp(const struct lns_dp *dp, struct rte_mbuf *m, uint8_t nh, struct bur
 	const struct lns_sad_entry *e = lns_sad_get(dp->sad, sa);
 	const struct rte_udp_hdr *u;
 	uint32_t ulen;
+	uint16_t sport;
 
 	if (e->mode == LNS_ESP_MODE_TUNNEL) {
 		const struct rte_ipv4_hdr *ip;
@@ -349,8 +362,9 @@ up_after_esp(const struct lns_dp *dp, struct rte_mbuf *m, uint8_t nh, struct bur
 		return;
 	}
 	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - ulen));
+	sport = u->src_port;
 	rte_pktmbuf_adj(m, sizeof(*u));
-	up_l2tp(dp, m, sa, 0, 0, o, lc);
+	up_l2tp(dp, m, sa, e->peer, sport, o, lc);
 }
 
 static enum lns_drop
@@ -461,7 +475,8 @@ down_finish(const struct lns_dp *dp, struct rte_mbuf *m, const struct lns_sad_en
 		return;
 	}
 	put_eth(m, __atomic_load_n(&t->nh_mac, __ATOMIC_RELAXED), &acc->mac);
-	lns_count(lc->st, LNS_CTR_DOWN_FWD, 1);
+	if (t->local_id != 0)   /* subscriber traffic, not the control lcore's own */
+		lns_count(lc->st, LNS_CTR_DOWN_FWD, 1);
 	o->tx[LNS_PORT_ACCESS][o->ntx[LNS_PORT_ACCESS]++] = m;
 }
 
@@ -623,6 +638,53 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 	}
 }
 
+int
+lns_dp_send_l2tp(const struct lns_dp *dp, const struct lns_dp_lctx *lc, struct rte_mbuf *m,
+		 uint32_t peer, uint16_t peer_port_be, uint32_t sa_out, uint64_t nh_mac)
+{
+	const struct lns_dp_port *acc = &dp->port[LNS_PORT_ACCESS];
+	struct lns_dp_tunnel t = { .peer = peer, .nh_mac = nh_mac };
+	const struct lns_sad_entry *e = NULL;
+	struct lns_esp_sa *sa;
+	struct burst_out o;
+	uint8_t status;
+	uint16_t sent;
+
+	o.ntx[LNS_PORT_ACCESS] = o.ntx[LNS_PORT_CORE] = 0;
+	if (put_udp(m, RTE_BE16(LNS_L2TP_PORT), peer_port_be) == NULL) {
+		drop_pkt(lc, m, LNS_DROP_ESP_OUT_FAILED);
+		return -ENOBUFS;
+	}
+	if (sa_out != LNS_SAD_NONE) {
+		e = lns_sad_get(dp->sad, sa_out);
+		if (!lns_sad_usable(e)) {
+			drop_pkt(lc, m, LNS_DROP_DOWN_SA_DROPPED);
+			return -ENOENT;
+		}
+		if (e->mode == LNS_ESP_MODE_TUNNEL &&
+		    put_ipv4(m, acc->addr, e->peer, IPPROTO_UDP) == NULL) {
+			drop_pkt(lc, m, LNS_DROP_ESP_OUT_FAILED);
+			return -ENOBUFS;
+		}
+		sa = e->esp;
+		if (lns_esp_outbound(lc->mgr, &sa, &m, 1, NULL, &status) != 1) {
+			drop_pkt(lc, m, LNS_DROP_ESP_OUT_FAILED);
+			return -EINVAL;
+		}
+		lns_count(lc->st, LNS_CTR_ESP_OUT, 1);
+		lns_sad_count(dp->sad, lc->slot, sa_out, 1, m->pkt_len);
+	}
+	down_finish(dp, m, e, &t, &o, lc);
+	if (o.ntx[LNS_PORT_ACCESS] == 0)
+		return -ENOBUFS;       /* counted by down_finish */
+	sent = rte_eth_tx_burst(acc->port_id, lc->txq, o.tx[LNS_PORT_ACCESS], 1);
+	if (sent == 0) {
+		drop_pkt(lc, m, LNS_DROP_TX_FULL);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
 static void
 flush_tx(const struct lns_dp *dp, struct burst_out *o, const struct lns_dp_lctx *lc)
 {
@@ -636,6 +698,52 @@ flush_tx(const struct lns_dp *dp, struct burst_out *o, const struct lns_dp_lctx 
 			lns_count_drop(lc->st, LNS_DROP_TX_FULL, n - sent);
 			rte_pktmbuf_free_bulk(&o->tx[r][sent], n - sent);
 		}
+	}
+}
+
+/*
+ * Hand a fragment (data at its Ethernet header) to this lcore's reassembly table.
+ * @return the whole datagram, single-segment and with a valid header checksum,
+ * once its last fragment is in; NULL while it waits, or after a counted drop.
+ */
+static struct rte_mbuf *
+reassemble(struct rte_mbuf *m, const struct lns_pkt_meta *meta, const struct lns_dp_lctx *lc)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, meta->l3_off);
+	struct rte_mbuf *r;
+
+	if (lc->frag == NULL) {
+		drop_pkt(lc, m, LNS_DROP_IPV4_FRAGMENT);
+		return NULL;
+	}
+	/* Ethernet padding would read as fragment data. */
+	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - meta->l3_off -
+				       rte_be_to_cpu_16(ip->total_length)));
+	m->l2_len = meta->l3_off;
+	m->l3_len = (uint16_t)(meta->l4_off - meta->l3_off);
+	r = rte_ipv4_frag_reassemble_packet(lc->frag, lc->dr, m, rte_rdtsc(), ip);
+	if (r == NULL)
+		return NULL;
+	if (r->nb_segs > 1 && rte_pktmbuf_linearize(r) != 0) {
+		drop_pkt(lc, r, LNS_DROP_FRAG_TOO_BIG);
+		return NULL;
+	}
+	ip = rte_pktmbuf_mtod_offset(r, struct rte_ipv4_hdr *, r->l2_len);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	lns_count(lc->st, LNS_CTR_REASSEMBLED, 1);
+	return r;
+}
+
+void
+lns_dp_frag_expire(const struct lns_dp_lctx *lc)
+{
+	if (lc->frag == NULL)
+		return;
+	rte_ip_frag_table_del_expired_entries(lc->frag, lc->dr, rte_rdtsc());
+	if (lc->dr->cnt != 0) {
+		lns_count_drop(lc->st, LNS_DROP_FRAG_DISCARDED, lc->dr->cnt);
+		rte_ip_frag_free_death_row(lc->dr, PREFETCH_AHEAD);
 	}
 }
 
@@ -670,8 +778,23 @@ lns_dp_rx_burst(const struct lns_dp *dp, unsigned int role, struct rte_mbuf **pk
 
 		/* The classifier reads only the first segment; a header split over
 		 * segments reads as truncated, which is counted, never misparsed. */
-		switch (lns_dp_classify(dp->port, role, rte_pktmbuf_mtod(m, const uint8_t *),
-					m->data_len, m->ol_flags, &meta, &why)) {
+		enum lns_verdict v = lns_dp_classify(dp->port, role,
+					rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
+					m->ol_flags, &meta, &why);
+
+		if (v == LNS_V_FRAG) {
+			m = reassemble(m, &meta, lc);
+			if (m == NULL)
+				continue;      /* held for its other fragments, or counted */
+			/* A whole datagram now: classify it like any other. */
+			v = lns_dp_classify(dp->port, role, rte_pktmbuf_mtod(m, const uint8_t *),
+					    m->data_len, 0, &meta, &why);
+			if (v == LNS_V_FRAG) {
+				v = LNS_V_DROP;
+				why = LNS_DROP_IPV4_FRAGMENT;
+			}
+		}
+		switch (v) {
 		case LNS_V_PUNT:
 			*lns_pkt_meta(m) = meta;
 			punt[o.np++] = m;
@@ -693,6 +816,10 @@ lns_dp_rx_burst(const struct lns_dp *dp, unsigned int role, struct rte_mbuf **pk
 			break;
 		}
 	}
+	if (lc->dr != NULL && lc->dr->cnt != 0) {
+		lns_count_drop(lc->st, LNS_DROP_FRAG_DISCARDED, lc->dr->cnt);
+		rte_ip_frag_free_death_row(lc->dr, PREFETCH_AHEAD);
+	}
 	if (nesp > 0)
 		up_esp(dp, esp, nesp, &o, lc);
 	if (ndn > 0)
@@ -712,6 +839,7 @@ lns_dp_worker_main(void *arg)
 	const unsigned int lcore = rte_lcore_id();
 	struct rte_mbuf *pkts[LNS_MAX_BURST], *punt[LNS_MAX_BURST];
 	struct lns_dp_lctx lc;
+	uint32_t loops = 0;
 	uint16_t w;
 
 	for (w = 0; w < dp->n_workers; w++)
@@ -723,6 +851,8 @@ lns_dp_worker_main(void *arg)
 	lc.slot = w;
 	lc.mgr = dp->mgr[w];
 	lc.st = &dp->stats->slot[lcore];
+	lc.frag = dp->frag[w];
+	lc.dr = dp->dr[w];
 
 	rte_rcu_qsbr_thread_register(dp->qsbr, w);
 	rte_rcu_qsbr_thread_online(dp->qsbr, w);
@@ -747,6 +877,8 @@ lns_dp_worker_main(void *arg)
 			}
 		}
 		rte_rcu_qsbr_quiescent(dp->qsbr, w);
+		if (++loops % 1024 == 0)
+			lns_dp_frag_expire(&lc);
 	}
 
 	rte_rcu_qsbr_thread_offline(dp->qsbr, w);

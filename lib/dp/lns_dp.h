@@ -37,6 +37,9 @@
 struct rte_ring;
 struct rte_mempool;
 struct lns_evlog;
+struct lns_dp_lctx;
+struct rte_ip_frag_tbl;
+struct rte_ip_frag_death_row;
 struct rte_rcu_qsbr;
 
 /** What a punted packet is, so the control lcore can dispatch without re-parsing. */
@@ -61,6 +64,9 @@ struct lns_pkt_meta {
 	uint16_t esp_off;       /**< LNS_V_ESP: offset of the ESP header */
 	uint16_t tunnel;        /**< downstream: local tunnel id while ESP runs */
 	uint32_t sa;            /**< SA handle it arrived on, UINT32_MAX = none */
+	uint32_t peer;          /**< L2TP punts: peer address, network order */
+	uint16_t peer_port;     /**< L2TP punts: peer's L2TP UDP port, network order */
+	uint16_t rsvd;
 };
 
 static inline struct lns_pkt_meta *
@@ -115,6 +121,8 @@ struct lns_dp {
 	struct lns_sad *sad;                              /**< SA table */
 	struct lns_tables *tbl;                           /**< tunnels and sessions */
 	IMB_MGR *mgr[RTE_MAX_LCORE];                      /**< per worker index; [n_workers] = control */
+	struct rte_ip_frag_tbl *frag[RTE_MAX_LCORE];      /**< reassembly, per worker index + control */
+	struct rte_ip_frag_death_row *dr[RTE_MAX_LCORE];
 	struct rte_ring *req;                             /**< telemetry -> control requests (MP/SC) */
 	struct lns_evlog *evlog;                          /**< lifecycle events (control writes) */
 	uint64_t start_tsc;
@@ -135,6 +143,15 @@ int lns_dp_init(struct lns_dp *dp, const struct lns_conf *conf, struct lns_stats
 /** Launch lns_dp_worker_main() on every worker lcore. @return 0 or -errno. */
 int lns_dp_launch(struct lns_dp *dp);
 
+/** Outer IPv4 reassembly: datagrams in flight per lcore, and how long a partial one
+ *  may wait for its missing fragments (RFC 791 suggests 15 s; clients resend far
+ *  sooner, and a short timeout bounds what a fragment flood can hold). */
+#define LNS_FRAG_MAX_FLOWS  4096
+#define LNS_FRAG_TIMEOUT_MS 2000
+
+/** Drop expired partial datagrams of an lcore's reassembly table (its own lcore). */
+void lns_dp_frag_expire(const struct lns_dp_lctx *lc);
+
 /** Ask the workers to stop and wait for them. Idempotent. */
 void lns_dp_stop(struct lns_dp *dp);
 
@@ -151,6 +168,7 @@ enum lns_verdict {
 	LNS_V_ESP,         /**< ESP (plain or UDP-encapsulated) to our access address */
 	LNS_V_L2TP,        /**< plain UDP 1701 to our access address (non-secure L2TP) */
 	LNS_V_DOWN,        /**< IPv4 on the core port for someone else: to a subscriber */
+	LNS_V_FRAG,        /**< a fragment of ESP or UDP to our access address: reassemble */
 };
 
 /** What a data-path caller brings: its queue, crypto manager and counter slots. */
@@ -159,6 +177,8 @@ struct lns_dp_lctx {
 	uint16_t slot;                  /**< per-object counter slot (worker index; control last) */
 	IMB_MGR *mgr;
 	struct lns_stats_lcore *st;
+	struct rte_ip_frag_tbl *frag;   /**< this lcore's reassembly table (NULL: drop fragments) */
+	struct rte_ip_frag_death_row *dr; /**< mbufs the table let go of, freed per burst */
 };
 
 /**
@@ -186,5 +206,19 @@ enum lns_verdict lns_dp_classify(const struct lns_dp_port ports[LNS_PORT_ROLE_MA
 void lns_dp_rx_burst(const struct lns_dp *dp, unsigned int role, struct rte_mbuf **pkts,
 		     uint16_t n, struct rte_mbuf **punt, uint16_t *n_punt,
 		     const struct lns_dp_lctx *lc);
+
+/**
+ * Send an L2TP message built by the control lcore: `m` holds it from the L2TP
+ * header on, with headroom. Adds UDP 1701 -> peer_port, then, with an outbound SA,
+ * ESP (transport or host-to-host tunnel mode, NAT-T as the SA says) using the
+ * caller's IPsec-MB manager (the SA's sequence numbers are shared safely with the
+ * workers), the outer IPv4 and Ethernet to `nh_mac` (lns_mac_publish_value form),
+ * and transmits it on the caller's TX queue of the access port. Consumes m.
+ *
+ * @param sa_out   outbound SA handle, or LNS_SAD_NONE for a non-secure tunnel
+ * @return 0, or -errno after counting the drop (SA dropped, ESP refused, TX full).
+ */
+int lns_dp_send_l2tp(const struct lns_dp *dp, const struct lns_dp_lctx *lc, struct rte_mbuf *m,
+		     uint32_t peer, uint16_t peer_port_be, uint32_t sa_out, uint64_t nh_mac);
 
 #endif /* LNS_DP_H */

@@ -37,7 +37,8 @@
 	X(DOWN_FWD,        "down_fwd",        "packets forwarded to subscribers on the access port") \
 	X(SA_DROPPED_NOW,  "sa_dropped_now",  "SAs dropped from the data plane by control") \
 	X(MSS_CLAMPED,     "mss_clamped",     "TCP SYNs whose MSS option was lowered to ppp.mss-clamp") \
-	X(ICMP_FRAG_NEEDED_OUT, "icmp_frag_needed_out", "ICMP fragmentation-needed sent to core-side senders of too-big DF packets")
+	X(ICMP_FRAG_NEEDED_OUT, "icmp_frag_needed_out", "ICMP fragmentation-needed sent to core-side senders of too-big DF packets") \
+	X(REASSEMBLED,     "reassembled",     "outer IPv4 datagrams reassembled from fragments")
 
 /** Drop reasons: X(enum suffix, name, help). Names are stable: tests and dashboards use them. */
 #define LNS_DROPS(X) \
@@ -50,7 +51,9 @@
 	X(IPV4_TRUNCATED,   "ipv4_truncated",   "IPv4 header or total length past the end of the frame") \
 	X(IPV4_BAD_HEADER,  "ipv4_bad_header",  "IPv4 version, header length or total length invalid") \
 	X(IPV4_BAD_CKSUM,   "ipv4_bad_cksum",   "IPv4 header checksum wrong") \
-	X(IPV4_FRAGMENT,    "ipv4_fragment",    "IPv4 fragment to an address of ours (reassembly not configured)") \
+	X(IPV4_FRAGMENT,    "ipv4_fragment",    "IPv4 fragment lnsd does not reassemble (core port, or not ESP/UDP)") \
+	X(FRAG_DISCARDED,   "frag_discarded",   "fragments discarded by reassembly: timed out, table full, overlapping or invalid") \
+	X(FRAG_TOO_BIG,     "frag_too_big",     "reassembled datagram larger than one mbuf") \
 	X(IPV4_NOT_OURS,    "ipv4_not_ours",    "IPv4 packet for an address lnsd neither owns nor routes") \
 	X(IPV4_OPTIONS,     "ipv4_options",     "IPv4 packet with options to an address of ours") \
 	X(L4_UNHANDLED,     "l4_unhandled",     "protocol or port to our address that no service handles") \
