@@ -163,4 +163,11 @@ d1=$(drops)
 lns_check "no drop counter moved" [ "$d0" = "$d1" ] || lns_log "drops before: $d0, after: $d1"
 
 lns_stop_expect 0
+
+# The Pktgen-DPDK sweep script is at least valid Lua.
+if command -v luac >/dev/null; then
+	lns_check "drivers-config/pktgen/lnsd-sweep.lua passes luac -p" luac -p "$LNS_SRC/drivers-config/pktgen/lnsd-sweep.lua"
+else
+	lns_fail "luac missing (lua5.3): cannot check drivers-config/pktgen/lnsd-sweep.lua"
+fi
 lns_finish
