@@ -6,7 +6,7 @@
 # Safe under CI (no tty, no stdin): nothing prompts, and package scripts start no
 # daemons (xl2tpd, charon, l2tpns and freeradius ship init scripts).
 #
-#   install-deps.sh [--build-only] [--with-l2tpns] [--check] [--verbose]
+#   install-deps.sh [--build-only] [--with-l2tpns] [--bench] [--check] [--verbose]
 set -euo pipefail
 
 PROG=${0##*/}
@@ -31,6 +31,9 @@ TEST_PKGS=(python3-scapy python3-cryptography python3-yaml tshark
 	xl2tpd strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-standard-plugins libstrongswan-extra-plugins slirp
 	iproute2 ethtool iputils-ping procps psmisc curl lua5.3 socat netcat-openbsd)
+# tests/bench/run.sh: dpdk-doc carries the ipsec-secgw example sources it builds
+# (/usr/share/dpdk/examples); bc does its arithmetic; make builds ipsec-secgw.
+BENCH_PKGS=(dpdk-doc bc make)
 # Reference LNS for harness checks (optional: freeradius is large).
 L2TPNS_PKGS=(l2tpns freeradius)
 
@@ -45,6 +48,7 @@ Install the Debian 12 packages lnsd needs (as root). Does nothing when all are p
 
   --build-only    only what compiles lnsd: ${BUILD_PKGS[*]}
   --with-l2tpns   also the reference LNS l2tpns and freeradius
+  --bench         also what tests/bench/run.sh needs: ${BENCH_PKGS[*]}
   --check         list the missing packages and exit 1 if any; install nothing
   --verbose       show apt-get's output (default: a log file, printed on failure)
   -h, --help      this text
@@ -56,11 +60,12 @@ EOF
 say() { printf '%s: %s\n' "$PROG" "$*"; }
 die() { printf '%s: error: %s\n' "$PROG" "$*" >&2; exit 1; }
 
-build_only=0 with_l2tpns=0 check=0 verbose=0
+build_only=0 with_l2tpns=0 with_bench=0 check=0 verbose=0
 for a in "$@"; do
 	case $a in
 	--build-only) build_only=1 ;;
 	--with-l2tpns) with_l2tpns=1 ;;
+	--bench) with_bench=1 ;;
 	--check) check=1 ;;
 	--verbose) verbose=1 ;;
 	-h | --help) usage; exit 0 ;;
@@ -73,6 +78,7 @@ if [ "$build_only" = 0 ]; then
 	pkgs+=("${TOOL_PKGS[@]}" "${FUZZ_PKGS[@]}" "${TEST_PKGS[@]}")
 fi
 [ "$with_l2tpns" = 1 ] && pkgs+=("${L2TPNS_PKGS[@]}")
+[ "$with_bench" = 1 ] && pkgs+=("${BENCH_PKGS[@]}")
 
 command -v dpkg-query >/dev/null || die "dpkg-query not found: this script is for Debian 12"
 
