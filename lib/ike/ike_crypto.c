@@ -114,11 +114,10 @@ group_params(int group, const uint8_t *priv, size_t priv_len, const uint8_t *pub
 {
 	OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
 	OSSL_PARAM *out = NULL;
+	uint8_t pt[1 + 64];   /* the builder keeps a pointer to it until to_param */
 	int ok = b != NULL;
 
 	if (is_ecp(group)) {
-		uint8_t pt[1 + 64];
-
 		ok = ok && OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME,
 							   "prime256v1", 0);
 		if (pub != NULL) {
