@@ -1,0 +1,648 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IKEv1 responder core: the ISAKMP SA tables, input dispatch by exchange,
+ * per-source rate limit, retransmission of our responses, teardown, lnsctl views.
+ * Version dispatch happens here so an IKEv2 (RFC 7296) engine can sit beside
+ * the IKEv1 exchange files without touching them.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike_priv.h"
+
+/* ------------------------------------------------------------ hash map --- */
+
+static uint32_t
+hmix(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	return (uint32_t)k;
+}
+
+int
+ike_hmap_init(struct ike_hmap *m, uint32_t size)
+{
+	uint32_t n = 16;
+
+	while (n < size)
+		n <<= 1;
+	m->b = calloc(n, sizeof(*m->b));
+	m->mask = n - 1;
+	m->n = 0;
+	return m->b ? 0 : -ENOMEM;
+}
+
+void
+ike_hmap_fini(struct ike_hmap *m)
+{
+	free(m->b);
+	m->b = NULL;
+}
+
+static void
+hmap_grow(struct ike_hmap *m)
+{
+	uint32_t nb = (m->mask + 1) * 2;
+	struct ike_hnode **b = calloc(nb, sizeof(*b));
+
+	if (b == NULL)
+		return;   /* keep working with longer chains */
+	for (uint32_t i = 0; i <= m->mask; i++) {
+		struct ike_hnode *n = m->b[i], *next;
+
+		for (; n; n = next) {
+			uint32_t j = hmix(n->key) & (nb - 1);
+
+			next = n->next;
+			n->next = b[j];
+			b[j] = n;
+		}
+	}
+	free(m->b);
+	m->b = b;
+	m->mask = nb - 1;
+}
+
+void
+ike_hmap_add(struct ike_hmap *m, struct ike_hnode *n, uint64_t key)
+{
+	uint32_t i;
+
+	if (m->n >= (m->mask + 1) * 2)
+		hmap_grow(m);
+	i = hmix(key) & m->mask;
+	n->key = key;
+	n->next = m->b[i];
+	m->b[i] = n;
+	m->n++;
+}
+
+void
+ike_hmap_del(struct ike_hmap *m, struct ike_hnode *n)
+{
+	struct ike_hnode **pp = &m->b[hmix(n->key) & m->mask];
+
+	for (; *pp; pp = &(*pp)->next)
+		if (*pp == n) {
+			*pp = n->next;
+			m->n--;
+			return;
+		}
+}
+
+struct ike_hnode *
+ike_hmap_first(const struct ike_hmap *m, uint64_t key)
+{
+	struct ike_hnode *n = m->b[hmix(key) & m->mask];
+
+	while (n && n->key != key)
+		n = n->next;
+	return n;
+}
+
+struct ike_hnode *
+ike_hmap_next(const struct ike_hnode *n)
+{
+	uint64_t key = n->key;
+
+	for (n = n->next; n && n->key != key; n = n->next)
+		;
+	return (struct ike_hnode *)(uintptr_t)n;
+}
+
+static uint64_t
+cky_key(const uint8_t c[8])
+{
+	uint64_t k;
+
+	memcpy(&k, c, 8);
+	return k;
+}
+
+/* ------------------------------------------------------------- helpers --- */
+
+void
+ike_event(struct lns_ike *ike, enum lns_ev ev, uint32_t conn, const char *fmt, ...)
+{
+	char d[LNS_EV_DETAIL_MAX];
+	va_list ap;
+
+	if (ike->log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(d, sizeof(d), fmt, ap);
+	va_end(ap);
+	lns_evlog_add(ike->log, ike->now_ms * 1000, ev, LNS_EV_NONE, LNS_EV_NONE, conn, "%s", d);
+}
+
+void
+ike_digest(const uint8_t *msg, size_t len, uint8_t out[20])
+{
+	struct ike_iov v = { msg, len };
+	uint8_t d[IKE_HASH_MAX];
+
+	if (ike_hash(IKE_H_SHA1, &v, 1, d) < 0)
+		memset(d, 0, sizeof(d));
+	memcpy(out, d, 20);
+}
+
+void
+ike_send_sa(struct lns_ike *ike, struct ike_sa *sa, const struct ike_buf *m, int cnt)
+{
+	ike->cnt[cnt]++;
+	ike->ops.send(ike->ctx, sa->peer, sa->peer_port, sa->local_port, m->b, m->len);
+}
+
+int
+ike_store_resp(struct ike_sa *sa, uint8_t **slot, size_t *slot_len, const struct ike_buf *m)
+{
+	uint8_t *p = malloc(m->len);
+
+	(void)sa;
+	if (p == NULL)
+		return -ENOMEM;
+	memcpy(p, m->b, m->len);
+	free(*slot);
+	*slot = p;
+	*slot_len = m->len;
+	return 0;
+}
+
+int
+ike_encrypt(struct ike_sa *sa, struct ike_buf *m, uint8_t *iv)
+{
+	size_t body = m->len - IKE_HDR_LEN;
+	size_t pad = (sa->block - body % sa->block) % sa->block;
+	static const uint8_t zeros[IKE_BLOCK_MAX];
+
+	/* RFC 2409 appendix B: the body is padded to the cipher block; the header
+	 * length then covers the padding and the payload chain says where it ends */
+	ike_buf_put(m, zeros, pad);
+	if (ike_buf_finish(m) < 0)
+		return -EMSGSIZE;
+	m->b[19] |= IKE_FLAG_ENC;
+	return ike_cbc(sa->enc, sa->enc_key, sa->key_len, iv, m->b + IKE_HDR_LEN,
+		       m->len - IKE_HDR_LEN, true);
+}
+
+int
+ike_decrypt(struct ike_sa *sa, const uint8_t *msg, size_t len, uint8_t *iv, uint8_t **plain)
+{
+	size_t body = len - IKE_HDR_LEN;
+	uint8_t *p;
+
+	if (body == 0 || body % sa->block != 0)
+		return -EBADMSG;
+	p = malloc(len);
+	if (p == NULL)
+		return -ENOMEM;
+	memcpy(p, msg, len);
+	if (ike_cbc(sa->enc, sa->enc_key, sa->key_len, iv, p + IKE_HDR_LEN, body, false) < 0) {
+		free(p);
+		return -EIO;
+	}
+	*plain = p;
+	return 0;
+}
+
+/* ---------------------------------------------------------- lifecycle --- */
+
+struct lns_ike *
+lns_ike_create(const struct lns_conf *conf, const struct lns_ike_ops *ops, void *ctx,
+	       struct lns_timers *tm, struct lns_evlog *log)
+{
+	struct lns_ike *ike;
+
+	if (conf == NULL || ops == NULL || tm == NULL || ops->send == NULL ||
+	    ops->child_up == NULL || ops->child_down == NULL || ops->conn_up == NULL ||
+	    ops->conn_down == NULL)
+		return NULL;
+	ike = calloc(1, sizeof(*ike));
+	if (ike == NULL)
+		return NULL;
+	ike->conf = conf;
+	ike->ops = *ops;
+	ike->ctx = ctx;
+	ike->tm = tm;
+	ike->log = log;
+	ike->local_addr = conf->ports[LNS_PORT_ACCESS].address.addr;
+	ike->next_conn = 1;
+	ike->rl = calloc(IKE_RL_BUCKETS, sizeof(*ike->rl));
+	if (ike->rl == NULL || ike_hmap_init(&ike->by_cky, 64) < 0 ||
+	    ike_hmap_init(&ike->by_conn, 64) < 0 || ike_hmap_init(&ike->by_peer, 64) < 0 ||
+	    ike_hmap_init(&ike->by_spi, 64) < 0) {
+		lns_ike_free(ike);
+		return NULL;
+	}
+	return ike;
+}
+
+void
+lns_ike_free(struct lns_ike *ike)
+{
+	if (ike == NULL)
+		return;
+	while (ike->all)
+		ike_sa_destroy(ike, ike->all, false, "free");
+	ike_hmap_fini(&ike->by_cky);
+	ike_hmap_fini(&ike->by_conn);
+	ike_hmap_fini(&ike->by_peer);
+	ike_hmap_fini(&ike->by_spi);
+	free(ike->rl);
+	free(ike);
+}
+
+void
+ike_child_free(struct lns_ike *ike, struct ike_child *ch, bool callback)
+{
+	struct ike_sa *sa = ch->sa;
+
+	if (ch->installed) {
+		struct ike_child **pp = &sa->children;
+
+		for (; *pp; pp = &(*pp)->next)
+			if (*pp == ch) {
+				*pp = ch->next;
+				sa->n_children--;
+				break;
+			}
+		if (callback)
+			ike->ops.child_down(ike->ctx, ch->c.conn, ch->c.spi_in);
+	}
+	ike_hmap_del(&ike->by_spi, &ch->h_spi);
+	lns_timer_cancel(ike->tm, &ch->t_life);
+	lns_timer_cancel(ike->tm, &ch->t_retire);
+	ike_wipe(ch, sizeof(*ch));
+	free(ch);
+}
+
+void
+ike_qm_free(struct lns_ike *ike, struct ike_qm *qm)
+{
+	struct ike_sa *sa = qm->sa;
+	struct ike_qm **pp = &sa->qms;
+
+	for (; *pp; pp = &(*pp)->next)
+		if (*pp == qm) {
+			*pp = qm->next;
+			sa->n_qms--;
+			break;
+		}
+	lns_timer_cancel(ike->tm, &qm->t_rtx);
+	if (qm->child)
+		ike_child_free(ike, qm->child, false);
+	free(qm->resp);
+	ike_wipe(qm, sizeof(*qm));
+	free(qm);
+}
+
+void
+ike_sa_destroy(struct lns_ike *ike, struct ike_sa *sa, bool callbacks, const char *why)
+{
+	while (sa->qms)
+		ike_qm_free(ike, sa->qms);
+	while (sa->children)
+		ike_child_free(ike, sa->children, callbacks);
+	if (sa->state == IKE_ESTABLISHED) {
+		if (callbacks)
+			ike->ops.conn_down(ike->ctx, sa->conn, why);
+	} else {
+		ike->n_half_open--;
+	}
+	ike_hmap_del(&ike->by_cky, &sa->h_cky);
+	ike_hmap_del(&ike->by_conn, &sa->h_conn);
+	ike_hmap_del(&ike->by_peer, &sa->h_peer);
+	if (sa->prev)
+		sa->prev->next = sa->next;
+	else
+		ike->all = sa->next;
+	if (sa->next)
+		sa->next->prev = sa->prev;
+	ike->n_sa--;
+	lns_timer_cancel(ike->tm, &sa->t_rtx);
+	lns_timer_cancel(ike->tm, &sa->t_life);
+	lns_timer_cancel(ike->tm, &sa->t_dpd);
+	ike_dh_free(sa->dh);
+	free(sa->sai_b);
+	free(sa->resp);
+	ike_wipe(sa, sizeof(*sa));   /* SKEYIDs, cipher key, g^xy */
+	free(sa);
+}
+
+static void
+sa_rtx_cb(struct lns_timer *t, void *arg, uint64_t now_ms)
+{
+	struct ike_sa *sa = arg;
+	struct lns_ike *ike = sa->ike;
+
+	(void)t;
+	ike->now_ms = now_ms;
+	if (sa->state == IKE_ESTABLISHED || sa->resp == NULL)
+		return;
+	if (++sa->rtx >= IKE_RTX_TRIES) {
+		/* RFC 2408 §5: an exchange that does not complete is abandoned */
+		CNT(ike, E_TIMEOUT);
+		ike_sa_destroy(ike, sa, true, "main mode timeout");
+		return;
+	}
+	CNT(ike, RETRANSMITS);
+	ike->ops.send(ike->ctx, sa->peer, sa->peer_port, sa->local_port, sa->resp, sa->resp_len);
+	lns_timer_arm(ike->tm, &sa->t_rtx, now_ms + ((uint64_t)IKE_RTX_INITIAL_MS << sa->rtx));
+}
+
+static void
+sa_life_cb(struct lns_timer *t, void *arg, uint64_t now_ms)
+{
+	struct ike_sa *sa = arg;
+	struct lns_ike *ike = sa->ike;
+
+	(void)t;
+	ike->now_ms = now_ms;
+	CNT(ike, IKE_EXPIRED);
+	ike_event(ike, LNS_EV_SA_HARD_EXPIRED, sa->conn, "isakmp sa lifetime %us", sa->life_s);
+	ike_send_delete_children(ike, sa);
+	ike_send_delete_isakmp(ike, sa);
+	ike_sa_destroy(ike, sa, true, "isakmp lifetime");
+}
+
+struct ike_sa *
+ike_sa_new(struct lns_ike *ike, uint32_t peer, uint16_t peer_port, uint16_t local_port,
+       const uint8_t icky[8])
+{
+	struct ike_sa *sa = calloc(1, sizeof(*sa));
+
+	if (sa == NULL)
+		return NULL;
+	sa->ike = ike;
+	sa->alg = -1;
+	memcpy(sa->icky, icky, 8);
+	do {
+		if (ike_random(sa->rcky, 8) < 0) {
+			free(sa);
+			return NULL;
+		}
+	} while (cky_key(sa->rcky) == 0);
+	sa->peer = peer;
+	sa->peer_port = peer_port;
+	sa->local_port = local_port;
+	sa->created_ms = sa->last_rx_ms = ike->now_ms;
+	sa->conn = ike->next_conn++;
+	if (ike->next_conn == 0)
+		ike->next_conn = 1;
+	lns_timer_init(&sa->t_rtx, sa_rtx_cb, sa);
+	lns_timer_init(&sa->t_life, sa_life_cb, sa);
+	ike_hmap_add(&ike->by_cky, &sa->h_cky, cky_key(icky));
+	ike_hmap_add(&ike->by_conn, &sa->h_conn, sa->conn);
+	ike_hmap_add(&ike->by_peer, &sa->h_peer, peer);
+	sa->next = ike->all;
+	if (ike->all)
+		ike->all->prev = sa;
+	ike->all = sa;
+	ike->n_sa++;
+	ike->n_half_open++;
+	return sa;
+}
+
+void
+ike_sa_established(struct lns_ike *ike, struct ike_sa *sa)
+{
+	sa->state = IKE_ESTABLISHED;
+	ike->n_half_open--;
+	lns_timer_cancel(ike->tm, &sa->t_rtx);
+	lns_timer_arm(ike->tm, &sa->t_life, ike->now_ms + (uint64_t)sa->life_s * 1000);
+	ike_dpd_start(ike, sa);
+}
+
+/* Token bucket per source address (hashed): bounds the DH work one source can
+ * cause; clients behind one NAT share it, hence the generous burst. */
+static bool
+rate_ok(struct lns_ike *ike, uint32_t peer)
+{
+	struct ike_bucket *b = &ike->rl[hmix(peer) & (IKE_RL_BUCKETS - 1)];
+	uint64_t add = (ike->now_ms - b->last_ms) * IKE_RL_PER_S;
+
+	if (b->last_ms == 0 || add > IKE_RL_BURST * 1000u)
+		b->tokens_milli = IKE_RL_BURST * 1000u;
+	else
+		b->tokens_milli += (uint32_t)add;
+	if (b->tokens_milli > IKE_RL_BURST * 1000u)
+		b->tokens_milli = IKE_RL_BURST * 1000u;
+	b->last_ms = ike->now_ms ? ike->now_ms : 1;
+	if (b->tokens_milli < 1000)
+		return false;
+	b->tokens_milli -= 1000;
+	return true;
+}
+
+static struct ike_sa *
+sa_lookup(struct lns_ike *ike, const struct ike_hdr *h, uint32_t peer, bool *mm1_dup)
+{
+	bool r_zero = cky_key(h->rcky) == 0;
+
+	*mm1_dup = false;
+	for (struct ike_hnode *n = ike_hmap_first(&ike->by_cky, cky_key(h->icky)); n;
+	     n = ike_hmap_next(n)) {
+		struct ike_sa *sa = container_of(n, struct ike_sa, h_cky);
+
+		if (memcmp(sa->icky, h->icky, 8) != 0)
+			continue;
+		if (r_zero) {
+			/* a retransmitted message 1 (RFC 2408 §3.1: CKY-R 0 until answered) */
+			if (sa->peer == peer) {
+				*mm1_dup = true;
+				return sa;
+			}
+			continue;
+		}
+		if (memcmp(sa->rcky, h->rcky, 8) == 0)
+			return sa;
+	}
+	return NULL;
+}
+
+int
+lns_ike_input(struct lns_ike *ike, uint32_t peer, uint16_t peer_port, uint16_t local_port,
+	      const uint8_t *msg, size_t len, uint64_t now_ms)
+{
+	struct ike_hdr h;
+	struct ike_sa *sa;
+	bool mm1_dup;
+	int rc;
+
+	ike->now_ms = now_ms;
+	ike->in_peer_port = peer_port;
+	ike->in_local_port = local_port;
+	rc = ike_hdr_parse(msg, len, &h);
+	if (rc < 0) {
+		if (rc == -EMSGSIZE)
+			CNT(ike, E_TRUNCATED);
+		else
+			CNT(ike, E_MALFORMED);
+		return rc;
+	}
+	len = h.len;   /* anything after the ISAKMP length is not ours */
+	if ((h.version >> 4) != 1) {
+		/* IKEv2 (major 2) would be dispatched here */
+		CNT(ike, E_VERSION);
+		return -EPROTONOSUPPORT;
+	}
+	switch (h.exch) {
+	case IKE_EXCH_ID_PROT: CNT(ike, RX_MM); break;
+	case IKE_EXCH_QUICK:   CNT(ike, RX_QM); break;
+	case IKE_EXCH_INFO:    CNT(ike, RX_INFO); break;
+	default:
+		/* Aggressive Mode exposes the PSK hash to offline attack: not offered */
+		CNT(ike, E_EXCHANGE);
+		return -EPROTONOSUPPORT;
+	}
+	sa = sa_lookup(ike, &h, peer, &mm1_dup);
+	if (sa == NULL) {
+		if (h.exch != IKE_EXCH_ID_PROT || cky_key(h.rcky) != 0 || h.msgid != 0) {
+			CNT(ike, E_UNKNOWN_SA);
+			return -ENOENT;
+		}
+		if (ike->n_half_open >= ike->conf->ipsec.max_half_open) {
+			CNT(ike, E_HALF_OPEN);
+			return -EBUSY;
+		}
+		if (!rate_ok(ike, peer)) {
+			CNT(ike, E_RATE_LIMITED);
+			return -EBUSY;
+		}
+		sa = ike_sa_new(ike, peer, peer_port, local_port, h.icky);
+		if (sa == NULL) {
+			CNT(ike, E_NOMEM);
+			return -ENOMEM;
+		}
+		return ike_mm_input(ike, sa, &h, msg, len);
+	}
+	if (sa->peer != peer) {
+		/* ISAKMP SAs are bound to the peer's address; only the port may float */
+		CNT(ike, E_UNKNOWN_SA);
+		return -ENOENT;
+	}
+	if (mm1_dup) {
+		/* never re-processed: answered again only while message 2 is our last word */
+		CNT(ike, DUP_REQUESTS);
+		if (sa->state == IKE_MM_R1 && sa->resp) {
+			CNT(ike, TX_MM);
+			ike->ops.send(ike->ctx, sa->peer, sa->peer_port, sa->local_port, sa->resp,
+				      sa->resp_len);
+		}
+		return 0;
+	}
+	if (h.exch == IKE_EXCH_ID_PROT)
+		return ike_mm_input(ike, sa, &h, msg, len);
+	if (h.exch == IKE_EXCH_QUICK)
+		return ike_qm_input(ike, sa, &h, msg, len);
+	return ike_info_input(ike, sa, &h, msg, len);
+}
+
+/* ------------------------------------------------------- disconnect --- */
+
+int
+lns_ike_disconnect(struct lns_ike *ike, uint32_t conn, uint64_t now_ms)
+{
+	struct ike_hnode *n;
+	struct ike_sa *sa;
+
+	ike->now_ms = now_ms;
+	n = ike_hmap_first(&ike->by_conn, conn);
+	if (n == NULL)
+		return -ENOENT;
+	sa = container_of(n, struct ike_sa, h_conn);
+	if (sa->state == IKE_ESTABLISHED) {
+		/* Delete the IPsec SAs first, then the ISAKMP SA that protects them */
+		ike_send_delete_children(ike, sa);
+		ike_send_delete_isakmp(ike, sa);
+	}
+	ike_sa_destroy(ike, sa, false, "disconnect");
+	return 0;
+}
+
+void
+lns_ike_shutdown(struct lns_ike *ike, uint64_t now_ms)
+{
+	while (ike->all)
+		lns_ike_disconnect(ike, ike->all->conn, now_ms);
+}
+
+/* ------------------------------------------------------------- views --- */
+
+static const char *
+state_name(enum ike_sa_state s)
+{
+	switch (s) {
+	case IKE_MM_R1:       return "MM_R1";
+	case IKE_MM_R2:       return "MM_R2";
+	case IKE_ESTABLISHED: return "ESTABLISHED";
+	}
+	return "?";
+}
+
+void
+lns_ike_foreach(const struct lns_ike *ike, uint64_t now_ms,
+		void (*fn)(const struct lns_ike_sa_info *sa, void *arg), void *arg)
+{
+	for (const struct ike_sa *sa = ike->all; sa; sa = sa->next) {
+		struct lns_ike_sa_info in;
+		unsigned int i = 0;
+
+		memset(&in, 0, sizeof(in));
+		in.conn = sa->conn;
+		in.state = state_name(sa->state);
+		in.peer = sa->peer;
+		in.peer_port = sa->peer_port;
+		in.local_port = sa->local_port;
+		memcpy(in.peer_id, sa->peer_id, sizeof(in.peer_id));
+		in.ike_alg = sa->alg >= 0 ? lns_ike_alg_name((enum lns_ike_alg)sa->alg) : "";
+		in.nat_peer = sa->nat_peer;
+		in.nat_local = sa->nat_local;
+		in.age_s = (now_ms - sa->created_ms) / 1000;
+		in.n_children = sa->n_children;
+		for (const struct ike_child *c = sa->children; c && i < 4; c = c->next, i++) {
+			in.spi_in[i] = c->c.spi_in;
+			in.spi_out[i] = c->c.spi_out;
+			in.esp_alg[i] = c->c.alg;
+		}
+		fn(&in, arg);
+	}
+}
+
+void
+lns_ike_counters(const struct lns_ike *ike, uint64_t out[LNS_IKE_C_MAX])
+{
+	memcpy(out, ike->cnt, sizeof(ike->cnt));
+}
+
+const char *
+lns_ike_counter_name(unsigned int c)
+{
+	static const char *const names[] = {
+#define X(e, s) s,
+		LNS_IKE_COUNTERS(X)
+#undef X
+	};
+
+	return c < LNS_IKE_C_MAX ? names[c] : "?";
+}
+
+uint32_t
+lns_ike_sa_count(const struct lns_ike *ike, uint32_t *half_open)
+{
+	if (half_open)
+		*half_open = ike->n_half_open;
+	return ike->n_sa;
+}
+
+void
+ike_arm_rtx(struct lns_ike *ike, struct ike_sa *sa)
+{
+	sa->rtx = 0;
+	lns_timer_arm(ike->tm, &sa->t_rtx, ike->now_ms + IKE_RTX_INITIAL_MS);
+}

@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Main Mode responder with pre-shared keys (RFC 2409 §5, §5.4):
+ *   1 HDR, SA          -> 2 HDR, SA, VID
+ *   3 HDR, KE, Ni, NAT-D -> 4 HDR, KE, Nr, NAT-D
+ *   5 HDR*, IDii, HASH_I -> 6 HDR*, IDir, HASH_R
+ * with NAT-T (RFC 3947) and DPD (RFC 3706) negotiated by vendor ID.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ike_priv.h"
+
+/* RFC 3947 §3.1: MD5("RFC 3947"); the drafts Windows and macOS still send. */
+static const uint8_t vid_rfc3947[16] = {
+	0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0x45,
+	0x5c, 0x57, 0x28, 0xf2, 0x0e, 0x95, 0x45, 0x2f };
+static const uint8_t vid_draft[3][16] = {
+	/* draft-ietf-ipsec-nat-t-ike-02 */
+	{ 0xcd, 0x60, 0x46, 0x43, 0x35, 0xdf, 0x21, 0xf8,
+	  0x7c, 0xfd, 0xb2, 0xfc, 0x68, 0xb6, 0xa4, 0x48 },
+	/* draft-ietf-ipsec-nat-t-ike-02\n */
+	{ 0x90, 0xcb, 0x80, 0x91, 0x3e, 0xbb, 0x69, 0x6e,
+	  0x08, 0x63, 0x81, 0xb5, 0xec, 0x42, 0x7b, 0x1f },
+	/* draft-ietf-ipsec-nat-t-ike-03 */
+	{ 0x7d, 0x94, 0x19, 0xa6, 0x53, 0x10, 0xca, 0x6f,
+	  0x2c, 0x17, 0x9d, 0x92, 0x15, 0x52, 0x9d, 0x56 },
+};
+/* RFC 3706 §6: DPD vendor ID (version 1.0) */
+static const uint8_t vid_dpd[16] = {
+	0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0xc9,
+	0x6b, 0x86, 0x96, 0xfc, 0x77, 0x57, 0x01, 0x00 };
+
+/* lns_ike_alg -> RFC 2409 appendix A values */
+static const struct {
+	int enc, keybits, hash, group;
+} ike_algs[LNS_IKE_ALG_MAX] = {
+	[LNS_IKE_AES128_SHA1_MODP2048]   = { IKE_ENC_AES_CBC, 128, IKE_HASHALG_SHA1, 14 },
+	[LNS_IKE_AES256_SHA1_MODP2048]   = { IKE_ENC_AES_CBC, 256, IKE_HASHALG_SHA1, 14 },
+	[LNS_IKE_AES128_SHA256_MODP2048] = { IKE_ENC_AES_CBC, 128, IKE_HASHALG_SHA256, 14 },
+	[LNS_IKE_AES256_SHA256_MODP2048] = { IKE_ENC_AES_CBC, 256, IKE_HASHALG_SHA256, 14 },
+	[LNS_IKE_AES128_SHA256_ECP256]   = { IKE_ENC_AES_CBC, 128, IKE_HASHALG_SHA256, 19 },
+	[LNS_IKE_AES256_SHA256_ECP256]   = { IKE_ENC_AES_CBC, 256, IKE_HASHALG_SHA256, 19 },
+	[LNS_IKE_AES128_SHA1_MODP1024]   = { IKE_ENC_AES_CBC, 128, IKE_HASHALG_SHA1, 2 },
+	[LNS_IKE_3DES_SHA1_MODP2048]     = { IKE_ENC_3DES, 192, IKE_HASHALG_SHA1, 14 },
+};
+
+struct p1_attrs {
+	int enc, keybits, hash, auth, group;
+	uint32_t life_s;
+	bool bad;
+};
+
+static void
+p1_attrs_parse(const struct ike_xform *x, struct p1_attrs *p)
+{
+	const uint8_t *q = x->attrs, *end = x->attrs + x->attrs_len;
+	struct ike_attr a;
+	int life_type = 0;
+
+	memset(p, 0, sizeof(*p));
+	while (ike_attr_next(&q, end, &a) > 0) {
+		if (!a.num_ok) {
+			p->bad = true;
+			continue;
+		}
+		switch (a.type) {
+		case IKE_A1_ENC:       p->enc = (int)a.num; break;
+		case IKE_A1_KEYLEN:    p->keybits = (int)a.num; break;
+		case IKE_A1_HASH:      p->hash = (int)a.num; break;
+		case IKE_A1_AUTH:      p->auth = (int)a.num; break;
+		case IKE_A1_GROUP:     p->group = (int)a.num; break;
+		case IKE_A1_LIFE_TYPE: life_type = (int)a.num; break;
+		case IKE_A1_LIFE_DUR:
+			/* RFC 2409 appendix A: a duration belongs to the type before it */
+			if (life_type == IKE_LIFE_SECONDS)
+				p->life_s = a.num > UINT32_MAX ? UINT32_MAX : (uint32_t)a.num;
+			break;
+		default:
+			break;   /* other attributes do not change what we run */
+		}
+	}
+	if (p->enc == IKE_ENC_3DES && p->keybits == 0)
+		p->keybits = 192;
+}
+
+static bool
+alg_allowed(const struct lns_ike *ike, int alg)
+{
+	if (alg < 0 || alg >= LNS_IKE_ALG_MAX)
+		return false;
+	if (alg == LNS_IKE_3DES_SHA1_MODP2048 && !ike->conf->ipsec.allow_3des)
+		return false;
+	if (alg == LNS_IKE_AES128_SHA1_MODP1024 && !ike->conf->ipsec.allow_modp1024)
+		return false;
+	return true;
+}
+
+/* Our preference order wins (conf->ipsec.ike_proposals), among what the peer offers. */
+static const struct ike_xform *
+p1_choose(struct lns_ike *ike, const struct ike_prop *pr, int *alg_out, uint32_t *life)
+{
+	const struct lns_ipsec_conf *ic = &ike->conf->ipsec;
+
+	for (unsigned int i = 0; i < ic->n_ike_proposals; i++) {
+		int alg = ic->ike_proposals[i];
+
+		if (!alg_allowed(ike, alg))
+			continue;
+		for (unsigned int j = 0; j < pr->n_xforms; j++) {
+			struct p1_attrs p;
+
+			if (pr->x[j].id != IKE_KEY_IKE)
+				continue;
+			p1_attrs_parse(&pr->x[j], &p);
+			if (p.bad || p.auth != IKE_AUTH_PSK || p.enc != ike_algs[alg].enc ||
+			    p.keybits != ike_algs[alg].keybits || p.hash != ike_algs[alg].hash ||
+			    p.group != ike_algs[alg].group)
+				continue;
+			*alg_out = alg;
+			*life = p.life_s && p.life_s < ic->ike_lifetime ? p.life_s : ic->ike_lifetime;
+			return &pr->x[j];
+		}
+	}
+	return NULL;
+}
+
+static int
+mm_send_resp(struct lns_ike *ike, struct ike_sa *sa, struct ike_buf *m, const uint8_t *msg,
+	     size_t len)
+{
+	if (ike_store_resp(sa, &sa->resp, &sa->resp_len, m) < 0) {
+		CNT(ike, E_NOMEM);
+		return -ENOMEM;
+	}
+	ike_digest(msg, len, sa->req_digest);
+	sa->req_digest_set = true;
+	ike_send_sa(ike, sa, m, LNS_IKE_C_TX_MM);
+	return 0;
+}
+
+/* Message 1 -> 2: choose a transform, agree NAT-T and DPD by vendor ID. */
+static int
+mm1(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
+    size_t len)
+{
+	static struct ike_sa_pl sap;
+	static struct ike_buf m;
+	struct ike_pls pls;
+	const struct ike_pl *pl;
+	const struct ike_xform *x;
+	size_t off;
+	int rc;
+	bool draft[3] = { false, false, false };
+
+	rc = ike_pl_parse(h->np, msg + IKE_HDR_LEN, len - IKE_HDR_LEN, false, &pls);
+	pl = rc == 0 ? ike_pls_find(&pls, IKE_PL_SA, 0) : NULL;
+	if (pl == NULL || h->flags & IKE_FLAG_ENC || ike_sa_parse(pl->body, pl->len, &sap) < 0) {
+		ike->cnt[rc == -EMSGSIZE ? LNS_IKE_C_E_TRUNCATED : LNS_IKE_C_E_MALFORMED]++;
+		return -EBADMSG;
+	}
+	/* RFC 2409 §5: exactly one proposal, for ISAKMP, in phase 1 */
+	if (sap.n_props != 1 || sap.prop[0].proto != IKE_PROTO_ISAKMP) {
+		CNT(ike, E_NO_PROPOSAL);
+		return -ENOENT;
+	}
+	x = p1_choose(ike, &sap.prop[0], &sa->alg, &sa->life_s);
+	if (x == NULL) {
+		CNT(ike, E_NO_PROPOSAL);
+		return -ENOENT;
+	}
+	sa->enc = ike_algs[sa->alg].enc;
+	sa->key_len = (size_t)ike_algs[sa->alg].keybits / 8;
+	sa->block = ike_cipher_block(sa->enc);
+	sa->hash = ike_algs[sa->alg].hash == IKE_HASHALG_SHA256 ? IKE_H_SHA256 : IKE_H_SHA1;
+	sa->group = ike_algs[sa->alg].group;
+	for (unsigned int i = 0; i < pls.n; i++) {
+		if (pls.p[i].type != IKE_PL_VID || pls.p[i].len != 16)
+			continue;
+		if (memcmp(pls.p[i].body, vid_rfc3947, 16) == 0)
+			sa->natt = IKE_NATT_RFC;
+		for (int d = 0; d < 3; d++)
+			if (memcmp(pls.p[i].body, vid_draft[d], 16) == 0)
+				draft[d] = true;
+		if (memcmp(pls.p[i].body, vid_dpd, 16) == 0)
+			sa->dpd_peer = true;
+	}
+	if (sa->natt == IKE_NATT_NONE && (draft[0] || draft[1] || draft[2]))
+		sa->natt = IKE_NATT_DRAFT;
+	sa->sai_b = malloc(pl->len);
+	if (sa->sai_b == NULL) {
+		CNT(ike, E_NOMEM);
+		return -ENOMEM;
+	}
+	memcpy(sa->sai_b, pl->body, pl->len);
+	sa->sai_len = pl->len;
+
+	/* Message 2: the chosen transform as offered (RFC 2408 §4.2) */
+	ike_buf_init(&m, sa->icky, sa->rcky, IKE_EXCH_ID_PROT, 0, 0);
+	off = ike_buf_pl_begin(&m, IKE_PL_SA);
+	ike_buf_u32(&m, IKE_DOI_IPSEC);
+	ike_buf_u32(&m, IKE_SIT_IDENTITY);
+	ike_buf_u8(&m, IKE_PL_NONE);
+	ike_buf_u8(&m, 0);
+	ike_buf_u16(&m, (uint16_t)(8 + x->raw_len));
+	ike_buf_u8(&m, sap.prop[0].num);
+	ike_buf_u8(&m, IKE_PROTO_ISAKMP);
+	ike_buf_u8(&m, 0);
+	ike_buf_u8(&m, 1);
+	ike_buf_u8(&m, IKE_PL_NONE);
+	ike_buf_put(&m, x->raw + 1, x->raw_len - 1u);
+	ike_buf_pl_end(&m, off);
+	if (sa->natt == IKE_NATT_RFC)
+		ike_buf_pl(&m, IKE_PL_VID, vid_rfc3947, 16);
+	else if (sa->natt == IKE_NATT_DRAFT)
+		ike_buf_pl(&m, IKE_PL_VID, vid_draft[draft[1] ? 1 : draft[0] ? 0 : 2], 16);
+	ike_buf_pl(&m, IKE_PL_VID, vid_dpd, 16);
+	if (ike_buf_finish(&m) < 0)
+		return -EMSGSIZE;
+	rc = mm_send_resp(ike, sa, &m, msg, len);
+	if (rc == 0)
+		ike_arm_rtx(ike, sa);
+	return rc;
+}
+
+/* Message 3 -> 4: Diffie-Hellman, nonces, NAT detection (RFC 3947 §3.2). */
+static int
+mm3(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
+    size_t len)
+{
+	static struct ike_buf m;
+	struct ike_pls pls;
+	const struct ike_pl *ke, *ni, *nd;
+	uint8_t natd[IKE_HASH_MAX];
+	uint8_t natd_type = sa->natt == IKE_NATT_RFC ? IKE_PL_NATD : IKE_PL_NATD_DRAFT;
+	size_t hl = ike_hash_len(sa->hash), publen;
+	const uint8_t *pub;
+	int rc;
+
+	rc = ike_pl_parse(h->np, msg + IKE_HDR_LEN, len - IKE_HDR_LEN, false, &pls);
+	if (rc < 0 || h->flags & IKE_FLAG_ENC) {
+		ike->cnt[rc == -EMSGSIZE ? LNS_IKE_C_E_TRUNCATED : LNS_IKE_C_E_MALFORMED]++;
+		return -EBADMSG;
+	}
+	ke = ike_pls_find(&pls, IKE_PL_KE, 0);
+	ni = ike_pls_find(&pls, IKE_PL_NONCE, 0);
+	if (ke == NULL || ni == NULL || ni->len < 8 || ni->len > 256) {
+		CNT(ike, E_MALFORMED);   /* RFC 2409 §5: nonces are 8..256 bytes */
+		return -EBADMSG;
+	}
+	if (ke->len != ike_dh_pub_len(sa->group)) {
+		CNT(ike, E_KE);
+		return -EBADMSG;
+	}
+	sa->dh = ike_dh_new(sa->group);
+	if (sa->dh == NULL) {
+		CNT(ike, E_CRYPTO);
+		return -EIO;
+	}
+	rc = ike_dh_shared(sa->dh, ke->body, ke->len, sa->gxy);
+	if (rc < 0) {
+		CNT(ike, E_KE);
+		ike_dh_free(sa->dh);
+		sa->dh = NULL;
+		return -EBADMSG;
+	}
+	sa->gxy_len = (size_t)rc;
+	memcpy(sa->gxi, ke->body, ke->len);
+	sa->gx_len = ke->len;
+	memcpy(sa->ni, ni->body, ni->len);
+	sa->ni_len = ni->len;
+	if (ike_random(sa->nr, IKE_NONCE_LEN) < 0) {
+		CNT(ike, E_CRYPTO);
+		return -EIO;
+	}
+	pub = ike_dh_pub(sa->dh, &publen);
+	ike_p1_iv(sa->hash, sa->gxi, sa->gx_len, pub, publen, sa->iv, sa->block);
+
+	if (sa->natt != IKE_NATT_NONE && (nd = ike_pls_find(&pls, natd_type, 0)) != NULL) {
+		bool peer_seen = false;
+
+		ike_natd_hash(sa->hash, sa->icky, sa->rcky, ike->local_addr, sa->local_port, natd);
+		sa->nat_local = nd->len != hl || memcmp(nd->body, natd, hl) != 0;
+		ike_natd_hash(sa->hash, sa->icky, sa->rcky, sa->peer, sa->peer_port, natd);
+		for (unsigned int i = 1; (nd = ike_pls_find(&pls, natd_type, i)) != NULL; i++)
+			if (nd->len == hl && memcmp(nd->body, natd, hl) == 0)
+				peer_seen = true;
+		sa->nat_peer = !peer_seen;
+	}
+
+	ike_buf_init(&m, sa->icky, sa->rcky, IKE_EXCH_ID_PROT, 0, 0);
+	ike_buf_pl(&m, IKE_PL_KE, pub, publen);
+	ike_buf_pl(&m, IKE_PL_NONCE, sa->nr, IKE_NONCE_LEN);
+	if (sa->natt != IKE_NATT_NONE) {
+		/* first the address we see the peer at, then our own (RFC 3947 §3.2) */
+		ike_natd_hash(sa->hash, sa->icky, sa->rcky, sa->peer, sa->peer_port, natd);
+		ike_buf_pl(&m, natd_type, natd, hl);
+		ike_natd_hash(sa->hash, sa->icky, sa->rcky, ike->local_addr, sa->local_port, natd);
+		ike_buf_pl(&m, natd_type, natd, hl);
+	}
+	if (ike_buf_finish(&m) < 0)
+		return -EMSGSIZE;
+	rc = mm_send_resp(ike, sa, &m, msg, len);
+	if (rc == 0) {
+		sa->state = IKE_MM_R2;
+		ike_arm_rtx(ike, sa);
+	}
+	return rc;
+}
+
+/* Printable form of an ID payload, for PSK matching, logs and lnsctl. */
+static void
+id_format(const struct ike_id *id, char *out, size_t n)
+{
+	if (id->type == IKE_ID_IPV4_ADDR || id->type == IKE_ID_IPV4_SUBNET) {
+		if (inet_ntop(AF_INET, id->data, out, (socklen_t)n) == NULL)
+			out[0] = 0;
+		return;
+	}
+	size_t l = id->len < n - 1 ? id->len : n - 1;
+
+	for (size_t i = 0; i < l; i++)
+		out[i] = isprint(id->data[i]) ? (char)id->data[i] : '?';
+	out[l] = 0;
+}
+
+static bool
+prefix_match(const struct lns_ipv4_prefix *p, uint32_t addr)
+{
+	uint32_t mask = p->len == 0 ? 0 : htonl(~0u << (32 - p->len));
+
+	return (addr & mask) == (p->addr & mask);
+}
+
+/*
+ * Candidate PSKs in order: the most specific address match (a 0.0.0.0/0 entry
+ * is the group PSK), then every PSK keyed by ID. In Main Mode the ID arrives
+ * encrypted under a key made from the PSK, so an ID-keyed PSK can only be
+ * found by trying it (RFC 2409 §5.4); the ID is then checked against it.
+ */
+static unsigned int
+psk_candidates(const struct lns_ike *ike, uint32_t peer, const struct lns_psk_conf **out)
+{
+	const struct lns_ipsec_conf *ic = &ike->conf->ipsec;
+	const struct lns_psk_conf *best = NULL;
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < ic->n_psks; i++) {
+		const struct lns_psk_conf *p = &ic->psks[i];
+
+		if (p->id[0] == 0 && p->secret.set && prefix_match(&p->peer, peer) &&
+		    (best == NULL || p->peer.len > best->peer.len))
+			best = p;
+	}
+	if (best)
+		out[n++] = best;
+	for (unsigned int i = 0; i < ic->n_psks; i++)
+		if (ic->psks[i].id[0] != 0 && ic->psks[i].secret.set)
+			out[n++] = &ic->psks[i];
+	return n;
+}
+
+static bool
+psk_id_ok(const struct lns_psk_conf *p, const struct ike_id *id, const char *id_str)
+{
+	if (p->id[0] == 0)
+		return true;
+	if (id->type == IKE_ID_FQDN)
+		return strcasecmp(p->id, id_str) == 0;   /* DNS names are case-blind */
+	return strcmp(p->id, id_str) == 0;
+}
+
+/* Try one PSK on message 5: keys, decrypt, ID, HASH_I. 0 and *plain when it fits. */
+static int
+mm5_try(struct ike_sa *sa, const struct lns_psk_conf *psk,
+	const uint8_t *msg, size_t len, uint8_t *iv_out, uint8_t **plain, struct ike_pls *pls,
+	struct ike_id *id, char *id_str)
+{
+	const struct ike_pl *idp, *hp;
+	uint8_t iv[IKE_BLOCK_MAX], hash_i[IKE_HASH_MAX];
+	size_t publen;
+	const uint8_t *pub = ike_dh_pub(sa->dh, &publen);
+	int rc;
+
+	if (ike_p1_derive(sa->hash, (const uint8_t *)psk->secret.value, psk->secret.len,
+			  sa->ni, sa->ni_len, sa->nr, IKE_NONCE_LEN, sa->gxy, sa->gxy_len,
+			  sa->icky, sa->rcky, &sa->k) < 0 ||
+	    ike_p1_enc_key(sa->hash, sa->k.e, sa->k.len, sa->enc_key, sa->key_len) < 0)
+		return -EIO;
+	memcpy(iv, sa->iv, sa->block);
+	rc = ike_decrypt(sa, msg, len, iv, plain);
+	if (rc < 0)
+		return rc;
+	rc = ike_pl_parse(msg[16], *plain + IKE_HDR_LEN, len - IKE_HDR_LEN, true, pls);
+	idp = rc == 0 ? ike_pls_find(pls, IKE_PL_ID, 0) : NULL;
+	hp = rc == 0 ? ike_pls_find(pls, IKE_PL_HASH, 0) : NULL;
+	rc = -EACCES;
+	if (idp && hp && hp->len == sa->k.len && ike_id_parse(idp->body, idp->len, id) == 0) {
+		id_format(id, id_str, LNS_CONF_NAME_MAX);
+		/* HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b) */
+		if (psk_id_ok(psk, id, id_str) &&
+		    ike_p1_hash(sa->hash, sa->k.skeyid, sa->k.len, sa->gxi, pub, publen,
+				sa->icky, sa->rcky, sa->sai_b, sa->sai_len, idp->body, idp->len,
+				hash_i) == 0 &&
+		    ike_memeq_ct(hash_i, hp->body, sa->k.len) == 0)
+			rc = 0;
+	}
+	if (rc == 0) {
+		memcpy(iv_out, iv, sa->block);
+		return 0;
+	}
+	free(*plain);
+	*plain = NULL;
+	ike_wipe(&sa->k, sizeof(sa->k));
+	ike_wipe(sa->enc_key, sizeof(sa->enc_key));
+	return rc;
+}
+
+/* Message 5 -> 6: authenticate the initiator, answer with our ID and HASH_R. */
+static int
+mm5(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
+    size_t len, uint16_t peer_port, uint16_t local_port)
+{
+	const struct lns_psk_conf *cand[LNS_CONF_MAX_PSKS + 1];
+	static struct ike_buf m;
+	struct ike_pls pls;
+	struct ike_id id;
+	char id_str[LNS_CONF_NAME_MAX];
+	uint8_t iv[IKE_BLOCK_MAX], hash_r[IKE_HASH_MAX], idr[8];
+	uint8_t *plain = NULL;
+	unsigned int n;
+	size_t publen;
+	const uint8_t *pub = ike_dh_pub(sa->dh, &publen);
+	bool initial_contact = false;
+	int rc = -EACCES;
+
+	if (!(h->flags & IKE_FLAG_ENC) || (len - IKE_HDR_LEN) % sa->block != 0 ||
+	    len == IKE_HDR_LEN) {
+		CNT(ike, E_MALFORMED);
+		return -EBADMSG;
+	}
+	n = psk_candidates(ike, sa->peer, cand);
+	if (n == 0) {
+		CNT(ike, E_NO_PSK);
+		return -EACCES;
+	}
+	for (unsigned int i = 0; i < n && rc != 0; i++)
+		rc = mm5_try(sa, cand[i], msg, len, iv, &plain, &pls, &id, id_str);
+	if (rc != 0) {
+		/* wrong PSK or forged message: the half-open SA goes (RFC 2409 §5) */
+		CNT(ike, E_AUTH_FAILED);
+		return -EACCES;
+	}
+	memcpy(sa->iv, iv, sa->block);
+	snprintf(sa->peer_id, sizeof(sa->peer_id), "%s", id_str);
+	sa->id_proto = id.proto;
+	sa->id_port = id.port;
+	/* RFC 3947 §4: after the float the peer talks to us on 4500 */
+	sa->peer_port = peer_port;
+	sa->local_port = local_port;
+	for (unsigned int i = 0; i < pls.n; i++) {
+		struct ike_notify nt;
+
+		if (pls.p[i].type == IKE_PL_N &&
+		    ike_notify_parse(pls.p[i].body, pls.p[i].len, &nt) == 0 &&
+		    nt.type == IKE_N_INITIAL_CONTACT)
+			initial_contact = true;
+	}
+	free(plain);
+
+	/* Message 6: IDir | HASH_R, encrypted, continuing the CBC chain */
+	ike_buf_init(&m, sa->icky, sa->rcky, IKE_EXCH_ID_PROT, 0, 0);
+	idr[0] = IKE_ID_IPV4_ADDR;
+	idr[1] = sa->id_proto;          /* RFC 2407 §4.6.2: 0/0 or UDP/500, as the peer did */
+	ike_put16(idr + 2, sa->id_port);
+	memcpy(idr + 4, &ike->local_addr, 4);
+	ike_buf_pl(&m, IKE_PL_ID, idr, sizeof(idr));
+	/* HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b) */
+	ike_p1_hash(sa->hash, sa->k.skeyid, sa->k.len, pub, sa->gxi, publen, sa->rcky, sa->icky,
+		    sa->sai_b, sa->sai_len, idr, sizeof(idr), hash_r);
+	ike_buf_pl(&m, IKE_PL_HASH, hash_r, sa->k.len);
+	if (ike_encrypt(sa, &m, sa->iv) < 0) {
+		CNT(ike, E_CRYPTO);
+		return -EIO;
+	}
+	memcpy(sa->p1_last, sa->iv, sa->block);
+	rc = mm_send_resp(ike, sa, &m, msg, len);
+	if (rc < 0)
+		return rc;
+	/* g^x private and g^xy are no longer needed: keep only the derived keys */
+	ike_dh_free(sa->dh);
+	sa->dh = NULL;
+	ike_wipe(sa->gxy, sizeof(sa->gxy));
+	ike_sa_established(ike, sa);
+	CNT(ike, MM_DONE);
+	ike->ops.conn_up(ike->ctx, sa->conn, sa->peer, sa->peer_id);
+	if (initial_contact)
+		ike_initial_contact(ike, sa);
+	return 0;
+}
+
+/*
+ * INITIAL-CONTACT (RFC 2407 §4.6.3.3): the peer has rebooted and holds no state,
+ * so its older connections are dead. "The peer" is the same address and the
+ * same ID: several clients behind one NAT share the address, not the ID.
+ */
+void
+ike_initial_contact(struct lns_ike *ike, struct ike_sa *sa)
+{
+	struct ike_hnode *n = ike_hmap_first(&ike->by_peer, sa->peer);
+
+	CNT(ike, INITIAL_CONTACT);
+	while (n) {
+		struct ike_sa *o = container_of(n, struct ike_sa, h_peer);
+
+		n = ike_hmap_next(n);
+		if (o == sa || o->state != IKE_ESTABLISHED || strcmp(o->peer_id, sa->peer_id) != 0)
+			continue;
+		ike_event(ike, LNS_EV_IPSEC_DISCONNECT, o->conn, "initial-contact from conn %u",
+			  sa->conn);
+		ike_sa_destroy(ike, o, true, "initial-contact");
+	}
+}
+
+int
+ike_mm_input(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h,
+	     const uint8_t *msg, size_t len)
+{
+	uint8_t dg[20];
+	int rc;
+
+	if (h->msgid != 0) {
+		CNT(ike, E_MALFORMED);   /* RFC 2408 §3.1: Main Mode uses message id 0 */
+		if (sa->sai_b == NULL)
+			ike_sa_destroy(ike, sa, false, "bad message 1");
+		return -EBADMSG;
+	}
+	if (sa->req_digest_set) {
+		ike_digest(msg, len, dg);
+		if (memcmp(dg, sa->req_digest, 20) == 0) {
+			/* a retransmitted request gets our last answer, never a second run */
+			CNT(ike, DUP_REQUESTS);
+			if (sa->resp) {
+				CNT(ike, TX_MM);
+				ike->ops.send(ike->ctx, sa->peer, sa->peer_port, sa->local_port,
+					      sa->resp, sa->resp_len);
+			}
+			return 0;
+		}
+	}
+	switch (sa->state) {
+	case IKE_MM_R1:
+		if (sa->sai_b == NULL) {
+			rc = mm1(ike, sa, h, msg, len);
+			if (rc < 0)
+				ike_sa_destroy(ike, sa, false, "message 1 refused");
+			return rc;
+		}
+		return mm3(ike, sa, h, msg, len);
+	case IKE_MM_R2:
+		rc = mm5(ike, sa, h, msg, len, ike->in_peer_port, ike->in_local_port);
+		if (rc == -EACCES)
+			ike_sa_destroy(ike, sa, false, "authentication failed");
+		return rc;
+	case IKE_ESTABLISHED:
+	default:
+		CNT(ike, E_STATE);
+		return -EPROTO;
+	}
+}

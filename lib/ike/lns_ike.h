@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * IKEv1 responder (RFC 2407, 2408, 2409): Main Mode with pre-shared keys, Quick
+ * Mode, NAT-T (RFC 3947 and the drafts Windows/macOS speak), DPD (RFC 3706) and
+ * Informational Delete. No DPDK: plain C, lib/util, lib/conf and OpenSSL libcrypto.
+ *
+ * An "IPsec connection" (DESIGN.md) is one ISAKMP SA and the IPsec SAs negotiated
+ * under it; it is named by a connection id that is never reused.
+ *
+ * Time is injected (now_ms, a monotonic clock); timers live in the lns_timers set
+ * given at create and the owner runs them. Callbacks (struct lns_ike_ops) may be
+ * called from inside lns_ike_input(), the timers, lns_ike_disconnect() and
+ * lns_ike_shutdown(); a callback must not call back into this library.
+ *
+ * Thread-safety: none; one owner (the control lcore).
+ */
+#ifndef LNS_IKE_H
+#define LNS_IKE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lns_conf.h"
+#include "lns_evlog.h"
+#include "lns_timer.h"
+
+#define LNS_IKE_PORT      500
+#define LNS_IKE_NATT_PORT 4500
+
+/** One negotiated IPsec SA pair, handed to the data plane by ops->child_up. */
+struct lns_ike_child {
+	uint32_t conn;            /**< IPsec connection id (one per ISAKMP SA, never reused) */
+	uint32_t spi_in, spi_out; /**< host byte order; spi_in chosen by us */
+	uint8_t  alg;             /**< enum lns_esp_alg */
+	uint8_t  mode;            /**< enum lns_ipsec_mode */
+	bool     udp_encap;       /**< NAT-T (RFC 3948) */
+	uint32_t peer;            /**< network order */
+	uint16_t peer_port, local_port;   /**< host order (4500/4500 with NAT-T) */
+	uint8_t  key_in[36], key_out[36]; uint8_t key_len;      /**< cipher key (+4 salt for GCM) */
+	uint8_t  auth_in[32], auth_out[32]; uint8_t auth_len;   /**< HMAC keys for CBC algs */
+	uint32_t life_s;          /**< hard lifetime, seconds */
+	uint64_t life_kb;         /**< hard lifetime, kilobytes, 0 = none */
+	uint32_t nat_oa;          /**< peer's original address from NAT-OA (network order), 0 = none */
+};
+
+/** What the library needs from its owner. Every member must be set. */
+struct lns_ike_ops {
+	/** Send an ISAKMP message (UDP payload without the non-ESP marker) from local_port
+	 *  to peer:peer_port; the owner adds the marker on 4500 (RFC 3948 §2.2). */
+	void (*send)(void *ctx, uint32_t peer, uint16_t peer_port, uint16_t local_port,
+		     const uint8_t *msg, size_t len);
+	/** Install both SAs of a child (after Quick Mode message 3). -errno refuses it. */
+	int  (*child_up)(void *ctx, const struct lns_ike_child *c);
+	/** A child went away (peer Delete, rekey overlap over, lifetime, connection down). */
+	void (*child_down)(void *ctx, uint32_t conn, uint32_t spi_in);
+	/** Main Mode finished: the connection exists. peer_id is printable text. */
+	void (*conn_up)(void *ctx, uint32_t conn, uint32_t peer, const char *peer_id);
+	/** The ISAKMP SA is gone (peer Delete, DPD, INITIAL-CONTACT, lifetime). Every
+	 *  child_down of the connection has been called before. */
+	void (*conn_down)(void *ctx, uint32_t conn, const char *why);
+};
+
+/** Counters: X(ENUM, "name"). rx/tx by exchange, errors by reason. */
+#define LNS_IKE_COUNTERS(X) \
+	X(RX_MM,            "rx-main-mode") \
+	X(RX_QM,            "rx-quick-mode") \
+	X(RX_INFO,          "rx-informational") \
+	X(TX_MM,            "tx-main-mode") \
+	X(TX_QM,            "tx-quick-mode") \
+	X(TX_INFO,          "tx-informational") \
+	X(RETRANSMITS,      "retransmits") \
+	X(DUP_REQUESTS,     "duplicate-requests") \
+	X(MM_DONE,          "main-mode-done") \
+	X(QM_DONE,          "quick-mode-done") \
+	X(DELETE_RX,        "delete-received") \
+	X(DELETE_TX,        "delete-sent") \
+	X(DPD_RX,           "dpd-r-u-there-received") \
+	X(DPD_TX,           "dpd-r-u-there-sent") \
+	X(DPD_DEAD,         "dpd-dead") \
+	X(INITIAL_CONTACT,  "initial-contact") \
+	X(CHILD_EXPIRED,    "child-expired") \
+	X(IKE_EXPIRED,      "ike-expired") \
+	X(E_TRUNCATED,      "err-truncated") \
+	X(E_MALFORMED,      "err-malformed") \
+	X(E_VERSION,        "err-version") \
+	X(E_EXCHANGE,       "err-unsupported-exchange") \
+	X(E_UNKNOWN_SA,     "err-unknown-sa") \
+	X(E_STATE,          "err-wrong-state") \
+	X(E_NO_PROPOSAL,    "err-no-proposal-chosen") \
+	X(E_AUTH_FAILED,    "err-auth-failed") \
+	X(E_NO_PSK,         "err-no-psk") \
+	X(E_HASH,           "err-bad-hash") \
+	X(E_KE,             "err-bad-ke") \
+	X(E_ID,             "err-bad-id") \
+	X(E_HALF_OPEN,      "err-half-open-limit") \
+	X(E_RATE_LIMITED,   "err-rate-limited") \
+	X(E_TIMEOUT,        "err-exchange-timeout") \
+	X(E_CHILD_REFUSED,  "err-child-refused") \
+	X(E_NOMEM,          "err-no-memory") \
+	X(E_CRYPTO,         "err-crypto") \
+	X(E_PEER_NOTIFY,    "err-peer-notify")
+
+enum lns_ike_counter {
+#define X(e, s) LNS_IKE_C_##e,
+	LNS_IKE_COUNTERS(X)
+#undef X
+	LNS_IKE_C_MAX
+};
+
+struct lns_ike;
+
+/**
+ * A responder for `conf` (kept by reference: it must outlive the result). Our
+ * own address is conf->ports[LNS_PORT_ACCESS].address (used for NAT-D and IDs).
+ * @return NULL on ENOMEM or a bad argument.
+ */
+struct lns_ike *lns_ike_create(const struct lns_conf *conf, const struct lns_ike_ops *ops,
+			       void *ctx, struct lns_timers *tm, struct lns_evlog *log);
+/** Free everything without callbacks or messages; secrets are wiped. NULL is a no-op. */
+void lns_ike_free(struct lns_ike *ike);
+
+/**
+ * One ISAKMP message from peer:peer_port to our local_port (500, or 4500 with the
+ * non-ESP marker already stripped). Bad input is counted, never fatal.
+ * @return 0 when the message was accepted, -errno when it was dropped.
+ */
+int  lns_ike_input(struct lns_ike *ike, uint32_t peer, uint16_t peer_port,
+		   uint16_t local_port, const uint8_t *msg, size_t len, uint64_t now_ms);
+
+/**
+ * Policy disconnect: the data plane has already dropped the SAs. Sends Delete for
+ * every IPsec SA of conn, then for its ISAKMP SA, and forgets it (no child_down or
+ * conn_down). Events ike-delete-sent. @return 0, or -ENOENT for an unknown conn.
+ */
+int  lns_ike_disconnect(struct lns_ike *ike, uint32_t conn, uint64_t now_ms);
+/** lns_ike_disconnect() for every connection, and drop the half-open ones. */
+void lns_ike_shutdown(struct lns_ike *ike, uint64_t now_ms);
+
+/** One ISAKMP SA as lnsctl shows it. */
+struct lns_ike_sa_info {
+	uint32_t conn;
+	const char *state;        /**< "MM_R1" .. "ESTABLISHED" */
+	uint32_t peer;            /**< network order */
+	uint16_t peer_port, local_port;
+	char     peer_id[LNS_CONF_NAME_MAX];
+	const char *ike_alg;      /**< lns_ike_alg_name(), "" before it is chosen */
+	bool     nat_peer, nat_local; /**< NAT detected in front of the peer / of us */
+	uint64_t age_s;
+	uint32_t n_children;
+	uint32_t spi_in[4], spi_out[4]; /**< the first four children */
+	uint8_t  esp_alg[4];
+};
+
+/** Call fn for every ISAKMP SA (half-open ones too). fn must not change the library. */
+void lns_ike_foreach(const struct lns_ike *ike, uint64_t now_ms,
+		     void (*fn)(const struct lns_ike_sa_info *sa, void *arg), void *arg);
+
+/** Current value of every counter, indexed by enum lns_ike_counter. */
+void lns_ike_counters(const struct lns_ike *ike, uint64_t out[LNS_IKE_C_MAX]);
+/** Name of a counter ("err-auth-failed"), "?" if out of range. */
+const char *lns_ike_counter_name(unsigned int c);
+/** Number of ISAKMP SAs, and of those still in Main Mode. */
+uint32_t lns_ike_sa_count(const struct lns_ike *ike, uint32_t *half_open);
+
+#endif /* LNS_IKE_H */

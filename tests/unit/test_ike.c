@@ -1,0 +1,586 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/ike responder: full Main Mode + Quick Mode exchanges in memory against the
+ * small initiator in tests/unit/ike/initiator.h, and the failure paths (wrong
+ * PSK, no proposal, malformed input, limits, retransmission, DPD, Delete).
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+#include "lns_ike.h"
+#include "ike/initiator.h"
+
+#define PEER   0x0a0200c0u   /* 192.0.2.10 in network order on little endian */
+#define LOCAL  0x016433c6u   /* 198.51.100.1 */
+
+static struct lns_conf conf;
+static struct lns_timers *tm;
+static struct lns_evlog *evl;
+
+/* what the callbacks saw */
+static struct ike_buf last_sent;
+static uint16_t last_sport, last_dport;
+static int n_sent, n_child_up, n_child_down, n_conn_up, n_conn_down;
+static struct lns_ike_child up_child;
+static uint32_t down_spi, up_conn;
+static char up_id[64], down_why[64];
+static int child_up_rc;
+
+static void
+cb_send(void *ctx, uint32_t peer, uint16_t pp, uint16_t lp, const uint8_t *msg, size_t len)
+{
+	(void)ctx;
+	(void)peer;
+	memcpy(last_sent.b, msg, len);
+	last_sent.len = len;
+	last_dport = pp;
+	last_sport = lp;
+	n_sent++;
+}
+
+static int
+cb_child_up(void *ctx, const struct lns_ike_child *c)
+{
+	(void)ctx;
+	up_child = *c;
+	n_child_up++;
+	return child_up_rc;
+}
+
+static void
+cb_child_down(void *ctx, uint32_t conn, uint32_t spi_in)
+{
+	(void)ctx;
+	(void)conn;
+	down_spi = spi_in;
+	n_child_down++;
+}
+
+static void
+cb_conn_up(void *ctx, uint32_t conn, uint32_t peer, const char *id)
+{
+	(void)ctx;
+	(void)peer;
+	up_conn = conn;
+	snprintf(up_id, sizeof(up_id), "%s", id);
+	n_conn_up++;
+}
+
+static void
+cb_conn_down(void *ctx, uint32_t conn, const char *why)
+{
+	(void)ctx;
+	(void)conn;
+	snprintf(down_why, sizeof(down_why), "%s", why);
+	n_conn_down++;
+}
+
+static const struct lns_ike_ops ops = { cb_send, cb_child_up, cb_child_down, cb_conn_up,
+					cb_conn_down };
+
+static void
+set_psk(unsigned int i, const char *id, uint32_t peer, uint8_t len, const char *secret)
+{
+	struct lns_psk_conf *p = &conf.ipsec.psks[i];
+
+	snprintf(p->id, sizeof(p->id), "%s", id);
+	p->peer.addr = peer;
+	p->peer.len = len;
+	snprintf(p->secret.value, sizeof(p->secret.value), "%s", secret);
+	p->secret.len = (uint16_t)strlen(secret);
+	p->secret.set = true;
+}
+
+static struct lns_ike *
+setup(void)
+{
+	memset(&conf, 0, sizeof(conf));
+	conf.ports[LNS_PORT_ACCESS].address.addr = LOCAL;
+	conf.ipsec.ike_proposals[0] = LNS_IKE_AES128_SHA1_MODP2048;
+	conf.ipsec.ike_proposals[1] = LNS_IKE_AES256_SHA256_ECP256;
+	conf.ipsec.n_ike_proposals = 2;
+	conf.ipsec.esp_proposals[0] = LNS_ESP_AES128_GCM16;
+	conf.ipsec.esp_proposals[1] = LNS_ESP_AES256_SHA1;
+	conf.ipsec.n_esp_proposals = 2;
+	conf.ipsec.ike_lifetime = 28800;
+	conf.ipsec.esp_lifetime = 3600;
+	conf.ipsec.dpd_interval = 30;
+	conf.ipsec.dpd_timeout = 120;
+	conf.ipsec.max_half_open = 8;
+	set_psk(0, "", 0, 0, "group-secret");
+	set_psk(1, "client@example.net", 0, 0, "id-secret");
+	conf.ipsec.n_psks = 2;
+	n_sent = n_child_up = n_child_down = n_conn_up = n_conn_down = 0;
+	child_up_rc = 0;
+	if (tm == NULL)
+		tm = lns_timers_create(64);
+	if (evl == NULL)
+		evl = lns_evlog_create(256);
+	return lns_ike_create(&conf, &ops, NULL, tm, evl);
+}
+
+static uint64_t
+cnt(struct lns_ike *ike, enum lns_ike_counter c)
+{
+	uint64_t v[LNS_IKE_C_MAX];
+
+	lns_ike_counters(ike, v);
+	return v[c];
+}
+
+static int
+feed(struct lns_ike *ike, const struct ike_buf *m, uint16_t sport, uint16_t dport, uint64_t now)
+{
+	return lns_ike_input(ike, PEER, sport, dport, m->b, m->len, now);
+}
+
+/* Main Mode through message 6; @return 0 when the initiator accepted HASH_R */
+static int
+main_mode(struct lns_ike *ike, struct ini *s, const char *psk, uint8_t id_type,
+	  const char *id, size_t id_len, bool natted)
+{
+	static struct ike_buf m;
+	uint16_t port = natted ? 4500 : 500;
+
+	ini_mm1(s, &m, true);
+	if (feed(ike, &m, 500, 500, 1000) != 0)
+		return -1;
+	memcpy(s->rcky, last_sent.b + 8, 8);
+	ini_mm3(s, &m, LOCAL, PEER, 500, true, natted);
+	if (feed(ike, &m, 500, 500, 1100) != 0)
+		return -2;
+	if (ini_mm4(s, last_sent.b, last_sent.len, psk) != 0)
+		return -3;
+	ini_mm5(s, &m, id_type, id, id_len, true);
+	if (feed(ike, &m, port, port, 1200) != 0)
+		return -4;
+	return ini_mm6(s, last_sent.b, last_sent.len) == 0 ? 0 : -5;
+}
+
+/* Quick Mode 1: two proposals (a CBC one we do not run, then GCM-128 UDP transport) */
+static void
+qm1_build(struct ini *s, struct ike_buf *m, uint32_t msgid, uint16_t encap)
+{
+	size_t h, sa, p, t;
+	uint8_t id[8];
+
+	s->msgid = msgid;
+	s->spi_i = 0xaabbcc01;
+	ike_random(s->qni, sizeof(s->qni));
+	ike_buf_init(m, s->icky, s->rcky, IKE_EXCH_QUICK, 0, msgid);
+	h = ini_hash_begin(s, m);
+	sa = ike_buf_pl_begin(m, IKE_PL_SA);
+	ike_buf_u32(m, IKE_DOI_IPSEC);
+	ike_buf_u32(m, IKE_SIT_IDENTITY);
+	p = m->len;
+	ike_buf_u32(m, 0);
+	ike_buf_u8(m, 1);
+	ike_buf_u8(m, IKE_PROTO_ESP);
+	ike_buf_u8(m, 4);
+	ike_buf_u8(m, 2);
+	ike_buf_u32(m, s->spi_i);
+	for (int i = 0; i < 2; i++) {
+		t = m->len;
+		ike_buf_u8(m, i == 0 ? IKE_PL_T : 0);
+		ike_buf_u8(m, 0);
+		ike_buf_u16(m, 0);
+		ike_buf_u8(m, (uint8_t)(i + 1));
+		ike_buf_u8(m, i == 0 ? IKE_ESP_AES_CBC : IKE_ESP_AES_GCM16);
+		ike_buf_u16(m, 0);
+		ike_buf_attr(m, IKE_A2_LIFE_TYPE, IKE_LIFE_SECONDS);
+		ike_buf_attr(m, IKE_A2_LIFE_DUR, 7200);
+		ike_buf_attr(m, IKE_A2_ENCAP, encap);
+		ike_buf_attr(m, IKE_A2_KEYLEN, 128);
+		if (i == 0)
+			ike_buf_attr(m, IKE_A2_AUTH, IKE_AUTHALG_SHA256);
+		ike_put16(m->b + t + 2, (uint16_t)(m->len - t));
+	}
+	ike_put16(m->b + p + 2, (uint16_t)(m->len - p));
+	ike_buf_pl_end(m, sa);
+	ike_buf_pl(m, IKE_PL_NONCE, s->qni, sizeof(s->qni));
+	id[0] = IKE_ID_IPV4_ADDR;
+	id[1] = 17;
+	ike_put16(id + 2, 1701);
+	memcpy(id + 4, "\xc0\xa8\x01\x01", 4);      /* 192.168.1.1 behind the NAT */
+	ike_buf_pl(m, IKE_PL_ID, id, 8);
+	memcpy(id + 4, "\xc6\x33\x64\x01", 4);
+	ike_buf_pl(m, IKE_PL_ID, id, 8);
+	id[1] = 0;
+	id[2] = id[3] = 0;
+	memcpy(id + 4, "\xc0\xa8\x01\x01", 4);
+	ike_buf_pl(m, IKE_PL_NATOA, id, 8);
+	ike_p2_iv(s->h, s->p1_last, s->block, msgid, s->qiv);
+	ini_p2_finish(s, m, h, NULL, 0, s->qiv);
+}
+
+/* Check QM2 (HASH(2), our SPI, Nr) and build QM3 */
+static int
+qm2_check_qm3(struct ini *s, const uint8_t *msg, size_t len, struct ike_buf *m)
+{
+	struct ike_pls pls;
+	const struct ike_pl *sap, *nr;
+	static struct ike_sa_pl sp;
+	uint8_t mid[4], want[IKE_HASH_MAX], h3[IKE_HASH_MAX], *p;
+	static const uint8_t zero;
+	int rc = -1;
+
+	p = ini_decrypt(s, msg, len, s->qiv, &pls);
+	if (p == NULL)
+		return -1;
+	ike_put32(mid, s->msgid);
+	{
+		const uint8_t *rest = pls.p[0].body + pls.p[0].len;
+		struct ike_iov v[3] = { { mid, 4 }, { s->qni, sizeof(s->qni) },
+					{ rest, (size_t)(pls.p[0].raw + pls.used - rest) } };
+
+		ike_prf(s->h, s->k.a, s->k.len, v, 3, want);
+	}
+	sap = ike_pls_find(&pls, IKE_PL_SA, 0);
+	nr = ike_pls_find(&pls, IKE_PL_NONCE, 0);
+	if (pls.p[0].type == IKE_PL_HASH && memcmp(want, pls.p[0].body, s->k.len) == 0 && sap &&
+	    nr && ike_sa_parse(sap->body, sap->len, &sp) == 0 && sp.n_props == 1 &&
+	    sp.prop[0].n_xforms == 1 && sp.prop[0].x[0].id == IKE_ESP_AES_GCM16) {
+		s->spi_r = ike_get32(sp.prop[0].spi);
+		memcpy(s->qnr, nr->body, nr->len);
+		s->qnr_len = nr->len;
+		rc = 0;
+	}
+	free(p);
+	if (rc)
+		return rc;
+	struct ike_iov v[4] = { { &zero, 1 }, { mid, 4 }, { s->qni, sizeof(s->qni) },
+				{ s->qnr, s->qnr_len } };
+	ike_prf(s->h, s->k.a, s->k.len, v, 4, h3);
+	ike_buf_init(m, s->icky, s->rcky, IKE_EXCH_QUICK, 0, s->msgid);
+	ike_buf_pl(m, IKE_PL_HASH, h3, s->k.len);
+	ini_encrypt(s, m, s->qiv);
+	return 0;
+}
+
+static void
+test_full_exchange(void)
+{
+	struct lns_ike *ike = setup();
+	static struct ini s;
+	static struct ike_buf m, q3;
+	uint8_t km[20], d[12];
+	uint32_t half;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ike);
+	memset(&s, 0, sizeof(s));
+	s.group = IKE_GROUP_ECP256;
+	s.enc = IKE_ENC_AES_CBC;
+	s.keybits = 256;
+	s.hashalg = IKE_HASHALG_SHA256;
+	/* ID-keyed PSK found by trial decryption; NAT in front of the peer; float */
+	CU_ASSERT_EQUAL_FATAL(main_mode(ike, &s, "id-secret", IKE_ID_FQDN, "client@example.net",
+					18, true), 0);
+	CU_ASSERT_EQUAL(n_conn_up, 1);
+	CU_ASSERT_STRING_EQUAL(up_id, "client@example.net");
+	CU_ASSERT_EQUAL(last_dport, 4500);   /* answered where message 5 came from */
+	CU_ASSERT_EQUAL(lns_ike_sa_count(ike, &half), 1);
+	CU_ASSERT_EQUAL(half, 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_MM_DONE), 1);
+
+	/* a retransmitted message 5 gets message 6 again, not a second conn_up */
+	ini_mm5(&s, &m, IKE_ID_FQDN, "x", 1, false);   /* different bytes: refused */
+	CU_ASSERT(feed(ike, &m, 4500, 4500, 1300) < 0);
+	CU_ASSERT_EQUAL(n_conn_up, 1);
+
+	/* Quick Mode: GCM-128, UDP-encapsulated transport (RFC 3947 value 4) */
+	qm1_build(&s, &m, 0x11223344, IKE_ENCAP_UDP_TRANSPORT);
+	CU_ASSERT_EQUAL_FATAL(feed(ike, &m, 4500, 4500, 2000), 0);
+	CU_ASSERT_EQUAL(n_child_up, 0);                 /* not before message 3 */
+	{
+		static struct ike_buf qm2;
+
+		qm2 = last_sent;
+		/* a duplicate message 1 gets the same message 2 */
+		CU_ASSERT_EQUAL(feed(ike, &m, 4500, 4500, 2001), 0);
+		CU_ASSERT_EQUAL(last_sent.len, qm2.len);
+		CU_ASSERT_EQUAL(memcmp(last_sent.b, qm2.b, qm2.len), 0);
+		CU_ASSERT_EQUAL_FATAL(qm2_check_qm3(&s, qm2.b, qm2.len, &q3), 0);
+	}
+	CU_ASSERT_EQUAL(feed(ike, &q3, 4500, 4500, 2100), 0);
+	CU_ASSERT_EQUAL_FATAL(n_child_up, 1);
+	CU_ASSERT_EQUAL(up_child.alg, LNS_ESP_AES128_GCM16);
+	CU_ASSERT_EQUAL(up_child.mode, LNS_MODE_TRANSPORT);
+	CU_ASSERT(up_child.udp_encap);
+	CU_ASSERT_EQUAL(up_child.spi_out, s.spi_i);
+	CU_ASSERT_EQUAL(up_child.spi_in, s.spi_r);
+	CU_ASSERT_EQUAL(up_child.peer_port, 4500);
+	CU_ASSERT_EQUAL(up_child.key_len, 20);
+	CU_ASSERT_EQUAL(up_child.auth_len, 0);
+	CU_ASSERT_EQUAL(up_child.life_s, 3600);           /* ours is shorter than 7200 */
+	CU_ASSERT_EQUAL(up_child.nat_oa, 0x0101a8c0u);
+	/* the initiator's own KEYMAT: its outbound = our inbound */
+	ike_keymat(s.h, s.k.d, s.k.len, NULL, 0, IKE_PROTO_ESP, s.spi_r, s.qni, sizeof(s.qni),
+		   s.qnr, s.qnr_len, km, 20);
+	CU_ASSERT_EQUAL(memcmp(km, up_child.key_in, 20), 0);
+	ike_keymat(s.h, s.k.d, s.k.len, NULL, 0, IKE_PROTO_ESP, s.spi_i, s.qni, sizeof(s.qni),
+		   s.qnr, s.qnr_len, km, 20);
+	CU_ASSERT_EQUAL(memcmp(km, up_child.key_out, 20), 0);
+	/* message 3 again: never re-run */
+	CU_ASSERT_EQUAL(feed(ike, &q3, 4500, 4500, 2200), 0);
+	CU_ASSERT_EQUAL(n_child_up, 1);
+
+	/* DPD: the peer asks, we answer with the same sequence number */
+	{
+		uint8_t n[8 + 16 + 4];
+		struct ike_pls pls;
+		uint8_t iv[16], *p;
+		struct ike_notify nt;
+
+		ike_put32(n, IKE_DOI_IPSEC);
+		n[4] = IKE_PROTO_ISAKMP;
+		n[5] = 16;
+		ike_put16(n + 6, IKE_N_R_U_THERE);
+		memcpy(n + 8, s.icky, 8);
+		memcpy(n + 16, s.rcky, 8);
+		ike_put32(n + 24, 4242);
+		ini_info(&s, &m, 0x0badcafe, IKE_PL_N, n, sizeof(n));
+		n_sent = 0;
+		CU_ASSERT_EQUAL(feed(ike, &m, 4500, 4500, 3000), 0);
+		CU_ASSERT_EQUAL_FATAL(n_sent, 1);
+		ike_p2_iv(s.h, s.p1_last, s.block, ike_get32(last_sent.b + 20), iv);
+		p = ini_decrypt(&s, last_sent.b, last_sent.len, iv, &pls);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+		CU_ASSERT_EQUAL(pls.p[1].type, IKE_PL_N);
+		CU_ASSERT_EQUAL(ike_notify_parse(pls.p[1].body, pls.p[1].len, &nt), 0);
+		CU_ASSERT_EQUAL(nt.type, IKE_N_R_U_THERE_ACK);
+		CU_ASSERT_EQUAL(ike_get32(nt.data), 4242);
+		free(p);
+	}
+
+	/* the peer deletes its IPsec SA (its inbound SPI) -> child_down(our spi_in) */
+	ike_put32(d, IKE_DOI_IPSEC);
+	d[4] = IKE_PROTO_ESP;
+	d[5] = 4;
+	ike_put16(d + 6, 1);
+	ike_put32(d + 8, s.spi_i);
+	ini_info(&s, &m, 0x0badcaff, IKE_PL_D, d, sizeof(d));
+	CU_ASSERT_EQUAL(feed(ike, &m, 4500, 4500, 4000), 0);
+	CU_ASSERT_EQUAL(n_child_down, 1);
+	CU_ASSERT_EQUAL(down_spi, s.spi_r);
+	CU_ASSERT_EQUAL(n_conn_down, 0);
+
+	/* a forged Delete (bad hash) changes nothing */
+	{
+		uint8_t di[24];
+
+		ike_put32(di, IKE_DOI_IPSEC);
+		di[4] = IKE_PROTO_ISAKMP;
+		di[5] = 16;
+		ike_put16(di + 6, 1);
+		memcpy(di + 8, s.icky, 8);
+		memcpy(di + 16, s.rcky, 8);
+		ini_info(&s, &m, 0x0badcb00, IKE_PL_D, di, sizeof(di));
+		m.b[m.len - 1] ^= 1;
+		CU_ASSERT(feed(ike, &m, 4500, 4500, 4100) < 0);
+		CU_ASSERT_EQUAL(n_conn_down, 0);
+		CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_HASH), 1);
+		ini_info(&s, &m, 0x0badcb01, IKE_PL_D, di, sizeof(di));
+		CU_ASSERT_EQUAL(feed(ike, &m, 4500, 4500, 4200), 0);
+		CU_ASSERT_EQUAL(n_conn_down, 1);
+		CU_ASSERT_STRING_EQUAL(down_why, "peer delete");
+		CU_ASSERT_EQUAL(lns_ike_sa_count(ike, NULL), 0);
+	}
+	ike_dh_free(s.dh);
+	lns_ike_free(ike);
+	CU_ASSERT_EQUAL(lns_timers_count(tm), 0);
+}
+
+static void
+test_wrong_psk(void)
+{
+	struct lns_ike *ike = setup();
+	static struct ini s;
+
+	memset(&s, 0, sizeof(s));
+	s.group = IKE_GROUP_MODP2048;
+	s.enc = IKE_ENC_AES_CBC;
+	s.keybits = 128;
+	s.hashalg = IKE_HASHALG_SHA1;
+	CU_ASSERT(main_mode(ike, &s, "not-the-secret", IKE_ID_IPV4_ADDR, "\xc0\x00\x02\x0a", 4,
+			    false) == -4);
+	CU_ASSERT_EQUAL(n_conn_up, 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_AUTH_FAILED), 1);
+	CU_ASSERT_EQUAL(lns_ike_sa_count(ike, NULL), 0);
+	ike_dh_free(s.dh);
+	/* the group PSK with an IPv4 ID works */
+	memset(&s, 0, sizeof(s));
+	s.group = IKE_GROUP_MODP2048;
+	s.enc = IKE_ENC_AES_CBC;
+	s.keybits = 128;
+	s.hashalg = IKE_HASHALG_SHA1;
+	CU_ASSERT_EQUAL(main_mode(ike, &s, "group-secret", IKE_ID_IPV4_ADDR, "\xc0\x00\x02\x0a", 4,
+				  false), 0);
+	CU_ASSERT_STRING_EQUAL(up_id, "192.0.2.10");
+	ike_dh_free(s.dh);
+	lns_ike_free(ike);
+}
+
+static void
+test_no_proposal_and_malformed(void)
+{
+	struct lns_ike *ike = setup();
+	static struct ini s;
+	static struct ike_buf m;
+
+	memset(&s, 0, sizeof(s));
+	s.group = IKE_GROUP_MODP2048;
+	s.enc = IKE_ENC_3DES;            /* not allowed by default */
+	s.keybits = 192;
+	s.hashalg = IKE_HASHALG_SHA1;
+	ini_mm1(&s, &m, false);
+	CU_ASSERT(feed(ike, &m, 500, 500, 10) < 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_NO_PROPOSAL), 1);
+	CU_ASSERT_EQUAL(lns_ike_sa_count(ike, NULL), 0);
+	/* every truncation and a byte flip at every offset: counted, never fatal */
+	s.enc = IKE_ENC_AES_CBC;
+	s.keybits = 128;
+	conf.ipsec.max_half_open = 1000;   /* the flips below must reach the parser */
+	ini_mm1(&s, &m, true);
+	for (size_t cut = 0; cut < m.len; cut++) {
+		uint8_t *b = malloc(cut ? cut : 1);
+
+		memcpy(b, m.b, cut);
+		CU_ASSERT(lns_ike_input(ike, PEER, 500, 500, b, cut, 20) < 0);
+		free(b);
+	}
+	for (size_t i = 0; i < m.len; i++) {
+		static struct ike_buf f;
+
+		f = m;
+		f.b[i] ^= 0x5a;
+		f.b[0] ^= (uint8_t)i;   /* fresh cookie each time */
+		lns_ike_input(ike, PEER + (uint32_t)(i << 24), 500, 500, f.b, f.len, 30 + i);
+	}
+	CU_ASSERT(cnt(ike, LNS_IKE_C_E_TRUNCATED) > 0);
+	CU_ASSERT(cnt(ike, LNS_IKE_C_E_MALFORMED) > 0);
+	lns_ike_free(ike);
+}
+
+static void
+test_limits_and_retransmit(void)
+{
+	struct lns_ike *ike = setup();
+	static struct ini s;
+	static struct ike_buf m;
+	int sent;
+
+	memset(&s, 0, sizeof(s));
+	s.group = IKE_GROUP_MODP2048;
+	s.enc = IKE_ENC_AES_CBC;
+	s.keybits = 128;
+	s.hashalg = IKE_HASHALG_SHA1;
+	for (int i = 0; i < 10; i++) {
+		ini_mm1(&s, &m, false);
+		feed(ike, &m, 500, 500, 100);
+	}
+	CU_ASSERT_EQUAL(lns_ike_sa_count(ike, NULL), 8);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_HALF_OPEN), 2);
+	/* a retransmitted message 1 gets message 2 again */
+	sent = n_sent;
+	feed(ike, &m, 500, 500, 150);
+	CU_ASSERT_EQUAL(n_sent, sent);           /* the 10th was refused: nothing */
+	/* our responses are retransmitted with back-off, then the exchange is dropped */
+	sent = n_sent;
+	lns_timers_run(tm, 1100);
+	CU_ASSERT_EQUAL(n_sent, sent + 8);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_RETRANSMITS), 8);
+	lns_timers_run(tm, 2000);
+	CU_ASSERT_EQUAL(n_sent, sent + 8);       /* next one at 1100 + 2000 */
+	for (uint64_t t = 3000; t < 100000; t += 500)
+		lns_timers_run(tm, t);
+	CU_ASSERT_EQUAL(lns_ike_sa_count(ike, NULL), 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_TIMEOUT), 8);
+	lns_ike_free(ike);
+
+	/* per-source rate limit: a burst, then refusals */
+	ike = setup();
+	conf.ipsec.max_half_open = 1000;
+	for (int i = 0; i < 40; i++) {
+		ini_mm1(&s, &m, false);
+		feed(ike, &m, 500, 500, 200000);
+	}
+	CU_ASSERT_EQUAL(lns_ike_sa_count(ike, NULL), 20);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_RATE_LIMITED), 20);
+	lns_ike_free(ike);
+	CU_ASSERT_EQUAL(lns_timers_count(tm), 0);
+}
+
+static void
+test_disconnect_and_dpd(void)
+{
+	struct lns_ike *ike = setup();
+	static struct ini s;
+	struct ike_pls pls;
+	uint8_t iv[16], *p;
+	struct ike_delete d;
+
+	memset(&s, 0, sizeof(s));
+	s.group = IKE_GROUP_MODP2048;
+	s.enc = IKE_ENC_AES_CBC;
+	s.keybits = 128;
+	s.hashalg = IKE_HASHALG_SHA1;
+	CU_ASSERT_EQUAL_FATAL(main_mode(ike, &s, "group-secret", IKE_ID_IPV4_ADDR,
+					"\xc0\x00\x02\x0a", 4, false), 0);
+	n_sent = 0;
+	CU_ASSERT_EQUAL(lns_ike_disconnect(ike, up_conn, 5000), 0);
+	CU_ASSERT_EQUAL(n_sent, 1);              /* no children: only the ISAKMP Delete */
+	ike_p2_iv(s.h, s.p1_last, s.block, ike_get32(last_sent.b + 20), iv);
+	p = ini_decrypt(&s, last_sent.b, last_sent.len, iv, &pls);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL(pls.p[1].type, IKE_PL_D);
+	CU_ASSERT_EQUAL(ike_delete_parse(pls.p[1].body, pls.p[1].len, &d), 0);
+	CU_ASSERT_EQUAL(d.proto, IKE_PROTO_ISAKMP);
+	CU_ASSERT_EQUAL(memcmp(d.spis, s.icky, 8), 0);
+	free(p);
+	CU_ASSERT_EQUAL(n_conn_down, 0);         /* policy asked: no callback */
+	CU_ASSERT_EQUAL(lns_ike_disconnect(ike, up_conn, 5000), -ENOENT);
+	ike_dh_free(s.dh);
+
+	/* DPD: a silent peer is declared dead after dpd_timeout */
+	memset(&s, 0, sizeof(s));
+	s.group = IKE_GROUP_MODP2048;
+	s.enc = IKE_ENC_AES_CBC;
+	s.keybits = 128;
+	s.hashalg = IKE_HASHALG_SHA1;
+	CU_ASSERT_EQUAL_FATAL(main_mode(ike, &s, "group-secret", IKE_ID_IPV4_ADDR,
+					"\xc0\x00\x02\x0a", 4, false), 0);
+	for (uint64_t t = 2000; t < 200000 && n_conn_down == 0; t += 1000)
+		lns_timers_run(tm, t);
+	CU_ASSERT_EQUAL(n_conn_down, 1);
+	CU_ASSERT_STRING_EQUAL(down_why, "dpd");
+	CU_ASSERT(cnt(ike, LNS_IKE_C_DPD_TX) >= 2);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_DPD_DEAD), 1);
+	ike_dh_free(s.dh);
+	lns_ike_free(ike);
+}
+
+int
+main(void)
+{
+	CU_pSuite s;
+	unsigned int fails;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("ike", NULL, NULL);
+	CU_add_test(s, "main mode + quick mode + dpd + delete", test_full_exchange);
+	CU_add_test(s, "wrong psk fails cleanly; group psk", test_wrong_psk);
+	CU_add_test(s, "no proposal, truncations, flips", test_no_proposal_and_malformed);
+	CU_add_test(s, "half-open limit, rate limit, retransmission", test_limits_and_retransmit);
+	CU_add_test(s, "policy disconnect and dpd death", test_disconnect_and_dpd);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	fails = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	lns_timers_free(tm);
+	lns_evlog_free(evl);
+	return fails ? 1 : 0;
+}
