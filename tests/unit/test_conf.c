@@ -655,14 +655,21 @@ test_shipped_bench(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_EQUAL(c->ipsec.replay_window, 0);
-	CU_ASSERT_EQUAL(c->stat.n_sas, 1);
+	/* one GCM and one CBC family of clients, 16 each, 4 sessions per tunnel */
+	CU_ASSERT_EQUAL_FATAL(c->stat.n_sas, 2);
 	CU_ASSERT_EQUAL(c->stat.sas[0].alg, LNS_ESP_AES128_GCM16);
 	CU_ASSERT_EQUAL(c->stat.sas[0].key_in_len, 20);
 	CU_ASSERT_TRUE(c->stat.sas[0].udp_encap);
-	CU_ASSERT_EQUAL(c->stat.n_tunnels, 1);
-	CU_ASSERT_EQUAL(c->stat.tunnels[0].sessions, 1);
+	CU_ASSERT_EQUAL(c->stat.sas[0].count, 16);
+	CU_ASSERT_EQUAL(c->stat.sas[1].alg, LNS_ESP_AES128_SHA1);
+	CU_ASSERT_EQUAL(c->stat.sas[1].auth_key_in_len, 20);
+	CU_ASSERT_EQUAL_FATAL(c->stat.n_tunnels, 2);
+	CU_ASSERT_EQUAL(c->stat.tunnels[0].sessions, 4);
+	CU_ASSERT_EQUAL(c->stat.tunnels[1].count, 16);
+	/* net_pcap both sides: the core port replays ARP so the next hop resolves */
 	CU_ASSERT_STRING_EQUAL(c->ports[LNS_PORT_ACCESS].profile.name, "pcap");
-	CU_ASSERT_STRING_EQUAL(c->ports[LNS_PORT_CORE].profile.name, "null");
+	CU_ASSERT_STRING_EQUAL(c->ports[LNS_PORT_CORE].profile.name, "pcap");
+	CU_ASSERT_NOT_EQUAL(c->ports[LNS_PORT_CORE].gateway, 0);
 	lns_conf_free(c);
 }
 
