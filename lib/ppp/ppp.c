@@ -115,8 +115,8 @@ ppp_terminate(struct lns_ppp *p, int reason, const char *text)
 		ppp_finish(p, reason, text);
 }
 
-static struct lns_ppp *
-session_new(const struct lns_ppp_env *env, const struct lns_ppp_ops *ops, void *ctx,
+struct lns_ppp *
+ppp_session_new(const struct lns_ppp_env *env, const struct lns_ppp_ops *ops, void *ctx,
 	    uint64_t now)
 {
 	struct lns_ppp *p = calloc(1, sizeof(*p));
@@ -137,7 +137,7 @@ struct lns_ppp *
 lns_ppp_create(const struct lns_ppp_env *env, const struct lns_ppp_ops *ops, void *ctx,
 	       uint64_t now_ms)
 {
-	struct lns_ppp *p = session_new(env, ops, ctx, now_ms);
+	struct lns_ppp *p = ppp_session_new(env, ops, ctx, now_ms);
 
 	if (!p)
 		return NULL;

@@ -83,6 +83,8 @@ struct lns_ppp {
 };
 
 /* ppp.c */
+struct lns_ppp *ppp_session_new(const struct lns_ppp_env *env, const struct lns_ppp_ops *ops,
+				void *ctx, uint64_t now);
 void ppp_stat(struct lns_ppp *p, enum lns_ppp_stat s);
 void ppp_send(struct lns_ppp *p, uint16_t proto, const uint8_t *info, size_t len);
 void ppp_send_code(struct lns_ppp *p, uint16_t proto, uint8_t code, uint8_t id,

@@ -84,11 +84,9 @@ lns_ppp_create_proxy(const struct lns_ppp_env *env, const struct lns_ppp_ops *op
 
 	if (!pc->accept_proxy || !px || !px->last_sent_lcp || !px->last_rcvd_lcp)
 		return lns_ppp_create(env, ops, ctx, now_ms);
-	p = lns_ppp_create(env, ops, ctx, now_ms);
+	p = ppp_session_new(env, ops, ctx, now_ms);
 	if (!p)
 		return NULL;
-	/* undo the Configure-Request lns_ppp_create sent; the client never sees
-	 * it answered, and the LAC's negotiation stands instead */
 	options_of(px->last_sent_lcp, px->last_sent_len, &o, &ol);
 	if (take_sent(p, o, ol, &method) < 0)
 		goto renegotiate;
@@ -100,7 +98,6 @@ lns_ppp_create_proxy(const struct lns_ppp_env *env, const struct lns_ppp_ops *op
 	for (unsigned int i = 0; method >= 0 && i < pc->n_auth; i++)
 		if (pc->auth[i] == method)
 			p->auth_idx = (uint8_t)i;
-	ppp_fsm_stop(&p->lcp);
 	p->lcp.state = PPP_ST_OPENED;
 	p->lcp.id_valid = false;
 	p->auth_needed = pc->n_auth > 0;
@@ -143,12 +140,9 @@ lns_ppp_create_proxy(const struct lns_ppp_env *env, const struct lns_ppp_ops *op
 	return p;
 
 renegotiate:
-	/* RFC 2661 §4.4.5: the LNS may always renegotiate LCP: the Configure-Request
-	 * lns_ppp_create() sent does exactly that */
-	ppp_fsm_stop(&p->lcp);
+	/* RFC 2661 §4.4.5: the LNS may always renegotiate LCP from scratch */
 	ppp_lcp_init(p);
-	p->lcp.state = PPP_ST_REQ_SENT;
-	p->lcp.restart_count = p->lcp.max_configure;
-	ppp_fsm_event(&p->lcp, PPP_EV_TO_PLUS, now_ms);
+	ppp_fsm_open(&p->lcp, now_ms);
+	ppp_fsm_up(&p->lcp, now_ms);
 	return p;
 }
