@@ -135,6 +135,34 @@ send_arp_request(struct lns_ctl *ctl, enum lns_port_role role, uint32_t target)
 	ctl_tx(ctl, role, m);
 }
 
+uint64_t
+lns_ctl_nh_mac(struct lns_ctl *ctl, uint32_t peer)
+{
+	const struct lns_dp_port *acc = &ctl->dp->port[LNS_PORT_ACCESS];
+	uint32_t nh = (peer & acc->mask) == (acc->addr & acc->mask) ? peer : acc->gateway;
+	const struct lns_neigh *n;
+
+	if (nh == 0)
+		return 0;
+	n = lns_ctl_neigh_lookup(ctl, LNS_PORT_ACCESS, nh);
+	if (n == NULL) {
+		send_arp_request(ctl, LNS_PORT_ACCESS, nh);
+		return 0;
+	}
+	return lns_mac_publish_value(&n->mac);
+}
+
+struct rte_mbuf *
+lns_ctl_alloc(struct lns_ctl *ctl, enum lns_port_role role)
+{
+	int sock = rte_eth_dev_socket_id(ctl->dp->port[role].port_id);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(ctl->dp->pool[sock < 0 ? 0 : sock]);
+
+	if (m == NULL)
+		lns_count_drop(ctl->st, LNS_DROP_NO_MBUF, 1);
+	return m;
+}
+
 static void
 handle_arp(struct lns_ctl *ctl, struct rte_mbuf *m, const struct lns_pkt_meta *meta)
 {

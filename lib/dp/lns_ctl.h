@@ -69,6 +69,16 @@ uint64_t lns_ctl_now_us(const struct lns_ctl *ctl);
  */
 unsigned int lns_ctl_poll(struct lns_ctl *ctl);
 
+/**
+ * Next-hop MAC toward an access-side peer (the peer itself on the access subnet,
+ * else the access gateway) as lns_mac_publish_value(); 0 when not resolved yet, in
+ * which case an ARP request has been sent.
+ */
+uint64_t lns_ctl_nh_mac(struct lns_ctl *ctl, uint32_t peer);
+
+/** An mbuf from the pool of a port's socket (counted drop when empty). */
+struct rte_mbuf *lns_ctl_alloc(struct lns_ctl *ctl, enum lns_port_role role);
+
 /** Look up a neighbour learned on a port; NULL if unknown. */
 const struct lns_neigh *lns_ctl_neigh_lookup(const struct lns_ctl *ctl,
 					     enum lns_port_role role, uint32_t ip);
