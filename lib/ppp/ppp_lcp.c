@@ -435,6 +435,8 @@ lcp_ser(struct ppp_fsm *f)
 	n = f->rx_len - 4;
 	if (n > (size_t)p->peer_mru - 4)
 		n = (size_t)p->peer_mru - 4;
+	if (n > sizeof(buf))            /* the peer's MRU may exceed our buffer */
+		n = sizeof(buf);
 	memcpy(buf, f->rx + 4, n);
 	ppp_put32(buf, p->req_magic ? p->magic : 0);
 	ppp_send_code(p, LNS_PPP_LCP, PPP_ECHOREP, f->rx_id, buf, n);

@@ -254,6 +254,24 @@ test_echo_reject_terminate(void)
 		/* a short Echo-Request (no magic): malformed */
 		h_in(&h, LNS_PPP_LCP, 9, 6, d, 2);
 		CU_ASSERT_PTR_NULL(h_next(&h, LNS_PPP_LCP, 10));
+		/* a peer MRU of 65535 and an Echo-Request bigger than our buffers:
+		 * the reply is truncated, never overflows (ASan run checks) */
+		{
+			const uint8_t big_mru[] = { 1, 4, 0xff, 0xff };
+			static uint8_t big[3000];
+
+			h_in(&h, LNS_PPP_LCP, 1, 0x60, big_mru, sizeof(big_mru));
+			/* (Opened + RCR+ renegotiates, §4.1 tld,scr,sca: finish it again) */
+			k = h_next(&h, LNS_PPP_LCP, 1);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(k);
+			CU_ASSERT_PTR_NOT_NULL(h_next(&h, LNS_PPP_LCP, 2));
+			h_in(&h, LNS_PPP_LCP, 2, k->b[1], k->b + 4, opts_len(k));
+			memset(big, 'z', sizeof(big));
+			h_in(&h, LNS_PPP_LCP, 9, 6, big, sizeof(big));
+			k = h_next(&h, LNS_PPP_LCP, 10);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(k);
+			CU_ASSERT(k->len <= 1500);
+		}
 		/* Discard-Request: nothing */
 		h_in(&h, LNS_PPP_LCP, 11, 7, d, 4);
 		CU_ASSERT_PTR_NULL(h_next(&h, LNS_PPP_LCP, 0));

@@ -176,8 +176,9 @@ h_advance(struct harness *h, uint64_t ms)
 static H_UNUSED void
 h_in(struct harness *h, uint16_t proto, uint8_t code, uint8_t id, const uint8_t *d, size_t len)
 {
-	uint8_t f[1600];
+	uint8_t f[4000];
 
+	CU_ASSERT_FATAL(len + 8 <= sizeof(f));
 	f[0] = 0xff; f[1] = 0x03;
 	f[2] = (uint8_t)(proto >> 8); f[3] = (uint8_t)proto;
 	f[4] = code; f[5] = id;
