@@ -234,6 +234,13 @@ main(int argc, char **argv)
 		goto out_dp;
 	}
 
+	rc = lns_ctl_subs_init(ctl, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "lnsd: %s\n", err);
+		status = EXIT_RUNTIME;
+		goto out_dp;
+	}
+
 	rc = lns_dp_launch(dp);
 	if (rc != 0) {
 		fprintf(stderr, "lnsd: cannot launch workers: %s\n", rte_strerror(-rc));
@@ -244,11 +251,14 @@ main(int argc, char **argv)
 	    dp->n_workers, conf_path);
 	if (!stop_signal)
 		control_loop(ctl);
+	/* StopCCN to every peer while the ports still run (DESIGN.md: SIGTERM). */
+	lns_ctl_subs_shutdown(ctl);
 	lns_dp_stop(dp);
 
 out_dp:
 	lns_mgmt_fini();
 	rte_pdump_uninit();
+	lns_ctl_subs_fini(ctl);
 	lns_ctl_fini(ctl);
 	lns_dp_fini(dp);
 out:

@@ -273,8 +273,18 @@ lns_ctl_handle(struct lns_ctl *ctl, struct rte_mbuf *m)
 	case LNS_PUNT_ICMP:
 		handle_icmp(ctl, m, &meta);
 		break;
+	case LNS_PUNT_L2TP_CTL:
+		if (ctl->subs == NULL)
+			goto unhandled;
+		lns_ctl_sub_l2tp(ctl, m);
+		break;
+	case LNS_PUNT_PPP_CTL:
+		if (ctl->subs == NULL)
+			goto unhandled;
+		lns_ctl_sub_ppp(ctl, m);
+		break;
 	default:
-		/* L2TP and PPP control arrive here; their control planes come next. */
+unhandled:
 		lns_count_drop(ctl->st, LNS_DROP_PUNT_UNHANDLED, 1);
 		rte_pktmbuf_free(m);
 		break;

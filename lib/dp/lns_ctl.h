@@ -44,6 +44,10 @@ struct lns_ctl {
 	uint64_t hz;
 	struct lns_timers *timers;      /**< protocol timers (ms since dp start) */
 	uint64_t life_next_tsc;         /**< next SA lifetime scan */
+	struct lns_subs *subs;          /**< L2TP and PPP control planes (ctl_sub.c) */
+	/** Policy disconnected an IPsec connection (its SAs are already dropped):
+	 *  the key manager sends its Deletes. NULL without IKE. */
+	void (*ipsec_disconnect)(struct lns_ctl *ctl, uint32_t conn, const char *why);
 };
 
 /**
@@ -97,6 +101,35 @@ int lns_ctl_provision_static(struct lns_ctl *ctl, char *err, size_t errlen);
  */
 int lns_ctl_request(struct lns_dp *dp, uint32_t type, uint32_t arg, unsigned int timeout_ms,
 		    int32_t *result);
+
+struct lns_subs;
+struct lns_l2tp;
+struct lns_ppp;
+struct lns_ppp_stats;
+
+/**
+ * Start the L2TP and PPP control planes (after lns_ctl_provision_static(): the
+ * addresses static sessions hold are reserved in the pools).
+ * @return 0, or -errno with a message in err.
+ */
+int lns_ctl_subs_init(struct lns_ctl *ctl, char *err, size_t errlen);
+
+/** StopCCN to every peer (one attempt, nothing waited for): lnsd is stopping. */
+void lns_ctl_subs_shutdown(struct lns_ctl *ctl);
+
+/** Free the L2TP and PPP control planes (workers stopped). */
+void lns_ctl_subs_fini(struct lns_ctl *ctl);
+
+/** Punted L2TP control message / PPP frame of a session (consume m). */
+void lns_ctl_sub_l2tp(struct lns_ctl *ctl, struct rte_mbuf *m);
+void lns_ctl_sub_ppp(struct lns_ctl *ctl, struct rte_mbuf *m);
+
+/** The L2TP control plane, for listings (control lcore). NULL before init. */
+const struct lns_l2tp *lns_ctl_l2tp(const struct lns_ctl *ctl);
+/** PPP of the session with data-plane handle h, NULL if none. */
+const struct lns_ppp *lns_ctl_sub_ppp_of(const struct lns_ctl *ctl, uint32_t handle);
+/** PPP counters summed over sessions. */
+const struct lns_ppp_stats *lns_ctl_ppp_stats(const struct lns_ctl *ctl);
 
 /** Handle one punted packet (consumes it). Exposed for tests. */
 void lns_ctl_handle(struct lns_ctl *ctl, struct rte_mbuf *m);

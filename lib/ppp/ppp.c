@@ -345,7 +345,7 @@ lns_ppp_auth_done(struct lns_ppp *p, const struct lns_auth_result *r, uint64_t n
 		/* RFC 1994 §4.3 / RFC 1334 §2.2.2: Failure sent, now end the link */
 		ppp_terminate(p, LNS_PPP_DOWN_AUTH_FAILED, "authentication failed");
 	} else if (p->method == LNS_AUTH_PAP) {
-		(void)lns_timer_arm(p->env->timers, &p->auth_timer, p->now + PPP_AUTH_WAIT_MS);
+		(void)lns_timer_arm(p->env->timers, &p->auth_timer, p->now + PPP_PAP_RETRY_WAIT_MS);
 	}
 }
 

@@ -18,6 +18,10 @@ enum ppp_phase {
 };
 
 #define PPP_AUTH_WAIT_MS    30000  /* PAP: how long we wait for an Authenticate-Request */
+/* PAP after a Nak: a peer that retries does so at once (RFC 1334 2.2.1 has the
+ * authenticator end the link); waiting the whole first-request time would keep a
+ * failed session, its address and a single-shot tunnel alive for nothing. */
+#define PPP_PAP_RETRY_WAIT_MS 3000
 #define PPP_CHAP_RESEND_MS  3000   /* CHAP: Challenge retransmission (RFC 1994 §4.1) */
 #define PPP_CHAP_MAX_SEND   5
 #define PPP_LOOP_MAX        5      /* our magic seen this often in a row: a loop */

@@ -115,7 +115,8 @@ lns_topology_up() {
 }
 
 # lns_write_config FILE [EXTRA_YAML]: a minimal config for this topology. EXTRA_YAML
-# (top-level sections) is appended verbatim.
+# (top-level sections) is appended verbatim; LNS_LIMITS_EXTRA (indented lines) goes
+# under limits:.
 lns_write_config() {
 	local f=$1 extra=${2:-}
 	cat >"$f" <<EOF
@@ -141,6 +142,7 @@ ports:
     gateway: $LNS_CORE_PEER
 limits:
   mbufs: 8192
+${LNS_LIMITS_EXTRA:-}
 $extra
 EOF
 }

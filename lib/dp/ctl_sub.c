@@ -1,0 +1,538 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Subscribers on the control lcore: the L2TP control plane (lib/l2tp, with the
+ * tunnel lifecycle policy) and PPP (lib/ppp) bound to the data plane.
+ *
+ * - L2TP control messages punted by the workers go to lns_l2tp_input(); what it
+ *   sends leaves on the control TX queue, through ESP when the tunnel is secure.
+ * - An established tunnel or session becomes a data-plane entry; a session starts
+ *   without an address, and PPP publishes it when IPCP opens.
+ * - PPP frames punted by the workers go to the session's PPP; its frames go out
+ *   as L2TP data messages.
+ * - Teardown withdraws from the data plane first; the PPP session (and with it
+ *   the pool address) is freed only after the workers' grace period, so an
+ *   address is never handed out while a worker may still route it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+
+#include "lns_ctl.h"
+#include "lns_l2tp.h"
+#include "lns_l2tp_data.h"
+#include "lns_pool.h"
+#include "lns_ppp.h"
+#include "lns_ppp_auth.h"
+
+#define REAP_MS 2          /* how often a withdrawn session checks its grace period */
+
+/* One L2TP session with its PPP, as control sees it. */
+struct sub {
+	struct lns_ctl *ctl;
+	uint16_t tid, sid, peer_tid, peer_sid;
+	uint32_t handle;        /* data-plane session handle */
+	uint32_t peer;          /* peer outer address, network order */
+	uint16_t peer_port_be;  /* peer's L2TP port, network order */
+	uint32_t sa_out;        /* outbound SA handle, LNS_SAD_NONE for non-secure */
+	uint32_t conn;          /* IPsec connection, LNS_EV_NONE for non-secure */
+	struct lns_ppp *ppp;
+	bool l2tp_down;         /* the L2TP session is gone: withdrawn, waiting to free */
+	bool ppp_down;          /* PPP said down */
+	uint64_t token;         /* RCU token of the withdrawal */
+	struct lns_timer reap;
+	struct sub *prev, *next;  /* every session, live or being reaped */
+};
+
+struct lns_subs {
+	struct lns_l2tp *l2tp;
+	struct lns_pools *pools;
+	struct lns_authenticator *auth;
+	struct lns_ppp_stats ppp_stats;
+	struct lns_ppp_env env;
+	struct sub **by_handle;         /* data-plane handle -> session */
+	struct sub *all;                /* list of every session */
+	uint32_t n_subs;
+};
+
+static void
+sub_link(struct lns_subs *ss, struct sub *s)
+{
+	s->prev = NULL;
+	s->next = ss->all;
+	if (ss->all != NULL)
+		ss->all->prev = s;
+	ss->all = s;
+	ss->n_subs++;
+}
+
+static void
+sub_unlink(struct lns_subs *ss, struct sub *s)
+{
+	if (s->prev != NULL)
+		s->prev->next = s->next;
+	else
+		ss->all = s->next;
+	if (s->next != NULL)
+		s->next->prev = s->prev;
+	ss->n_subs--;
+}
+
+static const char *
+ip_str(uint32_t a, char buf[16])
+{
+	const uint8_t *b = (const uint8_t *)&a;
+
+	snprintf(buf, 16, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+	return buf;
+}
+
+static struct lns_subs *
+subs_of(struct lns_ctl *ctl)
+{
+	return ctl->subs;
+}
+
+static uint64_t
+now_ms(struct lns_ctl *ctl)
+{
+	return lns_ctl_now_ms(ctl);
+}
+
+/* ------------------------------------------------------------- sending --- */
+
+/* An L2TP message (control, or data carrying PPP) to a peer, from the control lcore. */
+static void
+send_l2tp(struct lns_ctl *ctl, const uint8_t *hdr, size_t hlen, const uint8_t *body,
+	  size_t blen, uint32_t peer, uint16_t port_be, uint32_t sa_out)
+{
+	struct rte_mbuf *m;
+	uint64_t nh;
+	uint8_t *p;
+
+	nh = lns_ctl_nh_mac(ctl, peer);
+	if (nh == 0) {
+		/* ARP asked; the L2TP/PPP retransmission timers try again. */
+		lns_count_drop(ctl->st, LNS_DROP_NEXTHOP_UNRESOLVED, 1);
+		return;
+	}
+	m = lns_ctl_alloc(ctl, LNS_PORT_ACCESS);
+	if (m == NULL)
+		return;
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hlen + blen));
+	if (p == NULL || hlen + blen > UINT16_MAX) {
+		lns_count_drop(ctl->st, LNS_DROP_ESP_OUT_FAILED, 1);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	memcpy(p, hdr, hlen);
+	if (blen > 0)
+		memcpy(p + hlen, body, blen);
+	if (lns_dp_send_l2tp(ctl->dp, &ctl->lc, m, peer, port_be, sa_out, nh) == 0)
+		lns_count(ctl->st, LNS_CTR_CTL_TX, 1);
+}
+
+static uint32_t
+sa_out_of(struct lns_ctl *ctl, uint32_t sa_in)
+{
+	if (sa_in == LNS_L2TP_NO_SA || sa_in >= ctl->dp->sad->max_sas)
+		return LNS_SAD_NONE;
+	return lns_sad_get(ctl->dp->sad, sa_in)->pair;
+}
+
+/* ------------------------------------------------------------------ PPP --- */
+
+static void
+ppp_send(void *ctx, uint16_t proto, const uint8_t *info, size_t len)
+{
+	struct sub *s = ctx;
+	uint8_t hdr[16];
+	uint32_t hl;
+
+	if (s->l2tp_down)
+		return;
+	hl = lns_l2tp_data_build(hdr, s->peer_tid, s->peer_sid, 0, 0, 0, 0, 0, proto);
+	send_l2tp(s->ctl, hdr, hl, info, len, s->peer, s->peer_port_be, s->sa_out);
+}
+
+static int
+ppp_up(void *ctx, uint32_t addr)
+{
+	struct sub *s = ctx;
+	struct lns_ctl *ctl = s->ctl;
+	int rc;
+
+	if (s->l2tp_down)
+		return -ENOENT;
+	rc = lns_tables_session_set_addr(ctl->dp->tbl, s->handle, addr);
+	if (rc == -EBUSY && __atomic_load_n(&ctl->dp->tbl->sess[s->handle].addr,
+					    __ATOMIC_RELAXED) == addr)
+		rc = 0;         /* LCP renegotiated: same address again */
+	if (rc == 0) {
+		struct lns_ppp_info pi;
+		char a[16];
+
+		lns_ppp_get_info(s->ppp, &pi);
+		lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), LNS_EV_PPP_UP, s->tid, s->sid,
+			      s->conn, "user=%s auth=%s address=%s", pi.user, pi.auth_method,
+			      ip_str(addr, a));
+	}
+	return rc;
+}
+
+static void
+ppp_down(void *ctx, int reason, const char *text)
+{
+	struct sub *s = ctx;
+	struct lns_ctl *ctl = s->ctl;
+	uint16_t result = LNS_CDN_ERROR;
+
+	s->ppp_down = true;
+	lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), LNS_EV_PPP_DOWN, s->tid, s->sid,
+		      s->conn, "reason=%s %s", lns_ppp_down_reason_name((unsigned int)reason),
+		      text != NULL ? text : "");
+	if (s->l2tp_down)
+		return;
+	/* RFC 2661 4.4.2: the user hung up or we closed -> 3 (administrative) / 1; a
+	 * failure -> 2 with the PPP reason in the message. */
+	if (reason == LNS_PPP_DOWN_PEER_TERMINATE || reason == LNS_PPP_DOWN_KEEPALIVE)
+		result = LNS_CDN_CARRIER;
+	else if (reason == LNS_PPP_DOWN_LOCAL_CLOSE)
+		result = LNS_CDN_ADMIN;
+	lns_l2tp_session_close(subs_of(ctl)->l2tp, s->tid, s->sid, result, 0,
+			       lns_ppp_down_reason_name((unsigned int)reason), now_ms(ctl));
+}
+
+static const struct lns_ppp_ops ppp_ops = {
+	.send = ppp_send,
+	.up = ppp_up,
+	.down = ppp_down,
+};
+
+/* --------------------------------------------------------------- L2TP --- */
+
+static void
+l2tp_send(void *ctx, const struct lns_l2tp_peer *to, const uint8_t *msg, size_t len)
+{
+	struct lns_ctl *ctl = ctx;
+
+	send_l2tp(ctl, msg, len, NULL, 0, to->addr, rte_cpu_to_be_16(to->port),
+		  sa_out_of(ctl, to->sa_in));
+}
+
+static int
+l2tp_tunnel_up(void *ctx, const struct lns_l2tp_tunnel_info *t)
+{
+	struct lns_ctl *ctl = ctx;
+	struct lns_dp_tunnel dt = {
+		.local_id = t->local_id,
+		.peer_id = t->peer_id,
+		.sa_in = t->peer.sa_in == LNS_L2TP_NO_SA ? LNS_SAD_NONE : t->peer.sa_in,
+		.sa_out = sa_out_of(ctl, t->peer.sa_in),
+		.peer = t->peer.addr,
+		.peer_port = rte_cpu_to_be_16(t->peer.port),
+		.nh_mac = lns_ctl_nh_mac(ctl, t->peer.addr),
+	};
+
+	return lns_tables_add_tunnel(ctl->dp->tbl, &dt);
+}
+
+static void
+l2tp_tunnel_down(void *ctx, const struct lns_l2tp_tunnel_info *t)
+{
+	struct lns_ctl *ctl = ctx;
+
+	lns_tables_remove_tunnel(ctl->dp->tbl, t->local_id);
+}
+
+/* Free a withdrawn session once no worker can still route its address. */
+static void
+reap(struct lns_timer *t, void *arg, uint64_t now)
+{
+	struct sub *s = arg;
+	struct lns_ctl *ctl = s->ctl;
+
+	if (ctl->dp->qsbr != NULL && rte_rcu_qsbr_check(ctl->dp->qsbr, s->token, false) != 1) {
+		lns_timer_arm(ctl->timers, t, now + REAP_MS);
+		return;
+	}
+	lns_ppp_destroy(s->ppp);        /* releases the pool address */
+	sub_unlink(subs_of(ctl), s);
+	free(s);
+}
+
+static int
+l2tp_session_up(void *ctx, const struct lns_l2tp_session_info *si)
+{
+	struct lns_ctl *ctl = ctx;
+	struct lns_subs *ss = subs_of(ctl);
+	struct sub *s;
+	uint32_t h;
+	int rc;
+
+	rc = lns_tables_add_session(ctl->dp->tbl, si->tunnel_id, si->session_id,
+				    si->peer_session_id, 0, &h);
+	if (rc != 0)
+		return rc;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		lns_tables_remove_session(ctl->dp->tbl, h);
+		return -ENOMEM;
+	}
+	s->ctl = ctl;
+	s->tid = si->tunnel_id;
+	s->sid = si->session_id;
+	s->peer_tid = si->peer_tunnel_id;
+	s->peer_sid = si->peer_session_id;
+	s->handle = h;
+	s->peer = si->peer.addr;
+	s->peer_port_be = rte_cpu_to_be_16(si->peer.port);
+	s->sa_out = sa_out_of(ctl, si->peer.sa_in);
+	s->conn = si->peer.conn == LNS_L2TP_NO_CONN ? LNS_EV_NONE : si->peer.conn;
+	lns_timer_init(&s->reap, reap, s);
+	ss->by_handle[h] = s;
+	sub_link(ss, s);
+	if (ctl->dp->conf->ppp.accept_proxy && si->proxy_authen_type != 0 &&
+	    si->proxy_lcp_last_tx_len > 0) {
+		struct lns_ppp_proxy px = {
+			.last_sent_lcp = si->proxy_lcp_last_tx,
+			.last_sent_len = si->proxy_lcp_last_tx_len,
+			.last_rcvd_lcp = si->proxy_lcp_last_rx,
+			.last_rcvd_len = si->proxy_lcp_last_rx_len,
+			.authen_type = si->proxy_authen_type,
+			.authen_name = si->proxy_authen_name,
+			.authen_challenge = si->proxy_authen_chal,
+			.authen_challenge_len = si->proxy_authen_chal_len,
+			.authen_id = (uint8_t)si->proxy_authen_id,
+			.authen_response = si->proxy_authen_resp,
+			.authen_response_len = si->proxy_authen_resp_len,
+		};
+
+		s->ppp = lns_ppp_create_proxy(&ss->env, &ppp_ops, s, &px, now_ms(ctl));
+	} else {
+		s->ppp = lns_ppp_create(&ss->env, &ppp_ops, s, now_ms(ctl));
+	}
+	if (s->ppp == NULL) {
+		ss->by_handle[h] = NULL;
+		sub_unlink(ss, s);
+		lns_tables_remove_session(ctl->dp->tbl, h);
+		free(s);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void
+l2tp_session_down(void *ctx, const struct lns_l2tp_session_info *si, uint16_t result,
+		  uint16_t error)
+{
+	struct lns_ctl *ctl = ctx;
+	struct lns_subs *ss = subs_of(ctl);
+	uint32_t h = lns_tables_by_ids(ctl->dp->tbl, si->tunnel_id, si->session_id);
+	struct sub *s;
+
+	(void)result;
+	(void)error;
+	if (h == LNS_SESS_NONE || (s = ss->by_handle[h]) == NULL)
+		return;
+	ss->by_handle[h] = NULL;
+	lns_tables_remove_session(ctl->dp->tbl, h);
+	s->l2tp_down = true;
+	if (!s->ppp_down)
+		lns_ppp_close(s->ppp, "l2tp session down", now_ms(ctl));
+	s->token = ctl->dp->qsbr != NULL ? rte_rcu_qsbr_start(ctl->dp->qsbr) : 0;
+	lns_timer_arm(ctl->timers, &s->reap, now_ms(ctl) + REAP_MS);
+}
+
+static void
+l2tp_ipsec_disconnect(void *ctx, uint32_t conn, const char *why)
+{
+	struct lns_ctl *ctl = ctx;
+	int n = lns_sad_drop_conn(ctl->dp->sad, conn);
+
+	if (n > 0)
+		lns_count(ctl->st, LNS_CTR_SA_DROPPED_NOW, (uint64_t)n);
+	if (ctl->ipsec_disconnect != NULL)
+		ctl->ipsec_disconnect(ctl, conn, why);
+}
+
+static const struct lns_l2tp_ops l2tp_ops = {
+	.send = l2tp_send,
+	.tunnel_up = l2tp_tunnel_up,
+	.tunnel_down = l2tp_tunnel_down,
+	.session_up = l2tp_session_up,
+	.session_down = l2tp_session_down,
+	.ipsec_disconnect = l2tp_ipsec_disconnect,
+};
+
+/* --------------------------------------------------------- punted input --- */
+
+void
+lns_ctl_sub_l2tp(struct lns_ctl *ctl, struct rte_mbuf *m)
+{
+	const struct lns_pkt_meta *meta = lns_pkt_meta(m);
+	struct lns_l2tp_peer from = {
+		.addr = meta->peer,
+		.port = rte_be_to_cpu_16(meta->peer_port),
+		.sa_in = meta->sa,
+		.conn = LNS_L2TP_NO_CONN,
+	};
+
+	if (meta->sa != LNS_SAD_NONE && meta->sa < ctl->dp->sad->max_sas)
+		from.conn = lns_sad_get(ctl->dp->sad, meta->sa)->conn;
+	if (m->nb_segs != 1)
+		lns_count_drop(ctl->st, LNS_DROP_L2TP_MALFORMED, 1);
+	else
+		lns_l2tp_input(subs_of(ctl)->l2tp, &from, rte_pktmbuf_mtod(m, const uint8_t *),
+			       m->data_len, now_ms(ctl));
+	rte_pktmbuf_free(m);
+}
+
+static uint64_t
+auth_count(const struct lns_ppp_stats *st, bool ok)
+{
+	if (ok)
+		return st->c[LNS_PPP_STAT_AUTH_OK_PAP] + st->c[LNS_PPP_STAT_AUTH_OK_CHAP_MD5] +
+		       st->c[LNS_PPP_STAT_AUTH_OK_MSCHAPV2];
+	return st->c[LNS_PPP_STAT_AUTH_FAIL_PAP] + st->c[LNS_PPP_STAT_AUTH_FAIL_CHAP_MD5] +
+	       st->c[LNS_PPP_STAT_AUTH_FAIL_MSCHAPV2];
+}
+
+static void
+auth_event(struct lns_ctl *ctl, uint32_t h, bool ok)
+{
+	const struct sub *s = subs_of(ctl)->by_handle[h];
+	struct lns_ppp_info pi;
+
+	if (s == NULL || s->ppp == NULL)
+		return;
+	lns_ppp_get_info(s->ppp, &pi);
+	lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), ok ? LNS_EV_AUTH_OK : LNS_EV_AUTH_FAILED,
+		      s->tid, s->sid, s->conn, "user=%s method=%s", pi.user, pi.auth_method);
+}
+
+void
+lns_ctl_sub_ppp(struct lns_ctl *ctl, struct rte_mbuf *m)
+{
+	struct lns_subs *ss = subs_of(ctl);
+	struct lns_l2tp_data d;
+	uint64_t fails, oks;
+	struct sub *s;
+	uint32_t h;
+
+	/* The worker parsed and checked it (session, SA) before punting. */
+	if (lns_l2tp_data_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &d) !=
+	    LNS_L2TP_DATA ||
+	    (h = lns_tables_by_ids(ctl->dp->tbl, d.tunnel_id, d.session_id)) == LNS_SESS_NONE ||
+	    (s = ss->by_handle[h]) == NULL || s->l2tp_down) {
+		lns_count_drop(ctl->st, LNS_DROP_L2TP_NO_SESSION, 1);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	fails = auth_count(&ss->ppp_stats, false);
+	oks = auth_count(&ss->ppp_stats, true);
+	lns_ppp_input(s->ppp, rte_pktmbuf_mtod_offset(m, const uint8_t *, d.payload_off),
+		      d.payload_len, now_ms(ctl));
+	rte_pktmbuf_free(m);
+	/* Each verdict is an event, the failed attempts a LAC may retry included. The
+	 * local authenticator answers inside the input call; the session may be
+	 * gone after it, so only what was copied before is used. */
+	if (auth_count(&ss->ppp_stats, false) != fails || auth_count(&ss->ppp_stats, true) != oks)
+		auth_event(ctl, h, auth_count(&ss->ppp_stats, true) != oks);
+}
+
+/* ------------------------------------------------------------ lifecycle --- */
+
+int
+lns_ctl_subs_init(struct lns_ctl *ctl, char *err, size_t errlen)
+{
+	const struct lns_conf *conf = ctl->dp->conf;
+	struct lns_tables *tbl = ctl->dp->tbl;
+	struct lns_subs *ss = calloc(1, sizeof(*ss));
+
+	if (ss == NULL)
+		goto nomem;
+	ctl->subs = ss;
+	ss->by_handle = calloc(tbl->max_sessions, sizeof(*ss->by_handle));
+	ss->pools = lns_pools_create(conf);
+	ss->auth = lns_auth_local_create(conf);
+	if (ss->by_handle == NULL || ss->pools == NULL || ss->auth == NULL)
+		goto nomem;
+	/* Addresses the static section took are not the pools' to give. */
+	for (uint32_t h = 0; h < tbl->max_sessions; h++)
+		if (tbl->sess[h].state == LNS_TBL_UP && tbl->sess[h].addr != 0)
+			lns_pools_reserve(ss->pools, tbl->sess[h].addr);
+	ss->env.conf = conf;
+	ss->env.timers = ctl->timers;
+	ss->env.pools = ss->pools;
+	ss->env.auth = ss->auth;
+	/* Our end of every PPP link: the core address, which subscribers reach anyway. */
+	ss->env.local_addr = ctl->dp->port[LNS_PORT_CORE].addr;
+	ss->env.stats = &ss->ppp_stats;
+	ss->l2tp = lns_l2tp_create(conf, &l2tp_ops, ctl, ctl->timers, ctl->dp->evlog);
+	if (ss->l2tp == NULL)
+		goto nomem;
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory for the L2TP and PPP control planes "
+		 "(limits.max-sessions %u)", conf->limits.max_sessions);
+	return -ENOMEM;
+}
+
+void
+lns_ctl_subs_shutdown(struct lns_ctl *ctl)
+{
+	if (ctl->subs != NULL && subs_of(ctl)->l2tp != NULL)
+		lns_l2tp_shutdown(subs_of(ctl)->l2tp, now_ms(ctl));
+}
+
+void
+lns_ctl_subs_fini(struct lns_ctl *ctl)
+{
+	struct lns_subs *ss = subs_of(ctl);
+
+	if (ss == NULL)
+		return;
+	lns_l2tp_free(ss->l2tp);
+	while (ss->all != NULL) {
+		struct sub *s = ss->all;
+
+		lns_timer_cancel(ctl->timers, &s->reap);
+		lns_ppp_destroy(s->ppp);
+		sub_unlink(ss, s);
+		free(s);
+	}
+	free(ss->by_handle);
+	lns_auth_local_free(ss->auth);
+	lns_pools_free(ss->pools);
+	free(ss);
+	ctl->subs = NULL;
+}
+
+const struct lns_l2tp *
+lns_ctl_l2tp(const struct lns_ctl *ctl)
+{
+	return ctl->subs != NULL ? ctl->subs->l2tp : NULL;
+}
+
+const struct lns_ppp *
+lns_ctl_sub_ppp_of(const struct lns_ctl *ctl, uint32_t handle)
+{
+	const struct sub *s;
+
+	if (ctl->subs == NULL || handle >= ctl->dp->tbl->max_sessions)
+		return NULL;
+	s = ctl->subs->by_handle[handle];
+	return s != NULL ? s->ppp : NULL;
+}
+
+const struct lns_ppp_stats *
+lns_ctl_ppp_stats(const struct lns_ctl *ctl)
+{
+	return ctl->subs != NULL ? &ctl->subs->ppp_stats : NULL;
+}

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# L2TP + PPP against real peers: xl2tpd as the LAC and slirp as the PPP client
+# (PEERS.md), non-secure L2TP in a single-shot destination profile, short timers.
+#   - tunnel, session, PAP and IPCP come up; the subscriber gets the pool's first
+#     address;
+#   - a UDP round trip core -> lnsd -> L2TP/PPP -> slirp -> (slirp's NAT) an echo
+#     server in the client namespace -> back, with the session's counters moving;
+#   - the LAC hangs up: session down, tunnel destroyed, destruct for exactly the
+#     profile's timeout, then the record is freed and the tables are empty;
+#   - a second call is a new tunnel that works again;
+#   - a wrong password: PAP fails, the session goes down and the single-shot
+#     tunnel is disconnected by lnsd (StopCCN) at once.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lac.sh"
+
+lns_init l2tp
+command -v xl2tpd >/dev/null && command -v slirp-fullbolt >/dev/null ||
+	{ echo "l2tp: missing xl2tpd or slirp: run drivers-config/install-deps.sh" >&2; exit 1; }
+lns_topology_up
+W=$LNS_WORK
+quiet() { "$@" >/dev/null 2>&1; }
+
+LNS_LIMITS_EXTRA='  allow-short-timers: true'
+lns_write_config "$W/lnsd.yaml" "
+l2tp:
+  allow-nonsecure: true
+  hello-interval: 0
+  destruct-timeout: 3
+  destination-profiles:
+    - name: oneshot
+      single-shot-tunnel: true
+ppp:
+  auth: [pap]
+  default-pool: subs
+  pools:
+    - name: subs
+      prefix: 10.200.0.0/24
+  users:
+    - name: alice
+      password: secret1
+"
+lns_check "lnsd --check accepts the config" quiet "$LNSD" --check -c "$W/lnsd.yaml"
+lns_start "$W/lnsd.yaml" || { lns_fail "lnsd starts"; lns_finish; }
+
+# events_json: the event log as JSON
+events() { lns_ctl --json show events; }
+
+# has_event NAME [DETAIL_SUBSTRING] [AFTER_SEQ]: the log has such an event
+has_event() {
+	events | "$PY" -c '
+import json, sys
+name, sub, after = sys.argv[1], sys.argv[2], int(sys.argv[3])
+ev = json.load(sys.stdin)
+sys.exit(not any(e["event"] == name and sub in e.get("detail", "") and int(k) > after
+                 for k, e in ev.items()))' "$1" "${2:-}" "${3:-0}"
+}
+
+# wait_event NAME [DETAIL] [AFTER] [SECONDS]
+wait_event() {
+	for _ in $(seq $((${4:-10} * 10))); do
+		has_event "$1" "${2:-}" "${3:-0}" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+last_seq() { events | "$PY" -c 'import json, sys; print(max(map(int, json.load(sys.stdin)) or [0]))'; }
+
+# event_t NAME AFTER: time (us) of the first such event after AFTER
+event_t() {
+	events | "$PY" -c '
+import json, sys
+ev = json.load(sys.stdin)
+print(min(e["t_us"] for k, e in ev.items() if e["event"] == sys.argv[1] and int(k) > int(sys.argv[2])))' "$1" "$2"
+}
+
+# ---- call 1: up, traffic, hang up, single-shot teardown
+lns_check "xl2tpd (LAC) starts" lns_lac_start lnsd alice secret1
+lns_lac_call lnsd
+lns_check "tunnel up (event tunnel-up, single-shot profile)" wait_event tunnel-up "profile=oneshot" 0 10
+lns_check "session up (event session-up)" wait_event session-up "" 0 10
+lns_check "PPP up: PAP user alice, pool address 10.200.0.1 (event ppp-up)" \
+	wait_event ppp-up "user=alice auth=pap address=10.200.0.1" 0 20
+lns_ctl --json show sessions >"$W/sess.json"
+lns_check "the data plane has the session with its address" "$PY" -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+sys.exit(not any(v.get("address") == "10.200.0.1" for v in s.values()))' "$W/sess.json"
+
+# slirp NATs what it receives to real sockets in the client namespace: an echo
+# server on the subscriber's address there answers, and slirp sends the answer back
+# from that address, through lnsd's anti-spoofing check.
+ip -n "$LNS_NS_ACC" addr add 10.200.0.1/32 dev lo
+ip netns exec "$LNS_NS_ACC" "$PY" -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.200.0.1", 7777))
+s.settimeout(30)
+while True:
+    d, a = s.recvfrom(2048)
+    s.sendto(b"echo:" + d, a)' &
+LNS_BG_PIDS+=("$!")
+sleep 0.3
+reply=$(ip netns exec "$LNS_NS_CORE" "$PY" -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(1)
+for i in range(5):
+    s.sendto(b"through-lnsd-%d" % i, ("10.200.0.1", 7777))
+    try:
+        d, a = s.recvfrom(2048)
+        print(d.decode(), a[0]); break
+    except socket.timeout:
+        pass')
+lns_check "UDP round trip core -> PPP client -> core ($reply)" \
+	[ "${reply%% *}" != "" -a "${reply#* }" = 10.200.0.1 ]
+case $reply in echo:through-lnsd-*) lns_pass "echo payload byte-exact" ;; *) lns_fail "echo payload byte-exact" ;; esac
+lns_ctl --json show sessions >"$W/sess.json"
+lns_check "session counters moved both ways" "$PY" -c '
+import json, sys
+s = [v for v in json.load(open(sys.argv[1])).values() if v.get("address") == "10.200.0.1"]
+sys.exit(not (s and s[0]["up_packets"] >= 1 and s[0]["down_packets"] >= 1))' "$W/sess.json"
+
+seq0=$(last_seq)
+lns_lac_hangup lnsd
+lns_check "hang-up: session-down" wait_event session-down "" "$seq0" 10
+lns_check "hang-up: tunnel-destroyed" wait_event tunnel-destroyed "" "$seq0" 10
+lns_check "hang-up: destruct-begin" wait_event destruct-begin "" "$seq0" 10
+lns_check "session withdrawn from the data plane" \
+	sh -c "[ \"\$($LNSCTL --file-prefix $LNS_PREFIX --json show sessions)\" = '{}' ]"
+lns_check "destruct-end after the destruct period" wait_event destruct-end "" "$seq0" 6
+tb=$(event_t destruct-begin "$seq0"); te=$(event_t destruct-end "$seq0")
+lns_check "destruct lasted the profile's 3 s ($(( (te - tb) / 1000 )) ms)" \
+	[ $(( te - tb )) -ge 2900000 -a $(( te - tb )) -le 3500000 ]
+lns_check "tunnel gone from the data plane" \
+	sh -c "[ \"\$($LNSCTL --file-prefix $LNS_PREFIX --json show tunnels)\" = '{}' ]"
+
+# ---- call 2: a new tunnel works again, and the address came back to the pool
+seq0=$(last_seq)
+lns_lac_call lnsd
+lns_check "second call: tunnel-up" wait_event tunnel-up "" "$seq0" 10
+lns_check "second call: PPP up with a pool address" wait_event ppp-up "address=10.200.0." "$seq0" 20
+seq0=$(last_seq)
+lns_lac_hangup lnsd
+lns_check "second call hung up" wait_event tunnel-destroyed "" "$seq0" 10
+lns_lac_stop lnsd
+
+# ---- wrong password: PAP fails; lnsd ends the session and the single-shot tunnel
+seq0=$(last_seq)
+lns_check "xl2tpd starts with a wrong password" lns_lac_start bad alice wrong
+lns_lac_call bad
+lns_check "PAP failure is an event (auth-failed)" wait_event auth-failed "" "$seq0" 20
+lns_check "the session goes down" wait_event session-down "" "$seq0" 10
+lns_check "single-shot: lnsd sends StopCCN at once" wait_event stopccn-sent "" "$seq0" 10
+lns_lac_stop bad
+
+lns_stop_expect 0
+lns_finish
