@@ -42,7 +42,7 @@ static const struct {
 	/* RFC 2661 section 3.1: tunnel ids are 16 bits, 0 is reserved */
 	{ "tunnel",  "/lns/clear/tunnel",  "tunnel id",  1, UINT16_MAX, false },
 	/* lnsd's session ids, as `show sessions` prints them */
-	{ "session", "/lns/clear/session", "session id", 1, UINT32_MAX, false },
+	{ "session", "/lns/clear/session", "session id", 0, UINT32_MAX - 1, false },
 	/* RFC 4303 section 2.1: SPIs 0..255 are reserved */
 	{ "sa",      "/lns/clear/sa",      "SPI",        256, UINT32_MAX, true },
 };

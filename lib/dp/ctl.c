@@ -24,6 +24,8 @@ struct lns_ctl_req {
 	uint32_t arg;
 	int32_t result;
 	uint32_t state;         /* enum req_state, atomic */
+	uint32_t buflen;        /* reply buffer: owned by the request, so an asker */
+	uint8_t buf[];          /* that gave up leaves nothing dangling */
 };
 
 enum req_state { REQ_PENDING = 0, REQ_DONE, REQ_ABANDONED };
@@ -350,35 +352,43 @@ resolve_tunnels(struct lns_ctl *ctl, uint64_t now)
 }
 
 int
-lns_ctl_request(struct lns_dp *dp, uint32_t type, uint32_t arg, unsigned int timeout_ms,
-		int32_t *result)
+lns_ctl_request_buf(struct lns_dp *dp, uint32_t type, uint32_t arg, void *out, uint32_t outlen,
+		    unsigned int timeout_ms, int32_t *result)
 {
-	struct lns_ctl_req *r = calloc(1, sizeof(*r));
+	struct lns_ctl_req *r = calloc(1, sizeof(*r) + outlen);
 	uint32_t expect = REQ_PENDING;
 
 	if (r == NULL)
 		return -ENOMEM;
 	r->type = type;
 	r->arg = arg;
+	r->buflen = outlen;
 	if (rte_ring_enqueue(dp->req, r) != 0) {
 		free(r);
 		return -ENOBUFS;
 	}
 	for (unsigned int i = 0; i < timeout_ms; i++) {
-		if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) == REQ_DONE) {
-			*result = r->result;
-			free(r);
-			return 0;
-		}
+		if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) == REQ_DONE)
+			goto done;
 		rte_delay_us_sleep(1000);
 	}
 	/* Control has not answered: hand the request over to it. */
 	if (__atomic_compare_exchange_n(&r->state, &expect, REQ_ABANDONED, false,
 					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return -ETIMEDOUT;
-	*result = r->result; /* it finished just now */
+done:   /* finished (perhaps just now) */
+	*result = r->result;
+	if (outlen > 0)
+		memcpy(out, r->buf, outlen);
 	free(r);
 	return 0;
+}
+
+int
+lns_ctl_request(struct lns_dp *dp, uint32_t type, uint32_t arg, unsigned int timeout_ms,
+		int32_t *result)
+{
+	return lns_ctl_request_buf(dp, type, arg, NULL, 0, timeout_ms, result);
 }
 
 static int32_t
@@ -420,6 +430,13 @@ run_requests(struct lns_ctl *ctl)
 		switch (r->type) {
 		case LNS_REQ_CLEAR_SA:
 			r->result = clear_sa(ctl, r->arg);
+			break;
+		case LNS_REQ_SNAP_TUNNELS:
+		case LNS_REQ_SNAP_SESSIONS:
+		case LNS_REQ_CLEAR_TUNNEL:
+		case LNS_REQ_CLEAR_SESSION:
+			r->result = ctl->subs == NULL ? -ENOENT :
+				lns_ctl_subs_request(ctl, r->type, r->arg, r->buf, r->buflen);
 			break;
 		default:
 			r->result = -EINVAL;

@@ -536,3 +536,104 @@ lns_ctl_ppp_stats(const struct lns_ctl *ctl)
 {
 	return ctl->subs != NULL ? &ctl->subs->ppp_stats : NULL;
 }
+
+/* ------------------------------------------------- telemetry requests --- */
+
+static void
+copy_str(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src != NULL ? src : "");
+}
+
+static int32_t
+snap_tunnels(struct lns_ctl *ctl, uint32_t after, struct lns_tun_snap *o, uint32_t max)
+{
+	const struct lns_l2tp *l = subs_of(ctl)->l2tp;
+	struct lns_l2tp_tunnel_info ti;
+	uint64_t now = now_ms(ctl);
+	uint32_t n = 0;
+
+	while (n < max && lns_l2tp_tunnel_next(l, after, &ti) == 0) {
+		struct lns_tun_snap *t = &o[n++];
+
+		after = ti.local_id;
+		t->tid = ti.local_id;
+		t->peer_tid = ti.peer_id;
+		t->peer = ti.peer.addr;
+		t->peer_port = ti.peer.port;
+		t->single_shot = ti.single_shot;
+		t->secure = ti.peer.conn != LNS_L2TP_NO_CONN;
+		t->conn = ti.peer.conn;
+		t->sessions = ti.sessions;
+		t->sessions_total = ti.sessions_total;
+		t->result = ti.result;
+		t->age_ms = now - ti.created_ms;
+		t->destruct_left_ms = ti.destruct_end_ms > now ? ti.destruct_end_ms - now : 0;
+		copy_str(t->state, sizeof(t->state), ti.refused ? "refused" : ti.state);
+		copy_str(t->profile, sizeof(t->profile), ti.profile);
+		copy_str(t->host, sizeof(t->host), ti.host_name);
+	}
+	return (int32_t)n;
+}
+
+static int32_t
+snap_sessions(struct lns_ctl *ctl, uint32_t after, struct lns_sess_snap *o, uint32_t max)
+{
+	struct lns_subs *ss = subs_of(ctl);
+	uint64_t now = now_ms(ctl);
+	uint32_t n = 0;
+
+	/* Management path: a walk over the handle array, at most once per request. */
+	for (uint32_t h = after == UINT32_MAX ? 0 : after + 1;
+	     h < ctl->dp->tbl->max_sessions && n < max; h++) {
+		const struct sub *s = ss->by_handle[h];
+		struct lns_sess_snap *x;
+		struct lns_ppp_info pi;
+
+		if (s == NULL)
+			continue;
+		x = &o[n++];
+		lns_ppp_get_info(s->ppp, &pi);
+		x->handle = h;
+		x->tid = s->tid;
+		x->sid = s->sid;
+		x->peer_tid = s->peer_tid;
+		x->peer_sid = s->peer_sid;
+		x->peer = s->peer;
+		x->addr = pi.addr;
+		x->uptime_ms = pi.up_since_ms != 0 ? now - pi.up_since_ms : 0;
+		copy_str(x->user, sizeof(x->user), pi.user);
+		copy_str(x->phase, sizeof(x->phase), pi.phase);
+		copy_str(x->auth, sizeof(x->auth), pi.auth_method);
+	}
+	return (int32_t)n;
+}
+
+int32_t
+lns_ctl_subs_request(struct lns_ctl *ctl, uint32_t type, uint32_t arg, void *buf,
+		     uint32_t buflen)
+{
+	struct lns_subs *ss = subs_of(ctl);
+	const struct sub *s;
+
+	switch (type) {
+	case LNS_REQ_SNAP_TUNNELS:
+		return snap_tunnels(ctl, arg, buf, buflen / sizeof(struct lns_tun_snap));
+	case LNS_REQ_SNAP_SESSIONS:
+		return snap_sessions(ctl, arg, buf, buflen / sizeof(struct lns_sess_snap));
+	case LNS_REQ_CLEAR_TUNNEL:
+		lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), LNS_EV_ADMIN_CLEAR, arg,
+			      LNS_EV_NONE, LNS_EV_NONE, "what=tunnel");
+		return lns_l2tp_tunnel_close(ss->l2tp, (uint16_t)arg, LNS_STOPCCN_CLEAR,
+					     now_ms(ctl));
+	case LNS_REQ_CLEAR_SESSION:
+		if (arg >= ctl->dp->tbl->max_sessions || (s = ss->by_handle[arg]) == NULL)
+			return -ENOENT;
+		lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), LNS_EV_ADMIN_CLEAR, s->tid,
+			      s->sid, s->conn, "what=session");
+		return lns_l2tp_session_close(ss->l2tp, s->tid, s->sid, LNS_CDN_ADMIN, 0,
+					      "cleared by the operator", now_ms(ctl));
+	default:
+		return -EINVAL;
+	}
+}

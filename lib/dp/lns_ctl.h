@@ -31,6 +31,40 @@ struct lns_neigh {
 /** Requests other threads (telemetry) hand to the control lcore. */
 enum lns_req_type {
 	LNS_REQ_CLEAR_SA = 1,           /**< arg: inbound or outbound SPI; drop the pair now */
+	LNS_REQ_SNAP_TUNNELS,           /**< arg: after this tunnel id; buf: lns_tun_snap[] */
+	LNS_REQ_SNAP_SESSIONS,          /**< arg: after this handle (UINT32_MAX: from the
+					 *   start); buf: lns_sess_snap[] */
+	LNS_REQ_CLEAR_TUNNEL,           /**< arg: local tunnel id; StopCCN */
+	LNS_REQ_CLEAR_SESSION,          /**< arg: session handle; CDN */
+};
+
+/** A tunnel as the L2TP control plane has it, for telemetry. */
+struct lns_tun_snap {
+	uint16_t tid, peer_tid;
+	uint32_t peer;                  /**< network order */
+	uint16_t peer_port;             /**< host order */
+	uint8_t  single_shot, secure;
+	uint32_t conn;                  /**< IPsec connection, UINT32_MAX none */
+	uint32_t sessions;
+	uint32_t sessions_total;
+	uint16_t result;                /**< why it ended (StopCCN result) */
+	uint64_t age_ms;
+	uint64_t destruct_left_ms;      /**< 0 unless destructing */
+	char     state[16];
+	char     profile[32];
+	char     host[64];
+};
+
+/** A session as control has it (L2TP + PPP), for telemetry. */
+struct lns_sess_snap {
+	uint32_t handle;
+	uint16_t tid, sid, peer_tid, peer_sid;
+	uint32_t peer;                  /**< network order */
+	uint32_t addr;                  /**< network order, 0 = none yet */
+	uint64_t uptime_ms;             /**< since IPCP opened, 0 = not up */
+	char     user[64];
+	char     phase[16];
+	char     auth[12];
 };
 
 /** Control-lcore state of the data plane. */
@@ -102,6 +136,10 @@ int lns_ctl_provision_static(struct lns_ctl *ctl, char *err, size_t errlen);
 int lns_ctl_request(struct lns_dp *dp, uint32_t type, uint32_t arg, unsigned int timeout_ms,
 		    int32_t *result);
 
+/** Same, with a reply buffer of outlen bytes that control fills (copied to out). */
+int lns_ctl_request_buf(struct lns_dp *dp, uint32_t type, uint32_t arg, void *out,
+			uint32_t outlen, unsigned int timeout_ms, int32_t *result);
+
 struct lns_subs;
 struct lns_l2tp;
 struct lns_ppp;
@@ -130,6 +168,10 @@ const struct lns_l2tp *lns_ctl_l2tp(const struct lns_ctl *ctl);
 const struct lns_ppp *lns_ctl_sub_ppp_of(const struct lns_ctl *ctl, uint32_t handle);
 /** PPP counters summed over sessions. */
 const struct lns_ppp_stats *lns_ctl_ppp_stats(const struct lns_ctl *ctl);
+
+/** Control side of the SNAP/CLEAR tunnel and session requests. */
+int32_t lns_ctl_subs_request(struct lns_ctl *ctl, uint32_t type, uint32_t arg, void *buf,
+			     uint32_t buflen);
 
 /** Handle one punted packet (consumes it). Exposed for tests. */
 void lns_ctl_handle(struct lns_ctl *ctl, struct rte_mbuf *m);

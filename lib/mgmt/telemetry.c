@@ -207,9 +207,17 @@ cmd_sessions(const char *cmd __rte_unused, const char *params __rte_unused,
 
 	if (dp == NULL)
 		return -EAGAIN;
+	struct lns_sess_snap *snap = calloc(LIST_MAX, sizeof(*snap));
+	int32_t ns = 0;
+
+	if (snap != NULL &&
+	    (lns_ctl_request_buf((struct lns_dp *)dp, LNS_REQ_SNAP_SESSIONS, UINT32_MAX, snap,
+				 LIST_MAX * sizeof(*snap), 2000, &ns) != 0 || ns < 0))
+		ns = 0;
 	rte_tel_data_start_dict(d);
 	for (uint32_t h = 0; h < dp->tbl->max_sessions; h++) {
 		const struct lns_dp_session *s = &dp->tbl->sess[h];
+		const struct lns_sess_snap *x = NULL;
 		struct rte_tel_data *sd;
 		char buf[32];
 
@@ -218,10 +226,21 @@ cmd_sessions(const char *cmd __rte_unused, const char *params __rte_unused,
 		sd = list_entry(d, &n);
 		if (sd == NULL)
 			break;
+		for (int32_t i = 0; i < ns && x == NULL; i++)
+			if (snap[i].handle == h)
+				x = &snap[i];
 		rte_tel_data_add_dict_int(sd, "tunnel", s->tunnel);
 		rte_tel_data_add_dict_int(sd, "session", s->local_id);
 		rte_tel_data_add_dict_int(sd, "peer_session", s->peer_id);
-		ip_str(s->addr, buf, sizeof(buf));
+		if (x != NULL) {
+			rte_tel_data_add_dict_string(sd, "user", x->user);
+			rte_tel_data_add_dict_string(sd, "phase", x->phase);
+			rte_tel_data_add_dict_string(sd, "auth", x->auth);
+			rte_tel_data_add_dict_u64(sd, "uptime_s", x->uptime_ms / 1000);
+		} else {
+			rte_tel_data_add_dict_string(sd, "phase", "static");
+		}
+		ip_str(__atomic_load_n(&s->addr, __ATOMIC_RELAXED), buf, sizeof(buf));
 		rte_tel_data_add_dict_string(sd, "address", buf);
 		rte_tel_data_add_dict_u64(sd, "up_packets",
 					  lns_tables_sess_ctr(dp->tbl, h, LNS_SC_UP_PKTS));
@@ -233,25 +252,85 @@ cmd_sessions(const char *cmd __rte_unused, const char *params __rte_unused,
 					  lns_tables_sess_ctr(dp->tbl, h, LNS_SC_DOWN_BYTES));
 		list_add(d, h, sd);
 	}
+	free(snap);
 	return 0;
 }
 
+static void
+tun_counters(struct rte_tel_data *sd, const struct lns_dp *dp, uint16_t id)
+{
+	rte_tel_data_add_dict_u64(sd, "up_packets", lns_tables_tun_ctr(dp->tbl, id, LNS_SC_UP_PKTS));
+	rte_tel_data_add_dict_u64(sd, "up_bytes", lns_tables_tun_ctr(dp->tbl, id, LNS_SC_UP_BYTES));
+	rte_tel_data_add_dict_u64(sd, "down_packets",
+				  lns_tables_tun_ctr(dp->tbl, id, LNS_SC_DOWN_PKTS));
+	rte_tel_data_add_dict_u64(sd, "down_bytes",
+				  lns_tables_tun_ctr(dp->tbl, id, LNS_SC_DOWN_BYTES));
+}
+
+/*
+ * Tunnels: those of the L2TP control plane (destructing ones too, with their
+ * counters frozen at destruction), then statically provisioned ones.
+ */
 static int
 cmd_tunnels(const char *cmd __rte_unused, const char *params __rte_unused,
 	    struct rte_tel_data *d)
 {
 	const struct lns_dp *dp = __atomic_load_n(&mgmt_dp, __ATOMIC_ACQUIRE);
+	struct lns_tun_snap *snap;
+	uint64_t *seen;
 	unsigned int n = 0;
+	int32_t nt = 0;
 
 	if (dp == NULL)
 		return -EAGAIN;
+	snap = calloc(LIST_MAX, sizeof(*snap));
+	seen = calloc(LNS_TUNNEL_MAX / 64, sizeof(*seen));
+	if (snap == NULL || seen == NULL) {
+		free(snap);
+		free(seen);
+		return -ENOMEM;
+	}
+	if (lns_ctl_request_buf((struct lns_dp *)dp, LNS_REQ_SNAP_TUNNELS, 0, snap,
+				LIST_MAX * sizeof(*snap), 2000, &nt) != 0 || nt < 0)
+		nt = 0;
 	rte_tel_data_start_dict(d);
-	for (uint32_t id = 1; id < LNS_TUNNEL_MAX; id++) {
+	for (int32_t i = 0; i < nt; i++) {
+		const struct lns_tun_snap *t = &snap[i];
+		struct rte_tel_data *sd = list_entry(d, &n);
+		char buf[32];
+
+		if (sd == NULL)
+			break;
+		seen[t->tid / 64] |= 1ULL << (t->tid % 64);
+		rte_tel_data_add_dict_int(sd, "tunnel", t->tid);
+		rte_tel_data_add_dict_int(sd, "peer_tunnel", t->peer_tid);
+		ip_str(t->peer, buf, sizeof(buf));
+		rte_tel_data_add_dict_string(sd, "peer", buf);
+		rte_tel_data_add_dict_int(sd, "peer_port", t->peer_port);
+		rte_tel_data_add_dict_string(sd, "state", t->state);
+		rte_tel_data_add_dict_string(sd, "profile", t->profile);
+		rte_tel_data_add_dict_string(sd, "host", t->host);
+		rte_tel_data_add_dict_string(sd, "single_shot", t->single_shot ? "yes" : "no");
+		rte_tel_data_add_dict_string(sd, "secure", t->secure ? "yes" : "no");
+		if (t->secure)
+			rte_tel_data_add_dict_u64(sd, "ipsec", t->conn);
+		rte_tel_data_add_dict_int(sd, "sessions", (int)t->sessions);
+		rte_tel_data_add_dict_u64(sd, "age_s", t->age_ms / 1000);
+		if (t->destruct_left_ms != 0 || strcmp(t->state, "destructing") == 0) {
+			rte_tel_data_add_dict_u64(sd, "destruct_left_s",
+						  (t->destruct_left_ms + 999) / 1000);
+			rte_tel_data_add_dict_int(sd, "result", t->result);
+		}
+		tun_counters(sd, dp, t->tid);
+		list_add(d, t->tid, sd);
+	}
+	for (uint32_t id = 1; id < LNS_TUNNEL_MAX && n <= LIST_MAX; id++) {
 		const struct lns_dp_tunnel *t = &dp->tbl->tun[id];
 		struct rte_tel_data *sd;
 		char buf[32];
 
-		if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != LNS_TBL_UP)
+		if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != LNS_TBL_UP ||
+		    (seen[id / 64] & (1ULL << (id % 64))))
 			continue;
 		sd = list_entry(d, &n);
 		if (sd == NULL)
@@ -261,21 +340,61 @@ cmd_tunnels(const char *cmd __rte_unused, const char *params __rte_unused,
 		ip_str(t->peer, buf, sizeof(buf));
 		rte_tel_data_add_dict_string(sd, "peer", buf);
 		rte_tel_data_add_dict_int(sd, "peer_port", rte_be_to_cpu_16(t->peer_port));
+		rte_tel_data_add_dict_string(sd, "state", "static");
 		rte_tel_data_add_dict_string(sd, "secure", t->sa_in != LNS_SAD_NONE ? "yes" : "no");
 		rte_tel_data_add_dict_string(sd, "next_hop",
 			(__atomic_load_n(&t->nh_mac, __ATOMIC_RELAXED) & LNS_GW_MAC_VALID) ?
 			"resolved" : "unresolved");
-		rte_tel_data_add_dict_u64(sd, "up_packets",
-					  lns_tables_tun_ctr(dp->tbl, (uint16_t)id, LNS_SC_UP_PKTS));
-		rte_tel_data_add_dict_u64(sd, "up_bytes",
-					  lns_tables_tun_ctr(dp->tbl, (uint16_t)id, LNS_SC_UP_BYTES));
-		rte_tel_data_add_dict_u64(sd, "down_packets",
-					  lns_tables_tun_ctr(dp->tbl, (uint16_t)id, LNS_SC_DOWN_PKTS));
-		rte_tel_data_add_dict_u64(sd, "down_bytes",
-					  lns_tables_tun_ctr(dp->tbl, (uint16_t)id, LNS_SC_DOWN_BYTES));
+		tun_counters(sd, dp, (uint16_t)id);
 		list_add(d, id, sd);
 	}
+	free(snap);
+	free(seen);
 	return 0;
+}
+
+/* /lns/clear/tunnel,ID and /lns/clear/session,ID through the control lcore. */
+static int
+clear_obj(const char *params, struct rte_tel_data *d, uint32_t type, const char *what,
+	  unsigned long max)
+{
+	struct lns_dp *dp = (struct lns_dp *)__atomic_load_n(&mgmt_dp, __ATOMIC_ACQUIRE);
+	unsigned long id;
+	char *end;
+	int32_t res;
+	int rc;
+
+	if (dp == NULL)
+		return -EAGAIN;
+	if (params == NULL || *params == '\0')
+		return reply_error(d, "usage: /lns/clear/%s,ID", what);
+	errno = 0;
+	id = strtoul(params, &end, 0);
+	if (errno != 0 || *end != '\0' || id > max)
+		return reply_error(d, "invalid %s id '%s'", what, params);
+	rc = lns_ctl_request(dp, type, (uint32_t)id, 2000, &res);
+	if (rc != 0)
+		return reply_error(d, "control lcore did not answer (%s)", strerror(-rc));
+	if (res == -ENOENT)
+		return reply_error(d, "no %s %lu", what, id);
+	if (res < 0)
+		return reply_error(d, "cannot clear %s %lu: %s", what, id, strerror(-res));
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, what, id);
+	rte_tel_data_add_dict_string(d, "cleared", "yes");
+	return 0;
+}
+
+static int
+cmd_clear_tunnel(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	return clear_obj(params, d, LNS_REQ_CLEAR_TUNNEL, "tunnel", UINT16_MAX);
+}
+
+static int
+cmd_clear_session(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	return clear_obj(params, d, LNS_REQ_CLEAR_SESSION, "session", UINT32_MAX - 1);
 }
 
 /* Events after a sequence number (parameter), else the newest ones; keyed by seq. */
@@ -378,6 +497,11 @@ lns_mgmt_init(const struct lns_dp *dp)
 	rc |= rte_telemetry_register_cmd("/lns/events", cmd_events,
 		"Lifecycle events keyed by sequence number: the newest 64, or those after "
 		"the sequence number given as parameter.");
+	rc |= rte_telemetry_register_cmd("/lns/clear/tunnel", cmd_clear_tunnel,
+		"Tear a tunnel down (StopCCN, then its lifecycle). Parameter: local tunnel id.");
+	rc |= rte_telemetry_register_cmd("/lns/clear/session", cmd_clear_session,
+		"End a session (CDN, then its lifecycle). Parameter: session id as listed "
+		"by /lns/sessions.");
 	rc |= rte_telemetry_register_cmd("/lns/clear/sa", cmd_clear_sa,
 		"Drop an SA pair from the data plane now. Parameter: SPI (either direction).");
 	return rc;

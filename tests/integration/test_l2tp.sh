@@ -83,10 +83,17 @@ lns_check "session up (event session-up)" wait_event session-up "" 0 10
 lns_check "PPP up: PAP user alice, pool address 10.200.0.1 (event ppp-up)" \
 	wait_event ppp-up "user=alice auth=pap address=10.200.0.1" 0 20
 lns_ctl --json show sessions >"$W/sess.json"
-lns_check "the data plane has the session with its address" "$PY" -c '
+lns_check "show sessions: user alice, PAP, network phase, address 10.200.0.1" "$PY" -c '
 import json, sys
 s = json.load(open(sys.argv[1]))
-sys.exit(not any(v.get("address") == "10.200.0.1" for v in s.values()))' "$W/sess.json"
+sys.exit(not any(v.get("address") == "10.200.0.1" and v.get("user") == "alice" and
+                 v.get("auth") == "pap" and v.get("phase") == "network" for v in s.values()))' "$W/sess.json"
+lns_ctl --json show tunnels >"$W/tun.json"
+lns_check "show tunnels: established, profile oneshot, single-shot, 1 session" "$PY" -c '
+import json, sys
+t = json.load(open(sys.argv[1]))
+sys.exit(not any(v.get("state") == "established" and v.get("profile") == "oneshot" and
+                 v.get("single_shot") == "yes" and v.get("sessions") == 1 for v in t.values()))' "$W/tun.json"
 
 # slirp NATs what it receives to real sockets in the client namespace: an echo
 # server on the subscriber's address there answers, and slirp sends the answer back
@@ -129,6 +136,12 @@ lns_check "hang-up: tunnel-destroyed" wait_event tunnel-destroyed "" "$seq0" 10
 lns_check "hang-up: destruct-begin" wait_event destruct-begin "" "$seq0" 10
 lns_check "session withdrawn from the data plane" \
 	sh -c "[ \"\$($LNSCTL --file-prefix $LNS_PREFIX --json show sessions)\" = '{}' ]"
+lns_ctl --json show tunnels >"$W/tun.json"
+lns_check "show tunnels: destructing, with its counters frozen" "$PY" -c '
+import json, sys
+t = json.load(open(sys.argv[1]))
+sys.exit(not any(v.get("state") == "destructing" and v.get("destruct_left_s", 0) > 0 and
+                 v.get("up_packets", 0) >= 1 for v in t.values()))' "$W/tun.json"
 lns_check "destruct-end after the destruct period" wait_event destruct-end "" "$seq0" 6
 tb=$(event_t destruct-begin "$seq0"); te=$(event_t destruct-end "$seq0")
 lns_check "destruct lasted the profile's 3 s ($(( (te - tb) / 1000 )) ms)" \
@@ -141,9 +154,14 @@ seq0=$(last_seq)
 lns_lac_call lnsd
 lns_check "second call: tunnel-up" wait_event tunnel-up "" "$seq0" 10
 lns_check "second call: PPP up with a pool address" wait_event ppp-up "address=10.200.0." "$seq0" 20
+# the operator ends it: CDN, and the single-shot tunnel goes with its session
 seq0=$(last_seq)
-lns_lac_hangup lnsd
-lns_check "second call hung up" wait_event tunnel-destroyed "" "$seq0" 10
+sid=$(lns_ctl --json show sessions | "$PY" -c 'import json, sys; print(next(iter(json.load(sys.stdin))))')
+lns_check "lnsctl clear session $sid" quiet lns_ctl clear session "$sid"
+lns_check "cleared: admin-clear event" wait_event admin-clear "what=session" "$seq0" 5
+lns_check "cleared: session-down" wait_event session-down "" "$seq0" 5
+lns_check "cleared: single-shot tunnel disconnected (StopCCN sent)" wait_event stopccn-sent "" "$seq0" 5
+lns_check "clear of a session that is gone is an error" sh -c "! $LNSCTL --file-prefix $LNS_PREFIX clear session $sid >/dev/null 2>&1"
 lns_lac_stop lnsd
 
 # ---- wrong password: PAP fails; lnsd ends the session and the single-shot tunnel

@@ -670,6 +670,7 @@ test_args(void)
 		{ { "clear", "tunnel", "0x10" }, "a number" },
 		{ { "clear", "tunnel", "99999999999999999999999" }, "1 to 65535" },
 		{ { "clear", "session", "4294967296" }, "invalid session id" },
+		{ { "clear", "session", "4294967295" }, "invalid session id" },
 		{ { "clear", "sa", "255" }, "256 to 4294967295" },
 		{ { "clear", "sa", "0x" }, "invalid SPI" },
 		{ { "clear", "sa", "0x1g" }, "invalid SPI" },
