@@ -232,3 +232,37 @@ lns_finish() {
 	echo "$LNS_PASS passed, $LNS_FAIL failed"
 	[ "$LNS_FAIL" = 0 ]
 }
+
+# ---- the event log (lnsctl show events --json)
+
+# lns_has_event NAME [DETAIL_SUBSTRING] [AFTER_SEQ]: the log has such an event
+lns_has_event() {
+	lns_ctl --json show events | "$PY" -c '
+import json, sys
+name, sub, after = sys.argv[1], sys.argv[2], int(sys.argv[3])
+ev = json.load(sys.stdin)
+sys.exit(not any(e["event"] == name and sub in e.get("detail", "") and int(k) > after
+                 for k, e in ev.items()))' "$1" "${2:-}" "${3:-0}"
+}
+
+# lns_wait_event NAME [DETAIL] [AFTER_SEQ] [SECONDS]: wait for such an event
+lns_wait_event() {
+	for _ in $(seq $((${4:-10} * 10))); do
+		lns_has_event "$1" "${2:-}" "${3:-0}" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# lns_last_seq: sequence number of the newest event (0 when none)
+lns_last_seq() {
+	lns_ctl --json show events | "$PY" -c 'import json, sys; print(max(map(int, json.load(sys.stdin)), default=0))'
+}
+
+# lns_event_t NAME AFTER_SEQ: time stamp (us) of the first such event after AFTER_SEQ
+lns_event_t() {
+	lns_ctl --json show events | "$PY" -c '
+import json, sys
+ev = json.load(sys.stdin)
+print(min(e["t_us"] for k, e in ev.items() if e["event"] == sys.argv[1] and int(k) > int(sys.argv[2])))' "$1" "$2"
+}

@@ -43,45 +43,13 @@ ppp:
 lns_check "lnsd --check accepts the config" quiet "$LNSD" --check -c "$W/lnsd.yaml"
 lns_start "$W/lnsd.yaml" || { lns_fail "lnsd starts"; lns_finish; }
 
-# events_json: the event log as JSON
-events() { lns_ctl --json show events; }
-
-# has_event NAME [DETAIL_SUBSTRING] [AFTER_SEQ]: the log has such an event
-has_event() {
-	events | "$PY" -c '
-import json, sys
-name, sub, after = sys.argv[1], sys.argv[2], int(sys.argv[3])
-ev = json.load(sys.stdin)
-sys.exit(not any(e["event"] == name and sub in e.get("detail", "") and int(k) > after
-                 for k, e in ev.items()))' "$1" "${2:-}" "${3:-0}"
-}
-
-# wait_event NAME [DETAIL] [AFTER] [SECONDS]
-wait_event() {
-	for _ in $(seq $((${4:-10} * 10))); do
-		has_event "$1" "${2:-}" "${3:-0}" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-last_seq() { events | "$PY" -c 'import json, sys; print(max(map(int, json.load(sys.stdin)) or [0]))'; }
-
-# event_t NAME AFTER: time (us) of the first such event after AFTER
-event_t() {
-	events | "$PY" -c '
-import json, sys
-ev = json.load(sys.stdin)
-print(min(e["t_us"] for k, e in ev.items() if e["event"] == sys.argv[1] and int(k) > int(sys.argv[2])))' "$1" "$2"
-}
-
 # ---- call 1: up, traffic, hang up, single-shot teardown
 lns_check "xl2tpd (LAC) starts" lns_lac_start lnsd alice secret1
 lns_lac_call lnsd
-lns_check "tunnel up (event tunnel-up, single-shot profile)" wait_event tunnel-up "profile=oneshot" 0 10
-lns_check "session up (event session-up)" wait_event session-up "" 0 10
+lns_check "tunnel up (event tunnel-up, single-shot profile)" lns_wait_event tunnel-up "profile=oneshot" 0 10
+lns_check "session up (event session-up)" lns_wait_event session-up "" 0 10
 lns_check "PPP up: PAP user alice, pool address 10.200.0.1 (event ppp-up)" \
-	wait_event ppp-up "user=alice auth=pap address=10.200.0.1" 0 20
+	lns_wait_event ppp-up "user=alice auth=pap address=10.200.0.1" 0 20
 lns_ctl --json show sessions >"$W/sess.json"
 lns_check "show sessions: user alice, PAP, network phase, address 10.200.0.1" "$PY" -c '
 import json, sys
@@ -129,11 +97,11 @@ import json, sys
 s = [v for v in json.load(open(sys.argv[1])).values() if v.get("address") == "10.200.0.1"]
 sys.exit(not (s and s[0]["up_packets"] >= 1 and s[0]["down_packets"] >= 1))' "$W/sess.json"
 
-seq0=$(last_seq)
+seq0=$(lns_last_seq)
 lns_lac_hangup lnsd
-lns_check "hang-up: session-down" wait_event session-down "" "$seq0" 10
-lns_check "hang-up: tunnel-destroyed" wait_event tunnel-destroyed "" "$seq0" 10
-lns_check "hang-up: destruct-begin" wait_event destruct-begin "" "$seq0" 10
+lns_check "hang-up: session-down" lns_wait_event session-down "" "$seq0" 10
+lns_check "hang-up: tunnel-destroyed" lns_wait_event tunnel-destroyed "" "$seq0" 10
+lns_check "hang-up: destruct-begin" lns_wait_event destruct-begin "" "$seq0" 10
 lns_check "session withdrawn from the data plane" \
 	sh -c "[ \"\$($LNSCTL --file-prefix $LNS_PREFIX --json show sessions)\" = '{}' ]"
 lns_ctl --json show tunnels >"$W/tun.json"
@@ -142,35 +110,35 @@ import json, sys
 t = json.load(open(sys.argv[1]))
 sys.exit(not any(v.get("state") == "destructing" and v.get("destruct_left_s", 0) > 0 and
                  v.get("up_packets", 0) >= 1 for v in t.values()))' "$W/tun.json"
-lns_check "destruct-end after the destruct period" wait_event destruct-end "" "$seq0" 6
-tb=$(event_t destruct-begin "$seq0"); te=$(event_t destruct-end "$seq0")
+lns_check "destruct-end after the destruct period" lns_wait_event destruct-end "" "$seq0" 6
+tb=$(lns_event_t destruct-begin "$seq0"); te=$(lns_event_t destruct-end "$seq0")
 lns_check "destruct lasted the profile's 3 s ($(( (te - tb) / 1000 )) ms)" \
 	[ $(( te - tb )) -ge 2900000 -a $(( te - tb )) -le 3500000 ]
 lns_check "tunnel gone from the data plane" \
 	sh -c "[ \"\$($LNSCTL --file-prefix $LNS_PREFIX --json show tunnels)\" = '{}' ]"
 
 # ---- call 2: a new tunnel works again, and the address came back to the pool
-seq0=$(last_seq)
+seq0=$(lns_last_seq)
 lns_lac_call lnsd
-lns_check "second call: tunnel-up" wait_event tunnel-up "" "$seq0" 10
-lns_check "second call: PPP up with a pool address" wait_event ppp-up "address=10.200.0." "$seq0" 20
+lns_check "second call: tunnel-up" lns_wait_event tunnel-up "" "$seq0" 10
+lns_check "second call: PPP up with a pool address" lns_wait_event ppp-up "address=10.200.0." "$seq0" 20
 # the operator ends it: CDN, and the single-shot tunnel goes with its session
-seq0=$(last_seq)
+seq0=$(lns_last_seq)
 sid=$(lns_ctl --json show sessions | "$PY" -c 'import json, sys; print(next(iter(json.load(sys.stdin))))')
 lns_check "lnsctl clear session $sid" quiet lns_ctl clear session "$sid"
-lns_check "cleared: admin-clear event" wait_event admin-clear "what=session" "$seq0" 5
-lns_check "cleared: session-down" wait_event session-down "" "$seq0" 5
-lns_check "cleared: single-shot tunnel disconnected (StopCCN sent)" wait_event stopccn-sent "" "$seq0" 5
+lns_check "cleared: admin-clear event" lns_wait_event admin-clear "what=session" "$seq0" 5
+lns_check "cleared: session-down" lns_wait_event session-down "" "$seq0" 5
+lns_check "cleared: single-shot tunnel disconnected (StopCCN sent)" lns_wait_event stopccn-sent "" "$seq0" 5
 lns_check "clear of a session that is gone is an error" sh -c "! $LNSCTL --file-prefix $LNS_PREFIX clear session $sid >/dev/null 2>&1"
 lns_lac_stop lnsd
 
 # ---- wrong password: PAP fails; lnsd ends the session and the single-shot tunnel
-seq0=$(last_seq)
+seq0=$(lns_last_seq)
 lns_check "xl2tpd starts with a wrong password" lns_lac_start bad alice wrong
 lns_lac_call bad
-lns_check "PAP failure is an event (auth-failed)" wait_event auth-failed "" "$seq0" 20
-lns_check "the session goes down" wait_event session-down "" "$seq0" 10
-lns_check "single-shot: lnsd sends StopCCN at once" wait_event stopccn-sent "" "$seq0" 10
+lns_check "PAP failure is an event (auth-failed)" lns_wait_event auth-failed "" "$seq0" 20
+lns_check "the session goes down" lns_wait_event session-down "" "$seq0" 10
+lns_check "single-shot: lnsd sends StopCCN at once" lns_wait_event stopccn-sent "" "$seq0" 10
 lns_lac_stop bad
 
 lns_stop_expect 0
