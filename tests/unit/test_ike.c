@@ -393,6 +393,59 @@ test_full_exchange(void)
 	CU_ASSERT_EQUAL(lns_timers_count(tm), 0);
 }
 
+/*
+ * Found against strongSwan: when its own SA install fails after our Quick Mode
+ * message 2, charon sends N(NO-PROPOSAL-CHOSEN) for ESP with its inbound SPI
+ * instead of message 3. The half-done Quick Mode must go at once: a message 3
+ * arriving later is not run, and message 2 is not retransmitted.
+ */
+static void
+test_qm_abandoned_by_notify(void)
+{
+	struct lns_ike *ike = setup();
+	static struct ini s;
+	static struct ike_buf m, q2, q3;
+	uint8_t n[12];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ike);
+	memset(&s, 0, sizeof(s));
+	s.group = IKE_GROUP_MODP2048;
+	s.enc = IKE_ENC_AES_CBC;
+	s.keybits = 128;
+	s.hashalg = IKE_HASHALG_SHA1;
+	CU_ASSERT_EQUAL_FATAL(main_mode(ike, &s, "group-secret", IKE_ID_IPV4_ADDR, "\x0a\x00\x00\x02",
+					4, true), 0);
+	qm1_build(&s, &m, 0x01020304, IKE_ENCAP_UDP_TRANSPORT);
+	CU_ASSERT_EQUAL_FATAL(feed(ike, &m, 4500, 4500, 2000), 0);
+	q2 = last_sent;
+	CU_ASSERT_EQUAL_FATAL(qm2_check_qm3(&s, q2.b, q2.len, &q3), 0);
+	/* an unrelated SPI changes nothing */
+	ike_put32(n, IKE_DOI_IPSEC);
+	n[4] = IKE_PROTO_ESP;
+	n[5] = 4;
+	ike_put16(n + 6, IKE_N_NO_PROPOSAL_CHOSEN);
+	ike_put32(n + 8, 0x12345678);
+	ini_info(&s, &m, 0x0a0b0c0d, IKE_PL_N, n, sizeof(n));
+	CU_ASSERT_EQUAL(feed(ike, &m, 4500, 4500, 2100), 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_PEER_NOTIFY), 1);
+	/* the initiator's SPI of the pending Quick Mode: it is dropped */
+	ike_put32(n + 8, s.spi_i);
+	ini_info(&s, &m, 0x0a0b0c0e, IKE_PL_N, n, sizeof(n));
+	CU_ASSERT_EQUAL(feed(ike, &m, 4500, 4500, 2200), 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_PEER_NOTIFY), 2);
+	n_sent = 0;
+	lns_timers_run(tm, 4000);   /* past two retransmission intervals */
+	CU_ASSERT_EQUAL(n_sent, 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_RETRANSMITS), 0);
+	/* a late message 3 finds no Quick Mode: no child */
+	CU_ASSERT(feed(ike, &q3, 4500, 4500, 2300) < 0);
+	CU_ASSERT_EQUAL(n_child_up, 0);
+	CU_ASSERT_EQUAL(lns_ike_sa_count(ike, NULL), 1);
+	ike_dh_free(s.dh);
+	lns_ike_free(ike);
+	CU_ASSERT_EQUAL(lns_timers_count(tm), 0);
+}
+
 static void
 test_wrong_psk(void)
 {
@@ -573,6 +626,7 @@ main(void)
 	s = CU_add_suite("ike", NULL, NULL);
 	CU_add_test(s, "main mode + quick mode + dpd + delete", test_full_exchange);
 	CU_add_test(s, "wrong psk fails cleanly; group psk", test_wrong_psk);
+	CU_add_test(s, "quick mode dropped on the peer's error notify", test_qm_abandoned_by_notify);
 	CU_add_test(s, "no proposal, truncations, flips", test_no_proposal_and_malformed);
 	CU_add_test(s, "half-open limit, rate limit, retransmission", test_limits_and_retransmit);
 	CU_add_test(s, "policy disconnect and dpd death", test_disconnect_and_dpd);
