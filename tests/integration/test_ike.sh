@@ -232,6 +232,8 @@ lns_check "IKE aes256-sha256-ecp256 selected by charon" \
 	grep -q "selected proposal: IKE:AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/ECP_256" "$CH_LOG"
 lns_check "PFS: charon selected ESP with MODP_2048" \
 	grep -q "selected proposal: ESP:AES_CBC_256/HMAC_SHA2_256_128/MODP_2048" "$CH_LOG"
+lns_check "charon took our ESP lifetime (3600 s) from QM2" \
+	grep -q "received 3600s lifetime" "$CH_LOG"
 lns_check "charon saw the float to 4500" grep -q "from $ADDR_R\[4500\] to $ADDR_I\[4500\]" "$CH_LOG"
 
 # 6. DPD both ways: charon asks every 2 s (dpd_delay), we ask after 2 s of silence.

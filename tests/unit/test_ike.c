@@ -216,6 +216,9 @@ qm1_build(struct ini *s, struct ike_buf *m, uint32_t msgid, uint16_t encap)
 	ini_p2_finish(s, m, h, NULL, 0, s->qiv);
 }
 
+/* the lifetime (seconds) our last message 2 announced */
+static uint32_t qm2_life_s;
+
 /* Check QM2 (HASH(2), our SPI, Nr) and build QM3 */
 static int
 qm2_check_qm3(struct ini *s, const uint8_t *msg, size_t len, struct ike_buf *m)
@@ -243,6 +246,13 @@ qm2_check_qm3(struct ini *s, const uint8_t *msg, size_t len, struct ike_buf *m)
 	if (pls.p[0].type == IKE_PL_HASH && memcmp(want, pls.p[0].body, s->k.len) == 0 && sap &&
 	    nr && ike_sa_parse(sap->body, sap->len, &sp) == 0 && sp.n_props == 1 &&
 	    sp.prop[0].n_xforms == 1 && sp.prop[0].x[0].id == IKE_ESP_AES_GCM16) {
+		const uint8_t *q = sp.prop[0].x[0].attrs, *e = q + sp.prop[0].x[0].attrs_len;
+		struct ike_attr a;
+
+		qm2_life_s = 0;
+		while (ike_attr_next(&q, e, &a) > 0)
+			if (a.type == IKE_A2_LIFE_DUR)
+				qm2_life_s = (uint32_t)a.num;
 		s->spi_r = ike_get32(sp.prop[0].spi);
 		memcpy(s->qnr, nr->body, nr->len);
 		s->qnr_len = nr->len;
@@ -315,6 +325,7 @@ test_full_exchange(void)
 	CU_ASSERT_EQUAL(up_child.key_len, 20);
 	CU_ASSERT_EQUAL(up_child.auth_len, 0);
 	CU_ASSERT_EQUAL(up_child.life_s, 3600);           /* ours is shorter than 7200 */
+	CU_ASSERT_EQUAL(qm2_life_s, 3600);                /* ... and message 2 says so */
 	CU_ASSERT_EQUAL(up_child.nat_oa, 0x0101a8c0u);
 	/* the initiator's own KEYMAT: its outbound = our inbound */
 	ike_keymat(s.h, s.k.d, s.k.len, NULL, 0, IKE_PROTO_ESP, s.spi_r, s.qni, sizeof(s.qni),
