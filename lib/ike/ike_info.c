@@ -183,6 +183,16 @@ ike_dpd_start(struct lns_ike *ike, struct ike_sa *sa)
 
 /* ------------------------------------------------------------ receive --- */
 
+/* A Quick Mode that still waits for message 3 and carries this SPI (either side's). */
+static struct ike_qm *
+qm_by_spi(struct ike_sa *sa, uint32_t spi)
+{
+	for (struct ike_qm *q = sa->qms; q; q = q->next)
+		if (q->child && (q->child->c.spi_out == spi || q->child->c.spi_in == spi))
+			return q;
+	return NULL;
+}
+
 static void
 info_notify(struct lns_ike *ike, struct ike_sa *sa, const struct ike_notify *n)
 {
@@ -196,15 +206,31 @@ info_notify(struct lns_ike *ike, struct ike_sa *sa, const struct ike_notify *n)
 		break;
 	case IKE_N_R_U_THERE_ACK:
 		/* RFC 3706 §7: an ACK that does not answer our question is ignored */
-		if (n->data_len == 4 && sa->dpd_pending && ike_get32(n->data) == sa->dpd_seq)
+		if (n->data_len == 4 && sa->dpd_pending && ike_get32(n->data) == sa->dpd_seq) {
 			sa->dpd_pending = false;
+			CNT(ike, DPD_ACK_RX);
+		}
 		break;
 	case IKE_N_INITIAL_CONTACT:
 		ike_initial_contact(ike, sa);
 		break;
 	default:
-		if (n->type <= IKE_N_ERROR_MAX)
-			CNT(ike, E_PEER_NOTIFY);
+		if (n->type > IKE_N_ERROR_MAX)
+			break;
+		CNT(ike, E_PEER_NOTIFY);
+		/* An error about an ESP SPI of a Quick Mode we answered: the initiator
+		 * gave it up after message 2 (strongSwan sends NO-PROPOSAL-CHOSEN when its
+		 * own SA install fails, RFC 2408 §4.8). Drop it now rather than keep
+		 * retransmitting message 2 until the exchange times out. */
+		if (n->proto == IKE_PROTO_ESP && n->spi_size == 4) {
+			struct ike_qm *q = qm_by_spi(sa, ike_get32(n->spi));
+
+			if (q) {
+				ike_event(ike, LNS_EV_IPSEC_DISCONNECT, sa->conn,
+					  "quick mode abandoned by peer (notify %u)", n->type);
+				ike_qm_free(ike, q);
+			}
+		}
 		break;
 	}
 }
@@ -244,9 +270,7 @@ info_delete(struct lns_ike *ike, struct ike_sa *sa, const struct ike_delete *d)
 			continue;
 		}
 		/* a Quick Mode the peer gave up after message 2 (its install failed) */
-		for (q = sa->qms; q; q = q->next)
-			if (q->child && (q->child->c.spi_out == spi || q->child->c.spi_in == spi))
-				break;
+		q = qm_by_spi(sa, spi);
 		if (q)
 			ike_qm_free(ike, q);
 	}

@@ -259,6 +259,34 @@ qm_fail_notify(struct lns_ike *ike, struct ike_sa *sa, uint16_t type)
 	ike_send_notify(ike, sa, type, IKE_PROTO_ESP, NULL, 0, NULL, 0);
 }
 
+/*
+ * The chosen transform for message 2, from the generic header's reserved byte
+ * on: the initiator's attributes, but with the lifetimes we will enforce. An
+ * initiator that offered longer ones (or none: 28800 s by default, RFC 2407
+ * §4.5) would otherwise rekey after we have expired the SA; strongSwan takes
+ * the lifetimes from this reply.
+ */
+static void
+qm2_xform(struct ike_buf *m, const struct ike_xform *x, const struct qm_choice *ch)
+{
+	const uint8_t *q = x->attrs, *end = x->attrs + x->attrs_len, *at = q;
+	struct ike_attr a;
+
+	ike_buf_put(m, x->raw + 1, 7);            /* reserved, length, number, id, reserved */
+	while (ike_attr_next(&q, end, &a) > 0) {
+		if (a.type != IKE_A2_LIFE_TYPE && a.type != IKE_A2_LIFE_DUR)
+			ike_buf_put(m, at, (size_t)(q - at));
+		at = q;
+	}
+	ike_buf_attr(m, IKE_A2_LIFE_TYPE, IKE_LIFE_SECONDS);
+	ike_buf_attr(m, IKE_A2_LIFE_DUR, ch->life_s);
+	if (ch->life_kb) {
+		ike_buf_attr(m, IKE_A2_LIFE_TYPE, IKE_LIFE_KB);
+		ike_buf_attr(m, IKE_A2_LIFE_DUR,
+			     ch->life_kb > UINT32_MAX ? UINT32_MAX : (uint32_t)ch->life_kb);
+	}
+}
+
 /* KEYMAT for both directions (RFC 2409 §5.5): inbound under our SPI. */
 static int
 qm_keys(struct ike_sa *sa, struct ike_qm *qm, const uint8_t *gxy, size_t gxy_len)
@@ -426,14 +454,19 @@ qm1(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 		ike_buf_u32(&m, IKE_SIT_IDENTITY);
 		ike_buf_u8(&m, IKE_PL_NONE);
 		ike_buf_u8(&m, 0);
-		ike_buf_u16(&m, (uint16_t)(8 + 4 + ch.x->raw_len));
+		size_t poff = m.len, toff;
+
+		ike_buf_u16(&m, 0);                       /* proposal length, below */
 		ike_buf_u8(&m, ch.prop->num);
 		ike_buf_u8(&m, IKE_PROTO_ESP);
 		ike_buf_u8(&m, 4);
 		ike_buf_u8(&m, 1);
 		ike_buf_u32(&m, qm->child->c.spi_in);
+		toff = m.len;
 		ike_buf_u8(&m, IKE_PL_NONE);
-		ike_buf_put(&m, ch.x->raw + 1, ch.x->raw_len - 1u);
+		qm2_xform(&m, ch.x, &ch);
+		ike_put16(m.b + toff + 2, (uint16_t)(m.len - toff));
+		ike_put16(m.b + poff, (uint16_t)(m.len - poff + 2));
 		ike_buf_pl_end(&m, off);
 	}
 	ike_buf_pl(&m, IKE_PL_NONCE, qm->nr, IKE_NONCE_LEN);

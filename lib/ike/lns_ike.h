@@ -78,6 +78,7 @@ struct lns_ike_ops {
 	X(DELETE_TX,        "delete-sent") \
 	X(DPD_RX,           "dpd-r-u-there-received") \
 	X(DPD_TX,           "dpd-r-u-there-sent") \
+	X(DPD_ACK_RX,       "dpd-r-u-there-ack-received") \
 	X(DPD_DEAD,         "dpd-dead") \
 	X(INITIAL_CONTACT,  "initial-contact") \
 	X(CHILD_EXPIRED,    "child-expired") \

@@ -216,6 +216,9 @@ qm1_build(struct ini *s, struct ike_buf *m, uint32_t msgid, uint16_t encap)
 	ini_p2_finish(s, m, h, NULL, 0, s->qiv);
 }
 
+/* the lifetime (seconds) our last message 2 announced */
+static uint32_t qm2_life_s;
+
 /* Check QM2 (HASH(2), our SPI, Nr) and build QM3 */
 static int
 qm2_check_qm3(struct ini *s, const uint8_t *msg, size_t len, struct ike_buf *m)
@@ -243,6 +246,13 @@ qm2_check_qm3(struct ini *s, const uint8_t *msg, size_t len, struct ike_buf *m)
 	if (pls.p[0].type == IKE_PL_HASH && memcmp(want, pls.p[0].body, s->k.len) == 0 && sap &&
 	    nr && ike_sa_parse(sap->body, sap->len, &sp) == 0 && sp.n_props == 1 &&
 	    sp.prop[0].n_xforms == 1 && sp.prop[0].x[0].id == IKE_ESP_AES_GCM16) {
+		const uint8_t *q = sp.prop[0].x[0].attrs, *e = q + sp.prop[0].x[0].attrs_len;
+		struct ike_attr a;
+
+		qm2_life_s = 0;
+		while (ike_attr_next(&q, e, &a) > 0)
+			if (a.type == IKE_A2_LIFE_DUR)
+				qm2_life_s = (uint32_t)a.num;
 		s->spi_r = ike_get32(sp.prop[0].spi);
 		memcpy(s->qnr, nr->body, nr->len);
 		s->qnr_len = nr->len;
@@ -315,6 +325,7 @@ test_full_exchange(void)
 	CU_ASSERT_EQUAL(up_child.key_len, 20);
 	CU_ASSERT_EQUAL(up_child.auth_len, 0);
 	CU_ASSERT_EQUAL(up_child.life_s, 3600);           /* ours is shorter than 7200 */
+	CU_ASSERT_EQUAL(qm2_life_s, 3600);                /* ... and message 2 says so */
 	CU_ASSERT_EQUAL(up_child.nat_oa, 0x0101a8c0u);
 	/* the initiator's own KEYMAT: its outbound = our inbound */
 	ike_keymat(s.h, s.k.d, s.k.len, NULL, 0, IKE_PROTO_ESP, s.spi_r, s.qni, sizeof(s.qni),
@@ -388,6 +399,59 @@ test_full_exchange(void)
 		CU_ASSERT_STRING_EQUAL(down_why, "peer delete");
 		CU_ASSERT_EQUAL(lns_ike_sa_count(ike, NULL), 0);
 	}
+	ike_dh_free(s.dh);
+	lns_ike_free(ike);
+	CU_ASSERT_EQUAL(lns_timers_count(tm), 0);
+}
+
+/*
+ * Found against strongSwan: when its own SA install fails after our Quick Mode
+ * message 2, charon sends N(NO-PROPOSAL-CHOSEN) for ESP with its inbound SPI
+ * instead of message 3. The half-done Quick Mode must go at once: a message 3
+ * arriving later is not run, and message 2 is not retransmitted.
+ */
+static void
+test_qm_abandoned_by_notify(void)
+{
+	struct lns_ike *ike = setup();
+	static struct ini s;
+	static struct ike_buf m, q2, q3;
+	uint8_t n[12];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ike);
+	memset(&s, 0, sizeof(s));
+	s.group = IKE_GROUP_MODP2048;
+	s.enc = IKE_ENC_AES_CBC;
+	s.keybits = 128;
+	s.hashalg = IKE_HASHALG_SHA1;
+	CU_ASSERT_EQUAL_FATAL(main_mode(ike, &s, "group-secret", IKE_ID_IPV4_ADDR, "\x0a\x00\x00\x02",
+					4, true), 0);
+	qm1_build(&s, &m, 0x01020304, IKE_ENCAP_UDP_TRANSPORT);
+	CU_ASSERT_EQUAL_FATAL(feed(ike, &m, 4500, 4500, 2000), 0);
+	q2 = last_sent;
+	CU_ASSERT_EQUAL_FATAL(qm2_check_qm3(&s, q2.b, q2.len, &q3), 0);
+	/* an unrelated SPI changes nothing */
+	ike_put32(n, IKE_DOI_IPSEC);
+	n[4] = IKE_PROTO_ESP;
+	n[5] = 4;
+	ike_put16(n + 6, IKE_N_NO_PROPOSAL_CHOSEN);
+	ike_put32(n + 8, 0x12345678);
+	ini_info(&s, &m, 0x0a0b0c0d, IKE_PL_N, n, sizeof(n));
+	CU_ASSERT_EQUAL(feed(ike, &m, 4500, 4500, 2100), 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_PEER_NOTIFY), 1);
+	/* the initiator's SPI of the pending Quick Mode: it is dropped */
+	ike_put32(n + 8, s.spi_i);
+	ini_info(&s, &m, 0x0a0b0c0e, IKE_PL_N, n, sizeof(n));
+	CU_ASSERT_EQUAL(feed(ike, &m, 4500, 4500, 2200), 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_PEER_NOTIFY), 2);
+	n_sent = 0;
+	lns_timers_run(tm, 4000);   /* past two retransmission intervals */
+	CU_ASSERT_EQUAL(n_sent, 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_RETRANSMITS), 0);
+	/* a late message 3 finds no Quick Mode: no child */
+	CU_ASSERT(feed(ike, &q3, 4500, 4500, 2300) < 0);
+	CU_ASSERT_EQUAL(n_child_up, 0);
+	CU_ASSERT_EQUAL(lns_ike_sa_count(ike, NULL), 1);
 	ike_dh_free(s.dh);
 	lns_ike_free(ike);
 	CU_ASSERT_EQUAL(lns_timers_count(tm), 0);
@@ -573,6 +637,7 @@ main(void)
 	s = CU_add_suite("ike", NULL, NULL);
 	CU_add_test(s, "main mode + quick mode + dpd + delete", test_full_exchange);
 	CU_add_test(s, "wrong psk fails cleanly; group psk", test_wrong_psk);
+	CU_add_test(s, "quick mode dropped on the peer's error notify", test_qm_abandoned_by_notify);
 	CU_add_test(s, "no proposal, truncations, flips", test_no_proposal_and_malformed);
 	CU_add_test(s, "half-open limit, rate limit, retransmission", test_limits_and_retransmit);
 	CU_add_test(s, "policy disconnect and dpd death", test_disconnect_and_dpd);
