@@ -235,6 +235,8 @@ main(int argc, char **argv)
 	}
 
 	rc = lns_ctl_subs_init(ctl, err, sizeof(err));
+	if (rc == 0)
+		rc = lns_ctl_ike_init(ctl, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "lnsd: %s\n", err);
 		status = EXIT_RUNTIME;
@@ -253,11 +255,13 @@ main(int argc, char **argv)
 		control_loop(ctl);
 	/* StopCCN to every peer while the ports still run (DESIGN.md: SIGTERM). */
 	lns_ctl_subs_shutdown(ctl);
+	lns_ctl_ike_shutdown(ctl);
 	lns_dp_stop(dp);
 
 out_dp:
 	lns_mgmt_fini();
 	rte_pdump_uninit();
+	lns_ctl_ike_fini(ctl);
 	lns_ctl_subs_fini(ctl);
 	lns_ctl_fini(ctl);
 	lns_dp_fini(dp);

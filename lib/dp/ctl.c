@@ -92,8 +92,8 @@ lns_ctl_neigh_lookup(const struct lns_ctl *ctl, enum lns_port_role role, uint32_
 	return NULL;
 }
 
-static void
-ctl_tx(struct lns_ctl *ctl, enum lns_port_role role, struct rte_mbuf *m)
+void
+lns_ctl_tx(struct lns_ctl *ctl, enum lns_port_role role, struct rte_mbuf *m)
 {
 	const struct lns_dp_port *p = &ctl->dp->port[role];
 
@@ -134,7 +134,7 @@ send_arp_request(struct lns_ctl *ctl, enum lns_port_role role, uint32_t target)
 	memset(&arp->arp_data.arp_tha, 0, sizeof(arp->arp_data.arp_tha));
 	arp->arp_data.arp_tip = target;
 	lns_count(ctl->st, LNS_CTR_ARP_REQUEST_OUT, 1);
-	ctl_tx(ctl, role, m);
+	lns_ctl_tx(ctl, role, m);
 }
 
 uint64_t
@@ -195,7 +195,7 @@ handle_arp(struct lns_ctl *ctl, struct rte_mbuf *m, const struct lns_pkt_meta *m
 	/* Trim padding and anything past the ARP body. */
 	rte_pktmbuf_trim(m, m->pkt_len - (meta->l3_off + sizeof(*arp)));
 	lns_count(ctl->st, LNS_CTR_ARP_REPLY_OUT, 1);
-	ctl_tx(ctl, role, m);
+	lns_ctl_tx(ctl, role, m);
 }
 
 static void
@@ -259,7 +259,7 @@ handle_icmp(struct lns_ctl *ctl, struct rte_mbuf *m, const struct lns_pkt_meta *
 	eth->src_addr = ctl->dp->port[meta->role].mac;
 	rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - (meta->l3_off + ihl + icmp_len)));
 	lns_count(ctl->st, LNS_CTR_ICMP_ECHO_OUT, 1);
-	ctl_tx(ctl, meta->role, m);
+	lns_ctl_tx(ctl, meta->role, m);
 }
 
 void
@@ -284,6 +284,11 @@ lns_ctl_handle(struct lns_ctl *ctl, struct rte_mbuf *m)
 		if (ctl->subs == NULL)
 			goto unhandled;
 		lns_ctl_sub_ppp(ctl, m);
+		break;
+	case LNS_PUNT_IKE:
+		if (ctl->ike == NULL)
+			goto unhandled;
+		lns_ctl_ike_input(ctl, m);
 		break;
 	default:
 unhandled:

@@ -31,8 +31,8 @@ fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 	return rc;
 }
 
-static void
-esp_algo(uint8_t alg, struct lns_esp_sa_params *p)
+void
+lns_ctl_esp_algo(uint8_t alg, struct lns_esp_sa_params *p)
 {
 	switch (alg) {
 	case LNS_ESP_AES128_GCM16:
@@ -78,7 +78,7 @@ provision_sas(struct lns_ctl *ctl, uint32_t **hin, uint32_t **hout, char *err, s
 			in.dir = LNS_ESP_DIR_IN;
 			in.mode = c->mode == LNS_MODE_TUNNEL ? LNS_ESP_MODE_TUNNEL :
 							       LNS_ESP_MODE_TRANSPORT;
-			esp_algo(c->alg, &in);
+			lns_ctl_esp_algo(c->alg, &in);
 			in.enc_key = c->key_in;
 			in.enc_key_len = c->key_in_len;
 			in.auth_key = c->auth_key_in_len ? c->auth_key_in : NULL;

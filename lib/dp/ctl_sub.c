@@ -514,6 +514,12 @@ lns_ctl_subs_fini(struct lns_ctl *ctl)
 	ctl->subs = NULL;
 }
 
+struct lns_l2tp *
+lns_ctl_l2tp_rw(struct lns_ctl *ctl)
+{
+	return ctl->subs != NULL ? ctl->subs->l2tp : NULL;
+}
+
 const struct lns_l2tp *
 lns_ctl_l2tp(const struct lns_ctl *ctl)
 {

@@ -79,6 +79,7 @@ struct lns_ctl {
 	struct lns_timers *timers;      /**< protocol timers (ms since dp start) */
 	uint64_t life_next_tsc;         /**< next SA lifetime scan */
 	struct lns_subs *subs;          /**< L2TP and PPP control planes (ctl_sub.c) */
+	struct lns_ike *ike;            /**< IKEv1 responder (ctl_ike.c) */
 	/** Policy disconnected an IPsec connection (its SAs are already dropped):
 	 *  the key manager sends its Deletes. NULL without IKE. */
 	void (*ipsec_disconnect)(struct lns_ctl *ctl, uint32_t conn, const char *why);
@@ -168,6 +169,27 @@ const struct lns_l2tp *lns_ctl_l2tp(const struct lns_ctl *ctl);
 const struct lns_ppp *lns_ctl_sub_ppp_of(const struct lns_ctl *ctl, uint32_t handle);
 /** PPP counters summed over sessions. */
 const struct lns_ppp_stats *lns_ctl_ppp_stats(const struct lns_ctl *ctl);
+
+struct lns_ike;
+struct lns_esp_sa_params;
+
+/** IPsec connection ids of IKE in the SA table carry this bit (static SAs do not). */
+#define LNS_CONN_IKE 0x80000000u
+
+/** Start the IKEv1 responder (after lns_ctl_subs_init()). @return 0 or -errno. */
+int lns_ctl_ike_init(struct lns_ctl *ctl, char *err, size_t errlen);
+/** Delete for every IKE SA (lnsd is stopping). */
+void lns_ctl_ike_shutdown(struct lns_ctl *ctl);
+void lns_ctl_ike_fini(struct lns_ctl *ctl);
+/** A punted IKE packet (UDP 500, or 4500 with the non-ESP marker); consumes m. */
+void lns_ctl_ike_input(struct lns_ctl *ctl, struct rte_mbuf *m);
+
+/** Send a frame (Ethernet header included) on the control TX queue of a port. */
+void lns_ctl_tx(struct lns_ctl *ctl, enum lns_port_role role, struct rte_mbuf *m);
+/** Cipher and integrity of an ESP algorithm (enum lns_esp_alg) into p. */
+void lns_ctl_esp_algo(uint8_t alg, struct lns_esp_sa_params *p);
+/** The L2TP control plane (mutable), NULL before init. */
+struct lns_l2tp *lns_ctl_l2tp_rw(struct lns_ctl *ctl);
 
 /** Control side of the SNAP/CLEAR tunnel and session requests. */
 int32_t lns_ctl_subs_request(struct lns_ctl *ctl, uint32_t type, uint32_t arg, void *buf,

@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IKEv1 on the control lcore: lib/ike bound to the data plane.
+ *
+ * - IKE packets punted by the workers (UDP 500, and 4500 with the non-ESP marker,
+ *   RFC 3948 2.2) go to lns_ike_input(); its messages leave on the control TX
+ *   queue of the access port.
+ * - A negotiated child becomes an SA pair in the SA table, owned by its IPsec
+ *   connection (the IKE SA), with the negotiated lifetimes.
+ * - The peer deleting a child drops it from the data plane; the IKE SA going away
+ *   drops every SA of the connection and ends the L2TP tunnels over it.
+ * - The lifecycle policy disconnecting a connection (its SAs already dropped) has
+ *   IKE send the Deletes: IPsec SAs first, then the ISAKMP SA.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#include "lns_ctl.h"
+#include "lns_ike.h"
+#include "lns_l2tp.h"
+
+#define NATT_PORT 4500
+
+static struct lns_ctl *
+ctl_of(void *ctx)
+{
+	return ctx;
+}
+
+static void
+ike_send(void *ctx, uint32_t peer, uint16_t peer_port, uint16_t local_port,
+	 const uint8_t *msg, size_t len)
+{
+	struct lns_ctl *ctl = ctl_of(ctx);
+	const struct lns_dp_port *acc = &ctl->dp->port[LNS_PORT_ACCESS];
+	size_t marker = local_port == NATT_PORT ? 4 : 0;
+	size_t l4 = sizeof(struct rte_udp_hdr) + marker + len;
+	size_t total = sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + l4;
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *u;
+	struct rte_mbuf *m;
+	uint64_t nh;
+
+	nh = lns_ctl_nh_mac(ctl, peer);
+	if (nh == 0) {
+		lns_count_drop(ctl->st, LNS_DROP_NEXTHOP_UNRESOLVED, 1);  /* IKE retransmits */
+		return;
+	}
+	m = lns_ctl_alloc(ctl, LNS_PORT_ACCESS);
+	if (m == NULL)
+		return;
+	if (total > UINT16_MAX || (eth = (struct rte_ether_hdr *)
+				   rte_pktmbuf_append(m, (uint16_t)total)) == NULL) {
+		/* Larger than one mbuf: IKEv1 with PSKs stays far below (no certs). */
+		lns_count_drop(ctl->st, LNS_DROP_CTL_TX_FULL, 1);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	memcpy(eth->dst_addr.addr_bytes, &nh, RTE_ETHER_ADDR_LEN);
+	eth->src_addr = acc->mac;
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ip = (struct rte_ipv4_hdr *)(eth + 1);
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + l4));
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = acc->addr;
+	ip->dst_addr = peer;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	u = (struct rte_udp_hdr *)(ip + 1);
+	u->src_port = rte_cpu_to_be_16(local_port);
+	u->dst_port = rte_cpu_to_be_16(peer_port);
+	u->dgram_len = rte_cpu_to_be_16((uint16_t)l4);
+	u->dgram_cksum = 0;
+	memset(u + 1, 0, marker);
+	memcpy((uint8_t *)(u + 1) + marker, msg, len);
+	lns_ctl_tx(ctl, LNS_PORT_ACCESS, m);
+}
+
+static int
+ike_child_up(void *ctx, const struct lns_ike_child *c)
+{
+	struct lns_ctl *ctl = ctl_of(ctx);
+	const struct lns_conf *conf = ctl->dp->conf;
+	struct lns_esp_sa_params in = { 0 }, out = { 0 };
+	struct lns_sad_peer peer = { 0 };
+	uint32_t conn = c->conn | LNS_CONN_IKE, hi, ho;
+	int rc;
+
+	in.spi = c->spi_in;
+	in.dir = LNS_ESP_DIR_IN;
+	in.mode = c->mode == LNS_MODE_TUNNEL ? LNS_ESP_MODE_TUNNEL : LNS_ESP_MODE_TRANSPORT;
+	lns_ctl_esp_algo(c->alg, &in);
+	in.enc_key = c->key_in;
+	in.enc_key_len = c->key_len;
+	in.auth_key = c->auth_len != 0 ? c->auth_in : NULL;
+	in.auth_key_len = c->auth_len;
+	in.replay_win = conf->ipsec.replay_window;
+	out = in;
+	out.spi = c->spi_out;
+	out.dir = LNS_ESP_DIR_OUT;
+	out.enc_key = c->key_out;
+	out.auth_key = c->auth_len != 0 ? c->auth_out : NULL;
+	out.replay_win = 0;
+	peer.addr = c->peer;
+	peer.udp_encap = c->udp_encap;
+	peer.peer_port = c->peer_port;
+	peer.local_port = c->local_port;
+	rc = lns_sad_add_pair(ctl->dp->sad, ctl->dp->mgr[ctl->dp->n_workers], conn, &in, &out,
+			      &peer, &hi, &ho);
+	if (rc != 0)
+		return rc;
+	lns_sad_set_lifetime(ctl->dp->sad, hi, c->life_s, c->life_kb * 1024);
+	lns_sad_set_lifetime(ctl->dp->sad, ho, c->life_s, c->life_kb * 1024);
+	lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), LNS_EV_IPSEC_UP, LNS_EV_NONE,
+		      LNS_EV_NONE, conn, "spi-in=0x%08x spi-out=0x%08x alg=%s mode=%s natt=%s",
+		      c->spi_in, c->spi_out, lns_esp_alg_name((enum lns_esp_alg)c->alg),
+		      c->mode == LNS_MODE_TUNNEL ? "tunnel" : "transport",
+		      c->udp_encap ? "yes" : "no");
+	return 0;
+}
+
+static void
+ike_child_down(void *ctx, uint32_t conn, uint32_t spi_in)
+{
+	struct lns_ctl *ctl = ctl_of(ctx);
+	uint32_t h = lns_sad_lookup(ctl->dp->sad, rte_cpu_to_be_32(spi_in));
+	int n;
+
+	if (h == LNS_SAD_NONE)
+		return;
+	n = lns_sad_drop(ctl->dp->sad, h);
+	if (n > 0) {
+		lns_count(ctl->st, LNS_CTR_SA_DROPPED_NOW, (uint64_t)n);
+		lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), LNS_EV_IKE_DELETE_RECEIVED,
+			      LNS_EV_NONE, LNS_EV_NONE, conn | LNS_CONN_IKE, "spi-in=0x%08x",
+			      spi_in);
+	}
+}
+
+static void
+ike_conn_up(void *ctx, uint32_t conn, uint32_t peer, const char *peer_id)
+{
+	struct lns_ctl *ctl = ctl_of(ctx);
+	const uint8_t *b = (const uint8_t *)&peer;
+
+	lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), LNS_EV_IPSEC_UP, LNS_EV_NONE,
+		      LNS_EV_NONE, conn | LNS_CONN_IKE, "ike peer=%u.%u.%u.%u id=%s",
+		      b[0], b[1], b[2], b[3], peer_id != NULL ? peer_id : "");
+}
+
+static void
+ike_conn_down(void *ctx, uint32_t conn, const char *why)
+{
+	struct lns_ctl *ctl = ctl_of(ctx);
+	uint32_t c = conn | LNS_CONN_IKE;
+	int n = lns_sad_drop_conn(ctl->dp->sad, c);
+
+	if (n > 0)
+		lns_count(ctl->st, LNS_CTR_SA_DROPPED_NOW, (uint64_t)n);
+	lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), LNS_EV_IPSEC_DISCONNECT, LNS_EV_NONE,
+		      LNS_EV_NONE, c, "by=ike sas=%d %s", n, why != NULL ? why : "");
+	/* Its tunnels can no longer talk: they end now, not at their hello timeout. */
+	if (lns_ctl_l2tp_rw(ctl) != NULL)
+		lns_l2tp_conn_gone(lns_ctl_l2tp_rw(ctl), c, lns_ctl_now_ms(ctl));
+}
+
+static const struct lns_ike_ops ike_ops = {
+	.send = ike_send,
+	.child_up = ike_child_up,
+	.child_down = ike_child_down,
+	.conn_up = ike_conn_up,
+	.conn_down = ike_conn_down,
+};
+
+/* Policy disconnect (the SAs are dropped already): IKE sends the Deletes. */
+static void
+policy_disconnect(struct lns_ctl *ctl, uint32_t conn, const char *why)
+{
+	if (!(conn & LNS_CONN_IKE) || ctl->ike == NULL)
+		return;          /* a static SA pair: nobody to tell */
+	if (lns_ike_disconnect(ctl->ike, conn & ~LNS_CONN_IKE, lns_ctl_now_ms(ctl)) == 0)
+		lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), LNS_EV_IKE_DELETE_SENT,
+			      LNS_EV_NONE, LNS_EV_NONE, conn, "%s", why != NULL ? why : "");
+}
+
+void
+lns_ctl_ike_input(struct lns_ctl *ctl, struct rte_mbuf *m)
+{
+	const struct lns_pkt_meta *meta = lns_pkt_meta(m);
+	const struct rte_ipv4_hdr *ip =
+		rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, meta->l3_off);
+	const struct rte_udp_hdr *u =
+		rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, meta->l4_off);
+	uint32_t ulen = rte_be_to_cpu_16(u->dgram_len), skip = sizeof(*u);
+	uint16_t dport = rte_be_to_cpu_16(u->dst_port);
+
+	/* The classifier checked the UDP length against the IPv4 length and, on
+	 * 4500, the marker; only a single-segment frame is read. */
+	if (dport == NATT_PORT)
+		skip += 4;
+	if (m->nb_segs != 1 || (uint32_t)meta->l4_off + ulen > m->data_len || ulen < skip) {
+		lns_count_drop(ctl->st, LNS_DROP_IPV4_TRUNCATED, 1);
+	} else {
+		lns_ike_input(ctl->ike, ip->src_addr, rte_be_to_cpu_16(u->src_port), dport,
+			      (const uint8_t *)u + skip, ulen - skip, lns_ctl_now_ms(ctl));
+	}
+	rte_pktmbuf_free(m);
+}
+
+int
+lns_ctl_ike_init(struct lns_ctl *ctl, char *err, size_t errlen)
+{
+	ctl->ike = lns_ike_create(ctl->dp->conf, &ike_ops, ctl, ctl->timers, ctl->dp->evlog);
+	if (ctl->ike == NULL) {
+		snprintf(err, errlen, "cannot start the IKE responder (out of memory)");
+		return -ENOMEM;
+	}
+	ctl->ipsec_disconnect = policy_disconnect;
+	return 0;
+}
+
+void
+lns_ctl_ike_shutdown(struct lns_ctl *ctl)
+{
+	if (ctl->ike != NULL)
+		lns_ike_shutdown(ctl->ike, lns_ctl_now_ms(ctl));
+}
+
+void
+lns_ctl_ike_fini(struct lns_ctl *ctl)
+{
+	ctl->ipsec_disconnect = NULL;
+	lns_ike_free(ctl->ike);
+	ctl->ike = NULL;
+}
