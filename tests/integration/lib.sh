@@ -185,7 +185,8 @@ lns_stop_expect() {
 	lns_check "lnsd exits $want on SIGTERM (got $rc)" [ "$rc" = "$want" ]
 }
 
-lns_ctl() { "$LNSCTL" --file-prefix "$LNS_PREFIX" "$@"; }
+# A generous timeout: sanitizer builds on a loaded machine answer slowly.
+lns_ctl() { "$LNSCTL" --file-prefix "$LNS_PREFIX" --timeout 20 "$@"; }
 
 # lns_stat PATH: one value from `lnsctl show stats --json`, PATH like drops.ipv4-bad-cksum
 lns_stat() {
