@@ -243,6 +243,16 @@ main(int argc, char **argv)
 		goto out_dp;
 	}
 
+	if (conf->metrics.listen[0] != '\0') {
+		rc = lns_metrics_start(dp, conf->metrics.listen, err, sizeof(err));
+		if (rc != 0) {
+			fprintf(stderr, "lnsd: %s\n", err);
+			status = EXIT_RUNTIME;
+			goto out_dp;
+		}
+		LOG(NOTICE, "event=metrics listen=%s", conf->metrics.listen);
+	}
+
 	rc = lns_dp_launch(dp);
 	if (rc != 0) {
 		fprintf(stderr, "lnsd: cannot launch workers: %s\n", rte_strerror(-rc));
@@ -259,6 +269,7 @@ main(int argc, char **argv)
 	lns_dp_stop(dp);
 
 out_dp:
+	lns_metrics_stop();
 	lns_mgmt_fini();
 	rte_pdump_uninit();
 	lns_ctl_ike_fini(ctl);

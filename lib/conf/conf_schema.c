@@ -1049,6 +1049,38 @@ static const struct key_desc log_keys[] = {
 };
 static const struct schema log_schema = SCHEMA(log_keys);
 
+static const struct key_desc metrics_keys[] = {
+	K_STR(struct lns_metrics_conf, "listen", listen),
+};
+
+/* "ADDRESS:PORT", IPv4 and a port 1..65535 */
+static int
+metrics_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
+{
+	const struct lns_metrics_conf *m = obj;
+	char addr[LNS_CONF_NAME_MAX];
+	const char *colon = strrchr(m->listen, ':');
+	unsigned long port;
+	uint32_t a;
+	char *end;
+
+	(void)seen;
+	if (m->listen[0] == '\0')
+		return 0;
+	if (colon == NULL || (size_t)(colon - m->listen) >= sizeof(addr))
+		return conf_err_key(ctx, map, "listen", "expected ADDRESS:PORT, e.g. 127.0.0.1:9100");
+	memcpy(addr, m->listen, (size_t)(colon - m->listen));
+	addr[colon - m->listen] = '\0';
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (conf_parse_addr(addr, &a) != 0)
+		return conf_err_key(ctx, map, "listen", "'%s' is not an IPv4 address", addr);
+	if (errno != 0 || *end != '\0' || colon[1] == '\0' || port < 1 || port > 65535)
+		return conf_err_key(ctx, map, "listen", "port must be 1 to 65535");
+	return 0;
+}
+static const struct schema metrics_schema = SCHEMA(metrics_keys, .check = metrics_check);
+
 /* ------------------------------------------------------------------ top --- */
 
 static int
@@ -1266,5 +1298,6 @@ static const struct key_desc root_keys[] = {
 	K_SECTION(struct lns_conf, "static", stat, static_schema),
 	K_SECTION(struct lns_conf, "limits", limits, limits_schema),
 	K_SECTION(struct lns_conf, "log", log, log_schema),
+	K_SECTION(struct lns_conf, "metrics", metrics, metrics_schema),
 };
 const struct schema conf_root_schema = SCHEMA(root_keys, .check = root_check);

@@ -302,6 +302,14 @@ struct lns_log_conf {
 	char     file[LNS_CONF_PATH_MAX];/**< "" = stderr */
 };
 
+/* -------------------------------------------------------------- metrics --- */
+
+struct lns_metrics_conf {
+	/** Prometheus text exposition on "ADDRESS:PORT" (GET /metrics), served by its
+	 *  own thread, off the data path; "" = off (default) */
+	char listen[LNS_CONF_NAME_MAX];
+};
+
 /* ----------------------------------------------------------------- whole --- */
 
 #define LNS_CONF_MAX_EAL_ARGS 64
@@ -318,6 +326,7 @@ struct lns_conf {
 	struct lns_static_conf stat;         /**< the `static:` section */
 	struct lns_limits_conf limits;
 	struct lns_log_conf    log;
+	struct lns_metrics_conf metrics;
 };
 
 /**

@@ -25,7 +25,8 @@ struct lns_ctl_req {
 	int32_t result;
 	uint32_t state;         /* enum req_state, atomic */
 	uint32_t buflen;        /* reply buffer: owned by the request, so an asker */
-	uint8_t buf[];          /* that gave up leaves nothing dangling */
+	uint32_t pad;           /* that gave up leaves nothing dangling; 8-aligned */
+	uint64_t buf[];         /* for the snapshot structs' 64-bit fields */
 };
 
 enum req_state { REQ_PENDING = 0, REQ_DONE, REQ_ABANDONED };
@@ -360,7 +361,7 @@ int
 lns_ctl_request_buf(struct lns_dp *dp, uint32_t type, uint32_t arg, void *out, uint32_t outlen,
 		    unsigned int timeout_ms, int32_t *result)
 {
-	struct lns_ctl_req *r = calloc(1, sizeof(*r) + outlen);
+	struct lns_ctl_req *r = calloc(1, sizeof(*r) + outlen + sizeof(uint64_t));
 	uint32_t expect = REQ_PENDING;
 
 	if (r == NULL)
@@ -440,6 +441,7 @@ run_requests(struct lns_ctl *ctl)
 		case LNS_REQ_SNAP_SESSIONS:
 		case LNS_REQ_CLEAR_TUNNEL:
 		case LNS_REQ_CLEAR_SESSION:
+		case LNS_REQ_SNAP_COUNTERS:
 			r->result = ctl->subs == NULL ? -ENOENT :
 				lns_ctl_subs_request(ctl, r->type, r->arg, r->buf, r->buflen);
 			break;

@@ -19,11 +19,13 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
+#include <rte_common.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 
 #include "lns_ctl.h"
+#include "lns_ike.h"
 #include "lns_l2tp.h"
 #include "lns_l2tp_data.h"
 #include "lns_pool.h"
@@ -615,6 +617,45 @@ snap_sessions(struct lns_ctl *ctl, uint32_t after, struct lns_sess_snap *o, uint
 	return (int32_t)n;
 }
 
+static void
+snap_counters(struct lns_ctl *ctl, struct lns_ctl_counters *c)
+{
+	struct lns_subs *ss = subs_of(ctl);
+	struct lns_l2tp_tunnel_info ti;
+	uint64_t l2tp[LNS_L2TP_CTR_MAX];
+	uint32_t after = 0;
+
+	RTE_BUILD_BUG_ON(LNS_L2TP_CTR_MAX > LNS_CTL_NCTR || LNS_PPP_STAT_MAX > LNS_CTL_NCTR ||
+			 LNS_IKE_C_MAX > LNS_CTL_NCTR);
+	memset(c, 0, sizeof(*c));
+	lns_l2tp_counters(ss->l2tp, l2tp);
+	c->n_l2tp = LNS_L2TP_CTR_MAX;
+	memcpy(c->l2tp, l2tp, sizeof(l2tp));
+	c->n_ppp = LNS_PPP_STAT_MAX;
+	memcpy(c->ppp, ss->ppp_stats.c, sizeof(ss->ppp_stats.c));
+	if (ctl->ike != NULL) {
+		uint64_t ike[LNS_IKE_C_MAX];
+
+		lns_ike_counters(ctl->ike, ike);
+		c->n_ike = LNS_IKE_C_MAX;
+		memcpy(c->ike, ike, sizeof(ike));
+		c->ike_sas = lns_ike_sa_count(ctl->ike, &c->ike_half_open);
+	}
+	/* Management path: one walk over the tunnels per scrape. */
+	while (lns_l2tp_tunnel_next(ss->l2tp, after, &ti) == 0) {
+		after = ti.local_id;
+		if (strcmp(ti.state, "established") == 0)
+			c->tunnels_established++;
+		else if (strcmp(ti.state, "destructing") == 0)
+			c->tunnels_destructing++;
+		else if (strcmp(ti.state, "closing") == 0)
+			c->tunnels_closing++;
+		else
+			c->tunnels_opening++;
+	}
+	c->sessions = lns_l2tp_session_count(ss->l2tp);
+}
+
 int32_t
 lns_ctl_subs_request(struct lns_ctl *ctl, uint32_t type, uint32_t arg, void *buf,
 		     uint32_t buflen)
@@ -639,6 +680,11 @@ lns_ctl_subs_request(struct lns_ctl *ctl, uint32_t type, uint32_t arg, void *buf
 			      s->sid, s->conn, "what=session");
 		return lns_l2tp_session_close(ss->l2tp, s->tid, s->sid, LNS_CDN_ADMIN, 0,
 					      "cleared by the operator", now_ms(ctl));
+	case LNS_REQ_SNAP_COUNTERS:
+		if (buflen < sizeof(struct lns_ctl_counters))
+			return -EINVAL;
+		snap_counters(ctl, buf);
+		return 0;
 	default:
 		return -EINVAL;
 	}

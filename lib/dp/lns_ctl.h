@@ -36,6 +36,21 @@ enum lns_req_type {
 					 *   start); buf: lns_sess_snap[] */
 	LNS_REQ_CLEAR_TUNNEL,           /**< arg: local tunnel id; StopCCN */
 	LNS_REQ_CLEAR_SESSION,          /**< arg: session handle; CDN */
+	LNS_REQ_SNAP_COUNTERS,          /**< buf: struct lns_ctl_counters */
+};
+
+#define LNS_CTL_NCTR 64                 /**< room per protocol (>= each X-macro) */
+
+/** Control-plane counters and gauges, for metrics. Names: lns_l2tp_counter_name(),
+ *  lns_ppp_stat_name(), lns_ike_counter_name(). */
+struct lns_ctl_counters {
+	uint32_t n_l2tp, n_ppp, n_ike;
+	uint64_t l2tp[LNS_CTL_NCTR];
+	uint64_t ppp[LNS_CTL_NCTR];
+	uint64_t ike[LNS_CTL_NCTR];
+	uint32_t tunnels_established, tunnels_opening, tunnels_closing, tunnels_destructing;
+	uint32_t sessions;
+	uint32_t ike_sas, ike_half_open;
 };
 
 /** A tunnel as the L2TP control plane has it, for telemetry. */

@@ -22,7 +22,10 @@ W=$LNS_WORK
 quiet() { "$@" >/dev/null 2>&1; }
 
 LNS_LIMITS_EXTRA='  allow-short-timers: true'
+MPORT=$(( 19100 + RANDOM % 800 ))
 lns_write_config "$W/lnsd.yaml" "
+metrics:
+  listen: 127.0.0.1:$MPORT
 l2tp:
   allow-nonsecure: true
   hello-interval: 0
@@ -96,6 +99,33 @@ lns_check "session counters moved both ways" "$PY" -c '
 import json, sys
 s = [v for v in json.load(open(sys.argv[1])).values() if v.get("address") == "10.200.0.1"]
 sys.exit(not (s and s[0]["up_packets"] >= 1 and s[0]["down_packets"] >= 1))' "$W/sess.json"
+
+# Prometheus: the scrape agrees with lnsctl (a quiet moment: no traffic now)
+curl -s --max-time 5 "http://127.0.0.1:$MPORT/metrics" >"$W/metrics.txt"
+lns_ctl --json show stats >"$W/stats.json"
+lns_check "metrics: scrape answers with lnsd_up 1" grep -qx "lnsd_up 1" "$W/metrics.txt"
+lns_check "metrics: names and values agree with lnsctl" "$PY" -c '
+import json, re, sys
+m = {}
+for line in open(sys.argv[1]):
+    if line.startswith("#") or not line.strip():
+        continue
+    k, v = line.rsplit(" ", 1)
+    m[k] = float(v)
+st = json.load(open(sys.argv[2]))
+ok = True
+for c, v in st["counters"].items():
+    if c.startswith("rx_") or c in ("ctl_rx", "ctl_tx", "punted", "arp_request_out", "arp_reply_in", "neigh_learned"):
+        continue          # these move with background ARP/keepalive traffic
+    ok &= m.get("lnsd_%s_total" % c) == v
+for r, v in st["drops"].items():
+    ok &= m.get("lnsd_drops_total{reason=\"%s\"}" % r) == v
+ok &= m.get("lnsd_sessions") == 1 and m.get("lnsd_dataplane_sessions") == 1
+ok &= m.get("lnsd_tunnels{state=\"established\"}") == 1
+ok &= m.get("lnsd_ppp_total{counter=\"auth_ok_pap\"}", 0) >= 1
+ok &= m.get("lnsd_l2tp_total{counter=\"sessions_established\"}", 0) >= 1
+sys.exit(not ok)' "$W/metrics.txt" "$W/stats.json"
+lns_check "metrics: other paths are 404" sh -c "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$MPORT/ | grep -qx 404"
 
 seq0=$(lns_last_seq)
 lns_lac_hangup lnsd
