@@ -233,6 +233,8 @@ lns_check "fuzz: malformed IPCP/LCP/CHAP sent in Network phase" wait_clog fuzz '
 lns_check "fuzz: lnsd Code-Rejects the unknown LCP code (RFC 1661 5.6)" grep -qx "CODE-REJECT 85" "$W/lac-fuzz/client.log"
 lns_check "fuzz: lnsd Protocol-Rejects protocol 0x0231 (RFC 1661 5.7)" grep -qx "PROTO-REJECT 0231" "$W/lac-fuzz/client.log"
 lns_check "fuzz: lnsd Protocol-Rejects IPV6CP (not implemented)" grep -qx "PROTO-REJECT 8057" "$W/lac-fuzz/client.log"
+lns_check "fuzz: no malformed packet was answered, nothing renegotiated or early" \
+	sh -c "! grep -Eq '^(FUZZ-ANSWERED|LCP-RENEG|IPCP-RENEG|IPCP-EARLY)' '$W/lac-fuzz/client.log'"
 sleep 2.5        # more than two keepalive intervals: echoes still answered
 lns_check "fuzz: no session-down" no_event session-down "" "$seq0"
 lns_check "fuzz: still one session, phase network" sh -c "$LNSCTL --file-prefix $LNS_PREFIX --json show sessions | $PY -c '

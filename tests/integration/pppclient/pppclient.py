@@ -42,6 +42,7 @@ CHAP_ALG = {"chap-md5": 5, "mschapv2": 0x81}
 RESTART_S = 1.0          # RFC 1661 section 4.6 Restart timer (default 3 s; short here)
 MAX_CONFIGURE = 10       # section 4.6 Max-Configure
 MAX_LIFE_S = 300         # never outlive a broken test
+FZ = 0xF0                # Identifiers of --fuzz packets (ours stay below)
 
 
 # ------------------------------------------------------------ RFC 1662 ---
@@ -189,7 +190,7 @@ class Client:
         self.send_frame(proto, struct.pack("!BBH", code, ident, 4 + len(data)) + data)
 
     def next_id(self):
-        self.ident = (self.ident + 1) & 0xFF
+        self.ident = self.ident % (FZ - 1) + 1      # FZ.. are the --fuzz packets
         return self.ident
 
     # ---- LCP
@@ -246,6 +247,8 @@ class Client:
             return
         data = pkt[4:ln]
         if code == CONFREQ:
+            if self.lcp_up:
+                self.log("LCP-RENEG")
             self.lcp_rcr(ident, data)
         elif code == CONFACK and ident == self.lcp_req_id:
             self.lcp_ack_rcvd = True
@@ -368,6 +371,10 @@ class Client:
         if ln < 4 or ln > len(pkt):
             return
         data = pkt[4:ln]
+        if not self.auth_ok:            # RFC 1661 3.5: no NCP before Network phase
+            self.log("IPCP-EARLY code=%d" % code)
+        if code == CONFREQ and self.ipcp_up:
+            self.log("IPCP-RENEG")
         if code == CONFREQ:
             opts = parse_options(data)
             if opts is None:
@@ -446,10 +453,10 @@ class Client:
         H = struct.pack
         self.fuzz("ppp-no-protocol", raw=b"\xff\x03")
         self.fuzz("ppp-half-protocol", raw=b"\xff\x03\xc0")
-        self.fuzz("lcp-3-octets", P_LCP, b"\x01\x07\x00")
-        self.fuzz("lcp-length-past-end", P_LCP, H("!BBH", ECHOREQ, 9, 200) + b"\0" * 8)
-        self.fuzz("lcp-length-below-4", P_LCP, H("!BBH", ECHOREQ, 9, 2) + b"\0" * 8)
-        self.fuzz("lcp-echo-no-magic", P_LCP, H("!BBH", ECHOREQ, 10, 6) + b"\0\0")
+        self.fuzz("lcp-3-octets", P_LCP, bytes((CONFREQ, FZ + 8, 0)))
+        self.fuzz("lcp-length-past-end", P_LCP, H("!BBH", ECHOREQ, FZ, 200) + b"\0" * 8)
+        self.fuzz("lcp-length-below-4", P_LCP, H("!BBH", ECHOREQ, FZ + 1, 2) + b"\0" * 8)
+        self.fuzz("lcp-echo-no-magic", P_LCP, H("!BBH", ECHOREQ, FZ + 2, 6) + b"\0\0")
         self.fuzz("lcp-unknown-code", P_LCP, H("!BBH", 0x55, 11, 6) + b"zz")
         # RFC 1661 section 2: 0x4321 is no valid Protocol (its high octet is odd),
         # so it reads as a compressed 0x43 and 0x21.. as information
@@ -466,19 +473,19 @@ class Client:
         self.fuzz("chap-stale-id", P_CHAP,
                   H("!BBH", CH_RESPONSE, (chap_id + 77) & 0xFF, 4 + 1 + 16 + 1) + b"\x10" + b"w" * 16 + b"u")
         self.fuzz("pap-truncated", P_PAP, b"\x01\x01\x00\x40\x05ab")
-        self.fuzz("ipcp-before-network", P_IPCP, H("!BBH", CONFREQ, 1, 10) + opt(3, b"\0\0\0\0"))
+        self.fuzz("ipcp-before-network", P_IPCP, H("!BBH", CONFREQ, FZ + 10, 10) + opt(3, b"\0\0\0\0"))
 
     def fuzz_network_phase(self):
         """Sent once IPCP is Opened: every one must be dropped, not renegotiated."""
         self.fuzz_b_done = True
         H = struct.pack
-        self.fuzz("ipcp-3-octets", P_IPCP, b"\x01\x05\x00")
-        self.fuzz("ipcp-length-past-end", P_IPCP, H("!BBH", CONFREQ, 50, 64) + opt(3, b"\0\0\0\0"))
-        self.fuzz("ipcp-option-length-0", P_IPCP, H("!BBH", CONFREQ, 51, 10) + b"\x03\x00\0\0\0\0")
-        self.fuzz("ipcp-option-past-end", P_IPCP, H("!BBH", CONFREQ, 52, 8) + b"\x03\x09\0\0")
-        self.fuzz("ipcp-stale-ack", P_IPCP, H("!BBH", CONFACK, (self.ipcp_req_id + 99) & 0xFF, 4))
-        self.fuzz("lcp-option-length-1", P_LCP, H("!BBH", CONFREQ, 60, 7) + b"\x05\x01\0")
-        self.fuzz("lcp-protrej-short", P_LCP, H("!BBH", PROTREJ, 61, 5) + b"\xc0")
+        self.fuzz("ipcp-3-octets", P_IPCP, bytes((CONFREQ, FZ + 9, 0)))
+        self.fuzz("ipcp-length-past-end", P_IPCP, H("!BBH", CONFREQ, FZ + 3, 64) + opt(3, b"\0\0\0\0"))
+        self.fuzz("ipcp-option-length-0", P_IPCP, H("!BBH", CONFREQ, FZ + 4, 10) + b"\x03\x00\0\0\0\0")
+        self.fuzz("ipcp-option-past-end", P_IPCP, H("!BBH", CONFREQ, FZ + 5, 8) + b"\x03\x09\0\0")
+        self.fuzz("ipcp-stale-ack", P_IPCP, H("!BBH", CONFACK, FZ + 11, 4))
+        self.fuzz("lcp-option-length-1", P_LCP, H("!BBH", CONFREQ, FZ + 6, 7) + b"\x05\x01\0")
+        self.fuzz("lcp-protrej-short", P_LCP, H("!BBH", PROTREJ, FZ + 7, 5) + b"\xc0")
         self.fuzz("chap-after-auth", P_CHAP, H("!BBH", CH_RESPONSE, 3, 6) + b"\x00\x00")
         self.log("FUZZ-DONE")
 
@@ -497,6 +504,10 @@ class Client:
         else:
             return
         self.dbg("rx %04x %s" % (proto, bytes(info[:24]).hex()))
+        if proto in (P_LCP, P_IPCP) and len(info) >= 2 and info[1] >= FZ and \
+                info[0] in (CONFACK, CONFNAK, CONFREJ, TERMACK, ECHOREP):
+            # a malformed packet must be dropped, never answered
+            self.log("FUZZ-ANSWERED %04x code=%d id=%d" % (proto, info[0], info[1]))
         if proto == P_LCP:
             self.lcp_input(info)
         elif not self.lcp_up:
