@@ -246,4 +246,9 @@ lns_check "fuzz: lnsd keeps running" kill -0 "$LNS_PID"
 end_call fuzz "$seq0"
 
 lns_stop_expect 0
+# Under an ASan/UBSan build (LNSD_BUILD=build-asan): memory errors anywhere, and
+# undefined behaviour in lib/ppp (what this test drives), fail; others are shown.
+grep -h 'runtime error' "$W/lnsd.log" | sort -u | sed 's/^/[ppp_auth] sanitizer: /'
+lns_check "no ASan error, no UBSan report from lib/ppp" \
+	sh -c "! grep -Eq 'ERROR: AddressSanitizer|lib/ppp/[^:]*:[0-9]+:[0-9]+: runtime error' '$W/lnsd.log'"
 lns_finish
