@@ -464,9 +464,21 @@ stats_ports(FILE *out, const struct ljson *ports)
 	return rc;
 }
 
-/* Name/value section; `drops` hides zeros (unless `all`) and titles with the total. */
+/* Name/value section; `drops` hides zeros (unless `all`) and titles with the total;
+ * `quiet` (protocol counters) hides zeros too, and is left out when absent. */
+static int
+stats_section(FILE *out, const char *title, const struct ljson *obj, bool drops, bool all,
+	      bool quiet);
+
 static int
 stats_named(FILE *out, const char *title, const struct ljson *obj, bool drops, bool all)
+{
+	return stats_section(out, title, obj, drops, all, false);
+}
+
+static int
+stats_section(FILE *out, const char *title, const struct ljson *obj, bool drops, bool all,
+	      bool quiet)
 {
 	struct fmt_table *t = fmt_table_new(2);
 	uint64_t total = 0, u;
@@ -484,7 +496,7 @@ stats_named(FILE *out, const char *title, const struct ljson *obj, bool drops, b
 
 		if (known)
 			total = u > UINT64_MAX - total ? UINT64_MAX : total + u;
-		if (drops && !all && known && u == 0)
+		if ((drops || quiet) && !all && known && u == 0)
 			continue;
 		row = fmt_table_add_row(t);
 		if (row < 0 || fmt_table_set(t, (size_t)row, 0, m->key) != 0 ||
@@ -494,6 +506,10 @@ stats_named(FILE *out, const char *title, const struct ljson *obj, bool drops, b
 			rc = -ENOMEM;
 			break;
 		}
+	}
+	if (quiet && (obj == NULL || obj->type != LJSON_OBJECT)) {
+		fmt_table_free(t);
+		return 0;
 	}
 	fprintf(out, "\n%s", title);
 	if (drops)
@@ -522,6 +538,12 @@ fmt_stats(FILE *out, const struct ljson *v, bool all)
 		rc = stats_named(out, "COUNTERS", ljson_get(v, "counters"), false, all);
 	if (rc == 0)
 		rc = stats_named(out, "DROPS", ljson_get(v, "drops"), true, all);
+	if (rc == 0)
+		rc = stats_section(out, "L2TP", ljson_get(v, "l2tp"), false, all, true);
+	if (rc == 0)
+		rc = stats_section(out, "PPP", ljson_get(v, "ppp"), false, all, true);
+	if (rc == 0)
+		rc = stats_section(out, "IKE", ljson_get(v, "ike"), false, all, true);
 	return rc;
 }
 

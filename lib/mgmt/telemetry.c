@@ -14,6 +14,9 @@
 
 #include "lns_ctl.h"
 #include "lns_evlog.h"
+#include "lns_ike.h"
+#include "lns_l2tp.h"
+#include "lns_ppp.h"
 #include "lns_mgmt.h"
 
 /* Telemetry callbacks carry no argument, so the data plane they report on is held
@@ -52,6 +55,47 @@ add_port(struct rte_tel_data *d, const struct lns_dp_port *p)
 	rte_tel_data_add_dict_u64(d, "rx_errors", es.ierrors);
 	rte_tel_data_add_dict_u64(d, "tx_errors", es.oerrors);
 	rte_tel_data_add_dict_u64(d, "rx_nombuf", es.rx_nombuf);
+}
+
+/* One protocol's counters as a dict; names lose their '-' (telemetry keys). */
+static void
+add_proto(struct rte_tel_data *d, const char *key, const uint64_t *v, uint32_t n,
+	  const char *(*name)(unsigned int))
+{
+	struct rte_tel_data *c = rte_tel_data_alloc();
+
+	if (c == NULL)
+		return;
+	rte_tel_data_start_dict(c);
+	for (uint32_t i = 0; i < n; i++) {
+		char k[RTE_TEL_MAX_STRING_LEN];
+		size_t j;
+
+		snprintf(k, sizeof(k), "%s", name(i));
+		for (j = 0; k[j] != '\0'; j++)
+			if (k[j] == '-')
+				k[j] = '_';
+		rte_tel_data_add_dict_u64(c, k, v[i]);
+	}
+	rte_tel_data_add_dict_container(d, key, c, 0);
+}
+
+/* The control plane's counters, asked of the control lcore (absent if it does not
+ * answer in time). */
+static void
+add_protocols(struct rte_tel_data *d, const struct lns_dp *dp)
+{
+	struct lns_ctl_counters *cc = calloc(1, sizeof(*cc));
+	int32_t res = -1;
+
+	if (cc != NULL &&
+	    lns_ctl_request_buf((struct lns_dp *)dp, LNS_REQ_SNAP_COUNTERS, 0, cc, sizeof(*cc),
+				2000, &res) == 0 && res == 0) {
+		add_proto(d, "l2tp", cc->l2tp, cc->n_l2tp, lns_l2tp_counter_name);
+		add_proto(d, "ppp", cc->ppp, cc->n_ppp, lns_ppp_stat_name);
+		add_proto(d, "ike", cc->ike, cc->n_ike, lns_ike_counter_name);
+	}
+	free(cc);
 }
 
 static int
@@ -104,6 +148,7 @@ cmd_stats(const char *cmd __rte_unused, const char *params __rte_unused,
 	rte_tel_data_add_dict_container(d, "ports", ports, 0);
 	rte_tel_data_add_dict_container(d, "counters", ctrs, 0);
 	rte_tel_data_add_dict_container(d, "drops", drops, 0);
+	add_protocols(d, dp);
 	return 0;
 }
 

@@ -243,6 +243,8 @@ s = json.load(sys.stdin)
 sys.exit(not (len(s) == 1 and list(s.values())[0].get(\"phase\") == \"network\"))'"
 check_rt fuzz
 lns_check "fuzz: lnsd keeps running" kill -0 "$LNS_PID"
+mal=$(lns_stat ppp.malformed 2>/dev/null || echo 0)
+lns_check "fuzz: malformed PPP packets counted (ppp.malformed = $mal)" [ "${mal:-0}" -gt 0 ]
 end_call fuzz "$seq0"
 
 lns_stop_expect 0
