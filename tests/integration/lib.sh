@@ -250,6 +250,8 @@ sys.exit(not any(e["event"] == name and sub in e.get("detail", "") and int(k) > 
 lns_wait_event() {
 	for _ in $(seq $((${4:-10} * 10))); do
 		lns_has_event "$1" "${2:-}" "${3:-0}" && return 0
+		# lnsd gone (a sanitizer stopped it?): no use waiting
+		[ -n "$LNS_PID" ] && ! kill -0 "$LNS_PID" 2>/dev/null && return 1
 		sleep 0.1
 	done
 	return 1
