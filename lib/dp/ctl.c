@@ -25,7 +25,9 @@ struct lns_ctl_req {
 	int32_t result;
 	uint32_t state;         /* enum req_state, atomic */
 	uint32_t buflen;        /* reply buffer: owned by the request, so an asker */
-	uint8_t buf[];          /* that gave up leaves nothing dangling */
+	/* that gave up leaves nothing dangling; it holds arrays of snapshot structs
+	 * with 64-bit members, so it is aligned for them (UBSan: misaligned access) */
+	_Alignas(uint64_t) uint8_t buf[];
 };
 
 enum req_state { REQ_PENDING = 0, REQ_DONE, REQ_ABANDONED };
