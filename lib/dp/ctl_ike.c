@@ -120,12 +120,7 @@ ike_child_up(void *ctx, const struct lns_ike_child *c)
 		return rc;
 	lns_sad_set_lifetime(ctl->dp->sad, hi, c->life_s, c->life_kb * 1024);
 	lns_sad_set_lifetime(ctl->dp->sad, ho, c->life_s, c->life_kb * 1024);
-	lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), LNS_EV_IPSEC_UP, LNS_EV_NONE,
-		      LNS_EV_NONE, conn, "spi-in=0x%08x spi-out=0x%08x alg=%s mode=%s natt=%s",
-		      c->spi_in, c->spi_out, lns_esp_alg_name((enum lns_esp_alg)c->alg),
-		      c->mode == LNS_MODE_TUNNEL ? "tunnel" : "transport",
-		      c->udp_encap ? "yes" : "no");
-	return 0;
+	return 0;       /* lib/ike logs ipsec-up for the child once it is installed */
 }
 
 static void
@@ -137,13 +132,11 @@ ike_child_down(void *ctx, uint32_t conn, uint32_t spi_in)
 
 	if (h == LNS_SAD_NONE)
 		return;
+	/* lib/ike logged why (ike-delete-received, sa-hard-expired) */
+	(void)conn;
 	n = lns_sad_drop(ctl->dp->sad, h);
-	if (n > 0) {
+	if (n > 0)
 		lns_count(ctl->st, LNS_CTR_SA_DROPPED_NOW, (uint64_t)n);
-		lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), LNS_EV_IKE_DELETE_RECEIVED,
-			      LNS_EV_NONE, LNS_EV_NONE, conn | LNS_CONN_IKE, "spi-in=0x%08x",
-			      spi_in);
-	}
 }
 
 static void
@@ -181,15 +174,15 @@ static const struct lns_ike_ops ike_ops = {
 	.conn_down = ike_conn_down,
 };
 
-/* Policy disconnect (the SAs are dropped already): IKE sends the Deletes. */
+/* Policy disconnect (the SAs are dropped already): IKE sends the Deletes, IPsec
+ * SAs first, and logs one ike-delete-sent per SA (the policy logged the reason). */
 static void
 policy_disconnect(struct lns_ctl *ctl, uint32_t conn, const char *why)
 {
+	(void)why;
 	if (!(conn & LNS_CONN_IKE) || ctl->ike == NULL)
 		return;          /* a static SA pair: nobody to tell */
-	if (lns_ike_disconnect(ctl->ike, conn & ~LNS_CONN_IKE, lns_ctl_now_ms(ctl)) == 0)
-		lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), LNS_EV_IKE_DELETE_SENT,
-			      LNS_EV_NONE, LNS_EV_NONE, conn, "%s", why != NULL ? why : "");
+	lns_ike_disconnect(ctl->ike, conn & ~LNS_CONN_IKE, lns_ctl_now_ms(ctl));
 }
 
 void
@@ -224,6 +217,8 @@ lns_ctl_ike_init(struct lns_ctl *ctl, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot start the IKE responder (out of memory)");
 		return -ENOMEM;
 	}
+	/* lib/ike's events name the connection as the SA table and L2TP do */
+	lns_ike_set_event_conn_tag(ctl->ike, LNS_CONN_IKE);
 	ctl->ipsec_disconnect = policy_disconnect;
 	return 0;
 }

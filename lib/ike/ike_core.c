@@ -137,7 +137,8 @@ ike_event(struct lns_ike *ike, enum lns_ev ev, uint32_t conn, const char *fmt, .
 	va_start(ap, fmt);
 	vsnprintf(d, sizeof(d), fmt, ap);
 	va_end(ap);
-	lns_evlog_add(ike->log, ike->now_ms * 1000, ev, LNS_EV_NONE, LNS_EV_NONE, conn, "%s", d);
+	lns_evlog_add(ike->log, ike->now_ms * 1000, ev, LNS_EV_NONE, LNS_EV_NONE,
+		      conn | ike->ev_tag, "%s", d);
 }
 
 void
@@ -211,6 +212,12 @@ ike_decrypt(struct ike_sa *sa, const uint8_t *msg, size_t len, uint8_t *iv, uint
 }
 
 /* ---------------------------------------------------------- lifecycle --- */
+
+void
+lns_ike_set_event_conn_tag(struct lns_ike *ike, uint32_t tag)
+{
+	ike->ev_tag = tag;
+}
 
 struct lns_ike *
 lns_ike_create(const struct lns_conf *conf, const struct lns_ike_ops *ops, void *ctx,

@@ -153,6 +153,7 @@ struct lns_ike {
 	void *ctx;
 	struct lns_timers *tm;
 	struct lns_evlog *log;
+	uint32_t ev_tag;             /* ORed into the conn id of our events */
 	uint32_t local_addr;             /* network order */
 	struct ike_hmap by_cky, by_conn, by_peer, by_spi;
 	struct ike_sa *all;

@@ -582,9 +582,11 @@ qm3(struct lns_ike *ike, struct ike_sa *sa, struct ike_qm *qm, const struct ike_
 	sa->n_children++;
 	lns_timer_arm(ike->tm, &c->t_life, ike->now_ms + (uint64_t)c->c.life_s * 1000);
 	CNT(ike, QM_DONE);
-	ike_event(ike, LNS_EV_IPSEC_UP, sa->conn, "esp %s spi_in=0x%08x spi_out=0x%08x%s",
-		  lns_esp_alg_name((enum lns_esp_alg)c->c.alg), c->c.spi_in, c->c.spi_out,
-		  c->c.udp_encap ? " udp" : "");
+	ike_event(ike, LNS_EV_IPSEC_UP, sa->conn,
+		  "esp spi_in=0x%08x spi_out=0x%08x alg=%s mode=%s natt=%s", c->c.spi_in,
+		  c->c.spi_out, lns_esp_alg_name((enum lns_esp_alg)c->c.alg),
+		  c->c.mode == LNS_MODE_TUNNEL ? "tunnel" : "transport",
+		  c->c.udp_encap ? "yes" : "no");
 	if (commit) {
 		uint8_t spi[4];
 

@@ -119,6 +119,12 @@ struct lns_ike;
  */
 struct lns_ike *lns_ike_create(const struct lns_conf *conf, const struct lns_ike_ops *ops,
 			       void *ctx, struct lns_timers *tm, struct lns_evlog *log);
+/**
+ * The id under which the embedding program knows connection `conn` is `conn | tag`
+ * (lnsd's SA table: conn | LNS_CONN_IKE). The events lib/ike logs name that id, so
+ * that one connection has one id in the event log. Default 0.
+ */
+void lns_ike_set_event_conn_tag(struct lns_ike *ike, uint32_t tag);
 /** Free everything without callbacks or messages; secrets are wiped. NULL is a no-op. */
 void lns_ike_free(struct lns_ike *ike);
 

@@ -626,6 +626,40 @@ test_disconnect_and_dpd(void)
 	lns_ike_free(ike);
 }
 
+/* Regression: lnsd knows a connection as conn | LNS_CONN_IKE; lib/ike's own events
+ * named the bare conn, so one connection had two ids in the event log. */
+static void
+test_event_conn_tag(void)
+{
+	struct lns_ike *ike = setup();
+	static struct ini s;
+	struct lns_event ev[8];
+	uint64_t seq;
+	uint32_t n, found = 0;
+
+	lns_ike_set_event_conn_tag(ike, 0x80000000u);
+	memset(&s, 0, sizeof(s));
+	s.group = IKE_GROUP_MODP2048;
+	s.enc = IKE_ENC_AES_CBC;
+	s.keybits = 128;
+	s.hashalg = IKE_HASHALG_SHA1;
+	CU_ASSERT_EQUAL_FATAL(main_mode(ike, &s, "group-secret", IKE_ID_IPV4_ADDR,
+					"\xc0\x00\x02\x0a", 4, false), 0);
+	seq = lns_evlog_last_seq(evl);
+	CU_ASSERT_EQUAL(lns_ike_disconnect(ike, up_conn, 6000), 0);
+	n = lns_evlog_read(evl, seq, ev, 8);
+	for (uint32_t i = 0; i < n; i++) {
+		if (ev[i].ev != LNS_EV_IKE_DELETE_SENT)
+			continue;
+		found++;
+		CU_ASSERT_EQUAL(ev[i].ipsec, up_conn | 0x80000000u);
+		CU_ASSERT_STRING_EQUAL(ev[i].detail, "isakmp");
+	}
+	CU_ASSERT_EQUAL(found, 1);
+	ike_dh_free(s.dh);
+	lns_ike_free(ike);
+}
+
 int
 main(void)
 {
@@ -641,6 +675,7 @@ main(void)
 	CU_add_test(s, "no proposal, truncations, flips", test_no_proposal_and_malformed);
 	CU_add_test(s, "half-open limit, rate limit, retransmission", test_limits_and_retransmit);
 	CU_add_test(s, "policy disconnect and dpd death", test_disconnect_and_dpd);
+	CU_add_test(s, "events carry the embedder's connection id", test_event_conn_tag);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
