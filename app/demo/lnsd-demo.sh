@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # The embedded demo: installs what it needs, builds lnsd, and runs it on virtual
-# ports in network namespaces with config/demo.yaml. A real client stack (xl2tpd as
-# the L2TP client, slirp as its PPP client) dials in, gets an address, passes
-# traffic to a server on the core side, hangs up, and dials again; lnsctl shows
-# each step. Everything it creates is removed at the end; it exits non-zero if a
+# ports in network namespaces with config/demo.yaml. A real client stack (strongSwan
+# for IKEv1 and ESP, xl2tpd as the L2TP client, slirp as its PPP client) connects,
+# gets an address, passes traffic to a server on the core side, hangs up, goes
+# through the single-shot teardown, and connects again; lnsctl shows each step. Everything it creates is removed at the end; it exits non-zero if a
 # step fails.
 #
 #   sudo app/demo/lnsd-demo.sh            (add --no-install to skip the package step)
@@ -31,6 +31,7 @@ LNS_IF_ACC=lnsd-acc LNS_IF_CORE=lnsd-core LNS_PREFIX=lnsd-demo
 export LNSD_BUILD=$BUILD
 . "$SRC/tests/integration/lib.sh"
 . "$SRC/tests/integration/lac.sh"
+. "$SRC/tests/integration/ipsec.sh"
 lns_init demo
 for n in "$LNS_NS_ACC" "$LNS_NS_CORE"; do
 	ip netns list | grep -qw "$n" && { echo "demo: namespace $n exists (another demo running?)"; exit 1; }
@@ -51,10 +52,13 @@ step "its session does. The destruct timeout (how long a dead tunnel's record st
 step "visible) is 3 s here, thanks to limits.allow-short-timers (10-3600 s otherwise)."
 lns_start "$SRC/config/demo.yaml" || exit 1
 
-say "Step 1 - IPsec"
-step "lnsd's IKE responder is not wired into this build yet, so this client speaks L2TP"
-step "without IPsec (l2tp.allow-nonsecure: true). The data path's ESP is exercised by"
-step "tests/integration/test_dataplane.sh; IKE joins this demo when it lands."
+say "Step 1 - IPsec: the client's strongSwan negotiates with lnsd's IKEv1 responder"
+step "Main Mode with a pre-shared key, then Quick Mode: an ESP SA pair (AES-GCM-128)"
+step "protecting the client's L2TP (UDP 1701), in UDP 4500 (NAT traversal)."
+must "strongSwan (charon) starts in the client namespace" lns_ipsec_start demo-psk aes128gcm16
+must "IKE and ESP negotiated" lns_ipsec_initiate
+must "lnsd reports the IPsec connection up" lns_wait_event ipsec-up "" 0 5
+lns_ctl show sa
 
 say "Step 2 - The client dials: an L2TP tunnel (control connection) and a session (call)"
 step "xl2tpd plays the LAC; slirp plays the user's PPP stack (user '$USER_NAME')."
@@ -105,24 +109,34 @@ seq0=$(lns_last_seq)
 lns_lac_hangup demo
 must "session down" lns_wait_event session-down "" "$seq0" 10
 
-say "Step 6 - Single-shot teardown: the tunnel goes at once, then its record is kept for the destruct time"
+say "Step 6 - Single-shot teardown: the tunnel goes at once, and so does its IPsec connection"
+step "At the beginning of the destruct period lnsd drops the SAs from the data plane"
+step "and sends IKE Deletes; the tunnel's record stays visible until the period ends."
 must "tunnel destroyed" lns_wait_event tunnel-destroyed "" "$seq0" 10
 must "destruct period begins" lns_wait_event destruct-begin "" "$seq0" 5
+must "SAs dropped from the data plane (ipsec-disconnect)" lns_wait_event ipsec-disconnect "" "$seq0" 5
+must "IKE Deletes sent to the client" lns_wait_event ike-delete-sent "" "$seq0" 5
 lns_ctl show tunnels
+lns_ctl show sa
 must "destruct period ends" lns_wait_event destruct-end "" "$seq0" 6
 tb=$(lns_event_t destruct-begin "$seq0"); te=$(lns_event_t destruct-end "$seq0")
 step "destruct lasted $(( (te - tb) / 1000 )) ms (configured: 3000 ms)"
 lns_ctl show events
 
-say "Step 7 - A second connection is a new tunnel, and works the same"
+say "Step 7 - A second connection: new IPsec SAs, a new tunnel, and it works the same"
 seq0=$(lns_last_seq)
+must "IKE and ESP negotiated again" lns_ipsec_initiate
+must "a new IPsec connection" lns_wait_event ipsec-up "" "$seq0" 5
 lns_lac_call demo
-must "second tunnel up" lns_wait_event tunnel-up "" "$seq0" 10
+# xl2tpd may still be tearing its first tunnel down: ask once more if need be.
+lns_wait_event tunnel-up "" "$seq0" 8 || lns_lac_call demo
+must "second tunnel up" lns_wait_event tunnel-up "" "$seq0" 12
 must "second PPP session up" lns_wait_event ppp-up "user=$USER_NAME" "$seq0" 20
 lns_ctl show sessions
 lns_lac_hangup demo
 must "second connection torn down" lns_wait_event tunnel-destroyed "" "$seq0" 10
 lns_lac_stop demo
+lns_ipsec_stop
 
 say "Counters (lnsctl show stats)"
 lns_ctl show stats

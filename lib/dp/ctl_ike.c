@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -174,15 +175,59 @@ static const struct lns_ike_ops ike_ops = {
 	.conn_down = ike_conn_down,
 };
 
+/* How long the IKE Deletes wait behind the data-plane drop (see policy_disconnect). */
+#define LNS_IKE_DELETE_DELAY_MS 200
+
+struct delayed_delete {
+	struct lns_timer t;
+	struct lns_ctl *ctl;
+	uint32_t conn;          /* lib/ike's id */
+	struct delayed_delete *next;   /* pending ones, freed at exit if still there */
+};
+
+static void
+delete_now(struct lns_timer *t, void *arg, uint64_t now)
+{
+	struct delayed_delete *dd = arg, **pp;
+
+	(void)t;
+	for (pp = (struct delayed_delete **)&dd->ctl->ike_pending; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == dd) {
+			*pp = dd->next;
+			break;
+		}
+	if (dd->ctl->ike != NULL)
+		lns_ike_disconnect(dd->ctl->ike, dd->conn, now);
+	free(dd);
+}
+
 /* Policy disconnect (the SAs are dropped already): IKE sends the Deletes, IPsec
  * SAs first, and logs one ike-delete-sent per SA (the policy logged the reason). */
 static void
 policy_disconnect(struct lns_ctl *ctl, uint32_t conn, const char *why)
 {
+	struct delayed_delete *dd;
+
 	(void)why;
 	if (!(conn & LNS_CONN_IKE) || ctl->ike == NULL)
 		return;          /* a static SA pair: nobody to tell */
-	lns_ike_disconnect(ctl->ike, conn & ~LNS_CONN_IKE, lns_ctl_now_ms(ctl));
+	/* The SAs left the data plane already (step 1). What we sent under them just
+	 * before (the ZLB that acknowledges the peer's StopCCN) may still be on its
+	 * way through the peer's ESP stack, which drops it if our Delete overtakes it
+	 * (strongSwan's libipsec does); the peer then retransmits its StopCCN into a
+	 * dead SA and keeps a stale tunnel. So the Deletes (step 2) follow shortly. */
+	dd = calloc(1, sizeof(*dd));
+	if (dd == NULL) {
+		lns_ike_disconnect(ctl->ike, conn & ~LNS_CONN_IKE, lns_ctl_now_ms(ctl));
+		return;
+	}
+	dd->ctl = ctl;
+	dd->conn = conn & ~LNS_CONN_IKE;
+	dd->next = ctl->ike_pending;
+	ctl->ike_pending = dd;
+	lns_timer_init(&dd->t, delete_now, dd);
+	if (lns_timer_arm(ctl->timers, &dd->t, lns_ctl_now_ms(ctl) + LNS_IKE_DELETE_DELAY_MS) != 0)
+		delete_now(&dd->t, dd, lns_ctl_now_ms(ctl));
 }
 
 void
@@ -233,6 +278,13 @@ lns_ctl_ike_shutdown(struct lns_ctl *ctl)
 void
 lns_ctl_ike_fini(struct lns_ctl *ctl)
 {
+	while (ctl->ike_pending != NULL) {
+		struct delayed_delete *dd = ctl->ike_pending;
+
+		ctl->ike_pending = dd->next;
+		lns_timer_cancel(ctl->timers, &dd->t);
+		free(dd);
+	}
 	ctl->ipsec_disconnect = NULL;
 	lns_ike_free(ctl->ike);
 	ctl->ike = NULL;

@@ -95,6 +95,7 @@ struct lns_ctl {
 	uint64_t life_next_tsc;         /**< next SA lifetime scan */
 	struct lns_subs *subs;          /**< L2TP and PPP control planes (ctl_sub.c) */
 	struct lns_ike *ike;            /**< IKEv1 responder (ctl_ike.c) */
+	void *ike_pending;              /**< Deletes waiting to be sent (ctl_ike.c) */
 	/** Policy disconnected an IPsec connection (its SAs are already dropped):
 	 *  the key manager sends its Deletes. NULL without IKE. */
 	void (*ipsec_disconnect)(struct lns_ctl *ctl, uint32_t conn, const char *why);

@@ -160,8 +160,11 @@ lns_check "hang-up: ike-delete-sent" lns_wait_event ike-delete-sent "" "$seq0" 5
 tb=$(lns_event_t destruct-begin "$seq0")
 td=$(lns_event_t ipsec-disconnect "$seq0")
 tk=$(lns_event_t ike-delete-sent "$seq0")
-lns_check "rule 4: SAs dropped and Deletes sent as destruct begins ($((td - tb)) us, $((tk - tb)) us)" \
-	[ $((td - tb)) -ge 0 -a $((td - tb)) -le 50000 -a $((tk - tb)) -ge 0 -a $((tk - tb)) -le 50000 ]
+# The SAs leave the data plane as destruct begins (50 ms tolerance); the Deletes
+# follow 200 ms later by design (lib/dp/ctl_ike.c: the ZLB acknowledging the
+# client's StopCCN must reach it first), tolerance 200-500 ms.
+lns_check "rule 4: SAs dropped as destruct begins ($((td - tb)) us), Deletes after ($((tk - tb)) us)" \
+	[ $((td - tb)) -ge 0 -a $((td - tb)) -le 50000 -a $((tk - tb)) -ge 200000 -a $((tk - tb)) -le 500000 ]
 lns_ctl --json show events >"$W/ev2.json"
 lns_check "the ike-delete-sent events (ESP, then ISAKMP) name IPsec connection $conn1" json "$W/ev2.json" "
 [e['detail'].split()[0] for k, e in sorted(v.items(), key=lambda x: int(x[0]))
