@@ -48,6 +48,7 @@ l2tp_data(const uint8_t *p, uint32_t len)
 	uint32_t hl;
 
 	r = lns_l2tp_data_parse(p, len, &d);
+	FUZZ_TRACE("l2tp data parse: %d\n", (int)r);
 	if (r != LNS_L2TP_DATA)
 		return;
 	/* the payload must lie inside what we were given */
@@ -67,6 +68,7 @@ classify(unsigned int role, const uint8_t *pkt, uint32_t len, uint64_t ol)
 
 	memset(&meta, 0, sizeof(meta));
 	v = lns_dp_classify(ports, role, pkt, len, ol, &meta, &why);
+	FUZZ_TRACE("role %u ol %d: verdict %d why %d\n", role, ol != 0, (int)v, (int)why);
 	switch (v) {
 	case LNS_V_DROP:
 		FUZZ_CHECK(why < LNS_DROP_MAX);   /* every drop has a named reason */

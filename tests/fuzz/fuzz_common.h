@@ -20,6 +20,23 @@
 	} \
 } while (0)
 
+/* FUZZ_DEBUG=1 in the environment: targets trace what they see (for crafting
+ * seeds and triage; never set while fuzzing, it is slow). */
+static inline int
+fuzz_debug(void)
+{
+	static int v = -1;
+
+	if (v < 0)
+		v = getenv("FUZZ_DEBUG") != NULL;
+	return v;
+}
+
+#define FUZZ_TRACE(...) do { \
+	if (fuzz_debug()) \
+		fprintf(stderr, __VA_ARGS__); \
+} while (0)
+
 /* Consume the input from the front, a field at a time; 0 once it is used up. */
 struct fuzz_in {
 	const uint8_t *p;

@@ -11,7 +11,8 @@
  *            u8 len + response;
  *   then records  sel (1) | u16 len | frame (as carried in L2TP: with or without
  *            ff 03, 1- or 2-byte protocol). sel bits 0-3: how far the fake clock
- *            moves first (timers fire); bit 4: lns_ppp_close() first.
+ *            moves first (timers fire); bit 4: lns_ppp_close() first. An empty
+ *            LCP Configure-Ack stands for an Ack of our last request (expand_ack).
  * The user "alice" / "secret" exists, so PAP can succeed and IPCP be reached.
  *
  * Contracts checked: ops->down at most once; after the clock has run long past
@@ -62,6 +63,8 @@ static const uint64_t steps[16] = {
 
 static struct {
 	struct lns_timers *tm;
+	uint8_t lcp_req[1500];          /* our last LCP Configure-Request (code..options) */
+	size_t lcp_req_len;
 	uint64_t now;
 	int ups, downs;
 	uint32_t up_addr;
@@ -71,7 +74,14 @@ static void
 f_send(void *ctx, uint16_t proto, const uint8_t *info, size_t len)
 {
 	(void)ctx;
-	(void)info;
+	FUZZ_TRACE("sent %04x:", proto);
+	for (size_t i = 0; i < len && fuzz_debug(); i++)
+		FUZZ_TRACE(" %02x", info[i]);
+	FUZZ_TRACE("\n");
+	if (proto == LNS_PPP_LCP && len >= 4 && len <= sizeof(F.lcp_req) && info[0] == 1) {
+		memcpy(F.lcp_req, info, len);
+		F.lcp_req_len = len;
+	}
 	FUZZ_CHECK(proto & 1);                  /* RFC 1661 §2: protocol numbers are odd */
 	FUZZ_CHECK(len <= 1500);                /* never more than the largest MRU */
 }
@@ -91,7 +101,7 @@ static void
 f_down(void *ctx, int reason, const char *text)
 {
 	(void)ctx;
-	(void)text;
+	FUZZ_TRACE("down %d %s\n", reason, text);
 	FUZZ_CHECK(reason >= 0 && reason < LNS_PPP_DOWN_MAX);
 	F.downs++;
 	FUZZ_CHECK(F.downs == 1);               /* "called at most once" */
@@ -120,6 +130,27 @@ static const uint8_t *
 take8(struct fuzz_in *in, size_t *len)
 {
 	return fuzz_bytes(in, fuzz_u8(in), len);
+}
+
+/*
+ * Our Configure-Request carries a random Magic-Number (RFC 1661 §6.4), which no
+ * input can guess. An LCP Configure-Ack with no options (c0 21 02 id 00 04, with or
+ * without ff 03) therefore stands for "Ack exactly what the LNS last asked for":
+ * the harness fills in its identifier and options. Any other Ack is fed as it is.
+ */
+static const uint8_t *
+expand_ack(const uint8_t *fr, size_t *len, uint8_t *buf)
+{
+	size_t off = (*len >= 2 && fr[0] == 0xff && fr[1] == 0x03) ? 2 : 0;
+
+	if (*len != off + 6 || fr[off] != 0xc0 || fr[off + 1] != 0x21 || fr[off + 2] != 2 ||
+	    fr[off + 4] != 0 || fr[off + 5] != 4 || F.lcp_req_len == 0)
+		return fr;
+	memcpy(buf, fr, off + 2);
+	memcpy(buf + off + 2, F.lcp_req, F.lcp_req_len);
+	buf[off + 2] = 2;       /* Configure-Ack, same identifier, length and options */
+	*len = off + 2 + F.lcp_req_len;
+	return buf;
 }
 
 static uint32_t
@@ -197,10 +228,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t sel = fuzz_u8(&in);
 		size_t want = fuzz_u16(&in), got;
 		const uint8_t *fr = fuzz_bytes(&in, want, &got);
+		static uint8_t ack[1600];
 
 		advance(steps[sel & 15]);
+		FUZZ_TRACE("in %zu bytes at %llu\n", got, (unsigned long long)F.now);
 		if (sel & 0x10)
 			lns_ppp_close(p, "fuzz", F.now);
+		fr = expand_ack(fr, &got, ack);
 		lns_ppp_input(p, fr, got, F.now);
 	}
 
