@@ -240,6 +240,7 @@ clear_mode(struct fuzz_in *in)
 		int pi = (sel >> 1) & 3;
 		uint16_t port = (sel & 1) ? LNS_IKE_NATT_PORT : LNS_IKE_PORT;
 		size_t n = in->left, got;
+		int rc;
 		const uint8_t *m;
 
 		if (in->left >= IKE_HDR_LEN) {
@@ -254,7 +255,17 @@ clear_mode(struct fuzz_in *in)
 			memcpy(buf + 8, F.last_rcky[pi], 8);
 		codec(buf, got);
 		advance(steps[(sel >> 3) & 15]);
-		(void)lns_ike_input(F.ike, peers[pi], port, port, buf, got, F.now);
+		rc = lns_ike_input(F.ike, peers[pi], port, port, buf, got, F.now);
+		if (fuzz_debug()) {
+			uint64_t c[LNS_IKE_C_MAX];
+
+			fprintf(stderr, "in %zu bytes from peer %d port %u: %d\n", got, pi, port, rc);
+			lns_ike_counters(F.ike, c);
+			for (unsigned int i = 0; i < LNS_IKE_C_MAX; i++)
+				if (c[i])
+					fprintf(stderr, "  %s %llu\n", lns_ike_counter_name(i),
+						(unsigned long long)c[i]);
+		}
 	}
 }
 

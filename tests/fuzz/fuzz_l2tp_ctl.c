@@ -228,6 +228,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const struct lns_l2tp_peer *from = &peer_tab[sel & 3];
 		const uint8_t *m;
 		size_t n, got;
+		int rc;
 
 		n = in.left;
 		if (in.left >= 4) {
@@ -247,7 +248,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			lns_l2tp_conn_gone(F.l, from->conn, F.now);
 		if (sel & 0x80)
 			operator_action(sel);
-		(void)lns_l2tp_input(F.l, from, m, got, F.now);
+		rc = lns_l2tp_input(F.l, from, m, got, F.now);
+		if (fuzz_debug()) {
+			uint64_t c[LNS_L2TP_CTR_MAX];
+
+			fprintf(stderr, "in %zu bytes from peer %d: %d\n", got, sel & 3, rc);
+			lns_l2tp_counters(F.l, c);
+			for (unsigned int i = 0; i < LNS_L2TP_CTR_MAX; i++)
+				if (c[i])
+					fprintf(stderr, "  %s %llu\n", lns_l2tp_counter_name(i),
+						(unsigned long long)c[i]);
+		}
 	}
 
 	/* Silence from every peer: retransmissions run out, tunnels are destroyed and
