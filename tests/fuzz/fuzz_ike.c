@@ -19,7 +19,8 @@
  *        becomes an encrypted Quick Mode (sel bit 0 clear) or Informational (set)
  *        message with a correct HASH(1) over the fuzzed payload chain, so the Quick
  *        Mode, Notify (DPD) and Delete handlers see hostile payloads after the
- *        integrity check. sel bits 3-6 move the clock as above.
+ *        integrity check. sel bits 3-6 move the clock as above; with sel bit 1
+ *        set, a Quick Mode the responder answers is finished with message 3.
  *
  * Contracts checked: at the end, with the clock run past every lifetime, DPD and
  * exchange timer, no ISAKMP SA is left, and every connection and child the
@@ -294,6 +295,46 @@ main_mode(struct ini *s)
 	return ini_mm6(s, F.last.b, F.last.len);
 }
 
+/*
+ * Finish a Quick Mode the responder answered: HASH(3) = prf(SKEYID_a, 0 | M-ID |
+ * Ni_b | Nr_b) (RFC 2409 §5.5), Ni from the fuzzed message 1, Nr from message 2.
+ * That takes hostile proposals all the way to child_up and to the children's
+ * lifetimes, rekeys and Deletes.
+ */
+static void
+quick_mode_3(struct ini *s, uint32_t msgid, uint8_t first, const uint8_t *body, size_t len,
+	     uint8_t *iv)
+{
+	static struct ike_pls mine, theirs;
+	static struct ike_buf m;
+	static const uint8_t zero;
+	const struct ike_pl *ni, *nr;
+	uint8_t mid[4], h3[IKE_HASH_MAX], *p;
+
+	if (F.last.len < IKE_HDR_LEN || F.last.b[18] != IKE_EXCH_QUICK ||
+	    ike_get32(F.last.b + 20) != msgid)
+		return;
+	if (ike_pl_parse(first, body, len, false, &mine) < 0 ||
+	    (ni = ike_pls_find(&mine, IKE_PL_NONCE, 0)) == NULL)
+		return;
+	p = ini_decrypt(s, F.last.b, F.last.len, iv, &theirs);
+	if (p == NULL)
+		return;
+	nr = ike_pls_find(&theirs, IKE_PL_NONCE, 0);
+	if (nr != NULL) {
+		ike_put32(mid, msgid);
+		struct ike_iov v[4] = { { &zero, 1 }, { mid, 4 }, { ni->body, ni->len },
+					{ nr->body, nr->len } };
+
+		ike_prf(s->h, s->k.a, s->k.len, v, 4, h3);
+		ike_buf_init(&m, s->icky, s->rcky, IKE_EXCH_QUICK, 0, msgid);
+		ike_buf_pl(&m, IKE_PL_HASH, h3, s->k.len);
+		ini_encrypt(s, &m, iv);
+		(void)lns_ike_input(F.ike, peers[0], 500, 500, m.b, m.len, F.now);
+	}
+	free(p);
+}
+
 static void
 protected_mode(struct fuzz_in *in)
 {
@@ -327,7 +368,10 @@ protected_mode(struct fuzz_in *in)
 		ike_p2_iv(s.h, s.p1_last, s.block, msgid, iv);
 		ini_p2_finish(&s, &m, h, NULL, 0, iv);
 		advance(steps[(sel >> 3) & 15]);
+		F.last.len = 0;
 		(void)lns_ike_input(F.ike, peers[0], 500, 500, m.b, m.len, F.now);
+		if (!(sel & 1) && (sel & 2))
+			quick_mode_3(&s, msgid, first, body, got, iv);
 	}
 }
 

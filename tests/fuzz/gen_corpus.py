@@ -204,6 +204,11 @@ def ike_seeds():
     write("fuzz_ike", "p2-qm1", b"\x01" + qm1)
     write("fuzz_ike", "p2-dpd", b"\x01" + dpd)
     write("fuzz_ike", "p2-qm1-delete", b"\x01" + qm1 + dele + dele_ike)
+    # sel bit 1: the harness completes Quick Mode (message 3): a child comes up,
+    # then the peer deletes it, then lifetimes run out
+    qm_full = prec(2, [(1, qsa), (10, b"\x66" * 24), (5, idci), (5, idcr)], 0x11223344)
+    write("fuzz_ike", "p2-qm-full", b"\x01" + qm_full)
+    write("fuzz_ike", "p2-qm-full-delete", b"\x01" + qm_full + dele + dpd + dele_ike)
 
 
 # ----------------------------------------------------------------- PPP ---
