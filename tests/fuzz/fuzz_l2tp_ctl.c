@@ -264,9 +264,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Silence from every peer: retransmissions run out, tunnels are destroyed and
 	 * their records freed after the destruct timeout. Nothing may be left. */
 	advance(4 * 3600 * 1000ULL);
-	if (lns_l2tp_tunnel_count(F.l) != 0 || lns_l2tp_session_count(F.l) != 0)
+	if (lns_l2tp_tunnel_count(F.l) != 0 || lns_l2tp_session_count(F.l) != 0) {
+		struct lns_l2tp_tunnel_info t;
+		uint64_t c[LNS_L2TP_CTR_MAX];
+
 		fprintf(stderr, "left: %u tunnels, %u sessions\n", lns_l2tp_tunnel_count(F.l),
 			lns_l2tp_session_count(F.l));
+		for (uint32_t id = 0; lns_l2tp_tunnel_next(F.l, id, &t) == 0; id = t.local_id)
+			fprintf(stderr, "  tunnel %u (peer %u) %s, %u sessions, created %llu\n",
+				t.local_id, t.peer_id, t.state, t.sessions,
+				(unsigned long long)t.created_ms);
+		lns_l2tp_counters(F.l, c);
+		for (unsigned int i = 0; i < LNS_L2TP_CTR_MAX; i++)
+			if (c[i])
+				fprintf(stderr, "  %s %llu\n", lns_l2tp_counter_name(i),
+					(unsigned long long)c[i]);
+	}
 	FUZZ_CHECK(lns_l2tp_tunnel_count(F.l) == 0);
 	FUZZ_CHECK(lns_l2tp_session_count(F.l) == 0);
 
