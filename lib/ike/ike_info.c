@@ -78,7 +78,8 @@ ike_send_notify(struct lns_ike *ike, struct ike_sa *sa, uint16_t type, uint8_t p
 	b[4] = proto;
 	b[5] = spi_size;
 	ike_put16(b + 6, type);
-	memcpy(b + 8, spi, spi_size);
+	if (spi_size)           /* Quick Mode failures carry no SPI: spi is NULL */
+		memcpy(b + 8, spi, spi_size);
 	if (dlen)
 		memcpy(b + 8 + spi_size, data, dlen);
 	ike_info_send(ike, sa, IKE_PL_N, b, 8u + spi_size + dlen);
