@@ -2,17 +2,20 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # The test command (README, .ci/run): installs the Debian packages it needs, builds
 # lnsd twice -- warnings as errors, and with AddressSanitizer + UBSan -- and runs every
-# unit and integration test in both builds. Run as root (namespaces, DPDK).
+# unit and integration test in both builds; then builds the libFuzzer targets (clang),
+# replays their seeds and regression inputs, and fuzzes each wire parser for a
+# bounded time. Run as root (namespaces, DPDK).
 #
-#   tests/check.sh [--no-install] [--no-asan]
+#   tests/check.sh [--no-install] [--no-asan] [--no-fuzz]
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-install=1 asan=1
+install=1 asan=1 fuzz=1
 for a in "$@"; do
 	case $a in
 	--no-install) install=0 ;;
 	--no-asan) asan=0 ;;
-	*) echo "usage: $0 [--no-install] [--no-asan]" >&2; exit 1 ;;
+	--no-fuzz) fuzz=0 ;;
+	*) echo "usage: $0 [--no-install] [--no-asan] [--no-fuzz]" >&2; exit 1 ;;
 	esac
 done
 
@@ -41,5 +44,11 @@ if [ "$asan" = 1 ]; then
 	LSAN_OPTIONS=suppressions=$SRC/tests/lsan.supp:print_suppressions=0 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		meson test -C "$SRC/build-asan" --print-errorlogs --num-processes 1
+fi
+if [ "$fuzz" = 1 ]; then
+	echo "== fuzzing: every wire parser, 60 s in all (tests/fuzz/run.sh 3600 for a long run)"
+	FUZZ_BUILD=$SRC/build-fuzz "$SRC/tests/fuzz/run.sh" 60
+	echo "== fuzz seeds and regression inputs"
+	meson test -C "$SRC/build-fuzz" --no-rebuild --suite fuzz --print-errorlogs
 fi
 echo "== all tests passed"

@@ -17,6 +17,12 @@
 
 static void hello_expired(struct lns_timer *tm, void *arg, uint64_t now_ms);
 static void destruct_expired(struct lns_timer *tm, void *arg, uint64_t now_ms);
+static void refuse(struct lns_l2tp *l, struct l2tp_tunnel *t, uint16_t result, uint16_t error,
+		   const char *why, uint64_t now_ms);
+
+/* How long a peer may take from our SCCRP to its SCCCN. Without a deadline, a peer
+ * that acknowledges the SCCRP (Nr) but never sends SCCCN pins the record forever. */
+#define L2TP_SETUP_TIMEOUT_MS 60000
 
 static const uint8_t *
 secret_of(const struct lns_dest_profile *p, size_t *len)
@@ -181,8 +187,15 @@ hello_expired(struct lns_timer *tm, void *arg, uint64_t now_ms)
 	struct lns_l2tp_enc e;
 
 	(void)tm;
-	if (t->state != T_ESTABLISHED)
+	if (t->state == T_WAIT_CTL_CONN) {
+		/* the setup deadline (armed with our SCCRP) passed without SCCCN */
+		l2tp_enter(l);
+		refuse(l, t, LNS_STOPCCN_ERROR, LNS_L2TP_ERR_NONE, "setup-timeout", now_ms);
+		l2tp_leave(l);
 		return;
+	}
+	if (t->state != T_ESTABLISHED || t->prof == NULL || t->prof->hello_interval == 0)
+		return;         /* (the setup deadline outlived SCCCN with HELLO off) */
 	l2tp_enter(l);
 	lns_l2tp_enc_init(&e, buf, sizeof(buf), t->peer_id, 0);
 	lns_avp_put_msg_type(&e, LNS_L2TP_HELLO);
@@ -363,6 +376,7 @@ sccrq_input(struct lns_l2tp *l, const struct lns_l2tp_peer *from, const struct l
 	}
 	t->state = T_WAIT_CTL_CONN;
 	send_sccrp(l, t, m, now_ms);
+	lns_timer_arm(l->tm, &t->hello_timer, now_ms + L2TP_SETUP_TIMEOUT_MS);
 	return 0;
 }
 

@@ -190,6 +190,36 @@ test_tunnel_auth(void)
 }
 
 /* Back-off 1 s, 2 s, 4 s (capped at max-ms 4 s), 3 retries, then destroyed. */
+/* A peer that acknowledges our SCCRP but never sends SCCCN must not pin the
+ * tunnel record: 60 s after the SCCRP, StopCCN result 2 (found by fuzzing). */
+static void
+test_setup_timeout(void)
+{
+	struct lac c;
+	struct lns_l2tp_tunnel_info ti;
+	uint64_t t0;
+	uint16_t err;
+	unsigned int n;
+
+	setup();
+	lac_init(&c, "10.0.0.2", 1701, 7, 0x55);
+	t0 = S.now;
+	CU_ASSERT_EQUAL(lac_sccrq(&c, NULL, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(lac_recv(&c), 0);
+	CU_ASSERT_EQUAL(lns_avp_get_u16(sim_sent(0), LNS_AVP_TUNNEL_ID, &c.lns_tid), 0);
+	lac_ack(&c);                                    /* ZLB: no retransmission */
+	sim_run(59000);
+	CU_ASSERT_EQUAL(lns_l2tp_tunnel_get(S.l, c.lns_tid, &ti), 0);
+	CU_ASSERT_STRING_EQUAL(ti.state, "wait-ctl-conn");
+	n = S.n_sent;
+	sim_run(2000);
+	CU_ASSERT_FATAL(S.n_sent > n);
+	CU_ASSERT_EQUAL(sim_sent_type(n), LNS_L2TP_STOPCCN);
+	CU_ASSERT_EQUAL(sim_sent_result(n, &err), LNS_STOPCCN_ERROR);
+	CU_ASSERT(S.sent[n].at - t0 >= 60000 && S.sent[n].at - t0 <= 60100);
+	sim_teardown();
+}
+
 static void
 test_retransmit_backoff(void)
 {
@@ -787,6 +817,7 @@ main(void)
 	CU_add_test(s, "handshake SCCRQ..ICCN, delayed ZLB", test_handshake);
 	CU_add_test(s, "tunnel authentication good and bad", test_tunnel_auth);
 	CU_add_test(s, "retransmission back-off and exhaustion", test_retransmit_backoff);
+	CU_add_test(s, "SCCRP acknowledged, no SCCCN: setup timeout", test_setup_timeout);
 	CU_add_test(s, "reordering, duplicates, window, bad Nr", test_reorder_duplicates);
 	CU_add_test(s, "sequence numbers wrap", test_sequence_wrap);
 	CU_add_test(s, "peer receive window respected", test_peer_window);
