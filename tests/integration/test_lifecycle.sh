@@ -240,5 +240,32 @@ lns_stop_expect 0
 # in an ASan+UBSan build, a report does not always end the process
 lns_check "no sanitizer report in lnsd's log" \
 	sh -c "! grep -Eq 'runtime error|AddressSanitizer|LeakSanitizer' '$W/lnsd.log'"
+
+# ---- 6. a standard (not single-shot) tunnel over IPsec: the IPsec connection
+# under it is disconnected when the destruct period EXPIRES, not when it begins.
+sed -i -e 's/single-shot-tunnel: true/single-shot-tunnel: false/' "$W/lnsd.yaml"
+lns_start "$W/lnsd.yaml" || { lns_fail "lnsd starts (standard profile)"; lns_finish; }
+lns_check "standard: charon starts again" lns_ipsec_start "$PSK" aes128gcm16
+lns_check "standard: IKE and ESP up" lns_ipsec_initiate
+lns_check "standard: xl2tpd starts" lns_lac_start std alice secret1
+lns_lac_call std
+lns_check "standard: PPP up over IPsec" lns_wait_event ppp-up "user=alice" 0 20
+seq0=$(lns_last_seq)
+lns_lac_hangup std
+lns_check "standard: tunnel destroyed, destruct begins" lns_wait_event destruct-begin "" "$seq0" 10
+sleep 1
+no_event() { ! lns_has_event "$@"; }
+lns_check "standard: SAs kept while destructing (no ipsec-disconnect 1 s in)" \
+	no_event ipsec-disconnect "" "$seq0"
+lns_check "standard: destruct ends" lns_wait_event destruct-end "" "$seq0" 6
+lns_check "standard: then the IPsec connection is disconnected" \
+	lns_wait_event ipsec-disconnect "" "$seq0" 3
+te=$(lns_event_t destruct-end "$seq0"); td=$(lns_event_t ipsec-disconnect "$seq0")
+lns_check "standard: ipsec-disconnect at destruct end ($(( (td - te) / 1000 )) ms after, tolerance 50 ms)" \
+	[ $((td - te)) -ge 0 -a $((td - te)) -le 50000 ]
+lns_check "standard: IKE Deletes follow" lns_wait_event ike-delete-sent "" "$seq0" 3
+lns_lac_stop std
+lns_ipsec_stop
+lns_stop_expect 0
 lns_log "took $(( $(date +%s) - T0 )) s"
 lns_finish
