@@ -34,6 +34,137 @@ ctl_of(void *ctx)
 	return ctx;
 }
 
+/*
+ * IKE connection -> its newest outbound SA, so that traffic follows a rekeyed
+ * child: open addressing, linear probing; keys always carry LNS_CONN_IKE, so 0 is
+ * an empty slot and CO_TOMB (no IKE bit) a deleted one.
+ */
+struct conn_out {
+	uint32_t conn;
+	uint32_t h_out;
+};
+#define CO_TOMB 1u
+
+static uint32_t
+co_hash(uint32_t conn)
+{
+	return conn * 2654435761u;
+}
+
+static struct conn_out *
+co_find(const struct lns_ctl *ctl, uint32_t conn)
+{
+	if (ctl->conn_out == NULL)
+		return NULL;
+	for (uint32_t i = co_hash(conn) & ctl->conn_out_mask, n = 0; n <= ctl->conn_out_mask;
+	     i = (i + 1) & ctl->conn_out_mask, n++) {
+		struct conn_out *c = &ctl->conn_out[i];
+
+		if (c->conn == conn)
+			return c;
+		if (c->conn == 0)
+			return NULL;
+	}
+	return NULL;
+}
+
+/* Deleted slots make misses walk further: rehash the live entries when they pile up. */
+static void
+co_rehash(struct lns_ctl *ctl)
+{
+	uint32_t n = ctl->conn_out_mask + 1;
+	struct conn_out *old = malloc((size_t)n * sizeof(*old));
+
+	if (old == NULL)
+		return;
+	memcpy(old, ctl->conn_out, (size_t)n * sizeof(*old));
+	memset(ctl->conn_out, 0, (size_t)n * sizeof(*old));
+	ctl->conn_out_used = ctl->conn_out_tomb = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		if (old[i].conn == 0 || old[i].conn == CO_TOMB)
+			continue;
+		for (uint32_t j = co_hash(old[i].conn) & ctl->conn_out_mask;;
+		     j = (j + 1) & ctl->conn_out_mask)
+			if (ctl->conn_out[j].conn == 0) {
+				ctl->conn_out[j] = old[i];
+				ctl->conn_out_used++;
+				break;
+			}
+	}
+	free(old);
+}
+
+static void
+co_set(struct lns_ctl *ctl, uint32_t conn, uint32_t h_out)
+{
+	struct conn_out *c = co_find(ctl, conn);
+
+	if (c != NULL) {
+		c->h_out = h_out;
+		return;
+	}
+	if (ctl->conn_out == NULL)
+		return;
+	if (ctl->conn_out_tomb > (ctl->conn_out_mask + 1) / 4)
+		co_rehash(ctl);
+	for (uint32_t i = co_hash(conn) & ctl->conn_out_mask, n = 0; n <= ctl->conn_out_mask;
+	     i = (i + 1) & ctl->conn_out_mask, n++) {
+		c = &ctl->conn_out[i];
+		if (c->conn == 0 || c->conn == CO_TOMB) {
+			if (c->conn == CO_TOMB)
+				ctl->conn_out_tomb--;
+			c->conn = conn;
+			c->h_out = h_out;
+			ctl->conn_out_used++;
+			return;
+		}
+	}
+	/* full: cannot happen (sized for max-sas connections), and only rekeys need it */
+}
+
+static void
+co_del(struct lns_ctl *ctl, uint32_t conn)
+{
+	struct conn_out *c = co_find(ctl, conn);
+
+	if (c != NULL) {
+		c->conn = CO_TOMB;
+		ctl->conn_out_used--;
+		ctl->conn_out_tomb++;
+	}
+}
+
+uint32_t
+lns_ctl_conn_sa_out(const struct lns_ctl *ctl, uint32_t conn)
+{
+	const struct conn_out *c;
+
+	if (ctl->conn_out == NULL || !(conn & LNS_CONN_IKE))
+		return LNS_SAD_NONE;
+	c = co_find(ctl, conn);
+	return c != NULL ? c->h_out : LNS_SAD_NONE;
+}
+
+/* A rekey: the connection's tunnels send with the new child from now on (their
+ * inbound check is by connection, so the new inbound SA is accepted already). */
+static void
+rekeyed(struct lns_ctl *ctl, uint32_t conn, uint32_t h_out)
+{
+	const struct lns_l2tp *l = lns_ctl_l2tp(ctl);
+	struct lns_l2tp_tunnel_info ti;
+	uint32_t after = 0;
+
+	if (l == NULL)
+		return;
+	/* Rare (once per lifetime per connection): a walk over the tunnels. */
+	while (lns_l2tp_tunnel_next(l, after, &ti) == 0) {
+		after = ti.local_id;
+		if (ti.peer.conn == conn)
+			__atomic_store_n(&ctl->dp->tbl->tun[ti.local_id].sa_out, h_out,
+					 __ATOMIC_RELEASE);
+	}
+}
+
 static void
 ike_send(void *ctx, uint32_t peer, uint16_t peer_port, uint16_t local_port,
 	 const uint8_t *msg, size_t len)
@@ -121,6 +252,9 @@ ike_child_up(void *ctx, const struct lns_ike_child *c)
 		return rc;
 	lns_sad_set_lifetime(ctl->dp->sad, hi, c->life_s, c->life_kb * 1024);
 	lns_sad_set_lifetime(ctl->dp->sad, ho, c->life_s, c->life_kb * 1024);
+	if (co_find(ctl, conn) != NULL)
+		rekeyed(ctl, conn, ho);
+	co_set(ctl, conn, ho);
 	return 0;       /* lib/ike logs ipsec-up for the child once it is installed */
 }
 
@@ -158,6 +292,7 @@ ike_conn_down(void *ctx, uint32_t conn, const char *why)
 	uint32_t c = conn | LNS_CONN_IKE;
 	int n = lns_sad_drop_conn(ctl->dp->sad, c);
 
+	co_del(ctl, c);
 	if (n > 0)
 		lns_count(ctl->st, LNS_CTR_SA_DROPPED_NOW, (uint64_t)n);
 	lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), LNS_EV_IPSEC_DISCONNECT, LNS_EV_NONE,
@@ -211,6 +346,7 @@ policy_disconnect(struct lns_ctl *ctl, uint32_t conn, const char *why)
 	(void)why;
 	if (!(conn & LNS_CONN_IKE) || ctl->ike == NULL)
 		return;          /* a static SA pair: nobody to tell */
+	co_del(ctl, conn);
 	/* The SAs left the data plane already (step 1). What we sent under them just
 	 * before (the ZLB that acknowledges the peer's StopCCN) may still be on its
 	 * way through the peer's ESP stack, which drops it if our Delete overtakes it
@@ -262,6 +398,18 @@ lns_ctl_ike_init(struct lns_ctl *ctl, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot start the IKE responder (out of memory)");
 		return -ENOMEM;
 	}
+	{
+		uint32_t n = 64;
+
+		while (n < ctl->dp->sad->max_sas)   /* at most max-sas/2 connections live */
+			n <<= 1;
+		ctl->conn_out = calloc(n, sizeof(*ctl->conn_out));
+		if (ctl->conn_out == NULL) {
+			snprintf(err, errlen, "cannot start the IKE responder (out of memory)");
+			return -ENOMEM;
+		}
+		ctl->conn_out_mask = n - 1;
+	}
 	/* lib/ike's events name the connection as the SA table and L2TP do */
 	lns_ike_set_event_conn_tag(ctl->ike, LNS_CONN_IKE);
 	ctl->ipsec_disconnect = policy_disconnect;
@@ -286,6 +434,8 @@ lns_ctl_ike_fini(struct lns_ctl *ctl)
 		free(dd);
 	}
 	ctl->ipsec_disconnect = NULL;
-	lns_ike_free(ctl->ike);
+	lns_ike_free(ctl->ike);         /* may still report connections down */
 	ctl->ike = NULL;
+	free(ctl->conn_out);
+	ctl->conn_out = NULL;
 }

@@ -165,9 +165,10 @@ lns_ctl_provision_static(struct lns_ctl *ctl, char *err, size_t errlen)
 
 				t.sa_in = hin[sai][k];
 				t.sa_out = hout[sai][k];
+				t.conn = lns_sad_get(ctl->dp->sad, t.sa_in)->conn;
 				t.peer = e->peer;
 			} else {
-				t.sa_in = t.sa_out = LNS_SAD_NONE;
+				t.sa_in = t.sa_out = t.conn = LNS_SAD_NONE;
 				t.peer = rte_cpu_to_be_32(rte_be_to_cpu_32(c->peer) + k);
 			}
 			rc = lns_tables_add_tunnel(ctl->dp->tbl, &t);

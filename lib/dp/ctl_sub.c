@@ -139,12 +139,21 @@ send_l2tp(struct lns_ctl *ctl, const uint8_t *hdr, size_t hlen, const uint8_t *b
 		lns_count(ctl->st, LNS_CTR_CTL_TX, 1);
 }
 
+/* The SA to send with to a peer whose messages arrive on sa_in: its pair, or, once
+ * a rekey has replaced that child, the connection's current outbound SA. */
 static uint32_t
 sa_out_of(struct lns_ctl *ctl, uint32_t sa_in)
 {
+	const struct lns_sad_entry *e;
+	uint32_t cur;
+
 	if (sa_in == LNS_L2TP_NO_SA || sa_in >= ctl->dp->sad->max_sas)
 		return LNS_SAD_NONE;
-	return lns_sad_get(ctl->dp->sad, sa_in)->pair;
+	e = lns_sad_get(ctl->dp->sad, sa_in);
+	if (lns_sad_usable(lns_sad_get(ctl->dp->sad, e->pair)))
+		return e->pair;
+	cur = lns_ctl_conn_sa_out(ctl, e->conn);
+	return cur != LNS_SAD_NONE ? cur : e->pair;
 }
 
 /* ------------------------------------------------------------------ PPP --- */
@@ -159,7 +168,10 @@ ppp_send(void *ctx, uint16_t proto, const uint8_t *info, size_t len)
 	if (s->l2tp_down)
 		return;
 	hl = lns_l2tp_data_build(hdr, s->peer_tid, s->peer_sid, 0, 0, 0, 0, 0, proto);
-	send_l2tp(s->ctl, hdr, hl, info, len, s->peer, s->peer_port_be, s->sa_out);
+	/* the tunnel's outbound SA: a rekey moves it */
+	send_l2tp(s->ctl, hdr, hl, info, len, s->peer, s->peer_port_be,
+		  s->sa_out == LNS_SAD_NONE ? LNS_SAD_NONE :
+		  __atomic_load_n(&s->ctl->dp->tbl->tun[s->tid].sa_out, __ATOMIC_RELAXED));
 }
 
 static int
@@ -236,6 +248,8 @@ l2tp_tunnel_up(void *ctx, const struct lns_l2tp_tunnel_info *t)
 		.peer_id = t->peer_id,
 		.sa_in = t->peer.sa_in == LNS_L2TP_NO_SA ? LNS_SAD_NONE : t->peer.sa_in,
 		.sa_out = sa_out_of(ctl, t->peer.sa_in),
+		.conn = t->peer.sa_in == LNS_L2TP_NO_SA ? LNS_SAD_NONE :
+			lns_sad_get(ctl->dp->sad, t->peer.sa_in)->conn,
 		.peer = t->peer.addr,
 		.peer_port = rte_cpu_to_be_16(t->peer.port),
 		.nh_mac = lns_ctl_nh_mac(ctl, t->peer.addr),

@@ -298,8 +298,9 @@ up_l2tp(const struct lns_dp *dp, struct rte_mbuf *m, uint32_t sa, uint32_t peer,
 	t = &dp->tbl->tun[s->tunnel];
 	/* Never a cross-tunnel injection: the session's tunnel must be bound to the
 	 * SA this packet was authenticated with, or be this plain peer's. */
-	if (sa != LNS_SAD_NONE ? t->sa_in != sa :
-	    (t->sa_in != LNS_SAD_NONE || t->peer != peer || t->peer_port != sport)) {
+	if (sa != LNS_SAD_NONE ?
+	    (t->conn == LNS_SAD_NONE || lns_sad_get(dp->sad, sa)->conn != t->conn) :
+	    (t->conn != LNS_SAD_NONE || t->peer != peer || t->peer_port != sport)) {
 		drop_pkt(lc, m, LNS_DROP_L2TP_WRONG_SA);
 		return;
 	}
@@ -562,7 +563,7 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 		const struct lns_dp_session *s;
 		const struct lns_dp_tunnel *t;
 		const struct lns_sad_entry *e = NULL;
-		uint32_t h, overhead;
+		uint32_t h, overhead, sa_out;
 		uint8_t *l2;
 
 		h = lns_tables_by_addr(dp->tbl, ip->dst_addr);
@@ -582,8 +583,9 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 		}
 		overhead = L2TP_PPP_HDR_LEN + sizeof(struct rte_udp_hdr) +
 			   sizeof(struct rte_ipv4_hdr);
-		if (t->sa_out != LNS_SAD_NONE) {
-			e = lns_sad_get(dp->sad, t->sa_out);
+		sa_out = __atomic_load_n(&t->sa_out, __ATOMIC_ACQUIRE);
+		if (sa_out != LNS_SAD_NONE) {
+			e = lns_sad_get(dp->sad, sa_out);
 			if (!lns_sad_usable(e)) {
 				drop_pkt(lc, m, LNS_DROP_DOWN_SA_DROPPED);
 				continue;
@@ -618,7 +620,7 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 		}
 		if (e->mode == LNS_ESP_MODE_TUNNEL)
 			put_ipv4(m, acc->addr, e->peer, IPPROTO_UDP);
-		meta->sa = t->sa_out;
+		meta->sa = sa_out;
 		meta->tunnel = s->tunnel;
 		sa[k] = e->esp;
 		em[k++] = m;

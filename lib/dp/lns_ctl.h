@@ -96,6 +96,9 @@ struct lns_ctl {
 	struct lns_subs *subs;          /**< L2TP and PPP control planes (ctl_sub.c) */
 	struct lns_ike *ike;            /**< IKEv1 responder (ctl_ike.c) */
 	void *ike_pending;              /**< Deletes waiting to be sent (ctl_ike.c) */
+	struct conn_out *conn_out;      /**< IKE connection -> newest outbound SA (ctl_ike.c) */
+	uint32_t conn_out_mask;
+	uint32_t conn_out_used, conn_out_tomb;
 	/** Policy disconnected an IPsec connection (its SAs are already dropped):
 	 *  the key manager sends its Deletes. NULL without IKE. */
 	void (*ipsec_disconnect)(struct lns_ctl *ctl, uint32_t conn, const char *why);
@@ -158,6 +161,7 @@ int lns_ctl_request_buf(struct lns_dp *dp, uint32_t type, uint32_t arg, void *ou
 			uint32_t outlen, unsigned int timeout_ms, int32_t *result);
 
 struct lns_subs;
+struct conn_out;
 struct lns_l2tp;
 struct lns_ppp;
 struct lns_ppp_stats;
@@ -191,6 +195,9 @@ struct lns_esp_sa_params;
 
 /** IPsec connection ids of IKE in the SA table carry this bit (static SAs do not). */
 #define LNS_CONN_IKE 0x80000000u
+
+/** The newest outbound SA of an IKE connection (sad conn id), LNS_SAD_NONE if none. */
+uint32_t lns_ctl_conn_sa_out(const struct lns_ctl *ctl, uint32_t conn);
 
 /** Start the IKEv1 responder (after lns_ctl_subs_init()). @return 0 or -errno. */
 int lns_ctl_ike_init(struct lns_ctl *ctl, char *err, size_t errlen);

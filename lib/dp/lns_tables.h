@@ -35,8 +35,10 @@ struct lns_dp_tunnel {
 	uint32_t state;        /**< enum lns_tbl_state, atomic */
 	uint16_t local_id;
 	uint16_t peer_id;
-	uint32_t sa_in;        /**< SA handle packets must arrive on; LNS_SAD_NONE = non-secure */
-	uint32_t sa_out;       /**< SA handle to send with; LNS_SAD_NONE = non-secure */
+	uint32_t sa_in;        /**< SA handle it came up on; LNS_SAD_NONE = non-secure */
+	uint32_t sa_out;       /**< SA handle to send with (atomic: a rekey moves it) */
+	uint32_t conn;         /**< IPsec connection its packets must arrive on (any of its
+				*   SAs, so a rekeyed child takes over); LNS_SAD_NONE = none */
 	uint32_t peer;         /**< peer outer address, network order */
 	uint16_t peer_port;    /**< peer's L2TP UDP port, network order */
 	uint16_t rsvd;

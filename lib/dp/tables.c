@@ -114,6 +114,7 @@ lns_tables_add_tunnel(struct lns_tables *t, const struct lns_dp_tunnel *tun)
 	e->peer_id = tun->peer_id;
 	e->sa_in = tun->sa_in;
 	e->sa_out = tun->sa_out;
+	e->conn = tun->conn;
 	e->peer = tun->peer;
 	e->peer_port = tun->peer_port;
 	__atomic_store_n(&e->nh_mac, tun->nh_mac, __ATOMIC_RELAXED);

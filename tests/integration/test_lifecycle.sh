@@ -250,6 +250,19 @@ lns_check "standard: IKE and ESP up" lns_ipsec_initiate
 lns_check "standard: xl2tpd starts" lns_lac_start std alice secret1
 lns_lac_call std
 lns_check "standard: PPP up over IPsec" lns_wait_event ppp-up "user=alice" 0 20
+# IKE rekey as responder: the client renews its child SA; the tunnel follows it
+# (bound to the IPsec connection, not to one SA) and keeps passing traffic.
+spiA=$(lns_ipsec_spi_out)
+seq0=$(lns_last_seq)
+swanctl_ --rekey --child "$LNS_IPSEC_CONN" >"$W/rekey.out" 2>&1
+lns_check "rekey: a new ESP child (event ipsec-up)" lns_wait_event ipsec-up "esp" "$seq0" 10
+for _ in $(seq 50); do spiB=$(lns_ipsec_spi_out); [ -n "$spiB" -a "$spiB" != "$spiA" ] && break; sleep 0.1; done
+lns_check "rekey: the client uses a new SPI (0x$spiA -> 0x$spiB)" [ -n "$spiB" -a "$spiB" != "$spiA" ]
+sleep 1   # charon deletes the old child after the rekey
+reply=$(echo_from 10.200.0.1)
+lns_check "rekey: traffic still passes over the new child ($reply)" [ "${reply#* }" = 10.200.0.1 ]
+lns_check "rekey: no ESP or L2TP drops for the change" \
+	[ "$(lns_stat drops.l2tp_wrong_sa)/$(lns_stat drops.esp_icv)" = 0/0 ]
 seq0=$(lns_last_seq)
 lns_lac_hangup std
 lns_check "standard: tunnel destroyed, destruct begins" lns_wait_event destruct-begin "" "$seq0" 10

@@ -640,7 +640,11 @@ test_shipped_demo(void)
 	CU_ASSERT_TRUE(p->single_shot);
 	CU_ASSERT_EQUAL(p->idle_timeout, 2);
 	CU_ASSERT_EQUAL(p->destruct_timeout, 3);
-	CU_ASSERT_TRUE(p->allow_nonsecure);
+	/* the demo's client comes over IPsec (strongSwan): plain L2TP is refused */
+	CU_ASSERT_FALSE(p->allow_nonsecure);
+	CU_ASSERT_EQUAL(c->ipsec.esp_proposals[0], LNS_ESP_AES128_GCM16);
+	CU_ASSERT_EQUAL(c->ipsec.dpd_interval, 0);
+	CU_ASSERT_EQUAL(c->ports[LNS_PORT_CORE].gateway, ip("198.51.100.2"));
 	CU_ASSERT_EQUAL(c->ppp.auth[0], LNS_AUTH_PAP);
 	CU_ASSERT_EQUAL(c->ppp.dns[0], ip("198.51.100.2"));
 	CU_ASSERT_STRING_EQUAL(c->ppp.users[0].name, "demo");
