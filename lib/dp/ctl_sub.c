@@ -109,14 +109,21 @@ now_ms(struct lns_ctl *ctl)
 /* ------------------------------------------------------------- sending --- */
 
 /* An L2TP message (control, or data carrying PPP) to a peer, from the control lcore. */
+/* "Secure, but no usable SA of its connection": never sent in the clear. */
+#define SA_GONE (LNS_SAD_NONE - 1)
+
 static void
 send_l2tp(struct lns_ctl *ctl, const uint8_t *hdr, size_t hlen, const uint8_t *body,
-	  size_t blen, uint32_t peer, uint16_t port_be, uint32_t sa_out)
+	  size_t blen, uint32_t peer, uint16_t port_be, uint32_t sa_out, uint32_t conn)
 {
 	struct rte_mbuf *m;
 	uint64_t nh;
 	uint8_t *p;
 
+	if (sa_out == SA_GONE) {
+		lns_count_drop(ctl->st, LNS_DROP_DOWN_SA_DROPPED, 1);
+		return;
+	}
 	nh = lns_ctl_nh_mac(ctl, peer);
 	if (nh == 0) {
 		/* ARP asked; the L2TP/PPP retransmission timers try again. */
@@ -135,25 +142,34 @@ send_l2tp(struct lns_ctl *ctl, const uint8_t *hdr, size_t hlen, const uint8_t *b
 	memcpy(p, hdr, hlen);
 	if (blen > 0)
 		memcpy(p + hlen, body, blen);
-	if (lns_dp_send_l2tp(ctl->dp, &ctl->lc, m, peer, port_be, sa_out, nh) == 0)
+	if (lns_dp_send_l2tp(ctl->dp, &ctl->lc, m, peer, port_be, sa_out, conn, nh) == 0)
 		lns_count(ctl->st, LNS_CTR_CTL_TX, 1);
 }
 
-/* The SA to send with to a peer whose messages arrive on sa_in: its pair, or, once
- * a rekey has replaced that child, the connection's current outbound SA. */
+/*
+ * The SA to send with to a peer whose messages arrived on sa_in, over IPsec
+ * connection conn: sa_in's pair while it is usable, else (rekeyed) the
+ * connection's newest outbound SA. The handle is checked against conn: a
+ * dropped SA's handle is reused once reclaimed. LNS_SAD_NONE = non-secure;
+ * SA_GONE = secure but nothing usable left.
+ */
 static uint32_t
-sa_out_of(struct lns_ctl *ctl, uint32_t sa_in)
+sa_out_for(struct lns_ctl *ctl, uint32_t sa_in, uint32_t conn)
 {
-	const struct lns_sad_entry *e;
+	const struct lns_sad *sad = ctl->dp->sad;
 	uint32_t cur;
 
-	if (sa_in == LNS_L2TP_NO_SA || sa_in >= ctl->dp->sad->max_sas)
+	if (sa_in == LNS_L2TP_NO_SA)
 		return LNS_SAD_NONE;
-	e = lns_sad_get(ctl->dp->sad, sa_in);
-	if (lns_sad_usable(lns_sad_get(ctl->dp->sad, e->pair)))
-		return e->pair;
-	cur = lns_ctl_conn_sa_out(ctl, e->conn);
-	return cur != LNS_SAD_NONE ? cur : e->pair;
+	if (sa_in < sad->max_sas && lns_sad_get(sad, sa_in)->conn == conn) {
+		uint32_t pair = lns_sad_get(sad, sa_in)->pair;
+
+		if (pair < sad->max_sas && lns_sad_usable(lns_sad_get(sad, pair)) &&
+		    lns_sad_get(sad, pair)->conn == conn)
+			return pair;
+	}
+	cur = lns_ctl_conn_sa_out(ctl, conn);
+	return cur != LNS_SAD_NONE ? cur : SA_GONE;
 }
 
 /* ------------------------------------------------------------------ PPP --- */
@@ -171,7 +187,8 @@ ppp_send(void *ctx, uint16_t proto, const uint8_t *info, size_t len)
 	/* the tunnel's outbound SA: a rekey moves it */
 	send_l2tp(s->ctl, hdr, hl, info, len, s->peer, s->peer_port_be,
 		  s->sa_out == LNS_SAD_NONE ? LNS_SAD_NONE :
-		  __atomic_load_n(&s->ctl->dp->tbl->tun[s->tid].sa_out, __ATOMIC_RELAXED));
+		  __atomic_load_n(&s->ctl->dp->tbl->tun[s->tid].sa_out, __ATOMIC_RELAXED),
+		  s->ctl->dp->tbl->tun[s->tid].conn);
 }
 
 static int
@@ -230,13 +247,22 @@ static const struct lns_ppp_ops ppp_ops = {
 
 /* --------------------------------------------------------------- L2TP --- */
 
+/* The SA-table connection id of a peer (the L2TP layer was given it with each
+ * message); LNS_SAD_NONE for a non-secure peer. */
+static uint32_t
+sa_conn(const struct lns_ctl *ctl, const struct lns_l2tp_peer *p)
+{
+	(void)ctl;
+	return p->sa_in == LNS_L2TP_NO_SA ? LNS_SAD_NONE : p->conn;
+}
+
 static void
 l2tp_send(void *ctx, const struct lns_l2tp_peer *to, const uint8_t *msg, size_t len)
 {
 	struct lns_ctl *ctl = ctx;
 
 	send_l2tp(ctl, msg, len, NULL, 0, to->addr, rte_cpu_to_be_16(to->port),
-		  sa_out_of(ctl, to->sa_in));
+		  sa_out_for(ctl, to->sa_in, sa_conn(ctl, to)), sa_conn(ctl, to));
 }
 
 static int
@@ -247,14 +273,15 @@ l2tp_tunnel_up(void *ctx, const struct lns_l2tp_tunnel_info *t)
 		.local_id = t->local_id,
 		.peer_id = t->peer_id,
 		.sa_in = t->peer.sa_in == LNS_L2TP_NO_SA ? LNS_SAD_NONE : t->peer.sa_in,
-		.sa_out = sa_out_of(ctl, t->peer.sa_in),
-		.conn = t->peer.sa_in == LNS_L2TP_NO_SA ? LNS_SAD_NONE :
-			lns_sad_get(ctl->dp->sad, t->peer.sa_in)->conn,
+		.sa_out = sa_out_for(ctl, t->peer.sa_in, sa_conn(ctl, &t->peer)),
+		.conn = sa_conn(ctl, &t->peer),
 		.peer = t->peer.addr,
 		.peer_port = rte_cpu_to_be_16(t->peer.port),
 		.nh_mac = lns_ctl_nh_mac(ctl, t->peer.addr),
 	};
 
+	if (dt.sa_out == SA_GONE)
+		return -ENOENT;         /* its IPsec connection is gone already */
 	return lns_tables_add_tunnel(ctl->dp->tbl, &dt);
 }
 
@@ -308,7 +335,7 @@ l2tp_session_up(void *ctx, const struct lns_l2tp_session_info *si)
 	s->handle = h;
 	s->peer = si->peer.addr;
 	s->peer_port_be = rte_cpu_to_be_16(si->peer.port);
-	s->sa_out = sa_out_of(ctl, si->peer.sa_in);
+	s->sa_out = sa_out_for(ctl, si->peer.sa_in, sa_conn(ctl, &si->peer));
 	s->conn = si->peer.conn == LNS_L2TP_NO_CONN ? LNS_EV_NONE : si->peer.conn;
 	lns_timer_init(&s->reap, reap, s);
 	ss->by_handle[h] = s;

@@ -586,7 +586,9 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 		sa_out = __atomic_load_n(&t->sa_out, __ATOMIC_ACQUIRE);
 		if (sa_out != LNS_SAD_NONE) {
 			e = lns_sad_get(dp->sad, sa_out);
-			if (!lns_sad_usable(e)) {
+			/* Usable, and still this tunnel's connection's: a dropped SA's handle
+			 * is reused once reclaimed, never for this tunnel's traffic. */
+			if (!lns_sad_usable(e) || e->conn != t->conn) {
 				drop_pkt(lc, m, LNS_DROP_DOWN_SA_DROPPED);
 				continue;
 			}
@@ -642,7 +644,8 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 
 int
 lns_dp_send_l2tp(const struct lns_dp *dp, const struct lns_dp_lctx *lc, struct rte_mbuf *m,
-		 uint32_t peer, uint16_t peer_port_be, uint32_t sa_out, uint64_t nh_mac)
+		 uint32_t peer, uint16_t peer_port_be, uint32_t sa_out, uint32_t conn,
+		 uint64_t nh_mac)
 {
 	const struct lns_dp_port *acc = &dp->port[LNS_PORT_ACCESS];
 	struct lns_dp_tunnel t = { .peer = peer, .nh_mac = nh_mac };
@@ -659,7 +662,7 @@ lns_dp_send_l2tp(const struct lns_dp *dp, const struct lns_dp_lctx *lc, struct r
 	}
 	if (sa_out != LNS_SAD_NONE) {
 		e = lns_sad_get(dp->sad, sa_out);
-		if (!lns_sad_usable(e)) {
+		if (!lns_sad_usable(e) || e->conn != conn) {
 			drop_pkt(lc, m, LNS_DROP_DOWN_SA_DROPPED);
 			return -ENOENT;
 		}

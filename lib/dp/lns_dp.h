@@ -216,9 +216,12 @@ void lns_dp_rx_burst(const struct lns_dp *dp, unsigned int role, struct rte_mbuf
  * and transmits it on the caller's TX queue of the access port. Consumes m.
  *
  * @param sa_out   outbound SA handle, or LNS_SAD_NONE for a non-secure tunnel
+ * @param conn     the IPsec connection sa_out must still belong to (a dropped SA's
+ *                 handle is reused once reclaimed)
  * @return 0, or -errno after counting the drop (SA dropped, ESP refused, TX full).
  */
 int lns_dp_send_l2tp(const struct lns_dp *dp, const struct lns_dp_lctx *lc, struct rte_mbuf *m,
-		     uint32_t peer, uint16_t peer_port_be, uint32_t sa_out, uint64_t nh_mac);
+		     uint32_t peer, uint16_t peer_port_be, uint32_t sa_out, uint32_t conn,
+		     uint64_t nh_mac);
 
 #endif /* LNS_DP_H */
