@@ -61,12 +61,12 @@ import sys, yaml
 src, out, acc, core, workers, extra, prefix = sys.argv[1:8]
 c = yaml.safe_load(open(src))
 n = int(workers)
-c["eal"] = ["--no-huge", "-m", c.get("bench_mem", "2048"), "--no-pci",
+if extra:
+    exec(extra)      # may set c["bench_mem"] (MB for EAL), read just below
+c["eal"] = ["--no-huge", "-m", str(c.get("bench_mem", "2048")), "--no-pci",
             "-l", "0-%d" % n, "--file-prefix", prefix,
             "--vdev=net_pcap0," + acc, "--vdev=net_pcap1," + core]
 c.pop("bench_mem", None)
-if extra:
-    exec(extra)
 yaml.safe_dump(c, open(out, "w"), default_flow_style=False, sort_keys=False)
 EOF
 }
