@@ -265,64 +265,132 @@ up_ipv4(const struct lns_dp *dp, struct rte_mbuf *m, uint32_t h, struct burst_ou
 	o->tx[LNS_PORT_CORE][o->ntx[LNS_PORT_CORE]++] = m;
 }
 
+/* An L2TP data message waiting for its session lookup (batched per burst). */
+struct l2tp_job {
+	struct rte_mbuf *m;
+	struct lns_l2tp_data d;
+	uint32_t sa;            /* SA it came on, LNS_SAD_NONE in the clear */
+	uint32_t peer;          /* network order */
+	uint16_t sport;         /* network order */
+	uint32_t key;           /* tunnel << 16 | session */
+};
+
 /*
  * L2TP message (data at its header) that came on SA `sa`, or in the clear from
- * peer/sport (network order) when sa is LNS_SAD_NONE.
+ * peer/sport (network order) when sa is LNS_SAD_NONE: control is punted, bad ones
+ * counted; a data message fills *j for the session stage. @return 1 for a job.
  */
-static void
-up_l2tp(const struct lns_dp *dp, struct rte_mbuf *m, uint32_t sa, uint32_t peer,
-	uint16_t sport, struct burst_out *o, const struct lns_dp_lctx *lc)
+static int
+l2tp_parse(struct rte_mbuf *m, uint32_t sa, uint32_t peer, uint16_t sport,
+	   struct l2tp_job *j, struct burst_out *o, const struct lns_dp_lctx *lc)
 {
-	const struct lns_dp_session *s;
-	const struct lns_dp_tunnel *t;
-	struct lns_l2tp_data d;
-	uint32_t h, framing;
-	uint16_t proto;
-
-	switch (lns_l2tp_data_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &d)) {
+	switch (lns_l2tp_data_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &j->d)) {
 	case LNS_L2TP_DATA:
 		break;
 	case LNS_L2TP_CONTROL:
 		punt_l2tp(o, m, LNS_PUNT_L2TP_CTL, sa, peer, sport);
-		return;
+		return 0;
 	default:
 		drop_pkt(lc, m, LNS_DROP_L2TP_MALFORMED);
-		return;
+		return 0;
 	}
-	h = lns_tables_by_ids(dp->tbl, d.tunnel_id, d.session_id);
-	s = lns_tables_session_up(dp->tbl, h);
+	j->m = m;
+	j->sa = sa;
+	j->peer = peer;
+	j->sport = sport;
+	j->key = (uint32_t)j->d.tunnel_id << 16 | j->d.session_id;
+	return 1;
+}
+
+/* The session stage of one job, its session handle h looked up already. */
+static void
+l2tp_session(const struct lns_dp *dp, const struct l2tp_job *j, uint32_t h,
+	     struct burst_out *o, const struct lns_dp_lctx *lc)
+{
+	const struct lns_dp_session *s = lns_tables_session_up(dp->tbl, h);
+	struct rte_mbuf *m = j->m;
+	const struct lns_dp_tunnel *t;
+	uint32_t framing;
+	uint16_t proto;
+
 	if (s == NULL) {
 		drop_pkt(lc, m, LNS_DROP_L2TP_NO_SESSION);
 		return;
 	}
 	t = &dp->tbl->tun[s->tunnel];
 	/* Never a cross-tunnel injection: the session's tunnel must be bound to the
-	 * SA this packet was authenticated with, or be this plain peer's. */
-	if (sa != LNS_SAD_NONE ?
-	    (t->conn == LNS_SAD_NONE || lns_sad_get(dp->sad, sa)->conn != t->conn) :
-	    (t->conn != LNS_SAD_NONE || t->peer != peer || t->peer_port != sport)) {
+	 * IPsec connection this packet was authenticated with, or be this plain peer's. */
+	if (j->sa != LNS_SAD_NONE ?
+	    (t->conn == LNS_SAD_NONE || lns_sad_get(dp->sad, j->sa)->conn != t->conn) :
+	    (t->conn != LNS_SAD_NONE || t->peer != j->peer || t->peer_port != j->sport)) {
 		drop_pkt(lc, m, LNS_DROP_L2TP_WRONG_SA);
 		return;
 	}
-	framing = lns_ppp_parse(rte_pktmbuf_mtod_offset(m, const uint8_t *, d.payload_off),
-				d.payload_len, &proto);
+	framing = lns_ppp_parse(rte_pktmbuf_mtod_offset(m, const uint8_t *, j->d.payload_off),
+				j->d.payload_len, &proto);
 	if (framing == 0) {
 		drop_pkt(lc, m, LNS_DROP_PPP_MALFORMED);
 		return;
 	}
 	if (proto != LNS_PPP_IPV4) {
-		punt_l2tp(o, m, LNS_PUNT_PPP_CTL, sa, peer, sport);
+		punt_l2tp(o, m, LNS_PUNT_PPP_CTL, j->sa, j->peer, j->sport);
 		return;
 	}
-	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - d.payload_off - d.payload_len));
-	rte_pktmbuf_adj(m, (uint16_t)(d.payload_off + framing));
+	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - j->d.payload_off - j->d.payload_len));
+	rte_pktmbuf_adj(m, (uint16_t)(j->d.payload_off + framing));
 	up_ipv4(dp, m, h, o, lc);
 }
 
-/* After ESP: data at the decrypted payload of next header nh, SA handle in meta. */
+/*
+ * Session stage of a burst's jobs: the (tunnel, session) hash is looked up in bulk,
+ * which overlaps its cache misses, and each session's entry and counters are
+ * prefetched before any is used. With many sessions these misses, not the
+ * crypto, are what a packet waits for.
+ */
 static void
-up_after_esp(const struct lns_dp *dp, struct rte_mbuf *m, uint8_t nh, struct burst_out *o,
-	     const struct lns_dp_lctx *lc)
+l2tp_sessions(const struct lns_dp *dp, struct l2tp_job *jobs, uint16_t n, struct burst_out *o,
+	      const struct lns_dp_lctx *lc)
+{
+	for (uint16_t base = 0; base < n; base += RTE_HASH_LOOKUP_BULK_MAX) {
+		uint16_t k = RTE_MIN(n - base, RTE_HASH_LOOKUP_BULK_MAX);
+		const void *keys[RTE_HASH_LOOKUP_BULK_MAX];
+		void *data[RTE_HASH_LOOKUP_BULK_MAX];
+		uint32_t h[RTE_HASH_LOOKUP_BULK_MAX];
+		uint64_t hit = 0;
+
+		for (uint16_t i = 0; i < k; i++)
+			keys[i] = &jobs[base + i].key;
+		if (rte_hash_lookup_bulk_data(dp->tbl->by_ids, keys, k, &hit, data) < 0)
+			hit = 0;
+		for (uint16_t i = 0; i < k; i++) {
+			h[i] = (hit >> i) & 1 ? (uint32_t)(uintptr_t)data[i] : LNS_SESS_NONE;
+			if (h[i] != LNS_SESS_NONE) {
+				rte_prefetch0(&dp->tbl->sess[h[i]]);
+				rte_prefetch0(&dp->tbl->ctr[((size_t)lc->slot * dp->tbl->max_sessions +
+							     h[i]) * LNS_SC_MAX]);
+			}
+		}
+		for (uint16_t i = 0; i < k; i++)
+			l2tp_session(dp, &jobs[base + i], h[i], o, lc);
+	}
+}
+
+/* One L2TP message outside a burst's batch (plain UDP 1701). */
+static void
+up_l2tp(const struct lns_dp *dp, struct rte_mbuf *m, uint32_t sa, uint32_t peer,
+	uint16_t sport, struct burst_out *o, const struct lns_dp_lctx *lc)
+{
+	struct l2tp_job j;
+
+	if (l2tp_parse(m, sa, peer, sport, &j, o, lc))
+		l2tp_session(dp, &j, lns_tables_by_ids(dp->tbl, j.d.tunnel_id, j.d.session_id),
+			     o, lc);
+}
+
+/* After ESP: data at the decrypted payload of next header nh, SA handle in meta. */
+static int
+up_after_esp(const struct lns_dp *dp, struct rte_mbuf *m, uint8_t nh, struct l2tp_job *j,
+	     struct burst_out *o, const struct lns_dp_lctx *lc)
 {
 	uint32_t sa = lns_pkt_meta(m)->sa;
 	const struct lns_sad_entry *e = lns_sad_get(dp->sad, sa);
@@ -338,34 +406,34 @@ up_after_esp(const struct lns_dp *dp, struct rte_mbuf *m, uint8_t nh, struct bur
 		 * hosts and carry UDP. */
 		if (nh != IPPROTO_IPIP || check_ipv4(m, &why) != 0) {
 			drop_pkt(lc, m, LNS_DROP_ESP_INNER_BAD);
-			return;
+			return 0;
 		}
 		ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 		if (ip->next_proto_id != IPPROTO_UDP || ip->src_addr != e->peer ||
 		    ip->dst_addr != dp->port[LNS_PORT_ACCESS].addr) {
 			drop_pkt(lc, m, LNS_DROP_ESP_INNER_BAD);
-			return;
+			return 0;
 		}
 		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - rte_be_to_cpu_16(ip->total_length)));
 		rte_pktmbuf_adj(m, (uint16_t)((ip->version_ihl & 0x0f) * 4));
 	} else if (nh != IPPROTO_UDP) {
 		drop_pkt(lc, m, LNS_DROP_ESP_INNER_BAD);
-		return;
+		return 0;
 	}
 	u = rte_pktmbuf_mtod(m, const struct rte_udp_hdr *);
 	if (m->data_len < sizeof(*u)) {
 		drop_pkt(lc, m, LNS_DROP_ESP_INNER_BAD);
-		return;
+		return 0;
 	}
 	ulen = rte_be_to_cpu_16(u->dgram_len);
 	if (u->dst_port != RTE_BE16(LNS_L2TP_PORT) || ulen < sizeof(*u) || ulen > m->data_len) {
 		drop_pkt(lc, m, LNS_DROP_ESP_INNER_BAD);
-		return;
+		return 0;
 	}
 	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - ulen));
 	sport = u->src_port;
 	rte_pktmbuf_adj(m, sizeof(*u));
-	up_l2tp(dp, m, sa, e->peer, sport, o, lc);
+	return l2tp_parse(m, sa, e->peer, sport, j, o, lc);
 }
 
 static enum lns_drop
@@ -390,8 +458,9 @@ up_esp(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_o
 {
 	struct lns_esp_sa *sa[LNS_MAX_BURST];
 	struct rte_mbuf *em[LNS_MAX_BURST];
+	struct l2tp_job jobs[LNS_MAX_BURST];
 	uint8_t status[LNS_MAX_BURST];
-	uint16_t k = 0, good;
+	uint16_t k = 0, good, nj = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pk[i];
@@ -430,8 +499,9 @@ up_esp(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_o
 		drop_pkt(lc, em[i], esp_reason(status[i]));
 	for (uint16_t i = 0; i < good; i++) {
 		lns_sad_count(dp->sad, lc->slot, lns_pkt_meta(em[i])->sa, 1, em[i]->pkt_len);
-		up_after_esp(dp, em[i], status[i], o, lc);
+		nj += (uint16_t)up_after_esp(dp, em[i], status[i], &jobs[nj], o, lc);
 	}
+	l2tp_sessions(dp, jobs, nj, o, lc);
 }
 
 static void
