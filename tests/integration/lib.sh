@@ -73,7 +73,8 @@ lns_cleanup() {
 	for p in "${LNS_BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	# and what those started (slirp under xl2tpd, charon's helpers): anything
 	# whose command line names this run's work directory
-	pkill -f "$LNS_WORK/" 2>/dev/null
+	pkill -f "$LNS_WORK/" 2>/dev/null && sleep 0.2
+	pkill -KILL -f "$LNS_WORK/" 2>/dev/null  # slirp ignores SIGTERM
 	for l in "${LNS_STARTED_LINKS[@]}"; do ip link del "$l" 2>/dev/null; done
 	for n in "${LNS_STARTED_NS[@]}"; do ip netns del "$n" 2>/dev/null; done
 	if [ "$rc" != 0 ] && [ -f "$LNS_WORK/lnsd.log" ]; then
