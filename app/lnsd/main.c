@@ -243,8 +243,8 @@ main(int argc, char **argv)
 		goto out_dp;
 	}
 
-	if (conf->metrics.listen[0] != '\0') {
-		rc = lns_metrics_start(dp, conf->metrics.listen, err, sizeof(err));
+	if (conf->metrics.port != 0) {
+		rc = lns_metrics_start(dp, &conf->metrics, err, sizeof(err));
 		if (rc != 0) {
 			fprintf(stderr, "lnsd: %s\n", err);
 			status = EXIT_RUNTIME;

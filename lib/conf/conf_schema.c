@@ -1057,7 +1057,7 @@ static const struct key_desc metrics_keys[] = {
 static int
 metrics_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
 {
-	const struct lns_metrics_conf *m = obj;
+	struct lns_metrics_conf *m = obj;
 	char addr[LNS_CONF_NAME_MAX];
 	const char *colon = strrchr(m->listen, ':');
 	unsigned long port;
@@ -1077,6 +1077,8 @@ metrics_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
 		return conf_err_key(ctx, map, "listen", "'%s' is not an IPv4 address", addr);
 	if (errno != 0 || *end != '\0' || colon[1] == '\0' || port < 1 || port > 65535)
 		return conf_err_key(ctx, map, "listen", "port must be 1 to 65535");
+	m->addr = a;
+	m->port = (uint16_t)port;
 	return 0;
 }
 static const struct schema metrics_schema = SCHEMA(metrics_keys, .check = metrics_check);

@@ -308,6 +308,8 @@ struct lns_metrics_conf {
 	/** Prometheus text exposition on "ADDRESS:PORT" (GET /metrics), served by its
 	 *  own thread, off the data path; "" = off (default) */
 	char listen[LNS_CONF_NAME_MAX];
+	uint32_t addr;                   /**< parsed from listen: network order */
+	uint16_t port;                   /**< parsed from listen: host order, 0 = off */
 };
 
 /* ----------------------------------------------------------------- whole --- */

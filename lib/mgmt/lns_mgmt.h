@@ -24,10 +24,11 @@ int lns_mgmt_init(const struct lns_dp *dp);
 void lns_mgmt_fini(void);
 
 /**
- * Serve Prometheus metrics on "ADDRESS:PORT" (metrics.listen) from a thread of
- * its own. @return 0, or -errno with a message in err.
+ * Serve Prometheus metrics on metrics.listen from a thread of its own.
+ * @return 0, or -errno with a message in err.
  */
-int lns_metrics_start(const struct lns_dp *dp, const char *listen, char *err, size_t errlen);
+int lns_metrics_start(const struct lns_dp *dp, const struct lns_metrics_conf *mc, char *err,
+		      size_t errlen);
 
 /** Stop the metrics thread (no-op when not started). */
 void lns_metrics_stop(void);

@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -232,24 +231,15 @@ loop(void *arg)
 }
 
 int
-lns_metrics_start(const struct lns_dp *dp, const char *where, char *err, size_t errlen)
+lns_metrics_start(const struct lns_dp *dp, const struct lns_metrics_conf *mc, char *err,
+		  size_t errlen)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	char addr[64];
-	const char *colon = strrchr(where, ':');
+	/* address and port were parsed and checked with the configuration */
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = mc->addr,
+				  .sin_port = htons(mc->port) };
+	const char *where = mc->listen;
 	int one = 1;
 
-	if (colon == NULL || (size_t)(colon - where) >= sizeof(addr)) {
-		snprintf(err, errlen, "metrics.listen '%s': expected ADDRESS:PORT", where);
-		return -EINVAL;
-	}
-	memcpy(addr, where, (size_t)(colon - where));
-	addr[colon - where] = '\0';
-	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
-		snprintf(err, errlen, "metrics.listen '%s': bad address", where);
-		return -EINVAL;
-	}
-	sa.sin_port = htons((uint16_t)atoi(colon + 1));
 	mx.dp = dp;
 	mx.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (mx.fd < 0 || setsockopt(mx.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
