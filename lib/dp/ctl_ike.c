@@ -23,6 +23,7 @@
 #include <rte_udp.h>
 
 #include "lns_ctl.h"
+#include "lns_hdr.h"
 #include "lns_ike.h"
 #include "lns_l2tp.h"
 
@@ -172,12 +173,8 @@ ike_send(void *ctx, uint32_t peer, uint16_t peer_port, uint16_t local_port,
 	struct lns_ctl *ctl = ctl_of(ctx);
 	const struct lns_dp_port *acc = &ctl->dp->port[LNS_PORT_ACCESS];
 	size_t marker = local_port == NATT_PORT ? 4 : 0;
-	size_t l4 = sizeof(struct rte_udp_hdr) + marker + len;
-	size_t total = sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + l4;
-	struct rte_ether_hdr *eth;
-	struct rte_ipv4_hdr *ip;
-	struct rte_udp_hdr *u;
 	struct rte_mbuf *m;
+	uint8_t *p;
 	uint64_t nh;
 
 	nh = lns_ctl_nh_mac(ctl, peer);
@@ -188,32 +185,19 @@ ike_send(void *ctx, uint32_t peer, uint16_t peer_port, uint16_t local_port,
 	m = lns_ctl_alloc(ctl, LNS_PORT_ACCESS);
 	if (m == NULL)
 		return;
-	if (total > UINT16_MAX || (eth = (struct rte_ether_hdr *)
-				   rte_pktmbuf_append(m, (uint16_t)total)) == NULL) {
+	if (marker + len > UINT16_MAX ||
+	    (p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(marker + len))) == NULL ||
+	    put_udp(m, rte_cpu_to_be_16(local_port), rte_cpu_to_be_16(peer_port)) == NULL ||
+	    put_ipv4(m, acc->addr, peer, IPPROTO_UDP) == NULL ||
+	    rte_pktmbuf_headroom(m) < sizeof(struct rte_ether_hdr)) {
 		/* Larger than one mbuf: IKEv1 with PSKs stays far below (no certs). */
 		lns_count_drop(ctl->st, LNS_DROP_CTL_TX_FULL, 1);
 		rte_pktmbuf_free(m);
 		return;
 	}
-	memcpy(eth->dst_addr.addr_bytes, &nh, RTE_ETHER_ADDR_LEN);
-	eth->src_addr = acc->mac;
-	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	ip = (struct rte_ipv4_hdr *)(eth + 1);
-	memset(ip, 0, sizeof(*ip));
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + l4));
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = acc->addr;
-	ip->dst_addr = peer;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	u = (struct rte_udp_hdr *)(ip + 1);
-	u->src_port = rte_cpu_to_be_16(local_port);
-	u->dst_port = rte_cpu_to_be_16(peer_port);
-	u->dgram_len = rte_cpu_to_be_16((uint16_t)l4);
-	u->dgram_cksum = 0;
-	memset(u + 1, 0, marker);
-	memcpy((uint8_t *)(u + 1) + marker, msg, len);
+	memset(p, 0, marker);           /* non-ESP marker (RFC 3948 2.2) */
+	memcpy(p + marker, msg, len);
+	put_eth(m, nh, &acc->mac);
 	lns_ctl_tx(ctl, LNS_PORT_ACCESS, m);
 }
 

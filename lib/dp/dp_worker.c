@@ -24,6 +24,7 @@
 #include <rte_udp.h>
 
 #include "lns_dp.h"
+#include "lns_hdr.h"
 #include "lns_l2tp_data.h"
 #include "lns_mss.h"
 
@@ -31,7 +32,7 @@
 #define PREFETCH_AHEAD 3
 #define L2TP_PPP_HDR_LEN 10   /* L2TP without options + ff 03 00 21 */
 
-RTE_DEFINE_PER_LCORE(uint16_t, lns_ip_id);
+RTE_DEFINE_PER_LCORE(uint16_t, lns_ip_id);   /* lns_hdr.h */
 
 /* ICMP errors are rate-limited per lcore (RFC 1812 4.3.2.8): a token bucket of
  * ICMP_BURST refilled at ICMP_RATE per second. */
@@ -135,53 +136,6 @@ static inline int
 mac_valid(uint64_t v)
 {
 	return (v & LNS_GW_MAC_VALID) != 0;
-}
-
-static inline void
-put_eth(struct rte_mbuf *m, uint64_t dst, const struct rte_ether_addr *src)
-{
-	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eth));
-
-	memcpy(eth->dst_addr.addr_bytes, &dst, RTE_ETHER_ADDR_LEN);
-	eth->src_addr = *src;
-	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-}
-
-static inline struct rte_ipv4_hdr *
-put_ipv4(struct rte_mbuf *m, uint32_t src, uint32_t dst, uint8_t proto)
-{
-	uint16_t len = (uint16_t)(m->pkt_len + sizeof(struct rte_ipv4_hdr));
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, sizeof(*ip));
-
-	if (ip == NULL)
-		return NULL;
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->type_of_service = 0;
-	ip->total_length = rte_cpu_to_be_16(len);
-	ip->packet_id = rte_cpu_to_be_16(RTE_PER_LCORE(lns_ip_id)++);
-	ip->fragment_offset = 0;
-	ip->time_to_live = 64;
-	ip->next_proto_id = proto;
-	ip->hdr_checksum = 0;
-	ip->src_addr = src;
-	ip->dst_addr = dst;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	return ip;
-}
-
-static inline struct rte_udp_hdr *
-put_udp(struct rte_mbuf *m, uint16_t sport_be, uint16_t dport_be)
-{
-	uint16_t len = (uint16_t)(m->pkt_len + sizeof(struct rte_udp_hdr));
-	struct rte_udp_hdr *u = (struct rte_udp_hdr *)rte_pktmbuf_prepend(m, sizeof(*u));
-
-	if (u == NULL)
-		return NULL;
-	u->src_port = sport_be;
-	u->dst_port = dport_be;
-	u->dgram_len = rte_cpu_to_be_16(len);
-	u->dgram_cksum = 0; /* optional over IPv4; RFC 3948 and L2TP peers accept 0 */
-	return u;
 }
 
 /* TTL decrement with an incremental checksum update (RFC 1624). */

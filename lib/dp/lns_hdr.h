@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Outer headers prepended to an mbuf: Ethernet, IPv4, UDP. Shared by the workers
+ * (downstream, ICMP) and the control lcore (its L2TP and IKE messages).
+ * The caller makes sure of the headroom for put_eth(); put_ipv4() and put_udp()
+ * return NULL when there is none.
+ */
+#ifndef LNS_HDR_H
+#define LNS_HDR_H
+
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+/** IPv4 identification counter of each lcore (defined in dp_worker.c). */
+RTE_DECLARE_PER_LCORE(uint16_t, lns_ip_id);
+
+static inline void
+put_eth(struct rte_mbuf *m, uint64_t dst, const struct rte_ether_addr *src)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eth));
+
+	memcpy(eth->dst_addr.addr_bytes, &dst, RTE_ETHER_ADDR_LEN);
+	eth->src_addr = *src;
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+}
+
+static inline struct rte_ipv4_hdr *
+put_ipv4(struct rte_mbuf *m, uint32_t src, uint32_t dst, uint8_t proto)
+{
+	uint16_t len = (uint16_t)(m->pkt_len + sizeof(struct rte_ipv4_hdr));
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, sizeof(*ip));
+
+	if (ip == NULL)
+		return NULL;
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->type_of_service = 0;
+	ip->total_length = rte_cpu_to_be_16(len);
+	ip->packet_id = rte_cpu_to_be_16(RTE_PER_LCORE(lns_ip_id)++);
+	ip->fragment_offset = 0;
+	ip->time_to_live = 64;
+	ip->next_proto_id = proto;
+	ip->hdr_checksum = 0;
+	ip->src_addr = src;
+	ip->dst_addr = dst;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	return ip;
+}
+
+static inline struct rte_udp_hdr *
+put_udp(struct rte_mbuf *m, uint16_t sport_be, uint16_t dport_be)
+{
+	uint16_t len = (uint16_t)(m->pkt_len + sizeof(struct rte_udp_hdr));
+	struct rte_udp_hdr *u = (struct rte_udp_hdr *)rte_pktmbuf_prepend(m, sizeof(*u));
+
+	if (u == NULL)
+		return NULL;
+	u->src_port = sport_be;
+	u->dst_port = dport_be;
+	u->dgram_len = rte_cpu_to_be_16(len);
+	u->dgram_cksum = 0; /* optional over IPv4; RFC 3948 and L2TP peers accept 0 */
+	return u;
+}
+
+#endif /* LNS_HDR_H */
