@@ -27,6 +27,7 @@
 #include "lns_dp.h"
 #include "lns_mgmt.h"
 #include "lns_stats.h"
+#include "lnsd.h"
 
 #define EXIT_CONFIG 1
 #define EXIT_RUNTIME 2
@@ -98,7 +99,7 @@ build_eal_argv(const struct lns_conf *conf, int extra_argc, char **extra_argv,
 static void
 apply_log_conf(const struct lns_conf *conf)
 {
-	rte_log_set_level_pattern("lns.*", conf->log.level);
+	lnsd_log_apply(conf);
 	if (conf->log.file[0] != '\0') {
 		FILE *f = fopen(conf->log.file, "a");
 
@@ -221,6 +222,9 @@ main(int argc, char **argv)
 	if (rc != 0)
 		LOG(WARNING, "telemetry commands unavailable (%s): lnsctl will not work",
 		    rte_strerror(-rc));
+	rc = lnsd_log_telemetry_init();
+	if (rc != 0)
+		LOG(WARNING, "telemetry command /lns/log unavailable (%s)", rte_strerror(-rc));
 	rc = lns_ctl_init(ctl, dp);
 	if (rc != 0) {
 		fprintf(stderr, "lnsd: out of memory for the control lcore\n");

@@ -109,6 +109,12 @@ static const struct enum_ent log_names[] = {
 	{ "warning", 5 }, { "notice", 6 }, { "info", 7 }, { "debug", 8 },
 };
 static const struct enum_aux log_aux = ENUM_AUX(log_names);
+/* a module's level: one of the above, or "default" (0) for log.level */
+static const struct enum_ent log_mod_names[] = {
+	{ "default", 0 }, { "emerg", 1 }, { "alert", 2 }, { "crit", 3 }, { "err", 4 },
+	{ "warning", 5 }, { "notice", 6 }, { "info", 7 }, { "debug", 8 },
+};
+static const struct enum_aux log_mod_aux = ENUM_AUX(log_mod_names);
 
 static const struct enum_ent rss_names[] = {
 	{ "ipv4",       LNS_RSS_IPV4 },
@@ -1043,9 +1049,17 @@ static const struct key_desc limits_keys[] = {
 };
 static const struct schema limits_schema = SCHEMA(limits_keys);
 
+static const struct key_desc log_mod_keys[] = {
+#define LOG_MOD_KEY(m) K_ENUM(struct lns_log_modules, #m, m, log_mod_aux, 0),
+	LNS_LOG_MODULES(LOG_MOD_KEY)
+#undef LOG_MOD_KEY
+};
+static const struct schema log_mod_schema = SCHEMA(log_mod_keys);
+
 static const struct key_desc log_keys[] = {
 	K_ENUM(struct lns_log_conf, "level", level, log_aux, 7),
 	K_STR(struct lns_log_conf, "file", file),
+	K_SECTION(struct lns_log_conf, "modules", modules, log_mod_schema),
 };
 static const struct schema log_schema = SCHEMA(log_keys);
 

@@ -297,9 +297,22 @@ struct lns_limits_conf {
 
 /* ------------------------------------------------------------------ log --- */
 
+/** lnsd's log modules, each an rte_log type "lns.NAME" (main: start-up and
+ *  shutdown; ctl: the control loop; dp: ports and queues; l2tp, ppp, ike: those
+ *  protocols' events; ipsec: SA state in the data plane). */
+#define LNS_LOG_MODULES(X) X(main) X(ctl) X(dp) X(l2tp) X(ppp) X(ike) X(ipsec)
+
+/** log.modules: a level per module; 0 ("default") = log.level */
+struct lns_log_modules {
+#define LNS_LOG_MOD_FIELD(m) uint32_t m;
+	LNS_LOG_MODULES(LNS_LOG_MOD_FIELD)
+#undef LNS_LOG_MOD_FIELD
+};
+
 struct lns_log_conf {
 	uint32_t level;                  /**< RTE_LOG_* value, from "emerg".."debug", default "info" */
 	char     file[LNS_CONF_PATH_MAX];/**< "" = stderr */
+	struct lns_log_modules modules;  /**< per-module overrides of level */
 };
 
 /* -------------------------------------------------------------- metrics --- */

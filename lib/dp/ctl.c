@@ -32,6 +32,10 @@ struct lns_ctl_req {
 enum req_state { REQ_PENDING = 0, REQ_DONE, REQ_ABANDONED };
 
 RTE_LOG_REGISTER(lns_logtype_ctl, lns.ctl, INFO);
+RTE_LOG_REGISTER(lns_logtype_l2tp, lns.l2tp, INFO);
+RTE_LOG_REGISTER(lns_logtype_ppp, lns.ppp, INFO);
+RTE_LOG_REGISTER(lns_logtype_ike, lns.ike, INFO);
+RTE_LOG_REGISTER(lns_logtype_ipsec, lns.ipsec, INFO);
 
 #define CTL_BURST 64
 #define GW_ARP_RETRY_S 1      /* unresolved gateway: ask every second */
@@ -469,17 +473,57 @@ lns_ctl_now_us(const struct lns_ctl *ctl)
 	return c / ctl->hz * 1000000 + (c % ctl->hz) * 1000000 / ctl->hz;
 }
 
-/* Every lifecycle event is also one key=value log line (never per packet). */
+/* The module an event belongs to, so `log.modules` (and `lnsctl set log`) can
+ * quieten or open up one protocol's lifecycle lines without the others. */
+static int
+event_logtype(enum lns_ev ev)
+{
+	switch (ev) {
+	case LNS_EV_PPP_UP:
+	case LNS_EV_PPP_DOWN:
+	case LNS_EV_AUTH_OK:
+	case LNS_EV_AUTH_FAILED:
+		return lns_logtype_ppp;
+	case LNS_EV_IPSEC_UP:
+	case LNS_EV_IKE_DELETE_SENT:
+	case LNS_EV_IKE_DELETE_RECEIVED:
+		return lns_logtype_ike;
+	case LNS_EV_IPSEC_SPENT:
+	case LNS_EV_IPSEC_DISCONNECT:
+	case LNS_EV_SA_SOFT_EXPIRED:
+	case LNS_EV_SA_HARD_EXPIRED:
+		return lns_logtype_ipsec;
+	case LNS_EV_ADMIN_CLEAR:
+		return lns_logtype_ctl;
+	default:
+		return lns_logtype_l2tp;
+	}
+}
+
+/* Every lifecycle event is also one key=value log line (never per packet).
+ * Failures are NOTICE, the normal course of a connection INFO. */
 static void
 event_sink(const struct lns_event *e, void *arg)
 {
 	char t[16], s[16], i[16];
+	uint32_t level;
 
 	(void)arg;
+	switch (e->ev) {
+	case LNS_EV_TUNNEL_REFUSED:
+	case LNS_EV_SESSION_REFUSED:
+	case LNS_EV_AUTH_FAILED:
+	case LNS_EV_SA_HARD_EXPIRED:
+	case LNS_EV_ADMIN_CLEAR:
+		level = RTE_LOG_NOTICE;
+		break;
+	default:
+		level = RTE_LOG_INFO;
+	}
 	snprintf(t, sizeof(t), "%u", e->tunnel);
 	snprintf(s, sizeof(s), "%u", e->session);
 	snprintf(i, sizeof(i), "%u", e->ipsec);
-	rte_log(RTE_LOG_NOTICE, lns_logtype_ctl,
+	rte_log(level, event_logtype((enum lns_ev)e->ev),
 		"lnsd: event=%s t=%" PRIu64 ".%06" PRIu64 " tunnel=%s session=%s ipsec=%s %s\n",
 		lns_ev_name(e->ev), e->t_us / 1000000, e->t_us % 1000000,
 		e->tunnel == LNS_EV_NONE ? "-" : t, e->session == LNS_EV_NONE ? "-" : s,

@@ -19,6 +19,12 @@
 
 /** Log type of the control lcore's data-plane code ("lns.ctl"). */
 extern int lns_logtype_ctl;
+/* The protocols' log types (lns.l2tp, lns.ppp, lns.ike, lns.ipsec): their
+ * lifecycle events are logged under them, so each has its own level. */
+extern int lns_logtype_l2tp;
+extern int lns_logtype_ppp;
+extern int lns_logtype_ike;
+extern int lns_logtype_ipsec;
 
 #define LNS_NEIGH_SIZE 1024            /**< per port; power of two */
 

@@ -26,6 +26,8 @@ MPORT=$(( 19100 + RANDOM % 800 ))
 lns_write_config "$W/lnsd.yaml" "
 metrics:
   listen: 127.0.0.1:$MPORT
+log:
+  modules: {ppp: warning}
 l2tp:
   allow-nonsecure: true
   hello-interval: 0
@@ -53,6 +55,9 @@ lns_check "tunnel up (event tunnel-up, single-shot profile)" lns_wait_event tunn
 lns_check "session up (event session-up)" lns_wait_event session-up "" 0 10
 lns_check "PPP up: PAP user alice, pool address 10.200.0.1 (event ppp-up)" \
 	lns_wait_event ppp-up "user=alice auth=pap address=10.200.0.1" 0 20
+# log.modules.ppp: warning keeps PPP's lifecycle lines out of the log; L2TP's stay.
+lns_check "log: tunnel-up line (lns.l2tp at info)" grep -q "event=tunnel-up" "$W/lnsd.log"
+lns_check "log: no ppp-up line (lns.ppp at warning)" sh -c "! grep -q event=ppp-up $W/lnsd.log"
 lns_ctl --json show sessions >"$W/sess.json"
 lns_check "show sessions: user alice, PAP, network phase, address 10.200.0.1" "$PY" -c '
 import json, sys

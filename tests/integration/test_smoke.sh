@@ -6,7 +6,11 @@
 . "$(dirname "$0")/lib.sh"
 lns_init smoke
 lns_topology_up
-lns_write_config "$LNS_WORK/lnsd.yaml"
+lns_write_config "$LNS_WORK/lnsd.yaml" "
+log:
+  level: info
+  modules: {ike: warning}
+"
 lns_start "$LNS_WORK/lnsd.yaml" || exit 1
 
 lns_check "ping access address from the client namespace" \
@@ -65,6 +69,18 @@ if command -v dpdk-telemetry.py >/dev/null; then
 	out=$(echo "/lns/stats" | dpdk-telemetry.py -f "$LNS_PREFIX" 2>/dev/null)
 	lns_check "dpdk-telemetry.py reads /lns/stats" grep -q '"icmp_echo_out"' <<<"$out"
 fi
+
+# Log levels per module: from log.modules at start, changed at run time.
+lvl() { lns_ctl --json raw "/lns/log${1:+,$1}" | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(d.get("error") or d["levels"][sys.argv[1]])' "$2"; }
+lns_check "log.modules.ike: warning applied at start" [ "$(lvl "" ike)" = warning ]
+lns_check "other modules follow log.level (info)" [ "$(lvl "" l2tp)" = info ]
+lns_check "/lns/log,l2tp:debug sets lns.l2tp" [ "$(lvl l2tp:debug l2tp)" = debug ]
+lns_check "... and leaves lns.ppp alone" [ "$(lvl "" ppp)" = info ]
+lns_check "/lns/log,all:notice sets every module" [ "$(lvl all:notice dp)" = notice ]
+out=$(lns_ctl --json raw /lns/log,radius:info 2>&1)
+lns_check "an unknown module is an error" grep -q "module must be" <<<"$out"
+out=$(lns_ctl --json raw /lns/log,l2tp:loud 2>&1)
+lns_check "an unknown level is an error" grep -q "level must be" <<<"$out"
 
 lns_stop_expect 0
 lns_check "lnsctl reports lnsd is not running (exit 2)" \

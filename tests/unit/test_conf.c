@@ -254,7 +254,8 @@ static const char full_yaml[] =
 	"  allow-short-timers: false\n"
 	"log:\n"
 	"  level: debug\n"
-	"  file: /var/log/lnsd.log\n";
+	"  file: /var/log/lnsd.log\n"
+	"  modules: {ike: warning, ppp: debug, l2tp: default}\n";
 
 static void
 test_full_values(void)
@@ -396,6 +397,10 @@ test_full_values(void)
 	CU_ASSERT_EQUAL(c->limits.event_log_size, 64);
 	CU_ASSERT_EQUAL(c->log.level, 8);
 	CU_ASSERT_STRING_EQUAL(c->log.file, "/var/log/lnsd.log");
+	CU_ASSERT_EQUAL(c->log.modules.ike, 5);
+	CU_ASSERT_EQUAL(c->log.modules.ppp, 8);
+	CU_ASSERT_EQUAL(c->log.modules.l2tp, 0);
+	CU_ASSERT_EQUAL(c->log.modules.dp, 0);
 	lns_conf_free(c);
 }
 
@@ -1002,6 +1007,10 @@ bad_enum_names(void)
 	expect_err(PORTS "ppp:\n  auth: [pap, pap]\n", 9, 15, "ppp.auth[1]", "'pap' is listed twice");
 	expect_err(PORTS "ppp:\n  auth: []\n", 9, 9, "ppp.auth", "must not be empty");
 	expect_err(PORTS "log:\n  level: verbose\n", 9, 10, "log.level", "unknown value 'verbose'");
+	expect_err(PORTS "log:\n  modules:\n    l2tp: loud\n", 10, 11, "log.modules.l2tp",
+		   "unknown value 'loud'");
+	expect_err(PORTS "log:\n  modules:\n    radius: info\n", 10, 5, "log.modules.radius",
+		   "unknown key");
 	expect_err(PORTS "static:\n  sas: [{name: a, spi-in: 256, spi-out: 256, peer: 1.1.1.1,"
 		   " mode: tunel}]\n", 9, 67, "static.sas[0].mode",
 		   "unknown value 'tunel' (did you mean 'tunnel'?)");
