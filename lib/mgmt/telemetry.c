@@ -126,6 +126,12 @@ cmd_stats(const char *cmd __rte_unused, const char *params __rte_unused,
 				  (rte_get_tsc_cycles() - dp->start_tsc) / rte_get_tsc_hz());
 	rte_tel_data_add_dict_int(info, "workers", dp->n_workers);
 	rte_tel_data_add_dict_int(info, "pid", getpid());
+	/* what the data plane carries now, static provisioning included: what a
+	 * full paginated listing must add up to */
+	rte_tel_data_add_dict_u64(info, "tunnels",
+				  __atomic_load_n(&dp->tbl->n_tunnels, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(info, "sessions",
+				  __atomic_load_n(&dp->tbl->n_sessions, __ATOMIC_RELAXED));
 
 	rte_tel_data_start_dict(ports);
 	for (int r = 0; r < LNS_PORT_ROLE_MAX; r++) {

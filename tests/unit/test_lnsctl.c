@@ -27,7 +27,8 @@
 
 /* A /lns/stats value as lnsd sends it (counters trimmed). */
 static const char stats_value[] =
-	"{\"lnsd\":{\"version\":\"0.1.0\",\"uptime_s\":3725,\"workers\":2,\"pid\":1234},"
+	"{\"lnsd\":{\"version\":\"0.1.0\",\"uptime_s\":3725,\"workers\":2,\"pid\":1234,"
+	"\"tunnels\":2,\"sessions\":12345},"
 	"\"ports\":{"
 	"\"access\":{\"port_id\":0,\"device\":\"net_af_packet0\",\"driver\":\"net_af_packet\","
 	"\"mac\":\"02:00:00:00:00:01\",\"address\":\"192.0.2.1/24\",\"link\":\"up\","
@@ -395,7 +396,8 @@ test_fmt_stats(void)
 	char *t = stats_text(stats_value, false, &rc), *head, *acc, *core, *l;
 
 	CU_ASSERT_EQUAL(rc, 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(t, "lnsd 0.1.0  pid 1234  up 1h 02m 05s  workers 2\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "lnsd 0.1.0  pid 1234  up 1h 02m 05s  workers 2  "
+				      "tunnels 2  sessions 12,345\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "\nPORTS\n"));
 	head = line_with(t, "RX BYTES");
 	acc = line_with(t, "access");
@@ -955,7 +957,8 @@ test_e2e(void)
 	/* tables */
 	rc = run_ctl(&out, &err, "show", "stats", NULL);
 	CU_ASSERT_EQUAL(rc, 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "lnsd 0.1.0  pid 1234  up 1h 02m 05s"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "lnsd 0.1.0  pid 1234  up 1h 02m 05s  workers 2  "
+				      "tunnels 2  sessions 12,345\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\nDROPS (total 9)\n"));
 	free(out);
 	free(err);
