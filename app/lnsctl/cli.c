@@ -1,32 +1,63 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* lnsctl's command line and run. See cli.h. */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "fmt.h"
+#include "list.h"
 #include "ljson.h"
+#include "lns_listq.h"
 #include "tel.h"
+#include "top.h"
 
 #ifndef LNS_VERSION
 #define LNS_VERSION "unknown"
 #endif
 
 /* `show` targets: word, telemetry command, view. */
+/* `show` targets: word, telemetry command, view, and for the paginated lists the
+ * filters they take (LNS_LQ_*; 0: not a list). */
 static const struct {
 	const char *word;
 	const char *cmd;
 	enum ctl_view view;
+	unsigned int filters;
 } show_table[] = {
-	{ "stats",    "/lns/stats",    CTL_VIEW_STATS },
-	{ "tunnels",  "/lns/tunnels",  CTL_VIEW_GENERIC },
-	{ "sessions", "/lns/sessions", CTL_VIEW_GENERIC },
-	{ "sa",       "/lns/sa",       CTL_VIEW_GENERIC },
-	{ "events",   "/lns/events",   CTL_VIEW_GENERIC },
-	{ "config",   "/lns/config",   CTL_VIEW_GENERIC },
+	{ "stats",    "/lns/stats",    CTL_VIEW_STATS, 0 },
+	{ "tunnels",  "/lns/tunnels",  CTL_VIEW_GENERIC,
+	  LNS_LQ_PEER | LNS_LQ_STATE | LNS_LQ_PROFILE | LNS_LQ_TUNNEL },
+	{ "sessions", "/lns/sessions", CTL_VIEW_GENERIC,
+	  LNS_LQ_PEER | LNS_LQ_USER | LNS_LQ_STATE | LNS_LQ_TUNNEL },
+	{ "sa",       "/lns/sa",       CTL_VIEW_GENERIC, LNS_LQ_PEER | LNS_LQ_STATE },
+	{ "events",   "/lns/events",   CTL_VIEW_GENERIC, 0 },
+	{ "config",   "/lns/config",   CTL_VIEW_GENERIC, 0 },
+	{ "log",      "/lns/log",      CTL_VIEW_LOG, 0 },
+};
+
+/* Filter words of `show tunnels|sessions|sa`, as the list parameter they become. */
+static const struct {
+	const char *word;
+	unsigned int bit;
+	const char *what;
+} filter_words[] = {
+	{ "peer",    LNS_LQ_PEER,    "ADDR|PREFIX" },
+	{ "user",    LNS_LQ_USER,    "NAME" },
+	{ "state",   LNS_LQ_STATE,   "STATE" },
+	{ "profile", LNS_LQ_PROFILE, "PROFILE" },
+	{ "tunnel",  LNS_LQ_TUNNEL,  "ID" },
+};
+
+/* rte_log level names, as lnsd's /lns/log takes them (RTE_LOG_EMERG..DEBUG). */
+static const char *const log_levels[] = {
+	"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
 };
 
 /* `clear` targets: word, telemetry command, what the id is, its range, and whether
@@ -59,11 +90,18 @@ ctl_usage(FILE *out)
 "Commands:\n"
 "  show stats          version, uptime, ports, counters and drops by reason\n"
 "                      (drop reasons that are zero are hidden; --all shows them)\n"
-"  show tunnels        L2TP tunnels\n"
-"  show sessions       L2TP sessions\n"
-"  show sa             IPsec security associations\n"
+"  show tunnels [FILTER...]   L2TP tunnels (control plane and static)\n"
+"  show sessions [FILTER...]  L2TP sessions with their PPP state and counters\n"
+"  show sa [FILTER...]        IPsec security associations\n"
 "  show events         the event log (tunnel and session lifecycle)\n"
 "  show config         the configuration lnsd runs with\n"
+"  show log            the log level of each lnsd module\n"
+"  set log MODULE LEVEL\n"
+"                      change a module's log level now: MODULE is main, ctl, dp,\n"
+"                      l2tp, ppp, ike, ipsec (\"lns.\" prefix optional) or all; LEVEL\n"
+"                      emerg, alert, crit, err, warning, notice, info or debug\n"
+"  top                 live packet and bit rates of the ports and of the busiest\n"
+"                      tunnels, from counter deltas (see --interval, --count, --top)\n"
 "  clear tunnel ID     tear a tunnel down (StopCCN); ID 1-65535\n"
 "  clear session ID    tear a session down (CDN)\n"
 "  clear sa SPI        drop an IPsec SA; SPI in decimal or 0x-hex\n"
@@ -71,21 +109,48 @@ ctl_usage(FILE *out)
 "                      (\"raw /\" lists every command, \"raw /help,/CMD\" describes one)\n"
 "  help                this text\n"
 "\n"
+"Filters (combine any; each narrows the list, matching is exact):\n"
+"  peer ADDR|PREFIX    peer's outer address, or a prefix like 192.0.2.0/24\n"
+"                      (tunnels, sessions, sa)\n"
+"  user NAME           PPP user name (sessions)\n"
+"  state STATE         tunnels: wait-ctl-conn, established, closing, destructing,\n"
+"                      refused, static; sessions: the PPP phase (establish,\n"
+"                      authenticate, network, terminate, ...) or static;\n"
+"                      sa: active or dropped\n"
+"  profile NAME        destination profile (tunnels)\n"
+"  tunnel ID           local tunnel id (tunnels, sessions)\n"
+"\n"
+"Lists are paginated by lnsd (DPDK telemetry replies are limited to 16 KiB);\n"
+"lnsctl fetches every page and prints one table or one JSON object. On the wire\n"
+"(raw, dpdk-telemetry.py): /lns/tunnels|sessions|sa[,KEY=VALUE,...] with keys\n"
+"from=ID (first id or handle of the page), limit=N (entries per page, at most),\n"
+"peer=, user=, state=, profile=, tunnel= as above; ',', '=', '%', blanks and\n"
+"non-ASCII bytes in a value are written %XX. A page with more to come carries\n"
+"\"next\": ID, the from= of the next page; filtered pages are filled in lnsd.\n"
+"\n"
 "Options:\n"
 "  --file-prefix P     lnsd's DPDK file prefix (default \"" CTL_DEFAULT_PREFIX "\", which lnsd\n"
 "                      uses when its configuration gives none)\n"
 "  --runtime-dir D     DPDK runtime base directory (default /var/run/dpdk for root,\n"
 "                      else $XDG_RUNTIME_DIR/dpdk, else /tmp/dpdk)\n"
 "  --socket PATH       telemetry socket to use, instead of D/P/" CTL_SOCKET_NAME "\n"
-"  --timeout SECONDS   wait at most this long for lnsd's answer (default 5, 1-3600)\n"
-"  -j, --json          print the reply as one JSON document (the command's value)\n"
+"  --timeout SECONDS   wait at most this long for each answer (default 5, 1-3600)\n"
+"  -j, --json          print the reply as one JSON document (the command's value);\n"
+"                      top prints one document per refresh, one per line\n"
 "  -a, --all           show everything, zero drop counters included\n"
+"  --page-size N       ask lists in pages of at most N entries (1-1000; default:\n"
+"                      as many as fit in a telemetry reply)\n"
+"  --interval SECONDS  top: time between refreshes (default 1, 0.1-3600)\n"
+"  --count N           top: stop after N refreshes (default: run until interrupted)\n"
+"  --top N             top: show the N busiest tunnels (default 20)\n"
 "  -V, --version       print lnsctl's version\n"
 "  -h, --help          this text\n"
 "\n"
 "Tables print bytes in SI units (1 kB = 1000 B) and packet counts exactly; in the\n"
 "PORTS table ERRORS = rx_errors + tx_errors + rx_nombuf and MISSED = rx_missed.\n"
-"--json output is exact and stable; use it from scripts.\n"
+"top prints rates in SI units: pps (packets/s) and bit/s, each way; a tunnel's\n"
+"\"up\" is from the peer toward the core. --json output is exact and stable; use it\n"
+"from scripts.\n"
 "\n"
 "Exit status: 0 success, 1 bad command line, 2 lnsd unreachable or the request failed\n"
 "(a reply carrying {\"error\": TEXT} also exits 2; with --json it is still printed).\n",
@@ -151,6 +216,120 @@ check_raw(const char *req, char *err, size_t errlen)
 	return 0;
 }
 
+/* "show LIST [KEY VALUE]...": the filters as list parameters (lns_listq.h). */
+static int
+map_filters(size_t n, char *const w[], const char *list, unsigned int allowed,
+	    struct ctl_opts *o, char *err, size_t errlen)
+{
+	size_t len = strlen(o->request);
+	unsigned int given = 0;
+	struct lns_listq q;
+	char why[160];
+
+	for (size_t i = 0; i < n; i += 2) {
+		char esc[3 * LNS_LQ_STR_MAX + 1];
+		uint32_t a, m;
+		uint64_t id;
+		size_t k;
+		int r;
+
+		for (k = 0; k < N_ELEM(filter_words); k++)
+			if (strcmp(w[i], filter_words[k].word) == 0 &&
+			    (allowed & filter_words[k].bit))
+				break;
+		if (k == N_ELEM(filter_words)) {
+			int o2 = snprintf(err, errlen, "show %s: unknown filter '%.30s'; it takes",
+					  list, w[i]);
+
+			for (size_t j = 0; j < N_ELEM(filter_words); j++)
+				if ((allowed & filter_words[j].bit) && o2 > 0 && (size_t)o2 < errlen)
+					o2 += snprintf(err + o2, errlen - (size_t)o2, " %s %s%s",
+						       filter_words[j].word, filter_words[j].what,
+						       j + 1 < N_ELEM(filter_words) ? "," : "");
+			return -1;
+		}
+		if (given & filter_words[k].bit) {
+			snprintf(err, errlen, "show %s: filter '%s' given twice", list, w[i]);
+			return -1;
+		}
+		given |= filter_words[k].bit;
+		if (i + 1 >= n || w[i + 1][0] == '\0') {
+			snprintf(err, errlen, "show %s: filter '%s' needs a value (%s %s)", list,
+				 w[i], w[i], filter_words[k].what);
+			return -1;
+		}
+		switch (filter_words[k].bit) {
+		case LNS_LQ_PEER:
+			if (lns_listq_parse_prefix(w[i + 1], &a, &m) != 0) {
+				snprintf(err, errlen, "show %s: invalid peer '%.40s': expected an "
+					 "IPv4 address or prefix (A.B.C.D or A.B.C.D/LEN, no host "
+					 "bits)", list, w[i + 1]);
+				return -1;
+			}
+			break;
+		case LNS_LQ_TUNNEL:
+			if (parse_id(w[i + 1], false, &id) != 0 || id < 1 || id > UINT16_MAX) {
+				snprintf(err, errlen, "show %s: invalid tunnel id '%.40s': expected "
+					 "1 to 65535", list, w[i + 1]);
+				return -1;
+			}
+			break;
+		default:
+			if (strlen(w[i + 1]) >= LNS_LQ_STR_MAX) {
+				snprintf(err, errlen, "show %s: %s longer than %d bytes", list, w[i],
+					 LNS_LQ_STR_MAX - 1);
+				return -1;
+			}
+			break;
+		}
+		lns_listq_escape(esc, sizeof(esc), w[i + 1]);
+		r = snprintf(o->request + len, sizeof(o->request) - len, ",%s=%s",
+			     filter_words[k].word, esc);
+		if (r < 0 || len + (size_t)r + CTL_PAGING_ROOM > TEL_MAX_REQUEST) {
+			snprintf(err, errlen, "show %s: filters too long for one request", list);
+			return -1;
+		}
+		len += (size_t)r;
+	}
+	/* what lnsd will parse, checked here so a mistake is a usage error */
+	if (lns_listq_parse(strchr(o->request, ',') != NULL ? strchr(o->request, ',') + 1 : NULL,
+			    LNS_LQ_SESSIONS | LNS_LQ_TUNNELS | LNS_LQ_SAS, &q, why,
+			    sizeof(why)) != 0) {
+		snprintf(err, errlen, "show %s: %s", list, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* "set log MODULE LEVEL" -> /lns/log,MODULE:LEVEL */
+static int
+map_set_log(const char *module, const char *level, struct ctl_opts *o, char *err,
+	    size_t errlen)
+{
+	size_t k;
+
+	if (strncmp(module, "lns.", 4) == 0)
+		module += 4;
+	if (*module == '\0' || strlen(module) > 32 ||
+	    strspn(module, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(module)) {
+		snprintf(err, errlen, "invalid log module '%.40s': expected main, ctl, dp, l2tp, "
+			 "ppp, ike, ipsec or all", module);
+		return -1;
+	}
+	for (k = 0; k < N_ELEM(log_levels); k++)
+		if (strcmp(level, log_levels[k]) == 0)
+			break;
+	if (k == N_ELEM(log_levels)) {
+		snprintf(err, errlen, "invalid log level '%.20s': expected emerg, alert, crit, "
+			 "err, warning, notice, info or debug", level);
+		return -1;
+	}
+	o->action = CTL_ACT_REQUEST;
+	o->view = CTL_VIEW_LOG;
+	snprintf(o->request, sizeof(o->request), "/lns/log,%s:%s", module, level);
+	return 0;
+}
+
 int
 ctl_map_command(size_t nwords, char *const words[], struct ctl_opts *o, char *err,
 		size_t errlen)
@@ -169,23 +348,46 @@ ctl_map_command(size_t nwords, char *const words[], struct ctl_opts *o, char *er
 	}
 	if (strcmp(verb, "show") == 0) {
 		if (nwords < 2) {
-			snprintf(err, errlen, "show what? stats, tunnels, sessions, sa, events "
-				 "or config");
+			snprintf(err, errlen, "show what? stats, tunnels, sessions, sa, events, "
+				 "config or log");
 			return -1;
 		}
 		for (size_t i = 0; i < N_ELEM(show_table); i++) {
 			if (strcmp(words[1], show_table[i].word) != 0)
 				continue;
-			if (nwords > 2)
+			if (nwords > 2 && show_table[i].filters == 0)
 				goto too_many;
-			o->action = CTL_ACT_REQUEST;
+			o->action = show_table[i].filters != 0 ? CTL_ACT_LIST : CTL_ACT_REQUEST;
 			o->view = show_table[i].view;
 			snprintf(o->request, sizeof(o->request), "%s", show_table[i].cmd);
+			if (show_table[i].filters != 0)
+				return map_filters(nwords - 2, words + 2, show_table[i].word,
+						   show_table[i].filters, o, err, errlen);
 			return 0;
 		}
 		snprintf(err, errlen, "unknown 'show %.40s': expected stats, tunnels, sessions, "
-			 "sa, events or config", words[1]);
+			 "sa, events, config or log", words[1]);
 		return -1;
+	}
+	if (strcmp(verb, "set") == 0) {
+		if (nwords < 2 || strcmp(words[1], "log") != 0) {
+			snprintf(err, errlen, "set what? set log MODULE LEVEL");
+			return -1;
+		}
+		if (nwords != 4) {
+			if (nwords > 4)
+				goto too_many;
+			snprintf(err, errlen, "set log needs a MODULE and a LEVEL (e.g. set log "
+				 "l2tp debug)");
+			return -1;
+		}
+		return map_set_log(words[2], words[3], o, err, errlen);
+	}
+	if (strcmp(verb, "top") == 0) {
+		if (nwords > 1)
+			goto too_many;
+		o->action = CTL_ACT_TOP;
+		return 0;
 	}
 	if (strcmp(verb, "clear") == 0) {
 		if (nwords < 2) {
@@ -248,6 +450,19 @@ too_many:
 	return -1;
 }
 
+/* A decimal option value in [min, max]. */
+static int
+parse_number(const char *val, const char *name, uint64_t min, uint64_t max, uint64_t *out,
+	     char *err, size_t errlen)
+{
+	if (parse_id(val, false, out) != 0 || *out < min || *out > max) {
+		snprintf(err, errlen, "invalid %s '%.20s': expected %" PRIu64 " to %" PRIu64, name,
+			 val, min, max);
+		return -1;
+	}
+	return 0;
+}
+
 /* Option that takes a value: "--name VALUE" or "--name=VALUE". */
 static int
 option_value(const char *name, int argc, char *const argv[], int *i, const char **val,
@@ -279,12 +494,15 @@ ctl_parse_args(int argc, char *const argv[], struct ctl_opts *o, char *err, size
 	char **words = calloc(argc > 0 ? (size_t)argc : 1, sizeof(*words));
 	const char *val, *timeout = NULL;
 	size_t nwords = 0;
+	uint64_t u;
 	bool options = true;
 	int rc = -1;
 
 	memset(o, 0, sizeof(*o));
 	o->file_prefix = CTL_DEFAULT_PREFIX;
 	o->timeout_ms = TEL_TIMEOUT_MS;
+	o->interval_s = CTL_TOP_INTERVAL_S;
+	o->top_n = CTL_TOP_N;
 	if (words == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -331,6 +549,37 @@ ctl_parse_args(int argc, char *const argv[], struct ctl_opts *o, char *err, size
 			if (r < 0)
 				goto out;
 			timeout = val;
+		} else if ((r = option_value("--page-size", argc, argv, &i, &val, err,
+					     errlen)) != 0) {
+			if (r < 0 || parse_number(val, "--page-size", 1, 1000, &u, err, errlen) != 0)
+				goto out;
+			o->page_size = (uint32_t)u;
+		} else if ((r = option_value("--count", argc, argv, &i, &val, err,
+					     errlen)) != 0) {
+			if (r < 0 || parse_number(val, "--count", 1, 1000000, &u, err, errlen) != 0)
+				goto out;
+			o->count = (unsigned int)u;
+		} else if ((r = option_value("--top", argc, argv, &i, &val, err,
+					     errlen)) != 0) {
+			if (r < 0 || parse_number(val, "--top", 1, 65535, &u, err, errlen) != 0)
+				goto out;
+			o->top_n = (unsigned int)u;
+		} else if ((r = option_value("--interval", argc, argv, &i, &val, err,
+					     errlen)) != 0) {
+			char *end;
+			double v;
+
+			if (r < 0)
+				goto out;
+			errno = 0;
+			v = strtod(val, &end);
+			if (errno != 0 || *end != '\0' || end == val || !isfinite(v) || v < 0.1 ||
+			    v > 3600 || val[0] == ' ' || val[0] == '+' || val[0] == '-') {
+				snprintf(err, errlen, "invalid --interval '%.20s': expected 0.1 to "
+					 "3600 seconds", val);
+				goto out;
+			}
+			o->interval_s = v;
 		} else {
 			snprintf(err, errlen, "unknown option '%.40s'", a);
 			goto out;
@@ -402,6 +651,37 @@ explain_null(struct tel_client *c, const char *request, FILE *err)
 			(int)cmd_len, request);
 }
 
+/* /lns/log: {"levels": {"lns.x": "info", ...}} as a MODULE LEVEL table. */
+static int
+print_log(FILE *out, const struct ljson *value)
+{
+	const struct ljson *lv = ljson_get(value, "levels");
+	struct fmt_table *t;
+
+	if (lv == NULL || lv->type != LJSON_OBJECT)
+		return -EINVAL;
+	t = fmt_table_new(2);
+	if (t == NULL)
+		return -ENOMEM;
+	fmt_table_column(t, 0, "MODULE", FMT_LEFT);
+	fmt_table_column(t, 1, "LEVEL", FMT_LEFT);
+	for (const struct ljson *m = lv->child; m != NULL; m = m->next) {
+		long row = fmt_table_add_row(t);
+		char *text = fmt_cell_text(m);
+
+		if (row < 0 || text == NULL || fmt_table_set(t, (size_t)row, 0, m->key) != 0 ||
+		    fmt_table_set(t, (size_t)row, 1, text) != 0) {
+			free(text);
+			fmt_table_free(t);
+			return -ENOMEM;
+		}
+		free(text);
+	}
+	fmt_table_print(t, out, 0);
+	fmt_table_free(t);
+	return 0;
+}
+
 static void
 print_reply(const struct ctl_opts *o, const struct ljson *reply, const struct ljson *value,
 	    FILE *out)
@@ -421,10 +701,245 @@ print_reply(const struct ctl_opts *o, const struct ljson *reply, const struct lj
 		if (fmt_stats(out, value, o->all) == -EINVAL)
 			fmt_generic(out, value);
 		break;
+	case CTL_VIEW_LOG:
+		if (print_log(out, value) == -EINVAL)
+			fmt_generic(out, value);
+		break;
 	case CTL_VIEW_GENERIC:
 		fmt_generic(out, value);
 		break;
 	}
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t
+ctl_find_prefixes(const char *base, char *out, size_t size)
+{
+	DIR *d = opendir(base);
+	char **names = NULL;
+	size_t n = 0, o = 0;
+	struct dirent *e;
+
+	if (size > 0)
+		out[0] = '\0';
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		char path[4096];
+		struct stat st;
+		char **grown;
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s/%s", base, e->d_name, CTL_SOCKET_NAME) >=
+		    (int)sizeof(path) || stat(path, &st) != 0 || !S_ISSOCK(st.st_mode))
+			continue;
+		grown = reallocarray(names, n + 1, sizeof(*names));
+		if (grown == NULL)
+			break;
+		names = grown;
+		names[n] = strdup(e->d_name);
+		if (names[n] == NULL)
+			break;
+		n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		int r = snprintf(out + o, size > o ? size - o : 0, "%s'%s'", i > 0 ? ", " : "",
+				 names[i]);
+
+		if (r > 0)
+			o += (size_t)r;
+		free(names[i]);
+	}
+	free(names);
+	return n;
+}
+
+/* Why lnsd was not found, with the prefixes that do have a socket. */
+static void
+explain_unreachable(const struct ctl_opts *o, const char *path, int rc, const char *why,
+		    FILE *err)
+{
+	char base[4096], found[1024];
+	size_t n;
+
+	fprintf(err, "lnsctl: cannot reach lnsd at %s: %s\n", path, why);
+	if (rc == -EACCES || rc == -EPERM) {
+		fprintf(err, "lnsctl: the socket belongs to lnsd's user: run lnsctl as that "
+			"user (usually root)\n");
+		return;
+	}
+	if (rc != -ENOENT && rc != -ECONNREFUSED && rc != -ENOTDIR)
+		return;
+	if (o->socket != NULL) {
+		fprintf(err, "lnsctl: is lnsd running, and is that its socket?\n");
+		return;
+	}
+	if (tel_runtime_dir(base, sizeof(base), o->runtime_dir, "", getuid(),
+			    getenv("XDG_RUNTIME_DIR")) != 0)
+		return;
+	if (base[0] != '\0' && base[strlen(base) - 1] == '/' && strlen(base) > 1)
+		base[strlen(base) - 1] = '\0';
+	n = ctl_find_prefixes(base, found, sizeof(found));
+	if (n == 0)
+		fprintf(err, "lnsctl: is lnsd running? no DPDK telemetry socket under %s; if lnsd "
+			"uses another runtime directory, give --runtime-dir or --socket\n", base);
+	else
+		fprintf(err, "lnsctl: is lnsd running with --file-prefix %s? telemetry sockets "
+			"under %s: %s (choose with --file-prefix)\n", o->file_prefix, base, found);
+}
+
+static int
+fetch_tel(void *ctx, const char *request, struct ljson_doc **doc, char *err, size_t errlen)
+{
+	return tel_request(ctx, request, doc, NULL, err, errlen);
+}
+
+/* Every page of a list, printed as one table or one JSON object. */
+static int
+run_list(const struct ctl_opts *o, struct tel_client *c, FILE *out, FILE *err)
+{
+	struct ctl_list l;
+	char why[256];
+	int rc;
+
+	rc = ctl_list_fetch(o->request, o->page_size, fetch_tel, c, &l, why, sizeof(why));
+	if (rc == -ENOENT) {
+		explain_null(c, o->request, err);
+		ctl_list_free(&l);
+		return CTL_EXIT_FAIL;
+	}
+	if (rc != 0) {
+		fprintf(err, "lnsctl: %s: %s\n", o->request, why);
+		ctl_list_free(&l);
+		return CTL_EXIT_FAIL;
+	}
+	if (o->json) {
+		ljson_write(out, &l.root, 2);
+		fputc('\n', out);
+	} else {
+		fmt_generic(out, &l.root);
+	}
+	ctl_list_free(&l);
+	return CTL_EXIT_OK;
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One read for top: ports from /lns/stats, every tunnel; the sample's time is the
+ * middle of the read. */
+static int
+top_read(const struct ctl_opts *o, struct tel_client *c, struct top_sample *s, FILE *err)
+{
+	struct ljson_doc *doc = NULL;
+	const struct ljson *stats;
+	struct ctl_list l;
+	char why[256];
+	double t0 = now_s();
+	int rc;
+
+	rc = tel_request(c, "/lns/stats", &doc, NULL, why, sizeof(why));
+	if (rc != 0 || (stats = tel_reply_value(ljson_root(doc), "/lns/stats", why,
+						sizeof(why))) == NULL) {
+		fprintf(err, "lnsctl: /lns/stats: %s\n", why);
+		ljson_free(doc);
+		return -1;
+	}
+	rc = ctl_list_fetch("/lns/tunnels", o->page_size, fetch_tel, c, &l, why, sizeof(why));
+	if (rc != 0) {
+		if (rc == -ENOENT)
+			explain_null(c, "/lns/tunnels", err);
+		else
+			fprintf(err, "lnsctl: /lns/tunnels: %s\n", why);
+		ctl_list_free(&l);
+		ljson_free(doc);
+		return -1;
+	}
+	rc = top_sample_build(s, (t0 + now_s()) / 2, &l.root, stats);
+	ctl_list_free(&l);
+	ljson_free(doc);
+	if (rc != 0)
+		fprintf(err, "lnsctl: out of memory\n");
+	return rc;
+}
+
+static void
+sleep_until(double t)
+{
+	double d = t - now_s();
+	struct timespec ts;
+
+	if (d <= 0)
+		return;
+	ts.tv_sec = (time_t)d;
+	ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* lnsctl top: read, wait an interval, read again, print the rates; repeat. */
+static int
+run_top(const struct ctl_opts *o, struct tel_client *c, FILE *out, FILE *err)
+{
+	struct top_sample prev, cur;
+	bool tty = !o->json && isatty(fileno(out));
+	unsigned int refresh = 0;
+	double next;
+
+	next = now_s() + o->interval_s;
+	if (top_read(o, c, &prev, err) != 0)
+		return CTL_EXIT_FAIL;
+	for (;;) {
+		struct top_result r;
+
+		sleep_until(next);
+		next += o->interval_s;
+		if (top_read(o, c, &cur, err) != 0) {
+			top_sample_free(&prev);
+			return CTL_EXIT_FAIL;
+		}
+		if (top_compute(&prev, &cur, &r) == 0) {
+			refresh++;
+			if (o->json) {
+				top_print_json(out, &r, o->top_n, o->interval_s, refresh);
+			} else {
+				if (tty)
+					fputs("\033[H\033[2J", out);    /* home, clear */
+				else if (refresh > 1)
+					fputc('\n', out);
+				top_print_table(out, &r, o->top_n, o->interval_s, refresh);
+			}
+			top_result_free(&r);
+		}
+		top_sample_free(&prev);
+		prev = cur;
+		if (fflush(out) != 0 || ferror(out)) {
+			fprintf(err, "lnsctl: write error: %s\n", strerror(errno));
+			top_sample_free(&prev);
+			return CTL_EXIT_FAIL;
+		}
+		if (o->count != 0 && refresh >= o->count)
+			break;
+		/* a slow read must not make the next one come at once, again and again */
+		if (next < now_s())
+			next = now_s() + o->interval_s;
+	}
+	top_sample_free(&prev);
+	return CTL_EXIT_OK;
 }
 
 int
@@ -457,15 +972,18 @@ ctl_main(int argc, char *const argv[], FILE *out, FILE *err)
 
 	rc = tel_open(&c, path, o.timeout_ms, why, sizeof(why));
 	if (rc != 0) {
-		const char *hint = "";
-
-		if (rc == -ENOENT || rc == -ECONNREFUSED || rc == -ENOTDIR)
-			hint = " (is lnsd running? use --file-prefix if it was started with another)";
-		else if (rc == -EACCES || rc == -EPERM)
-			hint = " (the socket belongs to lnsd's user: run lnsctl as that user, "
-			       "usually root)";
-		fprintf(err, "lnsctl: cannot reach lnsd at %s: %s%s\n", path, why, hint);
+		explain_unreachable(&o, path, rc, why, err);
 		return CTL_EXIT_FAIL;
+	}
+	if (o.action == CTL_ACT_LIST || o.action == CTL_ACT_TOP) {
+		rc = o.action == CTL_ACT_LIST ? run_list(&o, &c, out, err) :
+						run_top(&o, &c, out, err);
+		if (rc == CTL_EXIT_OK && (fflush(out) != 0 || ferror(out))) {
+			fprintf(err, "lnsctl: write error: %s\n", strerror(errno));
+			rc = CTL_EXIT_FAIL;
+		}
+		tel_close(&c);
+		return rc;
 	}
 	rc = tel_request(&c, o.request, &doc, &reply_len, why, sizeof(why));
 	if (rc != 0) {

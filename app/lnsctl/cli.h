@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "tel.h"
@@ -29,11 +30,14 @@ enum ctl_view {
 	CTL_VIEW_GENERIC, /**< tables / key-value lines (fmt_generic) */
 	CTL_VIEW_STATS,   /**< fmt_stats */
 	CTL_VIEW_RAW,     /**< the whole reply as pretty JSON */
+	CTL_VIEW_LOG,     /**< /lns/log: MODULE LEVEL table */
 };
 
 /** What to do, as parsed from the command line. */
 enum ctl_action {
 	CTL_ACT_REQUEST, /**< send `request` */
+	CTL_ACT_LIST,    /**< fetch every page of list `request` and stitch them */
+	CTL_ACT_TOP,     /**< live rates (lnsctl top) */
 	CTL_ACT_HELP,
 	CTL_ACT_VERSION,
 };
@@ -48,7 +52,17 @@ struct ctl_opts {
 	enum ctl_action action;
 	enum ctl_view view;
 	char request[TEL_MAX_REQUEST + 1];
+	uint32_t page_size;        /**< --page-size: limit= per page, 0 = lnsd's choice */
+	double interval_s;         /**< top --interval, default CTL_TOP_INTERVAL_S */
+	unsigned int count;        /**< top --count, 0 = until interrupted */
+	unsigned int top_n;        /**< top --top, default CTL_TOP_N */
 };
+
+/** `lnsctl top` defaults. */
+#define CTL_TOP_INTERVAL_S 1.0
+#define CTL_TOP_N 20
+/** Room kept in a list request for the ",from=N,limit=N" paging adds. */
+#define CTL_PAGING_ROOM 40
 
 /**
  * Parse argv (argv[0] is the program name). Options may come before or after the
@@ -66,6 +80,13 @@ int ctl_map_command(size_t nwords, char *const words[], struct ctl_opts *o, char
 
 /** Socket path for `o`. @return 0 or -ENAMETOOLONG. */
 int ctl_socket_path(const struct ctl_opts *o, char *out, size_t size);
+
+/**
+ * Names of the file prefixes under a DPDK runtime base directory that hold a
+ * telemetry socket, as "'a', 'b'" (sorted), for the hint when lnsd is not found.
+ * @return how many were found (0: `out` is "").
+ */
+size_t ctl_find_prefixes(const char *base, char *out, size_t size);
 
 /** Print the full --help text. */
 void ctl_usage(FILE *out);

@@ -384,6 +384,11 @@ stats_header(FILE *out, const struct ljson *info)
 		fmt_duration(u, buf, sizeof(buf)) : "-");
 	fputs("  workers ", out);
 	put_clean(out, str_cell(ljson_get(info, "workers"), buf, sizeof(buf)));
+	/* data-plane gauges, from lnsd versions that send them */
+	if (ljson_get_u64(info, "tunnels", &u))
+		fprintf(out, "  tunnels %s", fmt_count(u, buf, sizeof(buf)));
+	if (ljson_get_u64(info, "sessions", &u))
+		fprintf(out, "  sessions %s", fmt_count(u, buf, sizeof(buf)));
 	fputc('\n', out);
 }
 

@@ -17,6 +17,7 @@
 #include "lns_ike.h"
 #include "lns_l2tp.h"
 #include "lns_ppp.h"
+#include "lns_listq.h"
 #include "lns_mgmt.h"
 
 /* Telemetry callbacks carry no argument, so the data plane they report on is held
@@ -125,6 +126,12 @@ cmd_stats(const char *cmd __rte_unused, const char *params __rte_unused,
 				  (rte_get_tsc_cycles() - dp->start_tsc) / rte_get_tsc_hz());
 	rte_tel_data_add_dict_int(info, "workers", dp->n_workers);
 	rte_tel_data_add_dict_int(info, "pid", getpid());
+	/* what the data plane carries now, static provisioning included: what a
+	 * full paginated listing must add up to */
+	rte_tel_data_add_dict_u64(info, "tunnels",
+				  __atomic_load_n(&dp->tbl->n_tunnels, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(info, "sessions",
+				  __atomic_load_n(&dp->tbl->n_sessions, __ATOMIC_RELAXED));
 
 	rte_tel_data_start_dict(ports);
 	for (int r = 0; r < LNS_PORT_ROLE_MAX; r++) {
@@ -152,9 +159,18 @@ cmd_stats(const char *cmd __rte_unused, const char *params __rte_unused,
 	return 0;
 }
 
-/* Telemetry dicts hold at most 256 entries (DPDK 22.11); lists are capped below
- * that and say so. TODO(issue 8): paginate with a start parameter. */
+/*
+ * Lists are paginated (grammar in lns_listq.h). DPDK 22.11 telemetry holds at most
+ * 256 entries in a dict and sends at most 16 KiB (what does not fit is dropped
+ * without a word), so a page ends at LIST_MAX entries or when its JSON would pass
+ * LIST_BUDGET bytes, whichever comes first, and then says where the next one
+ * starts: "next": ID. Filters are applied here, before an entry counts, so a
+ * filtered page is as full as an unfiltered one.
+ */
 #define LIST_MAX 200
+#define LIST_BUDGET (16384 - 1400)      /* room for the reply wrapper and "next" */
+#define SNAP_BATCH 256                  /* control snapshot entries per request */
+#define SNAP_TIMEOUT_MS 2000
 
 static void
 ip_str(uint32_t a, char *buf, size_t len)
@@ -176,225 +192,426 @@ reply_error(struct rte_tel_data *d, const char *fmt, ...)
 	return 0;
 }
 
-/*
- * Start the entry for handle h of a capped list: returns a new dict for its fields,
- * or NULL when the list is full (marked "truncated") or memory ran out. *n counts
- * entries so far. Hand the dict to list_add().
- */
-static struct rte_tel_data *
-list_entry(struct rte_tel_data *d, unsigned int *n)
+/* Bytes a string takes in DPDK's JSON: quotes, and escapes counted at their worst. */
+static size_t
+json_len(const char *s)
 {
-	struct rte_tel_data *sd;
+	size_t n = 2;
 
-	if ((*n)++ == LIST_MAX) {
-		rte_tel_data_add_dict_string(d, "truncated", "yes");
-		return NULL;
-	}
-	sd = rte_tel_data_alloc();
-	if (sd != NULL)
-		rte_tel_data_start_dict(sd);
-	return sd;
+	for (; *s != '\0'; s++)
+		n += *s == '"' || *s == '\\' ? 2 : (unsigned char)*s < 0x20 ? 6 : 1;
+	return n;
+}
+
+/* One entry being built, with the size of its JSON so far. */
+struct entry {
+	struct rte_tel_data *d;
+	size_t len;
+};
+
+static bool
+entry_start(struct entry *e)
+{
+	e->d = rte_tel_data_alloc();
+	e->len = 3;                     /* {}, */
+	if (e->d != NULL)
+		rte_tel_data_start_dict(e->d);
+	return e->d != NULL;
 }
 
 static void
-list_add(struct rte_tel_data *d, uint32_t h, struct rte_tel_data *sd)
+e_str(struct entry *e, const char *k, const char *v)
 {
-	char key[16];
+	rte_tel_data_add_dict_string(e->d, k, v);
+	e->len += json_len(k) + json_len(v) + 2;
+}
 
-	snprintf(key, sizeof(key), "%u", h);
-	rte_tel_data_add_dict_container(d, key, sd, 0);
+static void
+e_u64(struct entry *e, const char *k, uint64_t v)
+{
+	rte_tel_data_add_dict_u64(e->d, k, v);
+	e->len += json_len(k) + 20 + 2;
+}
+
+static void
+e_int(struct entry *e, const char *k, int v)
+{
+	rte_tel_data_add_dict_int(e->d, k, v);
+	e->len += json_len(k) + 11 + 2;
+}
+
+/* A page under construction in reply `d`. */
+struct page {
+	struct rte_tel_data *d;
+	unsigned int n, max;
+	size_t len;
+	bool full;
+	uint64_t next;                  /* valid when full */
+};
+
+static void
+page_init(struct page *pg, struct rte_tel_data *d, const struct lns_listq *q)
+{
+	pg->d = d;
+	pg->n = 0;
+	pg->max = (q->set & LNS_LQ_LIMIT) && q->limit < LIST_MAX ? q->limit : LIST_MAX;
+	pg->len = 0;
+	pg->full = false;
+	pg->next = 0;
+	rte_tel_data_start_dict(d);
+}
+
+/*
+ * Add entry `e` under key `id`. When it does not fit, it is freed and the page
+ * ends with next = id; when it fills the page, the page ends with next = id + 1.
+ * @return false once the page has ended.
+ */
+static bool
+page_add(struct page *pg, uint64_t id, struct entry *e)
+{
+	char key[24];
+	size_t len;
+
+	snprintf(key, sizeof(key), "%" PRIu64, id);
+	len = e->len + json_len(key) + 1;
+	if (pg->n > 0 && pg->len + len > LIST_BUDGET) {
+		rte_tel_data_free(e->d);
+		pg->full = true;
+		pg->next = id;
+		return false;
+	}
+	rte_tel_data_add_dict_container(pg->d, key, e->d, 0);
+	pg->len += len;
+	if (++pg->n == pg->max) {
+		pg->full = true;
+		pg->next = id + 1;
+		return false;
+	}
+	return true;
+}
+
+static void
+page_end(struct page *pg)
+{
+	if (pg->full)
+		rte_tel_data_add_dict_u64(pg->d, "next", pg->next);
 }
 
 static int
-cmd_sa(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+list_query(const char *params, unsigned int allowed, struct lns_listq *q,
+	   struct rte_tel_data *d)
 {
-	const struct lns_dp *dp = __atomic_load_n(&mgmt_dp, __ATOMIC_ACQUIRE);
-	unsigned int n = 0;
+	char why[200];
 
-	if (dp == NULL)
-		return -EAGAIN;
-	rte_tel_data_start_dict(d);
-	for (uint32_t h = 0; h < dp->sad->max_sas; h++) {
-		const struct lns_sad_entry *e = lns_sad_get(dp->sad, h);
-		uint32_t st = __atomic_load_n(&e->state, __ATOMIC_ACQUIRE);
-		struct rte_tel_data *sd;
-		char buf[32];
-
-		if (st == LNS_SAD_FREE)
-			continue;
-		sd = list_entry(d, &n);
-		if (sd == NULL)
-			break;
-		snprintf(buf, sizeof(buf), "0x%08x", e->spi);
-		rte_tel_data_add_dict_string(sd, "spi", buf);
-		rte_tel_data_add_dict_string(sd, "dir", e->dir == LNS_ESP_DIR_IN ? "in" : "out");
-		rte_tel_data_add_dict_string(sd, "state", st == LNS_SAD_ACTIVE ? "active" : "dropped");
-		rte_tel_data_add_dict_string(sd, "mode",
-					     e->mode == LNS_ESP_MODE_TUNNEL ? "tunnel" : "transport");
-		ip_str(e->peer, buf, sizeof(buf));
-		rte_tel_data_add_dict_string(sd, "peer", buf);
-		rte_tel_data_add_dict_int(sd, "natt_port", rte_be_to_cpu_16(e->peer_port));
-		rte_tel_data_add_dict_u64(sd, "conn", e->conn);
-		rte_tel_data_add_dict_u64(sd, "pair", e->pair);
-		rte_tel_data_add_dict_u64(sd, "packets", lns_sad_ctr(dp->sad, h, LNS_SAD_PKTS));
-		rte_tel_data_add_dict_u64(sd, "bytes", lns_sad_ctr(dp->sad, h, LNS_SAD_BYTES));
-		list_add(d, h, sd);
+	if (lns_listq_parse(params, allowed, q, why, sizeof(why)) != 0) {
+		reply_error(d, "%s", why);
+		return -1;
 	}
 	return 0;
 }
 
 static int
-cmd_sessions(const char *cmd __rte_unused, const char *params __rte_unused,
-	     struct rte_tel_data *d)
+cmd_sa(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
 	const struct lns_dp *dp = __atomic_load_n(&mgmt_dp, __ATOMIC_ACQUIRE);
-	unsigned int n = 0;
+	struct lns_listq q;
+	struct page pg;
 
 	if (dp == NULL)
 		return -EAGAIN;
-	struct lns_sess_snap *snap = calloc(LIST_MAX, sizeof(*snap));
-	int32_t ns = 0;
-
-	if (snap != NULL &&
-	    (lns_ctl_request_buf((struct lns_dp *)dp, LNS_REQ_SNAP_SESSIONS, UINT32_MAX, snap,
-				 LIST_MAX * sizeof(*snap), 2000, &ns) != 0 || ns < 0))
-		ns = 0;
-	rte_tel_data_start_dict(d);
-	for (uint32_t h = 0; h < dp->tbl->max_sessions; h++) {
-		const struct lns_dp_session *s = &dp->tbl->sess[h];
-		const struct lns_sess_snap *x = NULL;
-		struct rte_tel_data *sd;
+	if (list_query(params, LNS_LQ_SAS, &q, d) != 0)
+		return 0;
+	page_init(&pg, d, &q);
+	for (uint32_t h = q.from; h < dp->sad->max_sas; h++) {
+		const struct lns_sad_entry *e = lns_sad_get(dp->sad, h);
+		uint32_t st = __atomic_load_n(&e->state, __ATOMIC_ACQUIRE);
+		const char *state = st == LNS_SAD_ACTIVE ? "active" : "dropped";
+		struct entry en;
 		char buf[32];
 
-		if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != LNS_TBL_UP)
+		if (st == LNS_SAD_FREE || !lns_listq_match_peer(&q, e->peer) ||
+		    !lns_listq_match_str(&q, LNS_LQ_STATE, state))
 			continue;
-		sd = list_entry(d, &n);
-		if (sd == NULL)
+		if (!entry_start(&en))
+			return -ENOMEM;
+		snprintf(buf, sizeof(buf), "0x%08x", e->spi);
+		e_str(&en, "spi", buf);
+		e_str(&en, "dir", e->dir == LNS_ESP_DIR_IN ? "in" : "out");
+		e_str(&en, "state", state);
+		e_str(&en, "mode", e->mode == LNS_ESP_MODE_TUNNEL ? "tunnel" : "transport");
+		ip_str(e->peer, buf, sizeof(buf));
+		e_str(&en, "peer", buf);
+		e_int(&en, "natt_port", rte_be_to_cpu_16(e->peer_port));
+		e_u64(&en, "conn", e->conn);
+		e_u64(&en, "pair", e->pair);
+		e_u64(&en, "packets", lns_sad_ctr(dp->sad, h, LNS_SAD_PKTS));
+		e_u64(&en, "bytes", lns_sad_ctr(dp->sad, h, LNS_SAD_BYTES));
+		if (!page_add(&pg, h, &en))
 			break;
-		for (int32_t i = 0; i < ns && x == NULL; i++)
-			if (snap[i].handle == h)
-				x = &snap[i];
-		rte_tel_data_add_dict_int(sd, "tunnel", s->tunnel);
-		rte_tel_data_add_dict_int(sd, "session", s->local_id);
-		rte_tel_data_add_dict_int(sd, "peer_session", s->peer_id);
-		if (x != NULL) {
-			rte_tel_data_add_dict_string(sd, "user", x->user);
-			rte_tel_data_add_dict_string(sd, "phase", x->phase);
-			rte_tel_data_add_dict_string(sd, "auth", x->auth);
-			rte_tel_data_add_dict_u64(sd, "uptime_s", x->uptime_ms / 1000);
-		} else {
-			rte_tel_data_add_dict_string(sd, "phase", "static");
-		}
-		ip_str(__atomic_load_n(&s->addr, __ATOMIC_RELAXED), buf, sizeof(buf));
-		rte_tel_data_add_dict_string(sd, "address", buf);
-		rte_tel_data_add_dict_u64(sd, "up_packets",
-					  lns_tables_sess_ctr(dp->tbl, h, LNS_SC_UP_PKTS));
-		rte_tel_data_add_dict_u64(sd, "up_bytes",
-					  lns_tables_sess_ctr(dp->tbl, h, LNS_SC_UP_BYTES));
-		rte_tel_data_add_dict_u64(sd, "down_packets",
-					  lns_tables_sess_ctr(dp->tbl, h, LNS_SC_DOWN_PKTS));
-		rte_tel_data_add_dict_u64(sd, "down_bytes",
-					  lns_tables_sess_ctr(dp->tbl, h, LNS_SC_DOWN_BYTES));
-		list_add(d, h, sd);
 	}
+	if (pg.full && pg.next >= dp->sad->max_sas)
+		pg.full = false;
+	page_end(&pg);
+	return 0;
+}
+
+static void
+counters4(struct entry *e, uint64_t up_p, uint64_t up_b, uint64_t down_p, uint64_t down_b)
+{
+	e_u64(e, "up_packets", up_p);
+	e_u64(e, "up_bytes", up_b);
+	e_u64(e, "down_packets", down_p);
+	e_u64(e, "down_bytes", down_b);
+}
+
+/*
+ * Sessions keyed by data-plane handle, walked in handle order from `from`. What
+ * control knows of them (user, PPP phase) comes from its snapshots, asked for in
+ * batches that are merged in as the walk passes their handles; a session control
+ * does not know is a static one.
+ */
+static int
+cmd_sessions(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	const struct lns_dp *dp = __atomic_load_n(&mgmt_dp, __ATOMIC_ACQUIRE);
+	const struct lns_tables *tbl;
+	struct lns_sess_snap *snap;
+	struct lns_listq q;
+	struct page pg;
+	uint32_t h;
+
+	if (dp == NULL)
+		return -EAGAIN;
+	if (list_query(params, LNS_LQ_SESSIONS, &q, d) != 0)
+		return 0;
+	tbl = dp->tbl;
+	snap = calloc(SNAP_BATCH, sizeof(*snap));
+	if (snap == NULL)
+		return -ENOMEM;
+	page_init(&pg, d, &q);
+	for (h = q.from; h < tbl->max_sessions && !pg.full;) {
+		int32_t ns = 0;
+		uint32_t end, j = 0;
+
+		if (lns_ctl_request_buf((struct lns_dp *)dp, LNS_REQ_SNAP_SESSIONS,
+					h == 0 ? UINT32_MAX : h - 1, snap,
+					SNAP_BATCH * sizeof(*snap), SNAP_TIMEOUT_MS, &ns) != 0 ||
+		    ns < 0)
+			ns = 0;
+		/* a full batch speaks for the handles up to its last one only */
+		end = ns == SNAP_BATCH ? snap[ns - 1].handle : tbl->max_sessions - 1;
+		for (; h <= end && h < tbl->max_sessions; h++) {
+			const struct lns_dp_session *s = &tbl->sess[h];
+			const struct lns_sess_snap *x = NULL;
+			struct entry en;
+			char buf[32];
+			uint32_t peer;
+
+			if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != LNS_TBL_UP)
+				continue;
+			while (j < (uint32_t)ns && snap[j].handle < h)
+				j++;
+			if (j < (uint32_t)ns && snap[j].handle == h)
+				x = &snap[j];
+			peer = x != NULL ? x->peer : tbl->tun[s->tunnel].peer;
+			if (!lns_listq_match_tunnel(&q, s->tunnel) ||
+			    !lns_listq_match_peer(&q, peer) ||
+			    !lns_listq_match_str(&q, LNS_LQ_USER, x != NULL ? x->user : NULL) ||
+			    !lns_listq_match_str(&q, LNS_LQ_STATE, x != NULL ? x->phase : "static"))
+				continue;
+			if (!entry_start(&en)) {
+				free(snap);
+				return -ENOMEM;
+			}
+			e_int(&en, "tunnel", s->tunnel);
+			e_int(&en, "session", s->local_id);
+			e_int(&en, "peer_session", s->peer_id);
+			ip_str(peer, buf, sizeof(buf));
+			e_str(&en, "peer", buf);
+			if (x != NULL) {
+				e_str(&en, "user", x->user);
+				e_str(&en, "phase", x->phase);
+				e_str(&en, "auth", x->auth);
+				e_u64(&en, "uptime_s", x->uptime_ms / 1000);
+			} else {
+				e_str(&en, "phase", "static");
+			}
+			ip_str(__atomic_load_n(&s->addr, __ATOMIC_RELAXED), buf, sizeof(buf));
+			e_str(&en, "address", buf);
+			counters4(&en, lns_tables_sess_ctr(tbl, h, LNS_SC_UP_PKTS),
+				  lns_tables_sess_ctr(tbl, h, LNS_SC_UP_BYTES),
+				  lns_tables_sess_ctr(tbl, h, LNS_SC_DOWN_PKTS),
+				  lns_tables_sess_ctr(tbl, h, LNS_SC_DOWN_BYTES));
+			if (!page_add(&pg, h, &en))
+				break;
+		}
+	}
+	if (pg.full && pg.next >= tbl->max_sessions)
+		pg.full = false;        /* nothing can follow the last handle */
+	page_end(&pg);
 	free(snap);
 	return 0;
 }
 
 static void
-tun_counters(struct rte_tel_data *sd, const struct lns_dp *dp, uint16_t id)
+tun_counters(struct entry *e, const struct lns_dp *dp, uint16_t id)
 {
-	rte_tel_data_add_dict_u64(sd, "up_packets", lns_tables_tun_ctr(dp->tbl, id, LNS_SC_UP_PKTS));
-	rte_tel_data_add_dict_u64(sd, "up_bytes", lns_tables_tun_ctr(dp->tbl, id, LNS_SC_UP_BYTES));
-	rte_tel_data_add_dict_u64(sd, "down_packets",
-				  lns_tables_tun_ctr(dp->tbl, id, LNS_SC_DOWN_PKTS));
-	rte_tel_data_add_dict_u64(sd, "down_bytes",
-				  lns_tables_tun_ctr(dp->tbl, id, LNS_SC_DOWN_BYTES));
+	counters4(e, lns_tables_tun_ctr(dp->tbl, id, LNS_SC_UP_PKTS),
+		  lns_tables_tun_ctr(dp->tbl, id, LNS_SC_UP_BYTES),
+		  lns_tables_tun_ctr(dp->tbl, id, LNS_SC_DOWN_PKTS),
+		  lns_tables_tun_ctr(dp->tbl, id, LNS_SC_DOWN_BYTES));
+}
+
+/* The destination profile the config's static section names for tunnel `id`
+ * ("" when it leaves it to the peer match). The static section holds at most
+ * LNS_CONF_MAX_STATIC entries. */
+static const char *
+static_profile(const struct lns_dp *dp, uint16_t id)
+{
+	const struct lns_static_conf *sc = &dp->conf->stat;
+
+	for (uint16_t i = 0; i < sc->n_tunnels; i++) {
+		const struct lns_static_tunnel *t = &sc->tunnels[i];
+
+		if (id >= t->local_id && (uint32_t)(id - t->local_id) < t->count)
+			return t->profile;
+	}
+	return "";
+}
+
+/* A tunnel of the L2TP control plane; false when the filter rejects it. */
+static bool
+tunnel_ctl_entry(const struct lns_dp *dp, const struct lns_listq *q,
+		 const struct lns_tun_snap *t, struct entry *en, bool *nomem)
+{
+	char buf[32];
+
+	if (!lns_listq_match_peer(q, t->peer) ||
+	    !lns_listq_match_str(q, LNS_LQ_STATE, t->state) ||
+	    !lns_listq_match_str(q, LNS_LQ_PROFILE, t->profile))
+		return false;
+	if (!entry_start(en)) {
+		*nomem = true;
+		return false;
+	}
+	e_int(en, "tunnel", t->tid);
+	e_int(en, "peer_tunnel", t->peer_tid);
+	ip_str(t->peer, buf, sizeof(buf));
+	e_str(en, "peer", buf);
+	e_int(en, "peer_port", t->peer_port);
+	e_str(en, "state", t->state);
+	e_str(en, "profile", t->profile);
+	e_str(en, "host", t->host);
+	e_str(en, "single_shot", t->single_shot ? "yes" : "no");
+	e_str(en, "secure", t->secure ? "yes" : "no");
+	if (t->secure)
+		e_u64(en, "ipsec", t->conn);
+	e_int(en, "sessions", (int)t->sessions);
+	e_u64(en, "age_s", t->age_ms / 1000);
+	if (t->destruct_left_ms != 0 || strcmp(t->state, "destructing") == 0) {
+		e_u64(en, "destruct_left_s", (t->destruct_left_ms + 999) / 1000);
+		e_int(en, "result", t->result);
+	}
+	tun_counters(en, dp, t->tid);
+	return true;
+}
+
+/* A statically provisioned tunnel (data plane only); false when filtered out. */
+static bool
+tunnel_static_entry(const struct lns_dp *dp, const struct lns_listq *q, uint16_t id,
+		    struct entry *en, bool *nomem)
+{
+	const struct lns_dp_tunnel *t = &dp->tbl->tun[id];
+	const char *profile = static_profile(dp, id);
+	char buf[32];
+
+	if (!lns_listq_match_peer(q, t->peer) ||
+	    !lns_listq_match_str(q, LNS_LQ_STATE, "static") ||
+	    !lns_listq_match_str(q, LNS_LQ_PROFILE, profile))
+		return false;
+	if (!entry_start(en)) {
+		*nomem = true;
+		return false;
+	}
+	e_int(en, "tunnel", t->local_id);
+	e_int(en, "peer_tunnel", t->peer_id);
+	ip_str(t->peer, buf, sizeof(buf));
+	e_str(en, "peer", buf);
+	e_int(en, "peer_port", rte_be_to_cpu_16(t->peer_port));
+	e_str(en, "state", "static");
+	if (profile[0] != '\0')
+		e_str(en, "profile", profile);
+	e_str(en, "secure", t->sa_in != LNS_SAD_NONE ? "yes" : "no");
+	e_str(en, "next_hop",
+	      (__atomic_load_n(&t->nh_mac, __ATOMIC_RELAXED) & LNS_GW_MAC_VALID) ?
+	      "resolved" : "unresolved");
+	tun_counters(en, dp, id);
+	return true;
 }
 
 /*
- * Tunnels: those of the L2TP control plane (destructing ones too, with their
- * counters frozen at destruction), then statically provisioned ones.
+ * Tunnels keyed by local id, in id order from `from`: those of the L2TP control
+ * plane (destructing ones too, counters frozen at destruction) as its snapshot
+ * batches have them, the statically provisioned ones from the data plane.
  */
 static int
-cmd_tunnels(const char *cmd __rte_unused, const char *params __rte_unused,
-	    struct rte_tel_data *d)
+cmd_tunnels(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
 	const struct lns_dp *dp = __atomic_load_n(&mgmt_dp, __ATOMIC_ACQUIRE);
 	struct lns_tun_snap *snap;
-	uint64_t *seen;
-	unsigned int n = 0;
-	int32_t nt = 0;
+	struct lns_listq q;
+	struct page pg;
+	uint32_t id, last = LNS_TUNNEL_MAX - 1;
+	bool nomem = false;
 
 	if (dp == NULL)
 		return -EAGAIN;
-	snap = calloc(LIST_MAX, sizeof(*snap));
-	seen = calloc(LNS_TUNNEL_MAX / 64, sizeof(*seen));
-	if (snap == NULL || seen == NULL) {
-		free(snap);
-		free(seen);
+	if (list_query(params, LNS_LQ_TUNNELS, &q, d) != 0)
+		return 0;
+	snap = calloc(SNAP_BATCH, sizeof(*snap));
+	if (snap == NULL)
 		return -ENOMEM;
+	id = q.from == 0 ? 1 : q.from;  /* RFC 2661 3.1: tunnel id 0 is reserved */
+	if (q.set & LNS_LQ_TUNNEL) {
+		id = id > q.tunnel ? LNS_TUNNEL_MAX : q.tunnel;
+		last = q.tunnel;
 	}
-	if (lns_ctl_request_buf((struct lns_dp *)dp, LNS_REQ_SNAP_TUNNELS, 0, snap,
-				LIST_MAX * sizeof(*snap), 2000, &nt) != 0 || nt < 0)
-		nt = 0;
-	rte_tel_data_start_dict(d);
-	for (int32_t i = 0; i < nt; i++) {
-		const struct lns_tun_snap *t = &snap[i];
-		struct rte_tel_data *sd = list_entry(d, &n);
-		char buf[32];
+	page_init(&pg, d, &q);
+	while (id <= last && !pg.full && !nomem) {
+		int32_t nt = 0;
+		uint32_t end, j = 0;
 
-		if (sd == NULL)
-			break;
-		seen[t->tid / 64] |= 1ULL << (t->tid % 64);
-		rte_tel_data_add_dict_int(sd, "tunnel", t->tid);
-		rte_tel_data_add_dict_int(sd, "peer_tunnel", t->peer_tid);
-		ip_str(t->peer, buf, sizeof(buf));
-		rte_tel_data_add_dict_string(sd, "peer", buf);
-		rte_tel_data_add_dict_int(sd, "peer_port", t->peer_port);
-		rte_tel_data_add_dict_string(sd, "state", t->state);
-		rte_tel_data_add_dict_string(sd, "profile", t->profile);
-		rte_tel_data_add_dict_string(sd, "host", t->host);
-		rte_tel_data_add_dict_string(sd, "single_shot", t->single_shot ? "yes" : "no");
-		rte_tel_data_add_dict_string(sd, "secure", t->secure ? "yes" : "no");
-		if (t->secure)
-			rte_tel_data_add_dict_u64(sd, "ipsec", t->conn);
-		rte_tel_data_add_dict_int(sd, "sessions", (int)t->sessions);
-		rte_tel_data_add_dict_u64(sd, "age_s", t->age_ms / 1000);
-		if (t->destruct_left_ms != 0 || strcmp(t->state, "destructing") == 0) {
-			rte_tel_data_add_dict_u64(sd, "destruct_left_s",
-						  (t->destruct_left_ms + 999) / 1000);
-			rte_tel_data_add_dict_int(sd, "result", t->result);
+		if (lns_ctl_request_buf((struct lns_dp *)dp, LNS_REQ_SNAP_TUNNELS, id - 1, snap,
+					SNAP_BATCH * sizeof(*snap), SNAP_TIMEOUT_MS, &nt) != 0 ||
+		    nt < 0)
+			nt = 0;
+		end = nt == SNAP_BATCH ? snap[nt - 1].tid : last;
+		for (; id <= end && id <= last; id++) {
+			struct entry en;
+			bool got;
+
+			while (j < (uint32_t)nt && snap[j].tid < id)
+				j++;
+			if (j < (uint32_t)nt && snap[j].tid == id)
+				got = tunnel_ctl_entry(dp, &q, &snap[j], &en, &nomem);
+			else if (__atomic_load_n(&dp->tbl->tun[id].state, __ATOMIC_ACQUIRE) ==
+				 LNS_TBL_UP)
+				got = tunnel_static_entry(dp, &q, (uint16_t)id, &en, &nomem);
+			else
+				continue;
+			if (nomem)
+				break;
+			if (got && !page_add(&pg, id, &en))
+				break;
 		}
-		tun_counters(sd, dp, t->tid);
-		list_add(d, t->tid, sd);
-	}
-	for (uint32_t id = 1; id < LNS_TUNNEL_MAX && n <= LIST_MAX; id++) {
-		const struct lns_dp_tunnel *t = &dp->tbl->tun[id];
-		struct rte_tel_data *sd;
-		char buf[32];
-
-		if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != LNS_TBL_UP ||
-		    (seen[id / 64] & (1ULL << (id % 64))))
-			continue;
-		sd = list_entry(d, &n);
-		if (sd == NULL)
-			break;
-		rte_tel_data_add_dict_int(sd, "tunnel", t->local_id);
-		rte_tel_data_add_dict_int(sd, "peer_tunnel", t->peer_id);
-		ip_str(t->peer, buf, sizeof(buf));
-		rte_tel_data_add_dict_string(sd, "peer", buf);
-		rte_tel_data_add_dict_int(sd, "peer_port", rte_be_to_cpu_16(t->peer_port));
-		rte_tel_data_add_dict_string(sd, "state", "static");
-		rte_tel_data_add_dict_string(sd, "secure", t->sa_in != LNS_SAD_NONE ? "yes" : "no");
-		rte_tel_data_add_dict_string(sd, "next_hop",
-			(__atomic_load_n(&t->nh_mac, __ATOMIC_RELAXED) & LNS_GW_MAC_VALID) ?
-			"resolved" : "unresolved");
-		tun_counters(sd, dp, (uint16_t)id);
-		list_add(d, id, sd);
 	}
 	free(snap);
-	free(seen);
+	if (nomem)
+		return -ENOMEM;
+	/* no page past the last id */
+	if (pg.full && pg.next > last)
+		pg.full = false;
+	page_end(&pg);
 	return 0;
 }
 
@@ -533,12 +750,17 @@ lns_mgmt_init(const struct lns_dp *dp)
 	__atomic_store_n(&mgmt_dp, dp, __ATOMIC_RELEASE);
 	rc |= rte_telemetry_register_cmd("/lns/stats", cmd_stats,
 		"lnsd counters: ports, events and drops by reason. No parameters.");
+	/* DPDK 22.11 keeps 127 characters of help: the full grammar is in lns_listq.h
+	 * and in lnsctl --help */
 	rc |= rte_telemetry_register_cmd("/lns/sa", cmd_sa,
-		"SAs in the data plane, keyed by handle. No parameters.");
+		"SAs by handle. Params: from=H,limit=N,peer=A.B.C.D[/LEN],state=active|dropped. "
+		"A reply with \"next\":H has more: ask from=H");
 	rc |= rte_telemetry_register_cmd("/lns/sessions", cmd_sessions,
-		"Sessions in the data plane with counters, keyed by handle. No parameters.");
+		"Sessions by handle. Params: from=H,limit=N,tunnel=ID,peer=ADDR[/LEN],user=U,"
+		"state=PHASE (%XX escapes). \"next\":H = ask from=H");
 	rc |= rte_telemetry_register_cmd("/lns/tunnels", cmd_tunnels,
-		"Tunnels in the data plane with counters, keyed by local id. No parameters.");
+		"Tunnels by id. Params: from=ID,limit=N,tunnel=ID,peer=ADDR[/LEN],state=S,"
+		"profile=P (%XX escapes). \"next\":ID = ask from=ID");
 	rc |= rte_telemetry_register_cmd("/lns/events", cmd_events,
 		"Lifecycle events keyed by sequence number: the newest 64, or those after "
 		"the sequence number given as parameter.");

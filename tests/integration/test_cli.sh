@@ -65,4 +65,119 @@ out=$(timeout 60 "$LNSD" -c "$LNS_WORK/onecore.yaml" 2>&1); rc=$?
 lns_check "one lcore exits 2 (got $rc)" [ "$rc" = 2 ]
 lns_check "one lcore says a worker is needed: $out" grep -q "no worker lcore" <<<"$out"
 
+# ---- lnsctl against a real lnsd with 5,000 static sessions (50 non-secure tunnels
+# of 100 sessions, peers 192.0.2.2 .. 192.0.2.51): pagination, filters, top, log.
+lns_topology_up
+lns_write_config "$LNS_WORK/scale.yaml" "ppp:
+  pools:
+    - name: sub
+      prefix: 10.64.0.0/18
+l2tp:
+  allow-nonsecure: true
+static:
+  tunnels:
+    - local-id: 100
+      peer-id: 500
+      peer: $LNS_ACC_PEER
+      count: 50
+      sessions: 100
+      pool: sub"
+if lns_start "$LNS_WORK/scale.yaml"; then
+	# count: keys of the stitched object; pages: how many requests it took
+	jcount() { "$PY" -c 'import json, sys; print(len(json.load(sys.stdin)))'; }
+	want=$(lns_stat lnsd.sessions)
+	lns_check "stats: 5000 data-plane sessions ($want)" [ "$want" = 5000 ]
+	lns_check "stats: 50 data-plane tunnels" [ "$(lns_stat lnsd.tunnels)" = 50 ]
+	n=$(lns_ctl --json show sessions | jcount)
+	lns_check "show sessions lists all $want sessions over pages (got $n)" [ "$n" = "$want" ]
+	n=$(lns_ctl --json --page-size 7 show sessions | jcount)
+	lns_check "with 7-entry pages too (got $n)" [ "$n" = "$want" ]
+	lns_ctl --json --page-size 7 show sessions >"$LNS_WORK/s7.json"
+	lns_ctl --json show sessions >"$LNS_WORK/sall.json"
+	lns_check "page size does not change the listing" "$PY" -c '
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:])
+sys.exit(not (list(a) == list(b) and len(set(a)) == len(a)))' "$LNS_WORK/s7.json" "$LNS_WORK/sall.json"
+	n=$(lns_ctl show sessions | tail -n +2 | wc -l)
+	lns_check "the table has one row per session ($n)" [ "$n" = "$want" ]
+	# one raw page stays under DPDK's 16 KiB and says where the next starts
+	lns_ctl --json raw /lns/sessions >"$LNS_WORK/page.json"
+	lns_check "a raw page fits DPDK's 16 KiB and carries next" "$PY" -c '
+import json, sys
+p = json.load(open(sys.argv[1]))
+wire = len(json.dumps({"/lns/sessions": p}, separators=(",", ":")))
+sys.exit(not (wire < 16384 and "next" in p and 10 < len(p) <= 201))' "$LNS_WORK/page.json"
+	n=$(lns_ctl --json show tunnels | jcount)
+	lns_check "show tunnels lists 50 tunnels (got $n)" [ "$n" = 50 ]
+
+	# filters, applied in lnsd: a filtered page is full, and the subsets are exact
+	n=$(lns_ctl --json show sessions tunnel 117 | jcount)
+	lns_check "sessions of tunnel 117: 100 (got $n)" [ "$n" = 100 ]
+	lns_check "... all of tunnel 117" sh -c "$LNSCTL --file-prefix $LNS_PREFIX --json show sessions tunnel 117 | $PY -c 'import json,sys; sys.exit(any(v[\"tunnel\"] != 117 for v in json.load(sys.stdin).values()))'"
+	n=$(lns_ctl --json show tunnels peer 192.0.2.7 | jcount)
+	lns_check "tunnels of peer 192.0.2.7: 1 (got $n)" [ "$n" = 1 ]
+	n=$(lns_ctl --json show tunnels peer 192.0.2.0/28 | jcount)
+	lns_check "tunnels in 192.0.2.0/28: peers .2-.15, 14 (got $n)" [ "$n" = 14 ]
+	n=$(lns_ctl --json show sessions peer 192.0.2.0/28 | jcount)
+	lns_check "sessions behind 192.0.2.0/28: 1400 (got $n)" [ "$n" = 1400 ]
+	n=$(lns_ctl --json --page-size 3 show sessions peer 192.0.2.32/27 tunnel 140 | jcount)
+	lns_check "filters combine with each other and with paging: 100 (got $n)" [ "$n" = 100 ]
+	n=$(lns_ctl --json show sessions user alice | jcount)
+	lns_check "no static session has a user (got $n)" [ "$n" = 0 ]
+	n=$(lns_ctl --json show sessions state static | jcount)
+	lns_check "state static: all $want (got $n)" [ "$n" = "$want" ]
+	n=$(lns_ctl --json show tunnels state established | jcount)
+	lns_check "no established L2TP tunnel (got $n)" [ "$n" = 0 ]
+	out=$(lns_ctl raw /lns/sessions,colour=red 2>&1); rc=$?
+	lns_check "an unknown filter exits 2 (rc $rc)" [ "$rc" = 2 ]
+	lns_check "... with lnsd's reason, which names it: $out" \
+		grep -q "unknown parameter 'colour'" <<<"$out"
+	out=$(lns_ctl raw /help,/lns/sessions)
+	lns_check "/help of /lns/sessions documents its parameters" grep -q "from=H,limit=N" <<<"$out"
+
+	# top: rates while traffic runs (pings from the core side to subscribers go
+	# down the static tunnels; whatever lnsd does with them, the core port counts)
+	ip netns exec "$LNS_NS_CORE" ping -q -i 0.02 -c 400 10.64.0.1 >/dev/null 2>&1 &
+	LNS_BG_PIDS+=("$!")
+	lns_ctl top --json --count 2 --interval 1 >"$LNS_WORK/top.json"; rc=$?
+	lns_check "top --count 2 --json exits 0 (rc $rc)" [ "$rc" = 0 ]
+	lns_check "top printed two JSON documents, one per line" \
+		[ "$(grep -c '^{' "$LNS_WORK/top.json")" = 2 ]
+	lns_check "top: non-zero core rx rate, 50 tunnels, at most 20 shown" "$PY" -c '
+import json, sys
+docs = [json.loads(l) for l in open(sys.argv[1])]
+last = docs[-1]
+sys.exit(not (len(docs) == 2 and last["ports"]["core"]["rx_pps"] > 0 and
+              last["tunnels_total"] == 50 and len(last["tunnels"]) == 20 and
+              all(a["total_bps"] >= b["total_bps"] for a, b in zip(last["tunnels"], last["tunnels"][1:]))))' "$LNS_WORK/top.json"
+	lns_check "top: tunnel 100 (subscriber 10.64.0.1) is the busiest, downstream" "$PY" -c '
+import json, sys
+t = json.loads(open(sys.argv[1]).readlines()[-1])["tunnels"][0]
+sys.exit(not (t["tunnel"] == 100 and t["down_pps"] > 0))' "$LNS_WORK/top.json"
+	lns_ctl top --count 1 --interval 0.5 >"$LNS_WORK/top.txt"
+	lns_check "top table has PORT and TUNNEL headings" \
+		sh -c "grep -q '^PORT ' '$LNS_WORK/top.txt' && grep -q '^TUNNEL ' '$LNS_WORK/top.txt'"
+
+	# log levels at run time (lnsd's /lns/log)
+	out=$(lns_ctl --json show log 2>&1); rc=$?
+	lns_check "show log lists lns.l2tp (rc $rc)" grep -q '"lns.l2tp"' <<<"$out"
+	lns_ctl set log l2tp debug >/dev/null
+	lns_check "set log l2tp debug takes effect" \
+		sh -c "$LNSCTL --file-prefix $LNS_PREFIX --json show log | grep -q '\"lns.l2tp\": \"debug\"'"
+	lns_ctl set log all warning >/dev/null
+	lns_check "set log all warning sets every module" \
+		sh -c "$LNSCTL --file-prefix $LNS_PREFIX --json show log | $PY -c 'import json,sys; v=json.load(sys.stdin)[\"levels\"]; sys.exit(not v or any(l != \"warning\" for l in v.values()))'"
+	out=$(lns_ctl set log nosuch debug 2>&1); rc=$?
+	lns_check "set log of an unknown module fails with lnsd's reason (rc $rc: $out)" [ "$rc" = 2 ]
+
+	# a wrong prefix: the socket path tried and the prefixes that exist
+	out=$("$LNSCTL" --file-prefix "${LNS_PREFIX}x" show stats 2>&1); rc=$?
+	lns_check "wrong --file-prefix exits 2 (rc $rc)" [ "$rc" = 2 ]
+	lns_check "... names the socket tried: $out" grep -q "/${LNS_PREFIX}x/dpdk_telemetry.v2" <<<"$out"
+	lns_check "... and lists lnsd's prefix" grep -q "'$LNS_PREFIX'" <<<"$out"
+	lns_stop_expect 0
+else
+	lns_fail "lnsd starts with 5,000 static sessions"
+fi
+
 lns_finish

@@ -13,17 +13,22 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <arpa/inet.h>
 
 #include <CUnit/Basic.h>
 
 #include "cli.h"
 #include "fmt.h"
+#include "list.h"
 #include "ljson.h"
+#include "lns_listq.h"
 #include "tel.h"
+#include "top.h"
 
 /* A /lns/stats value as lnsd sends it (counters trimmed). */
 static const char stats_value[] =
-	"{\"lnsd\":{\"version\":\"0.1.0\",\"uptime_s\":3725,\"workers\":2,\"pid\":1234},"
+	"{\"lnsd\":{\"version\":\"0.1.0\",\"uptime_s\":3725,\"workers\":2,\"pid\":1234,"
+	"\"tunnels\":2,\"sessions\":12345},"
 	"\"ports\":{"
 	"\"access\":{\"port_id\":0,\"device\":\"net_af_packet0\",\"driver\":\"net_af_packet\","
 	"\"mac\":\"02:00:00:00:00:01\",\"address\":\"192.0.2.1/24\",\"link\":\"up\","
@@ -391,7 +396,8 @@ test_fmt_stats(void)
 	char *t = stats_text(stats_value, false, &rc), *head, *acc, *core, *l;
 
 	CU_ASSERT_EQUAL(rc, 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(t, "lnsd 0.1.0  pid 1234  up 1h 02m 05s  workers 2\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "lnsd 0.1.0  pid 1234  up 1h 02m 05s  workers 2  "
+				      "tunnels 2  sessions 12,345\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "\nPORTS\n"));
 	head = line_with(t, "RX BYTES");
 	acc = line_with(t, "access");
@@ -688,8 +694,11 @@ test_args(void)
 	char err[256], path[4096];
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		bool list = strcmp(ok[i].w1, "show") == 0 && (strcmp(ok[i].w2, "tunnels") == 0 ||
+			    strcmp(ok[i].w2, "sessions") == 0 || strcmp(ok[i].w2, "sa") == 0);
+
 		CU_ASSERT_EQUAL(parse(&o, err, ok[i].w1, ok[i].w2, ok[i].w3, NULL), 0);
-		CU_ASSERT_EQUAL(o.action, CTL_ACT_REQUEST);
+		CU_ASSERT_EQUAL(o.action, list ? CTL_ACT_LIST : CTL_ACT_REQUEST);
 		CU_ASSERT_STRING_EQUAL(o.request, ok[i].req);
 		CU_ASSERT_EQUAL(o.view, ok[i].view);
 	}
@@ -802,7 +811,20 @@ fake_answer(const char *req)
 		return "{\"/\":[\"/\",\"/help\",\"/info\",\"/lns/clear/tunnel\","
 		       "\"/lns/clear/session\",\"/lns/stats\",\"/lns/tunnels\"]}";
 	if (strcmp(req, "/lns/tunnels") == 0)
-		return "{\"/lns/tunnels\":{\"3\":{\"peer\":\"192.0.2.9\",\"sessions\":1}}}";
+		return "{\"/lns/tunnels\":{\"3\":{\"peer\":\"192.0.2.9\",\"sessions\":1},"
+		       "\"next\":4}}";
+	if (strcmp(req, "/lns/tunnels,from=4") == 0)
+		return "{\"/lns/tunnels\":{\"12\":{\"peer\":\"192.0.2.10\",\"sessions\":22}}}";
+	if (strcmp(req, "/lns/tunnels,peer=192.0.2.10") == 0)
+		return "{\"/lns/tunnels\":{\"12\":{\"peer\":\"192.0.2.10\",\"sessions\":22}}}";
+	if (strcmp(req, "/lns/tunnels,state=b%2Cd") == 0)
+		return "{\"/lns/tunnels\":{\"error\":\"bad state\"}}";
+	if (strcmp(req, "/lns/log") == 0)
+		return "{\"/lns/log\":{\"levels\":{\"lns.l2tp\":\"info\",\"lns.ppp\":\"notice\"}}}";
+	if (strcmp(req, "/lns/log,l2tp:debug") == 0)
+		return "{\"/lns/log\":{\"levels\":{\"lns.l2tp\":\"debug\",\"lns.ppp\":\"notice\"}}}";
+	if (strcmp(req, "/lns/log,bogus:debug") == 0)
+		return "{\"/lns/log\":{\"error\":\"unknown module 'bogus'\"}}";
 	if (strcmp(req, "/lns/clear/session,7") == 0)
 		return "{\"/lns/clear/session\":{\"error\":\"no session 7\"}}";
 	if (strcmp(req, "/lns/clear/session,8") == 0)
@@ -935,13 +957,16 @@ test_e2e(void)
 	/* tables */
 	rc = run_ctl(&out, &err, "show", "stats", NULL);
 	CU_ASSERT_EQUAL(rc, 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "lnsd 0.1.0  pid 1234  up 1h 02m 05s"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "lnsd 0.1.0  pid 1234  up 1h 02m 05s  workers 2  "
+				      "tunnels 2  sessions 12,345\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\nDROPS (total 9)\n"));
 	free(out);
 	free(err);
 	rc = run_ctl(&out, &err, "show", "tunnels", NULL);
 	CU_ASSERT_EQUAL(rc, 0);
-	CU_ASSERT_STRING_EQUAL(out, "ID  PEER       SESSIONS\n 3  192.0.2.9         1\n");
+	/* two pages, one table */
+	CU_ASSERT_STRING_EQUAL(out, "ID  PEER        SESSIONS\n 3  192.0.2.9          1\n"
+			       "12  192.0.2.10        22\n");
 	free(out);
 	free(err);
 
@@ -1028,8 +1053,9 @@ test_e2e_failures(void)
 	rc = run_ctl(&out, &err, "--file-prefix", "nope", "show", "stats", NULL);
 	CU_ASSERT_EQUAL(rc, 2);
 	snprintf(expect, sizeof(expect), "lnsctl: cannot reach lnsd at %s/nope/dpdk_telemetry.v2: "
-		 "No such file or directory (is lnsd running? use --file-prefix if it was "
-		 "started with another)\n", tmpdir);
+		 "No such file or directory\nlnsctl: is lnsd running with --file-prefix nope? "
+		 "telemetry sockets under %s: 'lnsd' (choose with --file-prefix)\n", tmpdir,
+		 tmpdir);
 	CU_ASSERT_STRING_EQUAL(err, expect);
 	CU_ASSERT_STRING_EQUAL(out, "");
 	free(out);
@@ -1047,7 +1073,9 @@ test_e2e_failures(void)
 		close(s);
 		rc = run_ctl(&out, &err, "--file-prefix", "stale", "show", "stats", NULL);
 		CU_ASSERT_EQUAL(rc, 2);
-		CU_ASSERT_PTR_NOT_NULL(strstr(err, "Connection refused (is lnsd running?"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "Connection refused\nlnsctl: is lnsd running "
+					      "with --file-prefix stale?"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "'lnsd', 'stale'"));
 		free(out);
 		free(err);
 	}
@@ -1076,6 +1104,579 @@ test_e2e_failures(void)
 	free(out);
 	free(err);
 	fake_stop(pid);
+}
+
+/* ---- list query grammar (shared with lnsd) ---- */
+
+static void
+test_listq(void)
+{
+	static const struct { const char *p; unsigned int allowed; const char *msg; } bad[] = {
+		{ "from", LNS_LQ_TUNNELS, "needs a value" },
+		{ "from=", LNS_LQ_TUNNELS, "needs a value" },
+		{ "from=1,", LNS_LQ_TUNNELS, "empty parameter" },
+		{ ",from=1", LNS_LQ_TUNNELS, "empty parameter" },
+		{ "from=1,,limit=2", LNS_LQ_TUNNELS, "empty parameter" },
+		{ "from=1,from=2", LNS_LQ_TUNNELS, "given twice" },
+		{ "from=-1", LNS_LQ_TUNNELS, "bad from" },
+		{ "from=4294967296", LNS_LQ_TUNNELS, "bad from" },
+		{ "from=12345678901", LNS_LQ_TUNNELS, "bad from" },
+		{ "limit=0", LNS_LQ_TUNNELS, "bad limit" },
+		{ "limit=1000001", LNS_LQ_TUNNELS, "bad limit" },
+		{ "tunnel=0", LNS_LQ_TUNNELS, "bad tunnel" },
+		{ "tunnel=65536", LNS_LQ_TUNNELS, "bad tunnel" },
+		{ "user=alice", LNS_LQ_TUNNELS, "unknown parameter 'user'" },
+		{ "profile=x", LNS_LQ_SESSIONS, "unknown parameter 'profile'" },
+		{ "tunnel=1", LNS_LQ_SAS, "unknown parameter 'tunnel'" },
+		{ "colour=red", LNS_LQ_SESSIONS, "unknown parameter 'colour'" },
+		{ "peer=192.0.2.1/33", LNS_LQ_SAS, "bad peer" },
+		{ "peer=192.0.2.1/24", LNS_LQ_SAS, "no host bits" },
+		{ "peer=192.0.2", LNS_LQ_SAS, "bad peer" },
+		{ "peer=/8", LNS_LQ_SAS, "bad peer" },
+		{ "user=%2", LNS_LQ_SESSIONS, "bad %XX escape" },
+		{ "user=%zz", LNS_LQ_SESSIONS, "bad %XX escape" },
+		{ "user=a%00b", LNS_LQ_SESSIONS, "bad %XX escape" },
+		{ "user=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		  LNS_LQ_SESSIONS, "longer than 63" },
+	};
+	struct lns_listq q;
+	char err[256], esc[256];
+	uint32_t a, m;
+
+	CU_ASSERT_EQUAL(lns_listq_parse(NULL, LNS_LQ_TUNNELS, &q, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(q.set, 0);
+	CU_ASSERT_EQUAL(lns_listq_parse("", LNS_LQ_TUNNELS, &q, err, sizeof(err)), 0);
+	CU_ASSERT(lns_listq_match_peer(&q, inet_addr("1.2.3.4")));
+	CU_ASSERT(lns_listq_match_str(&q, LNS_LQ_USER, NULL));
+	CU_ASSERT(lns_listq_match_tunnel(&q, 9));
+
+	CU_ASSERT_EQUAL(lns_listq_parse("from=4294967295,limit=1000000,tunnel=65535,"
+					"peer=10.1.0.0/16,state=established,profile=lac%2C1",
+					LNS_LQ_TUNNELS, &q, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(q.from, UINT32_MAX);
+	CU_ASSERT_EQUAL(q.limit, 1000000);
+	CU_ASSERT_EQUAL(q.tunnel, 65535);
+	CU_ASSERT_STRING_EQUAL(q.state, "established");
+	CU_ASSERT_STRING_EQUAL(q.profile, "lac,1");
+	CU_ASSERT(lns_listq_match_peer(&q, inet_addr("10.1.255.7")));
+	CU_ASSERT(!lns_listq_match_peer(&q, inet_addr("10.2.0.1")));
+	CU_ASSERT(lns_listq_match_str(&q, LNS_LQ_STATE, "established"));
+	CU_ASSERT(!lns_listq_match_str(&q, LNS_LQ_STATE, "Established"));
+	CU_ASSERT(!lns_listq_match_str(&q, LNS_LQ_STATE, NULL));
+	CU_ASSERT(lns_listq_match_str(&q, LNS_LQ_PROFILE, "lac,1"));
+	CU_ASSERT(!lns_listq_match_str(&q, LNS_LQ_PROFILE, "lac"));
+	CU_ASSERT(lns_listq_match_tunnel(&q, 65535));
+	CU_ASSERT(!lns_listq_match_tunnel(&q, 1));
+
+	/* a single address is a /32; /0 matches everything */
+	CU_ASSERT_EQUAL(lns_listq_parse("peer=192.0.2.7", LNS_LQ_SAS, &q, err, sizeof(err)), 0);
+	CU_ASSERT(lns_listq_match_peer(&q, inet_addr("192.0.2.7")));
+	CU_ASSERT(!lns_listq_match_peer(&q, inet_addr("192.0.2.6")));
+	CU_ASSERT_EQUAL(lns_listq_parse_prefix("0.0.0.0/0", &a, &m), 0);
+	CU_ASSERT(a == 0 && m == 0);
+	CU_ASSERT_EQUAL(lns_listq_parse_prefix("192.0.2.128/25", &a, &m), 0);
+	CU_ASSERT_EQUAL(m, htonl(0xffffff80));
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		CU_ASSERT_EQUAL(lns_listq_parse(bad[i].p, bad[i].allowed, &q, err, sizeof(err)),
+				-EINVAL);
+		if (strstr(err, bad[i].msg) == NULL)
+			fprintf(stderr, "\nlistq case %zu (%s): got '%s'\n", i, bad[i].p, err);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i].msg));
+	}
+	/* the unknown-key message lists what the list takes */
+	lns_listq_parse("x=1", LNS_LQ_SAS, &q, err, sizeof(err));
+	CU_ASSERT_STRING_EQUAL(err, "unknown parameter 'x': expected from= limit= peer= state=");
+
+	/* escape, then parse: every byte but NUL survives */
+	{
+		char val[LNS_LQ_STR_MAX], req[300];
+
+		for (size_t i = 0; i < sizeof(val) - 1; i++)
+			val[i] = (char)(1 + (i * 37) % 255);
+		val[sizeof(val) - 1] = '\0';
+		CU_ASSERT(lns_listq_escape(esc, sizeof(esc), val) < sizeof(esc));
+		CU_ASSERT_PTR_NULL(strpbrk(esc, ", =\t"));
+		snprintf(req, sizeof(req), "user=%s", esc);
+		CU_ASSERT_EQUAL(lns_listq_parse(req, LNS_LQ_SESSIONS, &q, err, sizeof(err)), 0);
+		CU_ASSERT_STRING_EQUAL(q.user, val);
+	}
+	CU_ASSERT_EQUAL(lns_listq_escape(esc, sizeof(esc), "a b,c=d%e"), 17);
+	CU_ASSERT_STRING_EQUAL(esc, "a%20b%2Cc%3Dd%25e");
+	/* cut like snprintf */
+	CU_ASSERT_EQUAL(lns_listq_escape(esc, 4, "a,b"), 5);
+	CU_ASSERT_STRING_EQUAL(esc, "a%2");
+}
+
+static void
+test_filter_args(void)
+{
+	static const struct { const char *w[8]; const char *msg; } bad[] = {
+		{ { "show", "tunnels", "user", "alice" }, "unknown filter 'user'; it takes peer" },
+		{ { "show", "sa", "tunnel", "3" }, "unknown filter 'tunnel'" },
+		{ { "show", "sessions", "peer" }, "filter 'peer' needs a value" },
+		{ { "show", "sessions", "peer", "10.0.0.1/8" }, "invalid peer '10.0.0.1/8'" },
+		{ { "show", "sessions", "peer", "host.example" }, "invalid peer" },
+		{ { "show", "sessions", "tunnel", "0" }, "invalid tunnel id '0'" },
+		{ { "show", "sessions", "tunnel", "65536" }, "invalid tunnel id" },
+		{ { "show", "sessions", "user", "a", "user", "b" }, "given twice" },
+		{ { "show", "sessions", "user", "" }, "needs a value" },
+		{ { "show", "stats", "peer", "1.2.3.4" }, "too many" },
+		{ { "set" }, "set what?" },
+		{ { "set", "loglevel" }, "set what?" },
+		{ { "set", "log", "l2tp" }, "needs a MODULE and a LEVEL" },
+		{ { "set", "log", "l2tp", "verbose" }, "invalid log level 'verbose'" },
+		{ { "set", "log", "L2TP", "debug" }, "invalid log module 'L2TP'" },
+		{ { "set", "log", "lns.", "debug" }, "invalid log module" },
+		{ { "set", "log", "l2tp", "debug", "now" }, "too many" },
+		{ { "top", "5" }, "too many" },
+		{ { "top", "--count", "0" }, "invalid --count '0'" },
+		{ { "top", "--top", "x" }, "invalid --top" },
+		{ { "top", "--interval", "0.05" }, "invalid --interval '0.05'" },
+		{ { "top", "--interval", "1s" }, "invalid --interval" },
+		{ { "top", "--interval", "nan" }, "invalid --interval" },
+		{ { "show", "sa", "--page-size", "1001" }, "invalid --page-size" },
+	};
+	struct ctl_opts o;
+	char err[256], longuser[LNS_LQ_STR_MAX + 1];
+
+	CU_ASSERT_EQUAL(parse(&o, err, "show", "sessions", "user", "a b,c", "peer",
+			      "192.0.2.0/24", "tunnel", "5", "state", "network", NULL), 0);
+	CU_ASSERT_EQUAL(o.action, CTL_ACT_LIST);
+	CU_ASSERT_STRING_EQUAL(o.request, "/lns/sessions,user=a%20b%2Cc,peer=192.0.2.0/24,"
+			       "tunnel=5,state=network");
+	CU_ASSERT_EQUAL(parse(&o, err, "show", "tunnels", "profile", "lacs", "peer",
+			      "198.51.100.7", NULL), 0);
+	CU_ASSERT_STRING_EQUAL(o.request, "/lns/tunnels,profile=lacs,peer=198.51.100.7");
+	CU_ASSERT_EQUAL(parse(&o, err, "show", "sa", "state", "dropped", "--page-size", "7",
+			      NULL), 0);
+	CU_ASSERT_STRING_EQUAL(o.request, "/lns/sa,state=dropped");
+	CU_ASSERT_EQUAL(o.page_size, 7);
+	memset(longuser, 'u', sizeof(longuser) - 2);
+	longuser[sizeof(longuser) - 2] = '\0';   /* 63 bytes: the most */
+	CU_ASSERT_EQUAL(parse(&o, err, "show", "sessions", "user", longuser, NULL), 0);
+	longuser[sizeof(longuser) - 2] = 'u';
+	longuser[sizeof(longuser) - 1] = '\0';
+	CU_ASSERT_EQUAL(parse(&o, err, "show", "sessions", "user", longuser, NULL), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "longer than 63 bytes"));
+
+	CU_ASSERT_EQUAL(parse(&o, err, "show", "log", NULL), 0);
+	CU_ASSERT_EQUAL(o.action, CTL_ACT_REQUEST);
+	CU_ASSERT_EQUAL(o.view, CTL_VIEW_LOG);
+	CU_ASSERT_STRING_EQUAL(o.request, "/lns/log");
+	CU_ASSERT_EQUAL(parse(&o, err, "set", "log", "lns.ipsec", "warning", NULL), 0);
+	CU_ASSERT_STRING_EQUAL(o.request, "/lns/log,ipsec:warning");
+	CU_ASSERT_EQUAL(o.view, CTL_VIEW_LOG);
+	CU_ASSERT_EQUAL(parse(&o, err, "set", "log", "all", "emerg", NULL), 0);
+	CU_ASSERT_STRING_EQUAL(o.request, "/lns/log,all:emerg");
+
+	CU_ASSERT_EQUAL(parse(&o, err, "top", NULL), 0);
+	CU_ASSERT_EQUAL(o.action, CTL_ACT_TOP);
+	CU_ASSERT(o.interval_s == 1.0 && o.count == 0 && o.top_n == 20);
+	CU_ASSERT_EQUAL(parse(&o, err, "top", "--interval", "0.25", "--count=3", "--top", "5",
+			      "--json", NULL), 0);
+	CU_ASSERT(o.interval_s == 0.25 && o.count == 3 && o.top_n == 5 && o.json);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[10] = { "lnsctl" };
+		int argc = 1;
+
+		for (int w = 0; w < 8 && bad[i].w[w] != NULL; w++)
+			argv[argc++] = (char *)bad[i].w[w];
+		CU_ASSERT_EQUAL(ctl_parse_args(argc, argv, &o, err, sizeof(err)), -1);
+		if (strstr(err, bad[i].msg) == NULL)
+			fprintf(stderr, "\nfilter case %zu: got '%s'\n", i, err);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i].msg));
+	}
+}
+
+/* ---- page stitching, against canned pages ---- */
+
+struct canned {
+	const char *const *req;  /* requests expected, in order */
+	const char *const *rep;  /* the replies */
+	size_t n, asked;
+	bool wrong;
+};
+
+static int
+canned_fetch(void *ctx, const char *request, struct ljson_doc **doc, char *err, size_t errlen)
+{
+	struct canned *c = ctx;
+	struct ljson_error je;
+
+	if (c->asked >= c->n || strcmp(request, c->req[c->asked]) != 0) {
+		fprintf(stderr, "\nunexpected request %zu: %s\n", c->asked, request);
+		c->wrong = true;
+		snprintf(err, errlen, "unexpected request");
+		return -EIO;
+	}
+	*doc = ljson_parse(c->rep[c->asked], strlen(c->rep[c->asked]), &je);
+	c->asked++;
+	return *doc != NULL ? 0 : -EPROTO;
+}
+
+static void
+test_pages(void)
+{
+	static const char *const req[] = {
+		"/lns/sessions,user=x,limit=2",
+		"/lns/sessions,user=x,from=5,limit=2",
+		"/lns/sessions,user=x,from=900,limit=2",
+	};
+	static const char *const rep[] = {
+		"{\"/lns/sessions\":{\"1\":{\"user\":\"x\"},\"4\":{\"user\":\"x\"},\"next\":5}}",
+		"{\"/lns/sessions\":{\"7\":{\"user\":\"x\"},\"899\":{\"user\":\"x\"},\"next\":900}}",
+		"{\"/lns/sessions\":{\"1000\":{\"user\":\"x\",\"n\":1}}}",
+	};
+	struct canned c = { req, rep, 3, 0, false };
+	struct ctl_list l;
+	char err[200], *s;
+	struct capture cap;
+	const char *keys[] = { "1", "4", "7", "899", "1000" };
+	size_t i = 0;
+
+	CU_ASSERT_EQUAL(ctl_list_fetch("/lns/sessions,user=x", 2, canned_fetch, &c, &l, err,
+				       sizeof(err)), 0);
+	CU_ASSERT(!c.wrong && c.asked == 3);
+	CU_ASSERT_EQUAL(l.pages, 3);
+	CU_ASSERT_EQUAL(l.root.count, 5);
+	for (const struct ljson *m = l.root.child; m != NULL; m = m->next, i++)
+		CU_ASSERT(i < 5 && strcmp(m->key, keys[i]) == 0);
+	CU_ASSERT_EQUAL(i, 5);
+	/* one object, as an unpaginated reply was; "next" is not an entry */
+	cap_open(&cap);
+	ljson_write(cap.f, &l.root, 0);
+	s = cap_close(&cap);
+	CU_ASSERT_STRING_EQUAL(s, "{\"1\":{\"user\":\"x\"},\"4\":{\"user\":\"x\"},\"7\":{\"user\":"
+			       "\"x\"},\"899\":{\"user\":\"x\"},\"1000\":{\"user\":\"x\",\"n\":1}}");
+	free(s);
+	ctl_list_free(&l);
+
+	/* no limit: the first request is exactly the command */
+	{
+		static const char *const r1[] = { "/lns/sa", "/lns/sa,from=3" };
+		static const char *const p1[] = { "{\"/lns/sa\":{\"2\":{},\"next\":3}}",
+						   "{\"/lns/sa\":{}}" };
+		struct canned c1 = { r1, p1, 2, 0, false };
+
+		CU_ASSERT_EQUAL(ctl_list_fetch("/lns/sa", 0, canned_fetch, &c1, &l, err,
+					       sizeof(err)), 0);
+		CU_ASSERT(!c1.wrong && l.root.count == 1 && l.pages == 2);
+		ctl_list_free(&l);
+	}
+	/* an empty list */
+	{
+		static const char *const r1[] = { "/lns/sa" };
+		static const char *const p1[] = { "{\"/lns/sa\":{}}" };
+		struct canned c1 = { r1, p1, 1, 0, false };
+
+		CU_ASSERT_EQUAL(ctl_list_fetch("/lns/sa", 0, canned_fetch, &c1, &l, err,
+					       sizeof(err)), 0);
+		CU_ASSERT(l.root.count == 0 && l.root.child == NULL &&
+			  l.root.type == LJSON_OBJECT);
+		ctl_list_free(&l);
+	}
+	/* a cursor that does not move forward, or is not a number: refused, no loop */
+	{
+		static const char *const r1[] = { "/lns/sa", "/lns/sa,from=3" };
+		static const char *const p1[] = { "{\"/lns/sa\":{\"2\":{},\"next\":3}}",
+						   "{\"/lns/sa\":{\"3\":{},\"next\":3}}" };
+		static const char *const p2[] = { "{\"/lns/sa\":{\"2\":{},\"next\":\"3\"}}" };
+		static const char *const p3[] = { "{\"/lns/sa\":{\"next\":0}}" };
+		struct canned c1 = { r1, p1, 2, 0, false };
+		struct canned c2 = { r1, p2, 1, 0, false };
+		struct canned c3 = { r1, p3, 1, 0, false };
+
+		CU_ASSERT_EQUAL(ctl_list_fetch("/lns/sa", 0, canned_fetch, &c1, &l, err,
+					       sizeof(err)), -EPROTO);
+		CU_ASSERT_STRING_EQUAL(err, "lnsd sent a bad page cursor (\"next\": 3)");
+		ctl_list_free(&l);
+		CU_ASSERT_EQUAL(ctl_list_fetch("/lns/sa", 0, canned_fetch, &c2, &l, err,
+					       sizeof(err)), -EPROTO);
+		CU_ASSERT_STRING_EQUAL(err, "lnsd sent a bad page cursor (\"next\": string)");
+		ctl_list_free(&l);
+		CU_ASSERT_EQUAL(ctl_list_fetch("/lns/sa", 0, canned_fetch, &c3, &l, err,
+					       sizeof(err)), -EPROTO);
+		ctl_list_free(&l);
+	}
+	/* an error on a later page, a null value, a wrong shape */
+	{
+		static const char *const r1[] = { "/lns/sa", "/lns/sa,from=3" };
+		static const char *const p1[] = { "{\"/lns/sa\":{\"2\":{},\"next\":3}}",
+						   "{\"/lns/sa\":{\"error\":\"bad from\"}}" };
+		static const char *const p2[] = { "{\"/lns/sa\":null}" };
+		static const char *const p3[] = { "{\"/lns/sa\":[1]}" };
+		struct canned c1 = { r1, p1, 2, 0, false };
+		struct canned c2 = { r1, p2, 1, 0, false };
+		struct canned c3 = { r1, p3, 1, 0, false };
+
+		CU_ASSERT_EQUAL(ctl_list_fetch("/lns/sa", 0, canned_fetch, &c1, &l, err,
+					       sizeof(err)), -EPROTO);
+		CU_ASSERT_STRING_EQUAL(err, "bad from");
+		ctl_list_free(&l);
+		CU_ASSERT_EQUAL(ctl_list_fetch("/lns/sa", 0, canned_fetch, &c2, &l, err,
+					       sizeof(err)), -ENOENT);
+		ctl_list_free(&l);
+		CU_ASSERT_EQUAL(ctl_list_fetch("/lns/sa", 0, canned_fetch, &c3, &l, err,
+					       sizeof(err)), -EPROTO);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "not array"));
+		ctl_list_free(&l);
+	}
+	/* many pages: 3,000 entries of one each, stitched in order */
+	{
+		static char reqs[3000][48], reps[3000][96];
+		static const char *rq[3000], *rp[3000];
+		struct canned cm = { rq, rp, 3000, 0, false };
+		uint64_t prev = 0, u;
+		bool ordered = true;
+
+		for (int k = 0; k < 3000; k++) {
+			if (k == 0)
+				snprintf(reqs[k], sizeof(reqs[k]), "/lns/tunnels,limit=1");
+			else
+				snprintf(reqs[k], sizeof(reqs[k]), "/lns/tunnels,from=%d,limit=1",
+					 k * 2 + 1);
+			if (k < 2999)
+				snprintf(reps[k], sizeof(reps[k]), "{\"/lns/tunnels\":{\"%d\":"
+					 "{\"up_bytes\":%d},\"next\":%d}}", k * 2 + 1, k, k * 2 + 3);
+			else
+				snprintf(reps[k], sizeof(reps[k]), "{\"/lns/tunnels\":{\"%d\":"
+					 "{\"up_bytes\":%d}}}", k * 2 + 1, k);
+			rq[k] = reqs[k];
+			rp[k] = reps[k];
+		}
+		CU_ASSERT_EQUAL(ctl_list_fetch("/lns/tunnels", 1, canned_fetch, &cm, &l, err,
+					       sizeof(err)), 0);
+		CU_ASSERT(!cm.wrong && l.root.count == 3000 && l.pages == 3000);
+		for (const struct ljson *m = l.root.child; m != NULL; m = m->next) {
+			u = strtoull(m->key, NULL, 10);
+			ordered &= u > prev;
+			prev = u;
+		}
+		CU_ASSERT(ordered && prev == 5999);
+		ctl_list_free(&l);
+	}
+}
+
+/* ---- top: rate maths on canned replies ---- */
+
+static void
+sample_from(struct top_sample *s, double t, const char *tunnels, const char *stats)
+{
+	struct ljson_doc *dt = parse_str(tunnels), *ds = parse_str(stats);
+
+	CU_ASSERT_FATAL(dt != NULL && ds != NULL);
+	CU_ASSERT_EQUAL(top_sample_build(s, t, ljson_root(dt), ljson_root(ds)), 0);
+	ljson_free(dt);
+	ljson_free(ds);
+}
+
+static bool
+near(double a, double b)
+{
+	return a - b < 1e-6 && b - a < 1e-6;
+}
+
+static void
+test_top(void)
+{
+	struct top_sample a, b;
+	struct top_result r;
+	struct capture cap;
+	struct ljson_doc *d;
+	char buf[32], *s;
+
+	sample_from(&a, 10.0,
+		    "{\"1\":{\"peer\":\"192.0.2.1\",\"up_packets\":100,\"up_bytes\":10000,"
+		    "\"down_packets\":0,\"down_bytes\":0},"
+		    "\"2\":{\"peer\":\"192.0.2.2\",\"sessions\":4,\"up_packets\":50,\"up_bytes\":5000,"
+		    "\"down_packets\":10,\"down_bytes\":1000},"
+		    "\"3\":{\"peer\":\"192.0.2.3\",\"up_packets\":1000,\"up_bytes\":1000000,"
+		    "\"down_packets\":0,\"down_bytes\":0}}",
+		    "{\"ports\":{\"access\":{\"rx_packets\":1000,\"rx_bytes\":100000,"
+		    "\"tx_packets\":10,\"tx_bytes\":1000},\"core\":{\"rx_packets\":5}}}");
+	/* 2 s later: tunnel 1 +200 pkts/+20000 B up; 2 +1000 B down; 3 restarted (id
+	 * reused) at 10 pkts/640 B; 4 is new with 6 pkts/600 B down; "x" is no id */
+	sample_from(&b, 12.0,
+		    "{\"1\":{\"peer\":\"192.0.2.1\",\"up_packets\":300,\"up_bytes\":30000,"
+		    "\"down_packets\":0,\"down_bytes\":0},"
+		    "\"2\":{\"peer\":\"192.0.2.2\",\"sessions\":4,\"up_packets\":50,\"up_bytes\":5000,"
+		    "\"down_packets\":20,\"down_bytes\":2000},"
+		    "\"3\":{\"peer\":\"192.0.2.3\",\"up_packets\":10,\"up_bytes\":640},"
+		    "\"4\":{\"peer\":\"192.0.2.4\",\"down_packets\":6,\"down_bytes\":600},"
+		    "\"x\":{\"peer\":\"nobody\"}}",
+		    "{\"ports\":{\"access\":{\"rx_packets\":3000,\"rx_bytes\":300000,"
+		    "\"tx_packets\":10,\"tx_bytes\":1000},\"core\":{\"rx_packets\":15}}}");
+	CU_ASSERT_EQUAL(b.ntun, 4);
+	CU_ASSERT_EQUAL(top_compute(&a, &b, &r), 0);
+	CU_ASSERT(near(r.dt, 2.0));
+	CU_ASSERT_EQUAL(r.nport, 2);
+	CU_ASSERT_STRING_EQUAL(r.port[0].name, "access");
+	CU_ASSERT(near(r.port[0].pps[0], 1000) && near(r.port[0].bps[0], 800000));
+	CU_ASSERT(near(r.port[0].pps[1], 0) && near(r.port[0].bps[1], 0));
+	CU_ASSERT(near(r.port[1].pps[0], 5));
+	CU_ASSERT_EQUAL(r.ntun, 4);
+	/* busiest first: 1 (80 kbit/s), 3 (2560 bit/s), 2 and 4 (4000 and 2400 bit/s) */
+	CU_ASSERT_EQUAL(r.tun[0].id, 1);
+	CU_ASSERT(near(r.tun[0].pps[0], 100) && near(r.tun[0].bps[0], 80000));
+	CU_ASSERT(near(r.tun[0].total_bps, 80000));
+	CU_ASSERT_EQUAL(r.tun[1].id, 2);
+	CU_ASSERT(near(r.tun[1].pps[1], 5) && near(r.tun[1].bps[1], 4000));
+	CU_ASSERT(near(r.tun[1].pps[0], 0));
+	CU_ASSERT_EQUAL(r.tun[1].sessions, 4);
+	CU_ASSERT_EQUAL(r.tun[2].id, 3);
+	CU_ASSERT(near(r.tun[2].pps[0], 5) && near(r.tun[2].bps[0], 2560));
+	CU_ASSERT_EQUAL(r.tun[2].sessions, -1);
+	CU_ASSERT_EQUAL(r.tun[3].id, 4);
+	CU_ASSERT(near(r.tun[3].pps[1], 3) && near(r.tun[3].bps[1], 2400));
+
+	/* the table: aligned, units */
+	cap_open(&cap);
+	top_print_table(cap.f, &r, 2, 2.0, 1);
+	s = cap_close(&cap);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "4 tunnels, top 2 by total bit rate"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "PORT       RX PPS     RX RATE  TX PPS  TX RATE\n"
+				      "access  1.00 kpps  800 kbit/s   0 pps  0 bit/s\n"
+				      "core        5 pps     0 bit/s   0 pps  0 bit/s\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "     1  192.0.2.1         -  100 pps  80.0 kbit/s     "
+				      "0 pps      0 bit/s  80.0 kbit/s\n"));
+	CU_ASSERT_PTR_NULL(strstr(s, "192.0.2.3"));
+	free(s);
+
+	/* JSON: one line, parseable, the top N */
+	cap_open(&cap);
+	top_print_json(cap.f, &r, 3, 2.0, 7);
+	s = cap_close(&cap);
+	CU_ASSERT_PTR_NOT_NULL(strchr(s, '\n'));
+	CU_ASSERT_EQUAL(strchr(s, '\n'), s + strlen(s) - 1);
+	d = parse_str(s);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	{
+		const struct ljson *v = ljson_root(d), *t = ljson_get(v, "tunnels");
+		uint64_t u;
+
+		CU_ASSERT(ljson_get_u64(v, "refresh", &u) && u == 7);
+		CU_ASSERT(ljson_get_u64(v, "tunnels_total", &u) && u == 4);
+		CU_ASSERT(t != NULL && t->type == LJSON_ARRAY && t->count == 3);
+		CU_ASSERT(ljson_get_u64(t->child, "tunnel", &u) && u == 1);
+		CU_ASSERT_STRING_EQUAL(ljson_get(t->child, "up_bps")->str, "80000.000");
+		CU_ASSERT_STRING_EQUAL(ljson_get(ljson_get(ljson_get(v, "ports"), "access"),
+						 "rx_pps")->str, "1000.000");
+		CU_ASSERT(ljson_get_u64(t->child->next, "sessions", &u) && u == 4);
+		CU_ASSERT_PTR_NULL(ljson_get(t->child->next->next, "sessions"));
+	}
+	ljson_free(d);
+	free(s);
+	top_result_free(&r);
+
+	/* time must advance */
+	CU_ASSERT_EQUAL(top_compute(&b, &b, &r), -EINVAL);
+	top_sample_free(&a);
+	top_sample_free(&b);
+
+	/* units */
+	CU_ASSERT_STRING_EQUAL(top_fmt_rate(0, "pps", buf, sizeof(buf)), "0 pps");
+	CU_ASSERT_STRING_EQUAL(top_fmt_rate(0.5, "pps", buf, sizeof(buf)), "0.5 pps");
+	CU_ASSERT_STRING_EQUAL(top_fmt_rate(999, "pps", buf, sizeof(buf)), "999 pps");
+	CU_ASSERT_STRING_EQUAL(top_fmt_rate(1250, "pps", buf, sizeof(buf)), "1.25 kpps");
+	CU_ASSERT_STRING_EQUAL(top_fmt_rate(81.6e6, "bit/s", buf, sizeof(buf)), "81.6 Mbit/s");
+	CU_ASSERT_STRING_EQUAL(top_fmt_rate(400e9, "bit/s", buf, sizeof(buf)), "400 Gbit/s");
+	CU_ASSERT_STRING_EQUAL(top_fmt_rate(-3, "pps", buf, sizeof(buf)), "0 pps");
+}
+
+/* lnsctl against the fake server: filters, paging, log, top */
+static void
+test_e2e_lists(void)
+{
+	pid_t pid = fake_start("lnsd", FAKE_NORMAL);
+	struct ljson_doc *d;
+	char *out, *err;
+	int rc;
+
+	rc = run_ctl(&out, &err, "--json", "show", "tunnels", NULL);
+	CU_ASSERT_EQUAL(rc, 0);
+	d = parse_str(out);
+	CU_ASSERT(d != NULL && ljson_root(d)->count == 2 && ljson_get(ljson_root(d), "3") &&
+		  ljson_get(ljson_root(d), "12") && !ljson_get(ljson_root(d), "next"));
+	ljson_free(d);
+	free(out);
+	free(err);
+	rc = run_ctl(&out, &err, "show", "tunnels", "peer", "192.0.2.10", NULL);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_STRING_EQUAL(out, "ID  PEER        SESSIONS\n12  192.0.2.10        22\n");
+	free(out);
+	free(err);
+	rc = run_ctl(&out, &err, "show", "tunnels", "state", "b,d", NULL);
+	CU_ASSERT_EQUAL(rc, 2);
+	CU_ASSERT_STRING_EQUAL(err, "lnsctl: /lns/tunnels,state=b%2Cd: bad state\n");
+	free(out);
+	free(err);
+
+	rc = run_ctl(&out, &err, "show", "log", NULL);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_STRING_EQUAL(out, "MODULE    LEVEL\nlns.l2tp  info\nlns.ppp   notice\n");
+	free(out);
+	free(err);
+	rc = run_ctl(&out, &err, "set", "log", "lns.l2tp", "debug", NULL);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_STRING_EQUAL(out, "MODULE    LEVEL\nlns.l2tp  debug\nlns.ppp   notice\n");
+	free(out);
+	free(err);
+	rc = run_ctl(&out, &err, "--json", "set", "log", "l2tp", "debug", NULL);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"lns.l2tp\": \"debug\""));
+	free(out);
+	free(err);
+	rc = run_ctl(&out, &err, "set", "log", "bogus", "debug", NULL);
+	CU_ASSERT_EQUAL(rc, 2);
+	CU_ASSERT_STRING_EQUAL(err, "lnsctl: /lns/log,bogus:debug: unknown module 'bogus'\n");
+	free(out);
+	free(err);
+
+	/* top: two reads 0.1 s apart, one JSON line; the canned counters do not move */
+	rc = run_ctl(&out, &err, "top", "--json", "--count", "2", "--interval", "0.1", NULL);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_STRING_EQUAL(err, "");
+	{
+		char *nl = strchr(out, '\n');
+
+		CU_ASSERT_FATAL(nl != NULL);
+		*nl = '\0';
+		d = parse_str(out);
+		CU_ASSERT(d != NULL && ljson_get(ljson_root(d), "tunnels")->count == 2);
+		ljson_free(d);
+		d = parse_str(nl + 1);
+		CU_ASSERT(d != NULL && ljson_get(ljson_root(d), "ports") != NULL);
+		ljson_free(d);
+	}
+	free(out);
+	free(err);
+	rc = run_ctl(&out, &err, "top", "--count", "1", "--interval", "0.1", NULL);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "TUNNEL  PEER        SESSIONS"));
+	free(out);
+	free(err);
+	fake_stop(pid);
+
+	/* no socket anywhere under the runtime dir */
+	{
+		char *argv[] = { "lnsctl", "--runtime-dir", "/nonexistent-lnsctl", "show", "stats",
+				 NULL };
+		struct capture o, e;
+
+		cap_open(&o);
+		cap_open(&e);
+		rc = ctl_main(5, argv, o.f, e.f);
+		out = cap_close(&o);
+		err = cap_close(&e);
+		CU_ASSERT_EQUAL(rc, 2);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "no DPDK telemetry socket under "
+					      "/nonexistent-lnsctl;"));
+		free(out);
+		free(err);
+	}
 }
 
 static int
@@ -1123,6 +1724,11 @@ main(void)
 	CU_add_test(s, "runtime directory", test_runtime_dir);
 	CU_add_test(s, "end to end", test_e2e);
 	CU_add_test(s, "end to end failures", test_e2e_failures);
+	CU_add_test(s, "list query grammar", test_listq);
+	CU_add_test(s, "filters, log and top on the command line", test_filter_args);
+	CU_add_test(s, "page stitching", test_pages);
+	CU_add_test(s, "top: rate maths and output", test_top);
+	CU_add_test(s, "end to end: lists, log, top", test_e2e_lists);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
