@@ -72,7 +72,12 @@ l2tp_limit_sccrq(struct lns_l2tp *l, const struct lns_l2tp_peer *from, uint64_t 
 	const struct lns_l2tp_admission *a = &l->conf->l2tp.admission;
 	struct l2tp_src *s = &l->src[src_slot(from->addr)];
 
-	/* the caps first: a refused SCCRQ must not also spend the source's tokens */
+	/* The bucket first: it bounds the work one source can cause, so every new
+	 * SCCRQ spends a token, admitted or not; the caps then bound the state. */
+	if (!l2tp_bucket_take(&s->sccrq, a->sccrq_rate, a->sccrq_burst, now_ms)) {
+		CTR(l, REFUSE_SCCRQ_RATE);
+		return "sccrq-rate";
+	}
 	if (l->n_half_open >= a->max_half_open) {
 		CTR(l, REFUSE_HALF_OPEN);
 		return "max-half-open";
@@ -80,10 +85,6 @@ l2tp_limit_sccrq(struct lns_l2tp *l, const struct lns_l2tp_peer *from, uint64_t 
 	if (s->half_open >= a->max_half_open_per_source) {
 		CTR(l, REFUSE_HALF_OPEN_SRC);
 		return "max-half-open-per-source";
-	}
-	if (!l2tp_bucket_take(&s->sccrq, a->sccrq_rate, a->sccrq_burst, now_ms)) {
-		CTR(l, REFUSE_SCCRQ_RATE);
-		return "sccrq-rate";
 	}
 	return NULL;
 }
@@ -116,14 +117,14 @@ l2tp_limit_icrq(struct lns_l2tp *l, struct l2tp_tunnel *t, uint64_t now_ms, cons
 	/* RFC 2661 §4.4.2 CDN result 4, "temporary lack of facilities": the LAC may try
 	 * the call again later, which is exactly what it should do (result 5 would tell
 	 * it this LNS can never take the call). */
-	if (t->n_pending >= a->max_pending_sessions) {
-		CTR(l, REFUSE_PENDING);
-		*why = "max-pending-sessions";
-		return LNS_CDN_TEMP;
-	}
 	if (!l2tp_bucket_take(&t->icrq, a->icrq_rate, a->icrq_burst, now_ms)) {
 		CTR(l, REFUSE_ICRQ_RATE);
 		*why = "icrq-rate";
+		return LNS_CDN_TEMP;
+	}
+	if (t->n_pending >= a->max_pending_sessions) {
+		CTR(l, REFUSE_PENDING);
+		*why = "max-pending-sessions";
 		return LNS_CDN_TEMP;
 	}
 	return 0;
