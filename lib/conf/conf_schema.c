@@ -569,6 +569,22 @@ static const struct key_desc retransmit_keys[] = {
 static const struct schema retransmit_schema = SCHEMA(retransmit_keys,
 						      .check = retransmit_check);
 
+/* Flood limits (global): see struct lns_l2tp_admission. */
+static const struct key_desc admission_keys[] = {
+	K_UINT(struct lns_l2tp_admission, "sccrq-rate", sccrq_rate, 1, 100000, 20),
+	K_UINT(struct lns_l2tp_admission, "sccrq-burst", sccrq_burst, 1, 100000, 40),
+	K_UINT(struct lns_l2tp_admission, "max-half-open", max_half_open, 1, 1048576, 1024),
+	K_UINT(struct lns_l2tp_admission, "max-half-open-per-source", max_half_open_per_source,
+	       1, 65535, 64),
+	K_UINT(struct lns_l2tp_admission, "icrq-rate", icrq_rate, 1, 1000000, 1000),
+	K_UINT(struct lns_l2tp_admission, "icrq-burst", icrq_burst, 1, 1000000, 4000),
+	K_UINT(struct lns_l2tp_admission, "max-pending-sessions", max_pending_sessions, 1, 65535,
+	       1024),
+	K_UINT(struct lns_l2tp_admission, "session-setup-timeout", session_setup_timeout, 1, 600,
+	       30),
+};
+static const struct schema admission_schema = SCHEMA(admission_keys);
+
 /* Profiles take every per-profile key they leave out from l2tp: itself. */
 static int
 l2tp_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
@@ -602,6 +618,7 @@ static const struct key_desc l2tp_keys[] = {
 	K_STR(struct lns_l2tp_conf, "host-name", host_name, .flags = F_NONEMPTY, .sdef = "lnsd"),
 	{ .name = "retransmit", .type = KT_SECTION, WHOLE(struct lns_l2tp_conf),
 	  .aux = &retransmit_schema },
+	K_SECTION(struct lns_l2tp_conf, "admission", admission, admission_schema),
 	K_LIST(struct lns_l2tp_conf, "destination-profiles", profiles, dprof_list),
 };
 static const struct schema l2tp_schema = SCHEMA(l2tp_keys, .incl = &dprof_keys_schema,

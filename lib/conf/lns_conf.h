@@ -172,11 +172,28 @@ struct lns_dest_profile {
 	bool     allow_nonsecure;            /**< accept plain UDP 1701 (no IPsec), default false */
 };
 
+/**
+ * Admission limits against SCCRQ and ICRQ floods (`l2tp.admission:`); global, not
+ * per destination profile. The defaults never slow a real LAC: it opens a handful
+ * of tunnels, and its ICRQ bursts are bounded by our receive window anyway.
+ */
+struct lns_l2tp_admission {
+	uint32_t sccrq_rate;             /**< new tunnels per second per source address, 1..100000, default 20 */
+	uint32_t sccrq_burst;            /**< ... of which at once, 1..100000, default 40 */
+	uint32_t max_half_open;          /**< tunnels with SCCRP sent and no SCCCN yet, 1..1048576, default 1024 */
+	uint32_t max_half_open_per_source; /**< the same per source address, 1..65535, default 64 */
+	uint32_t icrq_rate;              /**< new sessions per second per tunnel, 1..1000000, default 1000 */
+	uint32_t icrq_burst;             /**< ... of which at once, 1..1000000, default 4000 */
+	uint32_t max_pending_sessions;   /**< per tunnel, ICRP sent and no ICCN yet, 1..65535, default 1024 */
+	uint32_t session_setup_timeout;  /**< seconds from ICRP to ICCN, 1..600, default 30 */
+};
+
 struct lns_l2tp_conf {
 	char     host_name[LNS_CONF_NAME_MAX];     /**< Host Name AVP, default "lnsd" */
 	uint16_t retransmit_initial_ms;            /**< retransmit.initial-ms, 100..10000, default 1000 */
 	uint16_t retransmit_max_ms;                /**< retransmit.max-ms, >= initial, default 8000 */
 	uint8_t  retransmit_retries;               /**< retransmit.retries, 1..20, default 5 */
+	struct lns_l2tp_admission admission;       /**< `admission:` flood limits */
 	/** global defaults of the per-profile keys (same keys directly under l2tp:) */
 	struct lns_dest_profile defaults;
 	struct lns_dest_profile profiles[LNS_CONF_MAX_DEST_PROFILES];

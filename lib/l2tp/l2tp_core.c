@@ -155,6 +155,7 @@ l2tp_tunnel_release(struct lns_l2tp *l, struct l2tp_tunnel *t)
 	if (t->dead)
 		return;
 	t->dead = true;
+	l2tp_half_open_end(l, t);
 	l2tp_id_remove(l, t);
 	lns_timer_cancel(l->tm, &t->hello_timer);
 	lns_timer_cancel(l->tm, &t->idle_timer);
@@ -285,7 +286,7 @@ lns_l2tp_create(const struct lns_conf *conf, const struct lns_l2tp_ops *ops, voi
 	l->s_hash = calloc(nb, sizeof(*l->s_hash));
 	l->s_mask = nb - 1;
 	if (l->tunnels == NULL || l->tids == NULL || l->id_hash == NULL || l->s_hash == NULL ||
-	    l2tp_policy_init(l) != 0) {
+	    l2tp_policy_init(l) != 0 || l2tp_limit_init(l) != 0) {
 		lns_l2tp_free(l);
 		return NULL;
 	}
@@ -307,6 +308,7 @@ lns_l2tp_free(struct lns_l2tp *l)
 			struct l2tp_session *s = t->sessions;
 
 			t->sessions = s->next;
+			lns_timer_cancel(l->tm, &s->setup_timer);
 			l2tp_session_hash_del(l, s);
 			s->zombie_next = l->s_zombies;
 			l->s_zombies = s;
@@ -316,6 +318,7 @@ lns_l2tp_free(struct lns_l2tp *l)
 	l->depth = 1;
 	l2tp_leave(l);
 	l2tp_policy_fini(l);
+	l2tp_limit_fini(l);
 	free(l->tunnels);
 	lns_idpool_free(l->tids);
 	free(l->id_hash);

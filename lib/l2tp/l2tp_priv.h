@@ -30,6 +30,24 @@ seq_diff(uint16_t a, uint16_t b)
 #define SEQ_LT(a, b) (seq_diff((a), (b)) < 0)
 #define SEQ_LE(a, b) (seq_diff((a), (b)) <= 0)
 
+/** Per-source admission state: hashed by source address, shared on collision (a
+ * collision can only make two sources share one allowance, never exceed it). */
+#define L2TP_SRC_BUCKETS 4096
+/** A refusal is not answered while this many of our messages already wait for the
+ * peer's acknowledgement: a peer that never acks cannot make us queue without end. */
+#define L2TP_REFUSE_BACKLOG 64
+
+/** Token bucket in thousandths of a token (integer refill at any rate). */
+struct l2tp_bucket {
+	uint64_t last_ms;       /**< last refill; 0 = never used (full) */
+	uint32_t milli;
+};
+
+struct l2tp_src {
+	struct l2tp_bucket sccrq;
+	uint32_t half_open;     /**< half-open tunnels from the source(s) of this slot */
+};
+
 /** An outgoing control message kept until the peer acknowledges it. */
 struct l2tp_txbuf {
 	struct l2tp_txbuf *next;
@@ -86,6 +104,9 @@ struct l2tp_tunnel {
 	bool     up;               /**< ops->tunnel_up accepted it */
 	bool     chal_sent;
 	bool     dead;             /**< freed at the end of the current entry point */
+	bool     half_open;        /**< counted in the half-open limits (SCCRP sent) */
+	uint32_t n_pending;        /**< sessions waiting for ICCN */
+	struct l2tp_bucket icrq;   /**< ICRQ admission (l2tp.admission.icrq-*) */
 	uint8_t  chal[L2TP_CHAL_LEN];
 	uint32_t n_sessions, sessions_total;
 	struct l2tp_session *sessions;       /**< list of live sessions */
@@ -116,6 +137,7 @@ struct l2tp_session {
 	struct l2tp_session *hnext;           /**< global (tid, sid) hash */
 	struct l2tp_session *zombie_next;
 	struct lns_l2tp_session_info info;    /**< pointers into blob */
+	struct lns_timer setup_timer;         /**< ICRP sent -> ICCN deadline */
 	char     auth_name[64];
 	uint8_t *blob;                        /**< proxy AVP values */
 };
@@ -149,6 +171,9 @@ struct lns_l2tp {
 	unsigned int depth;             /**< nesting of entry points (callbacks re-enter) */
 	struct l2tp_session *s_zombies;
 	struct l2tp_tunnel *t_zombies;
+	struct l2tp_src *src;           /**< [L2TP_SRC_BUCKETS] per-source admission */
+	uint32_t n_half_open;
+	uint32_t n_pending;
 	uint64_t ctr[LNS_L2TP_CTR_MAX];
 };
 
@@ -238,6 +263,23 @@ void l2tp_session_free(struct l2tp_session *s);
 /** Refuse an incoming call without keeping state: CDN to the peer's session id. */
 void l2tp_session_refuse(struct lns_l2tp *l, struct l2tp_tunnel *t, uint16_t peer_sid,
 			 uint16_t result, uint16_t error, const char *why, uint64_t now_ms);
+
+/* l2tp_limit.c: admission limits against floods (l2tp.admission) */
+int  l2tp_limit_init(struct lns_l2tp *l);
+void l2tp_limit_fini(struct lns_l2tp *l);
+/** Take one token if there is one (rate per second, burst tokens at most). */
+bool l2tp_bucket_take(struct l2tp_bucket *b, uint32_t rate, uint32_t burst, uint64_t now_ms);
+/** A new SCCRQ from `from`: NULL if admitted, else the reason (counted). */
+const char *l2tp_limit_sccrq(struct lns_l2tp *l, const struct lns_l2tp_peer *from,
+			     uint64_t now_ms);
+/** The tunnel sent its SCCRP / left wait-ctl-conn (idempotent). */
+void l2tp_half_open_begin(struct lns_l2tp *l, struct l2tp_tunnel *t);
+void l2tp_half_open_end(struct lns_l2tp *l, struct l2tp_tunnel *t);
+/** A new ICRQ on `t`: 0 if admitted, else the CDN result code refusing it (counted). */
+uint16_t l2tp_limit_icrq(struct lns_l2tp *l, struct l2tp_tunnel *t, uint64_t now_ms,
+			 const char **why);
+/** Whether a refusal to `t` may be answered (the peer acknowledges what we send). */
+bool l2tp_limit_may_answer(struct lns_l2tp *l, const struct l2tp_tunnel *t);
 
 /* l2tp_policy.c: DESIGN.md "Tunnel lifecycle" */
 int  l2tp_policy_init(struct lns_l2tp *l);

@@ -47,6 +47,17 @@ l2tp_session_refuse(struct lns_l2tp *l, struct l2tp_tunnel *t, uint16_t peer_sid
 		      result, error, why);
 }
 
+/* The session leaves wait-connect (ICCN, or removed before it). */
+static void
+pending_end(struct lns_l2tp *l, struct l2tp_session *s)
+{
+	if (s->state != S_WAIT_CONNECT)
+		return;
+	lns_timer_cancel(l->tm, &s->setup_timer);
+	s->t->n_pending--;
+	l->n_pending--;
+}
+
 /* Unlink and report one session; freed when the outermost entry point returns. */
 static void
 session_unlink(struct lns_l2tp *l, struct l2tp_session *s, uint16_t result, uint16_t error,
@@ -54,6 +65,7 @@ session_unlink(struct lns_l2tp *l, struct l2tp_session *s, uint16_t result, uint
 {
 	struct l2tp_tunnel *t = s->t;
 
+	pending_end(l, s);
 	s->state = S_DEAD;
 	s->info.state = sstate_names[S_DEAD];
 	if (s->prev != NULL)
@@ -141,6 +153,26 @@ keep_proxy(struct l2tp_session *s, const struct lns_l2tp_msg *m)
 	return 0;
 }
 
+/* No ICCN within l2tp.admission.session-setup-timeout of our ICRP: a LAC that
+ * opens calls and never completes them must not hold session records (and its
+ * tunnel's max-pending-sessions) forever. CDN result 2, no general error, as for
+ * the tunnel's own setup deadline. */
+static void
+setup_expired(struct lns_timer *tm, void *arg, uint64_t now_ms)
+{
+	struct l2tp_session *s = arg;
+	struct lns_l2tp *l = s->t->l;
+
+	(void)tm;
+	if (s->state != S_WAIT_CONNECT)
+		return;
+	l2tp_enter(l);
+	CTR(l, SESSION_SETUP_TIMEOUTS);
+	l2tp_session_remove(l, s, LNS_CDN_ERROR, LNS_L2TP_ERR_NONE, "setup-timeout", true,
+			    now_ms);
+	l2tp_leave(l);
+}
+
 static void
 icrq_input(struct lns_l2tp *l, struct l2tp_tunnel *t, const struct lns_l2tp_msg *m,
 	   uint64_t now_ms)
@@ -164,6 +196,15 @@ icrq_input(struct lns_l2tp *l, struct l2tp_tunnel *t, const struct lns_l2tp_msg 
 		return;
 	}
 	result = l2tp_policy_icrq(l, t, &why);
+	if (result == 0 && (result = l2tp_limit_icrq(l, t, now_ms, &why)) != 0) {
+		/* Flood limits: CDN result 4 (l2tp_limit.c says why 4) to the tunnel's
+		 * own, address-checked peer, one answer per ICRQ, so no amplification;
+		 * not answered while the peer leaves our earlier answers unacknowledged.
+		 * No event: a flood must not wash the event log out; the counters say it. */
+		if (l2tp_limit_may_answer(l, t))
+			send_cdn(l, t, peer_sid, 0, result, 0, why, now_ms);
+		return;
+	}
 	s = NULL;
 	if (result == 0) {
 		s = calloc(1, sizeof(*s));
@@ -190,6 +231,11 @@ icrq_input(struct lns_l2tp *l, struct l2tp_tunnel *t, const struct lns_l2tp_msg 
 	s->info.peer = t->peer;
 	s->info.state = sstate_names[S_WAIT_CONNECT];
 	s->info.created_ms = now_ms;
+	t->n_pending++;
+	l->n_pending++;
+	lns_timer_init(&s->setup_timer, setup_expired, s);
+	lns_timer_arm(l->tm, &s->setup_timer,
+		      now_ms + (uint64_t)l->conf->l2tp.admission.session_setup_timeout * 1000);
 	s->info.proxy_authen_name = s->auth_name;
 	lns_avp_get_u32(m, LNS_AVP_CALL_SERIAL, &s->info.call_serial);
 	lns_avp_get_u32(m, LNS_AVP_BEARER_TYPE, &s->info.bearer_type);
@@ -243,6 +289,7 @@ iccn_input(struct lns_l2tp *l, struct l2tp_session *s, const struct lns_l2tp_msg
 		l2tp_session_remove(l, s, LNS_CDN_TEMP, 0, "nomem", true, now_ms);
 		return;
 	}
+	pending_end(l, s);
 	s->state = S_ESTABLISHED;
 	i->state = sstate_names[S_ESTABLISHED];
 	if (l->ops.session_up != NULL && l->ops.session_up(l->ctx, i) < 0) {

@@ -80,6 +80,7 @@ l2tp_tunnel_stop(struct lns_l2tp *l, struct l2tp_tunnel *t, uint16_t result, uin
 
 	if (t->state >= T_CLOSING)
 		return;
+	l2tp_half_open_end(l, t);
 	t->state = T_CLOSING;
 	t->result = result;
 	t->error = error;
@@ -107,6 +108,7 @@ l2tp_tunnel_destroy(struct lns_l2tp *l, struct l2tp_tunnel *t, uint64_t now_ms)
 
 	if (t->state == T_DESTRUCTING)
 		return;
+	l2tp_half_open_end(l, t);
 	l2tp_sessions_clear(l, t, LNS_CDN_ERROR, LNS_L2TP_ERR_NONE, now_ms);
 	l2tp_policy_tunnel_ending(l, t, now_ms);
 	t->state = T_DESTRUCTING;
@@ -190,6 +192,7 @@ hello_expired(struct lns_timer *tm, void *arg, uint64_t now_ms)
 	if (t->state == T_WAIT_CTL_CONN) {
 		/* the setup deadline (armed with our SCCRP) passed without SCCCN */
 		l2tp_enter(l);
+		CTR(l, TUNNEL_SETUP_TIMEOUTS);
 		refuse(l, t, LNS_STOPCCN_ERROR, LNS_L2TP_ERR_NONE, "setup-timeout", now_ms);
 		l2tp_leave(l);
 		return;
@@ -207,12 +210,13 @@ hello_expired(struct lns_timer *tm, void *arg, uint64_t now_ms)
 
 /* ------------------------------------------------------------ refusal --- */
 
-/* No tunnel record can be had (ids exhausted): one StopCCN, no state (§5.7 cannot
- * be honoured without state; the peer retransmits its SCCRQ and gets another). */
+/* No tunnel record can be had (ids exhausted, admission limits): one StopCCN, no
+ * state (§5.7 cannot be honoured without state; the peer retransmits its SCCRQ and
+ * gets another). `log_it` false: counted only, a flood must not wash out the log. */
 static void
 refuse_stateless(struct lns_l2tp *l, const struct lns_l2tp_peer *from,
 		 const struct lns_l2tp_msg *m, uint16_t peer_tid, uint16_t result,
-		 uint16_t error, const char *why, uint64_t now_ms)
+		 uint16_t error, const char *why, bool log_it, uint64_t now_ms)
 {
 	uint8_t buf[128];
 	struct lns_l2tp_enc e;
@@ -229,6 +233,8 @@ refuse_stateless(struct lns_l2tp *l, const struct lns_l2tp_peer *from,
 	lns_l2tp_set_seq(buf, 0, (uint16_t)(m->ns + 1));
 	CTR(l, TX_MSGS);
 	l->ops.send(l->ctx, from, buf, (size_t)n);
+	if (!log_it)
+		return;
 	lns_evlog_add(l->log, ev_us(now_ms), LNS_EV_TUNNEL_REFUSED, LNS_EV_NONE, LNS_EV_NONE,
 		      from->conn == LNS_L2TP_NO_CONN ? LNS_EV_NONE : from->conn,
 		      "peer=%s result=%u error=%u reason=%s",
@@ -310,13 +316,28 @@ sccrq_input(struct lns_l2tp *l, const struct lns_l2tp_peer *from, const struct l
 		l2tp_xport_rx(l, t, m, raw, len, now_ms);
 		return 0;
 	}
+	why = l2tp_limit_sccrq(l, from, now_ms);
+	if (why != NULL) {
+		/* Over the admission limits (l2tp_limit.c). In the clear the source address
+		 * may be forged: answering at flood rate would reflect the flood onto it,
+		 * so nothing is sent, and a real LAC's retransmitted SCCRQ (§5.8) gets in
+		 * once the bucket refills or half-open tunnels complete. Over IPsec the
+		 * peer is authenticated and IKE limits its rate: StopCCN result 2, error 4
+		 * "insufficient resources" (§4.4.2) tells it to back off. */
+		if (from->conn != LNS_L2TP_NO_CONN)
+			refuse_stateless(l, from, m, peer_tid, LNS_STOPCCN_ERROR,
+					 LNS_L2TP_ERR_RESOURCES, why, false, now_ms);
+		else
+			CTR(l, REFUSE_SILENT);
+		return -EPERM;
+	}
 	lns_avp_get_str(m, LNS_AVP_HOST_NAME, host, sizeof(host));
 	prof = lns_conf_dest_profile(l->conf, from->addr, host);
 	t = l2tp_tunnel_alloc(l, from, peer_tid, now_ms);
 	if (t == NULL) {
 		CTR(l, REFUSE_TUNNELS);
 		refuse_stateless(l, from, m, peer_tid, LNS_STOPCCN_ERROR,
-				 LNS_L2TP_ERR_RESOURCES, "max-tunnels", now_ms);
+				 LNS_L2TP_ERR_RESOURCES, "max-tunnels", true, now_ms);
 		return -EPERM;
 	}
 	t->prof = prof;
@@ -375,6 +396,7 @@ sccrq_input(struct lns_l2tp *l, const struct lns_l2tp_peer *from, const struct l
 		return -ENOMEM;
 	}
 	t->state = T_WAIT_CTL_CONN;
+	l2tp_half_open_begin(l, t);
 	send_sccrp(l, t, m, now_ms);
 	lns_timer_arm(l->tm, &t->hello_timer, now_ms + L2TP_SETUP_TIMEOUT_MS);
 	return 0;
@@ -417,6 +439,7 @@ scccn_input(struct lns_l2tp *l, struct l2tp_tunnel *t, const struct lns_l2tp_msg
 			return;
 		}
 	}
+	l2tp_half_open_end(l, t);
 	t->state = T_ESTABLISHED;
 	if (l->ops.tunnel_up != NULL) {
 		l2tp_tunnel_fill_info(t, &info);

@@ -151,6 +151,14 @@ struct lns_l2tp_ops {
 	X(REFUSE_SINGLE,    "refused-single-shot") \
 	X(REFUSE_VERSION,   "refused-version") \
 	X(REFUSE_UP,        "refused-by-dataplane") \
+	X(REFUSE_SCCRQ_RATE,"refused-sccrq-rate") \
+	X(REFUSE_HALF_OPEN, "refused-half-open") \
+	X(REFUSE_HALF_OPEN_SRC, "refused-half-open-source") \
+	X(REFUSE_ICRQ_RATE, "refused-icrq-rate") \
+	X(REFUSE_PENDING,   "refused-pending-sessions") \
+	X(REFUSE_SILENT,    "refusals-unanswered") \
+	X(TUNNEL_SETUP_TIMEOUTS,  "tunnel-setup-timeouts") \
+	X(SESSION_SETUP_TIMEOUTS, "session-setup-timeouts") \
 	X(SEND_NOMEM,       "send-nomem") \
 	X(TUNNELS_UP,       "tunnels-established") \
 	X(SESSIONS_UP,      "sessions-established") \
@@ -221,5 +229,9 @@ int lns_l2tp_conn_get(const struct lns_l2tp *l, uint32_t conn, struct lns_l2tp_c
 /** Records (tunnels incl. destructing, sessions) now held; for tests and lnsctl. */
 uint32_t lns_l2tp_tunnel_count(const struct lns_l2tp *l);
 uint32_t lns_l2tp_session_count(const struct lns_l2tp *l);
+/** Half-open tunnels now (SCCRP sent, no SCCCN yet: l2tp.admission.max-half-open). */
+uint32_t lns_l2tp_half_open_count(const struct lns_l2tp *l);
+/** Sessions now waiting for their ICCN (l2tp.admission.max-pending-sessions per tunnel). */
+uint32_t lns_l2tp_pending_count(const struct lns_l2tp *l);
 
 #endif /* LNS_L2TP_H */

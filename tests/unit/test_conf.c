@@ -128,6 +128,14 @@ test_minimal_defaults(void)
 	CU_ASSERT_EQUAL(c->l2tp.retransmit_initial_ms, 1000);
 	CU_ASSERT_EQUAL(c->l2tp.retransmit_max_ms, 8000);
 	CU_ASSERT_EQUAL(c->l2tp.retransmit_retries, 5);
+	CU_ASSERT_EQUAL(c->l2tp.admission.sccrq_rate, 20);
+	CU_ASSERT_EQUAL(c->l2tp.admission.sccrq_burst, 40);
+	CU_ASSERT_EQUAL(c->l2tp.admission.max_half_open, 1024);
+	CU_ASSERT_EQUAL(c->l2tp.admission.max_half_open_per_source, 64);
+	CU_ASSERT_EQUAL(c->l2tp.admission.icrq_rate, 1000);
+	CU_ASSERT_EQUAL(c->l2tp.admission.icrq_burst, 4000);
+	CU_ASSERT_EQUAL(c->l2tp.admission.max_pending_sessions, 1024);
+	CU_ASSERT_EQUAL(c->l2tp.admission.session_setup_timeout, 30);
 	CU_ASSERT_FALSE(c->l2tp.defaults.single_shot);
 	CU_ASSERT_EQUAL(c->l2tp.defaults.idle_timeout, 0);
 	CU_ASSERT_EQUAL(c->l2tp.defaults.destruct_timeout, 600);
@@ -195,6 +203,9 @@ static const char full_yaml[] =
 	"l2tp:\n"
 	"  host-name: lns-1\n"
 	"  retransmit: {initial-ms: 500, max-ms: 500, retries: 20}\n"
+	"  admission: {sccrq-rate: 5, sccrq-burst: 6, max-half-open: 7,\n"
+	"              max-half-open-per-source: 8, icrq-rate: 9, icrq-burst: 10,\n"
+	"              max-pending-sessions: 11, session-setup-timeout: 12}\n"
 	"  destination-profiles:\n"
 	"    - name: lacs\n"
 	"      match: {peer: 203.0.113.0/24, host-name: lac1}\n"
@@ -319,6 +330,14 @@ test_full_values(void)
 	CU_ASSERT_EQUAL(c->l2tp.retransmit_initial_ms, 500);
 	CU_ASSERT_EQUAL(c->l2tp.retransmit_max_ms, 500);
 	CU_ASSERT_EQUAL(c->l2tp.retransmit_retries, 20);
+	CU_ASSERT_EQUAL(c->l2tp.admission.sccrq_rate, 5);
+	CU_ASSERT_EQUAL(c->l2tp.admission.sccrq_burst, 6);
+	CU_ASSERT_EQUAL(c->l2tp.admission.max_half_open, 7);
+	CU_ASSERT_EQUAL(c->l2tp.admission.max_half_open_per_source, 8);
+	CU_ASSERT_EQUAL(c->l2tp.admission.icrq_rate, 9);
+	CU_ASSERT_EQUAL(c->l2tp.admission.icrq_burst, 10);
+	CU_ASSERT_EQUAL(c->l2tp.admission.max_pending_sessions, 11);
+	CU_ASSERT_EQUAL(c->l2tp.admission.session_setup_timeout, 12);
 	CU_ASSERT_EQUAL(c->l2tp.n_profiles, 2);
 	p = &c->l2tp.profiles[0];
 	CU_ASSERT_STRING_EQUAL(p->name, "lacs");
@@ -825,6 +844,12 @@ bad_ranges(void)
 		   "1000 is not a power of two");
 	expect_err(PORTS "ipsec:\n  replay-window: 4097\n", 9, 18, "ipsec.replay-window",
 		   "4097 is outside 0..4096");
+	expect_err(PORTS "l2tp:\n  admission:\n    sccrq-rate: 0\n", 10, 17,
+		   "l2tp.admission.sccrq-rate", "0 is outside 1..100000");
+	expect_err(PORTS "l2tp:\n  admission:\n    session-setup-timeout: 601\n", 10, 28,
+		   "l2tp.admission.session-setup-timeout", "601 is outside 1..600");
+	expect_err(PORTS "l2tp:\n  admission: {max-pending: 3}\n", 9, 15,
+		   "l2tp.admission.max-pending", "unknown key");
 	expect_err(PORTS "static:\n  sas:\n    - {name: a, spi-in: 255, spi-out: 300}\n", 10, 25,
 		   "static.sas[0].spi-in", "255 is outside 256..4294967295");
 }

@@ -805,6 +805,265 @@ test_shutdown(void)
 	sim_teardown();
 }
 
+/* ------------------------------------------------------ admission limits --- */
+
+/* A config whose l2tp.admission is `adm` (flow-style YAML mapping body). */
+static void
+setup_adm(const char *adm)
+{
+	char yaml[512];
+
+	snprintf(yaml, sizeof(yaml),
+		 "l2tp:\n"
+		 "  retransmit: {initial-ms: 1000, max-ms: 4000, retries: 3}\n"
+		 "  allow-nonsecure: true\n"
+		 "  admission: {%s}\n"
+		 "limits:\n"
+		 "  max-tunnels: 64\n", adm);
+	sim_setup(yaml);
+}
+
+/* SCCRQ in the clear: a token bucket per source address (burst 3, 2/s); over it,
+ * dropped without an answer. Over IPsec: StopCCN 2/4, no record. */
+static void
+test_sccrq_rate(void)
+{
+	struct lac a[5], b, d;
+	unsigned int mark;
+	uint16_t err;
+
+	setup_adm("sccrq-rate: 2, sccrq-burst: 3");
+	for (int i = 0; i < 4; i++)
+		lac_init(&a[i], "10.0.0.2", (uint16_t)(1701 + i), LNS_L2TP_NO_CONN,
+			 (uint16_t)(i + 1));
+	for (int i = 0; i < 3; i++) {
+		mark = S.n_sent;
+		CU_ASSERT_EQUAL(lac_sccrq(&a[i], NULL, 0), 0);
+		CU_ASSERT_EQUAL(S.n_sent, mark + 1);
+		CU_ASSERT_EQUAL(sim_sent_type(-1), LNS_L2TP_SCCRP);
+	}
+	CU_ASSERT_EQUAL(lns_l2tp_half_open_count(S.l), 3);
+	/* the fourth from that address: no record, no answer, counted */
+	mark = S.n_sent;
+	CU_ASSERT_EQUAL(lac_sccrq(&a[3], NULL, 0), -EPERM);
+	CU_ASSERT_EQUAL(S.n_sent, mark);
+	CU_ASSERT_EQUAL(lns_l2tp_tunnel_count(S.l), 3);
+	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_REFUSE_SCCRQ_RATE), 1);
+	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_REFUSE_SILENT), 1);
+	/* a retransmitted SCCRQ of an admitted tunnel costs nothing */
+	a[0].ns = 0;
+	CU_ASSERT_EQUAL(lac_sccrq(&a[0], NULL, 0), 0);
+	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_DUP_SCCRQ), 1);
+	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_REFUSE_SCCRQ_RATE), 1);
+	/* another address has its own bucket */
+	lac_init(&d, "10.0.0.3", 1701, LNS_L2TP_NO_CONN, 9);
+	CU_ASSERT_EQUAL(lac_sccrq(&d, NULL, 0), 0);
+	/* refill at 2/s: not after 499 ms, one token after 500 ms */
+	sim_run(499);
+	a[3].ns = 0;
+	CU_ASSERT_EQUAL(lac_sccrq(&a[3], NULL, 0), -EPERM);
+	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_REFUSE_SCCRQ_RATE), 2);
+	sim_run(1);
+	a[3].ns = 0;
+	mark = S.n_sent;
+	CU_ASSERT_EQUAL(lac_sccrq(&a[3], NULL, 0), 0);
+	CU_ASSERT_EQUAL(sim_sent_type(-1), LNS_L2TP_SCCRP);
+	a[4] = a[3];
+	a[4].peer.port = 1800;
+	a[4].ns = 0;
+	CU_ASSERT_EQUAL(lac_sccrq(&a[4], NULL, 0), -EPERM);
+	CU_ASSERT_EQUAL(lns_l2tp_tunnel_count(S.l), 5);
+	/* over IPsec the peer is authenticated: told, statelessly, StopCCN 2/4 */
+	for (int i = 0; i < 3; i++) {
+		lac_init(&b, "10.0.0.4", (uint16_t)(4500 + i), 7, (uint16_t)(20 + i));
+		CU_ASSERT_EQUAL(lac_sccrq(&b, NULL, 0), 0);
+	}
+	lac_init(&b, "10.0.0.4", 4600, 7, 30);
+	mark = S.n_sent;
+	CU_ASSERT_EQUAL(lac_sccrq(&b, NULL, 0), -EPERM);
+	CU_ASSERT_EQUAL_FATAL(S.n_sent, mark + 1);
+	CU_ASSERT_EQUAL(sim_sent_type(-1), LNS_L2TP_STOPCCN);
+	CU_ASSERT_EQUAL(sim_m.tunnel_id, 30);
+	CU_ASSERT_EQUAL(sim_sent_result(-1, &err), LNS_STOPCCN_ERROR);
+	CU_ASSERT_EQUAL(err, LNS_L2TP_ERR_RESOURCES);
+	CU_ASSERT_EQUAL(S.sent[S.n_sent - 1].to.conn, 7);
+	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_REFUSE_SILENT), 3);
+	CU_ASSERT_EQUAL(lns_l2tp_tunnel_count(S.l), 8);
+	sim_teardown();
+}
+
+/* Half-open tunnels (SCCRP sent, no SCCCN): at most 2 per source address and 4 in
+ * all; SCCCN or the end of the SCCRP's retransmissions frees the place. */
+static void
+test_half_open(void)
+{
+	struct lac a[3], b[2], c;
+	uint8_t buf[LNS_L2TP_CTL_MAX];
+	struct lns_l2tp_enc e;
+	struct lns_l2tp_tunnel_info ti;
+
+	setup_adm("max-half-open: 4, max-half-open-per-source: 2");
+	for (int i = 0; i < 3; i++)
+		lac_init(&a[i], "10.0.0.2", (uint16_t)(1701 + i), LNS_L2TP_NO_CONN,
+			 (uint16_t)(i + 1));
+	CU_ASSERT_EQUAL(lac_sccrq(&a[0], NULL, 0), 0);
+	CU_ASSERT_EQUAL(lac_sccrq(&a[1], NULL, 0), 0);
+	CU_ASSERT_EQUAL(lac_sccrq(&a[2], NULL, 0), -EPERM);
+	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_REFUSE_HALF_OPEN_SRC), 1);
+	CU_ASSERT_EQUAL(lns_l2tp_half_open_count(S.l), 2);
+	/* a[0] completes: its place goes to a[2] */
+	lns_avp_get_u16(sim_sent(lac_recv(&a[0])), LNS_AVP_TUNNEL_ID, &a[0].lns_tid);
+	lac_begin(&a[0], &e, buf, 0, LNS_L2TP_SCCCN);
+	CU_ASSERT_EQUAL(lac_send(&a[0], &e), 0);
+	CU_ASSERT_EQUAL(lns_l2tp_tunnel_get(S.l, a[0].lns_tid, &ti), 0);
+	CU_ASSERT_STRING_EQUAL(ti.state, "established");
+	CU_ASSERT_EQUAL(lns_l2tp_half_open_count(S.l), 1);
+	a[2].ns = 0;
+	CU_ASSERT_EQUAL(lac_sccrq(&a[2], NULL, 0), 0);
+	/* two more from another address: 4 half-open in all, the total cap */
+	lac_init(&b[0], "10.0.0.3", 1701, LNS_L2TP_NO_CONN, 1);
+	lac_init(&b[1], "10.0.0.3", 1702, LNS_L2TP_NO_CONN, 1);
+	CU_ASSERT_EQUAL(lac_sccrq(&b[0], NULL, 0), 0);
+	CU_ASSERT_EQUAL(lac_sccrq(&b[1], NULL, 0), 0);
+	CU_ASSERT_EQUAL(lns_l2tp_half_open_count(S.l), 4);
+	lac_init(&c, "10.0.0.5", 1701, LNS_L2TP_NO_CONN, 1);
+	CU_ASSERT_EQUAL(lac_sccrq(&c, NULL, 0), -EPERM);
+	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_REFUSE_HALF_OPEN), 1);
+	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_REFUSE_SILENT), 2);
+	CU_ASSERT_EQUAL(lns_l2tp_tunnel_count(S.l), 5);
+	/* nobody answers the SCCRPs: 1+2+4+4 s of retransmissions, then destroyed;
+	 * the half-open places are free again (the records destruct as usual) */
+	sim_run(10999);
+	CU_ASSERT_EQUAL(lns_l2tp_half_open_count(S.l), 4);
+	sim_run(2000);
+	CU_ASSERT_EQUAL(lns_l2tp_half_open_count(S.l), 0);
+	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_RETRY_EXHAUSTED), 4);
+	c.ns = 0;
+	CU_ASSERT_EQUAL(lac_sccrq(&c, NULL, 0), 0);
+	CU_ASSERT_EQUAL(lns_l2tp_half_open_count(S.l), 1);
+	/* a half-open tunnel the operator clears leaves the count too */
+	lns_avp_get_u16(sim_sent(lac_recv(&c)), LNS_AVP_TUNNEL_ID, &c.lns_tid);
+	CU_ASSERT_EQUAL(lns_l2tp_tunnel_close(S.l, c.lns_tid, 0, S.now), 0);
+	CU_ASSERT_EQUAL(lns_l2tp_half_open_count(S.l), 0);
+	sim_teardown();
+}
+
+/* ICRQ on one tunnel: a bucket of 5 at 2/s (every ICRQ spends a token), at most 3
+ * sessions waiting for ICCN; refusals are CDN result 4 (temporary); a call without
+ * ICCN ends after 5 s. */
+static void
+test_icrq_limits(void)
+{
+	struct lac c;
+	uint16_t s1, s2, s3, err;
+	uint64_t t0;
+
+	setup_adm("icrq-rate: 2, icrq-burst: 5, max-pending-sessions: 3, "
+		  "session-setup-timeout: 5");
+	lac_init(&c, "10.0.0.2", 1701, LNS_L2TP_NO_CONN, 1);
+	CU_ASSERT_EQUAL_FATAL(lac_connect(&c), 0);
+	t0 = S.now;
+	s1 = lac_icrq(&c, 1);
+	s2 = lac_icrq(&c, 2);
+	s3 = lac_icrq(&c, 3);
+	CU_ASSERT(s1 != 0 && s2 != 0 && s3 != 0);
+	CU_ASSERT_EQUAL(lns_l2tp_pending_count(S.l), 3);
+	/* a fourth waiting call: refused, CDN 4 to its session id, nothing kept */
+	CU_ASSERT_EQUAL(lac_icrq(&c, 4), 0);
+	CU_ASSERT_EQUAL(sim_sent_type(-1), LNS_L2TP_CDN);
+	CU_ASSERT_EQUAL(sim_m.session_id, 4);
+	CU_ASSERT_EQUAL(sim_sent_result(-1, &err), LNS_CDN_TEMP);
+	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_REFUSE_PENDING), 1);
+	CU_ASSERT_EQUAL(lns_l2tp_session_count(S.l), 3);
+	/* ICCN frees a place; the fifth token goes to call 5; then the bucket is dry */
+	CU_ASSERT_EQUAL(lac_iccn(&c, s1), 0);
+	CU_ASSERT_EQUAL(lns_l2tp_pending_count(S.l), 2);
+	CU_ASSERT_NOT_EQUAL(lac_icrq(&c, 5), 0);
+	CU_ASSERT_EQUAL(lac_iccn(&c, s2), 0);
+	CU_ASSERT_EQUAL(lac_icrq(&c, 6), 0);
+	CU_ASSERT_EQUAL(sim_sent_result(-1, NULL), LNS_CDN_TEMP);
+	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_REFUSE_ICRQ_RATE), 1);
+	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_REFUSE_PENDING), 1);
+	CU_ASSERT_EQUAL(S.sessions_up, 2);
+	sim_run(499);                                  /* not yet a whole token */
+	CU_ASSERT_EQUAL(lac_icrq(&c, 7), 0);
+	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_REFUSE_ICRQ_RATE), 2);
+	sim_run(1);
+	CU_ASSERT_NOT_EQUAL(lac_icrq(&c, 8), 0);
+	CU_ASSERT_EQUAL(lns_l2tp_pending_count(S.l), 3);   /* 3, 5 and 8 */
+	CU_ASSERT_EQUAL(lns_l2tp_session_count(S.l), 5);
+	/* no ICCN for 3, 5 (from t0) and 8 (from t0 + 500): CDN result 2 at 5 s */
+	lac_ack(&c);
+	sim_run(t0 + 4999 - S.now);
+	CU_ASSERT_EQUAL(lns_l2tp_pending_count(S.l), 3);
+	sim_run(1);
+	CU_ASSERT_EQUAL(lns_l2tp_pending_count(S.l), 1);
+	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_SESSION_SETUP_TIMEOUTS), 2);
+	CU_ASSERT_EQUAL(sim_sent_type(-1), LNS_L2TP_CDN);
+	CU_ASSERT_EQUAL(sim_sent_result(-1, NULL), LNS_CDN_ERROR);
+	CU_ASSERT(sim_m.session_id == 3 || sim_m.session_id == 5);
+	lac_ack(&c);
+	sim_run(500);
+	CU_ASSERT_EQUAL(lns_l2tp_pending_count(S.l), 0);
+	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_SESSION_SETUP_TIMEOUTS), 3);
+	CU_ASSERT_EQUAL(lns_l2tp_session_count(S.l), 2);  /* the established ones stay */
+	CU_ASSERT_EQUAL(S.sessions_down, 0);              /* never up: no session_down */
+	sim_teardown();
+}
+
+/* A peer that floods ICRQs and never acknowledges our answers: refusals stop being
+ * answered once 64 of our messages wait beyond its window; memory stays bounded. */
+static void
+test_refusal_backlog(void)
+{
+	struct lac c;
+
+	setup_adm("max-pending-sessions: 1");
+	lac_init(&c, "10.0.0.2", 1701, LNS_L2TP_NO_CONN, 1);
+	CU_ASSERT_EQUAL_FATAL(lac_connect(&c), 0);
+	lac_ack(&c);
+	for (uint16_t i = 0; i < 100; i++)
+		icrq_at(&c, c.ns++, (uint16_t)(100 + i));  /* Nr never moves */
+	/* 1 ICRP + 67 CDNs queued (4 of them sent: the LAC's window), 32 unanswered */
+	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_REFUSE_PENDING), 99);
+	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_REFUSE_SILENT), 32);
+	CU_ASSERT_EQUAL(lns_l2tp_session_count(S.l), 1);
+	/* the oldest is never acknowledged: the tunnel dies, everything goes */
+	sim_run(12000);
+	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_RETRY_EXHAUSTED), 1);
+	CU_ASSERT_EQUAL(lns_l2tp_session_count(S.l), 0);
+	CU_ASSERT_EQUAL(lns_l2tp_pending_count(S.l), 0);
+	sim_teardown();
+}
+
+/* The defaults take a LAC's burst of calls: 2000 ICRQs at once on one tunnel, each
+ * completed, all accepted. */
+static void
+test_defaults_take_a_lac_burst(void)
+{
+	struct lac c;
+	unsigned int ok = 0;
+
+	sim_setup("l2tp:\n  allow-nonsecure: true\n  hello-interval: 0\n"
+		  "limits:\n  max-sessions: 4096\n");
+	lac_init(&c, "10.0.0.2", 1701, LNS_L2TP_NO_CONN, 1);
+	CU_ASSERT_EQUAL_FATAL(lac_connect(&c), 0);
+	for (uint16_t i = 1; i <= 2000; i++) {
+		uint16_t sid;
+
+		if (S.n_sent > SIM_MAX_SENT - 8)
+			S.n_sent = c.seen = 0;         /* keep the recorder from filling */
+		sid = lac_icrq(&c, i);
+		if (sid != 0 && lac_iccn(&c, sid) == 0)
+			ok++;
+	}
+	CU_ASSERT_EQUAL(ok, 2000);
+	CU_ASSERT_EQUAL(S.sessions_up, 2000);
+	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_REFUSE_ICRQ_RATE), 0);
+	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_REFUSE_PENDING), 0);
+	sim_teardown();
+}
+
 int
 main(void)
 {
@@ -830,6 +1089,11 @@ main(void)
 	CU_add_test(s, "callbacks refusing and re-entering", test_callbacks);
 	CU_add_test(s, "hidden AVPs from the LAC", test_hidden_from_lac);
 	CU_add_test(s, "shutdown", test_shutdown);
+	CU_add_test(s, "admission: SCCRQ rate per source", test_sccrq_rate);
+	CU_add_test(s, "admission: half-open per source and in all", test_half_open);
+	CU_add_test(s, "admission: ICRQ rate, pending cap, setup timeout", test_icrq_limits);
+	CU_add_test(s, "admission: refusals to a peer that never acks", test_refusal_backlog);
+	CU_add_test(s, "admission: defaults take a LAC's burst of calls", test_defaults_take_a_lac_burst);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
