@@ -160,10 +160,10 @@ sys.exit(not (t["tunnel"] == 100 and t["down_pps"] > 0))' "$LNS_WORK/top.json"
 
 	# log levels at run time (lnsd's /lns/log)
 	out=$(lns_ctl --json show log 2>&1); rc=$?
-	lns_check "show log lists lns.l2tp (rc $rc)" grep -q '"lns.l2tp"' <<<"$out"
+	lns_check "show log lists l2tp (rc $rc)" grep -q '"l2tp"' <<<"$out"
 	lns_ctl set log l2tp debug >/dev/null
 	lns_check "set log l2tp debug takes effect" \
-		sh -c "$LNSCTL --file-prefix $LNS_PREFIX --json show log | grep -q '\"lns.l2tp\": \"debug\"'"
+		sh -c "$LNSCTL --file-prefix $LNS_PREFIX --json show log | grep -q '\"l2tp\": \"debug\"'"
 	lns_ctl set log all warning >/dev/null
 	lns_check "set log all warning sets every module" \
 		sh -c "$LNSCTL --file-prefix $LNS_PREFIX --json show log | $PY -c 'import json,sys; v=json.load(sys.stdin)[\"levels\"]; sys.exit(not v or any(l != \"warning\" for l in v.values()))'"

@@ -820,9 +820,9 @@ fake_answer(const char *req)
 	if (strcmp(req, "/lns/tunnels,state=b%2Cd") == 0)
 		return "{\"/lns/tunnels\":{\"error\":\"bad state\"}}";
 	if (strcmp(req, "/lns/log") == 0)
-		return "{\"/lns/log\":{\"levels\":{\"lns.l2tp\":\"info\",\"lns.ppp\":\"notice\"}}}";
+		return "{\"/lns/log\":{\"levels\":{\"l2tp\":\"info\",\"ppp\":\"notice\"}}}";
 	if (strcmp(req, "/lns/log,l2tp:debug") == 0)
-		return "{\"/lns/log\":{\"levels\":{\"lns.l2tp\":\"debug\",\"lns.ppp\":\"notice\"}}}";
+		return "{\"/lns/log\":{\"levels\":{\"l2tp\":\"debug\",\"ppp\":\"notice\"}}}";
 	if (strcmp(req, "/lns/log,bogus:debug") == 0)
 		return "{\"/lns/log\":{\"error\":\"unknown module 'bogus'\"}}";
 	if (strcmp(req, "/lns/clear/session,7") == 0)
@@ -1616,17 +1616,17 @@ test_e2e_lists(void)
 
 	rc = run_ctl(&out, &err, "show", "log", NULL);
 	CU_ASSERT_EQUAL(rc, 0);
-	CU_ASSERT_STRING_EQUAL(out, "MODULE    LEVEL\nlns.l2tp  info\nlns.ppp   notice\n");
+	CU_ASSERT_STRING_EQUAL(out, "MODULE  LEVEL\nl2tp    info\nppp     notice\n");
 	free(out);
 	free(err);
 	rc = run_ctl(&out, &err, "set", "log", "lns.l2tp", "debug", NULL);
 	CU_ASSERT_EQUAL(rc, 0);
-	CU_ASSERT_STRING_EQUAL(out, "MODULE    LEVEL\nlns.l2tp  debug\nlns.ppp   notice\n");
+	CU_ASSERT_STRING_EQUAL(out, "MODULE  LEVEL\nl2tp    debug\nppp     notice\n");
 	free(out);
 	free(err);
 	rc = run_ctl(&out, &err, "--json", "set", "log", "l2tp", "debug", NULL);
 	CU_ASSERT_EQUAL(rc, 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"lns.l2tp\": \"debug\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"l2tp\": \"debug\""));
 	free(out);
 	free(err);
 	rc = run_ctl(&out, &err, "set", "log", "bogus", "debug", NULL);
