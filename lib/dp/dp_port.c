@@ -315,19 +315,27 @@ lns_dp_init(struct lns_dp *dp, const struct lns_conf *conf, struct lns_stats *st
 		if (dp->mgr[w] == NULL)
 			return fail(err, errlen, -ENOMEM, "cannot create IPsec-MB manager %u", w);
 	}
-	/* Outer reassembly tables, one per data-path lcore (bounded; see lns_dp.h). */
+	/* Outer reassembly tables, one per data-path lcore (bounded; see lns_dp.h).
+	 * Fragments wait in them for up to LNS_FRAG_TIMEOUT_MS, so a flood of lone
+	 * first fragments could hold every mbuf and stop receive until they expire.
+	 * All tables together may hold at most a quarter of the pool. */
+	uint32_t flows = conf->limits.mbufs / (4u * (dp->n_workers + 1u) * RTE_LIBRTE_IP_FRAG_MAX_FRAG);
+
+	if (flows < 16)
+		flows = 16;
+	flows = RTE_MIN(rte_align32prevpow2(flows), (uint32_t)LNS_FRAG_MAX_FLOWS);
 	for (uint16_t w = 0; w <= dp->n_workers; w++) {
 		unsigned int lc = w < dp->n_workers ? dp->worker_lcore[w] : rte_get_main_lcore();
 		uint64_t cyc = (rte_get_tsc_hz() + 999) / 1000 * LNS_FRAG_TIMEOUT_MS;
 
-		dp->frag[w] = rte_ip_frag_table_create(LNS_FRAG_MAX_FLOWS / 4, 4,
-						       LNS_FRAG_MAX_FLOWS, cyc,
+		dp->frag[w] = rte_ip_frag_table_create(flows / 4, 4, flows, cyc,
 						       rte_lcore_to_socket_id(lc));
 		dp->dr[w] = rte_zmalloc_socket("lns_frag_dr", sizeof(*dp->dr[w]), 0,
 					       rte_lcore_to_socket_id(lc));
 		if (dp->frag[w] == NULL || dp->dr[w] == NULL)
 			return fail(err, errlen, -ENOMEM, "cannot create reassembly table %u", w);
 	}
+	DP_LOG(INFO, "reassembly: %u flows per lcore, %u ms", flows, LNS_FRAG_TIMEOUT_MS);
 	DP_LOG(INFO, "IPsec-MB %s, %s code path", imb_get_version_str(),
 	       lns_esp_mgr_arch(dp->mgr[0]));
 	dp->evlog = lns_evlog_create(conf->limits.event_log_size);

@@ -143,7 +143,9 @@ int lns_dp_init(struct lns_dp *dp, const struct lns_conf *conf, struct lns_stats
 /** Launch lns_dp_worker_main() on every worker lcore. @return 0 or -errno. */
 int lns_dp_launch(struct lns_dp *dp);
 
-/** Outer IPv4 reassembly: datagrams in flight per lcore, and how long a partial one
+/** Outer IPv4 reassembly: datagrams in flight per lcore (at most; fewer with a small
+ *  limits.mbufs, so that waiting fragments never hold more than a quarter of the
+ *  pool), and how long a partial one
  *  may wait for its missing fragments (RFC 791 suggests 15 s; clients resend far
  *  sooner, and a short timeout bounds what a fragment flood can hold). */
 #define LNS_FRAG_MAX_FLOWS  4096

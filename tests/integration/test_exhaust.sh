@@ -167,7 +167,9 @@ if lns_start "$W/mbuf.yaml"; then
 	lns_check "mbuf: held fragments expired and were counted (frag_discarded $disc)" [ "$disc" -gt 500 ]
 	lns_check "mbuf: valid datagrams still arrive after several 2 s timeouts ($late in seconds 6-13)" \
 		[ "$late" -gt 0 ]
-	lns_check "mbuf: ... in at least 3 of those 8 seconds ($secs): no stall" [ "$secs" -ge 3 ]
+	# the reassembly tables may hold at most a quarter of the pool (dp_port.c), so
+	# fragments waiting out their timeout never starve receive: traffic every second
+	lns_check "mbuf: ... in at least 7 of those 8 seconds ($secs): receive never starves" [ "$secs" -ge 7 ]
 	lns_check "mbuf: lnsd still answers lnsctl" quiet lns_ctl show stats
 	lns_stop_expect 0
 else
