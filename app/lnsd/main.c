@@ -68,7 +68,12 @@ usage(FILE *out)
 "Signals: SIGINT or SIGTERM stop lnsd cleanly (exit 0).\n"
 "Exit status: 0 ok, 1 configuration error, 2 runtime failure.\n"
 "\n"
-"Inspect a running lnsd with lnsctl (lnsctl show stats).\n");
+"Logs: one rte_log type per module (lns.main, lns.ctl, lns.dp, lns.l2tp, lns.ppp,\n"
+"lns.ike, lns.ipsec), to stderr or log.file; levels from log.level and log.modules,\n"
+"and at run time with lnsctl set log MODULE LEVEL. Lifecycle events are one\n"
+"key=value line each; nothing is logged per packet.\n"
+"\n"
+"Inspect a running lnsd with lnsctl (lnsctl show stats, lnsctl top).\n");
 }
 
 static int
