@@ -568,6 +568,43 @@ down_too_big(const struct lns_dp *dp, struct rte_mbuf *m, uint16_t l3_off, uint3
 	o->tx[LNS_PORT_CORE][o->ntx[LNS_PORT_CORE]++] = m;
 }
 
+/*
+ * Session stage of a downstream burst, as l2tp_sessions() upstream: subscriber
+ * addresses are looked up in bulk and each session's entry and counters are
+ * prefetched, so with many subscribers the DRAM misses overlap.
+ */
+static void
+down_sessions(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, uint32_t *hs,
+	      const struct lns_dp_lctx *lc)
+{
+	for (uint16_t base = 0; base < n; base += RTE_HASH_LOOKUP_BULK_MAX) {
+		uint16_t k = RTE_MIN(n - base, RTE_HASH_LOOKUP_BULK_MAX);
+		const void *keys[RTE_HASH_LOOKUP_BULK_MAX];
+		void *data[RTE_HASH_LOOKUP_BULK_MAX];
+		uint64_t hit = 0;
+
+		for (uint16_t i = 0; i < k; i++) {
+			struct rte_mbuf *m = pk[base + i];
+			const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(
+				m, const struct rte_ipv4_hdr *, lns_pkt_meta(m)->l3_off);
+
+			keys[i] = &ip->dst_addr;
+		}
+		if (rte_hash_lookup_bulk_data(dp->tbl->by_addr, keys, k, &hit, data) < 0)
+			hit = 0;
+		for (uint16_t i = 0; i < k; i++) {
+			uint32_t h = (hit >> i) & 1 ? (uint32_t)(uintptr_t)data[i] : LNS_SESS_NONE;
+
+			hs[base + i] = h;
+			if (h != LNS_SESS_NONE) {
+				rte_prefetch0(&dp->tbl->sess[h]);
+				rte_prefetch0(&dp->tbl->ctr[((size_t)lc->slot * dp->tbl->max_sessions +
+							     h) * LNS_SC_MAX]);
+			}
+		}
+	}
+}
+
 static void
 down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out *o,
      const struct lns_dp_lctx *lc)
@@ -576,8 +613,10 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 	struct lns_esp_sa *sa[LNS_MAX_BURST];
 	struct rte_mbuf *em[LNS_MAX_BURST];
 	uint8_t status[LNS_MAX_BURST];
+	uint32_t hs[LNS_MAX_BURST];
 	uint16_t k = 0, good;
 
+	down_sessions(dp, pk, n, hs, lc);
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pk[i];
 		struct lns_pkt_meta *meta = lns_pkt_meta(m);
@@ -587,10 +626,9 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 		const struct lns_dp_session *s;
 		const struct lns_dp_tunnel *t;
 		const struct lns_sad_entry *e = NULL;
-		uint32_t h, overhead, sa_out;
+		uint32_t h = hs[i], overhead, sa_out;
 		uint8_t *l2;
 
-		h = lns_tables_by_addr(dp->tbl, ip->dst_addr);
 		s = lns_tables_session_up(dp->tbl, h);
 		if (s == NULL) {
 			drop_pkt(lc, m, LNS_DROP_DOWN_NO_SESSION);

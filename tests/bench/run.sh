@@ -12,7 +12,7 @@
 # ratios and writes one JSON object per row to BUILD_DIR/bench/results.jsonl.
 #
 # Environment: BENCH_WINDOW (s, default 3), BENCH_SIZES ("64 128 512 1400 imix"),
-# BENCH_ALGS ("aes128gcm16 aes128-sha1"), BENCH_DIRS ("up down"), BENCH_SECGW (1),
+# BENCH_ALGS ("aes128gcm16 aes128-sha1"), BENCH_DIRS ("up down"; "" runs no rows), BENCH_SECGW (1),
 # BENCH_SCALE (1), BENCH_SCALE_SESSIONS (1000000), BENCH_WORKERS ("1": more where
 # the machine has the cores, e.g. "1 2 4 8").
 set -u
@@ -26,7 +26,7 @@ PY=/usr/bin/python3
 WINDOW=${BENCH_WINDOW:-3}
 SIZES=${BENCH_SIZES:-64 128 512 1400 imix}
 ALGS=${BENCH_ALGS:-aes128gcm16 aes128-sha1}
-DIRS=${BENCH_DIRS:-up down}
+DIRS=${BENCH_DIRS-up down}
 OUT=$BUILD/bench
 RES=$OUT/results.jsonl
 W=$(mktemp -d /tmp/lnsd-bench.XXXXXX)
