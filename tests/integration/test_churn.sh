@@ -5,7 +5,7 @@
 # over plain UDP 1701), up to LNS_CHURN_CONC (default 100) in flight. A cycle is a
 # tunnel, a session, LCP, PAP or CHAP-MD5, IPCP, one UDP datagram through lnsd to a
 # core-side echo server and its echo back, then a disconnect: client CDN, client
-# StopCCN, LCP Terminate-Request, or (every 4th of the last 200, with at most 40 in
+# StopCCN, LCP Terminate-Request, or (every 5th of the last 200, with at most 40 in
 # flight so that `lnsctl show sessions` lists them all) `lnsctl clear session`.
 # Single-shot and standard profiles (idle-timeout 1 s) alternate; 16 source addresses.
 # Asserts: every cycle completes; afterwards tunnels, sessions, data-plane entries
@@ -94,7 +94,7 @@ CTL="$LNSCTL --file-prefix $LNS_PREFIX --timeout 20"
 lns_log "churn: $CYCLES cycles, $CONC in flight, sources $SRCS"
 ip netns exec "$LNS_NS_ACC" "$PY" "$L2TPC" churn --cycles "$CYCLES" --concurrency "$CONC" \
 	--src "$SRCS" --hosts lac-ss,lac-std --auths pap,chap --discs cdn,stopccn,lcpterm \
-	--admin-every 4 --admin-tail 200 --lcp-passive --lnsctl "$CTL" --rss-pid "$LNS_PID" --rss-at 100 \
+	--admin-every 5 --admin-tail 200 --lcp-passive --lnsctl "$CTL" --rss-pid "$LNS_PID" --rss-at 100 \
 	--json "$W/churn.json" 2>&1 | tee "$W/churn.log" | grep --line-buffered -v '^OK \|^FAIL '
 lns_py_checks "$W/churn.log"
 [ -f "$W/churn.json" ] || lns_fail "churn run wrote no summary"

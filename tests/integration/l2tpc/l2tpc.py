@@ -295,7 +295,6 @@ def cmd_vanish(a):
     for c in clients:
         c.start()
     t_start = time.monotonic()
-    deadline = t_start + a.deadline
 
     def gone(c):
         if c.t_vanish is None or c.lns_tid is None:
