@@ -133,14 +133,23 @@ def cmd_churn(a):
             log("lnsd VmRSS after %d cycles: %s kB" % (a.rss_at, out["rss_at_kb"]))
 
     last = time.monotonic()
-    while st["done"] < a.cycles:
+    limit = a.cycles
+    while st["done"] < limit:
+        # give up early rather than time out every remaining cycle: lnsd is
+        # gone, or a twentieth of the cycles failed already
+        if limit == a.cycles and ((a.rss_pid and not os.path.exists("/proc/%d" % a.rss_pid))
+                                  or st["done"] - st["ok"] > max(50, a.cycles // 20)):
+            log("aborting: %s" % ("lnsd is gone" if a.rss_pid and
+                                  not os.path.exists("/proc/%d" % a.rss_pid) else
+                                  "too many failures"))
+            limit = st["started"]
         # the admin tail runs with fewer in flight: `lnsctl show sessions`, where
         # the handle to clear is found, lists only as many as fit DPDK
         # telemetry's 16 KB reply (about 84)
         conc = a.concurrency
         if st["started"] >= a.cycles - a.admin_tail:
             conc = min(conc, a.admin_conc)
-        while st["started"] < a.cycles and len(inflight) < conc:
+        while st["started"] < limit and len(inflight) < conc:
             c = cl.Client(loop, params_for(a, st["started"]), done)
             st["started"] += 1
             inflight.add(c)
@@ -156,7 +165,7 @@ def cmd_churn(a):
     el = time.monotonic() - t_start
     samples.sort()
     out.update(ok=st["ok"], failed=a.cycles - st["ok"], elapsed_s=round(el, 2),
-               cycles_per_s=round(a.cycles / el, 1), fail_reasons=dict(fails),
+               cycles_per_s=round(st["done"] / el, 1), fail_reasons=dict(fails),
                by_mix=dict(sorted(by.items())),
                cycle_s_median=samples[len(samples) // 2] if samples else None,
                cycle_s_p99=samples[int(len(samples) * 0.99)] if samples else None,
