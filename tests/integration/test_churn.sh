@@ -8,15 +8,18 @@
 # StopCCN, LCP Terminate-Request, or (every 5th of the last 200, with at most 40 in
 # flight so that `lnsctl show sessions` lists them all) `lnsctl clear session`.
 # Single-shot and standard profiles (idle-timeout 1 s) alternate; 16 source addresses.
+# The client starts LCP when lnsd's Configure-Request arrives, every 7th right after
+# its ICCN (lnsd drops that first one: the data plane learns the session only once
+# the control core has the ICCN, so those cycles wait out one LCP Restart period).
+# First the client proves itself against xl2tpd (LNS) + slirp (PPP), see l2tpc/harness.sh.
 # Asserts: every cycle completes; afterwards tunnels, sessions, data-plane entries
 # and SAs return to zero (metrics gauges and lnsctl lists) and every pool address
 # is free again (as many clients as the pool holds come up at once, one more does
 # not); lnsd's VmRSS at the end is within 5% of its value after the first 100
 # cycles (not under ASan: its quarantine grows RSS by design); lnsd exits 0 on SIGTERM.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/l2tpc/gauges.sh"
+. "$(dirname "$0")/l2tpc/harness.sh"
 
-L2TPC=$LNS_SRC/tests/integration/l2tpc/l2tpc.py
 POOL_SIZE=126                 # 10.200.0.0/25 less network and broadcast
 
 lns_init churn
@@ -42,6 +45,7 @@ CONC=${LNS_CHURN_CONC:-100}
 
 "$PY" "$L2TPC" self-test >"$W/selftest.log" 2>&1
 lns_check "l2tpc self-test ($(tail -1 "$W/selftest.log"))" grep -q '^self-test: all ' "$W/selftest.log"
+l2tpc_reference_check
 
 lns_topology_up
 SRCS=$LNS_ACC_PEER
@@ -94,7 +98,7 @@ CTL="$LNSCTL --file-prefix $LNS_PREFIX --timeout 20"
 lns_log "churn: $CYCLES cycles, $CONC in flight, sources $SRCS"
 ip netns exec "$LNS_NS_ACC" "$PY" "$L2TPC" churn --cycles "$CYCLES" --concurrency "$CONC" \
 	--src "$SRCS" --hosts lac-ss,lac-std --auths pap,chap --discs cdn,stopccn,lcpterm \
-	--admin-every 5 --admin-tail 200 --lcp-passive --lnsctl "$CTL" --rss-pid "$LNS_PID" --rss-at 100 \
+	--admin-every 5 --admin-tail 200 --lcp-passive --lcp-active-every 7 --lnsctl "$CTL" --rss-pid "$LNS_PID" --rss-at 100 \
 	--json "$W/churn.json" 2>&1 | tee "$W/churn.log" | grep --line-buffered -v '^OK \|^FAIL '
 lns_py_checks "$W/churn.log"
 [ -f "$W/churn.json" ] || lns_fail "churn run wrote no summary"

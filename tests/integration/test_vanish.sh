@@ -26,9 +26,8 @@
 # logged; afterwards tunnels, sessions, data-plane entries, SAs, IKE SAs (metrics
 # gauges) are zero, and all of the pool is free again.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/l2tpc/gauges.sh"
+. "$(dirname "$0")/l2tpc/harness.sh"
 
-L2TPC=$LNS_SRC/tests/integration/l2tpc/l2tpc.py
 POOL_SIZE=14                  # 10.201.0.0/28 less network and broadcast
 
 lns_init vanish

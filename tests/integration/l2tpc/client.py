@@ -44,6 +44,7 @@ class Params:
         self.lnsctl = None         # argv prefix of lnsctl, for disc == admin
         self.rtx = (1.0, 4.0, 5)   # initial, max, retries of our control messages
         self.lcp_passive = False   # wait for the LNS's LCP Configure-Request first
+        self.until = None          # a STAGES name: StopCCN once there (probe)
         self.__dict__.update(kw)
 
 
@@ -102,6 +103,11 @@ class Client:
     def _stage(self, name):
         self.stage_reached = name
         self.stage_t[name] = time.monotonic() - self.t0
+        if self.p.until == name and not self.disconnecting:
+            # a probe: this far is enough, close the tunnel (our StopCCN)
+            self.p.disc = "stopccn"
+            self.disconnect()
+            return
         if self.p.vanish == name and not self.silent:
             self.t_vanish = time.monotonic()
             if self.p.scope == "all":
@@ -372,7 +378,8 @@ class Client:
         elif d == "stopccn":
             # section 6.4: StopCCN with our Assigned Tunnel ID and Result Code 1
             self.state = "closing"
-            self.ppp.done = True
+            if self.ppp is not None:
+                self.ppp.done = True
             self.rel.send(0, wire.msg_type_avp(wire.STOPCCN)
                           + wire.avp16(wire.A_TUNNEL_ID, self.p.tid) + wire.result_avp(1))
             self._wait_stop_acked()

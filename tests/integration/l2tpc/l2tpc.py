@@ -11,6 +11,7 @@ Commands (checks print "OK what" or "FAIL what: why"; other lines start with "#"
   vanish --stages S,S.. ...             one client per stage (and scope, and host)
                                         goes silent there; waits until lnsd frees it
   fill   --count N --expect-up M        N clients up at once; exactly M get there
+  probe  --until STAGE                  one client that far, then StopCCN (any LNS)
   self-test                             codec, transport and PPP checks (no lnsd)
 
 A churn cycle: SCCRQ/SCCRP/SCCCN, ICRQ/ICRP/ICCN, LCP, PAP or CHAP-MD5, IPCP,
@@ -94,7 +95,8 @@ def params_for(a, i, **over):
                   echo=hostport(a.echo), timeout=a.timeout,
                   tid=(a.tid_base + i) % 65535 + 1, sid=i % 60000 + 1, serial=i + 1,
                   lnsctl=shlex.split(a.lnsctl) if a.lnsctl else None,
-                  lcp_passive=a.lcp_passive)
+                  lcp_passive=a.lcp_passive and not (a.lcp_active_every and
+                                                      i % a.lcp_active_every == 0))
     p.__dict__.update(over)
     return p
 
@@ -213,6 +215,25 @@ def cmd_fill(a):
     say(not dis, "the %d held clients disconnect cleanly" % len(up),
         "; ".join(c.result["why"] for c in dis[:3]))
     return 0 if ok and not dis else 1
+
+
+# ----------------------------------------------------------------- probe ---
+
+def cmd_probe(a):
+    """One client up to --until against any LNS, then our StopCCN: proves the
+    harness against an independent implementation (xl2tpd + slirp)."""
+    loop = Loop()
+    c = cl.Client(loop, params_for(a, 0, until=a.until, disc="stopccn"), lambda c: None)
+    c.start()
+    loop.run_until(lambda: c.result is not None, timeout=a.timeout + 5)
+    r = c.result or {"ok": False, "why": "no result", "stage": c.stage_reached}
+    log("probe:", json.dumps(r))
+    order = list(cl.STAGES)
+    reached = r.get("stage") in order and order.index(r["stage"]) >= order.index(a.until)
+    say(reached, "reached %s (%s)" % (a.until, ",".join(r.get("stage_t", {}))),
+        "stopped at %s: %s" % (r.get("stage"), r.get("why")))
+    say(r["ok"], "tunnel closed by our StopCCN, acknowledged", r.get("why", ""))
+    return 0 if reached and r["ok"] else 1
 
 
 # ---------------------------------------------------------------- vanish ---
@@ -401,6 +422,8 @@ def main(argv=None):
         p.add_argument("--json")
         p.add_argument("--lcp-passive", action="store_true",
                        help="send our LCP Configure-Request when the LNS's arrives")
+        p.add_argument("--lcp-active-every", type=int, default=0,
+                       help="but every Nth client sends it at once, after ICCN")
 
     p = sub.add_parser("echo")
     p.add_argument("--bind", required=True)
@@ -420,6 +443,9 @@ def main(argv=None):
     p.add_argument("--count", type=int, required=True)
     p.add_argument("--expect-up", type=int, required=True)
     p.add_argument("--hold", type=float, default=0, help="seconds to stay up")
+    p = sub.add_parser("probe")
+    common(p)
+    p.add_argument("--until", default="auth", choices=cl.STAGES)
     p = sub.add_parser("vanish")
     common(p)
     p.add_argument("--stages", default=",".join(cl.STAGES))
@@ -431,8 +457,8 @@ def main(argv=None):
     if argv and argv[0] == "--self-test":
         argv = ["self-test"] + argv[1:]
     a = ap.parse_args(argv)
-    return {"echo": cmd_echo, "churn": cmd_churn, "fill": cmd_fill, "vanish": cmd_vanish,
-            "self-test": cmd_self_test}[a.cmd](a)
+    return {"echo": cmd_echo, "churn": cmd_churn, "fill": cmd_fill, "probe": cmd_probe,
+            "vanish": cmd_vanish, "self-test": cmd_self_test}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -286,7 +286,10 @@ class PppClient:
         if code == CONFREQ:
             ack, rej = [], []
             for t, v in wire.parse_opts(data):
-                (ack if t == wire.O_IPADDR and len(v) == 4 else rej).append((t, v))
+                # RFC 1332 section 3.3: 0.0.0.0 asks us for an address; a client
+                # has none to give, so that is rejected like anything unknown
+                ok = t == wire.O_IPADDR and len(v) == 4 and v != bytes(4)
+                (ack if ok else rej).append((t, v))
             if rej:
                 self.send(P_IPCP, wire.cp(CONFREJ, ident, wire.opts(rej)))
             else:

@@ -189,6 +189,16 @@ def test_ppp():
     c.input(wire.ppp(wire.P_LCP, wire.cp(wire.TERMREQ, 5)))
     check(wire.parse_cp(out[-1][1])[0] == wire.TERMACK and downs, "Terminate-Request acked")
 
+    # RFC 1332 section 3.3: a peer asking us for its address (0.0.0.0) is refused
+    out3 = []
+    c3 = PppClient(loop, "u", "p", "pap", lambda p, b: out3.append((p, b)), lambda s: None,
+                   lambda a: None, lambda w: None)
+    c3.phase = "ipcp"
+    c3.input(wire.ppp(wire.P_IPCP, wire.cp(wire.CONFREQ, 7, wire.opts([(wire.O_IPADDR,
+                                                                         bytes(4))]))))
+    check(wire.parse_cp(out3[-1][1])[0] == wire.CONFREJ and not c3.ipcp_peer_acked,
+          "IPCP: the peer's 0.0.0.0 is rejected, not acked")
+
     # CHAP-MD5 (RFC 1994 section 4.1) against a digest computed here
     out2 = []
     c2 = PppClient(loop, "bob", "s3", "chap", lambda p, b: out2.append((p, b)), lambda s: None,
