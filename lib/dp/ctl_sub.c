@@ -468,7 +468,9 @@ lns_ctl_sub_ppp(struct lns_ctl *ctl, struct rte_mbuf *m)
 	struct sub *s;
 	uint32_t h;
 
-	/* The worker parsed and checked it (session, SA) before punting. */
+	/* The worker parsed it and checked that its tunnel owns it (SA or plain peer);
+	 * a session published after the worker looked (LCP right behind the ICCN) is
+	 * found here, since the ICCN came first on the same punt ring. */
 	if (lns_l2tp_data_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &d) !=
 	    LNS_L2TP_DATA ||
 	    (h = lns_tables_by_ids(ctl->dp->tbl, d.tunnel_id, d.session_id)) == LNS_SESS_NONE ||

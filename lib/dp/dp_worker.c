@@ -257,6 +257,41 @@ l2tp_parse(struct rte_mbuf *m, uint32_t sa, uint32_t peer, uint16_t sport,
 }
 
 /* The session stage of one job, its session handle h looked up already. */
+/* Never a cross-tunnel injection: a tunnel takes data only from the IPsec
+ * connection the packet was authenticated with, or from its own plain peer. */
+static inline bool
+tunnel_owns(const struct lns_dp *dp, const struct lns_dp_tunnel *t, const struct l2tp_job *j)
+{
+	return j->sa != LNS_SAD_NONE ?
+	       t->conn != LNS_SAD_NONE && lns_sad_get(dp->sad, j->sa)->conn == t->conn :
+	       t->conn == LNS_SAD_NONE && t->peer == j->peer && t->peer_port == j->sport;
+}
+
+/*
+ * A data message for a session the data plane does not have yet. The control
+ * lcore publishes a session when it handles the ICCN, and a client's first LCP
+ * Configure-Request can follow the ICCN closely enough to reach the worker
+ * first. PPP control on a live tunnel that owns the packet goes to the control
+ * lcore, behind the ICCN on the same punt ring, instead of being lost (pppd
+ * would wait 3 s to resend it); anything else is a counted drop.
+ */
+static void
+l2tp_no_session(const struct lns_dp *dp, const struct l2tp_job *j, struct burst_out *o,
+		const struct lns_dp_lctx *lc)
+{
+	const struct lns_dp_tunnel *t = &dp->tbl->tun[j->d.tunnel_id];
+	struct rte_mbuf *m = j->m;
+	uint16_t proto;
+
+	if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == LNS_TBL_UP && tunnel_owns(dp, t, j) &&
+	    lns_ppp_parse(rte_pktmbuf_mtod_offset(m, const uint8_t *, j->d.payload_off),
+			  j->d.payload_len, &proto) != 0 && proto != LNS_PPP_IPV4) {
+		punt_l2tp(o, m, LNS_PUNT_PPP_CTL, j->sa, j->peer, j->sport);
+		return;
+	}
+	drop_pkt(lc, m, LNS_DROP_L2TP_NO_SESSION);
+}
+
 static void
 l2tp_session(const struct lns_dp *dp, const struct l2tp_job *j, uint32_t h,
 	     struct burst_out *o, const struct lns_dp_lctx *lc)
@@ -268,15 +303,11 @@ l2tp_session(const struct lns_dp *dp, const struct l2tp_job *j, uint32_t h,
 	uint16_t proto;
 
 	if (s == NULL) {
-		drop_pkt(lc, m, LNS_DROP_L2TP_NO_SESSION);
+		l2tp_no_session(dp, j, o, lc);
 		return;
 	}
 	t = &dp->tbl->tun[s->tunnel];
-	/* Never a cross-tunnel injection: the session's tunnel must be bound to the
-	 * IPsec connection this packet was authenticated with, or be this plain peer's. */
-	if (j->sa != LNS_SAD_NONE ?
-	    (t->conn == LNS_SAD_NONE || lns_sad_get(dp->sad, j->sa)->conn != t->conn) :
-	    (t->conn != LNS_SAD_NONE || t->peer != j->peer || t->peer_port != j->sport)) {
+	if (!tunnel_owns(dp, t, j)) {
 		drop_pkt(lc, m, LNS_DROP_L2TP_WRONG_SA);
 		return;
 	}

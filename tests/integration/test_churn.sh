@@ -9,8 +9,8 @@
 # flight so that `lnsctl show sessions` lists them all) `lnsctl clear session`.
 # Single-shot and standard profiles (idle-timeout 1 s) alternate; 16 source addresses.
 # The client starts LCP when lnsd's Configure-Request arrives, every 7th right after
-# its ICCN (lnsd drops that first one: the data plane learns the session only once
-# the control core has the ICCN, so those cycles wait out one LCP Restart period).
+# its ICCN (the data plane learns the session only once the control core has the
+# ICCN; a worker that sees the LCP first hands it to control, checked below).
 # First the client proves itself against xl2tpd (LNS) + slirp (PPP), see l2tpc/harness.sh.
 # Asserts: every cycle completes; afterwards tunnels, sessions, data-plane entries
 # and SAs return to zero (metrics gauges and lnsctl lists) and every pool address
@@ -118,6 +118,11 @@ d = json.load(sys.stdin)["drops"]
 print(" ".join("%s=%s" % kv for kv in d.items() if kv[1]) or "none")')"
 lns_check "lnsd established a session per cycle (l2tp.sessions_established >= $CYCLES)" \
 	[ "$(lns_stat l2tp.sessions_established)" -ge "$CYCLES" ]
+# Every 7th client sends its LCP Configure-Request right behind its ICCN; the worker
+# may see it before the control lcore has published the session, and must hand it
+# to control rather than drop it (l2tp_no_session in lib/dp/dp_worker.c).
+nos=$(lns_stat drops.l2tp_no_session 2>/dev/null || echo 0)
+lns_check "no early LCP Configure-Request was dropped (drops.l2tp_no_session $nos)" [ "${nos:-0}" = 0 ]
 
 rss_end=$(awk '/^VmRSS:/ { print $2 }' "/proc/$LNS_PID/status")
 rss_100=$(jget rss_at_kb)
