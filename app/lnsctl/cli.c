@@ -93,7 +93,9 @@ ctl_usage(FILE *out)
 "  show tunnels [FILTER...]   L2TP tunnels (control plane and static)\n"
 "  show sessions [FILTER...]  L2TP sessions with their PPP state and counters\n"
 "  show sa [FILTER...]        IPsec security associations\n"
-"  show events         the event log (tunnel and session lifecycle)\n"
+"  show events [all | after SEQ]\n"
+"                      the event log (tunnel and session lifecycle): the newest\n"
+"                      64, every event kept, or those after sequence number SEQ\n"
 "  show config         the configuration lnsd runs with\n"
 "  show log            the log level of each lnsd module\n"
 "  set log MODULE LEVEL\n"
@@ -330,6 +332,30 @@ map_set_log(const char *module, const char *level, struct ctl_opts *o, char *err
 	return 0;
 }
 
+/* `show events all` / `show events after SEQ`: every event (after SEQ), fetched in
+ * pages; plain `show events` is the newest 64 in one request. */
+static int
+map_events(size_t n, char *const w[], struct ctl_opts *o, char *err, size_t errlen)
+{
+	uint64_t seq = 0;
+
+	if (n == 1 && strcmp(w[0], "all") == 0) {
+		seq = 0;
+	} else if (n == 2 && strcmp(w[0], "after") == 0) {
+		if (parse_id(w[1], false, &seq) != 0 || seq >= UINT32_MAX) {
+			snprintf(err, errlen, "invalid sequence number '%.40s'", w[1]);
+			return -1;
+		}
+	} else {
+		snprintf(err, errlen, "show events takes 'all' or 'after SEQ'");
+		return -1;
+	}
+	o->action = CTL_ACT_LIST;
+	o->view = CTL_VIEW_GENERIC;
+	snprintf(o->request, sizeof(o->request), "/lns/events,from=%" PRIu64, seq + 1);
+	return 0;
+}
+
 int
 ctl_map_command(size_t nwords, char *const words[], struct ctl_opts *o, char *err,
 		size_t errlen)
@@ -352,6 +378,8 @@ ctl_map_command(size_t nwords, char *const words[], struct ctl_opts *o, char *er
 				 "config or log");
 			return -1;
 		}
+		if (strcmp(words[1], "events") == 0 && nwords > 2)
+			return map_events(nwords - 2, words + 2, o, err, errlen);
 		for (size_t i = 0; i < N_ELEM(show_table); i++) {
 			if (strcmp(words[1], show_table[i].word) != 0)
 				continue;

@@ -69,6 +69,17 @@ ctl_list_fetch(const char *request, uint32_t page_size, ctl_fetch_fn fetch, void
 		/* the first page as asked (so an older lnsd still answers), later ones
 		 * from the cursor; parameters are appended as ",key=value" */
 		n = snprintf(req, sizeof(req), "%s", request);
+		if (!first && n > 0 && (size_t)n < sizeof(req)) {
+			/* a from= the caller gave starts the first page only: drop it */
+			char *f = strstr(req, ",from=");
+
+			if (f != NULL) {
+				const char *rest = strchr(f + 1, ',');
+
+				memmove(f, rest != NULL ? rest : "", rest != NULL ? strlen(rest) + 1 : 1);
+				n = (int)strlen(req);
+			}
+		}
 		if (!first && n > 0 && (size_t)n < sizeof(req))
 			n += snprintf(req + n, sizeof(req) - (size_t)n, ",from=%" PRIu64, from);
 		if (page_size > 0 && n > 0 && (size_t)n < sizeof(req))

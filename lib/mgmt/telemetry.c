@@ -672,19 +672,35 @@ cmd_events(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 
 	if (dp == NULL || dp->evlog == NULL)
 		return -EAGAIN;
+	uint32_t want = EVENTS_MAX;
+
 	last = lns_evlog_last_seq(dp->evlog);
-	if (params != NULL && *params != '\0') {
+	if (params != NULL && strchr(params, '=') != NULL) {
+		/* paged like the lists: from=SEQ (first wanted), limit=N; "next" follows */
+		struct lns_listq q;
+		char why[96];
+
+		if (lns_listq_parse(params, LNS_LQ_FROM | LNS_LQ_LIMIT, &q, why, sizeof(why)) != 0)
+			return reply_error(d, why);
+		after = (q.set & LNS_LQ_FROM) && q.from > 0 ? q.from - 1 : 0;
+		if ((q.set & LNS_LQ_LIMIT) && q.limit < want)
+			want = q.limit;
+	} else if (params != NULL && *params != '\0') {
 		char *end;
 
 		errno = 0;
 		after = strtoull(params, &end, 10);
 		if (errno != 0 || *end != '\0')
-			return reply_error(d, "usage: /lns/events[,AFTER_SEQ]");
+			return reply_error(d, "usage: /lns/events[,AFTER_SEQ] or "
+					   "/lns/events,from=SEQ[,limit=N]");
 	} else if (last > EVENTS_MAX) {
 		after = last - EVENTS_MAX;
 	}
-	n = lns_evlog_read(dp->evlog, after, ev, EVENTS_MAX);
+	n = lns_evlog_read(dp->evlog, after, ev, want);
 	rte_tel_data_start_dict(d);
+	/* more after this page: the cursor of the next one (the lists' convention) */
+	if (params != NULL && strchr(params, '=') != NULL && n > 0 && ev[n - 1].seq < last)
+		rte_tel_data_add_dict_u64(d, "next", ev[n - 1].seq + 1);
 	for (uint32_t i = 0; i < n; i++) {
 		struct rte_tel_data *e = rte_tel_data_alloc();
 		char key[24];
@@ -762,8 +778,8 @@ lns_mgmt_init(const struct lns_dp *dp)
 		"Tunnels by id. Params: from=ID,limit=N,tunnel=ID,peer=ADDR[/LEN],state=S,"
 		"profile=P (%XX escapes). \"next\":ID = ask from=ID");
 	rc |= rte_telemetry_register_cmd("/lns/events", cmd_events,
-		"Lifecycle events keyed by sequence number: the newest 64, or those after "
-		"the sequence number given as parameter.");
+		"Events by sequence number: newest 64; AFTER_SEQ; or from=SEQ[,limit=N] paged"
+		" with next");
 	rc |= rte_telemetry_register_cmd("/lns/clear/tunnel", cmd_clear_tunnel,
 		"Tear a tunnel down (StopCCN, then its lifecycle). Parameter: local tunnel id.");
 	rc |= rte_telemetry_register_cmd("/lns/clear/session", cmd_clear_session,

@@ -241,8 +241,9 @@ lns_finish() {
 # ---- the event log (lnsctl show events --json)
 
 # lns_has_event NAME [DETAIL_SUBSTRING] [AFTER_SEQ]: the log has such an event
+# (every event kept after AFTER_SEQ, fetched in pages: not only the newest 64)
 lns_has_event() {
-	lns_ctl --json show events | "$PY" -c '
+	lns_ctl --json show events after "${3:-0}" | "$PY" -c '
 import json, sys
 name, sub, after = sys.argv[1], sys.argv[2], int(sys.argv[3])
 ev = json.load(sys.stdin)
@@ -268,7 +269,7 @@ lns_last_seq() {
 
 # lns_event_t NAME AFTER_SEQ: time stamp (us) of the first such event after AFTER_SEQ
 lns_event_t() {
-	lns_ctl --json show events | "$PY" -c '
+	lns_ctl --json show events after "$2" | "$PY" -c '
 import json, sys
 ev = json.load(sys.stdin)
 print(min(e["t_us"] for k, e in ev.items() if e["event"] == sys.argv[1] and int(k) > int(sys.argv[2])))' "$1" "$2"

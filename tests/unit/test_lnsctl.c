@@ -1354,6 +1354,36 @@ test_pages(void)
 	free(s);
 	ctl_list_free(&l);
 
+	/* a from= in the command starts the first page only (show events after SEQ) */
+	{
+		static const char *const r0[] = { "/lns/events,from=6",
+						  "/lns/events,from=70" };
+		static const char *const p0[] = {
+			"{\"/lns/events\":{\"6\":{\"event\":\"a\"},\"69\":{\"event\":\"b\"},"
+			"\"next\":70}}",
+			"{\"/lns/events\":{\"70\":{\"event\":\"c\"}}}" };
+		struct canned c0 = { r0, p0, 2, 0, false };
+		struct ctl_opts eo;
+		char *ev[] = { "lnsctl", "show", "events", "after", "5" };
+		char *bad1[] = { "lnsctl", "show", "events", "after", "x" };
+		char *bad2[] = { "lnsctl", "show", "events", "since", "5" };
+
+		CU_ASSERT_EQUAL(ctl_parse_args(5, ev, &eo, err, sizeof(err)), 0);
+		CU_ASSERT_STRING_EQUAL(eo.request, "/lns/events,from=6");
+		CU_ASSERT_EQUAL(ctl_list_fetch(eo.request, 0, canned_fetch, &c0, &l, err,
+					       sizeof(err)), 0);
+		CU_ASSERT(!c0.wrong && c0.asked == 2);
+		CU_ASSERT_EQUAL(l.root.count, 3);
+		ctl_list_free(&l);
+		CU_ASSERT_EQUAL(ctl_parse_args(5, bad1, &eo, err, sizeof(err)), -1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "invalid sequence number"));
+		CU_ASSERT_EQUAL(ctl_parse_args(5, bad2, &eo, err, sizeof(err)), -1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "'all' or 'after SEQ'"));
+		ev[3] = "all";
+		CU_ASSERT_EQUAL(ctl_parse_args(4, ev, &eo, err, sizeof(err)), 0);
+		CU_ASSERT_STRING_EQUAL(eo.request, "/lns/events,from=1");
+	}
+
 	/* no limit: the first request is exactly the command */
 	{
 		static const char *const r1[] = { "/lns/sa", "/lns/sa,from=3" };
