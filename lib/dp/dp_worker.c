@@ -612,6 +612,7 @@ down_sessions(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, uint32_
 		uint16_t k = RTE_MIN(n - base, RTE_HASH_LOOKUP_BULK_MAX);
 		const void *keys[RTE_HASH_LOOKUP_BULK_MAX];
 		void *data[RTE_HASH_LOOKUP_BULK_MAX];
+		uint32_t addr[RTE_HASH_LOOKUP_BULK_MAX];
 		uint64_t hit = 0;
 
 		for (uint16_t i = 0; i < k; i++) {
@@ -619,7 +620,10 @@ down_sessions(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, uint32_
 			const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(
 				m, const struct rte_ipv4_hdr *, lns_pkt_meta(m)->l3_off);
 
-			keys[i] = &ip->dst_addr;
+			/* copied: the hash reads its key as uint32_t, and the IPv4 header
+			 * sits 2 bytes off alignment behind a 14-byte Ethernet header */
+			addr[i] = ip->dst_addr;
+			keys[i] = &addr[i];
 		}
 		if (rte_hash_lookup_bulk_data(dp->tbl->by_addr, keys, k, &hit, data) < 0)
 			hit = 0;
