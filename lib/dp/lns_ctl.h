@@ -46,6 +46,7 @@ enum lns_req_type {
 };
 
 #define LNS_CTL_NCTR 64                 /**< room per protocol (>= each X-macro) */
+#define LNS_CTL_NPOOLS 64               /**< = LNS_CONF_MAX_POOLS */
 
 /** Control-plane counters and gauges, for metrics. Names: lns_l2tp_counter_name(),
  *  lns_ppp_stat_name(), lns_ike_counter_name(). */
@@ -57,6 +58,10 @@ struct lns_ctl_counters {
 	uint32_t tunnels_established, tunnels_opening, tunnels_closing, tunnels_destructing;
 	uint32_t sessions;
 	uint32_t ike_sas, ike_half_open;
+	/** address pools, in the order of ppp.pools: size and addresses in use */
+	uint32_t n_pools;
+	uint32_t pool_size[LNS_CTL_NPOOLS];
+	uint32_t pool_in_use[LNS_CTL_NPOOLS];
 };
 
 /** A tunnel as the L2TP control plane has it, for telemetry. */

@@ -78,6 +78,25 @@ label(const char *s, char *out, size_t n)
 	return out;
 }
 
+/* A label value from the configuration (a pool name): the exposition format
+ * escapes backslash, double quote and newline. */
+static const char *
+label_value(const char *s, char *out, size_t n)
+{
+	size_t o = 0;
+
+	for (; *s != '\0' && o + 3 < n; s++) {
+		if (*s == '\\' || *s == '"' || *s == '\n') {
+			out[o++] = '\\';
+			out[o++] = *s == '\n' ? 'n' : *s;
+		} else {
+			out[o++] = *s;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static void
 family(struct buf *b, const char *name, const char *type, const char *help)
 {
@@ -154,6 +173,16 @@ render(struct buf *b, const struct lns_dp *dp)
 	family(b, "lnsd_ike_sas", "gauge", "IKE SAs, by state");
 	put(b, "lnsd_ike_sas{state=\"established\"} %u\n", cc->ike_sas - cc->ike_half_open);
 	put(b, "lnsd_ike_sas{state=\"half_open\"} %u\n", cc->ike_half_open);
+	family(b, "lnsd_pool_addresses", "gauge", "addresses of each PPP pool, by state");
+	for (uint32_t i = 0; i < cc->n_pools && i < LNS_CTL_NPOOLS; i++) {
+		char pbuf[2 * sizeof(dp->conf->ppp.pools[i].name)];
+		const char *pn = label_value(dp->conf->ppp.pools[i].name, pbuf, sizeof(pbuf));
+
+		put(b, "lnsd_pool_addresses{pool=\"%s\",state=\"in_use\"} %u\n", pn,
+		    cc->pool_in_use[i]);
+		put(b, "lnsd_pool_addresses{pool=\"%s\",state=\"free\"} %u\n", pn,
+		    cc->pool_size[i] - cc->pool_in_use[i]);
+	}
 	family(b, "lnsd_l2tp_total", "counter", "L2TP control plane: messages, errors, refusals");
 	for (uint32_t i = 0; i < cc->n_l2tp; i++)
 		put(b, "lnsd_l2tp_total{counter=\"%s\"} %" PRIu64 "\n",

@@ -81,6 +81,28 @@ add_proto(struct rte_tel_data *d, const char *key, const uint64_t *v, uint32_t n
 	rte_tel_data_add_dict_container(d, key, c, 0);
 }
 
+/* Address pools: "pools_size" and "pools_in_use", each {pool name: addresses}
+ * (telemetry nests containers one level only). */
+static void
+add_pools(struct rte_tel_data *d, const struct lns_dp *dp, const struct lns_ctl_counters *cc)
+{
+	struct rte_tel_data *sz = rte_tel_data_alloc(), *use = rte_tel_data_alloc();
+
+	if (sz == NULL || use == NULL) {
+		rte_tel_data_free(sz);
+		rte_tel_data_free(use);
+		return;
+	}
+	rte_tel_data_start_dict(sz);
+	rte_tel_data_start_dict(use);
+	for (uint32_t i = 0; i < cc->n_pools && i < LNS_CTL_NPOOLS; i++) {
+		rte_tel_data_add_dict_u64(sz, dp->conf->ppp.pools[i].name, cc->pool_size[i]);
+		rte_tel_data_add_dict_u64(use, dp->conf->ppp.pools[i].name, cc->pool_in_use[i]);
+	}
+	rte_tel_data_add_dict_container(d, "pools_size", sz, 0);
+	rte_tel_data_add_dict_container(d, "pools_in_use", use, 0);
+}
+
 /* The control plane's counters, asked of the control lcore (absent if it does not
  * answer in time). */
 static void
@@ -95,6 +117,7 @@ add_protocols(struct rte_tel_data *d, const struct lns_dp *dp)
 		add_proto(d, "l2tp", cc->l2tp, cc->n_l2tp, lns_l2tp_counter_name);
 		add_proto(d, "ppp", cc->ppp, cc->n_ppp, lns_ppp_stat_name);
 		add_proto(d, "ike", cc->ike, cc->n_ike, lns_ike_counter_name);
+		add_pools(d, dp, cc);
 	}
 	free(cc);
 }

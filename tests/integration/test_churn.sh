@@ -110,6 +110,10 @@ if t=$(lns_wait_clean 20); then
 else
 	lns_fail "tunnels, sessions, data-plane entries and SAs back to zero within 20 s ($t)"
 fi
+lns_check "pool gauge: 126 addresses in pool subs (pools_size.subs)" \
+	[ "$(lns_stat pools_size.subs)" = 126 ]
+lns_check "pool gauge: every address back in the pool (pools_in_use.subs 0)" \
+	[ "$(lns_stat pools_in_use.subs)" = 0 ]
 l2=$(lns_stat l2tp.retries_exhausted 2>/dev/null)
 lns_log "lnsd counters: l2tp $(lns_stat l2tp.tunnels_established) tunnels, $(lns_stat l2tp.sessions_established) sessions established, $l2 retries exhausted; ppp $(lns_stat ppp.sessions_up) up / $(lns_stat ppp.sessions_down) down"
 lns_log "lnsd drops: $(lns_ctl show stats --json | "$PY" -c '

@@ -129,6 +129,10 @@ ok &= m.get("lnsd_sessions") == 1 and m.get("lnsd_dataplane_sessions") == 1
 ok &= m.get("lnsd_tunnels{state=\"established\"}") == 1
 ok &= m.get("lnsd_ppp_total{counter=\"auth_ok_pap\"}", 0) >= 1
 ok &= m.get("lnsd_l2tp_total{counter=\"sessions_established\"}", 0) >= 1
+# one subscriber holds one address of the /24 pool (254 usable)
+ok &= st["pools_in_use"]["subs"] == 1 and st["pools_size"]["subs"] == 254
+ok &= m.get("lnsd_pool_addresses{pool=\"subs\",state=\"in_use\"}") == 1
+ok &= m.get("lnsd_pool_addresses{pool=\"subs\",state=\"free\"}") == 253
 sys.exit(not ok)' "$W/metrics.txt" "$W/stats.json"
 lns_check "metrics: other paths are 404" sh -c "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$MPORT/ | grep -qx 404"
 
