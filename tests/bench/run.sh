@@ -14,7 +14,8 @@
 # Environment: BENCH_WINDOW (s, default 3), BENCH_SIZES ("64 128 512 1400 imix"),
 # BENCH_ALGS ("aes128gcm16 aes128-sha1"), BENCH_DIRS ("up down"; "" runs no rows), BENCH_SECGW (1),
 # BENCH_SCALE (1), BENCH_SCALE_SESSIONS (1000000), BENCH_WORKERS ("1": more where
-# the machine has the cores, e.g. "1 2 4 8").
+# the machine has the cores, e.g. "1 2 4 8"), BENCH_PERF (0; 1: a perf cpu-clock
+# profile of the worker per row, in BUILD_DIR/bench/perf-DIR-ALG-SIZE-wN.txt).
 set -u
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -103,8 +104,22 @@ measure() {
 	up=$(echo "$(date +%s.%N) - $t0" | bc)
 	sleep 1.5
 	{ date +%s.%N; stats; } >"$W/s0.json"
-	sleep "$WINDOW"
+	if [ "${BENCH_PERF:-0}" = 1 ] && command -v perf >/dev/null; then
+		# where the worker's time goes: cpu-clock samples (no hardware counters
+		# needed), reported per symbol for the worker threads only
+		perf record -q -e cpu-clock -F 2000 -p "$LPID" -o "$W/perf.data" -- sleep "$WINDOW" \
+			>/dev/null 2>&1
+	else
+		sleep "$WINDOW"
+	fi
 	{ date +%s.%N; stats; } >"$W/s1.json"
+	if [ -s "$W/perf.data" ]; then
+		mkdir -p "$BUILD/bench"
+		perf report -q -i "$W/perf.data" --stdio --no-children --comm lcore-worker-1 \
+			--sort sym --percent-limit 0.5 2>/dev/null | sed '/^$/d' \
+			>"$BUILD/bench/perf-${PERF_TAG:-row}.txt"
+		rm -f "$W/perf.data"
+	fi
 	rss=$(awk '/VmRSS/ {print $2}' "/proc/$LPID/status")
 	kill -TERM "$LPID"
 	wait "$LPID" 2>/dev/null
@@ -177,6 +192,7 @@ for dir in $DIRS; do
 						"$(traffic_vdev "$P/down-$size.pcap" "$w")" "$w" ""
 					ctr=down_fwd
 				fi
+				PERF_TAG="$dir-$alg-$size-w$w"
 				read -r mpps _ _ drops < <(measure "$W/c.yaml" "$ctr")
 				fr=$(avg_frame "$dir-$size.pcap" "$P.txt")
 				gbps=$(echo "$mpps * $fr * 8 / 1000" | bc -l)
