@@ -115,9 +115,14 @@ measure() {
 	{ date +%s.%N; stats; } >"$W/s1.json"
 	if [ -s "$W/perf.data" ]; then
 		mkdir -p "$BUILD/bench"
-		perf report -q -i "$W/perf.data" --stdio --no-children --comm lcore-worker-1 \
-			--sort sym --percent-limit 0.5 2>/dev/null | sed '/^$/d' \
-			>"$BUILD/bench/perf-${PERF_TAG:-row}.txt"
+		{
+			echo "# by shared object (net_pcap's copy of every packet is the harness's cost)"
+			perf report -q -i "$W/perf.data" --stdio --no-children --comm rte-worker-1 \
+				--sort dso --percent-limit 0.5 2>/dev/null | sed '/^$/d'
+			echo "# by symbol"
+			perf report -q -i "$W/perf.data" --stdio --no-children --comm rte-worker-1 \
+				--sort dso,sym --percent-limit 0.5 2>/dev/null | sed '/^$/d'
+		} >"$BUILD/bench/perf-${PERF_TAG:-row}.txt"
 		rm -f "$W/perf.data"
 	fi
 	rss=$(awk '/VmRSS/ {print $2}' "/proc/$LPID/status")
