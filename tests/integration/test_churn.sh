@@ -26,14 +26,7 @@ lns_init churn
 W=$LNS_WORK
 
 asan=0
-case $LNSD_BUILD in *asan*) asan=1 ;; esac
-if "$PY" -c '
-import json, sys
-o = json.load(open(sys.argv[1]))
-sys.exit(not any(x["name"] == "b_sanitize" and x["value"] not in ("none", "", [])
-                 for x in o))' "$LNSD_BUILD/meson-info/intro-buildoptions.json" 2>/dev/null; then
-	asan=1
-fi
+lns_sanitized && asan=1
 if [ "$asan" = 1 ]; then
 	CYCLES=${LNS_CHURN_CYCLES:-1000}
 	lns_log "mode: sanitizer build, $CYCLES cycles, RSS ratio not checked"
