@@ -15,7 +15,8 @@
 # BENCH_ALGS ("aes128gcm16 aes128-sha1"), BENCH_DIRS ("up down"; "" runs no rows), BENCH_SECGW (1),
 # BENCH_SCALE (1), BENCH_SCALE_SESSIONS (1000000), BENCH_WORKERS ("1": more where
 # the machine has the cores, e.g. "1 2 4 8"), BENCH_PERF (0; 1: a perf cpu-clock
-# profile of the worker per row, in BUILD_DIR/bench/perf-DIR-ALG-SIZE-wN.txt).
+# profile of the worker per row, in BUILD_DIR/bench/perf-DIR-ALG-SIZE-wN.txt;
+# BENCH_PERF_KEEP=1 keeps the perf.data beside it, for perf annotate).
 set -u
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -123,7 +124,11 @@ measure() {
 			perf report -q -i "$W/perf.data" --stdio --no-children --comm rte-worker-1 \
 				--sort dso,sym --percent-limit 0.5 2>/dev/null | sed '/^$/d'
 		} >"$BUILD/bench/perf-${PERF_TAG:-row}.txt"
-		rm -f "$W/perf.data"
+		if [ "${BENCH_PERF_KEEP:-0}" = 1 ]; then   # for perf annotate
+			mv "$W/perf.data" "$BUILD/bench/perf-${PERF_TAG:-row}.data"
+		else
+			rm -f "$W/perf.data"
+		fi
 	fi
 	rss=$(awk '/VmRSS/ {print $2}' "/proc/$LPID/status")
 	kill -TERM "$LPID"
