@@ -530,6 +530,48 @@ stats_section(FILE *out, const char *title, const struct ljson *obj, bool drops,
 	return rc;
 }
 
+/* Address pools: "pools_size" and "pools_in_use" ({name: addresses} each); left
+ * out when lnsd sends neither (no pools, or an older lnsd). */
+static int
+stats_pools(FILE *out, const struct ljson *size, const struct ljson *use)
+{
+	struct fmt_table *t;
+	int rc = 0;
+
+	if (size == NULL || size->type != LJSON_OBJECT)
+		return 0;
+	t = fmt_table_new(4);
+	if (t == NULL)
+		return -ENOMEM;
+	fmt_table_column(t, 0, "POOL", FMT_LEFT);
+	fmt_table_column(t, 1, "SIZE", FMT_RIGHT);
+	fmt_table_column(t, 2, "IN USE", FMT_RIGHT);
+	fmt_table_column(t, 3, "FREE", FMT_RIGHT);
+	for (const struct ljson *m = size->child; m != NULL && rc == 0; m = m->next) {
+		char b[3][FMT_UNIT_LEN];
+		uint64_t n, u;
+		bool have_u = use != NULL && ljson_get_u64(use, m->key, &u);
+		long row;
+
+		if (!ljson_u64(m, &n))
+			continue;
+		row = fmt_table_add_row(t);
+		if (row < 0 || fmt_table_set(t, (size_t)row, 0, m->key) != 0 ||
+		    fmt_table_set(t, (size_t)row, 1, fmt_count(n, b[0], FMT_UNIT_LEN)) != 0 ||
+		    fmt_table_set(t, (size_t)row, 2,
+				  have_u ? fmt_count(u, b[1], FMT_UNIT_LEN) : "-") != 0 ||
+		    fmt_table_set(t, (size_t)row, 3, have_u && u <= n ?
+				  fmt_count(n - u, b[2], FMT_UNIT_LEN) : "-") != 0)
+			rc = -ENOMEM;
+	}
+	if (rc == 0 && fmt_table_rows(t) > 0) {
+		fputs("\nPOOLS\n", out);
+		fmt_table_print(t, out, 2);
+	}
+	fmt_table_free(t);
+	return rc;
+}
+
 int
 fmt_stats(FILE *out, const struct ljson *v, bool all)
 {
@@ -549,6 +591,8 @@ fmt_stats(FILE *out, const struct ljson *v, bool all)
 		rc = stats_section(out, "PPP", ljson_get(v, "ppp"), false, all, true);
 	if (rc == 0)
 		rc = stats_section(out, "IKE", ljson_get(v, "ike"), false, all, true);
+	if (rc == 0)
+		rc = stats_pools(out, ljson_get(v, "pools_size"), ljson_get(v, "pools_in_use"));
 	return rc;
 }
 

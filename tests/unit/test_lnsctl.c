@@ -456,6 +456,17 @@ test_fmt_stats(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "punt_ring_full"));
 	free(t);
 
+	/* address pools: a table of size, in use and free; none sent, no table */
+	t = stats_text("{\"lnsd\":{},\"pools_size\":{\"subs\":254,\"lab\":14},"
+		       "\"pools_in_use\":{\"subs\":1000,\"lab\":3}}", false, &rc);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "\nPOOLS\n  POOL  SIZE  IN USE  FREE\n"
+				      "  subs   254   1,000     -\n  lab     14       3    11\n"));
+	free(t);
+	t = stats_text("{\"lnsd\":{}}", false, &rc);
+	CU_ASSERT_PTR_NULL(strstr(t, "POOLS"));
+	free(t);
+
 	/* no drops at all */
 	t = stats_text("{\"lnsd\":{},\"drops\":{\"a\":0,\"b\":0}}", false, &rc);
 	CU_ASSERT_EQUAL(rc, 0);
