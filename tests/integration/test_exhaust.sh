@@ -23,9 +23,8 @@ quiet() { "$@" >/dev/null 2>&1; }
 in_acc() { ip netns exec "$LNS_NS_ACC" "$@"; }
 export LNS_SRC
 
-# test_flood.sh's tools, taken from its here-document
-sed -n '/^cat >"$W\/flood.py" <<'"'"'EOF'"'"'$/,/^EOF$/p' "$LNS_SRC/tests/integration/test_flood.sh" |
-	sed '1d;$d' >"$W/flood.py"
+# test_flood.sh's tools, plus the blast commands below
+cp "$LNS_SRC/tests/integration/floodtool.py" "$W/flood.py"
 cat >>"$W/flood.py" <<'EOF'
 
 def cmd_blast(mac, n):
@@ -57,7 +56,7 @@ elif sys.argv[1] == "mm1":
     sys.exit(cmd_mm1())
 EOF
 FL=("$PY" "$W/flood.py")
-lns_check "test_flood.sh's tools extracted" grep -q "def cmd_icrq" "$W/flood.py"
+lns_check "flood tools (floodtool.py) copied" grep -q "def cmd_icrq" "$W/flood.py"
 l2() { lns_stat "l2tp.$1" 2>/dev/null || echo 0; }
 
 # ------------------------------------------------------- 1. punt-ring overflow ---
