@@ -696,9 +696,10 @@ cmd_events(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 	if (dp == NULL || dp->evlog == NULL)
 		return -EAGAIN;
 	uint32_t want = EVENTS_MAX;
+	bool paged = params != NULL && strchr(params, '=') != NULL;
 
 	last = lns_evlog_last_seq(dp->evlog);
-	if (params != NULL && strchr(params, '=') != NULL) {
+	if (paged) {
 		/* paged like the lists: from=SEQ (first wanted), limit=N; "next" follows */
 		struct lns_listq q;
 		char why[96];
@@ -722,7 +723,7 @@ cmd_events(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 	n = lns_evlog_read(dp->evlog, after, ev, want);
 	rte_tel_data_start_dict(d);
 	/* more after this page: the cursor of the next one (the lists' convention) */
-	if (params != NULL && strchr(params, '=') != NULL && n > 0 && ev[n - 1].seq < last)
+	if (paged && n > 0 && ev[n - 1].seq < last)
 		rte_tel_data_add_dict_u64(d, "next", ev[n - 1].seq + 1);
 	for (uint32_t i = 0; i < n; i++) {
 		struct rte_tel_data *e = rte_tel_data_alloc();
