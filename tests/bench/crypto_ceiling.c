@@ -9,9 +9,11 @@
  *     ALG  gcm128 | cbc128-sha1     DIR  dec (upstream) | enc (downstream)
  *     INNER_SIZE  subscriber IPv4 bytes; the ESP payload is that plus UDP (8),
  *                 L2TP (6) and PPP (4), padded as RFC 4303 says
- *   prints: ALG DIR SIZE MPPS CYCLES_PER_PACKET TSC_HZ
+ *   prints: ALG DIR SIZE MPPS CYCLES_PER_PACKET TSC_HZ MEAN_MPPS
  *
- * The cost is measured in TSC cycles per packet over a fixed wall-clock window.
+ * The window is cut into slices of SLICE_S; MPPS and CYCLES_PER_PACKET are the best
+ * slice's (a shared machine only ever slows a slice down, and run.sh takes lnsd's
+ * best slice the same way), MEAN_MPPS the whole window's.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +26,7 @@
 
 #define BURST 32
 #define BUF 2048
+#define SLICE_S 0.2
 
 static double
 now_s(void)
@@ -60,8 +63,8 @@ main(int argc, char **argv)
 	uint8_t key[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
 	uint8_t akey[20] = { 7 }, iv[16] = { 0 }, nonce[12] = { 0 };
 	uint32_t k_ipad[16], k_opad[16];
-	double secs, t0, t1, hz;
-	uint64_t n = 0, c0, c1;
+	double secs, t0, t1, ts0, hz, best = 0, best_cyc = 0;
+	uint64_t n = 0, ns;
 	unsigned long inner;
 	IMB_ARCH arch;
 	IMB_MGR *mgr;
@@ -115,7 +118,8 @@ main(int argc, char **argv)
 
 	hz = tsc_hz();
 	t0 = now_s();
-	c0 = __rdtsc();
+	ts0 = t0;
+	ns = 0;
 	do {
 		for (int r = 0; r < 64; r++) {
 			for (int b = 0; b < BURST; b++) {
@@ -166,10 +170,19 @@ main(int argc, char **argv)
 				n++;
 		}
 		t1 = now_s();
+		if (t1 - ts0 >= SLICE_S || t1 - t0 >= secs) {
+			double r = (double)(n - ns) / (t1 - ts0);
+
+			if (r > best) {
+				best = r;
+				best_cyc = hz / r;
+			}
+			ts0 = t1;
+			ns = n;
+		}
 	} while (t1 - t0 < secs);
-	c1 = __rdtsc();
-	printf("%s %s %lu %.3f %.1f %.0f\n", argv[1], enc ? "enc" : "dec", inner,
-	       (double)n / (t1 - t0) / 1e6, (double)(c1 - c0) / (double)n, hz);
+	printf("%s %s %lu %.3f %.1f %.0f %.3f\n", argv[1], enc ? "enc" : "dec", inner,
+	       best / 1e6, best_cyc, hz, (double)n / (t1 - t0) / 1e6);
 	free_mb_mgr(mgr);
 	return 0;
 }

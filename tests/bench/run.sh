@@ -26,6 +26,7 @@ LNSCTL=$BUILD/app/lnsctl/lnsctl
 TG=$BUILD/app/lns-trafgen/lns-trafgen
 PY=/usr/bin/python3
 WINDOW=${BENCH_WINDOW:-3}
+SLICE=0.2
 SIZES=${BENCH_SIZES:-64 128 512 1400 imix}
 ALGS=${BENCH_ALGS:-aes128gcm16 aes128-sha1}
 DIRS=${BENCH_DIRS-up down}
@@ -90,8 +91,9 @@ arp_vdev() {
 
 stats() { "$LNSCTL" --file-prefix "$PREFIX" --json show stats 2>/dev/null; }
 
-# measure CONF COUNTER LABEL: run lnsd, print "mpps startup_s rss_kb drops" and
-# leave the samples in $W/s0.json, $W/s1.json.
+# measure CONF COUNTER: run lnsd, print "mpps startup_s rss_kb drops mean_mpps":
+# mpps is the best SLICE-second slice of the window, mean_mpps the whole window's;
+# the samples stay in $W/s*.json.
 measure() {
 	local conf=$1 ctr=$2 t0 up rss
 	t0=$(date +%s.%N)
@@ -104,16 +106,24 @@ measure() {
 	done
 	up=$(echo "$(date +%s.%N) - $t0" | bc)
 	sleep 1.5
-	{ date +%s.%N; stats; } >"$W/s0.json"
 	if [ "${BENCH_PERF:-0}" = 1 ] && command -v perf >/dev/null; then
 		# where the worker's time goes: cpu-clock samples (no hardware counters
 		# needed), reported per symbol for the worker threads only
 		perf record -q -e cpu-clock -F 2000 -p "$LPID" -o "$W/perf.data" -- sleep "$WINDOW" \
-			>/dev/null 2>&1
-	else
-		sleep "$WINDOW"
+			>/dev/null 2>&1 &
+		perf_pid=$!
 	fi
-	{ date +%s.%N; stats; } >"$W/s1.json"
+	# counters every SLICE seconds through the window; lnsd stamps each reply
+	# with its own uptime_us, so the slices are timed by lnsd, not by this shell
+	rm -f "$W"/s*.json
+	local i=0 end perf_pid=
+	end=$(echo "$(date +%s.%N) + $WINDOW" | bc)
+	while [ "$(echo "$(date +%s.%N) < $end" | bc)" = 1 ]; do
+		stats >"$W/s$i.json" && i=$((i + 1))
+		sleep "$SLICE"
+	done
+	stats >"$W/s$i.json"
+	[ -n "$perf_pid" ] && wait "$perf_pid"
 	if [ -s "$W/perf.data" ]; then
 		mkdir -p "$BUILD/bench"
 		{
@@ -134,17 +144,24 @@ measure() {
 	kill -TERM "$LPID"
 	wait "$LPID" 2>/dev/null
 	LPID=
-	"$PY" - "$W/s0.json" "$W/s1.json" "$ctr" "$up" "$rss" <<'EOF'
-import json, sys
-def load(f):
-    t, rest = open(f).read().split("\n", 1)
-    return float(t), json.loads(rest)
-t0, a = load(sys.argv[1]); t1, b = load(sys.argv[2])
-ctr = sys.argv[3]
-n = b["counters"][ctr] - a["counters"][ctr]
+	"$PY" - "$W" "$ctr" "$up" "$rss" <<'EOF'
+import glob, json, sys
+w, ctr = sys.argv[1], sys.argv[2]
+s = []
+for f in sorted(glob.glob(w + "/s*.json"), key=lambda f: int(f[len(w) + 2:-5])):
+    try:
+        s.append(json.load(open(f)))
+    except ValueError:
+        pass
+t = lambda x: x["lnsd"]["uptime_us"] / 1e6
+rate = lambda a, b: (b["counters"][ctr] - a["counters"][ctr]) / (t(b) - t(a)) / 1e6
+a, b = s[0], s[-1]
+# best slice: a shared machine only ever slows a slice down (the crypto ceiling
+# is taken the same way); the window's mean is kept beside it
+best = max(rate(x, y) for x, y in zip(s, s[1:]) if t(y) > t(x))
 drops = {k: b["drops"][k] - a["drops"].get(k, 0) for k in b["drops"] if b["drops"][k] - a["drops"].get(k, 0)}
-print("%.4f %s %s %s" % (n / (t1 - t0) / 1e6, sys.argv[4], sys.argv[5],
-      ",".join("%s=%d" % kv for kv in drops.items()) or "-"))
+print("%.4f %s %s %s %.4f" % (best, sys.argv[3], sys.argv[4],
+      ",".join("%s=%d" % kv for kv in drops.items()) or "-", rate(a, b)))
 EOF
 }
 
@@ -176,13 +193,16 @@ for x in ("mpps","gbps","cycles_per_pkt","crypto_mpps","lnsd_over_crypto","secgw
     try: d[x] = float(d[x])
     except ValueError: d[x] = None
 d["workers"] = int(d["workers"]); d["commit"] = sys.argv[-1]
-print(json.dumps(d))' "$@" "$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null)" >>"$RES"
+d["mpps_window_mean"] = float(sys.argv[-2]) if sys.argv[-2] else None
+print(json.dumps(d))' "$@" "${MEAN:-}" "$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null)" >>"$RES"
 }
 
 . "$SRC/tests/bench/secgw.sh"
 
 echo "# lnsd benchmark: window ${WINDOW}s, TSC $(printf '%.0f' "$HZ") Hz, $(nproc) cores; frames exclude FCS"
 echo "# mpps/gbps: lnsd forwarded (one worker per row's count); cyc: TSC cycles per packet"
+echo "# mpps and crypto are each the best ${SLICE}s slice of their window (a shared machine only"
+echo "# slows a slice down); results.jsonl keeps lnsd's window mean too"
 echo "# crypto: IPsec-MB alone on one core; secgw: DPDK ipsec-secgw, ESP transport inbound"
 printf '%-5s %-12s %5s %2s %8s %7s %7s %8s %6s %8s %6s  %s\n' dir alg size w mpps gbps cyc \
 	crypto lns/cr secgw lns/sg "drops in window"
@@ -203,7 +223,7 @@ for dir in $DIRS; do
 					ctr=down_fwd
 				fi
 				PERF_TAG="$dir-$alg-$size-w$w"
-				read -r mpps _ _ drops < <(measure "$W/c.yaml" "$ctr")
+				read -r mpps _ _ drops MEAN < <(measure "$W/c.yaml" "$ctr")
 				fr=$(avg_frame "$dir-$size.pcap" "$P.txt")
 				gbps=$(echo "$mpps * $fr * 8 / 1000" | bc -l)
 				cyc=$(echo "if ($mpps > 0) $HZ / ($mpps * 1000000) else 0" | bc -l)
