@@ -12,6 +12,7 @@
 #include <rte_udp.h>
 
 #include "lns_dp.h"
+#include "lns_hdr.h"
 #include "lns_l2tp_data.h"
 
 static inline enum lns_verdict
@@ -72,7 +73,7 @@ classify_ipv4(const struct lns_dp_port *port, const uint8_t *pkt, uint32_t len,
 		return drop(why, LNS_DROP_IPV4_BAD_HEADER);
 	if (len < off + ihl || len - off < tot)
 		return drop(why, LNS_DROP_IPV4_TRUNCATED);
-	if (!(ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD) && rte_raw_cksum(ip, ihl) != 0xffff)
+	if (!(ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD) && !lns_ipv4_cksum_ok(ip, ihl))
 		return drop(why, LNS_DROP_IPV4_BAD_CKSUM);
 
 	memcpy(&dst, &ip->dst_addr, sizeof(dst));

@@ -169,7 +169,7 @@ check_ipv4(const struct rte_mbuf *m, enum lns_drop *why)
 		*why = LNS_DROP_IPV4_TRUNCATED;
 		return -1;
 	}
-	if (rte_raw_cksum(ip, ihl) != 0xffff) {
+	if (!lns_ipv4_cksum_ok(ip, ihl)) {
 		*why = LNS_DROP_IPV4_BAD_CKSUM;
 		return -1;
 	}
@@ -871,7 +871,7 @@ lns_dp_rx_burst(const struct lns_dp *dp, unsigned int role, struct rte_mbuf **pk
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		struct lns_pkt_meta meta;
+		struct lns_pkt_meta *meta = lns_pkt_meta(m);
 		enum lns_drop why = LNS_DROP_ETH_TRUNCATED;
 
 		if (i + PREFETCH_AHEAD < n)
@@ -879,18 +879,21 @@ lns_dp_rx_burst(const struct lns_dp *dp, unsigned int role, struct rte_mbuf **pk
 		bytes += m->pkt_len;
 
 		/* The classifier reads only the first segment; a header split over
-		 * segments reads as truncated, which is counted, never misparsed. */
+		 * segments reads as truncated, which is counted, never misparsed. It
+		 * writes the metadata in place: one copy through the stack cost a
+		 * failed store forward per frame. */
 		enum lns_verdict v = lns_dp_classify(dp->port, role,
 					rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
-					m->ol_flags, &meta, &why);
+					m->ol_flags, meta, &why);
 
 		if (v == LNS_V_FRAG) {
-			m = reassemble(m, &meta, lc);
+			m = reassemble(m, meta, lc);
 			if (m == NULL)
 				continue;      /* held for its other fragments, or counted */
 			/* A whole datagram now: classify it like any other. */
+			meta = lns_pkt_meta(m);
 			v = lns_dp_classify(dp->port, role, rte_pktmbuf_mtod(m, const uint8_t *),
-					    m->data_len, 0, &meta, &why);
+					    m->data_len, 0, meta, &why);
 			if (v == LNS_V_FRAG) {
 				v = LNS_V_DROP;
 				why = LNS_DROP_IPV4_FRAGMENT;
@@ -898,19 +901,15 @@ lns_dp_rx_burst(const struct lns_dp *dp, unsigned int role, struct rte_mbuf **pk
 		}
 		switch (v) {
 		case LNS_V_PUNT:
-			*lns_pkt_meta(m) = meta;
 			punt[o.np++] = m;
 			break;
 		case LNS_V_ESP:
-			*lns_pkt_meta(m) = meta;
 			esp[nesp++] = m;
 			break;
 		case LNS_V_L2TP:
-			*lns_pkt_meta(m) = meta;
 			up_plain_l2tp(dp, m, &o, lc);
 			break;
 		case LNS_V_DOWN:
-			*lns_pkt_meta(m) = meta;
 			dn[ndn++] = m;
 			break;
 		default:

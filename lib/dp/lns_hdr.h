@@ -21,6 +21,36 @@
 /** IPv4 identification counter of each lcore (defined in dp_worker.c). */
 RTE_DECLARE_PER_LCORE(uint16_t, lns_ip_id);
 
+/**
+ * One's-complement sum of a 20-byte IPv4 header (no options), folded to 16 bits:
+ * what rte_raw_cksum() gives, in five 32-bit adds instead of a loop of ten 16-bit
+ * ones (2^16 = 1 in this arithmetic, so wider words fold to the same sum). Every
+ * packet's outer header and, upstream, its inner one go through this.
+ */
+static inline uint16_t
+lns_ipv4_sum20(const void *hdr)
+{
+	uint32_t w[5];
+	uint64_t s;
+
+	memcpy(w, hdr, sizeof(w));
+	s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];     /* < 2^35 */
+	s = (s & 0xffffffff) + (s >> 32);                   /* < 2^32 + 8 */
+	s = (s & 0xffff) + (s >> 16);                       /* < 2^17 */
+	s = (s & 0xffff) + (s >> 16);                       /* <= 0xffff + 1 */
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/** Whether an IPv4 header of ihl bytes (ihl >= 20, checked) has a good checksum. */
+static inline int
+lns_ipv4_cksum_ok(const void *hdr, uint32_t ihl)
+{
+	if (likely(ihl == sizeof(struct rte_ipv4_hdr)))
+		return lns_ipv4_sum20(hdr) == 0xffff;
+	return rte_raw_cksum(hdr, ihl) == 0xffff;
+}
+
 static inline void
 put_eth(struct rte_mbuf *m, uint64_t dst, const struct rte_ether_addr *src)
 {
@@ -49,7 +79,7 @@ put_ipv4(struct rte_mbuf *m, uint32_t src, uint32_t dst, uint8_t proto)
 	ip->hdr_checksum = 0;
 	ip->src_addr = src;
 	ip->dst_addr = dst;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->hdr_checksum = (uint16_t)~lns_ipv4_sum20(ip);
 	return ip;
 }
 
