@@ -352,7 +352,7 @@ lns_dp_init(struct lns_dp *dp, const struct lns_conf *conf, struct lns_stats *st
 		return fail(err, errlen, -ENOMEM, "cannot set up RCU for %u workers",
 			    dp->n_workers);
 
-	dp->sad = lns_sad_create("lns_sad", conf->limits.max_sas, SOCKET_ID_ANY, dp->qsbr,
+	dp->sad = lns_sad_create(conf->limits.max_sas, SOCKET_ID_ANY, dp->qsbr,
 				 dp->n_workers + 1);
 	dp->tbl = lns_tables_create(conf->limits.max_sessions, dp->n_workers + 1, SOCKET_ID_ANY,
 				    dp->qsbr);

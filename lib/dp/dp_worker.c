@@ -327,28 +327,24 @@ l2tp_session(const struct lns_dp *dp, const struct l2tp_job *j, uint32_t h,
 }
 
 /*
- * Session stage of a burst's jobs: the (tunnel, session) hash is looked up in bulk,
- * which overlaps its cache misses, and each session's entry and counters are
- * prefetched before any is used. With many sessions these misses, not the
+ * Session stage of a burst's jobs: the (tunnel, session) keys are looked up in
+ * bulk, which overlaps their cache misses, and each session's entry and counters
+ * are prefetched before any is used. With many sessions these misses, not the
  * crypto, are what a packet waits for.
  */
+#define SESS_BULK 64
 static void
 l2tp_sessions(const struct lns_dp *dp, struct l2tp_job *jobs, uint16_t n, struct burst_out *o,
 	      const struct lns_dp_lctx *lc)
 {
-	for (uint16_t base = 0; base < n; base += RTE_HASH_LOOKUP_BULK_MAX) {
-		uint16_t k = RTE_MIN(n - base, RTE_HASH_LOOKUP_BULK_MAX);
-		const void *keys[RTE_HASH_LOOKUP_BULK_MAX];
-		void *data[RTE_HASH_LOOKUP_BULK_MAX];
-		uint32_t h[RTE_HASH_LOOKUP_BULK_MAX];
-		uint64_t hit = 0;
+	for (uint16_t base = 0; base < n; base += SESS_BULK) {
+		uint16_t k = RTE_MIN(n - base, SESS_BULK);
+		uint32_t keys[SESS_BULK], h[SESS_BULK];
 
 		for (uint16_t i = 0; i < k; i++)
-			keys[i] = &jobs[base + i].key;
-		if (rte_hash_lookup_bulk_data(dp->tbl->by_ids, keys, k, &hit, data) < 0)
-			hit = 0;
+			keys[i] = jobs[base + i].key;
+		lns_u32map_lookup_bulk(dp->tbl->by_ids, keys, k, h);
 		for (uint16_t i = 0; i < k; i++) {
-			h[i] = (hit >> i) & 1 ? (uint32_t)(uintptr_t)data[i] : LNS_SESS_NONE;
 			if (h[i] != LNS_SESS_NONE) {
 				rte_prefetch0(&dp->tbl->sess[h[i]]);
 				rte_prefetch0(&dp->tbl->ctr[((size_t)lc->slot * dp->tbl->max_sessions +
@@ -445,18 +441,26 @@ up_esp(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_o
 	struct rte_mbuf *em[LNS_MAX_BURST];
 	struct l2tp_job jobs[LNS_MAX_BURST];
 	uint8_t status[LNS_MAX_BURST];
+	uint32_t spi[LNS_MAX_BURST], hs[LNS_MAX_BURST];
 	uint16_t k = 0, good, nj = 0;
 
+	/* SPIs in bulk (their map slots fetched together), then each found SA's
+	 * entry fetched before the checks below read it */
+	for (uint16_t i = 0; i < n; i++)
+		memcpy(&spi[i], rte_pktmbuf_mtod_offset(pk[i], const uint8_t *,
+							lns_pkt_meta(pk[i])->esp_off), 4);
+	lns_sad_lookup_bulk(dp->sad, spi, n, hs);
+	for (uint16_t i = 0; i < n; i++)
+		if (hs[i] != LNS_SAD_NONE)
+			rte_prefetch0(lns_sad_get(dp->sad, hs[i]));
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pk[i];
 		struct lns_pkt_meta *meta = lns_pkt_meta(m);
 		const struct rte_ipv4_hdr *ip =
 			rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, meta->l3_off);
-		uint32_t spi, h, end = meta->l3_off + rte_be_to_cpu_16(ip->total_length);
+		uint32_t h = hs[i], end = meta->l3_off + rte_be_to_cpu_16(ip->total_length);
 		const struct lns_sad_entry *e;
 
-		memcpy(&spi, rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->esp_off), 4);
-		h = lns_sad_lookup(dp->sad, spi);
 		if (h == LNS_SAD_NONE) {
 			drop_pkt(lc, m, LNS_DROP_ESP_UNKNOWN_SPI);
 			continue;
@@ -608,34 +612,20 @@ static void
 down_sessions(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, uint32_t *hs,
 	      const struct lns_dp_lctx *lc)
 {
-	for (uint16_t base = 0; base < n; base += RTE_HASH_LOOKUP_BULK_MAX) {
-		uint16_t k = RTE_MIN(n - base, RTE_HASH_LOOKUP_BULK_MAX);
-		const void *keys[RTE_HASH_LOOKUP_BULK_MAX];
-		void *data[RTE_HASH_LOOKUP_BULK_MAX];
-		uint32_t addr[RTE_HASH_LOOKUP_BULK_MAX];
-		uint64_t hit = 0;
+	uint32_t addr[LNS_MAX_BURST];
 
-		for (uint16_t i = 0; i < k; i++) {
-			struct rte_mbuf *m = pk[base + i];
-			const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(
-				m, const struct rte_ipv4_hdr *, lns_pkt_meta(m)->l3_off);
+	for (uint16_t i = 0; i < n; i++) {
+		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(
+			pk[i], const struct rte_ipv4_hdr *, lns_pkt_meta(pk[i])->l3_off);
 
-			/* copied: the hash reads its key as uint32_t, and the IPv4 header
-			 * sits 2 bytes off alignment behind a 14-byte Ethernet header */
-			addr[i] = ip->dst_addr;
-			keys[i] = &addr[i];
-		}
-		if (rte_hash_lookup_bulk_data(dp->tbl->by_addr, keys, k, &hit, data) < 0)
-			hit = 0;
-		for (uint16_t i = 0; i < k; i++) {
-			uint32_t h = (hit >> i) & 1 ? (uint32_t)(uintptr_t)data[i] : LNS_SESS_NONE;
-
-			hs[base + i] = h;
-			if (h != LNS_SESS_NONE) {
-				rte_prefetch0(&dp->tbl->sess[h]);
-				rte_prefetch0(&dp->tbl->ctr[((size_t)lc->slot * dp->tbl->max_sessions +
-							     h) * LNS_SC_MAX]);
-			}
+		addr[i] = ip->dst_addr;
+	}
+	lns_u32map_lookup_bulk(dp->tbl->by_addr, addr, n, hs);
+	for (uint16_t i = 0; i < n; i++) {
+		if (hs[i] != LNS_SESS_NONE) {
+			rte_prefetch0(&dp->tbl->sess[hs[i]]);
+			rte_prefetch0(&dp->tbl->ctr[((size_t)lc->slot * dp->tbl->max_sessions +
+						     hs[i]) * LNS_SC_MAX]);
 		}
 	}
 }

@@ -4,14 +4,14 @@
  * Tunnel and session tables of the data plane (hot parts; control keeps the rest).
  *
  * Tunnels are indexed by local tunnel id (16 bits, RFC 2661). Sessions are indexed
- * by a handle from an O(1) id pool; two lock-free-read rte_hashes find them:
- * (local tunnel id, local session id) upstream, subscriber IPv4 downstream.
+ * by a handle from an O(1) id pool; two lock-free-read maps (lns_u32map.h) find
+ * them: (local tunnel id, local session id) upstream, subscriber IPv4 downstream.
  *
  * Thread-safety: add/remove run on the control lcore; workers read between RCU
  * quiescent reports. Entries are published by an atomic state store (release)
  * after every other field is written. Removal is two steps: the state flips to
- * DOWN and the keys leave the hashes at once (no worker uses the entry from its
- * next packet on); lns_tables_reclaim() frees handles and hash slots once every
+ * DOWN and the keys leave the maps at once (no worker uses the entry from its
+ * next packet on); lns_tables_reclaim() frees handles once every
  * worker has passed a quiescent state. Per-session and per-tunnel counters: one
  * slot per data-plane lcore (worker index, then the control lcore), plain adds,
  * summed by readers.
@@ -22,7 +22,8 @@
 #include <stdint.h>
 
 #include <rte_common.h>
-#include <rte_hash.h>
+
+#include "lns_u32map.h"
 
 struct rte_rcu_qsbr;
 
@@ -55,8 +56,6 @@ struct lns_dp_session {
 	uint16_t rsvd;
 	uint32_t addr;         /**< subscriber IPv4, network order; 0 = none yet (atomic) */
 	/* control only: reclaim bookkeeping */
-	int32_t  pos_ids;      /**< hash slot of the ids key while reclaiming, -1 none */
-	int32_t  pos_addr;     /**< hash slot of the address key while reclaiming, -1 none */
 	uint64_t token;        /**< RCU token of the pending reclaim */
 	uint32_t next_pending; /**< reclaim FIFO link */
 };
@@ -72,8 +71,8 @@ struct lns_tables {
 	uint32_t n_sessions;
 	struct lns_dp_tunnel *tun;       /**< LNS_TUNNEL_MAX entries */
 	struct lns_dp_session *sess;     /**< max_sessions entries */
-	struct rte_hash *by_ids;         /**< (tunnel << 16 | session) -> handle */
-	struct rte_hash *by_addr;        /**< subscriber IPv4 (network order) -> handle */
+	struct lns_u32map *by_ids;       /**< (tunnel << 16 | session) -> handle */
+	struct lns_u32map *by_addr;      /**< subscriber IPv4 (network order) -> handle */
 	struct lns_idpool *sess_ids;
 	uint64_t *ctr;                   /**< [slot][handle][LNS_SC_MAX] */
 	uint64_t *tctr;                  /**< [slot][tunnel id][LNS_SC_MAX] */
@@ -136,22 +135,13 @@ uint64_t lns_tables_tun_ctr(const struct lns_tables *t, uint16_t tunnel, enum ln
 static inline uint32_t
 lns_tables_by_ids(const struct lns_tables *t, uint16_t tunnel, uint16_t session)
 {
-	uint32_t key = (uint32_t)tunnel << 16 | session;
-	void *data;
-
-	if (rte_hash_lookup_data(t->by_ids, &key, &data) < 0)
-		return LNS_SESS_NONE;
-	return (uint32_t)(uintptr_t)data;
+	return lns_u32map_lookup(t->by_ids, (uint32_t)tunnel << 16 | session);
 }
 
 static inline uint32_t
 lns_tables_by_addr(const struct lns_tables *t, uint32_t addr)
 {
-	void *data;
-
-	if (rte_hash_lookup_data(t->by_addr, &addr, &data) < 0)
-		return LNS_SESS_NONE;
-	return (uint32_t)(uintptr_t)data;
+	return lns_u32map_lookup(t->by_addr, addr);
 }
 
 /** The session of handle h (LNS_SESS_NONE allowed) if it and its tunnel are up,

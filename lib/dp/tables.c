@@ -5,27 +5,11 @@
 #include <string.h>
 
 #include <rte_errno.h>
-#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
 #include "lns_idpool.h"
 #include "lns_tables.h"
-
-static struct rte_hash *
-make_hash(const char *name, uint32_t entries, int socket)
-{
-	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = entries < 16 ? 16 : entries,
-		.key_len = sizeof(uint32_t),
-		.hash_func = rte_hash_crc,
-		.socket_id = socket,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
-	};
-
-	return rte_hash_create(&hp);
-}
 
 /* Control-only: RCU token of each removed tunnel id (0 = none pending). */
 static uint64_t *
@@ -68,8 +52,8 @@ lns_tables_create(uint32_t max_sessions, uint16_t n_slots, int socket,
 	t->tctr = rte_zmalloc_socket("lns_tun_ctr", (size_t)n_slots * LNS_TUNNEL_MAX *
 				     LNS_SC_MAX * sizeof(uint64_t), RTE_CACHE_LINE_SIZE, socket);
 	t->sess_ids = lns_idpool_create(0, max_sessions);
-	t->by_ids = make_hash("lns_sess_ids", max_sessions, socket);
-	t->by_addr = make_hash("lns_sess_addr", max_sessions, socket);
+	t->by_ids = lns_u32map_create(max_sessions, socket, qsbr);
+	t->by_addr = lns_u32map_create(max_sessions, socket, qsbr);
 	if (t->tun == NULL || t->sess == NULL || t->ctr == NULL || t->tctr == NULL ||
 	    t->sess_ids == NULL ||
 	    t->by_ids == NULL || t->by_addr == NULL) {
@@ -84,8 +68,8 @@ lns_tables_free(struct lns_tables *t)
 {
 	if (t == NULL)
 		return;
-	rte_hash_free(t->by_ids);
-	rte_hash_free(t->by_addr);
+	lns_u32map_free(t->by_ids);
+	lns_u32map_free(t->by_addr);
 	lns_idpool_free(t->sess_ids);
 	rte_free(t->ctr);
 	rte_free(t->tctr);
@@ -151,8 +135,8 @@ lns_tables_add_session(struct lns_tables *t, uint16_t tunnel, uint16_t local_id,
 		return -ENOENT;
 	if (local_id == 0)
 		return -EINVAL;
-	if (rte_hash_lookup(t->by_ids, &key) >= 0 ||
-	    (addr != 0 && rte_hash_lookup(t->by_addr, &addr) >= 0))
+	if (lns_u32map_lookup(t->by_ids, key) != LNS_U32MAP_NONE ||
+	    (addr != 0 && lns_u32map_lookup(t->by_addr, addr) != LNS_U32MAP_NONE))
 		return -EEXIST;
 	if (lns_idpool_get(t->sess_ids, &h) != 0)
 		return -ENOSPC;
@@ -161,16 +145,15 @@ lns_tables_add_session(struct lns_tables *t, uint16_t tunnel, uint16_t local_id,
 	s->local_id = local_id;
 	s->peer_id = peer_id;
 	s->addr = addr;
-	s->pos_ids = s->pos_addr = -1;
 	for (uint16_t sl = 0; sl < t->n_slots; sl++)
 		memset(&t->ctr[((size_t)sl * t->max_sessions + h) * LNS_SC_MAX], 0,
 		       LNS_SC_MAX * sizeof(uint64_t));
 	__atomic_store_n(&s->state, LNS_TBL_UP, __ATOMIC_RELEASE);
-	rc = rte_hash_add_key_data(t->by_ids, &key, (void *)(uintptr_t)h);
+	rc = lns_u32map_add(t->by_ids, key, h);
 	if (rc == 0 && addr != 0)
-		rc = rte_hash_add_key_data(t->by_addr, &addr, (void *)(uintptr_t)h);
+		rc = lns_u32map_add(t->by_addr, addr, h);
 	if (rc != 0) {
-		rte_hash_del_key(t->by_ids, &key);
+		lns_u32map_del(t->by_ids, key);
 		s->state = LNS_TBL_FREE;
 		lns_idpool_put(t->sess_ids, h);
 		return -ENOSPC;
@@ -192,12 +175,12 @@ lns_tables_session_set_addr(struct lns_tables *t, uint32_t handle, uint32_t addr
 		return -ENOENT;
 	if (s->addr != 0)
 		return -EBUSY;
-	if (rte_hash_lookup(t->by_addr, &addr) >= 0)
+	if (lns_u32map_lookup(t->by_addr, addr) != LNS_U32MAP_NONE)
 		return -EEXIST;
 	/* Address first, then the hash entry: a downstream packet that finds the
 	 * session also finds the address its upstream check compares against. */
 	__atomic_store_n(&s->addr, addr, __ATOMIC_RELEASE);
-	if (rte_hash_add_key_data(t->by_addr, &addr, (void *)(uintptr_t)handle) != 0) {
+	if (lns_u32map_add(t->by_addr, addr, handle) != 0) {
 		__atomic_store_n(&s->addr, 0, __ATOMIC_RELEASE);
 		return -ENOSPC;
 	}
@@ -217,10 +200,11 @@ lns_tables_remove_session(struct lns_tables *t, uint32_t handle)
 		return -ENOENT;
 	__atomic_store_n(&s->state, LNS_TBL_DOWN, __ATOMIC_RELEASE);
 	key = (uint32_t)s->tunnel << 16 | s->local_id;
-	/* With lock-free readers the hash keeps the slots until we free them after
-	 * the grace period (RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF). */
-	s->pos_ids = rte_hash_del_key(t->by_ids, &key);
-	s->pos_addr = s->addr != 0 ? rte_hash_del_key(t->by_addr, &s->addr) : -1;
+	/* A worker may still find the handle until its next quiescent report: it
+	 * sees DOWN, and the handle is reused only after the grace period. */
+	lns_u32map_del(t->by_ids, key);
+	if (s->addr != 0)
+		lns_u32map_del(t->by_addr, s->addr);
 	s->token = grace_start(t);
 	s->next_pending = LNS_SESS_NONE;
 	if (t->pend_tail == LNS_SESS_NONE)
@@ -238,6 +222,8 @@ lns_tables_reclaim(struct lns_tables *t)
 {
 	unsigned int freed = 0;
 
+	lns_u32map_reclaim(t->by_ids);
+	lns_u32map_reclaim(t->by_addr);
 	/* FIFO: tokens grow in order, so the first one not yet safe stops the walk. */
 	while (t->pend_head != LNS_SESS_NONE) {
 		uint32_t h = t->pend_head;
@@ -245,15 +231,10 @@ lns_tables_reclaim(struct lns_tables *t)
 
 		if (!grace_over(t, s->token))
 			break;
-		if (s->pos_ids >= 0)
-			rte_hash_free_key_with_position(t->by_ids, s->pos_ids);
-		if (s->pos_addr >= 0)
-			rte_hash_free_key_with_position(t->by_addr, s->pos_addr);
 		t->pend_head = s->next_pending;
 		if (t->pend_head == LNS_SESS_NONE)
 			t->pend_tail = LNS_SESS_NONE;
 		s->addr = 0;
-		s->pos_ids = s->pos_addr = -1;
 		__atomic_store_n(&s->state, LNS_TBL_FREE, __ATOMIC_RELEASE);
 		lns_idpool_put(t->sess_ids, h);
 		t->n_pending--;

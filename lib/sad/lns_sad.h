@@ -4,8 +4,8 @@
  * SA database: the data plane's table of IPsec SAs.
  *
  * Every SA (one direction) has a handle, an index into a hot array that workers read.
- * Inbound SAs are also found by SPI through a lock-free-read rte_hash. SAs are added
- * in pairs (inbound + outbound) owned by one "IPsec connection" id.
+ * Inbound SAs are also found by SPI through a lock-free-read map (lns_u32map.h).
+ * SAs are added in pairs (inbound + outbound) owned by one "IPsec connection" id.
  *
  * Removal is two steps (DESIGN.md "Tables"):
  * 1. lns_sad_drop(): an atomic state flip of both directions. From the workers' next
@@ -14,12 +14,13 @@
  * 2. lns_sad_reclaim(), called regularly by control: after a hold-down (so that
  *    packets still arriving on the SPI keep being counted as "SA dropped" rather than
  *    "unknown SPI", e.g. for a tunnel's destruct period) and once every worker has
- *    passed a quiescent state (rte_rcu_qsbr), the SPI leaves the hash; after a second
+ *    passed a quiescent state (rte_rcu_qsbr), the SPI leaves the map; after a second
  *    grace period the crypto state is wiped and freed and the handle returns.
  *
  * Thread-safety: lns_sad_create/add/drop/reclaim/free and the iteration run on the
- * control lcore only. lns_sad_lookup() and lns_sad_get() may run on any worker
- * registered with the RCU variable given at creation, between quiescent reports.
+ * control lcore only. lns_sad_lookup(), lns_sad_lookup_bulk() and lns_sad_get() may
+ * run on any worker registered with the RCU variable given at creation, between
+ * quiescent reports.
  */
 #ifndef LNS_SAD_H
 #define LNS_SAD_H
@@ -27,9 +28,9 @@
 #include <stdint.h>
 
 #include <rte_common.h>
-#include <rte_hash.h>
 
 #include "lns_esp.h"
+#include "lns_u32map.h"
 
 struct rte_rcu_qsbr;
 
@@ -62,7 +63,6 @@ struct lns_sad_cold {
 	uint64_t created_tsc;
 	uint64_t dropped_tsc;
 	uint64_t token;             /**< RCU token of the pending reclaim step */
-	int32_t  key_pos;           /**< hash slot of an unhashed inbound SPI, -1 none */
 	uint8_t  reclaim_step;      /**< 0 none, 1 wait to unhash, 2 wait to free */
 	uint8_t  life_state;        /**< 0 live, 1 soft lifetime passed, 2 hard passed */
 	uint32_t next_pending;      /**< FIFO of SAs waiting for reclaim */
@@ -80,7 +80,7 @@ enum lns_sad_ctr { LNS_SAD_PKTS = 0, LNS_SAD_BYTES, LNS_SAD_CTR_MAX };
 struct lns_sad {
 	uint32_t max_sas;
 	int socket;
-	struct rte_hash *by_spi;           /**< inbound SPI (network order) -> handle */
+	struct lns_u32map *by_spi;         /**< inbound SPI (network order) -> handle */
 	struct rte_rcu_qsbr *qsbr;
 	struct lns_idpool *ids;
 	uint32_t n_active;
@@ -107,7 +107,7 @@ struct lns_sad_peer {
  * @param n_slots counter slots: one per lcore that runs the data path
  * @return the table, or NULL with rte_errno set.
  */
-struct lns_sad *lns_sad_create(const char *name, uint32_t max_sas, int socket,
+struct lns_sad *lns_sad_create(uint32_t max_sas, int socket,
 			       struct rte_rcu_qsbr *qsbr, uint16_t n_slots);
 
 /** Free the table and every SA in it (workers must have stopped). */
@@ -179,11 +179,17 @@ lns_sad_count(struct lns_sad *sad, uint16_t slot, uint32_t handle, uint64_t pkts
 static inline uint32_t
 lns_sad_lookup(const struct lns_sad *sad, uint32_t spi_be)
 {
-	void *data;
+	return lns_u32map_lookup(sad->by_spi, spi_be);      /* NONE is LNS_SAD_NONE */
+}
 
-	if (rte_hash_lookup_data(sad->by_spi, &spi_be, &data) < 0)
-		return LNS_SAD_NONE;
-	return (uint32_t)(uintptr_t)data;
+/** Inbound handles for n SPIs (network byte order) into h[] (not overlapping
+ *  spi_be), LNS_SAD_NONE where there is none; the SPIs' slots are fetched
+ *  together. Workers. */
+static inline void
+lns_sad_lookup_bulk(const struct lns_sad *sad, const uint32_t *spi_be, unsigned int n,
+		    uint32_t *h)
+{
+	lns_u32map_lookup_bulk(sad->by_spi, spi_be, n, h);
 }
 
 /** Entry of a handle (no check: handles come from the table). Workers. */

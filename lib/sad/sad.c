@@ -6,7 +6,6 @@
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
-#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
@@ -14,17 +13,9 @@
 #include "lns_sad.h"
 
 struct lns_sad *
-lns_sad_create(const char *name, uint32_t max_sas, int socket, struct rte_rcu_qsbr *qsbr,
+lns_sad_create(uint32_t max_sas, int socket, struct rte_rcu_qsbr *qsbr,
 	       uint16_t n_slots)
 {
-	char hname[RTE_HASH_NAMESIZE];
-	struct rte_hash_parameters hp = {
-		.key_len = sizeof(uint32_t),
-		.hash_func = rte_hash_crc,
-		.socket_id = socket,
-		/* Lock-free readers; a deleted key's slot is freed by us after grace. */
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
-	};
 	struct lns_sad *sad;
 
 	if (max_sas < 2 || max_sas == LNS_SAD_NONE || n_slots == 0) {
@@ -49,11 +40,9 @@ lns_sad_create(const char *name, uint32_t max_sas, int socket, struct rte_rcu_qs
 	sad->ids = lns_idpool_create(0, max_sas);
 	if (sad->hot == NULL || sad->cold == NULL || sad->ids == NULL || sad->ctr == NULL)
 		goto nomem;
-	snprintf(hname, sizeof(hname), "%s_spi", name);
-	hp.name = hname;
-	/* Only inbound SPIs are hashed: about half the SAs; leave room for cuckoo. */
-	hp.entries = max_sas < 16 ? 16 : max_sas;
-	sad->by_spi = rte_hash_create(&hp);
+	/* Only inbound SPIs are in the map, about half the SAs: lookups meet a
+	 * table at most a quarter full. Readers are the workers, under qsbr. */
+	sad->by_spi = lns_u32map_create(max_sas, socket, qsbr);
 	if (sad->by_spi == NULL)
 		goto nomem;
 	return sad;
@@ -91,7 +80,7 @@ lns_sad_free(struct lns_sad *sad)
 				lns_esp_sa_clear(sad->hot[h].esp);
 				rte_free(sad->hot[h].esp);
 			}
-	rte_hash_free(sad->by_spi);
+	lns_u32map_free(sad->by_spi);
 	lns_idpool_free(sad->ids);
 	rte_free(sad->hot);
 	rte_free(sad->cold);
@@ -133,7 +122,7 @@ lns_sad_add_pair(struct lns_sad *sad, IMB_MGR *mgr, uint32_t conn,
 
 	if (in->dir != LNS_ESP_DIR_IN || out->dir != LNS_ESP_DIR_OUT)
 		return -EINVAL;
-	if (rte_hash_lookup(sad->by_spi, &spi_be) >= 0)
+	if (lns_u32map_lookup(sad->by_spi, spi_be) != LNS_U32MAP_NONE)
 		return -EEXIST;
 	if (lns_idpool_available(sad->ids) < 2)
 		return -ENOSPC;
@@ -168,11 +157,11 @@ lns_sad_add_pair(struct lns_sad *sad, IMB_MGR *mgr, uint32_t conn,
 		/* Publish: everything above is visible before the state says ACTIVE. */
 		__atomic_store_n(&e->state, LNS_SAD_ACTIVE, __ATOMIC_RELEASE);
 	}
-	rc = rte_hash_add_key_data(sad->by_spi, &spi_be, (void *)(uintptr_t)hi);
+	rc = lns_u32map_add(sad->by_spi, spi_be, hi);
 	if (rc < 0) {
 		release(sad, hi);
 		release(sad, ho);
-		return rc == -ENOSPC ? -ENOSPC : -ENOMEM;
+		return rc == -EEXIST ? -EEXIST : -ENOSPC;
 	}
 	sad->n_active += 2;
 	*h_in = hi;
@@ -206,7 +195,6 @@ drop_one(struct lns_sad *sad, uint32_t h)
 	lns_esp_sa_expire(e->esp);
 	sad->cold[h].dropped_tsc = rte_get_tsc_cycles();
 	sad->cold[h].reclaim_step = 1;
-	sad->cold[h].key_pos = -1;
 	sad->cold[h].token = sad->qsbr ? rte_rcu_qsbr_start(sad->qsbr) : 0;
 	sad->n_active--;
 	sad->n_dropped++;
@@ -246,6 +234,7 @@ lns_sad_reclaim(struct lns_sad *sad, uint64_t now_tsc, uint64_t hold_tsc)
 {
 	unsigned int freed = 0;
 
+	lns_u32map_reclaim(sad->by_spi);
 	/* FIFO order is grace order: stop at the first SA still waiting. */
 	while (sad->pend_head != LNS_SAD_NONE) {
 		uint32_t h = sad->pend_head;
@@ -266,15 +255,12 @@ lns_sad_reclaim(struct lns_sad *sad, uint64_t now_tsc, uint64_t hold_tsc)
 			 * more for lookups that began before the delete. */
 			uint32_t spi_be = rte_cpu_to_be_32(e->spi);
 
-			c->key_pos = rte_hash_del_key(sad->by_spi, &spi_be);
+			lns_u32map_del(sad->by_spi, spi_be);
 			c->reclaim_step = 2;
 			c->token = sad->qsbr ? rte_rcu_qsbr_start(sad->qsbr) : 0;
 			pend(sad, h);
 			continue;
 		}
-		/* RW_CONCURRENCY_LF keeps a deleted key's slot until it is freed here. */
-		if (c->reclaim_step == 2 && c->key_pos >= 0)
-			rte_hash_free_key_with_position(sad->by_spi, c->key_pos);
 		sad->n_dropped--;
 		release(sad, h);
 		freed++;

@@ -49,7 +49,7 @@ static const struct lns_sad_peer peer = {
 static void
 test_add_lookup_drop_reclaim(void)
 {
-	struct lns_sad *sad = lns_sad_create("t1", 8, 0, qsbr, 2);
+	struct lns_sad *sad = lns_sad_create(8, 0, qsbr, 2);
 	struct lns_esp_sa_params in, out;
 	uint32_t hi, ho, hi2, ho2;
 	struct lns_sad_entry *e;
@@ -62,6 +62,16 @@ test_add_lookup_drop_reclaim(void)
 	/* outbound SPIs are not looked up by SPI */
 	CU_ASSERT_EQUAL(lns_sad_lookup(sad, rte_cpu_to_be_32(0x2001)), LNS_SAD_NONE);
 	CU_ASSERT_EQUAL(lns_sad_lookup(sad, rte_cpu_to_be_32(0x9999)), LNS_SAD_NONE);
+	/* the bulk lookup agrees key by key, hits and misses mixed */
+	{
+		uint32_t spis[64], hs[64];
+
+		for (unsigned int i = 0; i < RTE_DIM(spis); i++)
+			spis[i] = rte_cpu_to_be_32(i % 3 == 0 ? 0x1001 : i % 3 == 1 ? 0x2001 : 0x9999);
+		lns_sad_lookup_bulk(sad, spis, RTE_DIM(spis), hs);
+		for (unsigned int i = 0; i < RTE_DIM(spis); i++)
+			CU_ASSERT_EQUAL(hs[i], i % 3 == 0 ? hi : LNS_SAD_NONE);
+	}
 	e = lns_sad_get(sad, hi);
 	CU_ASSERT(lns_sad_usable(e));
 	CU_ASSERT_EQUAL(e->pair, ho);
@@ -102,7 +112,7 @@ test_add_lookup_drop_reclaim(void)
 static void
 test_reclaim_waits_for_workers(void)
 {
-	struct lns_sad *sad = lns_sad_create("t3", 8, 0, qsbr, 2);
+	struct lns_sad *sad = lns_sad_create(8, 0, qsbr, 2);
 	struct lns_esp_sa_params in, out;
 	uint32_t hi, ho, hi2, ho2;
 
@@ -133,7 +143,7 @@ test_reclaim_waits_for_workers(void)
 static void
 test_full_and_bad_params(void)
 {
-	struct lns_sad *sad = lns_sad_create("t2", 4, 0, qsbr, 2);
+	struct lns_sad *sad = lns_sad_create(4, 0, qsbr, 2);
 	struct lns_esp_sa_params in, out;
 	uint32_t hi, ho;
 
@@ -214,7 +224,7 @@ on_expiry(void *arg, uint32_t h, int hard)
 static void
 test_lifetimes(void)
 {
-	struct lns_sad *sad = lns_sad_create("t4", 8, 0, qsbr, 2);
+	struct lns_sad *sad = lns_sad_create(8, 0, qsbr, 2);
 	struct lns_esp_sa_params in, out;
 	struct expiry x = { .n = 0 };
 	uint64_t hz = 1000, t0;
