@@ -28,18 +28,22 @@ RTE_DECLARE_PER_LCORE(uint16_t, lns_ip_id);
  * packet's outer header and, upstream, its inner one go through this.
  */
 static inline uint16_t
-lns_ipv4_sum20(const void *hdr)
+lns_sum_fold(uint64_t s)
 {
-	uint32_t w[5];
-	uint64_t s;
-
-	memcpy(w, hdr, sizeof(w));
-	s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];     /* < 2^35 */
 	s = (s & 0xffffffff) + (s >> 32);                   /* < 2^32 + 8 */
 	s = (s & 0xffff) + (s >> 16);                       /* < 2^17 */
 	s = (s & 0xffff) + (s >> 16);                       /* <= 0xffff + 1 */
 	s = (s & 0xffff) + (s >> 16);
 	return (uint16_t)s;
+}
+
+static inline uint16_t
+lns_ipv4_sum20(const void *hdr)
+{
+	uint32_t w[5];
+
+	memcpy(w, hdr, sizeof(w));
+	return lns_sum_fold((uint64_t)w[0] + w[1] + w[2] + w[3] + w[4]);   /* < 2^35 */
 }
 
 /** Whether an IPv4 header of ihl bytes (ihl >= 20, checked) has a good checksum. */
@@ -66,20 +70,34 @@ put_ipv4(struct rte_mbuf *m, uint32_t src, uint32_t dst, uint8_t proto)
 {
 	uint16_t len = (uint16_t)(m->pkt_len + sizeof(struct rte_ipv4_hdr));
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, sizeof(*ip));
+	uint16_t len_be = rte_cpu_to_be_16(len);
+	uint16_t id_be = rte_cpu_to_be_16(RTE_PER_LCORE(lns_ip_id)++);
+	uint16_t sum;
 
 	if (ip == NULL)
 		return NULL;
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	/* The sum of the header's five 32-bit words as they will lie in memory,
+	 * from the values at hand: summing the header back after writing it would
+	 * read across the narrow stores just made (a failed store forward, which
+	 * perf put at 6 % of downstream time). */
+	sum = lns_sum_fold((uint64_t)(RTE_IPV4_VHL_DEF | (uint32_t)len_be << 16) + id_be +
+			   (64u | (uint32_t)proto << 8) + src + dst);
+#endif
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
 	ip->type_of_service = 0;
-	ip->total_length = rte_cpu_to_be_16(len);
-	ip->packet_id = rte_cpu_to_be_16(RTE_PER_LCORE(lns_ip_id)++);
+	ip->total_length = len_be;
+	ip->packet_id = id_be;
 	ip->fragment_offset = 0;
 	ip->time_to_live = 64;
 	ip->next_proto_id = proto;
 	ip->hdr_checksum = 0;
 	ip->src_addr = src;
 	ip->dst_addr = dst;
-	ip->hdr_checksum = (uint16_t)~lns_ipv4_sum20(ip);
+#if RTE_BYTE_ORDER != RTE_LITTLE_ENDIAN
+	sum = lns_ipv4_sum20(ip);
+#endif
+	ip->hdr_checksum = (uint16_t)~sum;
 	return ip;
 }
 

@@ -106,6 +106,7 @@ measure() {
 	done
 	up=$(echo "$(date +%s.%N) - $t0" | bc)
 	sleep 1.5
+	local i=0 end perf_pid=
 	if [ "${BENCH_PERF:-0}" = 1 ] && command -v perf >/dev/null; then
 		# where the worker's time goes: cpu-clock samples (no hardware counters
 		# needed), reported per symbol for the worker threads only
@@ -116,7 +117,6 @@ measure() {
 	# counters every SLICE seconds through the window; lnsd stamps each reply
 	# with its own uptime_us, so the slices are timed by lnsd, not by this shell
 	rm -f "$W"/s*.json
-	local i=0 end perf_pid=
 	end=$(echo "$(date +%s.%N) + $WINDOW" | bc)
 	while [ "$(echo "$(date +%s.%N) < $end" | bc)" = 1 ]; do
 		stats >"$W/s$i.json" && i=$((i + 1))
@@ -172,12 +172,12 @@ ceiling() {
 	[ "$2" = down ] && d=enc
 	if [ "$3" = imix ]; then
 		local m64 m570 m1400
-		m64=$("$CEIL" $a $d 64 0.5 | awk '{print $4}')
-		m570=$("$CEIL" $a $d 570 0.5 | awk '{print $4}')
-		m1400=$("$CEIL" $a $d 1400 0.5 | awk '{print $4}')
+		m64=$("$CEIL" $a $d 64 1 | awk '{print $4}')
+		m570=$("$CEIL" $a $d 570 1 | awk '{print $4}')
+		m1400=$("$CEIL" $a $d 1400 1 | awk '{print $4}')
 		echo "12 / (7 / $m64 + 4 / $m570 + 1 / $m1400)" | bc -l
 	else
-		"$CEIL" $a $d "$3" 1 | awk '{print $4}'
+		"$CEIL" $a $d "$3" 2 | awk '{print $4}'
 	fi
 }
 

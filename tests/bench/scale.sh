@@ -33,7 +33,7 @@ echo "# session scale: $((NT * SP)) sessions over $NT tunnels/SA pairs, up, aes1
 # the small bench config, for the baseline RSS
 conf "$SRC/config/bench.yaml" "$SD/small.yaml" "$(traffic_vdev "$SD/one/up-64.pcap" 1)" \
 	"$(arp_vdev "$SD/one/arp-core.pcap" 1)" 1 "c['bench_mem'] = '6144'; c['limits']['mbufs'] = 262144"
-read -r m_small up_small rss_small _ < <(measure "$SD/small.yaml" up_fwd)
+read -r _ up_small rss_small _ < <(measure "$SD/small.yaml" up_fwd)
 scale_conf "$SD/one.yaml" "$(traffic_vdev "$SD/one/up-64.pcap" 1)" "$(arp_vdev "$SD/one/arp-core.pcap" 1)"
 read -r m_one up_one rss_one d_one _ < <(measure "$SD/one.yaml" up_fwd)
 scale_conf "$SD/all.yaml" "$(traffic_vdev "$SD/all/up-64.pcap" 1)" "$(arp_vdev "$SD/all/arp-core.pcap" 1)"
@@ -43,7 +43,7 @@ read -r dm_one _ _ dd_one _ < <(measure "$SD/done.yaml" down_fwd)
 scale_conf "$SD/dall.yaml" "$(arp_vdev "$SD/all/arp-access.pcap" 1)" "$(traffic_vdev "$SD/all/down-64.pcap" 1)"
 read -r dm_all _ _ dd_all _ < <(measure "$SD/dall.yaml" down_fwd)
 printf '%-34s %10s %10s %10s\n' "" "start s" "RSS MiB" "Mpps"
-printf '%-34s %10.2f %10.1f %10.3f\n' "small config (64 sessions)" "$up_small" "$(echo "$rss_small / 1024" | bc -l)" "$m_small"
+printf '%-34s %10.2f %10.1f %10s\n' "small config (64 sessions)" "$up_small" "$(echo "$rss_small / 1024" | bc -l)" "-"
 printf '%-34s %10.2f %10.1f %10.3f  %s\n' "$((NT * SP)) sessions, traffic on 1" "$up_one" "$(echo "$rss_one / 1024" | bc -l)" "$m_one" "$d_one"
 printf '%-34s %10.2f %10.1f %10.3f  %s\n' "$((NT * SP)) sessions, random over all" "$up_all" "$(echo "$rss_all / 1024" | bc -l)" "$m_all" "$d_all"
 printf '%-34s %10s %10s %10.3f  %s\n' "  downstream, traffic on 1" - - "$dm_one" "$dd_one"

@@ -526,6 +526,29 @@ test_ipv4_sum20(void)
 		h[1 + n % 19] ^= (uint8_t)(1u << (n % 8));     /* any one bit flipped */
 		CU_ASSERT_FATAL(!lns_ipv4_cksum_ok(h, 20));
 	}
+	/* put_ipv4 sums the header from its field values: a valid header every time */
+	for (unsigned int n = 0; n < 20000; n++) {
+		static uint8_t buf[256];
+		struct rte_mbuf mb;
+		struct rte_ipv4_hdr *o;
+		uint32_t src = (uint32_t)rand() * 2654435761u, dst = (uint32_t)rand();
+		uint16_t plen = (uint16_t)(rand() % 200);
+
+		memset(&mb, 0, sizeof(mb));
+		mb.buf_addr = buf;
+		mb.buf_len = sizeof(buf);
+		mb.data_off = 40;
+		mb.data_len = plen;
+		mb.pkt_len = plen;
+		mb.nb_segs = 1;
+		RTE_PER_LCORE(lns_ip_id) = (uint16_t)rand();
+		o = put_ipv4(&mb, src, dst, (uint8_t)rand());
+		CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+		CU_ASSERT_EQUAL_FATAL(rte_be_to_cpu_16(o->total_length), plen + 20);
+		CU_ASSERT_FATAL(o->src_addr == src && o->dst_addr == dst);
+		CU_ASSERT_FATAL(lns_ipv4_cksum_ok(o, 20));
+		CU_ASSERT_EQUAL_FATAL(rte_raw_cksum(o, 20), 0xffff);
+	}
 	/* with 4 bytes of options the general sum is used, over all 24 bytes */
 	memset(h, 0, sizeof(h));
 	h[0] = 0x46;
