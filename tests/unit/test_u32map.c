@@ -223,7 +223,10 @@ test_concurrent_reader(void)
 	reader_stop = 0;
 	rte_eal_remote_launch(reader, NULL, lcore);
 	srand(11);
-	for (unsigned int op = 0; op < 400000 ||
+	/* until the reader has done its share and the writer has rebuilt the table
+	 * often (a rebuild waits while the last array's grace period runs, so a
+	 * descheduled reader delays them) */
+	for (unsigned int op = 0; op < 400000 || m->rebuilds <= 10 ||
 	     __atomic_load_n(&reader_lookups, __ATOMIC_RELAXED) < 1000000; op++) {
 		uint32_t i = (uint32_t)rand() % RTE_DIM(churn);
 
