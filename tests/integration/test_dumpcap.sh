@@ -38,9 +38,15 @@ lns_check "hugetlbfs mounted" mount -t hugetlbfs -o pagesize=2M nodev "$HUGE"
 
 lns_topology_up
 lns_write_config "$LNS_WORK/lnsd.yaml"
-# the shared config runs without hugepages; this one runs on ours
-sed -i "s|^  - --no-huge$|  - --huge-dir=$HUGE|" "$LNS_WORK/lnsd.yaml"
+# the shared config runs without hugepages; this one runs on ours. dpdk-dumpcap
+# maps lnsd's memory at the very addresses lnsd reserved it; left to ASLR that
+# range sometimes holds dumpcap's own libraries (seen under ASan: "Cannot reserve
+# ... please use '--base-virtaddr'", then a crash), so lnsd reserves it at a fixed
+# address high in user space, clear of libraries and of ASan's shadow.
+sed -i "s|^  - --no-huge$|  - --huge-dir=$HUGE\n  - --base-virtaddr=0x200000000000|" "$LNS_WORK/lnsd.yaml"
 lns_check "config uses the hugetlbfs" grep -q -- "--huge-dir=$HUGE" "$LNS_WORK/lnsd.yaml"
+lns_check "config fixes the memory's base address" grep -qx -- "  - --base-virtaddr=0x200000000000" \
+	"$LNS_WORK/lnsd.yaml"
 lns_start "$LNS_WORK/lnsd.yaml" || { lns_fail "lnsd starts on hugepages"; lns_finish; }
 
 PCAP="$LNS_WORK/access.pcapng"
