@@ -344,13 +344,8 @@ l2tp_sessions(const struct lns_dp *dp, struct l2tp_job *jobs, uint16_t n, struct
 		for (uint16_t i = 0; i < k; i++)
 			keys[i] = jobs[base + i].key;
 		lns_u32map_lookup_bulk(dp->tbl->by_ids, keys, k, h);
-		for (uint16_t i = 0; i < k; i++) {
-			if (h[i] != LNS_SESS_NONE) {
-				rte_prefetch0(&dp->tbl->sess[h[i]]);
-				rte_prefetch0(&dp->tbl->ctr[((size_t)lc->slot * dp->tbl->max_sessions +
-							     h[i]) * LNS_SC_MAX]);
-			}
-		}
+		for (uint16_t i = 0; i < k; i++)
+			lns_tables_prefetch_session(dp->tbl, lc->slot, h[i]);
 		for (uint16_t i = 0; i < k; i++)
 			l2tp_session(dp, &jobs[base + i], h[i], o, lc);
 	}
@@ -621,13 +616,8 @@ down_sessions(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, uint32_
 		addr[i] = ip->dst_addr;
 	}
 	lns_u32map_lookup_bulk(dp->tbl->by_addr, addr, n, hs);
-	for (uint16_t i = 0; i < n; i++) {
-		if (hs[i] != LNS_SESS_NONE) {
-			rte_prefetch0(&dp->tbl->sess[hs[i]]);
-			rte_prefetch0(&dp->tbl->ctr[((size_t)lc->slot * dp->tbl->max_sessions +
-						     hs[i]) * LNS_SC_MAX]);
-		}
-	}
+	for (uint16_t i = 0; i < n; i++)
+		lns_tables_prefetch_session(dp->tbl, lc->slot, hs[i]);
 }
 
 static void

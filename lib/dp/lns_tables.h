@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_prefetch.h>
 
 #include "lns_u32map.h"
 
@@ -165,6 +166,17 @@ lns_tables_count(struct lns_tables *t, uint16_t slot, uint32_t h, enum lns_sess_
 		 uint64_t n)
 {
 	t->ctr[((size_t)slot * t->max_sessions + h) * LNS_SC_MAX + c] += n;
+}
+
+/** Fetch a looked-up session's entry and this slot's counter line before a burst
+ *  uses them (h may be LNS_SESS_NONE: nothing to fetch). Workers. */
+static inline void
+lns_tables_prefetch_session(const struct lns_tables *t, uint16_t slot, uint32_t h)
+{
+	if (h == LNS_SESS_NONE)
+		return;
+	rte_prefetch0(&t->sess[h]);
+	rte_prefetch0(&t->ctr[((size_t)slot * t->max_sessions + h) * LNS_SC_MAX]);
 }
 
 /** Add to a tunnel's counters (the caller batches runs of one tunnel). Workers. */
