@@ -4,10 +4,18 @@
 # lnsd twice -- warnings as errors, and with AddressSanitizer + UBSan -- and runs every
 # unit and integration test in both builds; then builds the libFuzzer targets (clang),
 # replays their seeds and regression inputs, and fuzzes each wire parser for a
-# bounded time. Run as root (namespaces, DPDK).
+# bounded time. Runs as root (namespaces, DPDK): started by another user, it re-runs
+# itself through sudo.
 #
 #   tests/check.sh [--no-install] [--no-asan] [--no-fuzz]
 set -euo pipefail
+# Namespaces, veths and DPDK need root: a user with sudo gets it asked for here, so the
+# command works as written whether or not the caller is root.
+if [ "$(id -u)" != 0 ]; then
+	command -v sudo >/dev/null && exec sudo -- "$0" "$@"
+	echo "${0##*/}: run this as root (sudo is not installed)" >&2
+	exit 1
+fi
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 install=1 asan=1 fuzz=1
 for a in "$@"; do

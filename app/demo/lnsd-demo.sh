@@ -7,8 +7,15 @@
 # through the single-shot teardown, and connects again; lnsctl shows each step. Everything it creates is removed at the end; it exits non-zero if a
 # step fails.
 #
-#   sudo app/demo/lnsd-demo.sh            (add --no-install to skip the package step)
+#   app/demo/lnsd-demo.sh                 (add --no-install to skip the package step)
 set -u
+# Namespaces, veths and DPDK need root: a user with sudo gets it asked for here, so the
+# command works as written whether or not the caller is root.
+if [ "$(id -u)" != 0 ]; then
+	command -v sudo >/dev/null && exec sudo -- "$0" "$@"
+	echo "${0##*/}: run this as root (sudo is not installed)" >&2
+	exit 1
+fi
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${LNSD_BUILD:-$SRC/build}
 
