@@ -227,6 +227,20 @@ for k, v in json.load(sys.stdin).get(sys.argv[1], {}).items():
     print(f"{k}={v}")' "$1"
 }
 
+# lns_check_workers_busy: with more than one worker, every worker received packets
+# (otherwise a run with N workers proves nothing about them); logs the spread.
+lns_check_workers_busy() {
+	[ "$LNS_WORKERS" -gt 1 ] || return 0
+	local rx ok=1 w v
+	rx=$(lns_lcore_stats lcore_rx_packets)
+	for w in $(seq 0 $((LNS_WORKERS - 1))); do
+		v=$(sed -n "s/^worker$w=//p" <<<"$rx")
+		[ "${v:-0}" -gt 0 ] || ok=0
+	done
+	lns_log "per-lcore rx: $(tr '\n' ' ' <<<"$rx")esp_in: $(lns_lcore_stats lcore_esp_in | tr '\n' ' ')handoff: $(lns_lcore_stats lcore_esp_handoff | tr '\n' ' ')"
+	lns_check "each of $LNS_WORKERS workers received packets" [ "$ok" = 1 ]
+}
+
 # lns_wait_stat PATH MIN [SECONDS]: wait until a counter reaches MIN.
 lns_wait_stat() {
 	local path=$1 min=$2 secs=${3:-5} v=0
