@@ -533,8 +533,7 @@ up_esp(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_o
 			continue;
 		}
 		/* One writer per replay window: untouched, as received, to its owner. */
-		own = esp_owner(dp, e, lc);
-		if (own != lc->slot) {
+		if (e->owned && (own = esp_owner(dp, e, lc)) != lc->slot) {
 			handoff_add(dp, &ho, m, own, lc);
 			continue;
 		}

@@ -21,7 +21,9 @@
  * or a datagram reassembled there; the control lcore's RX queue) is put on the
  * owner's handoff ring before anything reads or writes its replay window, and the
  * owner decrypts it in its next loop. The control lcore never owns an SA: ESP it
- * receives for an SA nobody owns yet goes to a worker chosen by SPI.
+ * receives for an SA nobody owns yet goes to a worker chosen by SPI. An SA without
+ * an anti-replay window (ipsec.replay-window: 0) has no per-packet state and is
+ * decrypted wherever it arrives.
  */
 #ifndef LNS_DP_H
 #define LNS_DP_H

@@ -5,7 +5,8 @@
  * outer IPv4 fragments reassembled where they arrived. Exactly one worker decrypts
  * every packet (its anti-replay window has one writer); the others hand them to it
  * over its ring, counted; no packet is a false replay, and a real replay sent to a
- * non-owner is caught by the owner's window.
+ * non-owner is caught by the owner's window. An SA without a window (read-only
+ * per packet) is decrypted wherever it arrives.
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -301,6 +302,51 @@ test_ring_full(void)
 		rte_pktmbuf_free(obj);
 }
 
+/* Without an anti-replay window an inbound SA has no per-packet state: every
+ * lcore decrypts it where it arrives, and nothing is handed off. */
+static void
+test_no_window_no_handoff(void)
+{
+	struct lns_esp_sa_params in, out, g;
+	const struct lns_sad_peer peer = {
+		.addr = ip4("192.0.2.2"), .udp_encap = 1, .peer_port = 4500, .local_port = 4500,
+	};
+	struct lns_esp_sa *gen_w = gen, *g0;
+	struct rte_mbuf *punt[LNS_MAX_BURST_TEST];
+	uint64_t e0[N_WORKERS], h0[N_WORKERS];
+	uint32_t hi, ho;
+	uint16_t np;
+	int sz;
+
+	params(&in, 0x3001, LNS_ESP_DIR_IN, 0);
+	params(&out, 0x3002, LNS_ESP_DIR_OUT, 0);
+	CU_ASSERT_EQUAL_FATAL(lns_sad_add_pair(dp.sad, lc[0].mgr, 2, &in, &out, &peer, &hi, &ho), 0);
+	CU_ASSERT_EQUAL(lns_sad_get(dp.sad, hi)->owned, 0);
+	CU_ASSERT_EQUAL(lns_sad_get(dp.sad, h_in)->owned, 1);
+	params(&g, 0x3001, LNS_ESP_DIR_OUT, 0);
+	sz = lns_esp_sa_size(&g);
+	g0 = rte_zmalloc(NULL, (size_t)sz, RTE_CACHE_LINE_SIZE);
+	CU_ASSERT_FATAL(g0 != NULL && lns_esp_sa_init(g0, lc[CTL_SLOT].mgr, &g) == 0);
+	gen = g0;
+	for (uint16_t w = 0; w < N_WORKERS; w++) {
+		e0[w] = ctr(w, LNS_CTR_ESP_IN);
+		h0[w] = ctr(w, LNS_CTR_ESP_HANDOFF);
+	}
+	for (uint16_t w = 0; w < N_WORKERS; w++) {
+		struct rte_mbuf *m = next_frame(64, (uint16_t)(50000 + w));
+
+		lns_dp_rx_burst(&dp, LNS_PORT_ACCESS, &m, 1, punt, &np, &lc[w]);
+	}
+	for (uint16_t w = 0; w < N_WORKERS; w++) {
+		CU_ASSERT_EQUAL(ctr(w, LNS_CTR_ESP_IN), e0[w] + 1);
+		CU_ASSERT_EQUAL(ctr(w, LNS_CTR_ESP_HANDOFF), h0[w]);
+		CU_ASSERT(rte_ring_empty(dp.handoff[w]));
+	}
+	gen = gen_w;
+	lns_esp_sa_clear(g0);
+	rte_free(g0);
+}
+
 static int
 setup(void)
 {
@@ -409,6 +455,8 @@ main(void)
 	CU_add_test(s, "a replay reaching a non-owner meets the owner's window",
 		    test_replay_through_handoff);
 	CU_add_test(s, "full handoff ring: counted drop, no decrypt in place", test_ring_full);
+	CU_add_test(s, "no replay window: decrypted where it arrives, no handoff",
+		    test_no_window_no_handoff);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
