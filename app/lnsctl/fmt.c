@@ -586,9 +586,10 @@ fmt_stats(FILE *out, const struct ljson *v, bool all)
 	if (rc == 0)
 		rc = stats_named(out, "DROPS", ljson_get(v, "drops"), true, all);
 	/* per data-path lcore: how the load spreads, and who decrypts (an SA's owner) */
-	if (rc == 0)
-		rc = stats_section(out, "RX PACKETS PER LCORE", ljson_get(v, "lcore_rx_packets"),
-				   false, all, true);
+	/* every lcore, zeros too: an idle worker is what this table is for */
+	if (rc == 0 && ljson_get(v, "lcore_rx_packets") != NULL)
+		rc = stats_named(out, "RX PACKETS PER LCORE", ljson_get(v, "lcore_rx_packets"),
+				 false, all);
 	if (rc == 0)
 		rc = stats_section(out, "ESP DECRYPTED PER LCORE", ljson_get(v, "lcore_esp_in"),
 				   false, all, true);
