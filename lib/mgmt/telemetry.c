@@ -401,6 +401,19 @@ cmd_sa(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 		ip_str(e->peer, buf, sizeof(buf));
 		e_str(&en, "peer", buf);
 		e_int(&en, "natt_port", rte_be_to_cpu_16(e->peer_port));
+		/* the worker that alone decrypts it: "any" when it has no per-packet
+		 * state (outbound, or no replay window), "none" until one claims it */
+		if (!e->owned) {
+			snprintf(buf, sizeof(buf), "any");
+		} else {
+			uint32_t own = __atomic_load_n(&e->owner, __ATOMIC_RELAXED);
+
+			if (own == LNS_SAD_NONE)
+				snprintf(buf, sizeof(buf), "none");
+			else
+				snprintf(buf, sizeof(buf), "worker%u", own);
+		}
+		e_str(&en, "owner", buf);
 		e_u64(&en, "conn", e->conn);
 		e_u64(&en, "pair", e->pair);
 		e_u64(&en, "packets", lns_sad_ctr(dp->sad, h, LNS_SAD_PKTS));

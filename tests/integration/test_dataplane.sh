@@ -192,6 +192,18 @@ ok = (len(dec) == 1 and dec[0].startswith("worker") and esp[dec[0]] == 50 and
       sum(1 for v in rx.values() if v) >= 2 and sum(ho.values()) >= 1 and
       ho[dec[0]] == 0 and all(b["lcore_rx_packets"]["worker%d" % w] > 0 for w in range(n)))
 sys.exit(not ok)' "$W/w0.json" "$W/w1.json" "$LNS_WORKERS"
+		lns_ctl --json show sa >"$W/sa.json"
+		lns_check "$ALG: lnsctl show sa names that worker as the owner of SPI 0x1001" "$PY" -c '
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+dec = [l for l, v in b["lcore_esp_in"].items() if v != a["lcore_esp_in"].get(l, 0)]
+sa = [e for e in json.load(open(sys.argv[3])).values()
+      if isinstance(e, dict) and e.get("spi") == "0x00001001" and e.get("dir") == "in"]
+out = [e for e in json.load(open(sys.argv[3])).values()
+       if isinstance(e, dict) and e.get("dir") == "out"]
+print("# owner", [e["owner"] for e in sa], "decrypted on", dec)
+sys.exit(not (len(sa) == 1 and dec == [sa[0]["owner"]] and out and
+              all(e["owner"] == "any" for e in out)))' "$W/w0.json" "$W/w1.json" "$W/sa.json"
 	fi
 	dp_snap "$W/s3.json"
 
