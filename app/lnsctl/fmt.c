@@ -585,6 +585,17 @@ fmt_stats(FILE *out, const struct ljson *v, bool all)
 		rc = stats_named(out, "COUNTERS", ljson_get(v, "counters"), false, all);
 	if (rc == 0)
 		rc = stats_named(out, "DROPS", ljson_get(v, "drops"), true, all);
+	/* per data-path lcore: how the load spreads, and who decrypts (an SA's owner) */
+	/* every lcore, zeros too: an idle worker is what this table is for */
+	if (rc == 0 && ljson_get(v, "lcore_rx_packets") != NULL)
+		rc = stats_named(out, "RX PACKETS PER LCORE", ljson_get(v, "lcore_rx_packets"),
+				 false, all);
+	if (rc == 0)
+		rc = stats_section(out, "ESP DECRYPTED PER LCORE", ljson_get(v, "lcore_esp_in"),
+				   false, all, true);
+	if (rc == 0)
+		rc = stats_section(out, "ESP HANDED OFF PER LCORE",
+				   ljson_get(v, "lcore_esp_handoff"), false, all, true);
 	if (rc == 0)
 		rc = stats_section(out, "L2TP", ljson_get(v, "l2tp"), false, all, true);
 	if (rc == 0)

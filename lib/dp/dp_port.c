@@ -307,6 +307,14 @@ lns_dp_init(struct lns_dp *dp, const struct lns_conf *conf, struct lns_stats *st
 		if (dp->punt[w] == NULL)
 			return fail(err, errlen, -rte_errno, "cannot create punt ring %u: %s", w,
 				    rte_strerror(rte_errno));
+		/* any other lcore may hand this worker ESP of an SA it owns */
+		snprintf(name, sizeof(name), "lns_handoff_%u", w);
+		dp->handoff[w] = rte_ring_create(name, LNS_HANDOFF_RING_SIZE,
+						 rte_lcore_to_socket_id(dp->worker_lcore[w]),
+						 RING_F_SC_DEQ);
+		if (dp->handoff[w] == NULL)
+			return fail(err, errlen, -rte_errno, "cannot create handoff ring %u: %s",
+				    w, rte_strerror(rte_errno));
 	}
 
 	/* One IPsec-MB manager per worker and one for the control lcore. */
@@ -406,15 +414,19 @@ lns_dp_fini(struct lns_dp *dp)
 		dp->port[r].port_id = RTE_MAX_ETHPORTS;
 	}
 	for (uint16_t w = 0; w < dp->n_workers; w++) {
-		struct rte_ring *ring = dp->punt[w];
-		void *m;
+		struct rte_ring **rings[] = { &dp->punt[w], &dp->handoff[w] };
 
-		if (ring == NULL)
-			continue;
-		while (rte_ring_dequeue(ring, &m) == 0)
-			rte_pktmbuf_free(m);
-		rte_ring_free(ring);
-		dp->punt[w] = NULL;
+		for (size_t i = 0; i < RTE_DIM(rings); i++) {
+			struct rte_ring *ring = *rings[i];
+			void *m;
+
+			if (ring == NULL)
+				continue;
+			while (rte_ring_dequeue(ring, &m) == 0)
+				rte_pktmbuf_free(m);
+			rte_ring_free(ring);
+			*rings[i] = NULL;
+		}
 	}
 	lns_sad_free(dp->sad);
 	dp->sad = NULL;

@@ -427,7 +427,67 @@ esp_reason(uint8_t st)
 	}
 }
 
-/* ESP packets of one burst: look up, decrypt as one IPsec-MB burst, go on. */
+/*
+ * ESP for SAs another worker owns, gathered per burst: a run of packets for one
+ * owner goes to its ring in one enqueue (a client's packets tend to come in runs).
+ */
+struct handoff {
+	uint32_t dst;
+	uint16_t n;
+	struct rte_mbuf *m[LNS_MAX_BURST];
+};
+
+static void
+handoff_flush(const struct lns_dp *dp, struct handoff *ho, const struct lns_dp_lctx *lc)
+{
+	unsigned int q;
+
+	if (ho->n == 0)
+		return;
+	q = rte_ring_mp_enqueue_burst(dp->handoff[ho->dst], (void **)ho->m, ho->n, NULL);
+	lns_count(lc->st, LNS_CTR_ESP_HANDOFF, q);
+	if (q < ho->n) {
+		lns_count_drop(lc->st, LNS_DROP_ESP_HANDOFF_FULL, ho->n - q);
+		rte_pktmbuf_free_bulk(&ho->m[q], ho->n - q);
+	}
+	ho->n = 0;
+}
+
+static inline void
+handoff_add(const struct lns_dp *dp, struct handoff *ho, struct rte_mbuf *m, uint32_t dst,
+	    const struct lns_dp_lctx *lc)
+{
+	if (ho->n != 0 && ho->dst != dst)
+		handoff_flush(dp, ho, lc);
+	ho->dst = dst;
+	ho->m[ho->n++] = m;
+}
+
+/*
+ * The worker that runs inbound SA e's replay window. The first worker to see a
+ * packet of the SA claims it; RSS (or af_packet's fanout hash) keeps sending the
+ * flow there, so handoffs are the exception: packets the control lcore's queue
+ * got, datagrams reassembled elsewhere, a client whose NAT changed its port. The
+ * control lcore never claims: it sends an unowned SA's packet to a worker chosen
+ * by SPI, which claims it unless a worker got there first.
+ */
+static inline uint32_t
+esp_owner(const struct lns_dp *dp, struct lns_sad_entry *e, const struct lns_dp_lctx *lc)
+{
+	uint32_t own = __atomic_load_n(&e->owner, __ATOMIC_ACQUIRE);
+
+	if (likely(own != LNS_SAD_NONE))
+		return own;
+	if (lc->slot >= dp->n_workers)
+		return e->spi % dp->n_workers;
+	if (__atomic_compare_exchange_n(&e->owner, &own, (uint32_t)lc->slot, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return lc->slot;
+	return own;                     /* another worker claimed it first */
+}
+
+/* ESP packets of one burst: look up, hand those of SAs another worker owns to it,
+ * decrypt the rest as one IPsec-MB burst, go on. */
 static void
 up_esp(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out *o,
        const struct lns_dp_lctx *lc)
@@ -438,6 +498,9 @@ up_esp(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_o
 	uint8_t status[LNS_MAX_BURST];
 	uint32_t spi[LNS_MAX_BURST], hs[LNS_MAX_BURST];
 	uint16_t k = 0, good, nj = 0;
+	struct handoff ho;
+
+	ho.n = 0;
 
 	/* SPIs in bulk (their map slots fetched together), then each found SA's
 	 * entry fetched before the checks below read it */
@@ -453,8 +516,8 @@ up_esp(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_o
 		struct lns_pkt_meta *meta = lns_pkt_meta(m);
 		const struct rte_ipv4_hdr *ip =
 			rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, meta->l3_off);
-		uint32_t h = hs[i], end = meta->l3_off + rte_be_to_cpu_16(ip->total_length);
-		const struct lns_sad_entry *e;
+		uint32_t h = hs[i], end = meta->l3_off + rte_be_to_cpu_16(ip->total_length), own;
+		struct lns_sad_entry *e;
 
 		if (h == LNS_SAD_NONE) {
 			drop_pkt(lc, m, LNS_DROP_ESP_UNKNOWN_SPI);
@@ -469,12 +532,18 @@ up_esp(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_o
 			drop_pkt(lc, m, LNS_DROP_ESP_SA_DROPPED);
 			continue;
 		}
+		/* One writer per replay window: untouched, as received, to its owner. */
+		if (e->owned && (own = esp_owner(dp, e, lc)) != lc->slot) {
+			handoff_add(dp, &ho, m, own, lc);
+			continue;
+		}
 		meta->sa = h;
 		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - end)); /* Ethernet padding */
 		rte_pktmbuf_adj(m, meta->esp_off);
 		sa[k] = e->esp;
 		em[k++] = m;
 	}
+	handoff_flush(dp, &ho, lc);
 	if (k == 0)
 		return;
 	good = lns_esp_inbound(lc->mgr, sa, em, k, status);
@@ -767,6 +836,28 @@ lns_dp_send_l2tp(const struct lns_dp *dp, const struct lns_dp_lctx *lc, struct r
 	return 0;
 }
 
+static void flush_tx(const struct lns_dp *dp, struct burst_out *o, const struct lns_dp_lctx *lc);
+
+static inline void
+burst_begin(struct burst_out *o, struct rte_mbuf **punt)
+{
+	o->punt = punt;
+	o->np = 0;
+	o->ntx[0] = o->ntx[1] = 0;
+	o->run[0].tunnel = o->run[1].tunnel = UINT32_MAX;
+	o->run[0].pkts = o->run[1].pkts = 0;
+	o->run[0].bytes = o->run[1].bytes = 0;
+}
+
+/* Counters of the burst's tunnel runs, and its packets onto the wire. */
+static inline void
+burst_end(const struct lns_dp *dp, struct burst_out *o, const struct lns_dp_lctx *lc)
+{
+	run_flush(dp, o, 0, lc->slot);
+	run_flush(dp, o, 1, lc->slot);
+	flush_tx(dp, o, lc);
+}
+
 static void
 flush_tx(const struct lns_dp *dp, struct burst_out *o, const struct lns_dp_lctx *lc)
 {
@@ -839,12 +930,7 @@ lns_dp_rx_burst(const struct lns_dp *dp, unsigned int role, struct rte_mbuf **pk
 	uint64_t bytes = 0;
 	struct burst_out o;
 
-	o.punt = punt;
-	o.np = 0;
-	o.ntx[0] = o.ntx[1] = 0;
-	o.run[0].tunnel = o.run[1].tunnel = UINT32_MAX;
-	o.run[0].pkts = o.run[1].pkts = 0;
-	o.run[0].bytes = o.run[1].bytes = 0;
+	burst_begin(&o, punt);
 
 	for (uint16_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -905,12 +991,47 @@ lns_dp_rx_burst(const struct lns_dp *dp, unsigned int role, struct rte_mbuf **pk
 		up_esp(dp, esp, nesp, &o, lc);
 	if (ndn > 0)
 		down(dp, dn, ndn, &o, lc);
-	run_flush(dp, &o, 0, lc->slot);
-	run_flush(dp, &o, 1, lc->slot);
-	flush_tx(dp, &o, lc);
+	burst_end(dp, &o, lc);
 	lns_count(lc->st, LNS_CTR_RX_PACKETS, n);
 	lns_count(lc->st, LNS_CTR_RX_BYTES, bytes);
 	*n_punt = o.np;
+}
+
+uint16_t
+lns_dp_handoff_burst(const struct lns_dp *dp, struct rte_mbuf **punt, uint16_t *n_punt,
+		     uint16_t max, const struct lns_dp_lctx *lc)
+{
+	struct rte_mbuf *pk[LNS_MAX_BURST];
+	struct burst_out o;
+	uint16_t n;
+
+	*n_punt = 0;
+	n = (uint16_t)rte_ring_sc_dequeue_burst(dp->handoff[lc->slot], (void **)pk,
+						RTE_MIN(max, (uint16_t)LNS_MAX_BURST), NULL);
+	if (n == 0)
+		return 0;
+	burst_begin(&o, punt);
+	up_esp(dp, pk, n, &o, lc);
+	burst_end(dp, &o, lc);
+	*n_punt = o.np;
+	return n;
+}
+
+/* Punted packets of a burst onto this worker's ring to the control lcore. */
+static void
+punt_enqueue(const struct lns_dp *dp, uint16_t w, struct rte_mbuf **punt, uint16_t np,
+	     const struct lns_dp_lctx *lc)
+{
+	unsigned int q;
+
+	if (np == 0)
+		return;
+	q = rte_ring_enqueue_burst(dp->punt[w], (void **)punt, np, NULL);
+	lns_count(lc->st, LNS_CTR_PUNTED, q);
+	if (q < np) {
+		lns_count_drop(lc->st, LNS_DROP_PUNT_RING_FULL, np - q);
+		rte_pktmbuf_free_bulk(&punt[q], np - q);
+	}
 }
 
 int
@@ -939,24 +1060,21 @@ lns_dp_worker_main(void *arg)
 	rte_rcu_qsbr_thread_online(dp->qsbr, w);
 
 	while (!__atomic_load_n(&dp->stop, __ATOMIC_RELAXED)) {
+		uint16_t np;
+
 		for (unsigned int r = 0; r < LNS_PORT_ROLE_MAX; r++) {
 			const struct lns_dp_port *p = &dp->port[r];
-			uint16_t nrx, np;
+			uint16_t nrx;
 
 			nrx = rte_eth_rx_burst(p->port_id, w, pkts, p->rx_burst);
 			if (nrx == 0)
 				continue;
 			lns_dp_rx_burst(dp, r, pkts, nrx, punt, &np, &lc);
-			if (np > 0) {
-				unsigned int q = rte_ring_enqueue_burst(dp->punt[w], (void **)punt,
-									np, NULL);
-				lns_count(lc.st, LNS_CTR_PUNTED, q);
-				if (q < np) {
-					lns_count_drop(lc.st, LNS_DROP_PUNT_RING_FULL, np - q);
-					rte_pktmbuf_free_bulk(&punt[q], np - q);
-				}
-			}
+			punt_enqueue(dp, w, punt, np, &lc);
 		}
+		/* ESP other lcores received for the SAs this worker owns */
+		if (lns_dp_handoff_burst(dp, punt, &np, dp->port[LNS_PORT_ACCESS].rx_burst, &lc) > 0)
+			punt_enqueue(dp, w, punt, np, &lc);
 		rte_rcu_qsbr_quiescent(dp->qsbr, w);
 		if (++loops % 1024 == 0)
 			lns_dp_frag_expire(&lc);

@@ -14,6 +14,16 @@
  * are launched / after they have stopped. lns_dp_worker_main() runs on each worker
  * lcore. Everything else a worker reads is published before launch and is
  * read-only afterwards, except the fields documented as atomic.
+ *
+ * One writer per inbound SA (DESIGN.md "Tables"): the first worker to decrypt a
+ * packet of an SA claims it (lns_sad_entry.owner). ESP of that SA that reaches any
+ * other lcore (another worker, through a queue the NIC or af_packet's fanout chose,
+ * or a datagram reassembled there; the control lcore's RX queue) is put on the
+ * owner's handoff ring before anything reads or writes its replay window, and the
+ * owner decrypts it in its next loop. The control lcore never owns an SA: ESP it
+ * receives for an SA nobody owns yet goes to a worker chosen by SPI. An SA without
+ * an anti-replay window (ipsec.replay-window: 0) has no per-packet state and is
+ * decrypted wherever it arrives.
  */
 #ifndef LNS_DP_H
 #define LNS_DP_H
@@ -117,6 +127,8 @@ struct lns_dp {
 	struct lns_dp_port port[LNS_PORT_ROLE_MAX];
 	struct rte_mempool *pool[RTE_MAX_NUMA_NODES];     /**< per socket, NULL if unused */
 	struct rte_ring *punt[RTE_MAX_LCORE];             /**< per worker index: SP/SC */
+	struct rte_ring *handoff[RTE_MAX_LCORE];          /**< per worker index: ESP for its
+							       SAs from other lcores (MP/SC) */
 	struct rte_rcu_qsbr *qsbr;                        /**< workers report every loop */
 	struct lns_sad *sad;                              /**< SA table */
 	struct lns_tables *tbl;                           /**< tunnels and sessions */
@@ -153,6 +165,17 @@ int lns_dp_launch(struct lns_dp *dp);
 
 /** Drop expired partial datagrams of an lcore's reassembly table (its own lcore). */
 void lns_dp_frag_expire(const struct lns_dp_lctx *lc);
+
+/** Handoff ring size (ESP packets waiting for their SA's owner worker). */
+#define LNS_HANDOFF_RING_SIZE 2048
+
+/**
+ * Decrypt and forward up to `max` ESP packets other lcores handed to this worker
+ * (lc->slot) for the SAs it owns; punted packets go to `punt[]` as with
+ * lns_dp_rx_burst(). Runs on the owner worker only. @return packets taken.
+ */
+uint16_t lns_dp_handoff_burst(const struct lns_dp *dp, struct rte_mbuf **punt,
+			      uint16_t *n_punt, uint16_t max, const struct lns_dp_lctx *lc);
 
 /** Ask the workers to stop and wait for them. Idempotent. */
 void lns_dp_stop(struct lns_dp *dp);

@@ -7,7 +7,8 @@
  * touches control state itself.
  *
  * Names (README "Metrics"): lnsd_<counter>_total, lnsd_drops_total{reason},
- * lnsd_port_{rx,tx}_{packets,bytes}_total{port}, lnsd_l2tp_total{counter},
+ * lnsd_port_{rx,tx}_{packets,bytes}_total{port}, lnsd_lcore_*_total{lcore},
+ * lnsd_l2tp_total{counter},
  * lnsd_ppp_total{counter}, lnsd_ike_total{counter}, gauges lnsd_tunnels{state},
  * lnsd_sessions, lnsd_dataplane_sessions, lnsd_sas{state}, lnsd_ike_sas{state},
  * lnsd_events_total, lnsd_up.
@@ -123,6 +124,34 @@ render(struct buf *b, const struct lns_dp *dp)
 	for (int r = 0; r < LNS_DROP_MAX; r++)
 		put(b, "lnsd_drops_total{reason=\"%s\"} %" PRIu64 "\n", lns_drop_name(r),
 		    lns_stats_drop(dp->stats, r));
+
+	/* per data-path lcore: RSS spread, and which lcore decrypts (the SA owner) */
+	{
+		static const struct { const char *name, *help; enum lns_ctr c; } per[] = {
+			{ "lnsd_lcore_rx_packets_total", "packets received, by lcore",
+			  LNS_CTR_RX_PACKETS },
+			{ "lnsd_lcore_esp_in_total", "ESP packets decrypted, by lcore",
+			  LNS_CTR_ESP_IN },
+			{ "lnsd_lcore_esp_handoff_total",
+			  "ESP packets handed to their SA's owner worker, by the lcore that received them",
+			  LNS_CTR_ESP_HANDOFF },
+		};
+
+		for (size_t i = 0; i < RTE_DIM(per); i++) {
+			family(b, per[i].name, "counter", per[i].help);
+			for (uint16_t w = 0; w <= dp->n_workers; w++) {
+				unsigned int lc = w < dp->n_workers ? dp->worker_lcore[w] :
+					rte_get_main_lcore();
+
+				if (w < dp->n_workers)
+					snprintf(l, sizeof(l), "worker%u", w);
+				else
+					snprintf(l, sizeof(l), "control");
+				put(b, "%s{lcore=\"%s\"} %" PRIu64 "\n", per[i].name, l,
+				    dp->stats->slot[lc].ctr[per[i].c]);
+			}
+		}
+	}
 
 	family(b, "lnsd_port_rx_packets_total", "counter", "packets received by the port");
 	family(b, "lnsd_port_tx_packets_total", "counter", "packets sent by the port");

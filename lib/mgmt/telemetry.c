@@ -122,6 +122,27 @@ add_protocols(struct rte_tel_data *d, const struct lns_dp *dp)
 	free(cc);
 }
 
+/*
+ * One counter per data-path lcore as {"worker0": n, ..., "control": n}: how the
+ * NIC's RSS (or af_packet's fanout) spreads the load, and which lcore decrypts.
+ */
+static void
+add_per_lcore(struct rte_tel_data *d, const char *key, const struct lns_dp *dp, enum lns_ctr c)
+{
+	struct rte_tel_data *l = rte_tel_data_alloc();
+	char name[32];
+
+	if (l == NULL)
+		return;
+	rte_tel_data_start_dict(l);
+	for (uint16_t w = 0; w < dp->n_workers; w++) {
+		snprintf(name, sizeof(name), "worker%u", w);
+		rte_tel_data_add_dict_u64(l, name, dp->stats->slot[dp->worker_lcore[w]].ctr[c]);
+	}
+	rte_tel_data_add_dict_u64(l, "control", dp->stats->slot[rte_get_main_lcore()].ctr[c]);
+	rte_tel_data_add_dict_container(d, key, l, 0);
+}
+
 /* Microseconds since start, without overflow for centuries of uptime. */
 static uint64_t
 uptime_us(const struct lns_dp *dp)
@@ -190,6 +211,9 @@ cmd_stats(const char *cmd __rte_unused, const char *params __rte_unused,
 	rte_tel_data_add_dict_container(d, "ports", ports, 0);
 	rte_tel_data_add_dict_container(d, "counters", ctrs, 0);
 	rte_tel_data_add_dict_container(d, "drops", drops, 0);
+	add_per_lcore(d, "lcore_rx_packets", dp, LNS_CTR_RX_PACKETS);
+	add_per_lcore(d, "lcore_esp_in", dp, LNS_CTR_ESP_IN);
+	add_per_lcore(d, "lcore_esp_handoff", dp, LNS_CTR_ESP_HANDOFF);
 	add_protocols(d, dp);
 	return 0;
 }
@@ -377,6 +401,19 @@ cmd_sa(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 		ip_str(e->peer, buf, sizeof(buf));
 		e_str(&en, "peer", buf);
 		e_int(&en, "natt_port", rte_be_to_cpu_16(e->peer_port));
+		/* the worker that alone decrypts it: "any" when it has no per-packet
+		 * state (outbound, or no replay window), "none" until one claims it */
+		if (!e->owned) {
+			snprintf(buf, sizeof(buf), "any");
+		} else {
+			uint32_t own = __atomic_load_n(&e->owner, __ATOMIC_RELAXED);
+
+			if (own == LNS_SAD_NONE)
+				snprintf(buf, sizeof(buf), "none");
+			else
+				snprintf(buf, sizeof(buf), "worker%u", own);
+		}
+		e_str(&en, "owner", buf);
 		e_u64(&en, "conn", e->conn);
 		e_u64(&en, "pair", e->pair);
 		e_u64(&en, "packets", lns_sad_ctr(dp->sad, h, LNS_SAD_PKTS));

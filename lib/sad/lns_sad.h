@@ -55,7 +55,14 @@ struct lns_sad_entry {
 	uint8_t  dir;               /**< enum lns_esp_dir */
 	uint8_t  mode;              /**< enum lns_esp_mode */
 	uint8_t  udp_encap;         /**< RFC 3948 */
-	uint8_t  rsvd;
+	/** Inbound with an anti-replay window: the SA has per-packet state, so one
+	 *  lcore alone may decrypt it (`owner`). Without a window it is read-only
+	 *  and any lcore decrypts it where it arrives. */
+	uint8_t  owned;
+	/** With `owned`: worker index whose lcore alone runs this SA's anti-replay
+	 *  window (DESIGN.md "Tables"), LNS_SAD_NONE until the first worker to see a
+	 *  packet of it claims it (compare-and-swap); set once for the SA's life. Atomic. */
+	uint32_t owner;
 } __rte_cache_aligned;
 
 /** Cold part, kept by control for listing and lifetimes. */

@@ -153,6 +153,8 @@ lns_sad_add_pair(struct lns_sad *sad, IMB_MGR *mgr, uint32_t conn,
 		e->local_port = peer->udp_encap ? rte_cpu_to_be_16(peer->local_port) : 0;
 		e->dir = (uint8_t)prm[d]->dir;
 		e->mode = (uint8_t)prm[d]->mode;
+		e->owned = prm[d]->dir == LNS_ESP_DIR_IN && prm[d]->replay_win != 0;
+		e->owner = LNS_SAD_NONE;
 		sad->cold[hs[d]].created_tsc = rte_get_tsc_cycles();
 		/* Publish: everything above is visible before the state says ACTIVE. */
 		__atomic_store_n(&e->state, LNS_SAD_ACTIVE, __ATOMIC_RELEASE);

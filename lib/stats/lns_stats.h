@@ -38,7 +38,8 @@
 	X(SA_DROPPED_NOW,  "sa_dropped_now",  "SAs dropped from the data plane by control") \
 	X(MSS_CLAMPED,     "mss_clamped",     "TCP SYNs whose MSS option was lowered to ppp.mss-clamp") \
 	X(ICMP_FRAG_NEEDED_OUT, "icmp_frag_needed_out", "ICMP fragmentation-needed sent to core-side senders of too-big DF packets") \
-	X(REASSEMBLED,     "reassembled",     "outer IPv4 datagrams reassembled from fragments")
+	X(REASSEMBLED,     "reassembled",     "outer IPv4 datagrams reassembled from fragments") \
+	X(ESP_HANDOFF,     "esp_handoff",     "ESP packets handed to the worker that owns their inbound SA (counted by the lcore that received them)")
 
 /** Drop reasons: X(enum suffix, name, help). Names are stable: tests and dashboards use them. */
 #define LNS_DROPS(X) \
@@ -71,6 +72,7 @@
 	X(ESP_ICV,          "esp_icv",          "ESP integrity check failed") \
 	X(ESP_REPLAY,       "esp_replay",       "ESP sequence number replayed or left of the window") \
 	X(ESP_BAD_PAD,      "esp_bad_pad",      "ESP padding or pad length invalid") \
+	X(ESP_HANDOFF_FULL, "esp_handoff_full", "ESP for an SA owned by another worker whose handoff ring was full") \
 	X(ESP_INVALID,      "esp_invalid",      "ESP malformed otherwise (block length, dummy, segments, crypto)") \
 	X(ESP_INNER_BAD,    "esp_inner_bad",    "decrypted payload not UDP to port 1701 (inner IPv4 for tunnel mode)") \
 	X(L2TP_MALFORMED,   "l2tp_malformed",   "L2TP data header truncated, bad version or length") \

@@ -31,7 +31,8 @@ PKT keys for `send`: sa=NAME (nat, plain, tun), seq=N, tag=TAG (payload), src=IP
 session's), nohdlc (no PPP address/control), l2len (L2TP length field), l2seq=NS:NR
 (L2TP sequence numbers), spi=N (SPI on the wire, keys of sa), flip (flip a bit of
 the ICV), times=N (send the same frame N times), keepalive (a 1-byte 0xff NAT-T
-keepalive to port 4500 instead of ESP).
+keepalive to port 4500 instead of ESP), sport=N (NAT-T: the outer UDP source port,
+as a client's NAT may change it; spreads one SA over RSS queues).
 
 A TAG names a payload: payload(TAG) is TAG's bytes, '|', then pseudo-random bytes,
 16..1036 bytes in all (TAG#N: N bytes), so every check is byte-exact and lengths vary.
@@ -218,7 +219,7 @@ def subscriber_packet(src, tag, dst=CORE_PEER, sport=UP_SPORT, dport=UP_DPORT):
 
 
 def upstream(sa, seq, tag=None, src=None, tid=None, sid=1, hdlc=True, l2len=False,
-             l2seq=None, spi=None, flip=False, inner=None):
+             l2seq=None, spi=None, flip=False, inner=None, natt_sport=None):
     """An upstream IPv4 packet (bytes), client -> lnsd, ESP-protected on `sa`."""
     from scapy.layers.inet import IP, UDP
     from scapy.packet import Raw
@@ -231,6 +232,8 @@ def upstream(sa, seq, tag=None, src=None, tid=None, sid=1, hdlc=True, l2len=Fals
     enc = sa.scapy_sa("up", spi=spi).encrypt(clear, seq_num=seq)
     if sa.natt:
         enc[UDP].len = None   # scapy 2.5 leaves the NAT-T UDP length at 8
+        if natt_sport is not None:   # the client's NAT picked another port
+            enc[UDP].sport = natt_sport
     b = bytearray(bytes(enc))
     if flip:
         b[-1] ^= 0x01        # last byte of the ICV
@@ -268,7 +271,8 @@ def build_from_spec(sas, spec):
                    tid=num("tid", 0) if "tid" in d else None,
                    sid=num("sid", 1), hdlc="nohdlc" not in d,
                    l2len="l2len" in d, l2seq=l2seq,
-                   spi=int(d["spi"], 0) if "spi" in d else None, flip="flip" in d)
+                   spi=int(d["spi"], 0) if "spi" in d else None, flip="flip" in d,
+                   natt_sport=num("sport", 0) if "sport" in d else None)
     return pkt, times
 
 

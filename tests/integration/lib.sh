@@ -16,7 +16,11 @@
 #   lnsd: access 192.0.2.1/24, core 198.51.100.1/24
 #
 # Environment: LNSD_BUILD (build directory; default: ../../build relative to this file),
-# LNS_KEEP=1 keeps the work directory for inspection.
+# LNS_KEEP=1 keeps the work directory for inspection, LNS_WORKERS=N runs lnsd with N
+# worker lcores (default 1). With N > 1 every lcore floats over the machine's CPUs
+# (EAL --lcores), so N can exceed the CPUs for correctness runs (slowly), and each
+# af_packet vdev gets N + 1 queue pairs: one per worker and the control lcore's.
+# The kernel's fanout hash spreads flows over all N + 1 queues.
 
 set -u
 
@@ -121,19 +125,31 @@ lns_topology_up() {
 # lns_write_config FILE [EXTRA_YAML]: a minimal config for this topology. EXTRA_YAML
 # (top-level sections) is appended verbatim; LNS_LIMITS_EXTRA (indented lines) goes
 # under limits:.
+LNS_WORKERS=${LNS_WORKERS:-1}
+
+# lns_eal_lcores: the EAL lcore lines for LNS_WORKERS workers. One worker keeps the
+# historical "-l 0-1" (control on CPU 0, the worker on CPU 1); more float over every
+# CPU this machine has, as EAL maps several lcores onto one CPU set.
+lns_eal_lcores() {
+	if [ "$LNS_WORKERS" = 1 ]; then
+		printf '  - -l\n  - 0-1\n'
+	else
+		printf '  - "--lcores=(0-%u)@(0-%u)"\n' "$LNS_WORKERS" $(($(nproc) - 1))
+	fi
+}
+
 lns_write_config() {
-	local f=$1 extra=${2:-}
+	local f=$1 extra=${2:-} qp=$((LNS_WORKERS + 1))
 	cat >"$f" <<EOF
 eal:
   - --no-huge
   - -m
   - "512"
   - --no-pci
-  - -l
-  - 0-1
+$(lns_eal_lcores)
   - --file-prefix=$LNS_PREFIX
-  - --vdev=net_af_packet0,iface=$LNS_IF_ACC,qpairs=2
-  - --vdev=net_af_packet1,iface=$LNS_IF_CORE,qpairs=2
+  - --vdev=net_af_packet0,iface=$LNS_IF_ACC,qpairs=$qp
+  - --vdev=net_af_packet1,iface=$LNS_IF_CORE,qpairs=$qp
 ports:
   access:
     device: net_af_packet0
@@ -200,6 +216,29 @@ v = json.load(sys.stdin)
 for k in sys.argv[1].split("."):
     v = v[k]
 print(v)' "$1"
+}
+
+# lns_lcore_stats KEY: "name=value" per data-path lcore of stats KEY
+# (lcore_rx_packets, lcore_esp_in, lcore_esp_handoff), one per line
+lns_lcore_stats() {
+	lns_ctl show stats --json | "$PY" -c '
+import json, sys
+for k, v in json.load(sys.stdin).get(sys.argv[1], {}).items():
+    print(f"{k}={v}")' "$1"
+}
+
+# lns_check_workers_busy: with more than one worker, every worker received packets
+# (otherwise a run with N workers proves nothing about them); logs the spread.
+lns_check_workers_busy() {
+	[ "$LNS_WORKERS" -gt 1 ] || return 0
+	local rx ok=1 w v
+	rx=$(lns_lcore_stats lcore_rx_packets)
+	for w in $(seq 0 $((LNS_WORKERS - 1))); do
+		v=$(sed -n "s/^worker$w=//p" <<<"$rx")
+		[ "${v:-0}" -gt 0 ] || ok=0
+	done
+	lns_log "per-lcore rx: $(tr '\n' ' ' <<<"$rx")esp_in: $(lns_lcore_stats lcore_esp_in | tr '\n' ' ')handoff: $(lns_lcore_stats lcore_esp_handoff | tr '\n' ' ')"
+	lns_check "each of $LNS_WORKERS workers received packets" [ "$ok" = 1 ]
 }
 
 # lns_wait_stat PATH MIN [SECONDS]: wait until a counter reaches MIN.

@@ -146,6 +146,7 @@ else
 	lns_fail "everything back to zero after the pool fill ($t)"
 fi
 
+lns_check_workers_busy
 lns_stop_expect 0
 lns_check "no sanitizer report in lnsd's log" \
 	sh -c "! grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error' '$W/lnsd.log'"

@@ -163,6 +163,50 @@ send(IP(dst="10.200.0.1", flags="DF") / UDP(sport=5555, dport=7777) / Raw(b"y" *
 	dp_run dpc statdiff --what "hostile upstream" "$W/s2.json" "$W/s3.json" --allow esp_replay \
 		esp_icv esp_unknown_spi ipv4_spoofed l2tp_wrong_sa l2tp_no_session natt_keepalive
 
+	# ---- N workers: one SA's packets from many NAT-T source ports (a client whose
+	# NAT rebinds), whole and fragmented: the kernel's fanout hash spreads them over
+	# every queue, yet one worker alone decrypts them (the others hand them over),
+	# and none is a false replay.
+	if [ "$LNS_WORKERS" -gt 1 ]; then
+		dp_snap "$W/w0.json"
+		specs=() want=()
+		for i in $(seq 0 47); do
+			specs+=("sa=nat,seq=$((100 + i)),sport=$((20000 + i * 7)),tag=w-$i")
+			want+=("w-$i@10.200.0.1")
+		done
+		send "${specs[@]}" >/dev/null
+		send --frag 512 sa=nat,seq=148,sport=30001,tag=wf-0#1200 \
+			sa=nat,seq=149,sport=30002,tag=wf-1#1200 >/dev/null
+		dp_run dpc rx --log "$W/rx.log" "${want[@]}" wf-0#1200@10.200.0.1 wf-1#1200@10.200.0.1
+		dp_snap "$W/w1.json"
+		dp_run dpc statdiff --what "one SA over $((LNS_WORKERS + 1)) queues" "$W/w0.json" "$W/w1.json"
+		lns_check "$ALG: $LNS_WORKERS workers: spread over lcores, one decrypts, the rest hand off" "$PY" -c '
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+n = int(sys.argv[3])
+d = lambda k: {l: b[k][l] - a.get(k, {}).get(l, 0) for l in b[k]}
+rx, esp, ho = d("lcore_rx_packets"), d("lcore_esp_in"), d("lcore_esp_handoff")
+print("# rx", rx, "esp_in", esp, "handoff", ho)
+dec = [l for l, v in esp.items() if v]
+ok = (len(dec) == 1 and dec[0].startswith("worker") and esp[dec[0]] == 50 and
+      sum(1 for v in rx.values() if v) >= 2 and sum(ho.values()) >= 1 and
+      ho[dec[0]] == 0 and all(b["lcore_rx_packets"]["worker%d" % w] > 0 for w in range(n)))
+sys.exit(not ok)' "$W/w0.json" "$W/w1.json" "$LNS_WORKERS"
+		lns_ctl --json show sa >"$W/sa.json"
+		lns_check "$ALG: lnsctl show sa names that worker as the owner of SPI 0x1001" "$PY" -c '
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+dec = [l for l, v in b["lcore_esp_in"].items() if v != a["lcore_esp_in"].get(l, 0)]
+sa = [e for e in json.load(open(sys.argv[3])).values()
+      if isinstance(e, dict) and e.get("spi") == "0x00001001" and e.get("dir") == "in"]
+out = [e for e in json.load(open(sys.argv[3])).values()
+       if isinstance(e, dict) and e.get("dir") == "out"]
+print("# owner", [e["owner"] for e in sa], "decrypted on", dec)
+sys.exit(not (len(sa) == 1 and dec == [sa[0]["owner"]] and out and
+              all(e["owner"] == "any" for e in out)))' "$W/w0.json" "$W/w1.json" "$W/sa.json"
+	fi
+	dp_snap "$W/s3.json"
+
 	# ---- lnsctl clear sa: a packet sent right after the command returns is dropped.
 	# The sender builds its frames first, then waits on a FIFO for the word.
 	mkfifo "$W/go"

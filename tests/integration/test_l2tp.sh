@@ -125,6 +125,11 @@ for c, v in st["counters"].items():
     ok &= m.get("lnsd_%s_total" % c) == v
 for r, v in st["drops"].items():
     ok &= m.get("lnsd_drops_total{reason=\"%s\"}" % r) == v
+for k in ("esp_in", "esp_handoff"):     # per lcore (rx moves with ARP: not compared)
+    ok &= bool(st["lcore_" + k])
+    for l, v in st["lcore_" + k].items():
+        ok &= m.get("lnsd_lcore_%s_total{lcore=\"%s\"}" % (k, l)) == v
+ok &= "lnsd_lcore_rx_packets_total{lcore=\"worker0\"}" in m
 ok &= m.get("lnsd_sessions") == 1 and m.get("lnsd_dataplane_sessions") == 1
 ok &= m.get("lnsd_tunnels{state=\"established\"}") == 1
 ok &= m.get("lnsd_ppp_total{counter=\"auth_ok_pap\"}", 0) >= 1

@@ -236,6 +236,8 @@ lns_check "client terminate: session-down and tunnel-destroyed name connection $
  {'ike-delete-received', 'ipsec-disconnect', 'session-down', 'tunnel-destroyed'})"
 
 lns_ipsec_stop
+# one client: its flows need not reach every worker; the spread is logged
+[ "$LNS_WORKERS" -gt 1 ] && lns_log "per-lcore rx: $(lns_lcore_stats lcore_rx_packets | tr '\n' ' ')esp_in: $(lns_lcore_stats lcore_esp_in | tr '\n' ' ')handoff: $(lns_lcore_stats lcore_esp_handoff | tr '\n' ' ')"
 lns_stop_expect 0
 # in an ASan+UBSan build, a report does not always end the process
 lns_check "no sanitizer report in lnsd's log" \
