@@ -15,6 +15,7 @@
 
 #include "lns_dp.h"
 #include "lns_evlog.h"
+#include "lns_req.h"
 #include "lns_timer.h"
 
 /** Log type of the control lcore's data-plane code ("lns.ctl"). */
@@ -32,65 +33,6 @@ struct lns_neigh {
 	uint32_t ip;                    /**< network byte order; 0 = empty slot */
 	struct rte_ether_addr mac;
 	uint64_t seen_tsc;
-};
-
-/** Requests other threads (telemetry) hand to the control lcore. */
-enum lns_req_type {
-	LNS_REQ_CLEAR_SA = 1,           /**< arg: inbound or outbound SPI; drop the pair now */
-	LNS_REQ_SNAP_TUNNELS,           /**< arg: after this tunnel id; buf: lns_tun_snap[] */
-	LNS_REQ_SNAP_SESSIONS,          /**< arg: after this handle (UINT32_MAX: from the
-					 *   start); buf: lns_sess_snap[] */
-	LNS_REQ_CLEAR_TUNNEL,           /**< arg: local tunnel id; StopCCN */
-	LNS_REQ_CLEAR_SESSION,          /**< arg: session handle; CDN */
-	LNS_REQ_SNAP_COUNTERS,          /**< buf: struct lns_ctl_counters */
-};
-
-#define LNS_CTL_NCTR 64                 /**< room per protocol (>= each X-macro) */
-#define LNS_CTL_NPOOLS 64               /**< = LNS_CONF_MAX_POOLS */
-
-/** Control-plane counters and gauges, for metrics. Names: lns_l2tp_counter_name(),
- *  lns_ppp_stat_name(), lns_ike_counter_name(). */
-struct lns_ctl_counters {
-	uint32_t n_l2tp, n_ppp, n_ike;
-	uint64_t l2tp[LNS_CTL_NCTR];
-	uint64_t ppp[LNS_CTL_NCTR];
-	uint64_t ike[LNS_CTL_NCTR];
-	uint32_t tunnels_established, tunnels_opening, tunnels_closing, tunnels_destructing;
-	uint32_t sessions;
-	uint32_t ike_sas, ike_half_open;
-	/** address pools, in the order of ppp.pools: size and addresses in use */
-	uint32_t n_pools;
-	uint32_t pool_size[LNS_CTL_NPOOLS];
-	uint32_t pool_in_use[LNS_CTL_NPOOLS];
-};
-
-/** A tunnel as the L2TP control plane has it, for telemetry. */
-struct lns_tun_snap {
-	uint16_t tid, peer_tid;
-	uint32_t peer;                  /**< network order */
-	uint16_t peer_port;             /**< host order */
-	uint8_t  single_shot, secure;
-	uint32_t conn;                  /**< IPsec connection, UINT32_MAX none */
-	uint32_t sessions;
-	uint32_t sessions_total;
-	uint16_t result;                /**< why it ended (StopCCN result) */
-	uint64_t age_ms;
-	uint64_t destruct_left_ms;      /**< 0 unless destructing */
-	char     state[16];
-	char     profile[32];
-	char     host[64];
-};
-
-/** A session as control has it (L2TP + PPP), for telemetry. */
-struct lns_sess_snap {
-	uint32_t handle;
-	uint16_t tid, sid, peer_tid, peer_sid;
-	uint32_t peer;                  /**< network order */
-	uint32_t addr;                  /**< network order, 0 = none yet */
-	uint64_t uptime_ms;             /**< since IPCP opened, 0 = not up */
-	char     user[64];
-	char     phase[16];
-	char     auth[12];
 };
 
 /** Control-lcore state of the data plane. */
@@ -157,19 +99,6 @@ const struct lns_neigh *lns_ctl_neigh_lookup(const struct lns_ctl *ctl,
  * data plane's tables. @return 0, or -errno with a message in err.
  */
 int lns_ctl_provision_static(struct lns_ctl *ctl, char *err, size_t errlen);
-
-/**
- * Ask the control lcore to carry out a request and wait for its result. Safe from
- * any non-control thread (telemetry). On time-out the request is abandoned and
- * freed by control when it gets to it.
- * @return 0 and *result, or -ETIMEDOUT, -ENOMEM, -ENOBUFS.
- */
-int lns_ctl_request(struct lns_dp *dp, uint32_t type, uint32_t arg, unsigned int timeout_ms,
-		    int32_t *result);
-
-/** Same, with a reply buffer of outlen bytes that control fills (copied to out). */
-int lns_ctl_request_buf(struct lns_dp *dp, uint32_t type, uint32_t arg, void *out,
-			uint32_t outlen, unsigned int timeout_ms, int32_t *result);
 
 struct lns_subs;
 struct conn_out;
