@@ -46,15 +46,8 @@ struct lns_ctl {
 	uint64_t hz;
 	struct lns_timers *timers;      /**< protocol timers (ms since dp start) */
 	uint64_t life_next_tsc;         /**< next SA lifetime scan */
-	struct lns_subs *subs;          /**< L2TP and PPP control planes (ctl_sub.c) */
-	struct lns_ike *ike;            /**< IKEv1 responder (ctl_ike.c) */
-	void *ike_pending;              /**< Deletes waiting to be sent (ctl_ike.c) */
-	struct conn_out *conn_out;      /**< IKE connection -> newest outbound SA (ctl_ike.c) */
-	uint32_t conn_out_mask;
-	uint32_t conn_out_used, conn_out_tomb;
-	/** Policy disconnected an IPsec connection (its SAs are already dropped):
-	 *  the key manager sends its Deletes. NULL without IKE. */
-	void (*ipsec_disconnect)(struct lns_ctl *ctl, uint32_t conn, const char *why);
+	struct lns_subs *subs;          /**< L2TP and PPP subscribers (ctl_sub.c), opaque */
+	struct lns_ctl_ike *ike;        /**< IKE glue (ctl_ike.c), opaque; NULL without */
 };
 
 /**
@@ -101,7 +94,7 @@ const struct lns_neigh *lns_ctl_neigh_lookup(const struct lns_ctl *ctl,
 int lns_ctl_provision_static(struct lns_ctl *ctl, char *err, size_t errlen);
 
 struct lns_subs;
-struct conn_out;
+struct lns_ctl_ike;
 struct lns_l2tp;
 struct lns_ppp;
 struct lns_ppp_stats;
@@ -130,7 +123,6 @@ const struct lns_ppp *lns_ctl_sub_ppp_of(const struct lns_ctl *ctl, uint32_t han
 /** PPP counters summed over sessions. */
 const struct lns_ppp_stats *lns_ctl_ppp_stats(const struct lns_ctl *ctl);
 
-struct lns_ike;
 struct lns_esp_sa_params;
 
 /** IPsec connection ids of IKE in the SA table carry this bit (static SAs do not). */
@@ -139,6 +131,13 @@ struct lns_esp_sa_params;
 /** The newest outbound SA of an IKE connection (sad conn id), LNS_SAD_NONE if none. */
 uint32_t lns_ctl_conn_sa_out(const struct lns_ctl *ctl, uint32_t conn);
 
+/**
+ * The lifecycle policy disconnected an IPsec connection (its SAs are already
+ * dropped): IKE sends its Deletes shortly. No-op for static SAs or without IKE.
+ */
+void lns_ctl_ike_disconnect(struct lns_ctl *ctl, uint32_t conn, const char *why);
+/** IKE's counters and SA gauges into c (left as they are without IKE). */
+void lns_ctl_ike_counters(const struct lns_ctl *ctl, struct lns_ctl_counters *c);
 /** Start the IKEv1 responder (after lns_ctl_subs_init()). @return 0 or -errno. */
 int lns_ctl_ike_init(struct lns_ctl *ctl, char *err, size_t errlen);
 /** Delete for every IKE SA (lnsd is stopping). */
