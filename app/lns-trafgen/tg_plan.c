@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The traffic plan: the same SAs, tunnels, sessions and subscriber addresses that
- * lib/dp/ctl_static.c provisions from the config's `static:` section. Any change
+ * lib/ctl/ctl_static.c provisions from the config's `static:` section. Any change
  * to the derivation there must be made here too (test_trafgen checks the rules).
  */
 #include <arpa/inet.h>
@@ -58,7 +58,7 @@ cmp_u32(const void *a, const void *b)
 }
 
 /* Distinct next hops of the tunnels on the access side, as lnsd resolves them
- * (lib/dp/ctl.c resolve_tunnels): the peer on the connected subnet, else the gateway. */
+ * (lib/ctl/ctl.c resolve_tunnels): the peer on the connected subnet, else the gateway. */
 static int
 collect_nexthops(struct tg_plan *p)
 {

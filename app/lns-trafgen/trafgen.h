@@ -3,7 +3,7 @@
  * @file
  * lns-trafgen: pcaps of real lnsd traffic, derived from a config's `static:` section.
  *
- * The plan (tg_plan_build) mirrors lib/dp/ctl_static.c exactly, so that lnsd, given
+ * The plan (tg_plan_build) mirrors lib/ctl/ctl_static.c exactly, so that lnsd, given
  * the same file, has provisioned every SPI, key, peer, tunnel id, session id and
  * subscriber address that the generated packets carry:
  *  - SA copy k of static.sas[i]: SPIs + k, peer + k, peer port + k (NAT-T only).

@@ -12,7 +12,8 @@
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
-#include "lns_ctl.h"
+#include "lns_dp.h"
+#include "lns_req.h"
 #include "lns_evlog.h"
 #include "lns_ike.h"
 #include "lns_l2tp.h"

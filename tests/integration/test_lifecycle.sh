@@ -161,7 +161,7 @@ tb=$(lns_event_t destruct-begin "$seq0")
 td=$(lns_event_t ipsec-disconnect "$seq0")
 tk=$(lns_event_t ike-delete-sent "$seq0")
 # The SAs leave the data plane as destruct begins (50 ms tolerance); the Deletes
-# follow 200 ms later by design (lib/dp/ctl_ike.c: the ZLB acknowledging the
+# follow 200 ms later by design (lib/ctl/ctl_ike.c: the ZLB acknowledging the
 # client's StopCCN must reach it first), tolerance 200-500 ms.
 lns_check "rule 4: SAs dropped as destruct begins ($((td - tb)) us), Deletes after ($((tk - tb)) us)" \
 	[ $((td - tb)) -ge 0 -a $((td - tb)) -le 50000 -a $((tk - tb)) -ge 200000 -a $((tk - tb)) -le 500000 ]

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests of app/lns-trafgen: the plan derives what lib/dp/ctl_static.c
+ * Unit tests of app/lns-trafgen: the plan derives what lib/ctl/ctl_static.c
  * provisions; frames carry valid checksums and the right layers; the ESP that
  * OpenSSL sealed there is opened here by lib/esp (Intel IPsec-MB), a second
  * implementation; the pcap file reads back.

@@ -19,18 +19,6 @@
 
 #include "lns_ctl.h"
 
-struct lns_ctl_req {
-	uint32_t type;
-	uint32_t arg;
-	int32_t result;
-	uint32_t state;         /* enum req_state, atomic */
-	uint32_t buflen;        /* reply buffer: owned by the request, so an asker */
-	uint32_t pad;           /* that gave up leaves nothing dangling; 8-aligned */
-	uint64_t buf[];         /* for the snapshot structs' 64-bit fields */
-};
-
-enum req_state { REQ_PENDING = 0, REQ_DONE, REQ_ABANDONED };
-
 RTE_LOG_REGISTER(lns_logtype_ctl, lns.ctl, INFO);
 RTE_LOG_REGISTER(lns_logtype_l2tp, lns.l2tp, INFO);
 RTE_LOG_REGISTER(lns_logtype_ppp, lns.ppp, INFO);
@@ -361,46 +349,6 @@ resolve_tunnels(struct lns_ctl *ctl, uint64_t now)
 	}
 }
 
-int
-lns_ctl_request_buf(struct lns_dp *dp, uint32_t type, uint32_t arg, void *out, uint32_t outlen,
-		    unsigned int timeout_ms, int32_t *result)
-{
-	struct lns_ctl_req *r = calloc(1, sizeof(*r) + outlen + sizeof(uint64_t));
-	uint32_t expect = REQ_PENDING;
-
-	if (r == NULL)
-		return -ENOMEM;
-	r->type = type;
-	r->arg = arg;
-	r->buflen = outlen;
-	if (rte_ring_enqueue(dp->req, r) != 0) {
-		free(r);
-		return -ENOBUFS;
-	}
-	for (unsigned int i = 0; i < timeout_ms; i++) {
-		if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) == REQ_DONE)
-			goto done;
-		rte_delay_us_sleep(1000);
-	}
-	/* Control has not answered: hand the request over to it. */
-	if (__atomic_compare_exchange_n(&r->state, &expect, REQ_ABANDONED, false,
-					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		return -ETIMEDOUT;
-done:   /* finished (perhaps just now) */
-	*result = r->result;
-	if (outlen > 0)
-		memcpy(out, r->buf, outlen);
-	free(r);
-	return 0;
-}
-
-int
-lns_ctl_request(struct lns_dp *dp, uint32_t type, uint32_t arg, unsigned int timeout_ms,
-		int32_t *result)
-{
-	return lns_ctl_request_buf(dp, type, arg, NULL, 0, timeout_ms, result);
-}
-
 static int32_t
 clear_sa(struct lns_ctl *ctl, uint32_t spi)
 {
@@ -435,7 +383,6 @@ run_requests(struct lns_ctl *ctl)
 
 	while (rte_ring_dequeue(ctl->dp->req, &p) == 0) {
 		struct lns_ctl_req *r = p;
-		uint32_t expect = REQ_PENDING;
 
 		switch (r->type) {
 		case LNS_REQ_CLEAR_SA:
@@ -453,9 +400,7 @@ run_requests(struct lns_ctl *ctl)
 			r->result = -EINVAL;
 			break;
 		}
-		if (!__atomic_compare_exchange_n(&r->state, &expect, REQ_DONE, false,
-						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-			free(r); /* the asker gave up waiting */
+		lns_ctl_req_done(r);
 	}
 }
 

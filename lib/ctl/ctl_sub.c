@@ -25,7 +25,6 @@
 #include <rte_rcu_qsbr.h>
 
 #include "lns_ctl.h"
-#include "lns_ike.h"
 #include "lns_l2tp.h"
 #include "lns_l2tp_data.h"
 #include "lns_pool.h"
@@ -400,8 +399,7 @@ l2tp_ipsec_disconnect(void *ctx, uint32_t conn, const char *why)
 
 	if (n > 0)
 		lns_count(ctl->st, LNS_CTR_SA_DROPPED_NOW, (uint64_t)n);
-	if (ctl->ipsec_disconnect != NULL)
-		ctl->ipsec_disconnect(ctl, conn, why);
+	lns_ctl_ike_disconnect(ctl, conn, why);
 }
 
 static const struct lns_l2tp_ops l2tp_ops = {
@@ -668,22 +666,14 @@ snap_counters(struct lns_ctl *ctl, struct lns_ctl_counters *c)
 	uint64_t l2tp[LNS_L2TP_CTR_MAX];
 	uint32_t after = 0;
 
-	RTE_BUILD_BUG_ON(LNS_L2TP_CTR_MAX > LNS_CTL_NCTR || LNS_PPP_STAT_MAX > LNS_CTL_NCTR ||
-			 LNS_IKE_C_MAX > LNS_CTL_NCTR);
+	RTE_BUILD_BUG_ON(LNS_L2TP_CTR_MAX > LNS_CTL_NCTR || LNS_PPP_STAT_MAX > LNS_CTL_NCTR);
 	memset(c, 0, sizeof(*c));
 	lns_l2tp_counters(ss->l2tp, l2tp);
 	c->n_l2tp = LNS_L2TP_CTR_MAX;
 	memcpy(c->l2tp, l2tp, sizeof(l2tp));
 	c->n_ppp = LNS_PPP_STAT_MAX;
 	memcpy(c->ppp, ss->ppp_stats.c, sizeof(ss->ppp_stats.c));
-	if (ctl->ike != NULL) {
-		uint64_t ike[LNS_IKE_C_MAX];
-
-		lns_ike_counters(ctl->ike, ike);
-		c->n_ike = LNS_IKE_C_MAX;
-		memcpy(c->ike, ike, sizeof(ike));
-		c->ike_sas = lns_ike_sa_count(ctl->ike, &c->ike_half_open);
-	}
+	lns_ctl_ike_counters(ctl, c);
 	/* Management path: one walk over the tunnels per scrape. */
 	while (lns_l2tp_tunnel_next(ss->l2tp, after, &ti) == 0) {
 		after = ti.local_id;

@@ -15,6 +15,7 @@
 
 #include "lns_dp.h"
 #include "lns_evlog.h"
+#include "lns_req.h"
 #include "lns_timer.h"
 
 /** Log type of the control lcore's data-plane code ("lns.ctl"). */
@@ -34,65 +35,6 @@ struct lns_neigh {
 	uint64_t seen_tsc;
 };
 
-/** Requests other threads (telemetry) hand to the control lcore. */
-enum lns_req_type {
-	LNS_REQ_CLEAR_SA = 1,           /**< arg: inbound or outbound SPI; drop the pair now */
-	LNS_REQ_SNAP_TUNNELS,           /**< arg: after this tunnel id; buf: lns_tun_snap[] */
-	LNS_REQ_SNAP_SESSIONS,          /**< arg: after this handle (UINT32_MAX: from the
-					 *   start); buf: lns_sess_snap[] */
-	LNS_REQ_CLEAR_TUNNEL,           /**< arg: local tunnel id; StopCCN */
-	LNS_REQ_CLEAR_SESSION,          /**< arg: session handle; CDN */
-	LNS_REQ_SNAP_COUNTERS,          /**< buf: struct lns_ctl_counters */
-};
-
-#define LNS_CTL_NCTR 64                 /**< room per protocol (>= each X-macro) */
-#define LNS_CTL_NPOOLS 64               /**< = LNS_CONF_MAX_POOLS */
-
-/** Control-plane counters and gauges, for metrics. Names: lns_l2tp_counter_name(),
- *  lns_ppp_stat_name(), lns_ike_counter_name(). */
-struct lns_ctl_counters {
-	uint32_t n_l2tp, n_ppp, n_ike;
-	uint64_t l2tp[LNS_CTL_NCTR];
-	uint64_t ppp[LNS_CTL_NCTR];
-	uint64_t ike[LNS_CTL_NCTR];
-	uint32_t tunnels_established, tunnels_opening, tunnels_closing, tunnels_destructing;
-	uint32_t sessions;
-	uint32_t ike_sas, ike_half_open;
-	/** address pools, in the order of ppp.pools: size and addresses in use */
-	uint32_t n_pools;
-	uint32_t pool_size[LNS_CTL_NPOOLS];
-	uint32_t pool_in_use[LNS_CTL_NPOOLS];
-};
-
-/** A tunnel as the L2TP control plane has it, for telemetry. */
-struct lns_tun_snap {
-	uint16_t tid, peer_tid;
-	uint32_t peer;                  /**< network order */
-	uint16_t peer_port;             /**< host order */
-	uint8_t  single_shot, secure;
-	uint32_t conn;                  /**< IPsec connection, UINT32_MAX none */
-	uint32_t sessions;
-	uint32_t sessions_total;
-	uint16_t result;                /**< why it ended (StopCCN result) */
-	uint64_t age_ms;
-	uint64_t destruct_left_ms;      /**< 0 unless destructing */
-	char     state[16];
-	char     profile[32];
-	char     host[64];
-};
-
-/** A session as control has it (L2TP + PPP), for telemetry. */
-struct lns_sess_snap {
-	uint32_t handle;
-	uint16_t tid, sid, peer_tid, peer_sid;
-	uint32_t peer;                  /**< network order */
-	uint32_t addr;                  /**< network order, 0 = none yet */
-	uint64_t uptime_ms;             /**< since IPCP opened, 0 = not up */
-	char     user[64];
-	char     phase[16];
-	char     auth[12];
-};
-
 /** Control-lcore state of the data plane. */
 struct lns_ctl {
 	struct lns_dp *dp;
@@ -104,15 +46,8 @@ struct lns_ctl {
 	uint64_t hz;
 	struct lns_timers *timers;      /**< protocol timers (ms since dp start) */
 	uint64_t life_next_tsc;         /**< next SA lifetime scan */
-	struct lns_subs *subs;          /**< L2TP and PPP control planes (ctl_sub.c) */
-	struct lns_ike *ike;            /**< IKEv1 responder (ctl_ike.c) */
-	void *ike_pending;              /**< Deletes waiting to be sent (ctl_ike.c) */
-	struct conn_out *conn_out;      /**< IKE connection -> newest outbound SA (ctl_ike.c) */
-	uint32_t conn_out_mask;
-	uint32_t conn_out_used, conn_out_tomb;
-	/** Policy disconnected an IPsec connection (its SAs are already dropped):
-	 *  the key manager sends its Deletes. NULL without IKE. */
-	void (*ipsec_disconnect)(struct lns_ctl *ctl, uint32_t conn, const char *why);
+	struct lns_subs *subs;          /**< L2TP and PPP subscribers (ctl_sub.c), opaque */
+	struct lns_ctl_ike *ike;        /**< IKE glue (ctl_ike.c), opaque; NULL without */
 };
 
 /**
@@ -158,21 +93,8 @@ const struct lns_neigh *lns_ctl_neigh_lookup(const struct lns_ctl *ctl,
  */
 int lns_ctl_provision_static(struct lns_ctl *ctl, char *err, size_t errlen);
 
-/**
- * Ask the control lcore to carry out a request and wait for its result. Safe from
- * any non-control thread (telemetry). On time-out the request is abandoned and
- * freed by control when it gets to it.
- * @return 0 and *result, or -ETIMEDOUT, -ENOMEM, -ENOBUFS.
- */
-int lns_ctl_request(struct lns_dp *dp, uint32_t type, uint32_t arg, unsigned int timeout_ms,
-		    int32_t *result);
-
-/** Same, with a reply buffer of outlen bytes that control fills (copied to out). */
-int lns_ctl_request_buf(struct lns_dp *dp, uint32_t type, uint32_t arg, void *out,
-			uint32_t outlen, unsigned int timeout_ms, int32_t *result);
-
 struct lns_subs;
-struct conn_out;
+struct lns_ctl_ike;
 struct lns_l2tp;
 struct lns_ppp;
 struct lns_ppp_stats;
@@ -201,7 +123,6 @@ const struct lns_ppp *lns_ctl_sub_ppp_of(const struct lns_ctl *ctl, uint32_t han
 /** PPP counters summed over sessions. */
 const struct lns_ppp_stats *lns_ctl_ppp_stats(const struct lns_ctl *ctl);
 
-struct lns_ike;
 struct lns_esp_sa_params;
 
 /** IPsec connection ids of IKE in the SA table carry this bit (static SAs do not). */
@@ -210,6 +131,13 @@ struct lns_esp_sa_params;
 /** The newest outbound SA of an IKE connection (sad conn id), LNS_SAD_NONE if none. */
 uint32_t lns_ctl_conn_sa_out(const struct lns_ctl *ctl, uint32_t conn);
 
+/**
+ * The lifecycle policy disconnected an IPsec connection (its SAs are already
+ * dropped): IKE sends its Deletes shortly. No-op for static SAs or without IKE.
+ */
+void lns_ctl_ike_disconnect(struct lns_ctl *ctl, uint32_t conn, const char *why);
+/** IKE's counters and SA gauges into c (left as they are without IKE). */
+void lns_ctl_ike_counters(const struct lns_ctl *ctl, struct lns_ctl_counters *c);
 /** Start the IKEv1 responder (after lns_ctl_subs_init()). @return 0 or -errno. */
 int lns_ctl_ike_init(struct lns_ctl *ctl, char *err, size_t errlen);
 /** Delete for every IKE SA (lnsd is stopping). */

@@ -46,6 +46,17 @@ struct conn_out {
 };
 #define CO_TOMB 1u
 
+struct delayed_delete;
+
+/* The IKE glue's own state: only this file sees inside. */
+struct lns_ctl_ike {
+	struct lns_ike *ike;            /* the IKEv1 responder (lib/ike) */
+	struct delayed_delete *pending; /* Deletes waiting to be sent */
+	struct conn_out *conn_out;      /* IKE connection -> newest outbound SA */
+	uint32_t conn_out_mask;
+	uint32_t conn_out_used, conn_out_tomb;
+};
+
 static uint32_t
 co_hash(uint32_t conn)
 {
@@ -53,13 +64,13 @@ co_hash(uint32_t conn)
 }
 
 static struct conn_out *
-co_find(const struct lns_ctl *ctl, uint32_t conn)
+co_find(const struct lns_ctl_ike *ci, uint32_t conn)
 {
-	if (ctl->conn_out == NULL)
+	if (ci == NULL || ci->conn_out == NULL)
 		return NULL;
-	for (uint32_t i = co_hash(conn) & ctl->conn_out_mask, n = 0; n <= ctl->conn_out_mask;
-	     i = (i + 1) & ctl->conn_out_mask, n++) {
-		struct conn_out *c = &ctl->conn_out[i];
+	for (uint32_t i = co_hash(conn) & ci->conn_out_mask, n = 0; n <= ci->conn_out_mask;
+	     i = (i + 1) & ci->conn_out_mask, n++) {
+		struct conn_out *c = &ci->conn_out[i];
 
 		if (c->conn == conn)
 			return c;
@@ -71,24 +82,24 @@ co_find(const struct lns_ctl *ctl, uint32_t conn)
 
 /* Deleted slots make misses walk further: rehash the live entries when they pile up. */
 static void
-co_rehash(struct lns_ctl *ctl)
+co_rehash(struct lns_ctl_ike *ci)
 {
-	uint32_t n = ctl->conn_out_mask + 1;
+	uint32_t n = ci->conn_out_mask + 1;
 	struct conn_out *old = malloc((size_t)n * sizeof(*old));
 
 	if (old == NULL)
 		return;
-	memcpy(old, ctl->conn_out, (size_t)n * sizeof(*old));
-	memset(ctl->conn_out, 0, (size_t)n * sizeof(*old));
-	ctl->conn_out_used = ctl->conn_out_tomb = 0;
+	memcpy(old, ci->conn_out, (size_t)n * sizeof(*old));
+	memset(ci->conn_out, 0, (size_t)n * sizeof(*old));
+	ci->conn_out_used = ci->conn_out_tomb = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		if (old[i].conn == 0 || old[i].conn == CO_TOMB)
 			continue;
-		for (uint32_t j = co_hash(old[i].conn) & ctl->conn_out_mask;;
-		     j = (j + 1) & ctl->conn_out_mask)
-			if (ctl->conn_out[j].conn == 0) {
-				ctl->conn_out[j] = old[i];
-				ctl->conn_out_used++;
+		for (uint32_t j = co_hash(old[i].conn) & ci->conn_out_mask;;
+		     j = (j + 1) & ci->conn_out_mask)
+			if (ci->conn_out[j].conn == 0) {
+				ci->conn_out[j] = old[i];
+				ci->conn_out_used++;
 				break;
 			}
 	}
@@ -96,27 +107,27 @@ co_rehash(struct lns_ctl *ctl)
 }
 
 static void
-co_set(struct lns_ctl *ctl, uint32_t conn, uint32_t h_out)
+co_set(struct lns_ctl_ike *ci, uint32_t conn, uint32_t h_out)
 {
-	struct conn_out *c = co_find(ctl, conn);
+	struct conn_out *c = co_find(ci, conn);
 
 	if (c != NULL) {
 		c->h_out = h_out;
 		return;
 	}
-	if (ctl->conn_out == NULL)
+	if (ci == NULL || ci->conn_out == NULL)
 		return;
-	if (ctl->conn_out_tomb > (ctl->conn_out_mask + 1) / 4)
-		co_rehash(ctl);
-	for (uint32_t i = co_hash(conn) & ctl->conn_out_mask, n = 0; n <= ctl->conn_out_mask;
-	     i = (i + 1) & ctl->conn_out_mask, n++) {
-		c = &ctl->conn_out[i];
+	if (ci->conn_out_tomb > (ci->conn_out_mask + 1) / 4)
+		co_rehash(ci);
+	for (uint32_t i = co_hash(conn) & ci->conn_out_mask, n = 0; n <= ci->conn_out_mask;
+	     i = (i + 1) & ci->conn_out_mask, n++) {
+		c = &ci->conn_out[i];
 		if (c->conn == 0 || c->conn == CO_TOMB) {
 			if (c->conn == CO_TOMB)
-				ctl->conn_out_tomb--;
+				ci->conn_out_tomb--;
 			c->conn = conn;
 			c->h_out = h_out;
-			ctl->conn_out_used++;
+			ci->conn_out_used++;
 			return;
 		}
 	}
@@ -124,14 +135,14 @@ co_set(struct lns_ctl *ctl, uint32_t conn, uint32_t h_out)
 }
 
 static void
-co_del(struct lns_ctl *ctl, uint32_t conn)
+co_del(struct lns_ctl_ike *ci, uint32_t conn)
 {
-	struct conn_out *c = co_find(ctl, conn);
+	struct conn_out *c = co_find(ci, conn);
 
 	if (c != NULL) {
 		c->conn = CO_TOMB;
-		ctl->conn_out_used--;
-		ctl->conn_out_tomb++;
+		ci->conn_out_used--;
+		ci->conn_out_tomb++;
 	}
 }
 
@@ -140,9 +151,9 @@ lns_ctl_conn_sa_out(const struct lns_ctl *ctl, uint32_t conn)
 {
 	const struct conn_out *c;
 
-	if (ctl->conn_out == NULL || !(conn & LNS_CONN_IKE))
+	if (ctl->ike == NULL || !(conn & LNS_CONN_IKE))
 		return LNS_SAD_NONE;
-	c = co_find(ctl, conn);
+	c = co_find(ctl->ike, conn);
 	return c != NULL ? c->h_out : LNS_SAD_NONE;
 }
 
@@ -236,9 +247,9 @@ ike_child_up(void *ctx, const struct lns_ike_child *c)
 		return rc;
 	lns_sad_set_lifetime(ctl->dp->sad, hi, c->life_s, c->life_kb * 1024);
 	lns_sad_set_lifetime(ctl->dp->sad, ho, c->life_s, c->life_kb * 1024);
-	if (co_find(ctl, conn) != NULL)
+	if (co_find(ctl->ike, conn) != NULL)
 		rekeyed(ctl, conn, ho);
-	co_set(ctl, conn, ho);
+	co_set(ctl->ike, conn, ho);
 	return 0;       /* lib/ike logs ipsec-up for the child once it is installed */
 }
 
@@ -276,7 +287,7 @@ ike_conn_down(void *ctx, uint32_t conn, const char *why)
 	uint32_t c = conn | LNS_CONN_IKE;
 	int n = lns_sad_drop_conn(ctl->dp->sad, c);
 
-	co_del(ctl, c);
+	co_del(ctl->ike, c);
 	if (n > 0)
 		lns_count(ctl->st, LNS_CTR_SA_DROPPED_NOW, (uint64_t)n);
 	lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), LNS_EV_IPSEC_DISCONNECT, LNS_EV_NONE,
@@ -310,27 +321,26 @@ delete_now(struct lns_timer *t, void *arg, uint64_t now)
 	struct delayed_delete *dd = arg, **pp;
 
 	(void)t;
-	for (pp = (struct delayed_delete **)&dd->ctl->ike_pending; *pp != NULL; pp = &(*pp)->next)
+	for (pp = &dd->ctl->ike->pending; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == dd) {
 			*pp = dd->next;
 			break;
 		}
-	if (dd->ctl->ike != NULL)
-		lns_ike_disconnect(dd->ctl->ike, dd->conn, now);
+	lns_ike_disconnect(dd->ctl->ike->ike, dd->conn, now);
 	free(dd);
 }
 
 /* Policy disconnect (the SAs are dropped already): IKE sends the Deletes, IPsec
  * SAs first, and logs one ike-delete-sent per SA (the policy logged the reason). */
-static void
-policy_disconnect(struct lns_ctl *ctl, uint32_t conn, const char *why)
+void
+lns_ctl_ike_disconnect(struct lns_ctl *ctl, uint32_t conn, const char *why)
 {
 	struct delayed_delete *dd;
 
 	(void)why;
 	if (!(conn & LNS_CONN_IKE) || ctl->ike == NULL)
 		return;          /* a static SA pair: nobody to tell */
-	co_del(ctl, conn);
+	co_del(ctl->ike, conn);
 	/* The SAs left the data plane already (step 1). What we sent under them just
 	 * before (the ZLB that acknowledges the peer's StopCCN) may still be on its
 	 * way through the peer's ESP stack, which drops it if our Delete overtakes it
@@ -338,13 +348,13 @@ policy_disconnect(struct lns_ctl *ctl, uint32_t conn, const char *why)
 	 * dead SA and keeps a stale tunnel. So the Deletes (step 2) follow shortly. */
 	dd = calloc(1, sizeof(*dd));
 	if (dd == NULL) {
-		lns_ike_disconnect(ctl->ike, conn & ~LNS_CONN_IKE, lns_ctl_now_ms(ctl));
+		lns_ike_disconnect(ctl->ike->ike, conn & ~LNS_CONN_IKE, lns_ctl_now_ms(ctl));
 		return;
 	}
 	dd->ctl = ctl;
 	dd->conn = conn & ~LNS_CONN_IKE;
-	dd->next = ctl->ike_pending;
-	ctl->ike_pending = dd;
+	dd->next = ctl->ike->pending;
+	ctl->ike->pending = dd;
 	lns_timer_init(&dd->t, delete_now, dd);
 	if (lns_timer_arm(ctl->timers, &dd->t, lns_ctl_now_ms(ctl) + LNS_IKE_DELETE_DELAY_MS) != 0)
 		delete_now(&dd->t, dd, lns_ctl_now_ms(ctl));
@@ -368,58 +378,80 @@ lns_ctl_ike_input(struct lns_ctl *ctl, struct rte_mbuf *m)
 	if (m->nb_segs != 1 || (uint32_t)meta->l4_off + ulen > m->data_len || ulen < skip) {
 		lns_count_drop(ctl->st, LNS_DROP_IPV4_TRUNCATED, 1);
 	} else {
-		lns_ike_input(ctl->ike, ip->src_addr, rte_be_to_cpu_16(u->src_port), dport,
+		lns_ike_input(ctl->ike->ike, ip->src_addr, rte_be_to_cpu_16(u->src_port), dport,
 			      (const uint8_t *)u + skip, ulen - skip, lns_ctl_now_ms(ctl));
 	}
 	rte_pktmbuf_free(m);
 }
 
+void
+lns_ctl_ike_counters(const struct lns_ctl *ctl, struct lns_ctl_counters *c)
+{
+	uint64_t ike[LNS_IKE_C_MAX];
+
+	RTE_BUILD_BUG_ON(LNS_IKE_C_MAX > LNS_CTL_NCTR);
+	if (ctl->ike == NULL)
+		return;
+	lns_ike_counters(ctl->ike->ike, ike);
+	c->n_ike = LNS_IKE_C_MAX;
+	memcpy(c->ike, ike, sizeof(ike));
+	c->ike_sas = lns_ike_sa_count(ctl->ike->ike, &c->ike_half_open);
+}
+
 int
 lns_ctl_ike_init(struct lns_ctl *ctl, char *err, size_t errlen)
 {
-	ctl->ike = lns_ike_create(ctl->dp->conf, &ike_ops, ctl, ctl->timers, ctl->dp->evlog);
-	if (ctl->ike == NULL) {
-		snprintf(err, errlen, "cannot start the IKE responder (out of memory)");
-		return -ENOMEM;
-	}
-	{
-		uint32_t n = 64;
+	struct lns_ctl_ike *ci = calloc(1, sizeof(*ci));
+	uint32_t n = 64;
 
-		while (n < ctl->dp->sad->max_sas)   /* at most max-sas/2 connections live */
-			n <<= 1;
-		ctl->conn_out = calloc(n, sizeof(*ctl->conn_out));
-		if (ctl->conn_out == NULL) {
-			snprintf(err, errlen, "cannot start the IKE responder (out of memory)");
-			return -ENOMEM;
-		}
-		ctl->conn_out_mask = n - 1;
-	}
+	if (ci == NULL)
+		goto nomem;
+	while (n < ctl->dp->sad->max_sas)   /* at most max-sas/2 connections live */
+		n <<= 1;
+	ci->conn_out = calloc(n, sizeof(*ci->conn_out));
+	ci->conn_out_mask = n - 1;
+	ci->ike = lns_ike_create(ctl->dp->conf, &ike_ops, ctl, ctl->timers, ctl->dp->evlog);
+	if (ci->conn_out == NULL || ci->ike == NULL)
+		goto nomem;
 	/* lib/ike's events name the connection as the SA table and L2TP do */
-	lns_ike_set_event_conn_tag(ctl->ike, LNS_CONN_IKE);
-	ctl->ipsec_disconnect = policy_disconnect;
+	lns_ike_set_event_conn_tag(ci->ike, LNS_CONN_IKE);
+	ctl->ike = ci;
 	return 0;
+nomem:
+	if (ci != NULL) {
+		lns_ike_free(ci->ike);
+		free(ci->conn_out);
+		free(ci);
+	}
+	snprintf(err, errlen, "cannot start the IKE responder (out of memory)");
+	return -ENOMEM;
 }
 
 void
 lns_ctl_ike_shutdown(struct lns_ctl *ctl)
 {
 	if (ctl->ike != NULL)
-		lns_ike_shutdown(ctl->ike, lns_ctl_now_ms(ctl));
+		lns_ike_shutdown(ctl->ike->ike, lns_ctl_now_ms(ctl));
 }
 
 void
 lns_ctl_ike_fini(struct lns_ctl *ctl)
 {
-	while (ctl->ike_pending != NULL) {
-		struct delayed_delete *dd = ctl->ike_pending;
+	struct lns_ctl_ike *ci = ctl->ike;
 
-		ctl->ike_pending = dd->next;
+	if (ci == NULL)
+		return;
+	while (ci->pending != NULL) {
+		struct delayed_delete *dd = ci->pending;
+
+		ci->pending = dd->next;
 		lns_timer_cancel(ctl->timers, &dd->t);
 		free(dd);
 	}
-	ctl->ipsec_disconnect = NULL;
-	lns_ike_free(ctl->ike);         /* may still report connections down */
+	/* lib/ike may still report connections down while it is freed: with the glue
+	 * detached first, no Delete is scheduled for them (lnsd is stopping). */
 	ctl->ike = NULL;
-	free(ctl->conn_out);
-	ctl->conn_out = NULL;
+	lns_ike_free(ci->ike);
+	free(ci->conn_out);
+	free(ci);
 }

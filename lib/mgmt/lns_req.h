@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The request protocol between telemetry (lib/mgmt) and the control lcore
+ * (lib/ctl), and the snapshot structs control answers with.
+ *
+ * A request travels over the data plane's MP/SC ring `dp->req`. The asker
+ * (any non-control thread: lns_ctl_request*()) allocates it and waits; the
+ * control lcore (lib/ctl) fills in the result and, for snapshots, the reply
+ * buffer, then marks it done. An asker that times out hands the request over
+ * (abandoned) and control frees it when it gets to it. Neither side touches the
+ * other's state.
+ */
+#ifndef LNS_REQ_H
+#define LNS_REQ_H
+
+#include <stdint.h>
+
+struct lns_dp;
+
+/** Requests other threads (telemetry) hand to the control lcore. */
+enum lns_req_type {
+	LNS_REQ_CLEAR_SA = 1,           /**< arg: inbound or outbound SPI; drop the pair now */
+	LNS_REQ_SNAP_TUNNELS,           /**< arg: after this tunnel id; buf: lns_tun_snap[] */
+	LNS_REQ_SNAP_SESSIONS,          /**< arg: after this handle (UINT32_MAX: from the
+					 *   start); buf: lns_sess_snap[] */
+	LNS_REQ_CLEAR_TUNNEL,           /**< arg: local tunnel id; StopCCN */
+	LNS_REQ_CLEAR_SESSION,          /**< arg: session handle; CDN */
+	LNS_REQ_SNAP_COUNTERS,          /**< buf: struct lns_ctl_counters */
+};
+
+/** A request on the ring. Owned by the asker until it is abandoned. */
+struct lns_ctl_req {
+	uint32_t type;          /**< enum lns_req_type */
+	uint32_t arg;
+	int32_t result;
+	uint32_t state;         /**< enum lns_req_state, atomic */
+	uint32_t buflen;        /**< reply buffer: owned by the request, so an asker */
+	uint32_t pad;           /**< that gave up leaves nothing dangling; 8-aligned */
+	uint64_t buf[];         /**< for the snapshot structs' 64-bit fields */
+};
+
+enum lns_req_state { LNS_REQ_PENDING = 0, LNS_REQ_DONE, LNS_REQ_ABANDONED };
+
+/**
+ * Control's side: the request has been carried out (result and buf set). Frees
+ * it if the asker gave up waiting.
+ */
+void lns_ctl_req_done(struct lns_ctl_req *r);
+
+/**
+ * Ask the control lcore to carry out a request and wait for its result. Safe from
+ * any non-control thread (telemetry). On time-out the request is abandoned and
+ * freed by control when it gets to it.
+ * @return 0 and *result, or -ETIMEDOUT, -ENOMEM, -ENOBUFS.
+ */
+int lns_ctl_request(struct lns_dp *dp, uint32_t type, uint32_t arg, unsigned int timeout_ms,
+		    int32_t *result);
+
+/** Same, with a reply buffer of outlen bytes that control fills (copied to out). */
+int lns_ctl_request_buf(struct lns_dp *dp, uint32_t type, uint32_t arg, void *out,
+			uint32_t outlen, unsigned int timeout_ms, int32_t *result);
+
+#define LNS_CTL_NCTR 64                 /**< room per protocol (>= each X-macro) */
+#define LNS_CTL_NPOOLS 64               /**< = LNS_CONF_MAX_POOLS */
+
+/** Control-plane counters and gauges, for metrics. Names: lns_l2tp_counter_name(),
+ *  lns_ppp_stat_name(), lns_ike_counter_name(). */
+struct lns_ctl_counters {
+	uint32_t n_l2tp, n_ppp, n_ike;
+	uint64_t l2tp[LNS_CTL_NCTR];
+	uint64_t ppp[LNS_CTL_NCTR];
+	uint64_t ike[LNS_CTL_NCTR];
+	uint32_t tunnels_established, tunnels_opening, tunnels_closing, tunnels_destructing;
+	uint32_t sessions;
+	uint32_t ike_sas, ike_half_open;
+	/** address pools, in the order of ppp.pools: size and addresses in use */
+	uint32_t n_pools;
+	uint32_t pool_size[LNS_CTL_NPOOLS];
+	uint32_t pool_in_use[LNS_CTL_NPOOLS];
+};
+
+/** A tunnel as the L2TP control plane has it, for telemetry. */
+struct lns_tun_snap {
+	uint16_t tid, peer_tid;
+	uint32_t peer;                  /**< network order */
+	uint16_t peer_port;             /**< host order */
+	uint8_t  single_shot, secure;
+	uint32_t conn;                  /**< IPsec connection, UINT32_MAX none */
+	uint32_t sessions;
+	uint32_t sessions_total;
+	uint16_t result;                /**< why it ended (StopCCN result) */
+	uint64_t age_ms;
+	uint64_t destruct_left_ms;      /**< 0 unless destructing */
+	char     state[16];
+	char     profile[32];
+	char     host[64];
+};
+
+/** A session as control has it (L2TP + PPP), for telemetry. */
+struct lns_sess_snap {
+	uint32_t handle;
+	uint16_t tid, sid, peer_tid, peer_sid;
+	uint32_t peer;                  /**< network order */
+	uint32_t addr;                  /**< network order, 0 = none yet */
+	uint64_t uptime_ms;             /**< since IPCP opened, 0 = not up */
+	char     user[64];
+	char     phase[16];
+	char     auth[12];
+};
+
+#endif /* LNS_REQ_H */
