@@ -107,6 +107,12 @@ for m in "8 lnsd" "8 lnsctl" "5 lnsd.yaml"; do
 done
 lns_check "no library of the installed binaries is missing" \
 	sh -c '! ldd /usr/bin/lnsd /usr/bin/lnsctl /usr/bin/lns-trafgen | grep -q "not found"'
+# The package's lnsd looks for profiles in /usr/share/lnsd/profiles only, not in the
+# temporary tree it was built in (a root daemon must not search such a path).
+sed 's/profile: i40e/profile: nosuchprofile/' /etc/lnsd/lnsd.yaml >"$LNS_WORK/badprof.yaml"
+/usr/bin/lnsd --check -c "$LNS_WORK/badprof.yaml" >"$LNS_WORK/badprof.log" 2>&1
+lns_check "the installed lnsd searches /usr/share/lnsd/profiles and nothing else" \
+	grep -q 'no nosuchprofile.yaml in /usr/share/lnsd/profiles$' "$LNS_WORK/badprof.log"
 lns_check "lnsd.service runs the installed binary on the installed config" \
 	grep -qx 'ExecStart=/usr/bin/lnsd -c /etc/lnsd/lnsd.yaml' /lib/systemd/system/lnsd.service
 lns_check "lnsd-dpdk-setup.service runs the installed helpers" \
