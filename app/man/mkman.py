@@ -147,7 +147,95 @@ def schema_rows(lnsd):
     return rows
 
 
-def key_items(out, rows):
+KEY_LINE = re.compile(r'^(\s*)(- )?([a-z0-9-]+):(\s|$)')
+COMMENTED_KEY = re.compile(r'^(\s*)#\s?(\s*)(- )?([a-z0-9-]+):(\s|$)')
+RULE = re.compile(r'^-+\s*[a-z0-9]*\s*-+$')
+
+
+def example_docs(text):
+    """From the annotated example: ({key path: its own description}, {key path:
+    description shared with the sibling key on the line before}). A key's own
+    description is the comment block right above it (or above its commented-out
+    line); list items are written name[]."""
+    own, shared, stack, block = {}, {}, [], []   # stack: [(indent, name)]
+    last = None                # (indent, path) of the key on the line before
+    in_item_example = after_ckey = False
+
+    def path_at(indent):
+        return '.'.join(n for i, n in stack if i < indent).replace('.[]', '[]')
+
+    for line in text.splitlines():
+        if not line.strip():
+            block, last, in_item_example, after_ckey = [], None, False, False
+            continue
+        if line.lstrip().startswith('#'):
+            m = COMMENTED_KEY.match(line)
+            if m:
+                if m.group(3):
+                    in_item_example = True  # a commented-out list item: an example
+                if not in_item_example and block:
+                    p = path_at(len(m.group(1)))
+                    own.setdefault((p + '.' if p else '') + m.group(4), ' '.join(block))
+                after_ckey, last = True, None
+                continue
+            if in_item_example and re.match(r'#\s{2,}', line.lstrip()):
+                continue                    # the example goes on
+            in_item_example = False
+            if after_ckey:                  # prose after a commented-out key: new block
+                block, after_ckey = [], False
+            t = line.lstrip()[1:].strip()
+            if not RULE.match(t):
+                block.append(t)
+            last = None
+            continue
+        m = KEY_LINE.match(line)
+        if not m:
+            continue                        # a flow list continued on this line
+        if after_ckey:
+            block, after_ckey = [], False
+        col = len(m.group(1)) + (2 if m.group(2) else 0)
+        if m.group(2):
+            dash = len(m.group(1))
+            stack = [e for e in stack if e[0] < dash] + [(dash, '[]')]
+        stack = [e for e in stack if e[0] < col] + [(col, m.group(3))]
+        path = path_at(col + 1)
+        if block:
+            own.setdefault(path, ' '.join(block))
+        elif last is not None and last[0] == col and not m.group(2):
+            text_ = own.get(last[1]) or shared.get(last[1])
+            if text_:
+                shared.setdefault(path, text_)
+        block, last = [], (col, path)
+    return own, shared
+
+
+def describe(path, docs, shown):
+    """The description of a key, or a pointer to where it is, or ''."""
+    own, shared = docs
+    parts = path.split('.')
+    cands = [(own, path)]
+    if path.startswith('ports.core.'):
+        cands.append((own, 'ports.access.' + '.'.join(parts[2:])))
+    if path.startswith('l2tp.destination-profiles[].'):
+        cands.append((own, 'l2tp.' + '.'.join(parts[2:])))
+    cands.append((shared, path))
+    for d, c in cands:
+        if c in d:
+            text = d[c]
+            if text in shown and shown[text] != path:
+                return 'See \\fB%s\\fR.' % esc(shown[text])
+            shown.setdefault(text, path)
+            return esc(text)
+    for i in range(len(parts) - 1, 0, -1):
+        parent = '.'.join(parts[:i])
+        for p in (parent, parent[:-2] if parent.endswith('[]') else None):
+            if p and p in own:
+                return 'See \\fB%s\\fR.' % esc(p)
+    return ''
+
+
+def key_items(out, rows, docs=({}, {})):
+    shown = {}
     for r in rows:
         facts = [r['type']]
         if r['required'] == 'yes':
@@ -165,6 +253,9 @@ def key_items(out, rows):
         out.append('.TP')
         out.append('.B ' + esc(r['path']))
         out.append(esc('; '.join(facts) + '.'))
+        text = describe(r['path'], docs, shown)
+        if text:
+            out += ['.br', text]
 
 
 def yaml_page(lnsd, example, version, conf, datadir):
@@ -190,9 +281,9 @@ def yaml_page(lnsd, example, version, conf, datadir):
             out.append(esc(line.strip()))
     out += ['.SH KEYS',
             esc('Every key lnsd knows, as printed by lnsd --dump-schema from the parser\'s '
-                'own tables. Paths are dotted; name[] is an item of the list name. '
-                'What each key means is in the annotated example below.')]
-    key_items(out, [r for r in rows if r['doc'] == 'lnsd.yaml'])
+                'own tables (type, range, default), each with what the annotated example '
+                'below says about it. Paths are dotted; name[] is an item of the list name.')]
+    key_items(out, [r for r in rows if r['doc'] == 'lnsd.yaml'], example_docs(text))
     out += ['.SH PORT PROFILES',
             esc('A port\'s profile: NAME names the file NAME.yaml in profile-dir, else in '
                 '%s/lnsd/profiles. Its keys:' % datadir)]

@@ -4,7 +4,8 @@
 
   - lnsd.yaml(5) lists exactly the keys `lnsd --dump-schema` prints (the parser's own
     tables), config file and port profiles alike; each key's name also appears in
-    the file that documents it (config/lnsd.yaml, drivers-config/README.md);
+    the file that documents it (config/lnsd.yaml, drivers-config/README.md), and
+    every key but a bare section has a description in the page;
   - lnsctl(8) lists exactly the commands `lnsctl --list-commands` prints (drawn from
     the parser's tables), and lnsctl's parser accepts each one's example;
   - lnsd(8) lists every option lnsd --help has, and lnsd accepts each;
@@ -104,6 +105,19 @@ def main():
     cut = [l for l in pages[man_yaml] if l != '.B ipsec.replay\\-window']
     if key_set(cut) == want_keys:
         fail('the key comparison did not notice ipsec.replay-window taken out')
+
+    # every key but a bare section carries a description from the annotated example
+    # (its own, or "See OTHER-KEY"): the facts alone do not say what a key is for
+    page = pages[man_yaml]
+    sec = None
+    for i, line in enumerate(page):
+        if line.startswith('.SH '):
+            sec = line[4:]
+        if sec == 'KEYS' and line == '.TP' and i + 3 < len(page):
+            key, facts = unesc(page[i + 1][3:]), page[i + 2]
+            if not facts.startswith('mapping') and page[i + 3] != '.br':
+                fail('lnsd.yaml(5): %s has no description (config/lnsd.yaml says '
+                     'nothing above it)' % key)
 
     # every key name appears where it is documented in prose
     docs = {'lnsd.yaml': open(os.path.join(src, 'config', 'lnsd.yaml')).read(),
