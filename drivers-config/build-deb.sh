@@ -60,6 +60,8 @@ fi
 rm -rf "$tree/debian"
 cp -a "$SRC/drivers-config/debian" "$tree/debian"
 
+# With CC="ccache gcc", paths under the (new each time) temporary tree hash alike.
+export CCACHE_BASEDIR=$tree
 opts="parallel=$jobs"
 [ "$check" = 1 ] || opts="nocheck $opts"
 echo "$PROG: building lnsd $deb_ver in $tree (DEB_BUILD_OPTIONS=$opts)"

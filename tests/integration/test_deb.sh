@@ -52,6 +52,8 @@ done
 
 # ---- build
 t0=$(date +%s)
+# ccache, when there is one, makes the next CI run's package build quick
+command -v ccache >/dev/null && export CC="ccache gcc"
 if ! "$LNS_SRC/drivers-config/build-deb.sh" -o "$LNS_WORK/deb" >"$LNS_WORK/build.log" 2>&1; then
 	cat "$LNS_WORK/build.log"
 	lns_fail "drivers-config/build-deb.sh builds the package"
@@ -135,6 +137,14 @@ else
 	cat "$LNS_WORK/verify.log"
 	lns_fail "systemd-analyze verify accepts both units"
 fi
+
+systemd-analyze security --offline=yes /lib/systemd/system/lnsd.service \
+	>"$LNS_WORK/security.log" 2>&1
+lns_log "$(tail -n 1 "$LNS_WORK/security.log")"
+lns_check "systemd-analyze security rates lnsd.service OK or better (exposure < 5.0)" \
+	"$PY" -c 'import re, sys
+m = re.search(r"exposure level for lnsd.service: ([0-9.]+)", open(sys.argv[1]).read())
+sys.exit(not (m and float(m.group(1)) < 5.0))' "$LNS_WORK/security.log"
 
 # ---- the installed lnsd and lnsctl
 lns_check "installed lnsd --check accepts the installed /etc/lnsd/lnsd.yaml" \
