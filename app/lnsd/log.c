@@ -196,11 +196,9 @@ sink_emit(struct log_sink *k)
 		char pfx[4] = { '<', (char)('0' + prio), '>', 0 };
 		ssize_t rc;
 
-		/* one write per line: journald must not see a line cut in two */
-		memmove(k->line + 3, k->line, k->len < SINK_LINE_MAX - 4 ? k->len
-			: SINK_LINE_MAX - 4);
-		if (k->len > SINK_LINE_MAX - 4)
-			k->len = SINK_LINE_MAX - 4;
+		/* one write per line: journald must not see a line cut in two.
+		 * sink_write() keeps len <= SINK_LINE_MAX - 4: room for "<N>" and '\n'. */
+		memmove(k->line + 3, k->line, k->len);
 		memcpy(k->line, pfx, 3);
 		k->line[k->len + 3] = '\n';
 		rc = write(STDERR_FILENO, k->line, k->len + 4);
