@@ -31,6 +31,11 @@ TEST_PKGS=(python3-scapy python3-cryptography python3-yaml tshark
 	xl2tpd strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-standard-plugins libstrongswan-extra-plugins slirp
 	iproute2 ethtool iputils-ping procps psmisc curl lua5.3 socat netcat-openbsd)
+# The Debian package (drivers-config/build-deb.sh, tests/integration/test_deb.sh):
+# debhelper and dpkg-dev build it; systemd gives systemd-analyze (verify works
+# without systemd as PID 1); man-db and groff-base render and check the man pages
+# (tests/unit/test_man.py).
+PKG_PKGS=(debhelper dpkg-dev systemd man-db groff-base)
 # tests/bench/run.sh: dpdk-doc carries the ipsec-secgw example sources it builds
 # (/usr/share/dpdk/examples); bc does its arithmetic; make builds ipsec-secgw.
 BENCH_PKGS=(dpdk-doc bc make)
@@ -53,7 +58,8 @@ Install the Debian 12 packages lnsd needs (as root). Does nothing when all are p
   --verbose       show apt-get's output (default: a log file, printed on failure)
   -h, --help      this text
 
-Default set: build + DPDK tools + fuzzing + integration-test peers.
+Default set: build + DPDK tools + fuzzing + integration-test peers + Debian
+packaging (${PKG_PKGS[*]}).
 EOF
 }
 
@@ -75,7 +81,7 @@ done
 
 pkgs=("${BUILD_PKGS[@]}")
 if [ "$build_only" = 0 ]; then
-	pkgs+=("${TOOL_PKGS[@]}" "${FUZZ_PKGS[@]}" "${TEST_PKGS[@]}")
+	pkgs+=("${TOOL_PKGS[@]}" "${FUZZ_PKGS[@]}" "${TEST_PKGS[@]}" "${PKG_PKGS[@]}")
 fi
 [ "$with_l2tpns" = 1 ] && pkgs+=("${L2TPNS_PKGS[@]}")
 [ "$with_bench" = 1 ] && pkgs+=("${BENCH_PKGS[@]}")

@@ -80,6 +80,30 @@ static const struct {
 
 #define N_ELEM(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The verbs ctl_map_command() handles outside the tables above, each with a complete
+ * example (ctl_list_commands()). A new verb goes here too. */
+static const struct {
+	const char *words;
+	const char *example;
+} other_commands[] = {
+	{ "set log", "set log l2tp debug" },
+	{ "top",     "top" },
+	{ "raw",     "raw /" },
+	{ "help",    "help" },
+};
+
+void
+ctl_list_commands(FILE *out)
+{
+	for (size_t i = 0; i < N_ELEM(show_table); i++)
+		fprintf(out, "show %s\tshow %s\n", show_table[i].word, show_table[i].word);
+	for (size_t i = 0; i < N_ELEM(clear_table); i++)
+		fprintf(out, "clear %s\tclear %s %" PRIu64 "\n", clear_table[i].word,
+			clear_table[i].word, clear_table[i].min);
+	for (size_t i = 0; i < N_ELEM(other_commands); i++)
+		fprintf(out, "%s\t%s\n", other_commands[i].words, other_commands[i].example);
+}
+
 void
 ctl_usage(FILE *out)
 {
@@ -145,6 +169,7 @@ ctl_usage(FILE *out)
 "  --interval SECONDS  top: time between refreshes (default 1, 0.1-3600)\n"
 "  --count N           top: stop after N refreshes (default: run until interrupted)\n"
 "  --top N             top: show the N busiest tunnels (default 20)\n"
+"  --list-commands     list every command, one per line with an example, and exit\n"
 "  -V, --version       print lnsctl's version\n"
 "  -h, --help          this text\n"
 "\n"
@@ -547,6 +572,10 @@ ctl_parse_args(int argc, char *const argv[], struct ctl_opts *o, char *err, size
 			options = false;
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			o->action = CTL_ACT_HELP;
+			rc = 0;
+			goto out;
+		} else if (strcmp(a, "--list-commands") == 0) {
+			o->action = CTL_ACT_COMMANDS;
 			rc = 0;
 			goto out;
 		} else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
@@ -987,6 +1016,10 @@ ctl_main(int argc, char *const argv[], FILE *out, FILE *err)
 	}
 	if (o.action == CTL_ACT_HELP) {
 		ctl_usage(out);
+		return fflush(out) == 0 ? CTL_EXIT_OK : CTL_EXIT_FAIL;
+	}
+	if (o.action == CTL_ACT_COMMANDS) {
+		ctl_list_commands(out);
 		return fflush(out) == 0 ? CTL_EXIT_OK : CTL_EXIT_FAIL;
 	}
 	if (o.action == CTL_ACT_VERSION) {

@@ -40,6 +40,7 @@ enum ctl_action {
 	CTL_ACT_TOP,     /**< live rates (lnsctl top) */
 	CTL_ACT_HELP,
 	CTL_ACT_VERSION,
+	CTL_ACT_COMMANDS, /**< --list-commands */
 };
 
 struct ctl_opts {
@@ -90,6 +91,13 @@ size_t ctl_find_prefixes(const char *base, char *out, size_t size);
 
 /** Print the full --help text. */
 void ctl_usage(FILE *out);
+
+/**
+ * Print every command lnsctl takes, one per line: the command words, a tab, and one
+ * complete invocation of it that ctl_map_command() accepts. Drawn from the same
+ * tables the parser uses; lnsctl(8) is checked against it.
+ */
+void ctl_list_commands(FILE *out);
 
 /** Run lnsctl. @return the exit status (CTL_EXIT_*). */
 int ctl_main(int argc, char *const argv[], FILE *out, FILE *err);

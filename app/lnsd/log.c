@@ -5,9 +5,14 @@
  * `lnsctl set log MODULE LEVEL`).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include <rte_log.h>
 #include <rte_telemetry.h>
@@ -147,4 +152,112 @@ lnsd_log_telemetry_init(void)
 	return rte_telemetry_register_cmd("/lns/log", cmd_log,
 		"Log levels. Param MODULE:LEVEL sets one (all main ctl dp l2tp ppp ike ipsec;"
 		" emerg..debug)");
+}
+
+/* --------------------------------------------------------- journal / syslog --- */
+
+/*
+ * Under systemd, stderr is a stream socket to journald, and systemd tells so in
+ * JOURNAL_STREAM="DEV:INODE" (systemd.exec(5)). journald reads a "<N>" prefix on
+ * each line as its syslog priority (sd-daemon(3)), so warnings and errors keep their
+ * level in `journalctl -p`. With --syslog, lines go to syslog(3) instead (a
+ * non-systemd init, or a central syslog). Either way one line is one record.
+ * DPDK's level (RTE_LOG_EMERG 1 .. RTE_LOG_DEBUG 8) of the message being written is
+ * rte_log_cur_msg_loglevel(); the syslog priority is one less.
+ */
+#define SINK_LINE_MAX 2048
+
+struct log_sink {
+	enum lnsd_log_sink kind;
+	size_t len;
+	char line[SINK_LINE_MAX];
+};
+
+static struct log_sink sink;
+
+static int
+cur_priority(void)
+{
+	int level = rte_log_cur_msg_loglevel();
+
+	if (level < (int)RTE_LOG_EMERG || level > (int)RTE_LOG_DEBUG)
+		return LOG_INFO;
+	return level - 1;
+}
+
+static void
+sink_emit(struct log_sink *k)
+{
+	int prio = cur_priority();
+
+	if (k->kind == LNSD_LOG_SYSLOG) {
+		syslog(LOG_DAEMON | prio, "%.*s", (int)k->len, k->line);
+	} else {
+		char pfx[4] = { '<', (char)('0' + prio), '>', 0 };
+		ssize_t rc;
+
+		/* one write per line: journald must not see a line cut in two.
+		 * sink_write() keeps len <= SINK_LINE_MAX - 4: room for "<N>" and '\n'. */
+		memmove(k->line + 3, k->line, k->len);
+		memcpy(k->line, pfx, 3);
+		k->line[k->len + 3] = '\n';
+		rc = write(STDERR_FILENO, k->line, k->len + 4);
+		(void)rc;  /* nowhere left to report a failed log write */
+	}
+	k->len = 0;
+}
+
+static ssize_t
+sink_write(void *cookie, const char *buf, size_t size)
+{
+	struct log_sink *k = cookie;
+
+	for (size_t i = 0; i < size; i++) {
+		if (buf[i] == '\n') {
+			sink_emit(k);
+			continue;
+		}
+		/* room for the "<N>" prefix and the newline */
+		if (k->len >= SINK_LINE_MAX - 4)
+			sink_emit(k);
+		k->line[k->len++] = buf[i];
+	}
+	return (ssize_t)size;
+}
+
+enum lnsd_log_sink
+lnsd_log_sink_pick(bool want_syslog)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	uintmax_t dev, ino;
+	struct stat st;
+
+	if (want_syslog)
+		return LNSD_LOG_SYSLOG;
+	if (js == NULL || sscanf(js, "%ju:%ju", &dev, &ino) != 2)
+		return LNSD_LOG_DEFAULT;
+	if (fstat(STDERR_FILENO, &st) != 0 || (uintmax_t)st.st_dev != dev ||
+	    (uintmax_t)st.st_ino != ino)
+		return LNSD_LOG_DEFAULT;  /* stderr was redirected: not the journal */
+	return LNSD_LOG_JOURNAL;
+}
+
+int
+lnsd_log_sink_open(enum lnsd_log_sink kind)
+{
+	static const cookie_io_functions_t io = { .write = sink_write };
+	FILE *f;
+
+	if (kind == LNSD_LOG_DEFAULT)
+		return 0;
+	sink.kind = kind;
+	sink.len = 0;
+	if (kind == LNSD_LOG_SYSLOG)
+		openlog("lnsd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	f = fopencookie(&sink, "w", io);
+	if (f == NULL)
+		return -1;
+	setvbuf(f, NULL, _IOLBF, 0);
+	rte_openlog_stream(f);
+	return 0;
 }

@@ -56,8 +56,13 @@ usage(FILE *out)
 "\n"
 "Options:\n"
 "  -c, --config FILE   configuration file (YAML); see config/lnsd.yaml for every key\n"
-"      --check         validate the configuration and exit (DPDK is not started)\n"
+"      --check         validate the configuration and exit (DPDK is not started:\n"
+"                      ports are checked for form, a PCI address need not exist on\n"
+"                      this machine, so a file can be checked before deployment)\n"
 "      --dump          with --check: print the effective configuration, secrets masked\n"
+"      --dump-schema   print every configuration key the parser knows (type, range,\n"
+"                      default), one per line, tab-separated, and exit\n"
+"      --syslog        log to syslog (facility daemon) instead of stderr\n"
 "  -h, --help          this text\n"
 "  -V, --version       print the version\n"
 "\n"
@@ -69,7 +74,9 @@ usage(FILE *out)
 "Exit status: 0 ok, 1 configuration error, 2 runtime failure.\n"
 "\n"
 "Logs: one rte_log type per module (lns.main, lns.ctl, lns.dp, lns.l2tp, lns.ppp,\n"
-"lns.ike, lns.ipsec), to stderr or log.file; levels from log.level and log.modules,\n"
+"lns.ike, lns.ipsec), to stderr, log.file or syslog (--syslog); under systemd\n"
+"(stderr is the journal: $JOURNAL_STREAM) each line carries its syslog priority.\n"
+"Levels from log.level and log.modules,\n"
 "and at run time with lnsctl set log MODULE LEVEL. Lifecycle events are one\n"
 "key=value line each; nothing is logged per packet.\n"
 "\n"
@@ -136,12 +143,14 @@ main(int argc, char **argv)
 		{ "config",  required_argument, NULL, 'c' },
 		{ "check",   no_argument,       NULL, 'k' },
 		{ "dump",    no_argument,       NULL, 'd' },
+		{ "dump-schema", no_argument,   NULL, 's' },
+		{ "syslog",  no_argument,       NULL, 'l' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ "version", no_argument,       NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *conf_path = NULL;
-	bool check = false, dump = false;
+	bool check = false, dump = false, use_syslog = false;
 	char err[LNS_CONF_ERR_MAX];
 	struct lns_conf *conf;
 	struct lns_stats *stats;
@@ -156,6 +165,8 @@ main(int argc, char **argv)
 		case 'c': conf_path = optarg; break;
 		case 'k': check = true; break;
 		case 'd': dump = true; break;
+		case 's': lns_conf_schema_print(stdout); return EXIT_SUCCESS;
+		case 'l': use_syslog = true; break;
 		case 'h': usage(stdout); return EXIT_SUCCESS;
 		case 'V': printf("lnsd %s\n", LNS_VERSION); return EXIT_SUCCESS;
 		default:  usage(stderr); return EXIT_CONFIG;
@@ -180,6 +191,9 @@ main(int argc, char **argv)
 		return EXIT_SUCCESS;
 	}
 
+	if (lnsd_log_sink_open(lnsd_log_sink_pick(use_syslog)) != 0)
+		fprintf(stderr, "lnsd: cannot open the %s log stream; logging to stderr\n",
+			use_syslog ? "syslog" : "journal");
 	eal_argc = build_eal_argv(conf, argc - optind, argv + optind, &eal_argv);
 	if (eal_argc < 0) {
 		lns_conf_free(conf);

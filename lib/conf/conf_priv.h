@@ -101,6 +101,7 @@ struct key_desc {
 	size_t   cnt_off;
 	uint64_t min, max, def;
 	const char *sdef;      /**< KT_STR default */
+	const char *vtype;     /**< KT_CUSTOM: what the value is, for lns_conf_schema_print() */
 	const void *aux;
 	/** KT_CUSTOM: parses the value; other types: checks the value once stored */
 	int  (*parse)(struct conf_ctx *ctx, const struct key_desc *d, yaml_node_t *v, void *obj);

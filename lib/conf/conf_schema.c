@@ -713,7 +713,8 @@ pool_list_check(struct conf_ctx *ctx, void *obj, yaml_node_t *seq)
 
 static const struct key_desc pool_keys[] = {
 	K_STR(struct lns_pool_conf, "name", name, .flags = F_REQUIRED | F_NONEMPTY),
-	{ .name = "prefix", .type = KT_CUSTOM, .flags = F_NODUMP, .parse = parse_pool_prefix },
+	{ .name = "prefix", .type = KT_CUSTOM, .flags = F_NODUMP, .parse = parse_pool_prefix,
+	  .vtype = "prefix" },
 	K_ADDR(struct lns_pool_conf, "first", first),
 	K_ADDR(struct lns_pool_conf, "last", last),
 };
@@ -872,7 +873,8 @@ static const struct key_desc ppp_keys[] = {
 	{ .name = "keepalive", .type = KT_SECTION, WHOLE(struct lns_ppp_conf),
 	  .aux = &keepalive_schema },
 	K_UINT(struct lns_ppp_conf, "auth-retries", auth_retries, 1, 10, 3),
-	{ .name = "dns", .type = KT_CUSTOM, .parse = parse_dns, .dump = dump_dns },
+	{ .name = "dns", .type = KT_CUSTOM, .parse = parse_dns, .dump = dump_dns,
+	  .vtype = "list of 1-2 addresses" },
 	K_UINT(struct lns_ppp_conf, "mss-clamp", mss_clamp, 536, 1460, 0, .flags = F_ZERO_OK),
 	K_BOOL(struct lns_ppp_conf, "accept-proxy", accept_proxy, false),
 	K_STR(struct lns_ppp_conf, "default-pool", default_pool, .flags = F_NONEMPTY),
@@ -1321,7 +1323,8 @@ root_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
 }
 
 static const struct key_desc root_keys[] = {
-	{ .name = "eal", .type = KT_CUSTOM, .parse = parse_eal, .dump = dump_eal },
+	{ .name = "eal", .type = KT_CUSTOM, .parse = parse_eal, .dump = dump_eal,
+	  .vtype = "list of strings" },
 	K_STR(struct lns_conf, "profile-dir", profile_dir, .flags = F_NONEMPTY),
 	{ .name = "ports", .type = KT_SECTION, WHOLE(struct lns_conf), .aux = &ports_schema,
 	  REQ },

@@ -385,6 +385,15 @@ const struct lns_dest_profile *lns_conf_dest_profile(const struct lns_conf *conf
 /** Print the effective configuration as YAML, secrets masked as "***". */
 void lns_conf_dump(const struct lns_conf *conf, FILE *out);
 
+/**
+ * Print every key the parser knows, one per line, tab-separated: document
+ * ("lnsd.yaml", or "profile" for a port profile file), key path (list items as
+ * "name[]"), type, required, default, range, allowed values, keys it excludes; "-"
+ * for an empty field. The first line is a "#" header. lnsd --dump-schema prints it;
+ * the manual page lnsd.yaml(5) is generated from it.
+ */
+void lns_conf_schema_print(FILE *out);
+
 /** Names for enums, for messages and dumps. */
 const char *lns_esp_alg_name(enum lns_esp_alg alg);
 const char *lns_ike_alg_name(enum lns_ike_alg alg);
