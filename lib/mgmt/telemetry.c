@@ -377,6 +377,10 @@ cmd_sa(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 		ip_str(e->peer, buf, sizeof(buf));
 		e_str(&en, "peer", buf);
 		e_int(&en, "natt_port", rte_be_to_cpu_16(e->peer_port));
+		if (e->mode == LNS_ESP_MODE_TUNNEL) {
+			ip_str(e->inner_peer, buf, sizeof(buf));
+			e_str(&en, "inner_peer", buf);
+		}
 		e_u64(&en, "conn", e->conn);
 		e_u64(&en, "pair", e->pair);
 		e_u64(&en, "packets", lns_sad_ctr(dp->sad, h, LNS_SAD_PKTS));
