@@ -132,8 +132,8 @@ eal:
   - -l
   - 0-1
   - --file-prefix=$LNS_PREFIX
-  - --vdev=net_af_packet0,iface=$LNS_IF_ACC,qpairs=2
-  - --vdev=net_af_packet1,iface=$LNS_IF_CORE,qpairs=2
+  - --vdev=net_af_packet0,iface=$LNS_IF_ACC,qpairs=2,framesz=4352,blocksz=69632
+  - --vdev=net_af_packet1,iface=$LNS_IF_CORE,qpairs=2,framesz=4352,blocksz=69632
 ports:
   access:
     device: net_af_packet0
