@@ -164,7 +164,6 @@ qm_choose(struct lns_ike *ike, struct ike_sa *sa, const struct ike_sa_pl *sap, i
 	return false;
 }
 
-/* Selectors for L2TP: one host each side, UDP/1701 or any (RFC 2407 §4.6.2). */
 /*
  * One Quick Mode identity (RFC 2407 §4.6.2): lnsd terminates host-to-host L2TP only,
  * so a selector is one IPv4 host (an address, or a /32 subnet as some clients send),
