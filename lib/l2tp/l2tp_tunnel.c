@@ -301,14 +301,15 @@ send_sccrp(struct lns_l2tp *l, struct l2tp_tunnel *t, const struct lns_l2tp_msg 
  * values, error 2 for a message whose mandatory content is wrong (missing or
  * repeated AVPs: §4.4.2 has no closer code), with the exact reason as text.
  *
- * Accepted on purpose, as real LACs send them (§4.4.3 makes all of these optional
- * or leaves them open): no Receive Window Size (then 4); no Bearer Capabilities,
- * Firmware Revision or Vendor Name (Windows and MikroTik vary); a Tie Breaker
- * (Cisco IOS sends one; an LNS never initiates, so it is moot); vendor AVPs without
- * the M bit (Cisco's vendor 9, Microsoft's 311), which §4.1 says to ignore;
- * repeats of AVPs other than Message Type (the first one counts); a Host Name that
- * is not a DNS name (Windows sends its computer name, xl2tpd its configured
- * "hostname"); and UDP checksum 0 (xl2tpd), which is the data path's business.
+ * Accepted on purpose, as LACs differ here and RFC 2661 allows it (§4.4.3 makes
+ * these optional; §4.1 says to ignore unknown AVPs without M): no Receive Window
+ * Size (then 4); no Bearer Capabilities, Firmware Revision or Vendor Name; a Tie
+ * Breaker (an LNS never initiates, so there is no tie); vendor AVPs without the M
+ * bit (e.g. Cisco's vendor 9, Microsoft's 311); repeats of AVPs other than Message
+ * Type (the first one counts); any Host Name text (xl2tpd sends its configured
+ * name, Windows its computer name: neither need be a DNS name); and UDP checksum 0
+ * (xl2tpd), which is the data path's business. Of these only xl2tpd's behaviour is
+ * exercised against the real program (tests/integration); the rest is unit-tested.
  */
 static const char *
 sccrq_check(struct lns_l2tp *l, const struct lns_l2tp_msg *m, uint16_t *result,
