@@ -294,12 +294,14 @@ send_sccrp(struct lns_l2tp *l, struct l2tp_tunnel *t, const struct lns_l2tp_msg 
 /*
  * RFC 2661 protocol errors in a new SCCRQ, each with its own counter. They are
  * refused before any tunnel record exists, with one stateless StopCCN (result 2,
- * §4.4.2): a real but broken LAC learns why at once instead of waiting out a
- * half-open tunnel, and a forged flood of them costs no state; it has already
- * spent admission tokens (l2tp_limit_sccrq), so the answers are rate-bounded and
- * no larger than what provoked them. Error 3 (a field out of range) for bad
- * values, error 2 for a message whose mandatory content is wrong (missing or
- * repeated AVPs: §4.4.2 has no closer code), with the exact reason as text.
+ * or 5 for a wrong version, §4.4.2): a real but broken LAC learns why at once
+ * instead of waiting out a half-open tunnel, and a forged flood of them costs no
+ * state; it has already spent admission tokens (l2tp_limit_sccrq), so the answers
+ * are rate-bounded, one per SCCRQ, each under 80 bytes (at most ~1.5 times the
+ * smallest SCCRQ that provokes it: no useful reflection). Error 3 (a field out
+ * of range) for bad values, error 2 for a message whose mandatory content is
+ * wrong (missing or repeated AVPs: §4.4.2 has no closer code), error 8 for an
+ * unknown mandatory AVP (§4.1), with the exact reason as text.
  *
  * Accepted on purpose, as LACs differ here and RFC 2661 allows it (§4.4.3 makes
  * these optional; §4.1 says to ignore unknown AVPs without M): no Receive Window
