@@ -26,8 +26,9 @@ FUZZ_PKGS=(clang libclang-rt-14-dev)
 # recommends it. charon's plugins (PEERS.md's load list): gcm and openssl are in
 # libstrongswan-standard-plugins (only recommended), curve25519 in
 # libstrongswan-extra-plugins, kernel-libipsec in libcharon-extra-plugins.
-# lua5.3 gives `luac` (-p for syntax checks).
-TEST_PKGS=(python3-scapy python3-cryptography python3-yaml tshark
+# lua5.3 gives `luac` (-p for syntax checks). nftables: the masquerading NAT in front
+# of the clients of test_nat.sh.
+TEST_PKGS=(python3-scapy python3-cryptography python3-yaml tshark nftables
 	xl2tpd strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-standard-plugins libstrongswan-extra-plugins slirp
 	iproute2 ethtool iputils-ping procps psmisc curl lua5.3 socat netcat-openbsd)

@@ -72,7 +72,8 @@ struct lns_port_profile {
 	uint16_t tx_desc;                     /**< 64..16384, default 1024 */
 	uint16_t rx_burst;                    /**< 1..256, default 32 */
 	bool     promiscuous;                 /**< default false */
-	uint16_t max_rx_pkt_len;              /**< 0 = from the port's mtu, else 576..16383 */
+	uint16_t max_rx_pkt_len;              /**< largest frame the port hands lnsd, 576..16383;
+					       *   sizes the mbufs (at least 2048 bytes of data) */
 	char     description[256];            /**< free text, for humans */
 };
 

@@ -241,6 +241,11 @@ ike_child_up(void *ctx, const struct lns_ike_child *c)
 	peer.udp_encap = c->udp_encap;
 	peer.peer_port = c->peer_port;
 	peer.local_port = c->local_port;
+	/* Tunnel mode: the inner header carries the selectors lib/ike accepted, which
+	 * behind a NAT are not the outer addresses. */
+	peer.inner_peer = c->inner_peer != 0 ? c->inner_peer : c->peer;
+	peer.inner_local = c->inner_local != 0 ? c->inner_local :
+			   ctl->dp->port[LNS_PORT_ACCESS].addr;
 	rc = lns_sad_add_pair(ctl->dp->sad, ctl->dp->mgr[ctl->dp->n_workers], conn, &in, &out,
 			      &peer, &hi, &ho);
 	if (rc != 0)

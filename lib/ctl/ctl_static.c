@@ -96,6 +96,7 @@ provision_sas(struct lns_ctl *ctl, uint32_t **hin, uint32_t **hout, char *err, s
 			peer.udp_encap = c->udp_encap;
 			peer.peer_port = (uint16_t)(c->peer_port + (c->udp_encap ? k : 0));
 			peer.local_port = 4500;
+			peer.inner_local = ctl->dp->port[LNS_PORT_ACCESS].addr;
 			/* Static SAs stand in for IPsec connections: one id per copy. */
 			rc = lns_sad_add_pair(ctl->dp->sad, ctl->dp->mgr[ctl->dp->n_workers],
 					      (uint32_t)i << 20 | k, &in, &out, &peer,

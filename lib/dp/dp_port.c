@@ -88,12 +88,20 @@ create_pool(struct lns_dp *dp, int socket, char *err, size_t errlen)
 {
 	char name[RTE_MEMPOOL_NAMESIZE];
 	uint16_t priv = RTE_ALIGN_CEIL(sizeof(struct lns_pkt_meta), RTE_MBUF_PRIV_ALIGN);
+	uint32_t room = RTE_MBUF_DEFAULT_DATAROOM;
 
 	if (dp->pool[socket] != NULL)
 		return 0;
+	/* One mbuf holds the largest frame a port's profile lets in (max-rx-pkt-len),
+	 * and so the largest datagram reassembly can return whole: with af_packet
+	 * the kernel reassembles and the PMD copies the datagram into one mbuf. */
+	for (int r = 0; r < LNS_PORT_ROLE_MAX; r++)
+		room = RTE_MAX(room, (uint32_t)dp->conf->ports[r].profile.max_rx_pkt_len);
+	room = RTE_ALIGN_CEIL(room, RTE_CACHE_LINE_SIZE);
 	snprintf(name, sizeof(name), "lns_mbuf_%d", socket);
 	dp->pool[socket] = rte_pktmbuf_pool_create(name, dp->conf->limits.mbufs, MBUF_CACHE,
-						   priv, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+						   priv, (uint16_t)(room + RTE_PKTMBUF_HEADROOM),
+						   socket);
 	if (dp->pool[socket] == NULL)
 		return fail(err, errlen, -ENOMEM,
 			    "cannot create %u mbufs on socket %d: %s; lower limits.mbufs or give "

@@ -378,15 +378,16 @@ up_after_esp(const struct lns_dp *dp, struct rte_mbuf *m, uint8_t nh, struct l2t
 		const struct rte_ipv4_hdr *ip;
 		enum lns_drop why;
 
-		/* Host-to-host tunnel mode: the inner header must be between the same two
-		 * hosts and carry UDP. */
+		/* Host-to-host tunnel mode: the inner header must be between the two hosts
+		 * of the accepted Quick Mode selectors (behind a NAT the peer's is its
+		 * private address, not the outer one) and carry UDP. */
 		if (nh != IPPROTO_IPIP || check_ipv4(m, &why) != 0) {
 			drop_pkt(lc, m, LNS_DROP_ESP_INNER_BAD);
 			return 0;
 		}
 		ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
-		if (ip->next_proto_id != IPPROTO_UDP || ip->src_addr != e->peer ||
-		    ip->dst_addr != dp->port[LNS_PORT_ACCESS].addr) {
+		if (ip->next_proto_id != IPPROTO_UDP || ip->src_addr != e->inner_peer ||
+		    ip->dst_addr != e->inner_local) {
 			drop_pkt(lc, m, LNS_DROP_ESP_INNER_BAD);
 			return 0;
 		}
@@ -767,7 +768,7 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 			continue;
 		}
 		if (e->mode == LNS_ESP_MODE_TUNNEL)
-			put_ipv4(m, acc->addr, e->peer, IPPROTO_UDP);
+			put_ipv4(m, e->inner_local, e->inner_peer, IPPROTO_UDP);
 		meta->sa = sa_out;
 		meta->tunnel = s->tunnel;
 		sa[k] = e->esp;
@@ -813,7 +814,7 @@ lns_dp_send_l2tp(const struct lns_dp *dp, const struct lns_dp_lctx *lc, struct r
 			return -ENOENT;
 		}
 		if (e->mode == LNS_ESP_MODE_TUNNEL &&
-		    put_ipv4(m, acc->addr, e->peer, IPPROTO_UDP) == NULL) {
+		    put_ipv4(m, e->inner_local, e->inner_peer, IPPROTO_UDP) == NULL) {
 			drop_pkt(lc, m, LNS_DROP_ESP_OUT_FAILED);
 			return -ENOBUFS;
 		}

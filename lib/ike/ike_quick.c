@@ -6,7 +6,9 @@
  *   3 HDR*, HASH(3)          -> only now both SAs go to the data plane
  * ESP transforms per RFC 2407 §4.4.4/§4.5, UDP encapsulation per RFC 3947 §5.1.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,20 +164,55 @@ qm_choose(struct lns_ike *ike, struct ike_sa *sa, const struct ike_sa_pl *sap, i
 	return false;
 }
 
-/* Selectors for L2TP: one host each side, UDP/1701 or any (RFC 2407 §4.6.2). */
+/*
+ * One Quick Mode identity (RFC 2407 §4.6.2): lnsd terminates host-to-host L2TP only,
+ * so a selector is one IPv4 host (an address, or a /32 subnet as some clients send),
+ * protocol UDP, port 1701 or 0 (any: Linux initiators with "17/%any"). Anything
+ * wider would promise the client traffic that the data path drops.
+ */
 static bool
-id_ok(const struct ike_pl *p)
+id_ok(const struct ike_pl *p, uint32_t *addr)
 {
 	struct ike_id id;
 
-	if (ike_id_parse(p->body, p->len, &id) < 0)
+	if (ike_id_parse(p->body, p->len, &id) < 0 || id.len < 4)
 		return false;
 	if (id.type == IKE_ID_IPV4_SUBNET && memcmp(id.data + 4, "\xff\xff\xff\xff", 4) != 0)
 		return false;
 	if (id.type != IKE_ID_IPV4_ADDR && id.type != IKE_ID_IPV4_SUBNET)
 		return false;
-	return (id.proto == 17 && (id.port == 1701 || id.port == 0)) ||
-	       (id.proto == 0 && id.port == 0);
+	memcpy(addr, id.data, 4);
+	return *addr != 0 && id.proto == IPPROTO_UDP && (id.port == 1701 || id.port == 0);
+}
+
+/*
+ * The SA's inner addresses (used as such in tunnel mode) from the selectors lnsd
+ * accepts. Without IDs they are the ISAKMP peers' (RFC 2409 §5.5), or the peer's
+ * NAT-OA. Without a NAT in front of the peer IDci must be the peer's own address;
+ * behind one it is the client's private address, which only the selector carries
+ * (RFC 3947 §5.2 has NAT-OA for transport mode only). IDcr is our address, or,
+ * with a NAT in front of us, whatever address the client knows us by.
+ * @return NULL, or why the selectors are refused.
+ */
+static const char *
+qm_selectors(const struct lns_ike *ike, const struct ike_sa *sa, const struct ike_pl *idc,
+	     const struct ike_pl *idr, uint32_t nat_oa, uint32_t *peer, uint32_t *local)
+{
+	*peer = nat_oa != 0 && sa->nat_peer ? nat_oa : sa->peer;
+	*local = ike->local_addr;
+	if (idc == NULL && idr == NULL)
+		return NULL;
+	if (idc == NULL || idr == NULL)
+		return "IDci without IDcr";
+	if (!id_ok(idc, peer))
+		return "IDci not one host, UDP, port 1701 or any";
+	if (!id_ok(idr, local))
+		return "IDcr not one host, UDP, port 1701 or any";
+	if (!sa->nat_peer && *peer != sa->peer)
+		return "IDci is not the peer's address (no NAT between us)";
+	if (!sa->nat_local && *local != ike->local_addr)
+		return "IDcr is not our address (no NAT in front of us)";
+	return NULL;
 }
 
 static uint32_t
@@ -327,6 +364,8 @@ qm1(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 	uint8_t *plain = NULL;
 	size_t hoff, rest;
 	int rc, gxy_len = 0, ke_group = 0;
+	uint32_t oa_peer = 0, in_peer, in_local;
+	const char *why;
 
 	if (sa->n_qms >= IKE_MAX_QM) {
 		CNT(ike, E_STATE);
@@ -361,8 +400,15 @@ qm1(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 		CNT(ike, E_MALFORMED);
 		goto out;
 	}
-	if ((idc == NULL) != (idr == NULL) || (idc && (!id_ok(idc) || !id_ok(idr)))) {
+	if (oa && sa->nat_peer)
+		(void)ike_natoa_parse(oa->body, oa->len, &oa_peer);
+	why = qm_selectors(ike, sa, idc, idr, oa_peer, &in_peer, &in_local);
+	if (why != NULL) {
+		char a[INET_ADDRSTRLEN];
+
 		CNT(ike, E_ID);
+		inet_ntop(AF_INET, &sa->peer, a, sizeof(a));
+		ike_event(ike, LNS_EV_IPSEC_REFUSED, sa->conn, "peer %s: %s", a, why);
 		qm_fail_notify(ike, sa, IKE_N_INVALID_ID_INFO);
 		goto out;
 	}
@@ -424,6 +470,8 @@ qm1(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 		c->c.mode = ch.mode;
 		c->c.udp_encap = ch.udp;
 		c->c.peer = sa->peer;
+		c->c.inner_peer = in_peer;
+		c->c.inner_local = in_local;
 		c->c.key_len = esp_algs[ch.alg].key_len;
 		c->c.auth_len = esp_algs[ch.alg].auth_len;
 		c->c.life_s = ch.life_s;

@@ -43,6 +43,8 @@ struct lns_ike_child {
 	uint32_t life_s;          /**< hard lifetime, seconds */
 	uint64_t life_kb;         /**< hard lifetime, kilobytes, 0 = none */
 	uint32_t nat_oa;          /**< peer's original address from NAT-OA (network order), 0 = none */
+	uint32_t inner_peer;      /**< peer's address in the accepted selector IDci (network order) */
+	uint32_t inner_local;     /**< our address in the accepted selector IDcr (network order) */
 };
 
 /** What the library needs from its owner. Every member must be set. */

@@ -217,6 +217,7 @@ lns_l2tp_decode(const uint8_t *buf, size_t len, const uint8_t *secret, size_t se
 		}
 		if (m->avp[attr].present) {
 			m->n_duplicates++;
+			m->dup_msg_type |= attr == LNS_AVP_MSG_TYPE;
 			continue;
 		}
 		m->avp[attr].present = true;

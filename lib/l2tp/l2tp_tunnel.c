@@ -291,6 +291,81 @@ send_sccrp(struct lns_l2tp *l, struct l2tp_tunnel *t, const struct lns_l2tp_msg 
 	l2tp_msg_send(l, t, &e, now_ms);
 }
 
+/*
+ * RFC 2661 protocol errors in a new SCCRQ, each with its own counter. They are
+ * refused before any tunnel record exists, with one stateless StopCCN (result 2,
+ * or 5 for a wrong version, §4.4.2): a real but broken LAC learns why at once
+ * instead of waiting out a half-open tunnel, and a forged flood of them costs no
+ * state; it has already spent admission tokens (l2tp_limit_sccrq), so the answers
+ * are rate-bounded, one per SCCRQ, each under 80 bytes (at most ~1.5 times the
+ * smallest SCCRQ that provokes it: no useful reflection). Error 3 (a field out
+ * of range) for bad values, error 2 for a message whose mandatory content is
+ * wrong (missing or repeated AVPs: §4.4.2 has no closer code), error 8 for an
+ * unknown mandatory AVP (§4.1), with the exact reason as text.
+ *
+ * Accepted on purpose, as LACs differ here and RFC 2661 allows it (§4.4.3 makes
+ * these optional; §4.1 says to ignore unknown AVPs without M): no Receive Window
+ * Size (then 4); no Bearer Capabilities, Firmware Revision or Vendor Name; a Tie
+ * Breaker (an LNS never initiates, so there is no tie); vendor AVPs without the M
+ * bit (e.g. Cisco's vendor 9, Microsoft's 311); repeats of AVPs other than Message
+ * Type (the first one counts); any Host Name text (xl2tpd sends its configured
+ * name, Windows its computer name: neither need be a DNS name); and UDP checksum 0
+ * (xl2tpd), which is the data path's business. Of these only xl2tpd's behaviour is
+ * exercised against the real program (tests/integration); the rest is unit-tested.
+ */
+static const char *
+sccrq_check(struct lns_l2tp *l, const struct lns_l2tp_msg *m, uint16_t *result,
+	    uint16_t *error)
+{
+	uint16_t rws;
+	uint8_t ver, rev;
+
+	*result = LNS_STOPCCN_ERROR;
+	*error = LNS_L2TP_ERR_RANGE;
+	if (m->ns != 0) {                       /* §5.8: the first message has Ns 0 */
+		CTR(l, SCCRQ_NS);
+		return "sccrq-ns-not-zero";
+	}
+	if (m->nr != 0) {                       /* §5.8: nothing received yet */
+		CTR(l, SCCRQ_NR);
+		return "sccrq-nr-not-zero";
+	}
+	if (m->session_id != 0) {               /* §3.1: tunnel messages use session 0 */
+		CTR(l, SCCRQ_SESSION);
+		return "sccrq-session-id-not-zero";
+	}
+	if (m->unknown_m) {
+		/* §4.1: unknown mandatory AVP in a tunnel message clears the tunnel */
+		CTR(l, UNKNOWN_M_AVP);
+		*error = LNS_L2TP_ERR_UNKNOWN_M;
+		return "unknown-mandatory-avp";
+	}
+	if (lns_avp_get_proto_ver(m, &ver, &rev) != 0 || ver != 1 || rev != 0) {
+		CTR(l, REFUSE_VERSION);
+		*result = LNS_STOPCCN_BAD_VERSION;
+		*error = 0;
+		return "protocol-version";
+	}
+	if (lns_avp_get_u16(m, LNS_AVP_RWS, &rws) == 0 && rws == 0) {
+		CTR(l, SCCRQ_RWS_ZERO);         /* §5.8: a window of 0 could carry nothing */
+		return "receive-window-size-zero";
+	}
+	*error = LNS_L2TP_ERR_LENGTH;
+	if (m->dup_msg_type) {                  /* §4.4.1: one Message Type, first */
+		CTR(l, SCCRQ_DUP_TYPE);
+		return "duplicate-message-type";
+	}
+	if (!lns_avp_has(m, LNS_AVP_HOST_NAME)) {       /* §6.1: mandatory in SCCRQ */
+		CTR(l, SCCRQ_NO_HOST);
+		return "missing-host-name";
+	}
+	if (!lns_avp_has(m, LNS_AVP_FRAMING_CAP)) {     /* §6.1: mandatory in SCCRQ */
+		CTR(l, SCCRQ_NO_FRAMING);
+		return "missing-framing-capabilities";
+	}
+	return NULL;
+}
+
 static int
 sccrq_input(struct lns_l2tp *l, const struct lns_l2tp_peer *from, const struct lns_l2tp_msg *m,
 	    const uint8_t *raw, size_t len, uint64_t now_ms)
@@ -298,9 +373,8 @@ sccrq_input(struct lns_l2tp *l, const struct lns_l2tp_peer *from, const struct l
 	const struct lns_dest_profile *prof;
 	struct l2tp_tunnel *t;
 	char host[64];
-	uint16_t peer_tid, rws, result;
+	uint16_t peer_tid, rws, result, error;
 	const char *why = NULL;
-	uint8_t ver, rev;
 
 	CTR(l, RX_SCCRQ);
 	if (lns_avp_get_u16(m, LNS_AVP_TUNNEL_ID, &peer_tid) != 0 || peer_tid == 0) {
@@ -331,6 +405,12 @@ sccrq_input(struct lns_l2tp *l, const struct lns_l2tp_peer *from, const struct l
 			CTR(l, REFUSE_SILENT);
 		return -EPERM;
 	}
+	why = sccrq_check(l, m, &result, &error);
+	if (why != NULL) {
+		refuse_stateless(l, from, m, peer_tid, result, error, why,
+				 from->conn != LNS_L2TP_NO_CONN, now_ms);
+		return -EPERM;
+	}
 	lns_avp_get_str(m, LNS_AVP_HOST_NAME, host, sizeof(host));
 	prof = lns_conf_dest_profile(l->conf, from->addr, host);
 	t = l2tp_tunnel_alloc(l, from, peer_tid, now_ms);
@@ -358,20 +438,6 @@ sccrq_input(struct lns_l2tp *l, const struct lns_l2tp_peer *from, const struct l
 		l2tp_tunnel_release(l, t);
 		return -EBADMSG;
 	}
-	if (m->unknown_m) {
-		/* §4.1: unknown mandatory AVP in a tunnel message clears the tunnel */
-		CTR(l, UNKNOWN_M_AVP);
-		t->refused = true;
-		refuse(l, t, LNS_STOPCCN_ERROR, LNS_L2TP_ERR_UNKNOWN_M, "unknown-mandatory-avp",
-		       now_ms);
-		return -EPERM;
-	}
-	if (lns_avp_get_proto_ver(m, &ver, &rev) != 0 || ver != 1 || rev != 0) {
-		CTR(l, REFUSE_VERSION);
-		t->refused = true;
-		refuse(l, t, LNS_STOPCCN_BAD_VERSION, 0, "protocol-version", now_ms);
-		return -EPERM;
-	}
 	result = l2tp_policy_sccrq(l, from, prof, &why);
 	if (result != 0) {
 		t->refused = true;
@@ -385,8 +451,6 @@ sccrq_input(struct lns_l2tp *l, const struct lns_l2tp_peer *from, const struct l
 		refuse(l, t, LNS_STOPCCN_NOT_AUTH, 0, "no-tunnel-secret", now_ms);
 		return -EPERM;
 	}
-	if (!lns_avp_has(m, LNS_AVP_HOST_NAME) || !lns_avp_has(m, LNS_AVP_FRAMING_CAP))
-		CTR(l, MISSING_AVP);    /* tolerated: neither changes what we do */
 	/* Tie Breaker (§4.4.3) only matters when both ends sent SCCRQ; an LNS never
 	 * initiates, so there is no tie to break: its length was checked by the decoder. */
 	if (l2tp_policy_bind(l, t) != 0) {

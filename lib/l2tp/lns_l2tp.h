@@ -163,7 +163,14 @@ struct lns_l2tp_ops {
 	X(TUNNELS_UP,       "tunnels-established") \
 	X(SESSIONS_UP,      "sessions-established") \
 	X(IDLE_TIMEOUTS,    "idle-timeouts") \
-	X(HELLOS_SENT,      "hellos-sent")
+	X(HELLOS_SENT,      "hellos-sent") \
+	X(SCCRQ_NO_HOST,    "sccrq-no-host-name") \
+	X(SCCRQ_NO_FRAMING, "sccrq-no-framing-cap") \
+	X(SCCRQ_RWS_ZERO,   "sccrq-rws-zero") \
+	X(SCCRQ_DUP_TYPE,   "sccrq-duplicate-message-type") \
+	X(SCCRQ_NS,         "sccrq-ns-not-zero") \
+	X(SCCRQ_NR,         "sccrq-nr-not-zero") \
+	X(SCCRQ_SESSION,    "sccrq-session-id-not-zero")
 
 enum lns_l2tp_ctr {
 #define X(e, s) LNS_L2TP_CTR_##e,

@@ -101,6 +101,7 @@ struct lns_l2tp_msg {
 	uint16_t unknown_vendor, unknown_attr;
 	uint16_t n_avps;                /**< AVPs seen, known or not */
 	uint16_t n_duplicates;          /**< repeated known AVPs (the first one counts) */
+	bool     dup_msg_type;          /**< a second Message Type AVP (the first one counts) */
 	uint8_t  scratch[LNS_L2TP_CTL_MAX]; /**< clear values of hidden AVPs */
 };
 

@@ -415,6 +415,10 @@ cmd_sa(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 				snprintf(buf, sizeof(buf), "worker%u", own);
 		}
 		e_str(&en, "owner", buf);
+		if (e->mode == LNS_ESP_MODE_TUNNEL) {
+			ip_str(e->inner_peer, buf, sizeof(buf));
+			e_str(&en, "inner_peer", buf);
+		}
 		e_u64(&en, "conn", e->conn);
 		e_u64(&en, "pair", e->pair);
 		e_u64(&en, "packets", lns_sad_ctr(dp->sad, h, LNS_SAD_PKTS));

@@ -63,7 +63,15 @@ struct lns_sad_entry {
 	 *  window (DESIGN.md "Tables"), LNS_SAD_NONE until the first worker to see a
 	 *  packet of it claims it (compare-and-swap); set once for the SA's life. Atomic. */
 	uint32_t owner;
+	/** Tunnel mode: the inner header's addresses (network order), from the Quick Mode
+	 *  selectors lnsd accepted. Behind a NAT the peer's inner address is its private
+	 *  one, not `peer`. Inbound the inner source must be inner_peer and the inner
+	 *  destination inner_local; outbound they are written the other way round. */
+	uint32_t inner_peer;
+	uint32_t inner_local;
 } __rte_cache_aligned;
+_Static_assert(sizeof(struct lns_sad_entry) == RTE_CACHE_LINE_SIZE,
+	       "a worker reads one cache line per SA");
 
 /** Cold part, kept by control for listing and lifetimes. */
 struct lns_sad_cold {
@@ -106,6 +114,8 @@ struct lns_sad_peer {
 	uint8_t  udp_encap;         /**< NAT-T */
 	uint16_t peer_port;         /**< with udp_encap, host order (usually 4500) */
 	uint16_t local_port;        /**< with udp_encap, host order (4500) */
+	uint32_t inner_peer;        /**< tunnel mode: peer's inner IPv4 (0 = addr) */
+	uint32_t inner_local;       /**< tunnel mode: our inner IPv4 (network order) */
 };
 
 /**

@@ -148,6 +148,8 @@ lns_sad_add_pair(struct lns_sad *sad, IMB_MGR *mgr, uint32_t conn,
 		e->pair = hs[1 - d];
 		e->spi = prm[d]->spi;
 		e->peer = peer->addr;
+		e->inner_peer = peer->inner_peer != 0 ? peer->inner_peer : peer->addr;
+		e->inner_local = peer->inner_local;
 		e->udp_encap = peer->udp_encap;
 		e->peer_port = peer->udp_encap ? rte_cpu_to_be_16(peer->peer_port) : 0;
 		e->local_port = peer->udp_encap ? rte_cpu_to_be_16(peer->local_port) : 0;

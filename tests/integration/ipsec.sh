@@ -12,6 +12,9 @@
 # The connection and child are both named $LNS_IPSEC_CONN (default "l2tp").
 # Files live in $LNS_WORK/ch: charon.log (filelog, ike/net 2, chd 4: the keys),
 # strongswan.conf, swanctl.conf.
+# Several clients (test_nat.sh): set LNS_IPSEC_NS (namespace, default the access
+# one), LNS_IPSEC_LOCAL (its address, default $LNS_ACC_PEER) and LNS_IPSEC_DIR (its
+# files; cleared: $LNS_WORK/ch) before each call, and keep each LNS_IPSEC_PID.
 
 LNS_IPSEC_CONN=${LNS_IPSEC_CONN:-l2tp}
 LNS_IPSEC_DIR=
@@ -19,7 +22,7 @@ LNS_IPSEC_PID=
 
 swanctl_() {
 	local c=$1; shift
-	ip netns exec "$LNS_NS_ACC" swanctl "$c" --uri "unix://$LNS_IPSEC_DIR/charon.vici" "$@"
+	ip netns exec "${LNS_IPSEC_NS:-$LNS_NS_ACC}" swanctl "$c" --uri "unix://$LNS_IPSEC_DIR/charon.vici" "$@"
 }
 
 # lns_ipsec_start PSK [ESP_PROPOSALS] [IKE_PROPOSALS]
@@ -29,7 +32,7 @@ lns_ipsec_start() {
 		command -v "$t" >/dev/null ||
 			{ lns_log "missing $t (strongswan-charon, strongswan-swanctl)"; return 1; }
 	done
-	d=$LNS_WORK/ch
+	d=${LNS_IPSEC_DIR:-$LNS_WORK/ch}
 	LNS_IPSEC_DIR=$d
 	mkdir -p "$d"
 	: >"$d/charon.log"
@@ -76,7 +79,7 @@ connections {
 	$LNS_IPSEC_CONN {
 		version = 1
 		aggressive = no
-		local_addrs = $LNS_ACC_PEER
+		local_addrs = ${LNS_IPSEC_LOCAL:-$LNS_ACC_PEER}
 		remote_addrs = $LNS_ACC_ADDR
 		proposals = $ike
 		rekey_time = 0
@@ -98,7 +101,7 @@ secrets { ike-lns { secret = "$psk" } }
 EOC
 	# charon needs its own /run (pid file, vici); ip netns exec gives a private
 	# mount namespace, so the tmpfs is seen by this charon only.
-	ip netns exec "$LNS_NS_ACC" sh -c "mount -t tmpfs tmpfs /run && \
+	ip netns exec "${LNS_IPSEC_NS:-$LNS_NS_ACC}" sh -c "mount -t tmpfs tmpfs /run && \
 		STRONGSWAN_CONF=$d/strongswan.conf exec /usr/lib/ipsec/charon" >"$d/charon.out" 2>&1 &
 	LNS_IPSEC_PID=$!
 	LNS_BG_PIDS+=("$LNS_IPSEC_PID")

@@ -9,6 +9,7 @@
 #   lns_lac_stop NAME
 #
 # Files live in $LNS_WORK/lac-NAME: xl2tpd.log (xl2tpd's debug output) and slirp.log.
+# LNS_LAC_NS names the namespace xl2tpd runs in (default: the access one).
 
 # lns_lac_start NAME USER PASSWORD [EXTRA]: EXTRA is appended to the [lac NAME] section.
 lns_lac_start() {
@@ -43,7 +44,7 @@ $extra
 EOF
 	: >"$d/options"
 	: >"$d/secrets"
-	ip netns exec "$LNS_NS_ACC" sh -c "mount --bind '$d/pppd' /usr/sbin/pppd && \
+	ip netns exec "${LNS_LAC_NS:-$LNS_NS_ACC}" sh -c "mount --bind '$d/pppd' /usr/sbin/pppd && \
 		exec xl2tpd -D -c '$d/xl2tpd.conf' -s '$d/secrets' -p '$d/xl2tpd.pid' \
 		-C '$d/control'" >"$d/xl2tpd.log" 2>&1 &
 	LNS_BG_PIDS+=("$!")

@@ -148,8 +148,8 @@ eal:
   - --no-pci
 $(lns_eal_lcores)
   - --file-prefix=$LNS_PREFIX
-  - --vdev=net_af_packet0,iface=$LNS_IF_ACC,qpairs=$qp
-  - --vdev=net_af_packet1,iface=$LNS_IF_CORE,qpairs=$qp
+  - --vdev=net_af_packet0,iface=$LNS_IF_ACC,qpairs=$qp,framesz=4352,blocksz=69632
+  - --vdev=net_af_packet1,iface=$LNS_IF_CORE,qpairs=$qp,framesz=4352,blocksz=69632
 ports:
   access:
     device: net_af_packet0

@@ -126,7 +126,7 @@ EOF
 lns_check "mbuf: capture of 500 lone first fragments and 25 valid datagrams written" [ -s "$W/frags.pcap" ]
 LNS_LIMITS_EXTRA=''
 lns_write_config "$W/mbuf.yaml" "$("${DPC[@]}" config --alg "$ALG" --replay-window 0)"
-sed -i -e "s|--vdev=net_af_packet0,iface=$LNS_IF_ACC,qpairs=2|--vdev=net_pcap0,rx_pcap=$W/frags.pcap,tx_pcap=$W/tx0.pcap,tx_pcap=$W/tx1.pcap,infinite_rx=1|" \
+sed -i -e "s|--vdev=net_af_packet0,iface=$LNS_IF_ACC,qpairs=2[^ ]*|--vdev=net_pcap0,rx_pcap=$W/frags.pcap,tx_pcap=$W/tx0.pcap,tx_pcap=$W/tx1.pcap,infinite_rx=1|" \
 	-e '0,/device: net_af_packet0/s//device: net_pcap0/' \
 	-e '0,/profile: af_packet/s//profile: pcap/' \
 	-e 's/^  mbufs: 8192$/  mbufs: 1024/' "$W/mbuf.yaml"

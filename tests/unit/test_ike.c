@@ -14,6 +14,7 @@
 #include "ike/initiator.h"
 
 #define PEER   0x0a0200c0u   /* 192.0.2.10 in network order on little endian */
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define LOCAL  0x016433c6u   /* 198.51.100.1 */
 
 static struct lns_conf conf;
@@ -160,6 +161,10 @@ main_mode(struct lns_ike *ike, struct ini *s, const char *psk, uint8_t id_type,
 	return ini_mm6(s, last_sent.b, last_sent.len) == 0 ? 0 : -5;
 }
 
+/* IDci that qm1_build sends, when set (type, proto, port, address[, mask]) */
+static uint8_t qm_idci[12];
+static size_t qm_idci_len;
+
 /* Quick Mode 1: two proposals (a CBC one we do not run, then GCM-128 UDP transport) */
 static void
 qm1_build(struct ini *s, struct ike_buf *m, uint32_t msgid, uint16_t encap)
@@ -205,7 +210,10 @@ qm1_build(struct ini *s, struct ike_buf *m, uint32_t msgid, uint16_t encap)
 	id[1] = 17;
 	ike_put16(id + 2, 1701);
 	memcpy(id + 4, "\xc0\xa8\x01\x01", 4);      /* 192.168.1.1 behind the NAT */
-	ike_buf_pl(m, IKE_PL_ID, id, 8);
+	if (qm_idci_len != 0)
+		ike_buf_pl(m, IKE_PL_ID, qm_idci, qm_idci_len);
+	else
+		ike_buf_pl(m, IKE_PL_ID, id, 8);
 	memcpy(id + 4, "\xc6\x33\x64\x01", 4);
 	ike_buf_pl(m, IKE_PL_ID, id, 8);
 	id[1] = 0;
@@ -487,6 +495,94 @@ test_wrong_psk(void)
 	lns_ike_free(ike);
 }
 
+/* One Quick Mode 1 (IDci as given) and what came of it: 0 = message 2 sent. */
+static int
+qm_try(struct lns_ike *ike, struct ini *s, uint32_t msgid, uint16_t encap, uint8_t type,
+       uint8_t proto, uint16_t port, const char *addr, size_t len, uint64_t now)
+{
+	static struct ike_buf m;
+
+	qm_idci[0] = type;
+	qm_idci[1] = proto;
+	ike_put16(qm_idci + 2, port);
+	memcpy(qm_idci + 4, addr, len);
+	qm_idci_len = 4 + len;
+	qm1_build(s, &m, msgid, encap);
+	qm_idci_len = 0;
+	return feed(ike, &m, 4500, 4500, now);
+}
+
+/*
+ * Tunnel mode behind a NAT: the SA carries the client's private address from IDci
+ * (the outer one is the NAT's), and selectors lnsd cannot serve are refused at
+ * Quick Mode time with INVALID-ID-INFORMATION, counted and logged.
+ */
+static void
+test_qm_selectors(void)
+{
+	struct lns_ike *ike = setup();
+	static struct ini s, s2;
+	static struct ike_buf q2, q3;
+	static struct lns_event ev[256];
+	uint64_t seq0 = lns_evlog_last_seq(evl), refused = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ike);
+	memset(&s, 0, sizeof(s));
+	s.group = IKE_GROUP_MODP2048;
+	s.enc = IKE_ENC_AES_CBC;
+	s.keybits = 128;
+	s.hashalg = IKE_HASHALG_SHA1;
+	s2 = s;
+	CU_ASSERT_EQUAL_FATAL(main_mode(ike, &s, "group-secret", IKE_ID_IPV4_ADDR,
+					"\xc0\xa8\x01\x01", 4, true), 0);
+	CU_ASSERT_EQUAL_FATAL(qm_try(ike, &s, 0x100, IKE_ENCAP_UDP_TUNNEL, IKE_ID_IPV4_ADDR, 17,
+				     1701, "\xc0\xa8\x01\x01", 4, 2000), 0);
+	q2 = last_sent;
+	CU_ASSERT_EQUAL_FATAL(qm2_check_qm3(&s, q2.b, q2.len, &q3), 0);
+	CU_ASSERT_EQUAL(feed(ike, &q3, 4500, 4500, 2010), 0);
+	CU_ASSERT_EQUAL_FATAL(n_child_up, 1);
+	CU_ASSERT_EQUAL(up_child.mode, LNS_MODE_TUNNEL);
+	CU_ASSERT_EQUAL(up_child.peer, PEER);                     /* the NAT's address */
+	CU_ASSERT_EQUAL(up_child.inner_peer, 0x0101a8c0u);        /* the client's own */
+	CU_ASSERT_EQUAL(up_child.inner_local, LOCAL);
+	/* a /32 subnet and port 0 (any) are one host as well */
+	CU_ASSERT_EQUAL(qm_try(ike, &s, 0x101, IKE_ENCAP_UDP_TUNNEL, IKE_ID_IPV4_SUBNET, 17, 0,
+			       "\xc0\xa8\x01\x01\xff\xff\xff\xff", 8, 2100), 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_ID), 0);
+
+	/* refused: a /24, TCP, another port, all protocols, the 0.0.0.0 host */
+	struct { uint8_t type, proto; uint16_t port; const char *a; size_t len; } bad[] = {
+		{ IKE_ID_IPV4_SUBNET, 17, 1701, "\xc0\xa8\x01\x00\xff\xff\xff\x00", 8 },
+		{ IKE_ID_IPV4_ADDR, 6, 1701, "\xc0\xa8\x01\x01", 4 },
+		{ IKE_ID_IPV4_ADDR, 17, 500, "\xc0\xa8\x01\x01", 4 },
+		{ IKE_ID_IPV4_ADDR, 0, 0, "\xc0\xa8\x01\x01", 4 },
+		{ IKE_ID_IPV4_ADDR, 17, 1701, "\x00\x00\x00\x00", 4 },
+	};
+	for (unsigned int i = 0; i < NELEM(bad); i++) {
+		n_sent = 0;
+		CU_ASSERT(qm_try(ike, &s, 0x200 + i, IKE_ENCAP_UDP_TUNNEL, bad[i].type,
+				 bad[i].proto, bad[i].port, bad[i].a, bad[i].len, 2200 + i) < 0);
+		CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_ID), i + 1);
+		CU_ASSERT_EQUAL(n_sent, 1);           /* the INVALID-ID-INFORMATION notify */
+	}
+	for (uint32_t i = 0, n = lns_evlog_read(evl, seq0, ev, NELEM(ev)); i < n; i++)
+		refused += ev[i].ev == LNS_EV_IPSEC_REFUSED;
+	CU_ASSERT_EQUAL(refused, NELEM(bad));
+	CU_ASSERT_EQUAL(n_child_up, 1);
+	ike_dh_free(s.dh);
+
+	/* without a NAT, IDci must be the peer itself */
+	CU_ASSERT_EQUAL_FATAL(main_mode(ike, &s2, "group-secret", IKE_ID_IPV4_ADDR,
+					"\xc0\x00\x02\x0a", 4, false), 0);
+	CU_ASSERT(qm_try(ike, &s2, 0x300, IKE_ENCAP_TUNNEL, IKE_ID_IPV4_ADDR, 17, 1701,
+			 "\xc0\xa8\x01\x01", 4, 3000) < 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_ID), NELEM(bad) + 1);
+	CU_ASSERT_EQUAL(qm_try(ike, &s2, 0x301, IKE_ENCAP_TUNNEL, IKE_ID_IPV4_ADDR, 17, 1701,
+			       "\xc0\x00\x02\x0a", 4, 3100), 0);
+	ike_dh_free(s2.dh);
+	lns_ike_free(ike);
+}
+
 static void
 test_no_proposal_and_malformed(void)
 {
@@ -673,6 +769,7 @@ main(void)
 	CU_add_test(s, "wrong psk fails cleanly; group psk", test_wrong_psk);
 	CU_add_test(s, "quick mode dropped on the peer's error notify", test_qm_abandoned_by_notify);
 	CU_add_test(s, "no proposal, truncations, flips", test_no_proposal_and_malformed);
+	CU_add_test(s, "quick mode selectors: tunnel mode behind nat", test_qm_selectors);
 	CU_add_test(s, "half-open limit, rate limit, retransmission", test_limits_and_retransmit);
 	CU_add_test(s, "policy disconnect and dpd death", test_disconnect_and_dpd);
 	CU_add_test(s, "events carry the embedder's connection id", test_event_conn_tag);

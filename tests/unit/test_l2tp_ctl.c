@@ -350,10 +350,21 @@ test_sequence_wrap(void)
 
 	setup();
 	lac_init(&c, "10.0.0.2", 1701, 7, 1);
-	c.ns = 65534;                                  /* the SCCRQ opens at 65534 */
-	lac_connect(&c);
-	CU_ASSERT_EQUAL(c.ns, 0);
+	lac_connect(&c);                               /* an SCCRQ opens at Ns 0 (§5.8) */
 	lac_recv(&c);
+	/* HELLOs up to the wrap; the record of what was sent restarts on the way */
+	while (c.ns != 0) {
+		uint8_t buf[LNS_L2TP_CTL_MAX];
+		struct lns_l2tp_enc e;
+
+		lac_begin(&c, &e, buf, 0, LNS_L2TP_HELLO);
+		if (lac_send(&c, &e) != 0)
+			break;
+		if (S.n_sent > SIM_MAX_SENT / 2)
+			S.n_sent = c.seen = 0;
+	}
+	CU_ASSERT_EQUAL_FATAL(c.ns, 0);
+	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_RX_HELLO), 65534);
 	mark = S.n_sent;
 	icrq_at(&c, 1, 21);                            /* ahead across the wrap */
 	icrq_at(&c, 0, 20);
@@ -709,6 +720,116 @@ test_bad_messages(void)
 	/* anything but SCCRQ to tunnel 0 */
 	lac_begin(&c, &e, buf, 0, LNS_L2TP_HELLO);
 	CU_ASSERT_EQUAL(lac_send(&c, &e), -ENOENT);
+	sim_teardown();
+}
+
+/* What is wrong with one SCCRQ in test_sccrq_malformed */
+enum sccrq_bad {
+	SB_NONE, SB_NO_HOST, SB_NO_FRAMING, SB_RWS_ZERO, SB_DUP_TYPE, SB_NS, SB_NR,
+	SB_SESSION, SB_QUIRKS
+};
+
+static int
+sccrq_send(struct lac *c, enum sccrq_bad bad)
+{
+	uint8_t buf[LNS_L2TP_CTL_MAX];
+	struct lns_l2tp_enc e;
+	static const uint8_t ver[2] = { 1, 0 }, tie[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	int n;
+
+	lac_begin(c, &e, buf, bad == SB_SESSION ? 5 : 0, LNS_L2TP_SCCRQ);
+	if (bad == SB_DUP_TYPE)         /* (the encoder only puts one first) */
+		lns_avp_put_u16(&e, true, LNS_AVP_MSG_TYPE, LNS_L2TP_SCCRQ);
+	lns_avp_put(&e, true, LNS_AVP_PROTO_VER, ver, 2);
+	if (bad != SB_NO_HOST)
+		lns_avp_put_str(&e, true, LNS_AVP_HOST_NAME, c->host);
+	if (bad != SB_NO_FRAMING)
+		lns_avp_put_u32(&e, true, LNS_AVP_FRAMING_CAP, 3);
+	lns_avp_put_u16(&e, true, LNS_AVP_TUNNEL_ID, c->tid);
+	if (bad == SB_QUIRKS) {
+		/* a Tie Breaker (Cisco), a vendor AVP without M, a repeated Host Name,
+		 * no Receive Window Size, Bearer Capabilities, Firmware or Vendor Name */
+		lns_avp_put(&e, false, LNS_AVP_TIE_BREAKER, tie, sizeof(tie));
+		lns_avp_put_vendor(&e, false, 9, 1, "x", 1);
+		lns_avp_put_str(&e, true, LNS_AVP_HOST_NAME, "DESKTOP-WIN10");
+	} else {
+		lns_avp_put_u16(&e, false, LNS_AVP_RWS, bad == SB_RWS_ZERO ? 0 : 4);
+	}
+	n = lns_l2tp_enc_finish(&e);
+	CU_ASSERT_FATAL(n > 0);
+	lns_l2tp_set_seq(buf, bad == SB_NS ? 3 : 0, bad == SB_NR ? 1 : 0);
+	return lns_l2tp_input(S.l, &c->peer, buf, (size_t)n, S.now);
+}
+
+/*
+ * RFC 2661 protocol errors in an SCCRQ: each is refused at once with one StopCCN
+ * (result 2 and its error code), counted under its own name, and leaves no tunnel
+ * record behind; the quirks of real LACs are still answered with SCCRP.
+ */
+static void
+test_sccrq_malformed(void)
+{
+	static const struct {
+		enum sccrq_bad bad;
+		enum lns_l2tp_ctr ctr;
+		uint16_t error;
+	} cases[] = {
+		{ SB_NO_HOST,    LNS_L2TP_CTR_SCCRQ_NO_HOST,    LNS_L2TP_ERR_LENGTH },
+		{ SB_NO_FRAMING, LNS_L2TP_CTR_SCCRQ_NO_FRAMING, LNS_L2TP_ERR_LENGTH },
+		{ SB_RWS_ZERO,   LNS_L2TP_CTR_SCCRQ_RWS_ZERO,   LNS_L2TP_ERR_RANGE },
+		{ SB_DUP_TYPE,   LNS_L2TP_CTR_SCCRQ_DUP_TYPE,   LNS_L2TP_ERR_LENGTH },
+		{ SB_NS,         LNS_L2TP_CTR_SCCRQ_NS,         LNS_L2TP_ERR_RANGE },
+		{ SB_NR,         LNS_L2TP_CTR_SCCRQ_NR,         LNS_L2TP_ERR_RANGE },
+		{ SB_SESSION,    LNS_L2TP_CTR_SCCRQ_SESSION,    LNS_L2TP_ERR_RANGE },
+	};
+	struct lac c;
+
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (int secure = 0; secure < 2; secure++) {
+			const struct lns_l2tp_msg *m;
+			uint64_t before[LNS_L2TP_CTR_MAX], after[LNS_L2TP_CTR_MAX];
+			uint64_t seq0;
+			uint16_t err = 0;
+			int last;
+
+			setup();
+			seq0 = lns_evlog_last_seq(S.log);
+			lac_init(&c, "10.0.0.2", 1701, secure ? 7 : LNS_L2TP_NO_CONN, 40);
+			lns_l2tp_counters(S.l, before);
+			CU_ASSERT_EQUAL(sccrq_send(&c, cases[i].bad), -EPERM);
+			last = lac_recv(&c);
+			CU_ASSERT_FATAL(last >= 0);
+			m = sim_sent(last);
+			CU_ASSERT_EQUAL(m->type, LNS_L2TP_STOPCCN);
+			CU_ASSERT_EQUAL(m->tunnel_id, 40);      /* to the LAC's tunnel id */
+			CU_ASSERT_EQUAL(m->nr, cases[i].bad == SB_NS ? 4 : 1);
+			CU_ASSERT_EQUAL(sim_sent_result(last, &err), LNS_STOPCCN_ERROR);
+			CU_ASSERT_EQUAL(err, cases[i].error);
+			CU_ASSERT_EQUAL(S.n_sent, 1);           /* one answer, no SCCRP */
+			CU_ASSERT_EQUAL(lns_l2tp_tunnel_count(S.l), 0);
+			lns_l2tp_counters(S.l, after);
+			CU_ASSERT_EQUAL(after[cases[i].ctr] - before[cases[i].ctr], 1);
+			/* its own counter only: no other refusal reason moved */
+			for (unsigned int k = LNS_L2TP_CTR_SCCRQ_NO_HOST;
+			     k <= LNS_L2TP_CTR_SCCRQ_SESSION; k++)
+				if (k != (unsigned int)cases[i].ctr)
+					CU_ASSERT_EQUAL(after[k], before[k]);
+			/* nothing to retransmit, nothing left to time out */
+			sim_run(120 * 1000);
+			CU_ASSERT_EQUAL(S.n_sent, 1);
+			/* an authenticated (IPsec) peer's refusal is logged; in the clear
+			 * it is counted only (the source may be forged) */
+			CU_ASSERT_EQUAL(lns_evlog_last_seq(S.log) > seq0, secure == 1);
+			sim_teardown();
+		}
+	}
+
+	/* quirks of real LACs: answered with SCCRP, the tunnel comes up */
+	setup();
+	lac_init(&c, "10.0.0.2", 1701, LNS_L2TP_NO_CONN, 41);
+	CU_ASSERT_EQUAL(sccrq_send(&c, SB_QUIRKS), 0);
+	CU_ASSERT_EQUAL(sim_sent_type(lac_recv(&c)), LNS_L2TP_SCCRP);
+	CU_ASSERT_EQUAL(lns_l2tp_tunnel_count(S.l), 1);
 	sim_teardown();
 }
 
@@ -1086,6 +1207,7 @@ main(void)
 	CU_add_test(s, "identity: retransmitted SCCRQ, NAT, wrong peer", test_identity);
 	CU_add_test(s, "ids held while destructing, limits", test_ids_and_limits);
 	CU_add_test(s, "bad messages and wrong states", test_bad_messages);
+	CU_add_test(s, "malformed SCCRQ refused at once, each counted", test_sccrq_malformed);
 	CU_add_test(s, "callbacks refusing and re-entering", test_callbacks);
 	CU_add_test(s, "hidden AVPs from the LAC", test_hidden_from_lac);
 	CU_add_test(s, "shutdown", test_shutdown);

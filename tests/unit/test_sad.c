@@ -109,6 +109,36 @@ test_add_lookup_drop_reclaim(void)
 	lns_sad_free(sad);
 }
 
+/* Tunnel mode's inner addresses (the Quick Mode selectors): on both directions. */
+static void
+test_inner_addresses(void)
+{
+	struct lns_sad *sad = lns_sad_create(8, 0, qsbr, 2);
+	struct lns_sad_peer np = peer;
+	struct lns_esp_sa_params in, out;
+	uint32_t h[2];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sad);
+	/* none given: the outer peer */
+	params(&in, &out, 0x1001, 0x2001);
+	CU_ASSERT_EQUAL_FATAL(lns_sad_add_pair(sad, mgr, 7, &in, &out, &peer, &h[0], &h[1]), 0);
+	for (int d = 0; d < 2; d++)
+		CU_ASSERT_EQUAL(lns_sad_get(sad, h[d])->inner_peer, peer.addr);
+	/* behind a NAT: the client's own address, apart from the NAT's outer one */
+	np.inner_peer = 0x0201a8c0;             /* 192.168.1.2 */
+	np.inner_local = 0x016433c6;            /* 198.51.100.1 */
+	params(&in, &out, 0x1002, 0x2002);
+	CU_ASSERT_EQUAL_FATAL(lns_sad_add_pair(sad, mgr, 8, &in, &out, &np, &h[0], &h[1]), 0);
+	for (int d = 0; d < 2; d++) {
+		const struct lns_sad_entry *e = lns_sad_get(sad, h[d]);
+
+		CU_ASSERT_EQUAL(e->peer, peer.addr);
+		CU_ASSERT_EQUAL(e->inner_peer, np.inner_peer);
+		CU_ASSERT_EQUAL(e->inner_local, np.inner_local);
+	}
+	lns_sad_free(sad);
+}
+
 static void
 test_reclaim_waits_for_workers(void)
 {
@@ -293,6 +323,7 @@ main(void)
 		return 2;
 	s = CU_add_suite("sad", NULL, NULL);
 	CU_add_test(s, "add, lookup, drop now, reclaim after grace", test_add_lookup_drop_reclaim);
+	CU_add_test(s, "tunnel mode inner addresses on both directions", test_inner_addresses);
 	CU_add_test(s, "reclaim waits for the workers' grace periods", test_reclaim_waits_for_workers);
 	CU_add_test(s, "table full and refused parameters", test_full_and_bad_params);
 	CU_add_test(s, "id pool", test_idpool);
