@@ -174,7 +174,7 @@ lns_check "show sa: both SAs of connection $conn1 dropped" json "$W/sa2.json" "
 len([e for e in v.values() if e['conn'] == $conn1 and e['state'] == 'dropped']) == 2"
 lns_check "ESP on the dropped SPI 0x$spi1 counted as esp_sa_dropped" lns_wait_stat drops.esp_sa_dropped $((d0 + 3)) 3
 lns_check "and nothing forwarded" [ "$(lns_stat counters.up_fwd)" = "$f0" ]
-for _ in $(seq 30); do grep -q "received DELETE for IKE_SA" "$W/ch/charon.log" && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q "received DELETE for IKE_SA" "$W/ch/charon.log" && break; sleep 0.1; done
 tail -n +"$mark" "$W/ch/charon.log" >"$W/charon-del.log"
 del_esp=$(grep -n "received DELETE for ESP CHILD_SA" "$W/charon-del.log" | head -1 | cut -d: -f1)
 del_ike=$(grep -n "received DELETE for IKE_SA" "$W/charon-del.log" | head -1 | cut -d: -f1)
