@@ -14,11 +14,12 @@
 # Then, when built, ike_storm runs IKEv1 Main Mode + Quick Mode initiators against
 # lnsd and the same DH work with OpenSSL alone on one core.
 #
-# Environment: SR_LEVELS (concurrent sessions per row, default "1000 10000 100000"),
+# Environment: SR_LEVELS (concurrent sessions per row, default "1000 10000 100000";
+# "" runs none),
 # SR_WINDOW (setups in flight, default 200), SR_PER_TUNNEL (sessions per tunnel,
 # default 1: one LAC per subscriber, the hardest case), SR_SOCKETS (generator UDP
 # sockets, default 64), SR_IKE (1; 0 skips the IKE rows), SR_IKE_N (exchanges per
-# IKE row, default 400), SR_IKE_WINDOW (in flight, default 32), SR_LOG (lnsd log
+# IKE row, default 1000 MODP2048, 4000 ECP256), SR_IKE_WINDOW (in flight, default 32), SR_LOG (lnsd log
 # level, default notice), SR_PERF (0; 1: perf profile of lnsd per row, written to
 # BUILD_DIR/bench/setup-rate-perf-ROW.txt).
 set -u
@@ -31,7 +32,7 @@ export LNSD_BUILD
 STORM=$LNSD_BUILD/tests/bench/setup-rate/l2tp_storm
 IKESTORM=$LNSD_BUILD/tests/bench/setup-rate/ike_storm
 [ -x "$STORM" ] || { echo "setup-rate.sh: no $STORM (build first)" >&2; exit 2; }
-LEVELS=${SR_LEVELS:-1000 10000 100000}
+LEVELS=${SR_LEVELS-1000 10000 100000}
 WIN=${SR_WINDOW:-200}
 OUTD=$LNSD_BUILD/bench
 mkdir -p "$OUTD"
@@ -62,15 +63,19 @@ for n in $LEVELS; do
 	[ "$n" -gt 20000 ] && mem=2048
 	SR_MEM=$mem sr_write_config "$LNS_WORK/lnsd.yaml"
 	lns_start "$LNS_WORK/lnsd.yaml" || { lns_fail "lnsd starts for $n sessions"; break; }
+	# L2TP tunnel ids are 16 bits (RFC 2661 §3.1): one LNS address holds at most
+	# 65535 tunnels, so 100k sessions need 2 or more per tunnel
+	k=${SR_PER_TUNNEL:-1}
+	[ $(( (n + k - 1) / k )) -gt 60000 ] && k=$(( (n + 59999) / 60000 ))
 	perf_start
 	ip netns exec "$LNS_NS_ACC" "$STORM" -s "$LNS_ACC_ADDR" -q -n "$n" -w "$WIN" \
-		-k "${SR_PER_TUNNEL:-1}" -S "${SR_SOCKETS:-64}" -H 10 -t 600 >"$LNS_WORK/l2tp-$n.out" 2>&1
+		-k "$k" -S "${SR_SOCKETS:-64}" -H 10 -t 600 >"$LNS_WORK/l2tp-$n.out" 2>&1
 	rc=$?
 	perf_stop "l2tp-$n"
 	cat "$LNS_WORK/l2tp-$n.out" | sed "s/^/  [$n] /"
 	lns_check "$n sessions: all up and all down (generator status $rc)" [ "$rc" = 0 ]
 	lns_stop_expect 0
-	echo "$n $(field "$LNS_WORK/l2tp-$n.out" setup rate) $(field "$LNS_WORK/l2tp-$n.out" setup retransmits)" \
+	echo "$n/$k $(field "$LNS_WORK/l2tp-$n.out" setup rate) $(field "$LNS_WORK/l2tp-$n.out" setup retransmits)" \
 	     "$(field "$LNS_WORK/l2tp-$n.out" teardown rate) $(field "$LNS_WORK/l2tp-$n.out" hello p50_ms)" \
 	     "$(field "$LNS_WORK/l2tp-$n.out" hello p99_ms) $(field "$LNS_WORK/l2tp-$n.out" hello max_ms)" \
 	     "$(field "$LNS_WORK/l2tp-$n.out" setup failed)" >>"$R"
@@ -79,25 +84,38 @@ done
 IKER=$LNS_WORK/ike-rows
 : >"$IKER"
 if [ "${SR_IKE:-1}" = 1 ] && [ -x "$IKESTORM" ]; then
+	# Initiators from 240 addresses (lnsd admits 10 new ISAKMP SAs a second per
+	# source address), routed: behind the access gateway, as clients are, so
+	# that lnsd resolves one next hop rather than 240 neighbours (on one segment
+	# each new neighbour's first answer waited ~1 s for ARP)
+	for i in $(seq 10 249); do echo "addr add 172.16.0.$i/32 dev eth0"; done |
+		ip -n "$LNS_NS_ACC" -b -
 	for g in modp2048 ecp256; do
 		lns_write_config "$LNS_WORK/lnsd.yaml" "
 log:
   level: ${SR_LOG:-notice}
 ipsec:
-  proposals: [aes128-sha256-$g]
+  ike-proposals: [aes128-sha256-$g]
+  esp-proposals: [aes128gcm16]
   max-half-open: 65535
-  psks:
+  dpd-interval: 0
+  psk:
     - peer: 0.0.0.0/0
       secret: bench-psk
 "
+		sed -i "/^    address: $LNS_ACC_ADDR\/24/a\\    gateway: $LNS_ACC_PEER" "$LNS_WORK/lnsd.yaml"
 		lns_start "$LNS_WORK/lnsd.yaml" || { lns_fail "lnsd starts (IKE $g)"; continue; }
 		perf_start
 		ip netns exec "$LNS_NS_ACC" "$IKESTORM" -s "$LNS_ACC_ADDR" -g "$g" -k bench-psk \
-			-n "${SR_IKE_N:-400}" -w "${SR_IKE_WINDOW:-32}" -t 300 >"$LNS_WORK/ike-$g.out" 2>&1
+			-a 172.16.0.10 -A 240 \
+			-n "${SR_IKE_N:-$([ $g = ecp256 ] && echo 4000 || echo 1000)}" -w "${SR_IKE_WINDOW:-32}" \
+			-t 300 >"$LNS_WORK/ike-$g.out" 2>&1
 		rc=$?
 		perf_stop "ike-$g"
 		sed "s/^/  [ike $g] /" "$LNS_WORK/ike-$g.out"
 		lns_check "IKE $g: every exchange completed (status $rc)" [ "$rc" = 0 ]
+		lns_check "IKE $g: lnsd completed every Quick Mode" \
+			[ "$(lns_stat ike.quick_mode_done)" = "$(field "$LNS_WORK/ike-$g.out" ike done)" ]
 		lns_stop_expect 0
 		echo "$g $(field "$LNS_WORK/ike-$g.out" ike rate) $(field "$LNS_WORK/ike-$g.out" dh_only rate)" >>"$IKER"
 	done
@@ -105,7 +123,7 @@ fi
 
 echo
 echo "Control-plane setup rate (one control lcore, one worker; window $WIN setups in flight)"
-printf '%10s %12s %10s %14s %11s %11s %11s %7s\n' sessions setups/s retransm teardowns/s \
+printf '%10s %12s %10s %14s %11s %11s %11s %7s\n' sess/tunl setups/s retransm teardowns/s \
 	hello-p50 hello-p99 hello-max failed
 while read -r n su rt td h50 h99 hmx f; do
 	printf '%10s %12s %10s %14s %9sms %9sms %9sms %7s\n' "$n" "$su" "$rt" "$td" "$h50" "$h99" "$hmx" "$f"
