@@ -69,7 +69,7 @@ for n in $LEVELS; do
 	[ $(( (n + k - 1) / k )) -gt 60000 ] && k=$(( (n + 59999) / 60000 ))
 	perf_start
 	ip netns exec "$LNS_NS_ACC" "$STORM" -s "$LNS_ACC_ADDR" -q -n "$n" -w "$WIN" \
-		-k "$k" -S "${SR_SOCKETS:-64}" -H 10 -t 600 >"$LNS_WORK/l2tp-$n.out" 2>&1
+		-k "$k" -S "${SR_SOCKETS:-64}" -H 10 -t 600 -P "$LNS_PID" >"$LNS_WORK/l2tp-$n.out" 2>&1
 	rc=$?
 	perf_stop "l2tp-$n"
 	cat "$LNS_WORK/l2tp-$n.out" | sed "s/^/  [$n] /"
@@ -78,7 +78,9 @@ for n in $LEVELS; do
 	echo "$n/$k $(field "$LNS_WORK/l2tp-$n.out" setup rate) $(field "$LNS_WORK/l2tp-$n.out" setup retransmits)" \
 	     "$(field "$LNS_WORK/l2tp-$n.out" teardown rate) $(field "$LNS_WORK/l2tp-$n.out" hello p50_ms)" \
 	     "$(field "$LNS_WORK/l2tp-$n.out" hello p99_ms) $(field "$LNS_WORK/l2tp-$n.out" hello max_ms)" \
-	     "$(field "$LNS_WORK/l2tp-$n.out" setup failed)" >>"$R"
+	     "$(field "$LNS_WORK/l2tp-$n.out" setup failed)" \
+	     "$(field "$LNS_WORK/l2tp-$n.out" setup ctl_cpu_us) $(field "$LNS_WORK/l2tp-$n.out" setup ctl_cpu_rate)" \
+	     "$(field "$LNS_WORK/l2tp-$n.out" teardown ctl_cpu_rate)" >>"$R"
 done
 
 IKER=$LNS_WORK/ike-rows
@@ -107,7 +109,7 @@ ipsec:
 		lns_start "$LNS_WORK/lnsd.yaml" || { lns_fail "lnsd starts (IKE $g)"; continue; }
 		perf_start
 		ip netns exec "$LNS_NS_ACC" "$IKESTORM" -s "$LNS_ACC_ADDR" -g "$g" -k bench-psk \
-			-a 172.16.0.10 -A 240 \
+			-a 172.16.0.10 -A 240 -P "$LNS_PID" \
 			-n "${SR_IKE_N:-$([ $g = ecp256 ] && echo 4000 || echo 1000)}" -w "${SR_IKE_WINDOW:-32}" \
 			-t 300 >"$LNS_WORK/ike-$g.out" 2>&1
 		rc=$?
@@ -117,23 +119,30 @@ ipsec:
 		lns_check "IKE $g: lnsd completed every Quick Mode" \
 			[ "$(lns_stat ike.quick_mode_done)" = "$(field "$LNS_WORK/ike-$g.out" ike done)" ]
 		lns_stop_expect 0
-		echo "$g $(field "$LNS_WORK/ike-$g.out" ike rate) $(field "$LNS_WORK/ike-$g.out" dh_only rate)" >>"$IKER"
+		echo "$g $(field "$LNS_WORK/ike-$g.out" ike rate) $(field "$LNS_WORK/ike-$g.out" dh_only rate)" \
+		     "$(field "$LNS_WORK/ike-$g.out" ike ctl_cpu_us) $(field "$LNS_WORK/ike-$g.out" ike ctl_cpu_rate)" >>"$IKER"
 	done
 fi
 
 echo
 echo "Control-plane setup rate (one control lcore, one worker; window $WIN setups in flight)"
-printf '%10s %12s %10s %14s %11s %11s %11s %7s\n' sess/tunl setups/s retransm teardowns/s \
-	hello-p50 hello-p99 hello-max failed
-while read -r n su rt td h50 h99 hmx f; do
-	printf '%10s %12s %10s %14s %9sms %9sms %9sms %7s\n' "$n" "$su" "$rt" "$td" "$h50" "$h99" "$hmx" "$f"
+echo "(wall: measured rate; cpu: 1 / control-thread CPU per setup, what one dedicated control core allows)"
+printf '%13s %9s %9s %8s %9s %9s %10s %10s %10s %7s\n' sessions/tunl setups/s "cpu us" "cpu /s" \
+	teardn/s "cpu /s" hello-p50 hello-p99 hello-max failed
+while read -r n su rt td h50 h99 hmx f cu cr tcr; do
+	printf '%13s %9s %9s %8s %9s %9s %8sms %8sms %8sms %7s\n' "$n" "$su" "$cu" "$cr" "$td" "$tcr" \
+		"$h50" "$h99" "$hmx" "$f"
 done <"$R"
 if [ -s "$IKER" ]; then
 	echo
 	echo "IKEv1 Main Mode + Quick Mode (PSK, AES-128, SHA-256)"
-	printf '%10s %12s %16s %8s\n' group "MM+QM/s" "OpenSSL DH/s" ratio
-	while read -r g r d; do
-		printf '%10s %12s %16s %8s\n' "$g" "$r" "$d" "$(awk -v a="$r" -v b="$d" 'BEGIN{if (b > 0) printf "%.2f", a / b; else print "-"}')"
+	echo "(OpenSSL DH/s: key pair + derive on one core; cpu: 1 / lnsd control-thread CPU per exchange)"
+	printf '%10s %9s %10s %9s %14s %11s %11s\n' group "MM+QM/s" "cpu us" "cpu /s" "OpenSSL DH/s" \
+		"wall ratio" "cpu ratio"
+	ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (b > 0) printf "%.2f", a / b; else print "-"}'; }
+	while read -r g r d cu cr; do
+		printf '%10s %9s %10s %9s %14s %11s %11s\n' "$g" "$r" "$cu" "$cr" "$d" "$(ratio "$r" "$d")" \
+			"$(ratio "$cr" "$d")"
 	done <"$IKER"
 fi
 echo "targets: >= 5000 setups/s; HELLO max < 50 ms during the storm; IKE >= 0.70 x OpenSSL"

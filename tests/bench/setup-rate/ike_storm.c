@@ -8,7 +8,7 @@
  * work in one Main Mode).
  *
  *   ike_storm -s LNS_ADDR -k PSK [-g modp2048|ecp256] [-n EXCHANGES] [-w WINDOW]
- *             [-t TIMEOUT_S] [-D DH_SECONDS] [-a FIRST_LOCAL_ADDR -A COUNT]
+ *             [-t TIMEOUT_S] [-D DH_SECONDS] [-a FIRST_LOCAL_ADDR -A COUNT] [-P LNSD_PID]
  *
  * Each exchange uses its own UDP socket (its own source port: a new client, not a
  * renewal of another's connection). The initiator's messages are built with the
@@ -21,7 +21,10 @@
  * same machine: on a small box it competes with the LNS for CPU (reported).
  *
  * Output:
- *   ike group=G exchanges=N done=N failed=N secs=S rate=R retransmits=N
+ *   ike group=G exchanges=N done=N failed=N secs=S rate=R retransmits=N ctl_cpu_us=U ctl_cpu_rate=C
+ * (with -P LNSD_PID: lnsd's control-thread CPU per exchange and its inverse, the
+ * rate a dedicated control core would allow; comparable with dh_only, which is
+ * also one core's rate)
  *   dh_only group=G secs=S rate=R
  * Exit status: 0 when every exchange completed, 1 otherwise, 2 usage.
  */
@@ -258,6 +261,30 @@ xinput(struct xchg *x, const uint8_t *b, size_t n)
 	return 0;
 }
 
+
+/* CPU time (ns) the LNS's thread TID of process PID has run, from schedstat; 0
+ * when unknown. The control lcore is lnsd's main thread (TID = PID). */
+static int lns_pid;
+
+static uint64_t
+lns_cpu_ns(void)
+{
+	char path[64];
+	unsigned long long ns = 0;
+	FILE *f;
+
+	if (lns_pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", lns_pid, lns_pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%llu", &ns) != 1)
+		ns = 0;
+	fclose(f);
+	return ns;
+}
+
 /* ------------------------------------------------ OpenSSL-only baseline --- */
 
 static EVP_PKEY *
@@ -323,12 +350,12 @@ main(int argc, char **argv)
 	const char *gname = "modp2048";
 	struct xchg *xs;
 	struct pollfd *pf;
-	uint64_t t0, t1, deadline;
+	uint64_t t0, t1, deadline, cpu0, cpu1;
 	int c;
 
 	lns.sin_family = AF_INET;
 	lns.sin_port = htons(500);
-	while ((c = getopt(argc, argv, "s:k:g:n:w:t:D:a:A:")) != -1) {
+	while ((c = getopt(argc, argv, "s:k:g:n:w:t:D:a:A:P:")) != -1) {
 		switch (c) {
 		case 's':
 			if (inet_pton(AF_INET, optarg, &lns.sin_addr) != 1)
@@ -357,6 +384,7 @@ main(int argc, char **argv)
 			break;
 		}
 		case 'A': addr_count = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'P': lns_pid = atoi(optarg); break;
 		default: usage();
 		}
 	}
@@ -372,6 +400,7 @@ main(int argc, char **argv)
 		xs[i].state = X_IDLE;
 	}
 
+	cpu0 = lns_cpu_ns();
 	t0 = now_ns();
 	deadline = t0 + (uint64_t)timeout_s * 1000000000ull;
 	while (done + failed < want && now_ns() < deadline) {
@@ -425,9 +454,13 @@ main(int argc, char **argv)
 		}
 	}
 	t1 = now_ns();
-	printf("ike group=%s exchanges=%u done=%u failed=%u secs=%.3f rate=%.1f retransmits=%lu\n",
+	cpu1 = lns_cpu_ns();
+	printf("ike group=%s exchanges=%u done=%u failed=%u secs=%.3f rate=%.1f retransmits=%lu "
+	       "ctl_cpu_us=%.1f ctl_cpu_rate=%.1f\n",
 	       gname, want, done, failed, (double)(t1 - t0) / 1e9,
-	       done / ((double)(t1 - t0) / 1e9), retx);
+	       done / ((double)(t1 - t0) / 1e9), retx,
+	       done && cpu1 ? (double)(cpu1 - cpu0) / 1e3 / done : 0,
+	       cpu1 > cpu0 ? done / ((double)(cpu1 - cpu0) / 1e9) : 0);
 	fflush(stdout);
 	printf("dh_only group=%s secs=%.1f rate=%.1f\n", gname, dh_secs, dh_only(dh_secs));
 	return done == want ? 0 : 1;

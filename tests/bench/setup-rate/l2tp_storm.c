@@ -6,7 +6,7 @@
  *
  *   l2tp_storm -s LNS_ADDR [-n SESSIONS] [-k SESSIONS_PER_TUNNEL] [-w WINDOW]
  *              [-S SOCKETS] [-b LOCAL_ADDR[,LOCAL_ADDR...]] [-u USER] [-p PASSWORD]
- *              [-H HELLO_MS] [-t TIMEOUT_S] [-q]
+ *              [-H HELLO_MS] [-t TIMEOUT_S] [-q] [-P LNSD_PID]
  *
  * Phase 1 (setup storm): N sessions are brought up, at most WINDOW of them in
  * flight at once, each as: SCCRQ / SCCRP / SCCCN (once per tunnel), ICRQ / ICRP /
@@ -28,8 +28,12 @@
  * tunnel ids are per socket, so 100k tunnels fit in 16-bit ids.
  *
  * Output, one `key=value` line per result, for tests/bench/setup-rate.sh:
- *   setup sessions=N up=N failed=N secs=S rate=R retransmits=N
- *   teardown sessions=N done=N failed=N secs=S rate=R retransmits=N
+ *   setup sessions=N up=N failed=N secs=S rate=R retransmits=N ctl_cpu_us=U ctl_cpu_rate=C
+ *   teardown sessions=N done=N failed=N secs=S rate=R retransmits=N ctl_cpu_us=U ctl_cpu_rate=C
+ * With -P LNSD_PID, ctl_cpu_us is the CPU time lnsd's control thread ran per
+ * session in that phase (from /proc schedstat: it sleeps when idle), and
+ * ctl_cpu_rate = 1 / that: the rate one dedicated control core would allow. On a
+ * shared machine it is the steadier figure; the wall-clock rate is also printed.
  *   hello samples=N lost=N p50_ms=X p99_ms=X max_ms=X
  * Exit status: 0 when every session came up and went down, 1 otherwise, 2 usage.
  *
@@ -162,6 +166,30 @@ avp32(struct msg *m, uint16_t attr, uint32_t v)
 	put16(b, (uint16_t)(v >> 16));
 	put16(b + 2, (uint16_t)v);
 	avp(m, attr, b, 4);
+}
+
+
+/* CPU time (ns) the LNS's thread TID of process PID has run, from schedstat; 0
+ * when unknown. The control lcore is lnsd's main thread (TID = PID). */
+static int lns_pid;
+
+static uint64_t
+lns_cpu_ns(void)
+{
+	char path[64];
+	unsigned long long ns = 0;
+	FILE *f;
+
+	if (lns_pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", lns_pid, lns_pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%llu", &ns) != 1)
+		ns = 0;
+	fclose(f);
+	return ns;
 }
 
 /* ------------------------------------------------------------- objects --- */
@@ -1031,7 +1059,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: l2tp_storm -s LNS_ADDR [-n SESSIONS] [-k PER_TUNNEL] "
 			"[-w WINDOW] [-S SOCKETS] [-b ADDR[,ADDR...]] [-u USER] [-p PASSWORD] "
-			"[-H HELLO_MS] [-t TIMEOUT_S] [-q]\n");
+			"[-H HELLO_MS] [-t TIMEOUT_S] [-q] [-P LNSD_PID]\n");
 	exit(2);
 }
 
@@ -1046,14 +1074,14 @@ main(int argc, char **argv)
 	int c, ep;
 	pthread_t probe;
 	bool probe_ok;
-	uint64_t t0, t1, t2, t3, deadline;
+	uint64_t t0, t1, t2, t3, deadline, cpu0, cpu1, cpu2, cpu3;
 	uint32_t next_tun = 0;
 	uint64_t retx_setup;
 	size_t maxtun_per_sock;
 
 	lns_addr.sin_family = AF_INET;
 	lns_addr.sin_port = htons(1701);
-	while ((c = getopt(argc, argv, "s:n:k:w:S:b:u:p:H:t:q")) != -1) {
+	while ((c = getopt(argc, argv, "s:n:k:w:S:b:u:p:H:t:qP:")) != -1) {
 		switch (c) {
 		case 's':
 			if (inet_pton(AF_INET, optarg, &lns_addr.sin_addr) != 1)
@@ -1069,6 +1097,7 @@ main(int argc, char **argv)
 		case 'H': hello_ms = (unsigned int)strtoul(optarg, NULL, 10); break;
 		case 't': timeout_s = (unsigned int)strtoul(optarg, NULL, 10); break;
 		case 'q': quiet = true; break;
+		case 'P': lns_pid = atoi(optarg); break;
 		default: usage();
 		}
 	}
@@ -1148,6 +1177,7 @@ main(int argc, char **argv)
 		pthread_create(&probe, NULL, probe_main, NULL);
 
 	/* ---- phase 1: setup storm */
+	cpu0 = lns_cpu_ns();
 	t0 = now_ns();
 	deadline = t0 + (uint64_t)timeout_s * 1000000000ull;
 	while (sess_up + sess_failed < n_sess && now_ns() < deadline) {
@@ -1158,14 +1188,18 @@ main(int argc, char **argv)
 		pump(ep, deadline);
 	}
 	t1 = now_ns();
+	cpu1 = lns_cpu_ns();
 	retx_setup = stat_retx;
 	if (probe_ok) {
 		atomic_store(&probe_run, 0);
 		pthread_join(probe, NULL);
 	}
-	printf("setup sessions=%u up=%u failed=%u secs=%.3f rate=%.0f retransmits=%llu\n",
+	printf("setup sessions=%u up=%u failed=%u secs=%.3f rate=%.0f retransmits=%llu "
+	       "ctl_cpu_us=%.1f ctl_cpu_rate=%.0f\n",
 	       n_sess, sess_up, sess_failed, (double)(t1 - t0) / 1e9,
-	       sess_up / ((double)(t1 - t0) / 1e9), (unsigned long long)retx_setup);
+	       sess_up / ((double)(t1 - t0) / 1e9), (unsigned long long)retx_setup,
+	       sess_up && cpu1 ? (double)(cpu1 - cpu0) / 1e3 / sess_up : 0,
+	       cpu1 > cpu0 ? sess_up / ((double)(cpu1 - cpu0) / 1e9) : 0);
 	if (probe_ok) {
 		double p50 = 0, p99 = 0, mx = 0;
 
@@ -1181,6 +1215,7 @@ main(int argc, char **argv)
 	fflush(stdout);
 
 	/* ---- phase 2: teardown storm: CDN for each session, then StopCCN */
+	cpu2 = lns_cpu_ns();
 	t2 = now_ns();
 	deadline = t2 + (uint64_t)timeout_s * 1000000000ull;
 	in_flight = 0;
@@ -1226,11 +1261,14 @@ main(int argc, char **argv)
 			pump(ep, deadline);
 		}
 		t3 = now_ns();
+		cpu3 = lns_cpu_ns();
 		printf("teardown sessions=%u done=%u failed=%u secs=%.3f rate=%.0f "
-		       "retransmits=%llu\n",
+		       "retransmits=%llu ctl_cpu_us=%.1f ctl_cpu_rate=%.0f\n",
 		       sess_up, sess_down, sess_failed, (double)(t3 - t2) / 1e9,
 		       sess_down / ((double)(t3 - t2) / 1e9),
-		       (unsigned long long)(stat_retx - retx_setup));
+		       (unsigned long long)(stat_retx - retx_setup),
+		       sess_down && cpu3 ? (double)(cpu3 - cpu2) / 1e3 / sess_down : 0,
+		       cpu3 > cpu2 ? sess_down / ((double)(cpu3 - cpu2) / 1e9) : 0);
 	}
 	printf("detail malformed=%llu unexpected=%llu ppp_restart_lcp=%llu ppp_restart_pap=%llu "
 	       "ppp_restart_ipcp=%llu ppp_wait_timeouts=%llu\n",
