@@ -83,7 +83,7 @@ enum { O_MRU = 1, O_AUTH = 3, O_MAGIC = 5, O_IPADDR = 3 };
 #define CTRL_TRIES 5
 #define PPP_RESTART_NS 1000000000ull
 #define PPP_TRIES 10
-#define MAX_UNACKED 8
+#define OUR_RWS 8          /* what we tell the LNS it may have in flight */
 #define MSG_MAX 160
 #define SCAN_NS 20000000ull
 
@@ -202,13 +202,16 @@ struct tunnel {
 	uint16_t ns, nr;         /* our next Ns; the next Ns we expect */
 	uint8_t state;
 	uint8_t tries;
-	uint8_t n_unacked;
+	uint8_t pad;
 	uint8_t sock;
 	uint32_t first_sess, n_sess, sess_open;
 	uint64_t rto, deadline;   /* retransmission of the oldest unacked message */
 	int32_t active_pos;
-	uint16_t unacked_ns[MAX_UNACKED];
-	struct msg *unacked;      /* MAX_UNACKED of them, allocated on first use */
+	/* our control messages not yet acknowledged, oldest first; the first
+	 * n_sent are on the wire, the rest wait for the LNS's receive window
+	 * (peer_rws, RFC 2661 §5.8; 4 when its SCCRP has no RWS AVP) */
+	uint16_t n_unacked, n_sent, cap, peer_rws;
+	struct msg *unacked;
 };
 
 struct session {
@@ -289,14 +292,18 @@ ctrl_send(uint32_t ti, struct msg *m)
 	put16(m->b + 8, t->ns);
 	put16(m->b + 10, t->nr);
 	if (m->len > 12) { /* a ZLB is not sequenced and not kept */
-		if (t->unacked == NULL)
-			t->unacked = malloc(sizeof(*t->unacked) * MAX_UNACKED);
-		if (t->n_unacked == MAX_UNACKED) {
-			stat_unexpected++;
-			return;
+		if (t->n_unacked == t->cap) {
+			uint16_t cap = t->cap ? (uint16_t)(t->cap * 2) : 4;
+			struct msg *u = cap > t->cap ? realloc(t->unacked, sizeof(*u) * cap) : NULL;
+
+			if (u == NULL) {
+				stat_unexpected++;
+				return;
+			}
+			t->unacked = u;
+			t->cap = cap;
 		}
-		t->unacked[t->n_unacked] = *m;
-		t->unacked_ns[t->n_unacked++] = t->ns;
+		t->unacked[t->n_unacked++] = *m;
 		if (t->n_unacked == 1) {
 			t->rto = RTO_FIRST_NS;
 			t->tries = 0;
@@ -304,6 +311,9 @@ ctrl_send(uint32_t ti, struct msg *m)
 		}
 		t->ns++;
 		active_add(ti, &t->active_pos);
+		if (t->n_sent >= (t->peer_rws ? t->peer_rws : 4) || t->n_sent + 1 != t->n_unacked)
+			return; /* waits for the window (sent by acked_upto) */
+		t->n_sent++;
 	}
 	tx(t->sock, m->b, m->len);
 }
@@ -355,7 +365,7 @@ tunnel_start(uint32_t ti)
 	avp(&m, A_HOST, host, sizeof(host) - 1);
 	avp32(&m, A_FRAMING_CAP, 3);
 	avp16(&m, A_TID, t->my_tid);
-	avp16(&m, A_RWS, MAX_UNACKED);
+	avp16(&m, A_RWS, OUR_RWS);
 	ctrl_send(ti, &m);
 }
 
@@ -665,7 +675,7 @@ tunnel_fail(uint32_t ti)
 	for (uint32_t i = 0; i < t->n_sess; i++)
 		session_fail(t->first_sess + i);
 	t->state = T_FAILED;
-	t->n_unacked = 0;
+	t->n_unacked = t->n_sent = 0;
 	active_del(&t->active_pos);
 	tun_failed++;
 }
@@ -677,13 +687,20 @@ acked_upto(uint32_t ti, uint16_t nr)
 	struct tunnel *t = &tun[ti];
 	unsigned int k = 0;
 
-	while (k < t->n_unacked && seq_lt(t->unacked_ns[k], nr))
+	while (k < t->n_sent && seq_lt(get16(t->unacked[k].b + 8), nr))
 		k++;
 	if (k == 0)
 		return;
 	memmove(t->unacked, t->unacked + k, sizeof(*t->unacked) * (t->n_unacked - k));
-	memmove(t->unacked_ns, t->unacked_ns + k, sizeof(t->unacked_ns[0]) * (t->n_unacked - k));
-	t->n_unacked = (uint8_t)(t->n_unacked - k);
+	t->n_unacked = (uint16_t)(t->n_unacked - k);
+	t->n_sent = (uint16_t)(t->n_sent - k);
+	/* the window opened: send what waited, with the current Nr */
+	while (t->n_sent < t->n_unacked && t->n_sent < (t->peer_rws ? t->peer_rws : 4)) {
+		struct msg *q = &t->unacked[t->n_sent++];
+
+		put16(q->b + 10, t->nr);
+		tx(t->sock, q->b, q->len);
+	}
 	t->rto = RTO_FIRST_NS;
 	t->tries = 0;
 	t->deadline = now_ns() + t->rto;
@@ -719,7 +736,7 @@ tunnel_timer(uint32_t ti)
 		tunnel_fail(ti);
 		return;
 	}
-	for (unsigned int i = 0; i < t->n_unacked; i++) {
+	for (unsigned int i = 0; i < t->n_sent; i++) {
 		put16(t->unacked[i].b + 10, t->nr);
 		tx(t->sock, t->unacked[i].b, t->unacked[i].len);
 		stat_retx++;
@@ -783,6 +800,8 @@ ctrl_input(uint32_t ti, const uint8_t *b, size_t n, uint16_t sid)
 			return;
 		}
 		t->peer_tid = get16(v);
+		v = avp_find(b + 12, n - 12, A_RWS, &vl);
+		t->peer_rws = v && vl == 2 && get16(v) > 0 ? get16(v) : 4;
 		t->state = T_EST;
 		msg_begin(&m, t->peer_tid, 0, SCCCN);
 		ctrl_send(ti, &m);
