@@ -136,7 +136,7 @@ done <"$R"
 if [ -s "$IKER" ]; then
 	echo
 	echo "IKEv1 Main Mode + Quick Mode (PSK, AES-128, SHA-256)"
-	echo "(OpenSSL DH/s: key pair + derive on one core; cpu: 1 / lnsd control-thread CPU per exchange)"
+	echo "(OpenSSL DH/s: key pair + derive per second of one thread's CPU; cpu: 1 / lnsd control-thread CPU per exchange)"
 	printf '%10s %9s %10s %9s %14s %11s %11s\n' group "MM+QM/s" "cpu us" "cpu /s" "OpenSSL DH/s" \
 		"wall ratio" "cpu ratio"
 	ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (b > 0) printf "%.2f", a / b; else print "-"}'; }
