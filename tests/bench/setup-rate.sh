@@ -26,6 +26,7 @@ set -u
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 LNSD_BUILD=$(cd "${1:-$SRC/build}" && pwd) || exit 2
 export LNSD_BUILD
+LNS_WORKERS=1   # one worker, whatever the integration suite's default
 . "$SRC/tests/integration/lib.sh"
 . "$SRC/tests/bench/setup-rate/config.sh"
 

@@ -45,9 +45,10 @@ ppp:
       password: benchpass
 "
 	# lib.sh's config: more EAL memory and buffers for 100k sessions, and
-	# af_packet rings of 16k frames instead of 512: a storm's bursts overflow
+	# af_packet rings of 8k frames instead of 512: a storm's bursts overflow
 	# 512 within one scheduling slice of the worker on a shared machine, and
 	# net_af_packet does not count those drops (the veth's RX count does)
 	sed -i -e "s/^  - \"512\"$/  - \"${SR_MEM:-512}\"/" -e 's/^  mbufs: 8192$/  mbufs: 32768/' \
-		-e 's/qpairs=2$/qpairs=2,framecnt=16384/' "$f"
+		-e 's/^\(  - --vdev=net_af_packet[0-9],iface=[^ ]*\)$/\1,framecnt=8192/' "$f"
+	grep -q framecnt=8192 "$f" || { echo "sr_write_config: no af_packet vdev line to size" >&2; return 1; }
 }
