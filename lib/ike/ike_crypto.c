@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* IKEv1 cryptography over OpenSSL 3 EVP (no deprecated API). */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,17 +43,31 @@ ike_hash(enum ike_hash h, const struct ike_iov *v, unsigned int n, uint8_t *out)
 	return ok ? 0 : -EIO;
 }
 
+/* HMAC, fetched once: a fetch searches the provider store under its lock, and
+ * one Main Mode + Quick Mode runs the PRF about twenty times (the setup-rate
+ * bench saw it). Freed at exit by OpenSSL's own cleanup of the store. */
+static EVP_MAC *hmac_alg;
+static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
+
+static void
+hmac_fetch(void)
+{
+	hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
 int
 ike_prf(enum ike_hash h, const uint8_t *key, size_t klen, const struct ike_iov *v,
 	unsigned int n, uint8_t *out)
 {
-	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	EVP_MAC_CTX *c = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	EVP_MAC_CTX *c;
 	char dname[16];
 	OSSL_PARAM params[2];
 	size_t outl = 0;
-	int ok = c != NULL;
+	int ok;
 
+	pthread_once(&hmac_once, hmac_fetch);
+	c = hmac_alg ? EVP_MAC_CTX_new(hmac_alg) : NULL;
+	ok = c != NULL;
 	snprintf(dname, sizeof(dname), "%s", h == IKE_H_SHA256 ? "SHA256" : "SHA1");
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, dname, 0);
 	params[1] = OSSL_PARAM_construct_end();
@@ -61,7 +76,6 @@ ike_prf(enum ike_hash h, const uint8_t *key, size_t klen, const struct ike_iov *
 		ok = EVP_MAC_update(c, v[i].p, v[i].len);
 	ok = ok && EVP_MAC_final(c, out, &outl, IKE_HASH_MAX);
 	EVP_MAC_CTX_free(c);
-	EVP_MAC_free(mac);
 	return ok && outl == ike_hash_len(h) ? 0 : -EIO;
 }
 
@@ -200,6 +214,26 @@ export_pub(struct ike_dh *dh)
 	return 0;
 }
 
+/* Each group's domain parameters as a key object, built once: parsing the
+ * prime and building the key from data cost as much as an ECP256 key pair. */
+static EVP_PKEY *grp_params[3];
+static pthread_once_t grp_once = PTHREAD_ONCE_INIT;
+
+static int
+grp_index(int group)
+{
+	return group == IKE_GROUP_MODP1024 ? 0 : group == IKE_GROUP_MODP2048 ? 1 : 2;
+}
+
+static void
+grp_build(void)
+{
+	static const int groups[3] = { IKE_GROUP_MODP1024, IKE_GROUP_MODP2048, IKE_GROUP_ECP256 };
+
+	for (int i = 0; i < 3; i++)
+		grp_params[i] = pkey_from(groups[i], EVP_PKEY_KEY_PARAMETERS, NULL, 0, NULL, 0);
+}
+
 struct ike_dh *
 ike_dh_new(int group)
 {
@@ -213,18 +247,17 @@ ike_dh_new(int group)
 	if (dh == NULL)
 		return NULL;
 	dh->group = group;
-	params = pkey_from(group, EVP_PKEY_KEY_PARAMETERS, NULL, 0, NULL, 0);
+	pthread_once(&grp_once, grp_build);
+	params = grp_params[grp_index(group)];
 	if (params != NULL)
 		c = EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL);
 	if (c == NULL || EVP_PKEY_keygen_init(c) <= 0 || EVP_PKEY_generate(c, &dh->key) <= 0 ||
 	    export_pub(dh) < 0) {
 		EVP_PKEY_CTX_free(c);
-		EVP_PKEY_free(params);
 		ike_dh_free(dh);
 		return NULL;
 	}
 	EVP_PKEY_CTX_free(c);
-	EVP_PKEY_free(params);
 	return dh;
 }
 

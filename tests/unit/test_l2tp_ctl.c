@@ -439,6 +439,35 @@ test_hello(void)
 	sim_teardown();
 }
 
+/* A HELLO from the peer is acknowledged at once: no reply will carry the ack, so
+ * waiting the delayed-ack time (§5.8) only adds latency to the peer's keepalive. */
+static void
+test_hello_acked_now(void)
+{
+	struct lac c;
+	struct lns_l2tp_enc e;
+	uint8_t buf[LNS_L2TP_CTL_MAX];
+	unsigned int mark;
+	uint64_t t0;
+
+	setup();
+	lac_init(&c, "10.0.0.2", 1701, 7, 1);
+	lac_connect(&c);
+	lac_recv(&c);
+	mark = S.n_sent;
+	t0 = S.now;
+	lac_begin(&c, &e, buf, 0, LNS_L2TP_HELLO);
+	CU_ASSERT_EQUAL_FATAL(lac_send(&c, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(S.n_sent, mark + 1);       /* before any time passes */
+	CU_ASSERT_EQUAL(sim_sent_type(-1), LNS_L2TP_ZLB);
+	CU_ASSERT_EQUAL(S.sent[S.n_sent - 1].at, t0);
+	CU_ASSERT_EQUAL(sim_m.nr, c.ns);                  /* acknowledges the HELLO */
+	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_RX_HELLO), 1);
+	sim_run(1000);                                   /* and no second, delayed ZLB */
+	CU_ASSERT_EQUAL(S.n_sent, mark + 1);
+	sim_teardown();
+}
+
 static void
 test_stopccn_from_peer(void)
 {
@@ -1202,6 +1231,7 @@ main(void)
 	CU_add_test(s, "sequence numbers wrap", test_sequence_wrap);
 	CU_add_test(s, "peer receive window respected", test_peer_window);
 	CU_add_test(s, "HELLO after silence", test_hello);
+	CU_add_test(s, "a peer's HELLO is acked at once", test_hello_acked_now);
 	CU_add_test(s, "StopCCN from the peer", test_stopccn_from_peer);
 	CU_add_test(s, "StopCCN from us, CDN both ways", test_stopccn_from_us_and_cdn);
 	CU_add_test(s, "identity: retransmitted SCCRQ, NAT, wrong peer", test_identity);
