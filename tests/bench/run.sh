@@ -265,7 +265,7 @@ for dir in $DIRS; do
 				mpps=$(jget "$W/lnsd.json" mpps)
 				fr=$(avg_frame "$dir-$size.pcap" "$P.txt")
 				gbps=- cyc=-
-				if isnum "$mpps"; then
+				if isnum "$mpps" && [ "$(echo "$mpps > 0" | bc)" = 1 ]; then
 					gbps=$(printf '%.2f' "$(echo "$mpps * $fr * 8 / 1000" | bc -l)")
 					cyc=$(printf '%.0f' "$(echo "$HZ / ($mpps * 1000000)" | bc -l)")
 				fi
@@ -282,7 +282,7 @@ for dir in $DIRS; do
 					io=$(jget "$W/io.json" mpps)
 					isnum "$cr" && isnum "$io" && lim=$(echo "1 / (1 / $cr + 1 / $io)" | bc -l)
 				fi
-				sg=- pmd=- SGJ=
+				sg=- pmd=- SGJ= SGNOTE=
 				if [ "$dir" = up ] && [ "$w" = 1 ] && [ "${BENCH_SECGW:-1}" = 1 ]; then
 					secgw_best "$alg" "$size"   # sets SGJ (the faster PMD's JSON) and pmd
 					[ -n "$SGJ" ] && sg=$(jget "$SGJ" mpps)

@@ -142,6 +142,9 @@ def main():
         why.append("nothing received")
     if abs(gap) > TOL_ABS + TOL_REL * rx:
         why.append("in %d != out %d + counted drops %d (%+d unaccounted)" % (rx, tx, nd, gap))
+    idle = sum(1 for r in rates if r == 0)
+    if idle:
+        why.append("forwarded nothing in %d of %d slices (stalled)" % (idle, len(rates)))
     if rx > 0 and nd > DROP_MAX * rx:
         why.append("dropped %.1f%% of its input: %s" % (100.0 * nd / rx,
                    ",".join("%s=%d" % kv for kv in sorted(drops.items(), key=lambda kv: -kv[1])[:3])))
