@@ -70,7 +70,9 @@ def app_drops(tel, app):
         s = tel.q("/lns/stats")
         if s is None:           # -EAGAIN: the data plane is not up yet
             raise ValueError("lnsd not ready")
-        return {k: v for k, v in s["drops"].items()}
+        d = dict(s["drops"])
+        d["#sessions"] = s["lnsd"]["sessions"]     # not a drop: reported, not summed
+        return d
     if app == "secgw":
         s = tel.q("/examples/ipsec_secgw/stats")      # renamed by secgw.sh
         if s is None:
@@ -131,7 +133,11 @@ def main():
     port_drops = {"in_imissed": dd("imissed", "in"), "in_ierrors": dd("ierrors", "in"),
                   "in_rx_nombuf": dd("rx_nombuf", "in"), "out_oerrors": dd("oerrors", "out")}
     drops = {k: v for k, v in port_drops.items() if v}
+    extra = {}
     for k in b["drops"]:
+        if k.startswith("#"):
+            extra[k[1:]] = b["drops"][k]
+            continue
         v = b["drops"][k] - a["drops"].get(k, 0)
         if v:
             drops[k] = v
@@ -148,7 +154,8 @@ def main():
     if rx > 0 and nd > DROP_MAX * rx:
         why.append("dropped %.1f%% of its input: %s" % (100.0 * nd / rx,
                    ",".join("%s=%d" % kv for kv in sorted(drops.items(), key=lambda kv: -kv[1])[:3])))
-    res = {
+    res = dict(extra)
+    res.update({
         "mpps": statistics.median(rates) if rates else 0.0,
         "best_mpps": max(rates) if rates else 0.0,
         "mean_mpps": tx / (b["t"] - a["t"]) / 1e6,
@@ -156,7 +163,7 @@ def main():
         "window_s": b["t"] - a["t"],
         "in": rx, "out": tx, "drops": drops, "unaccounted": gap,
         "valid": not why, "why": "; ".join(why), "ready_at": ready,
-    }
+    })
     print(json.dumps(res))
 
 

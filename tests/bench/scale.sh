@@ -58,7 +58,11 @@ printf '%-34s %10.2f %10.1f %10s  %s\n' "$((NT * SP)) sessions, traffic on 1" "$
 printf '%-34s %10.2f %10.1f %10s  %s\n' "$((NT * SP)) sessions, random over all" "$all_up" "$(echo "$all_rss / 1024" | bc -l)" "$(num "$all_m")" "$all_d"
 printf '%-34s %10s %10s %10s  %s\n' "  downstream, traffic on 1" - - "$(num "$done_m")" "$done_d"
 printf '%-34s %10s %10s %10s  %s\n' "  downstream, random over all" - - "$(num "$dall_m")" "$dall_d"
-for n in one all done dall; do note "scale $n" "$SD/$n.json"; done
+for n in one all done dall; do
+	note "scale $n" "$SD/$n.json"
+	[ "$(jget "$SD/$n.json" sessions)" = "$((NT * SP))" ] ||
+		echo "#   ! scale $n: lnsd carried $(jget "$SD/$n.json" sessions) sessions, not $((NT * SP))"
+done
 per=$(echo "($all_rss - $small_rss) * 1024 / ($NT * $SP)" | bc -l)
 ratio=$(ratio "$all_m" "$one_m")
 dratio=$(ratio "$dall_m" "$done_m")
