@@ -188,6 +188,7 @@ secgw_best() {
 			SGJ=$W/secgw-$alg/$p-$size.json pmd=${p#crypto_aesni_}
 		fi
 		SGNOTE+="${SGNOTE:+$'\n'}#   secgw $p: $(num "$m") Mpps"
+		isnum "$m" || SGNOTE+=" ($(jget "$W/secgw-$alg/$p-$size.json" why))"
 	done
 }
 
