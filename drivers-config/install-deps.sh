@@ -38,8 +38,11 @@ TEST_PKGS=(python3-scapy python3-cryptography python3-yaml tshark nftables
 # (tests/unit/test_man.py).
 PKG_PKGS=(debhelper dpkg-dev systemd man-db groff-base)
 # tests/bench/run.sh: dpdk-doc carries the ipsec-secgw example sources it builds
-# (/usr/share/dpdk/examples); bc does its arithmetic; make builds ipsec-secgw.
-BENCH_PKGS=(dpdk-doc bc make)
+# (/usr/share/dpdk/examples); bc does its arithmetic; make builds ipsec-secgw;
+# dpdk-dev has dpdk-testpmd (the io-only row); scapy (with cryptography) checks
+# ipsec-secgw's output, python3-yaml writes the configs (also in the lists above,
+# repeated so that --build-only --bench is enough).
+BENCH_PKGS=(dpdk-doc bc make dpdk-dev python3-scapy python3-cryptography python3-yaml)
 # Reference LNS for harness checks (optional: freeradius is large).
 L2TPNS_PKGS=(l2tpns freeradius)
 

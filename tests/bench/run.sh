@@ -4,15 +4,20 @@
 #
 #   tests/bench/run.sh [BUILD_DIR]          (root; BUILD_DIR default: build)
 #
-# For each direction, algorithm and size: lnsd with one worker reads lns-trafgen's
-# pcap through net_pcap infinite_rx=1 and sends to a dropping net_pcap; Mpps, Gbps
-# and TSC cycles per packet come from counter deltas over a fixed window. In the same
-# run: IPsec-MB alone on the same work (crypto_ceiling.c) and DPDK's ipsec-secgw on
-# ESP of the same size and algorithm; session scale (1M sessions). Prints a table of
-# ratios and writes one JSON object per row to BUILD_DIR/bench/results.jsonl.
+# For each direction, algorithm and size, in the same run: lnsd with one worker reads
+# lns-trafgen's pcap through net_pcap infinite_rx=1 and sends to a dropping net_pcap;
+# IPsec-MB alone on the same ESP work (crypto_ceiling.c); dpdk-testpmd io-forwarding
+# over the same pcap arrangement (the harness's own cost); the combined limit
+# 1 / (1/crypto + 1/io); DPDK's ipsec-secgw on plain ESP of the same SAs (upstream).
+# Every forwarder row is measured and verified by sample.py the same way: the median
+# of SLICE-second slices of the egress port's packets through the window, timed by
+# the sampler's clock, and packets in = packets out + counted drops; a row that does
+# not balance prints INVALID and why, never a ratio. Then session scale (scale.sh).
+# Writes one JSON object per row to BUILD_DIR/bench/results.jsonl.
 #
 # Environment: BENCH_WINDOW (s, default 3), BENCH_SIZES ("64 128 512 1400 imix"),
-# BENCH_ALGS ("aes128gcm16 aes128-sha1"), BENCH_DIRS ("up down"; "" runs no rows), BENCH_SECGW (1),
+# BENCH_ALGS ("aes128gcm16 aes128-sha1"), BENCH_DIRS ("up down"; "" runs no rows),
+# BENCH_SECGW (1), BENCH_SECGW_PMDS ("crypto_aesni_gcm crypto_aesni_mb"), BENCH_IO (1),
 # BENCH_SCALE (1), BENCH_SCALE_SESSIONS (1000000), BENCH_WORKERS ("1": more where
 # the machine has the cores, e.g. "1 2 4 8"), BENCH_PERF (0; 1: a perf cpu-clock
 # profile of the worker per row, in BUILD_DIR/bench/perf-DIR-ALG-SIZE-wN.txt;
@@ -22,8 +27,8 @@ set -u
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(cd "${1:-$SRC/build}" && pwd) || exit 2
 LNSD=$BUILD/app/lnsd/lnsd
-LNSCTL=$BUILD/app/lnsctl/lnsctl
 TG=$BUILD/app/lns-trafgen/lns-trafgen
+TESTPMD=$(command -v dpdk-testpmd || echo /usr/bin/dpdk-testpmd)
 PY=/usr/bin/python3
 WINDOW=${BENCH_WINDOW:-3}
 SLICE=0.2
@@ -36,7 +41,7 @@ W=$(mktemp -d /tmp/lnsd-bench.XXXXXX)
 PREFIX=lnsdb$$
 LPID=
 
-for b in "$LNSD" "$LNSCTL" "$TG"; do
+for b in "$LNSD" "$TG"; do
 	[ -x "$b" ] || { echo "run.sh: no $b (build first: meson setup build && ninja -C build)" >&2; exit 2; }
 done
 mkdir -p "$OUT"
@@ -45,7 +50,7 @@ mkdir -p "$OUT"
 cleanup() {
 	[ -n "$LPID" ] && kill -TERM "$LPID" 2>/dev/null && wait "$LPID" 2>/dev/null
 	[ "${BENCH_KEEP:-0}" = 1 ] && echo "kept $W" || rm -rf "$W"
-	rm -rf "/var/run/dpdk/$PREFIX"
+	rm -rf "/var/run/dpdk/$PREFIX" "/var/run/dpdk/${PREFIX}io" "/var/run/dpdk/${PREFIX}sg"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -89,43 +94,41 @@ arp_vdev() {
 	echo "${s%,}"
 }
 
-stats() { "$LNSCTL" --file-prefix "$PREFIX" --json show stats 2>/dev/null; }
-
-# measure CONF COUNTER: run lnsd, print "mpps startup_s rss_kb drops mean_mpps":
-# mpps is the best SLICE-second slice of the window, mean_mpps the whole window's;
-# the samples stay in $W/s*.json.
-measure() {
-	local conf=$1 ctr=$2 t0 up rss
-	t0=$(date +%s.%N)
-	"$LNSD" -c "$conf" >"$W/lnsd.log" 2>&1 &
+# start TAG CMD...: run a forwarder in the background (its output in $W/TAG.log).
+start() {
+	local tag=$1
+	shift
+	T0=$(date +%s.%N)
+	"$@" >"$W/$tag.log" 2>&1 &
 	LPID=$!
-	for _ in $(seq 1200); do
-		kill -0 "$LPID" 2>/dev/null || { echo "lnsd died:" >&2; tail -5 "$W/lnsd.log" >&2; LPID=; echo "0 0 0 -"; return 1; }
-		stats >/dev/null && break
-		sleep 0.1
-	done
-	up=$(echo "$(date +%s.%N) - $t0" | bc)
-	sleep 1.5
-	local i=0 end perf_pid=
-	if [ "${BENCH_PERF:-0}" = 1 ] && command -v perf >/dev/null; then
+}
+
+# sample TAG PREFIX IN OUT APP: measure and verify the forwarder start() ran with
+# sample.py (its JSON in $W/TAG.json, plus start_s: exec to its first telemetry
+# answer, and rss_kb), then stop it.
+sample() {
+	local tag=$1 prefix=$2 in=$3 out=$4 app=$5 perf_pid= rss=0
+	if [ "${BENCH_PERF:-0}" = 1 ] && [ "$app" = lnsd ] && command -v perf >/dev/null; then
 		# where the worker's time goes: cpu-clock samples (no hardware counters
 		# needed), reported per symbol for the worker threads only
-		perf record -q -e cpu-clock -F 2000 -p "$LPID" -o "$W/perf.data" -- sleep "$WINDOW" \
-			>/dev/null 2>&1 &
+		(
+			sleep 3
+			perf record -q -e cpu-clock -F 2000 -p "$LPID" -o "$W/perf.data" -- \
+				sleep "$WINDOW" >/dev/null 2>&1
+		) &
 		perf_pid=$!
 	fi
-	# counters every SLICE seconds through the window; lnsd stamps each reply
-	# with its own uptime_us, so the slices are timed by lnsd, not by this shell
-	rm -f "$W"/s*.json
-	end=$(echo "$(date +%s.%N) + $WINDOW" | bc)
-	while [ "$(echo "$(date +%s.%N) < $end" | bc)" = 1 ]; do
-		stats >"$W/s$i.json" && i=$((i + 1))
-		sleep "$SLICE"
-	done
-	stats >"$W/s$i.json"
+	SAMPLE_PID=$LPID "$PY" "$SRC/tests/bench/sample.py" "$prefix" "$in" "$out" "$app" \
+		"$WINDOW" "$SLICE" >"$W/$tag.json" 2>"$W/$tag.err" || true
+	[ -s "$W/$tag.json" ] || echo '{"valid": false, "why": "sampler failed"}' >"$W/$tag.json"
+	if kill -0 "$LPID" 2>/dev/null; then
+		rss=$(awk '/VmRSS/ {print $2}' "/proc/$LPID/status")
+	else
+		echo "run.sh: $tag died; its log:" >&2
+		tail -5 "$W/$tag.log" >&2
+	fi
 	[ -n "$perf_pid" ] && wait "$perf_pid"
-	if [ -s "$W/perf.data" ]; then
-		mkdir -p "$BUILD/bench"
+	if [ -n "$perf_pid" ] && [ -s "$W/perf.data" ]; then
 		{
 			echo "# by shared object (net_pcap's copy of every packet is the harness's cost)"
 			perf report -q -i "$W/perf.data" --stdio --no-children --comm rte-worker-1 \
@@ -133,79 +136,113 @@ measure() {
 			echo "# by symbol"
 			perf report -q -i "$W/perf.data" --stdio --no-children --comm rte-worker-1 \
 				--sort dso,sym --percent-limit 0.5 2>/dev/null | sed '/^$/d'
-		} >"$BUILD/bench/perf-${PERF_TAG:-row}.txt"
+		} >"$OUT/perf-${PERF_TAG:-row}.txt"
 		if [ "${BENCH_PERF_KEEP:-0}" = 1 ]; then   # for perf annotate
-			mv "$W/perf.data" "$BUILD/bench/perf-${PERF_TAG:-row}.data"
+			mv "$W/perf.data" "$OUT/perf-${PERF_TAG:-row}.data"
 		else
 			rm -f "$W/perf.data"
 		fi
 	fi
-	rss=$(awk '/VmRSS/ {print $2}' "/proc/$LPID/status")
-	kill -TERM "$LPID"
+	kill -TERM "$LPID" 2>/dev/null
 	wait "$LPID" 2>/dev/null
 	LPID=
-	"$PY" - "$W" "$ctr" "$up" "$rss" <<'EOF'
-import glob, json, sys
-w, ctr = sys.argv[1], sys.argv[2]
-s = []
-for f in sorted(glob.glob(w + "/s*.json"), key=lambda f: int(f[len(w) + 2:-5])):
-    try:
-        s.append(json.load(open(f)))
-    except ValueError:
-        pass
-t = lambda x: x["lnsd"]["uptime_us"] / 1e6
-rate = lambda a, b: (b["counters"][ctr] - a["counters"][ctr]) / (t(b) - t(a)) / 1e6
-a, b = s[0], s[-1]
-# best slice: a shared machine only ever slows a slice down (the crypto ceiling
-# is taken the same way); the window's mean is kept beside it
-best = max(rate(x, y) for x, y in zip(s, s[1:]) if t(y) > t(x))
-drops = {k: b["drops"][k] - a["drops"].get(k, 0) for k in b["drops"] if b["drops"][k] - a["drops"].get(k, 0)}
-print("%.4f %s %s %s %.4f" % (best, sys.argv[3], sys.argv[4],
-      ",".join("%s=%d" % kv for kv in drops.items()) or "-", rate(a, b)))
-EOF
+	rm -rf "/var/run/dpdk/$prefix"
+	"$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+t = d.get("ready_at")
+d["start_s"] = t - float(sys.argv[2]) if t else None
+d["rss_kb"] = int(sys.argv[3])
+json.dump(d, open(sys.argv[1], "w"))' "$W/$tag.json" "$T0" "${rss:-0}"
 }
 
-# ceiling ALG DIR SIZE: IPsec-MB alone, Mpps (IMIX: the 7:4:1 mix of per-size times)
+# jget FILE KEY: one field of a row's JSON; mpps is "INVALID" for a row that failed
+# its check, drops are NAME=N,... or "-"
+jget() {
+	"$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1])); k = sys.argv[2]
+if k == "mpps" and not d.get("valid"): print("INVALID")
+elif k == "drops": print(",".join("%s=%d" % kv for kv in d.get("drops", {}).items()) or "-")
+else: print(d.get(k) if d.get(k) is not None else "")' "$1" "$2"
+}
+
+# measure CONF IN OUT: lnsd with CONF, measured and verified; JSON in $W/lnsd.json
+measure() {
+	start lnsd "$LNSD" -c "$1"
+	sample lnsd "$PREFIX" "$2" "$3" lnsd
+}
+
+# io_only ACCESS_VDEV CORE_VDEV IN OUT: dpdk-testpmd io-forwarding IN to OUT over the
+# same vdevs as lnsd's row (same pcaps, same queues); JSON in $W/io.json
+io_only() {
+	start io "$TESTPMD" -l 0-1 --no-huge -m 1024 --no-pci --file-prefix "${PREFIX}io" \
+		--vdev "net_pcap0,$1" --vdev "net_pcap1,$2" -- --forward-mode=io \
+		--auto-start --stats-period 100000 --rxq=1 --txq=1 --nb-cores=1
+	sample io "${PREFIX}io" "$3" "$4" testpmd
+}
+
+# ceiling ALG DIR SIZE: IPsec-MB alone, median-slice Mpps over the window (IMIX:
+# the 7:4:1 mix of per-size times); "INVALID" where a job did not complete
 ceiling() {
-	local a=gcm128 d=dec
+	local a=gcm128 d=dec r m=() s
 	[ "$1" = aes128-sha1 ] && a=cbc128-sha1
 	[ "$2" = down ] && d=enc
 	if [ "$3" = imix ]; then
-		local m64 m570 m1400
-		m64=$("$CEIL" $a $d 64 1 | awk '{print $4}')
-		m570=$("$CEIL" $a $d 570 1 | awk '{print $4}')
-		m1400=$("$CEIL" $a $d 1400 1 | awk '{print $4}')
-		echo "12 / (7 / $m64 + 4 / $m570 + 1 / $m1400)" | bc -l
+		for s in 64 570 1400; do
+			r=$("$CEIL" $a $d $s "$(echo "$WINDOW / 3" | bc -l)") || { echo INVALID; return; }
+			m+=("$(echo "$r" | awk '{print $4}')")
+		done
+		echo "12 / (7 / ${m[0]} + 4 / ${m[1]} + 1 / ${m[2]})" | bc -l
 	else
-		"$CEIL" $a $d "$3" 2 | awk '{print $4}'
+		r=$("$CEIL" $a $d "$3" "$WINDOW") || { echo INVALID; return; }
+		echo "$r" | awk '{print $4}'
 	fi
 }
 
 avg_frame() { awk -v f="$1" '$1 == f {print $6}' "$2"; }
+isnum() { [[ $1 =~ ^[0-9]*\.?[0-9]+$ ]]; }
+# ratio A B [FMT]: A / B, or "-" where either is not a number
+ratio() { if isnum "$1" && isnum "$2"; then printf "${3:-%.2f}" "$(echo "$1 / $2" | bc -l)"; else echo -; fi; }
+num() { if isnum "$1"; then printf "${2:-%.3f}" "$1"; else echo "$1"; fi; }
 
-row() { # dir alg size workers mpps gbps cyc ceil r_ceil secgw r_secgw drops
-	printf '%-5s %-12s %5s %2s %8.3f %7.2f %7.0f %8.3f %6.2f %8s %6s  %s\n' "$@"
-	"$PY" -c 'import json,sys
-k = ["dir","alg","size","workers","mpps","gbps","cycles_per_pkt","crypto_mpps","lnsd_over_crypto","secgw_mpps","lnsd_over_secgw","drops"]
-v = sys.argv[1:]
-d = dict(zip(k, v))
-for x in ("mpps","gbps","cycles_per_pkt","crypto_mpps","lnsd_over_crypto","secgw_mpps","lnsd_over_secgw"):
+row() { # dir alg size w mpps gbps cyc crypto io limit lns/lim secgw pmd lns/sg
+	printf '%-4s %-11s %5s %1s %8s %6s %5s %7s %7s %7s %7s %8s %-5s %6s\n' "$@"
+	"$PY" -c 'import json, sys
+k = ["dir", "alg", "size", "workers", "mpps", "gbps", "cycles_per_pkt", "crypto_mpps", "io_mpps",
+     "limit_mpps", "lnsd_over_limit", "secgw_mpps", "secgw_pmd", "lnsd_over_secgw"]
+d = dict(zip(k, sys.argv[1:15]))
+for x in k[4:]:
     try: d[x] = float(d[x])
-    except ValueError: d[x] = None
-d["workers"] = int(d["workers"]); d["commit"] = sys.argv[-1]
-d["mpps_window_mean"] = float(sys.argv[-2]) if sys.argv[-2] else None
-print(json.dumps(d))' "$@" "${MEAN:-}" "$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null)" >>"$RES"
+    except ValueError: d[x] = None if d[x] in ("-", "") else d[x]
+d["workers"] = int(d["workers"]); d["commit"] = sys.argv[15]; d["window_s"] = float(sys.argv[16])
+d["statistic"] = "median of %s s slices" % sys.argv[17]
+for name, f in (("lnsd", sys.argv[18]), ("io", sys.argv[19]), ("secgw", sys.argv[20])):
+    try: d[name + "_check"] = json.load(open(f))
+    except (OSError, ValueError): pass
+print(json.dumps(d))' "$@" "$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null)" "$WINDOW" "$SLICE" \
+		"$W/lnsd.json" "$W/io.json" "${SGJ:-/nonexistent}" >>"$RES"
+}
+
+# note SIDE JSON: the reason under the row, where a check failed or drops were counted
+note() {
+	local why drops
+	why=$(jget "$2" why)
+	drops=$(jget "$2" drops)
+	[ -n "$why" ] && echo "#   ! $1 INVALID: $why"
+	[ -z "$why" ] && [ "$drops" != - ] && echo "#   $1 drops in window: $drops"
+	return 0
 }
 
 . "$SRC/tests/bench/secgw.sh"
 
-echo "# lnsd benchmark: window ${WINDOW}s, TSC $(printf '%.0f' "$HZ") Hz, $(nproc) cores; frames exclude FCS"
-echo "# mpps/gbps: lnsd forwarded (one worker per row's count); cyc: TSC cycles per packet"
-echo "# mpps and crypto are each the best ${SLICE}s slice of their window (a shared machine only"
-echo "# slows a slice down); results.jsonl keeps lnsd's window mean too"
-echo "# crypto: IPsec-MB alone on one core; secgw: DPDK ipsec-secgw, ESP transport inbound"
-printf '%-5s %-12s %5s %2s %8s %7s %7s %8s %6s %8s %6s  %s\n' dir alg size w mpps gbps cyc \
-	crypto lns/cr secgw lns/sg "drops in window"
+echo "# lnsd benchmark $(date -u +%Y-%m-%dT%H:%MZ), $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null)," \
+	"$(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# window ${WINDOW}s; every Mpps is the MEDIAN of ${SLICE}s slices (forwarders: egress port packets"
+echo "# timed by sample.py; crypto: jobs timed in-process); frames exclude FCS; TSC $(printf '%.0f' "$HZ") Hz"
+echo "# mpps/gbps/cyc: lnsd forwarded, one worker per row's w; crypto: IPsec-MB alone; io: dpdk-testpmd"
+echo "# io-forward on the same pcaps; limit = 1/(1/crypto + 1/io); secgw: ipsec-secgw, plain ESP inbound,"
+echo "# faster of its PMDs (pmd: gcm = crypto_aesni_gcm, mb = crypto_aesni_mb). INVALID: in != out + drops"
+printf '%-4s %-11s %5s %1s %8s %6s %5s %7s %7s %7s %7s %8s %-5s %6s\n' dir alg size w mpps gbps cyc \
+	crypto io limit lns/lim secgw pmd lns/sg
 for dir in $DIRS; do
 	for alg in $ALGS; do
 		P=$W/$dir-$alg
@@ -214,32 +251,54 @@ for dir in $DIRS; do
 		for size in $SIZES; do
 			for w in ${BENCH_WORKERS:-1}; do
 				if [ "$dir" = up ]; then
-					conf "$SRC/config/bench.yaml" "$W/c.yaml" "$(traffic_vdev "$P/up-$size.pcap" "$w")" \
-						"$(arp_vdev "$P/arp-core.pcap" "$w")" "$w" ""
-					ctr=up_fwd
+					acc=$(traffic_vdev "$P/up-$size.pcap" "$w")
+					core=$(arp_vdev "$P/arp-core.pcap" "$w")
+					in=0 out=1
 				else
-					conf "$SRC/config/bench.yaml" "$W/c.yaml" "$(arp_vdev "$P/arp-access.pcap" "$w")" \
-						"$(traffic_vdev "$P/down-$size.pcap" "$w")" "$w" ""
-					ctr=down_fwd
+					acc=$(arp_vdev "$P/arp-access.pcap" "$w")
+					core=$(traffic_vdev "$P/down-$size.pcap" "$w")
+					in=1 out=0
 				fi
+				conf "$SRC/config/bench.yaml" "$W/c.yaml" "$acc" "$core" "$w" ""
 				PERF_TAG="$dir-$alg-$size-w$w"
-				read -r mpps _ _ drops MEAN < <(measure "$W/c.yaml" "$ctr")
+				measure "$W/c.yaml" "$in" "$out"
+				mpps=$(jget "$W/lnsd.json" mpps)
 				fr=$(avg_frame "$dir-$size.pcap" "$P.txt")
-				gbps=$(echo "$mpps * $fr * 8 / 1000" | bc -l)
-				cyc=$(echo "if ($mpps > 0) $HZ / ($mpps * 1000000) else 0" | bc -l)
-				cr=$(ceiling "$alg" "$dir" "$size")
-				sg=- rsg=-
-				if [ "$dir" = up ] && [ "$w" = 1 ] && [ "${BENCH_SECGW:-1}" = 1 ]; then
-					sg=$(secgw_mpps "$alg" "$size") || sg=-
-					[ "$sg" != - ] && rsg=$(printf '%.2f' "$(echo "$mpps / $sg" | bc -l)")
-					[ "$sg" != - ] && sg=$(printf '%.3f' "$sg")
+				gbps=- cyc=-
+				if isnum "$mpps" && [ "$(echo "$mpps > 0" | bc)" = 1 ]; then
+					gbps=$(printf '%.2f' "$(echo "$mpps * $fr * 8 / 1000" | bc -l)")
+					cyc=$(printf '%.0f' "$(echo "$HZ / ($mpps * 1000000)" | bc -l)")
 				fi
-				row "$dir" "$alg" "$size" "$w" "$mpps" "$gbps" "$cyc" "$cr" \
-					"$(echo "$mpps / $cr" | bc -l)" "$sg" "$rsg" "$drops"
+				cr=$(ceiling "$alg" "$dir" "$size")
+				io=- lim=-
+				rm -f "$W/io.json"
+				if [ "$w" = 1 ] && [ "${BENCH_IO:-1}" = 1 ]; then
+					# the same vdevs, one queue each (testpmd's single forwarding lcore)
+					if [ "$dir" = up ]; then
+						io_only "$(traffic_vdev "$P/up-$size.pcap" 1)" "$(arp_vdev "$P/arp-core.pcap" 1)" 0 1
+					else
+						io_only "$(arp_vdev "$P/arp-access.pcap" 1)" "$(traffic_vdev "$P/down-$size.pcap" 1)" 1 0
+					fi
+					io=$(jget "$W/io.json" mpps)
+					isnum "$cr" && isnum "$io" && lim=$(echo "1 / (1 / $cr + 1 / $io)" | bc -l)
+				fi
+				sg=- pmd=- SGJ= SGNOTE=
+				if [ "$dir" = up ] && [ "$w" = 1 ] && [ "${BENCH_SECGW:-1}" = 1 ]; then
+					secgw_best "$alg" "$size"   # sets SGJ (the faster PMD's JSON) and pmd
+					[ -n "$SGJ" ] && sg=$(jget "$SGJ" mpps)
+				fi
+				row "$dir" "$alg" "$size" "$w" "$(num "$mpps")" "$gbps" "$cyc" "$(num "$cr")" \
+					"$(num "$io")" "$(num "$lim")" "$(ratio "$mpps" "$lim")" "$(num "$sg")" \
+					"$pmd" "$(ratio "$mpps" "$sg")"
+				note lnsd "$W/lnsd.json"
+				[ -f "$W/io.json" ] && note io "$W/io.json"
+				[ -n "$SGJ" ] && note secgw "$SGJ"
+				[ -n "${SGNOTE:-}" ] && echo "$SGNOTE"
 			done
 		done
 	done
 done
 
+[ "${BENCH_SECGW:-1}" = 1 ] && [ -n "$DIRS" ] && secgw_natt_note
 [ "${BENCH_SCALE:-1}" = 1 ] && . "$SRC/tests/bench/scale.sh"
 echo "# rows as JSON: $RES"

@@ -33,24 +33,44 @@ echo "# session scale: $((NT * SP)) sessions over $NT tunnels/SA pairs, up, aes1
 # the small bench config, for the baseline RSS
 conf "$SRC/config/bench.yaml" "$SD/small.yaml" "$(traffic_vdev "$SD/one/up-64.pcap" 1)" \
 	"$(arp_vdev "$SD/one/arp-core.pcap" 1)" 1 "c['bench_mem'] = '6144'; c['limits']['mbufs'] = 262144"
-read -r _ up_small rss_small _ < <(measure "$SD/small.yaml" up_fwd)
+# mscale CONF IN OUT NAME: one scale row, measured and verified like the others;
+# sets NAME_m (Mpps or INVALID), NAME_up (start-up s), NAME_rss (KiB), NAME_d (drops)
+mscale() {
+	measure "$1" "$2" "$3"
+	cp "$W/lnsd.json" "$SD/$4.json"
+	printf -v "${4}_m" '%s' "$(jget "$W/lnsd.json" mpps)"
+	printf -v "${4}_up" '%s' "$(jget "$W/lnsd.json" start_s)"
+	printf -v "${4}_rss" '%s' "$(jget "$W/lnsd.json" rss_kb)"
+	printf -v "${4}_d" '%s' "$(jget "$W/lnsd.json" drops)"
+}
+mscale "$SD/small.yaml" 0 1 small
 scale_conf "$SD/one.yaml" "$(traffic_vdev "$SD/one/up-64.pcap" 1)" "$(arp_vdev "$SD/one/arp-core.pcap" 1)"
-read -r m_one up_one rss_one d_one _ < <(measure "$SD/one.yaml" up_fwd)
+mscale "$SD/one.yaml" 0 1 one
 scale_conf "$SD/all.yaml" "$(traffic_vdev "$SD/all/up-64.pcap" 1)" "$(arp_vdev "$SD/all/arp-core.pcap" 1)"
-read -r m_all up_all rss_all d_all _ < <(measure "$SD/all.yaml" up_fwd)
+mscale "$SD/all.yaml" 0 1 all
 scale_conf "$SD/done.yaml" "$(arp_vdev "$SD/one/arp-access.pcap" 1)" "$(traffic_vdev "$SD/one/down-64.pcap" 1)"
-read -r dm_one _ _ dd_one _ < <(measure "$SD/done.yaml" down_fwd)
+mscale "$SD/done.yaml" 1 0 done
 scale_conf "$SD/dall.yaml" "$(arp_vdev "$SD/all/arp-access.pcap" 1)" "$(traffic_vdev "$SD/all/down-64.pcap" 1)"
-read -r dm_all _ _ dd_all _ < <(measure "$SD/dall.yaml" down_fwd)
+mscale "$SD/dall.yaml" 1 0 dall
 printf '%-34s %10s %10s %10s\n' "" "start s" "RSS MiB" "Mpps"
-printf '%-34s %10.2f %10.1f %10s\n' "small config (64 sessions)" "$up_small" "$(echo "$rss_small / 1024" | bc -l)" "-"
-printf '%-34s %10.2f %10.1f %10.3f  %s\n' "$((NT * SP)) sessions, traffic on 1" "$up_one" "$(echo "$rss_one / 1024" | bc -l)" "$m_one" "$d_one"
-printf '%-34s %10.2f %10.1f %10.3f  %s\n' "$((NT * SP)) sessions, random over all" "$up_all" "$(echo "$rss_all / 1024" | bc -l)" "$m_all" "$d_all"
-printf '%-34s %10s %10s %10.3f  %s\n' "  downstream, traffic on 1" - - "$dm_one" "$dd_one"
-printf '%-34s %10s %10s %10.3f  %s\n' "  downstream, random over all" - - "$dm_all" "$dd_all"
-per=$(echo "($rss_all - $rss_small) * 1024 / ($NT * $SP)" | bc -l)
-ratio=$(echo "if ($m_one > 0) $m_all / $m_one else 0" | bc -l)
-dratio=$(echo "if ($dm_one > 0) $dm_all / $dm_one else 0" | bc -l)
-printf 'memory per session %.0f bytes (RSS delta); random/one-session Mpps ratio up %.2f, down %.2f (target >= 0.70)\n' "$per" "$ratio" "$dratio"
-"$PY" -c 'import json,sys; a=sys.argv[1:]; print(json.dumps({"scale_sessions": int(a[0]), "start_s": float(a[1]), "rss_kb": int(a[2]), "bytes_per_session": float(a[3]), "mpps_one": float(a[4]), "mpps_random": float(a[5]), "ratio": float(a[6]), "down_mpps_one": float(a[7]), "down_mpps_random": float(a[8]), "down_ratio": float(a[9])}))' \
-	"$((NT * SP))" "$up_all" "$rss_all" "$per" "$m_one" "$m_all" "$ratio" "$dm_one" "$dm_all" "$dratio" >>"$RES"
+printf '%-34s %10.2f %10.1f %10s\n' "small config (64 sessions)" "$small_up" "$(echo "$small_rss / 1024" | bc -l)" "-"
+printf '%-34s %10.2f %10.1f %10s  %s\n' "$((NT * SP)) sessions, traffic on 1" "$one_up" "$(echo "$one_rss / 1024" | bc -l)" "$(num "$one_m")" "$one_d"
+printf '%-34s %10.2f %10.1f %10s  %s\n' "$((NT * SP)) sessions, random over all" "$all_up" "$(echo "$all_rss / 1024" | bc -l)" "$(num "$all_m")" "$all_d"
+printf '%-34s %10s %10s %10s  %s\n' "  downstream, traffic on 1" - - "$(num "$done_m")" "$done_d"
+printf '%-34s %10s %10s %10s  %s\n' "  downstream, random over all" - - "$(num "$dall_m")" "$dall_d"
+for n in one all done dall; do
+	note "scale $n" "$SD/$n.json"
+	[ "$(jget "$SD/$n.json" sessions)" = "$((NT * SP))" ] ||
+		echo "#   ! scale $n: lnsd carried $(jget "$SD/$n.json" sessions) sessions, not $((NT * SP))"
+done
+per=$(echo "($all_rss - $small_rss) * 1024 / ($NT * $SP)" | bc -l)
+ratio=$(ratio "$all_m" "$one_m")
+dratio=$(ratio "$dall_m" "$done_m")
+printf 'memory per session %.0f bytes (RSS delta); random/one-session Mpps ratio up %s, down %s (target >= 0.80)\n' "$per" "$ratio" "$dratio"
+"$PY" -c 'import json,sys
+def f(x):
+    try: return float(x)
+    except ValueError: return None     # INVALID rows and their ratios
+a = sys.argv[1:]
+print(json.dumps({"scale_sessions": int(a[0]), "start_s": f(a[1]), "rss_kb": int(a[2]), "bytes_per_session": f(a[3]), "mpps_one": f(a[4]), "mpps_random": f(a[5]), "ratio": f(a[6]), "down_mpps_one": f(a[7]), "down_mpps_random": f(a[8]), "down_ratio": f(a[9])}))' \
+	"$((NT * SP))" "$all_up" "$all_rss" "$per" "$one_m" "$all_m" "$ratio" "$done_m" "$dall_m" "$dratio" >>"$RES"
