@@ -1114,6 +1114,79 @@ metrics_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
 }
 static const struct schema metrics_schema = SCHEMA(metrics_keys, .check = metrics_check);
 
+/* --------------------------------------------------------------- radius --- */
+
+static int
+radius_server_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
+{
+	const struct lns_radius_server_conf *s = obj;
+
+	(void)seen;
+	if (s->address == 0)
+		return conf_err_key(ctx, map, "address", "0.0.0.0 is not a server address");
+	if (!s->secret.set)
+		return conf_err_key(ctx, map, "secret", "required key missing (give 'secret' "
+				    "or 'secret-file')");
+	if (s->auth_port == 0 && s->acct_port == 0)
+		return conf_err_key(ctx, map, "auth-port", "auth-port and acct-port are both 0: "
+				    "the server would serve nothing");
+	return 0;
+}
+
+static const struct key_desc radius_server_keys[] = {
+	K_ADDR(struct lns_radius_server_conf, "address", address, REQ),
+	K_UINT(struct lns_radius_server_conf, "auth-port", auth_port, 1, 65535, 1812,
+	       .flags = F_ZERO_OK),
+	K_UINT(struct lns_radius_server_conf, "acct-port", acct_port, 1, 65535, 1813,
+	       .flags = F_ZERO_OK),
+	K_SECRET(struct lns_radius_server_conf, "secret", secret, 1),
+	K_SECRET_FILE(struct lns_radius_server_conf, "secret-file", secret, 1, .flags = F_NODUMP),
+};
+static const struct schema radius_server_schema = SCHEMA(radius_server_keys,
+							 .check = radius_server_check);
+static const struct list_desc radius_server_list = {
+	.item = &radius_server_schema, .elem_size = sizeof(struct lns_radius_server_conf),
+	.max = LNS_CONF_MAX_RADIUS_SERVERS,
+	.cnt_off = offsetof(struct lns_radius_conf, n_servers), .cnt_size = 2,
+};
+
+static int
+radius_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
+{
+	struct lns_radius_conf *r = obj;
+
+	(void)seen;
+	if (map == NULL)
+		return 0;
+	if (r->authenticate && r->n_servers == 0)
+		return conf_err_key(ctx, map, "authenticate", "RADIUS authentication needs at "
+				    "least one server in radius.servers");
+	if (conf_map_get(ctx->doc, map, "accounting") == NULL)
+		r->accounting = r->n_servers > 0;
+	else if (r->accounting && r->n_servers == 0)
+		return conf_err_key(ctx, map, "accounting", "RADIUS accounting needs at least "
+				    "one server in radius.servers");
+	return 0;
+}
+
+static const struct key_desc radius_keys[] = {
+	K_BOOL(struct lns_radius_conf, "authenticate", authenticate, false),
+	K_BOOL(struct lns_radius_conf, "local-fallback", local_fallback, false),
+	K_BOOL(struct lns_radius_conf, "accounting", accounting, false),
+	K_STR(struct lns_radius_conf, "nas-identifier", nas_identifier, .flags = F_NONEMPTY,
+	      .sdef = "lnsd"),
+	K_ADDR(struct lns_radius_conf, "nas-ip-address", nas_ip_address),
+	K_UINT(struct lns_radius_conf, "timeout-ms", timeout_ms, 100, 60000, 3000),
+	K_UINT(struct lns_radius_conf, "retries", retries, 0, 10, 2),
+	K_UINT(struct lns_radius_conf, "hold-down", hold_down, 1, 3600, 30),
+	K_UINT(struct lns_radius_conf, "interim-interval", interim_interval, 60, 86400, 0,
+	       .flags = F_ZERO_OK | F_SHORT_TIMER),
+	K_UINT(struct lns_radius_conf, "acct-queue", acct_queue, 16, 1048576, 65536),
+	K_STR(struct lns_radius_conf, "spool", spool, .flags = F_NONEMPTY),
+	K_LIST(struct lns_radius_conf, "servers", servers, radius_server_list),
+};
+static const struct schema radius_schema = SCHEMA(radius_keys, .check = radius_check);
+
 /* ------------------------------------------------------------------ top --- */
 
 static int
@@ -1332,5 +1405,6 @@ static const struct key_desc root_keys[] = {
 	K_SECTION(struct lns_conf, "limits", limits, limits_schema),
 	K_SECTION(struct lns_conf, "log", log, log_schema),
 	K_SECTION(struct lns_conf, "metrics", metrics, metrics_schema),
+	K_SECTION(struct lns_conf, "radius", radius, radius_schema),
 };
 const struct schema conf_root_schema = SCHEMA(root_keys, .check = root_check);

@@ -342,6 +342,40 @@ struct lns_metrics_conf {
 	uint16_t port;                   /**< parsed from listen: host order, 0 = off */
 };
 
+/* --------------------------------------------------------------- radius --- */
+
+#define LNS_CONF_MAX_RADIUS_SERVERS 8
+
+/** One RADIUS server; tried in file order (failover). */
+struct lns_radius_server_conf {
+	uint32_t address;                /**< network byte order */
+	uint16_t auth_port;              /**< default 1812; 0 = not used for authentication */
+	uint16_t acct_port;              /**< default 1813; 0 = not used for accounting */
+	struct lns_secret secret;        /**< `secret:` / `secret-file:` (required) */
+};
+
+/** The `radius:` section (RFC 2865/2866 client). */
+struct lns_radius_conf {
+	bool     authenticate;           /**< PPP authentication through RADIUS (default false:
+					  *   ppp.users); a destination profile may override */
+	bool     local_fallback;         /**< ppp.users when no server answers, default false */
+	bool     accounting;             /**< Start/Interim/Stop/On/Off, default true when
+					  *   servers are given */
+	char     nas_identifier[LNS_CONF_NAME_MAX]; /**< default "lnsd" */
+	uint32_t nas_ip_address;         /**< network order; default the access port address */
+	uint32_t timeout_ms;             /**< per try, 100..60000, default 3000 */
+	uint8_t  retries;                /**< resends to one server before failover, 0..10, default 2 */
+	uint16_t hold_down;              /**< s a dead server is skipped, 1..3600, default 30 */
+	uint32_t interim_interval;       /**< s, 0 = none unless the server says, 60..86400
+					  *   (1 with limits.allow-short-timers), default 0 */
+	uint32_t acct_queue;             /**< accounting records waiting at most, 16..1048576,
+					  *   default 65536; beyond: counted and logged drops */
+	char     spool[LNS_CONF_PATH_MAX]; /**< file keeping unacknowledged records across a
+					  *   restart, "" = none (default) */
+	struct lns_radius_server_conf servers[LNS_CONF_MAX_RADIUS_SERVERS];
+	uint16_t n_servers;
+};
+
 /* ----------------------------------------------------------------- whole --- */
 
 #define LNS_CONF_MAX_EAL_ARGS 64
@@ -359,6 +393,7 @@ struct lns_conf {
 	struct lns_limits_conf limits;
 	struct lns_log_conf    log;
 	struct lns_metrics_conf metrics;
+	struct lns_radius_conf radius;
 };
 
 /**
