@@ -43,6 +43,7 @@ enum lns_req_type {
 	LNS_REQ_CLEAR_TUNNEL,           /**< arg: local tunnel id; StopCCN */
 	LNS_REQ_CLEAR_SESSION,          /**< arg: session handle; CDN */
 	LNS_REQ_SNAP_COUNTERS,          /**< buf: struct lns_ctl_counters */
+	LNS_REQ_SNAP_RADIUS,            /**< buf: struct lns_radius_snap (ctl_aaa.c) */
 };
 
 #define LNS_CTL_NCTR 64                 /**< room per protocol (>= each X-macro) */
@@ -91,6 +92,30 @@ struct lns_sess_snap {
 	char     user[64];
 	char     phase[16];
 	char     auth[12];
+	/* AAA (ctl_aaa.c): what RADIUS applied; empty / 0 when nothing */
+	char     acct_session_id[24];
+	char     filter_id[32];
+	char     framed_pool[32];
+	char     framed_route[48];
+	uint32_t session_timeout, idle_timeout, interim_interval;
+	uint8_t  class_len;
+	uint8_t  radius;                /**< authenticated by a RADIUS server */
+};
+
+/** RADIUS client state, for `lnsctl show radius` and metrics. */
+struct lns_radius_snap {
+	uint32_t n_servers;
+	struct {
+		uint32_t addr;          /**< network order */
+		uint16_t auth_port, acct_port;
+		char state[12];
+		uint32_t rtt_ms;
+		uint64_t requests, responses, timeouts, retransmits;
+	} srv[8];
+	uint32_t n_ctr;                 /**< names: lns_radc_stat_name() */
+	uint64_t ctr[32];
+	uint32_t acct_pending, spool_depth;
+	uint64_t auth_fallbacks;
 };
 
 /** Control-lcore state of the data plane. */
@@ -106,6 +131,7 @@ struct lns_ctl {
 	uint64_t life_next_tsc;         /**< next SA lifetime scan */
 	struct lns_subs *subs;          /**< L2TP and PPP control planes (ctl_sub.c) */
 	struct lns_ike *ike;            /**< IKEv1 responder (ctl_ike.c) */
+	struct lns_aaa *aaa;            /**< RADIUS (ctl_aaa.c), NULL without radius.servers */
 	void *ike_pending;              /**< Deletes waiting to be sent (ctl_ike.c) */
 	struct conn_out *conn_out;      /**< IKE connection -> newest outbound SA (ctl_ike.c) */
 	uint32_t conn_out_mask;
@@ -228,6 +254,38 @@ struct lns_l2tp *lns_ctl_l2tp_rw(struct lns_ctl *ctl);
 /** Control side of the SNAP/CLEAR tunnel and session requests. */
 int32_t lns_ctl_subs_request(struct lns_ctl *ctl, uint32_t type, uint32_t arg, void *buf,
 			     uint32_t buflen);
+
+/* ---- AAA glue (ctl_aaa.c); ctl_sub.c calls these at a session's life points ---- */
+struct lns_aaa;
+struct lns_aaa_sess;
+struct lns_authenticator;
+
+/** Start the RADIUS client when radius.servers is set (Accounting-On sent).
+ *  @return the authenticator PPP uses (RADIUS, or `local` when radius.authenticate
+ *  is off or no servers), NULL on error with err set. */
+const struct lns_authenticator *lns_ctl_aaa_init(struct lns_ctl *ctl,
+						 const struct lns_authenticator *local,
+						 char *err, size_t errlen);
+/** Read RADIUS answers; called from lns_ctl_poll(). */
+void lns_ctl_aaa_poll(struct lns_ctl *ctl);
+/** Stop for every live session, Accounting-Off, up to 2 s for the answers. */
+void lns_ctl_aaa_shutdown(struct lns_ctl *ctl);
+void lns_ctl_aaa_fini(struct lns_ctl *ctl);
+/** Per-session AAA state (NULL without RADIUS: every hook accepts NULL). */
+struct lns_aaa_sess *lns_ctl_aaa_session_new(struct lns_ctl *ctl, uint32_t handle,
+					     uint16_t tid, uint16_t sid, uint32_t peer,
+					     uint16_t peer_port, uint32_t conn);
+/** IPCP opened with addr (network order): Accounting Start, timers. */
+void lns_ctl_aaa_session_up(struct lns_aaa_sess *s, uint32_t addr, const char *user);
+/** Why the session ends (Acct-Terminate-Cause); the first cause given wins. */
+void lns_ctl_aaa_session_cause(struct lns_aaa_sess *s, int cause);
+/** The session is gone (counters still readable): Stop, then free s. */
+void lns_ctl_aaa_session_end(struct lns_aaa_sess *s);
+void lns_ctl_aaa_session_info(const struct lns_aaa_sess *s, struct lns_sess_snap *o);
+int lns_ctl_aaa_snap(const struct lns_ctl *ctl, struct lns_radius_snap *o);
+/** ctl_sub.c: the AAA state of a session from its PPP ctx; close a session (CDN). */
+struct lns_aaa_sess *lns_ctl_sub_aaa(void *sub_ctx);
+int lns_ctl_sub_close(struct lns_ctl *ctl, uint32_t handle, const char *why);
 
 /** Handle one punted packet (consumes it). Exposed for tests. */
 void lns_ctl_handle(struct lns_ctl *ctl, struct rte_mbuf *m);

@@ -41,7 +41,9 @@
 	X(AUTH_FAILED,       "auth-failed") \
 	X(SA_SOFT_EXPIRED,   "sa-soft-expired") \
 	X(SA_HARD_EXPIRED,   "sa-hard-expired") \
-	X(ADMIN_CLEAR,       "admin-clear")
+	X(ADMIN_CLEAR,       "admin-clear") \
+	X(ACCT_DROPPED,      "acct-dropped")      /* RADIUS accounting record refused at the bound */ \
+	X(RADIUS_SERVER,     "radius-server")     /* a server went dead / came back */
 
 enum lns_ev {
 #define X(e, s) LNS_EV_##e,
