@@ -493,6 +493,8 @@ static const struct key_desc dprof_keys[] = {
 	K_UINT(struct lns_dest_profile, "hello-interval", hello_interval, 0, 3600, 60),
 	K_UINT(struct lns_dest_profile, "receive-window", receive_window, 1, 1024, 16),
 	K_BOOL(struct lns_dest_profile, "allow-nonsecure", allow_nonsecure, false),
+	K_UINT(struct lns_dest_profile, "max-sessions-per-user", max_sessions_per_user, 1,
+	       1048576, 0, .flags = F_ZERO_OK),
 };
 static const struct schema dprof_keys_schema = SCHEMA(dprof_keys);
 
@@ -1151,6 +1153,33 @@ static const struct list_desc radius_server_list = {
 };
 
 static int
+das_client_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
+{
+	const struct lns_das_client_conf *c = obj;
+
+	(void)seen;
+	if (c->address == 0)
+		return conf_err_key(ctx, map, "address", "0.0.0.0 is not a client address");
+	if (!c->secret.set)
+		return conf_err_key(ctx, map, "secret", "required key missing (give 'secret' "
+				    "or 'secret-file')");
+	return 0;
+}
+
+static const struct key_desc das_client_keys[] = {
+	K_ADDR(struct lns_das_client_conf, "address", address, REQ),
+	K_SECRET(struct lns_das_client_conf, "secret", secret, 1),
+	K_SECRET_FILE(struct lns_das_client_conf, "secret-file", secret, 1, .flags = F_NODUMP),
+};
+static const struct schema das_client_schema = SCHEMA(das_client_keys,
+						      .check = das_client_check);
+static const struct list_desc das_client_list = {
+	.item = &das_client_schema, .elem_size = sizeof(struct lns_das_client_conf),
+	.max = LNS_CONF_MAX_DAS_CLIENTS,
+	.cnt_off = offsetof(struct lns_radius_conf, n_das_clients), .cnt_size = 2,
+};
+
+static int
 radius_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
 {
 	struct lns_radius_conf *r = obj;
@@ -1184,6 +1213,11 @@ static const struct key_desc radius_keys[] = {
 	K_UINT(struct lns_radius_conf, "acct-queue", acct_queue, 16, 1048576, 65536),
 	K_STR(struct lns_radius_conf, "spool", spool, .flags = F_NONEMPTY),
 	K_LIST(struct lns_radius_conf, "servers", servers, radius_server_list),
+	K_ADDR(struct lns_radius_conf, "das-address", das_address),
+	K_UINT(struct lns_radius_conf, "das-port", das_port, 1, 65535, 3799),
+	K_UINT(struct lns_radius_conf, "das-window", das_window, 1, 3600, 300,
+	       .flags = F_ZERO_OK),
+	K_LIST(struct lns_radius_conf, "das-clients", das_clients, das_client_list),
 };
 static const struct schema radius_schema = SCHEMA(radius_keys, .check = radius_check);
 

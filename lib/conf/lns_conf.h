@@ -170,6 +170,8 @@ struct lns_dest_profile {
 	uint16_t hello_interval;             /**< seconds, 0 = off, default 60 */
 	uint16_t receive_window;             /**< 1..1024, default 16 */
 	bool     allow_nonsecure;            /**< accept plain UDP 1701 (no IPsec), default false */
+	uint32_t max_sessions_per_user;      /**< simultaneous sessions of one user name,
+					      *   0 = no limit (default), 1..1048576 */
 };
 
 /**
@@ -354,6 +356,14 @@ struct lns_radius_server_conf {
 	struct lns_secret secret;        /**< `secret:` / `secret-file:` (required) */
 };
 
+#define LNS_CONF_MAX_DAS_CLIENTS 8
+
+/** A client allowed to send Disconnect / CoA requests (RFC 5176). */
+struct lns_das_client_conf {
+	uint32_t address;                /**< network byte order */
+	struct lns_secret secret;        /**< `secret:` / `secret-file:` (required) */
+};
+
 /** The `radius:` section (RFC 2865/2866 client). */
 struct lns_radius_conf {
 	bool     authenticate;           /**< PPP authentication through RADIUS (default false:
@@ -374,6 +384,13 @@ struct lns_radius_conf {
 					  *   restart, "" = none (default) */
 	struct lns_radius_server_conf servers[LNS_CONF_MAX_RADIUS_SERVERS];
 	uint16_t n_servers;
+	/* Dynamic authorization server (RFC 5176): on when das-clients are given */
+	uint32_t das_address;            /**< listen address, network order; default 0.0.0.0 */
+	uint16_t das_port;               /**< 1..65535, default 3799 */
+	uint16_t das_window;             /**< s an Event-Timestamp may be off, 0 = not checked,
+					  *   default 300 */
+	struct lns_das_client_conf das_clients[LNS_CONF_MAX_DAS_CLIENTS];
+	uint16_t n_das_clients;
 };
 
 /* ----------------------------------------------------------------- whole --- */

@@ -15,7 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 
 #include <openssl/crypto.h>
 #include <rte_byteorder.h>
@@ -30,6 +34,25 @@
 #include "lns_radius_client.h"
 
 #define IDLE_CHECK_MIN_MS 1000
+#define DAS_CACHE 16                    /* answered requests kept for duplicates */
+#define USER_BUCKETS 4096               /* per-user session counts (a power of two) */
+
+/* Live sessions of one user name, for max-sessions-per-user. */
+struct ucount {
+	struct ucount *next;
+	uint32_t n;
+	char name[];
+};
+
+/* An answered Disconnect/CoA request: a retransmission gets the same answer. */
+struct das_done {
+	uint32_t client;
+	uint8_t id;
+	uint8_t auth[16];
+	uint64_t at_ms;
+	uint16_t len;
+	uint8_t resp[256];
+};
 
 struct lns_aaa {
 	struct lns_ctl *ctl;
@@ -45,7 +68,26 @@ struct lns_aaa {
 	uint32_t nas_ip;
 	char dead_seen[LNS_CONF_MAX_RADIUS_SERVERS];
 	uint64_t auth_timeouts, fallbacks;
+	/* dynamic authorization server (RFC 5176) */
+	int das_fd;
+	uint64_t das[LNS_DAS_STAT_MAX];
+	struct das_done das_cache[DAS_CACHE];
+	uint32_t das_next;
+	struct ucount **users;          /* USER_BUCKETS chains */
+	uint64_t limit_refused;
 };
+
+static const char *const das_names[] = {
+#define X(e, n) n,
+	LNS_DAS_STATS(X)
+#undef X
+};
+
+const char *
+lns_das_stat_name(unsigned int i)
+{
+	return i < LNS_DAS_STAT_MAX ? das_names[i] : "?";
+}
 
 /* A saved copy of the PPP request: the local fallback needs it after start(). */
 struct saved_req {
@@ -85,6 +127,8 @@ struct lns_aaa_sess {
 	int64_t start_unix;
 	uint32_t addr;
 	int cause;                      /* Acct-Terminate-Cause, 0 = not known yet */
+	uint32_t user_limit;            /* max-sessions-per-user of its profile, 0 = none */
+	struct ucount *counted;         /* counted against its user */
 	struct lns_timer interim_t, session_t, idle_t;
 	uint64_t idle_pkts;
 	uint64_t idle_since;
@@ -475,6 +519,72 @@ radius_cancel(const struct lns_authenticator *a, struct lns_ppp *p)
 	}
 }
 
+/* ------------------------------------------------- sessions per user --- */
+
+static struct ucount **
+ucount_slot(struct lns_aaa *x, const char *name)
+{
+	uint32_t h = 2166136261u;       /* FNV-1a */
+
+	for (const char *c = name; *c != '\0'; c++)
+		h = (h ^ (uint8_t)*c) * 16777619u;
+	return &x->users[h & (USER_BUCKETS - 1)];
+}
+
+/* At IPCP up: one more session of s->user, or -EDQUOT past the profile's limit
+ * (l2tp.max-sessions-per-user / per destination profile). */
+int
+lns_ctl_aaa_session_admit(struct lns_aaa_sess *s, const char *user)
+{
+	struct lns_aaa *x;
+	struct ucount **slot, *u;
+
+	if (s == NULL || s->counted != NULL)
+		return 0;
+	x = s->aaa;
+	if (s->user[0] == '\0' && user != NULL)
+		snprintf(s->user, sizeof(s->user), "%s", user);
+	slot = ucount_slot(x, s->user);
+	for (u = *slot; u != NULL && strcmp(u->name, s->user) != 0; u = u->next)
+		;
+	if (u != NULL && s->user_limit > 0 && u->n >= s->user_limit) {
+		x->limit_refused++;
+		log_ev(x, LNS_EV_SESSION_REFUSED, s, "user=%s reason=max-sessions-per-user limit=%u",
+		       s->user, s->user_limit);
+		return -EDQUOT;
+	}
+	if (u == NULL) {
+		u = malloc(sizeof(*u) + strlen(s->user) + 1);
+		if (u == NULL)
+			return -ENOMEM;
+		strcpy(u->name, s->user);
+		u->n = 0;
+		u->next = *slot;
+		*slot = u;
+	}
+	u->n++;
+	s->counted = u;
+	return 0;
+}
+
+static void
+ucount_put(struct lns_aaa_sess *s)
+{
+	struct ucount **p, *u = s->counted;
+
+	if (u == NULL)
+		return;
+	s->counted = NULL;
+	if (--u->n > 0)
+		return;
+	for (p = ucount_slot(s->aaa, u->name); *p != NULL; p = &(*p)->next)
+		if (*p == u) {
+			*p = u->next;
+			free(u);
+			return;
+		}
+}
+
 /* ------------------------------------------------------------- sessions --- */
 
 struct lns_aaa_sess *
@@ -501,6 +611,7 @@ lns_ctl_aaa_session_new(struct lns_ctl *ctl, uint32_t handle, uint16_t tid, uint
 	if (lns_l2tp_tunnel_next(lns_ctl_l2tp(ctl), (uint32_t)tid - 1, &ti) == 0 &&
 	    ti.local_id == tid)
 		snprintf(s->host, sizeof(s->host), "%s", ti.host_name);
+	s->user_limit = lns_conf_dest_profile(ctl->dp->conf, peer, s->host)->max_sessions_per_user;
 	/* unique across restarts: start time, a random part, a counter */
 	snprintf(s->acct_id, sizeof(s->acct_id), "%08X%04X%08X", x->boot, x->boot_rand,
 		 (uint32_t)++x->next_id);
@@ -571,6 +682,7 @@ lns_ctl_aaa_session_end(struct lns_aaa_sess *s)
 		return;
 	x = s->aaa;
 	sess_stop(s);
+	ucount_put(s);
 	if (s->auth_pending && x->radc != NULL)
 		lns_radc_cancel(x->radc, s->req);
 	free_saved(s);
@@ -597,6 +709,292 @@ lns_ctl_aaa_session_info(const struct lns_aaa_sess *s, struct lns_sess_snap *o)
 	o->interim_interval = s->interim;
 	o->class_len = s->class_len;
 	o->radius = s->via_radius;
+}
+
+/* ------------------------------------------- dynamic authorization (5176) --- */
+
+static int
+das_open(struct lns_aaa *x, char *err, size_t errlen)
+{
+	struct sockaddr_in sa = {
+		.sin_family = AF_INET,
+		.sin_port = htons(x->rc->das_port),
+		.sin_addr.s_addr = x->rc->das_address,
+	};
+	int one = 1;
+
+	x->das_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (x->das_fd < 0 ||
+	    setsockopt(x->das_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(x->das_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		char a[16];
+
+		snprintf(err, errlen, "radius.das-port: cannot listen on %s:%u: %s",
+			 ip_str(x->rc->das_address, a), x->rc->das_port, strerror(errno));
+		if (x->das_fd >= 0)
+			close(x->das_fd);
+		x->das_fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Does session s match every identification attribute of the request? */
+static bool
+das_match(const struct lns_aaa_sess *s, const struct lns_rad_view *v, int *n_ident)
+{
+	const uint8_t *d;
+	uint32_t u;
+	uint8_t n;
+	bool ok = true;
+
+	*n_ident = 0;
+	if (lns_rad_find(v, LNS_RA_ACCT_SESSION_ID, &d, &n)) {
+		(*n_ident)++;
+		ok &= strlen(s->acct_id) == n && memcmp(s->acct_id, d, n) == 0;
+	}
+	if (lns_rad_find(v, LNS_RA_USER_NAME, &d, &n)) {
+		(*n_ident)++;
+		ok &= strlen(s->user) == n && memcmp(s->user, d, n) == 0;
+	}
+	if (lns_rad_get_u32(v, LNS_RA_FRAMED_IP_ADDRESS, &u)) {
+		(*n_ident)++;
+		ok &= s->started && s->addr == rte_cpu_to_be_32(u);
+	}
+	if (lns_rad_get_u32(v, LNS_RA_NAS_PORT, &u)) {
+		(*n_ident)++;
+		ok &= s->handle == u;
+	}
+	return ok;
+}
+
+/* What a request may carry (RFC 5176 §3): anything else is NAKed with
+ * Unsupported-Attribute (401), Service-Type with Unsupported-Service (405). */
+static int
+das_check_attrs(const struct lns_rad_view *v, bool coa)
+{
+	const uint8_t *d;
+	size_t pos = 0;
+	uint8_t t, n;
+
+	while (lns_rad_next(v, &pos, &t, &d, &n)) {
+		switch (t) {
+		case LNS_RA_USER_NAME: case LNS_RA_ACCT_SESSION_ID:
+		case LNS_RA_FRAMED_IP_ADDRESS: case LNS_RA_NAS_PORT:
+		case LNS_RA_NAS_IP_ADDRESS: case LNS_RA_NAS_IDENTIFIER:
+		case LNS_RA_MESSAGE_AUTHENTICATOR: case LNS_RA_EVENT_TIMESTAMP:
+		case LNS_RA_PROXY_STATE: case LNS_RA_CALLING_STATION_ID:
+		case LNS_RA_ACCT_TERMINATE_CAUSE: case LNS_RA_REPLY_MESSAGE:
+		case LNS_RA_CLASS:
+			break;
+		case LNS_RA_SESSION_TIMEOUT: case LNS_RA_IDLE_TIMEOUT:
+		case LNS_RA_ACCT_INTERIM_INTERVAL: case LNS_RA_FILTER_ID:
+			if (!coa)
+				return LNS_RAD_ERR_UNSUPPORTED_ATTRIBUTE;
+			break;
+		case LNS_RA_SERVICE_TYPE:
+			return LNS_RAD_ERR_UNSUPPORTED_SERVICE;
+		default:
+			return LNS_RAD_ERR_UNSUPPORTED_ATTRIBUTE;
+		}
+	}
+	return 0;
+}
+
+/* CoA: the new values take effect now; timers restart from the session's start
+ * (Session-Timeout) or from now (Idle-Timeout, Acct-Interim-Interval). */
+static void
+das_apply_coa(struct lns_aaa_sess *s, const struct lns_rad_view *v)
+{
+	struct lns_aaa *x = s->aaa;
+	uint64_t now = lns_ctl_now_ms(x->ctl);
+	const uint8_t *d;
+	uint32_t u;
+	uint8_t n;
+
+	if (lns_rad_get_u32(v, LNS_RA_SESSION_TIMEOUT, &u)) {
+		s->session_timeout = u;
+		lns_timer_cancel(x->ctl->timers, &s->session_t);
+		if (u > 0 && s->started) {
+			uint64_t end = s->start_ms + (uint64_t)u * 1000;
+
+			(void)lns_timer_arm(x->ctl->timers, &s->session_t, end > now ? end : now);
+		}
+	}
+	if (lns_rad_get_u32(v, LNS_RA_IDLE_TIMEOUT, &u)) {
+		s->idle_timeout = u;
+		lns_timer_cancel(x->ctl->timers, &s->idle_t);
+		if (u > 0 && s->started) {
+			s->idle_pkts = sess_pkts(s);
+			s->idle_since = now;
+			(void)lns_timer_arm(x->ctl->timers, &s->idle_t, now + IDLE_CHECK_MIN_MS);
+		}
+	}
+	if (lns_rad_get_u32(v, LNS_RA_ACCT_INTERIM_INTERVAL, &u)) {
+		s->interim = u < 60 && u != 0 && !x->ctl->dp->conf->limits.allow_short_timers ?
+			     60 : u;
+		lns_timer_cancel(x->ctl->timers, &s->interim_t);
+		if (s->interim > 0 && s->started && x->rc->accounting)
+			(void)lns_timer_arm(x->ctl->timers, &s->interim_t,
+					    now + (uint64_t)s->interim * 1000);
+	}
+	if (lns_rad_find(v, LNS_RA_FILTER_ID, &d, &n))
+		copy_str(s->filter_id, sizeof(s->filter_id), d, n);
+}
+
+static void
+das_answer(struct lns_aaa *x, const struct lns_das_client_conf *cl, uint32_t ci,
+	   const struct lns_rad_view *v, const struct sockaddr_in *to, bool ack, int error)
+{
+	struct lns_rad_attrs a;
+	uint8_t out[LNS_RAD_MAX_LEN];
+	struct das_done *c;
+	const uint8_t *d;
+	size_t pos = 0;
+	uint8_t t, n;
+	uint8_t code = v->code == LNS_RAD_DISCONNECT_REQUEST ?
+		       (ack ? LNS_RAD_DISCONNECT_ACK : LNS_RAD_DISCONNECT_NAK) :
+		       (ack ? LNS_RAD_COA_ACK : LNS_RAD_COA_NAK);
+	int len;
+
+	lns_rad_attrs_init(&a);
+	if (!ack)
+		lns_rad_add_u32(&a, LNS_RA_ERROR_CAUSE, (uint32_t)error);
+	while (lns_rad_next(v, &pos, &t, &d, &n))   /* RFC 5176 §3: Proxy-State echoed */
+		if (t == LNS_RA_PROXY_STATE && n > 0)
+			lns_rad_add(&a, LNS_RA_PROXY_STATE, d, n);
+	len = lns_rad_build_response(out, code, v->id, v->auth, &a, true,
+				     (const uint8_t *)cl->secret.value, cl->secret.len);
+	if (len < 0)
+		return;
+	(void)sendto(x->das_fd, out, (size_t)len, MSG_DONTWAIT, (const struct sockaddr *)to,
+		     sizeof(*to));
+	if (v->code == LNS_RAD_DISCONNECT_REQUEST)
+		x->das[ack ? LNS_DAS_DISCONNECT_ACKS : LNS_DAS_DISCONNECT_NAKS]++;
+	else
+		x->das[ack ? LNS_DAS_COA_ACKS : LNS_DAS_COA_NAKS]++;
+	if ((size_t)len <= sizeof(c->resp)) {
+		c = &x->das_cache[x->das_next++ % DAS_CACHE];
+		c->client = ci;
+		c->id = v->id;
+		memcpy(c->auth, v->auth, 16);
+		c->at_ms = lns_ctl_now_ms(x->ctl);
+		c->len = (uint16_t)len;
+		memcpy(c->resp, out, (size_t)len);
+	}
+}
+
+static void
+das_handle(struct lns_aaa *x, const uint8_t *b, size_t len, const struct sockaddr_in *from)
+{
+	const struct lns_radius_conf *rc = x->rc;
+	const struct lns_das_client_conf *cl = NULL;
+	struct lns_rad_view v;
+	const uint8_t *d;
+	uint32_t ci = 0, u, matched = 0;
+	uint8_t n;
+	bool coa;
+	int err, n_ident = 0;
+
+	x->das[LNS_DAS_REQUESTS]++;
+	for (ci = 0; ci < rc->n_das_clients; ci++)
+		if (rc->das_clients[ci].address == from->sin_addr.s_addr) {
+			cl = &rc->das_clients[ci];
+			break;
+		}
+	if (cl == NULL) {
+		x->das[LNS_DAS_UNKNOWN_CLIENT]++;
+		return;
+	}
+	if (lns_rad_parse(b, len, &v) != 0) {
+		x->das[LNS_DAS_MALFORMED]++;
+		return;
+	}
+	if (v.code != LNS_RAD_DISCONNECT_REQUEST && v.code != LNS_RAD_COA_REQUEST) {
+		x->das[LNS_DAS_UNEXPECTED_CODE]++;
+		return;
+	}
+	/* RFC 5176 §3.5: a bad authenticator is silently discarded; lnsd requires
+	 * the Message-Authenticator too (RFC 5176 §3.4, BlastRADIUS) */
+	if (v.msg_auth_off < 0) {
+		x->das[LNS_DAS_NO_MSG_AUTH]++;
+		return;
+	}
+	if (lns_rad_verify_request(&v, (const uint8_t *)cl->secret.value, cl->secret.len) != 0) {
+		x->das[LNS_DAS_BAD_AUTHENTICATOR]++;
+		return;
+	}
+	/* a retransmission of a request already answered: the same answer again */
+	for (uint32_t i = 0; i < DAS_CACHE; i++) {
+		const struct das_done *c = &x->das_cache[i];
+
+		if (c->len > 0 && c->client == ci && c->id == v.id &&
+		    memcmp(c->auth, v.auth, 16) == 0 &&
+		    lns_ctl_now_ms(x->ctl) - c->at_ms < 30000) {
+			x->das[LNS_DAS_DUPLICATE]++;
+			(void)sendto(x->das_fd, c->resp, c->len, MSG_DONTWAIT,
+				     (const struct sockaddr *)from, sizeof(*from));
+			return;
+		}
+	}
+	/* RFC 5176 §3.5: replay protection by Event-Timestamp */
+	if (rc->das_window > 0 && lns_rad_get_u32(&v, LNS_RA_EVENT_TIMESTAMP, &u)) {
+		int64_t off = (int64_t)time(NULL) - (int64_t)u;
+
+		if (off > rc->das_window || -off > rc->das_window) {
+			x->das[LNS_DAS_STALE]++;
+			return;
+		}
+	}
+	coa = v.code == LNS_RAD_COA_REQUEST;
+	err = das_check_attrs(&v, coa);
+	if (err == 0 && lns_rad_get_u32(&v, LNS_RA_NAS_IP_ADDRESS, &u) &&
+	    rte_cpu_to_be_32(u) != x->nas_ip)
+		err = 403;      /* NAS-Identification-Mismatch */
+	if (err == 0 && lns_rad_find(&v, LNS_RA_NAS_IDENTIFIER, &d, &n) &&
+	    (strlen(rc->nas_identifier) != n || memcmp(rc->nas_identifier, d, n) != 0))
+		err = 403;
+	if (err == 0) {
+		/* Management path: a walk over the live sessions per request */
+		for (struct lns_aaa_sess *s = x->all, *nx; s != NULL; s = nx) {
+			nx = s->next;
+			if (s->stopped || !das_match(s, &v, &n_ident) || n_ident == 0)
+				continue;
+			matched++;
+			if (coa) {
+				das_apply_coa(s, &v);
+			} else {
+				lns_ctl_aaa_session_cause(s, LNS_RAD_TERM_ADMIN_RESET);
+				lns_ctl_sub_close(x->ctl, s->handle, "radius-disconnect");
+			}
+		}
+		if (n_ident == 0 && x->all != NULL)
+			(void)das_match(x->all, &v, &n_ident);
+		if (n_ident == 0)
+			err = LNS_RAD_ERR_MISSING_ATTRIBUTE;
+		else if (matched == 0)
+			err = LNS_RAD_ERR_SESSION_NOT_FOUND;
+	}
+	log_ev(x, LNS_EV_ADMIN_CLEAR, NULL, "what=radius-%s sessions=%u result=%s error-cause=%d",
+	       coa ? "coa" : "disconnect", matched, err == 0 ? "ack" : "nak", err);
+	das_answer(x, cl, ci, &v, from, err == 0, err);
+}
+
+static void
+das_poll(struct lns_aaa *x)
+{
+	uint8_t buf[LNS_RAD_MAX_LEN + 1];
+
+	for (int i = 0; i < 32; i++) {
+		struct sockaddr_in from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(x->das_fd, buf, sizeof(buf), MSG_DONTWAIT,
+				     (struct sockaddr *)&from, &fl);
+
+		if (n < 0)
+			return;
+		das_handle(x, buf, (size_t)n, &from);
+	}
 }
 
 /* ----------------------------------------------------------- lifecycle --- */
@@ -633,7 +1031,11 @@ lns_ctl_aaa_init(struct lns_ctl *ctl, const struct lns_authenticator *local, cha
 	const struct lns_conf *conf = ctl->dp->conf;
 	struct lns_aaa *x;
 
-	if (conf->radius.n_servers == 0)
+	bool limits = conf->l2tp.defaults.max_sessions_per_user > 0;
+
+	for (uint32_t i = 0; i < conf->l2tp.n_profiles; i++)
+		limits |= conf->l2tp.profiles[i].max_sessions_per_user > 0;
+	if (conf->radius.n_servers == 0 && conf->radius.n_das_clients == 0 && !limits)
 		return local;
 	x = calloc(1, sizeof(*x));
 	if (x == NULL) {
@@ -648,8 +1050,25 @@ lns_ctl_aaa_init(struct lns_ctl *ctl, const struct lns_authenticator *local, cha
 		x->boot_rand = (uint16_t)rte_rdtsc();
 	x->nas_ip = conf->radius.nas_ip_address != 0 ? conf->radius.nas_ip_address :
 		    ctl->dp->port[LNS_PORT_ACCESS].addr;
-	x->radc = lns_radc_create(&conf->radius, ctl->timers, lns_ctl_now_ms(ctl), err, errlen);
-	if (x->radc == NULL) {
+	x->das_fd = -1;
+	x->users = calloc(USER_BUCKETS, sizeof(*x->users));
+	if (x->users == NULL) {
+		snprintf(err, errlen, "out of memory for the per-user session counts");
+		free(x);
+		return NULL;
+	}
+	if (conf->radius.n_servers > 0) {
+		x->radc = lns_radc_create(&conf->radius, ctl->timers, lns_ctl_now_ms(ctl), err,
+					  errlen);
+		if (x->radc == NULL) {
+			free(x->users);
+			free(x);
+			return NULL;
+		}
+	}
+	if (conf->radius.n_das_clients > 0 && das_open(x, err, errlen) < 0) {
+		lns_radc_free(x->radc);
+		free(x->users);
 		free(x);
 		return NULL;
 	}
@@ -658,12 +1077,15 @@ lns_ctl_aaa_init(struct lns_ctl *ctl, const struct lns_authenticator *local, cha
 	x->a.arg = x;
 	ctl->aaa = x;
 	acct_onoff(x, LNS_RAD_ACCT_ON);
-	rte_log(RTE_LOG_NOTICE, lns_logtype_ctl, "lnsd: event=radius servers=%u authenticate=%s accounting=%s "
-		"local-fallback=%s spool=%s replayed=%u\n", conf->radius.n_servers,
-		conf->radius.authenticate ? "yes" : "no", conf->radius.accounting ? "yes" : "no",
+	rte_log(RTE_LOG_NOTICE, lns_logtype_ctl, "lnsd: event=radius servers=%u authenticate=%s "
+		"accounting=%s local-fallback=%s spool=%s replayed=%u das-port=%u\n",
+		conf->radius.n_servers, conf->radius.authenticate ? "yes" : "no",
+		conf->radius.accounting ? "yes" : "no",
 		conf->radius.local_fallback ? "yes" : "no",
-		conf->radius.spool[0] ? conf->radius.spool : "-", lns_radc_acct_pending(x->radc));
-	return conf->radius.authenticate ? &x->a : local;
+		conf->radius.spool[0] ? conf->radius.spool : "-",
+		x->radc != NULL ? lns_radc_acct_pending(x->radc) : 0,
+		x->das_fd >= 0 ? conf->radius.das_port : 0);
+	return conf->radius.authenticate && x->radc != NULL ? &x->a : local;
 }
 
 void
@@ -672,6 +1094,10 @@ lns_ctl_aaa_poll(struct lns_ctl *ctl)
 	struct lns_aaa *x = aaa_of(ctl);
 
 	if (x == NULL)
+		return;
+	if (x->das_fd >= 0)
+		das_poll(x);
+	if (x->radc == NULL)
 		return;
 	lns_radc_poll(x->radc, lns_ctl_now_ms(ctl));
 	/* servers going dead / coming back are events (cheap: a few servers) */
@@ -703,6 +1129,8 @@ lns_ctl_aaa_shutdown(struct lns_ctl *ctl)
 		sess_stop(s);
 	}
 	acct_onoff(x, LNS_RAD_ACCT_OFF);
+	if (x->radc == NULL)
+		return;
 	/* give the servers a moment; what is left stays in the spool for next time */
 	t0 = lns_ctl_now_ms(ctl);
 	now = t0;
@@ -732,6 +1160,9 @@ lns_ctl_aaa_fini(struct lns_ctl *ctl)
 		lns_ctl_aaa_session_end(s);
 	}
 	lns_radc_free(x->radc);
+	if (x->das_fd >= 0)
+		close(x->das_fd);
+	free(x->users);         /* the chains went with their sessions */
 	free(x);
 	ctl->aaa = NULL;
 }
@@ -744,6 +1175,12 @@ lns_ctl_aaa_snap(const struct lns_ctl *ctl, struct lns_radius_snap *o)
 	memset(o, 0, sizeof(*o));
 	if (x == NULL)
 		return -ENOENT;
+	RTE_BUILD_BUG_ON(LNS_DAS_STAT_MAX > RTE_DIM(o->das));
+	memcpy(o->das, x->das, sizeof(x->das));
+	o->das_port = x->das_fd >= 0 ? x->rc->das_port : 0;
+	o->auth_fallbacks = x->fallbacks;
+	if (x->radc == NULL)
+		return 0;
 	o->n_servers = lns_radc_server_count(x->radc);
 	for (uint32_t i = 0; i < o->n_servers && i < LNS_CONF_MAX_RADIUS_SERVERS; i++) {
 		struct lns_radc_server_info si;

@@ -202,6 +202,14 @@ ppp_up(void *ctx, uint32_t addr)
 
 	if (s->l2tp_down)
 		return -ENOENT;
+	{
+		struct lns_ppp_info pi;
+
+		lns_ppp_get_info(s->ppp, &pi);
+		rc = lns_ctl_aaa_session_admit(s->aaa, pi.user);   /* AAA hook: per-user limit */
+		if (rc < 0)
+			return rc;
+	}
 	rc = lns_tables_session_set_addr(ctl->dp->tbl, s->handle, addr);
 	if (rc == -EBUSY && __atomic_load_n(&ctl->dp->tbl->sess[s->handle].addr,
 					    __ATOMIC_RELAXED) == addr)

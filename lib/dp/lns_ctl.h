@@ -102,6 +102,30 @@ struct lns_sess_snap {
 	uint8_t  radius;                /**< authenticated by a RADIUS server */
 };
 
+/** Dynamic authorization server counters (RFC 5176, ctl_aaa.c). */
+#define LNS_DAS_STATS(X) \
+	X(REQUESTS,        "das-requests") \
+	X(DISCONNECT_ACKS, "das-disconnect-acks") \
+	X(DISCONNECT_NAKS, "das-disconnect-naks") \
+	X(COA_ACKS,        "das-coa-acks") \
+	X(COA_NAKS,        "das-coa-naks") \
+	X(UNKNOWN_CLIENT,  "das-unknown-client") \
+	X(MALFORMED,       "das-malformed") \
+	X(BAD_AUTHENTICATOR, "das-bad-authenticator") \
+	X(NO_MSG_AUTH,     "das-no-message-authenticator") \
+	X(STALE,           "das-stale-event-timestamp") \
+	X(DUPLICATE,       "das-duplicate") \
+	X(UNEXPECTED_CODE, "das-unexpected-code")
+
+enum lns_das_stat {
+#define X(e, s) LNS_DAS_##e,
+	LNS_DAS_STATS(X)
+#undef X
+	LNS_DAS_STAT_MAX
+};
+
+const char *lns_das_stat_name(unsigned int s);
+
 /** RADIUS client state, for `lnsctl show radius` and metrics. */
 struct lns_radius_snap {
 	uint32_t n_servers;
@@ -116,6 +140,8 @@ struct lns_radius_snap {
 	uint64_t ctr[32];
 	uint32_t acct_pending, spool_depth;
 	uint64_t auth_fallbacks;
+	uint64_t das[16];               /**< enum lns_das_stat */
+	uint16_t das_port;              /**< 0 = no dynamic authorization server */
 };
 
 /** Control-lcore state of the data plane. */
@@ -275,6 +301,9 @@ void lns_ctl_aaa_fini(struct lns_ctl *ctl);
 struct lns_aaa_sess *lns_ctl_aaa_session_new(struct lns_ctl *ctl, uint32_t handle,
 					     uint16_t tid, uint16_t sid, uint32_t peer,
 					     uint16_t peer_port, uint32_t conn);
+/** Before IPCP's address is published: count the session against its user.
+ *  @return 0, or -EDQUOT past max-sessions-per-user (the session is refused). */
+int lns_ctl_aaa_session_admit(struct lns_aaa_sess *s, const char *user);
 /** IPCP opened with addr (network order): Accounting Start, timers. */
 void lns_ctl_aaa_session_up(struct lns_aaa_sess *s, uint32_t addr, const char *user);
 /** Why the session ends (Acct-Terminate-Cause); the first cause given wins. */

@@ -780,11 +780,25 @@ cmd_events(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 	return 0;
 }
 
+/* DPDK telemetry takes [A-Za-z0-9_] keys: "acct-queued" -> "acct_queued" */
+static const char *
+tel_key(const char *name, char *out, size_t n)
+{
+	size_t i;
+
+	for (i = 0; name[i] != '\0' && i + 1 < n; i++)
+		out[i] = name[i] == '-' ? '_' : name[i];
+	out[i] = '\0';
+	return out;
+}
+
 /* The RADIUS client: servers, counters, accounting queue and spool. */
 static int
 cmd_radius(const char *cmd __rte_unused, const char *params __rte_unused,
 	   struct rte_tel_data *d)
 {
+	char key[48];
+
 	struct lns_dp *dp = (struct lns_dp *)__atomic_load_n(&mgmt_dp, __ATOMIC_ACQUIRE);
 	struct lns_radius_snap *r;
 	struct rte_tel_data *srv, *ctr;
@@ -818,7 +832,7 @@ cmd_radius(const char *cmd __rte_unused, const char *params __rte_unused,
 	rte_tel_data_start_dict(srv);
 	for (uint32_t i = 0; i < r->n_servers && i < RTE_DIM(r->srv); i++) {
 		struct rte_tel_data *e = rte_tel_data_alloc();
-		char key[8], a[INET_ADDRSTRLEN];
+		char idx[8], a[INET_ADDRSTRLEN];
 
 		if (e == NULL)
 			break;
@@ -833,14 +847,19 @@ cmd_radius(const char *cmd __rte_unused, const char *params __rte_unused,
 		rte_tel_data_add_dict_u64(e, "responses", r->srv[i].responses);
 		rte_tel_data_add_dict_u64(e, "timeouts", r->srv[i].timeouts);
 		rte_tel_data_add_dict_u64(e, "retransmits", r->srv[i].retransmits);
-		snprintf(key, sizeof(key), "%u", i);
-		rte_tel_data_add_dict_container(srv, key, e, 0);
+		snprintf(idx, sizeof(idx), "%u", i);
+		rte_tel_data_add_dict_container(srv, idx, e, 0);
 	}
 	rte_tel_data_add_dict_container(d, "servers", srv, 0);
 	rte_tel_data_start_dict(ctr);
 	for (uint32_t i = 0; i < r->n_ctr && i < RTE_DIM(r->ctr); i++)
-		rte_tel_data_add_dict_u64(ctr, lns_radc_stat_name(i), r->ctr[i]);
+		rte_tel_data_add_dict_u64(ctr, tel_key(lns_radc_stat_name(i), key, sizeof(key)),
+					  r->ctr[i]);
+	for (uint32_t i = 0; r->das_port != 0 && i < LNS_DAS_STAT_MAX; i++)
+		rte_tel_data_add_dict_u64(ctr, tel_key(lns_das_stat_name(i), key, sizeof(key)),
+					  r->das[i]);
 	rte_tel_data_add_dict_container(d, "counters", ctr, 0);
+	rte_tel_data_add_dict_u64(d, "das_port", r->das_port);
 	free(r);
 	return 0;
 }

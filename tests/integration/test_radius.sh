@@ -10,6 +10,10 @@
 #      Framed-IP-Address 255.255.255.254 = a pool address
 #   4. Access-Reject: CHAP Failure, auth-failed radius=reject
 #   5. Session-Timeout 3: lnsd ends the session, Stop says Session-Timeout
+#  5c. max-sessions-per-user 1 (a destination profile): a second call refused
+#  5b. radclient CoA (Filter-Id, Idle-Timeout: ACK; Framed-Pool: NAK 401) and
+#      Disconnect (unknown: NAK 503; wrong secret, no Message-Authenticator: no
+#      answer; right: ACK, Stop with Admin-Reset)
 #   6. the primary stopped (SIGSTOP): failover to the secondary, server dead event
 #   7. both stopped: a session's Start and Stop wait in the queue; lnsd stops
 #      (Stop + Accounting-Off spooled), the secondary returns, lnsd restarts and
@@ -150,6 +154,7 @@ jfield() { "$PY" -c 'import json, sys; print(json.loads(sys.argv[1]).get(sys.arg
 # ---------------------------------------------------------------- lnsd
 lns_topology_up
 SPOOL=$W/acct.spool
+DASPORT=$(free_udp3)
 LNS_LIMITS_EXTRA='  allow-short-timers: true'
 lns_write_config "$W/lnsd.yaml" "
 l2tp:
@@ -157,6 +162,11 @@ l2tp:
   hello-interval: 0
   idle-timeout: 1
   destruct-timeout: 2
+  destination-profiles:
+    - name: limited
+      match:
+        host-name: limited
+      max-sessions-per-user: 1
 ppp:
   auth: [mschapv2, chap-md5, pap]
   auth-retries: 1
@@ -176,6 +186,11 @@ radius:
   hold-down: 2
   acct-queue: 4096
   spool: $SPOOL
+  das-address: 127.0.0.1
+  das-port: $DASPORT
+  das-clients:
+    - address: 127.0.0.1
+      secret: nassecret
   servers:
     - address: 127.0.0.1
       auth-port: $P1
@@ -203,8 +218,8 @@ auth_lac() {
 exec $PY $CLIENT --method $method --user $user --password-file $d/pw --log $d/client.log $* "\$1" 2>>$d/client.dbg
 EOF
 	chmod +x "$d/pppd"
-	printf '[global]\nport = 1701\naccess control = no\n\n[lac %s]\nlns = %s\nname = %s\npppoptfile = %s/options\nlength bit = yes\nautodial = no\nredial = no\n' \
-		"$name" "$LNS_ACC_ADDR" "$user" "$d" >"$d/xl2tpd.conf"
+	printf '[global]\nport = 1701\naccess control = no\n\n[lac %s]\nlns = %s\nname = %s\npppoptfile = %s/options\nlength bit = yes\nautodial = no\nredial = no\n%s\n' \
+		"$name" "$LNS_ACC_ADDR" "$user" "$d" "${LAC_EXTRA:-}" >"$d/xl2tpd.conf"
 	: >"$d/options"
 	: >"$d/client.log"
 	ip netns exec "$LNS_NS_ACC" sh -c "mount --bind '$d/pppd' /usr/sbin/pppd && \
@@ -329,6 +344,57 @@ lns_check "st: Acct-Terminate-Cause Session-Timeout" \
 	[ "$(jfield "$(acct_rec "$SID" Stop || echo '{}')" Acct-Terminate-Cause)" = Session-Timeout ]
 lns_lac_stop st
 
+# ---- 5b. Disconnect-Request and CoA-Request from radclient (RFC 5176)
+# das REQ CODE SECRET: radclient's output (one try, 1 s)
+das() { printf "$1" | timeout 10 radclient -r 1 -t 1 -x "127.0.0.1:$DASPORT" "$2" "$3" 2>&1; }
+seq0=$(lns_last_seq)
+auth_lac da chap-md5 chapuser chappass
+lns_check "da: up" wait_clog da '^IP ' 20
+SID=$(jfield "$(sess chapuser)" acct_session_id)
+out=$(das "User-Name = \"chapuser\"\nAcct-Session-Id = \"$SID\"\nFilter-Id = \"gold\"\nIdle-Timeout = 600\nMessage-Authenticator = 0x00\n" coa nassecret)
+lns_check "da: CoA-Request (Filter-Id, Idle-Timeout) answered CoA-ACK" sh -c "echo '$out' | grep -q 'Received CoA-ACK'"
+lns_check "da: show sessions shows the new Filter-Id gold and idle-timeout 600" \
+	"$PY" -c 'import json, sys; s = json.loads(sys.argv[1]); sys.exit(not (s.get("filter_id") == "gold" and s.get("idle_timeout") == 600))' "$(sess chapuser)"
+out=$(das "Acct-Session-Id = \"$SID\"\nFramed-Pool = \"x\"\nMessage-Authenticator = 0x00\n" coa nassecret)
+lns_check "da: an unsupported attribute is NAKed with Error-Cause Unsupported-Attribute" \
+	sh -c "echo '$out' | grep -q 'Received CoA-NAK' && echo '$out' | grep -q 'Unsupported-Attribute'"
+out=$(das "Acct-Session-Id = \"nosuch\"\nMessage-Authenticator = 0x00\n" disconnect nassecret)
+lns_check "da: Disconnect of an unknown session: NAK Session-Context-Not-Found" \
+	sh -c "echo '$out' | grep -q 'Received Disconnect-NAK' && echo '$out' | grep -q 'Session-Context-Not-Found'"
+das "Acct-Session-Id = \"$SID\"\nMessage-Authenticator = 0x00\n" disconnect wrongsecret >"$W/das-bad.log"
+lns_check "da: a wrong secret gets no answer (radclient gives up)" sh -c "! grep -q 'Received' '$W/das-bad.log'"
+das "Acct-Session-Id = \"$SID\"\n" disconnect nassecret >"$W/das-noma.log"
+lns_check "da: no Message-Authenticator: no answer" sh -c "! grep -q 'Received' '$W/das-noma.log'"
+lns_check "da: the session survived both" [ -n "$(sess chapuser)" ]
+out=$(das "User-Name = \"chapuser\"\nAcct-Session-Id = \"$SID\"\nMessage-Authenticator = 0x00\n" disconnect nassecret)
+lns_check "da: Disconnect-Request answered Disconnect-ACK" sh -c "echo '$out' | grep -q 'Received Disconnect-ACK'"
+lns_check "da: the session ends" lns_wait_event session-down "" "$seq0" 5
+wait_acct "$SID" Stop 5
+lns_check "da: Stop says Admin-Reset" [ "$(jfield "$(acct_rec "$SID" Stop || echo '{}')" Acct-Terminate-Cause)" = Admin-Reset ]
+lns_ctl --json show radius >"$W/radius-das.json"
+lns_check "da: show radius counts them (2 bad dropped, 1+1 ACK, 2 NAK)" "$PY" -c '
+import json, sys
+c = json.load(open(sys.argv[1]))["counters"]
+sys.exit(not (c["das_bad_authenticator"] >= 1 and c["das_no_message_authenticator"] >= 1 and
+              c["das_disconnect_acks"] == 1 and c["das_coa_acks"] == 1 and
+              c["das_coa_naks"] == 1 and c["das_disconnect_naks"] == 1))' "$W/radius-das.json"
+lns_lac_stop da
+
+# ---- 5c. max-sessions-per-user 1 in the destination profile "limited"
+seq0=$(lns_last_seq)
+LAC_EXTRA='hostname = limited' auth_lac lim1 chap-md5 chapuser chappass
+lns_check "lim: the first session of chapuser is up" wait_clog lim1 '^IP ' 20
+# a second client of the same user, from the project's own LAC (l2tpc)
+ip netns exec "$LNS_NS_ACC" "$PY" "$L2TPC" probe --lns "$LNS_ACC_ADDR" --until up \
+	--hosts limited --auths chap --user chapuser --password chappass --timeout 8 \
+	>"$W/lim2.log" 2>&1
+lns_check "lim: a second session of chapuser is refused (max-sessions-per-user 1)" \
+	lns_wait_event session-refused "user=chapuser reason=max-sessions-per-user limit=1" "$seq0" 10
+lns_check "lim: the second client never got to 'up'" sh -c "! grep -q '^OK reached up' '$W/lim2.log'"
+lns_check "lim: the first session is still up" [ -n "$(sess chapuser)" ]
+lns_lac_hangup lim1
+lns_lac_stop lim1
+
 # ---- 6. failover: the primary hangs
 kill -STOP "$(rad_pid r1)"
 seq0=$(lns_last_seq)
@@ -376,8 +442,14 @@ lns_check "q: unacknowledged records are in the spool file" grep -q '^R ' "$SPOO
 kill -CONT "$(rad_pid r2)"      # the primary stays hung: replay fails over
 lns_start "$W/lnsd.yaml" || lns_fail "lnsd restarts"
 lns_check "q: after the restart the spooled Stop reaches the secondary" wait_acct "$SIDQ" Stop 15
-lns_check "q: Accounting-Off of the first run delivered too" \
-	sh -c "grep -q 'Acct-Status-Type = Accounting-Off' '$W/r1/log/detail' '$W/r2/log/detail'"
+has_off() {
+	for _ in $(seq 100); do
+		grep -q 'Acct-Status-Type = Accounting-Off' "$W/r1/log/detail" "$W/r2/log/detail" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+lns_check "q: Accounting-Off of the first run delivered too" has_off
 for _ in $(seq 50); do
 	p=$(lns_ctl --json show radius | "$PY" -c 'import json, sys; r = json.load(sys.stdin); print(r["acct_pending"] + r["spool_depth"])')
 	[ "$p" = 0 ] && break
