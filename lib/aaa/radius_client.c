@@ -99,6 +99,7 @@ struct lns_radc {
 	FILE *spool;
 	uint64_t spool_seq;
 	uint32_t spool_depth;
+	uint64_t spool_lines;           /* lines written since the file was last rewritten */
 	uint8_t probe_next_id;
 	uint64_t now;
 };
@@ -309,6 +310,52 @@ spool_record(struct lns_radc *c, const struct acct_rec *r)
 	hex[2 * r->len] = '\0';
 	spool_line(c, "R %" PRIu64 " %" PRId64 " %s\n", r->seq, r->created, hex);
 	c->spool_depth++;
+	c->spool_lines++;
+}
+
+/*
+ * Keep the spool from growing without end: once every record is acknowledged
+ * it is emptied; when acknowledged lines far outnumber the waiting ones it is
+ * rewritten with just those (into a new file, renamed over the old one, so a
+ * crash in between leaves one complete file).
+ */
+static void
+spool_compact(struct lns_radc *c)
+{
+	char tmp[LNS_CONF_PATH_MAX + 8];
+	FILE *old = c->spool, *f;
+
+	if (c->spool_depth == 0) {
+		if (ftruncate(fileno(c->spool), 0) != 0)
+			c->ctr[LNS_RADC_ACCT_SPOOL_ERRORS]++;
+		rewind(c->spool);
+		c->spool_lines = 0;
+		return;
+	}
+	if (c->spool_lines < 4 * (uint64_t)c->spool_depth + 10000)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.new", c->rc->spool);
+	f = fopen(tmp, "w");
+	if (f == NULL) {
+		c->ctr[LNS_RADC_ACCT_SPOOL_ERRORS]++;
+		return;
+	}
+	c->spool = f;
+	c->spool_depth = 0;
+	c->spool_lines = 0;
+	for (int i = 0; i < NSLOT; i++)
+		if (c->slots[R_ACCT][i].used && c->slots[R_ACCT][i].rec != NULL)
+			spool_record(c, c->slots[R_ACCT][i].rec);
+	for (const struct acct_rec *r = c->q_head; r != NULL; r = r->next)
+		spool_record(c, r);
+	if (fflush(f) != 0 || rename(tmp, c->rc->spool) != 0) {
+		c->ctr[LNS_RADC_ACCT_SPOOL_ERRORS]++;
+		fclose(f);
+		unlink(tmp);
+		c->spool = old;         /* keep appending to the old, complete file */
+		return;
+	}
+	fclose(old);
 }
 
 /* ----------------------------------------------------------- accounting --- */
@@ -619,12 +666,16 @@ handle_reply(struct lns_radc *c, enum role r, int sock, const uint8_t *b, size_t
 		c->ctr[LNS_RADC_ACCT_ACKED]++;
 		if (c->spool != NULL) {
 			spool_line(c, "A %" PRIu64 "\n", sl->rec->seq);
+			c->spool_lines++;
 			if (c->spool_depth > 0)
 				c->spool_depth--;
 		}
 		free(sl->rec);
+		sl->rec = NULL;
 		c->acct_inflight--;
 		slot_put(c, sl);
+		if (c->spool != NULL)
+			spool_compact(c);
 		acct_dispatch(c);
 		return;
 	}

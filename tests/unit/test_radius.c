@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <CUnit/Basic.h>
 
@@ -498,6 +499,13 @@ test_client_acct_queue_spool(void)
 	CU_ASSERT_EQUAL(lns_radc_acct_pending(c), 0);
 	CU_ASSERT_EQUAL(lns_radc_spool_depth(c), 0);
 	CU_ASSERT_EQUAL(f[0].got, 16);
+	{
+		struct stat st;
+
+		/* everything acknowledged: the spool file is emptied, not left to grow */
+		CU_ASSERT_EQUAL(stat(path, &st), 0);
+		CU_ASSERT_EQUAL(st.st_size, 0);
+	}
 	lns_radc_free(c);
 	/* every record acknowledged: a third start has nothing to send */
 	c = lns_radc_create(&rc, ts, now, err, sizeof(err));
