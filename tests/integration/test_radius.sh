@@ -10,10 +10,11 @@
 #      Framed-IP-Address 255.255.255.254 = a pool address
 #   4. Access-Reject: CHAP Failure, auth-failed radius=reject
 #   5. Session-Timeout 3: lnsd ends the session, Stop says Session-Timeout
+#  5a. Idle-Timeout 2 without traffic: Stop says Idle-Timeout
 #  5c. max-sessions-per-user 1 (a destination profile): a second call refused
 #  5b. radclient CoA (Filter-Id, Idle-Timeout: ACK; Framed-Pool: NAK 401) and
-#      Disconnect (unknown: NAK 503; wrong secret, no Message-Authenticator: no
-#      answer; right: ACK, Stop with Admin-Reset)
+#      Disconnect (unknown: NAK 503; wrong secret, no Message-Authenticator, an
+#      old Event-Timestamp: no answer; right: ACK, Stop with Admin-Reset)
 #   6. the primary stopped (SIGSTOP): failover to the secondary, server dead event
 #   7. both stopped: a session's Start and Stop wait in the queue; lnsd stops
 #      (Stop + Accounting-Off spooled), the secondary returns, lnsd restarts and
@@ -85,6 +86,8 @@ msuser    Cleartext-Password := "mspass"
           Framed-IP-Address = 255.255.255.254
 timeuser  Cleartext-Password := "timepass"
           Session-Timeout = 3
+idleuser  Cleartext-Password := "idlepass"
+          Idle-Timeout = 2
 churn     Cleartext-Password := "churnpass"
 EOF
 	eval "RAD_PORT_$n=$p"
@@ -162,6 +165,10 @@ l2tp:
   hello-interval: 0
   idle-timeout: 1
   destruct-timeout: 2
+  # the churn dials from one address, faster than the default 20 tunnels/s
+  admission:
+    sccrq-rate: 1000
+    sccrq-burst: 1000
   destination-profiles:
     - name: limited
       match:
@@ -344,6 +351,17 @@ lns_check "st: Acct-Terminate-Cause Session-Timeout" \
 	[ "$(jfield "$(acct_rec "$SID" Stop || echo '{}')" Acct-Terminate-Cause)" = Session-Timeout ]
 lns_lac_stop st
 
+# ---- 5a. Idle-Timeout 2: no traffic, lnsd ends the session
+seq0=$(lns_last_seq)
+auth_lac idle chap-md5 idleuser idlepass
+lns_check "idle: up" wait_clog idle '^IP ' 20
+SID=$(jfield "$(sess idleuser)" acct_session_id)
+lns_check "idle: lnsd ends the idle session (Idle-Timeout 2)" lns_wait_event session-down "" "$seq0" 8
+wait_acct "$SID" Stop 5
+lns_check "idle: Acct-Terminate-Cause Idle-Timeout" \
+	[ "$(jfield "$(acct_rec "$SID" Stop || echo '{}')" Acct-Terminate-Cause)" = Idle-Timeout ]
+lns_lac_stop idle
+
 # ---- 5b. Disconnect-Request and CoA-Request from radclient (RFC 5176)
 # das REQ CODE SECRET: radclient's output (one try, 1 s)
 das() { printf "$1" | timeout 10 radclient -r 1 -t 1 -x "127.0.0.1:$DASPORT" "$2" "$3" 2>&1; }
@@ -364,6 +382,8 @@ lns_check "da: Disconnect of an unknown session: NAK Session-Context-Not-Found" 
 das "Acct-Session-Id = \"$SID\"\nMessage-Authenticator = 0x00\n" disconnect wrongsecret >"$W/das-bad.log"
 lns_check "da: a wrong secret gets no answer (radclient gives up)" sh -c "! grep -q 'Received' '$W/das-bad.log'"
 das "Acct-Session-Id = \"$SID\"\n" disconnect nassecret >"$W/das-noma.log"
+das "Acct-Session-Id = \"$SID\"\nEvent-Timestamp = \"Jan  1 2020 00:00:00 UTC\"\nMessage-Authenticator = 0x00\n" disconnect nassecret >"$W/das-old.log"
+lns_check "da: an Event-Timestamp outside the window: no answer (replay)" sh -c "! grep -q 'Received' '$W/das-old.log'"
 lns_check "da: no Message-Authenticator: no answer" sh -c "! grep -q 'Received' '$W/das-noma.log'"
 lns_check "da: the session survived both" [ -n "$(sess chapuser)" ]
 out=$(das "User-Name = \"chapuser\"\nAcct-Session-Id = \"$SID\"\nMessage-Authenticator = 0x00\n" disconnect nassecret)
@@ -376,6 +396,7 @@ lns_check "da: show radius counts them (2 bad dropped, 1+1 ACK, 2 NAK)" "$PY" -c
 import json, sys
 c = json.load(open(sys.argv[1]))["counters"]
 sys.exit(not (c["das_bad_authenticator"] >= 1 and c["das_no_message_authenticator"] >= 1 and
+              c["das_stale_event_timestamp"] >= 1 and
               c["das_disconnect_acks"] == 1 and c["das_coa_acks"] == 1 and
               c["das_coa_naks"] == 1 and c["das_disconnect_naks"] == 1))' "$W/radius-das.json"
 lns_lac_stop da
@@ -491,7 +512,7 @@ else
 	lns_py_checks "$W/churn.log" "churn: "
 	sleep 2
 	detail_json $DETAILS >"$W/acct.jsonl"
-	lns_check "churn: every Start of user churn has its Stop ($CYC sessions)" "$PY" -c '
+	lns_check "churn: every Start of user churn has its Stop, one per session that came up" "$PY" -c '
 import json, sys
 st, sp = set(), set()
 for l in open(sys.argv[1]):
@@ -500,7 +521,9 @@ for l in open(sys.argv[1]):
         continue
     (st if r["Acct-Status-Type"] == "Start" else sp if r["Acct-Status-Type"] == "Stop" else set()).add(r["Acct-Session-Id"])
 print("starts", len(st), "stops", len(sp), "unmatched", len(st ^ sp), file=sys.stderr)
-sys.exit(not (len(st) >= int(sys.argv[2]) and st == sp))' "$W/acct.jsonl" "$CYC"
+ok = json.load(open(sys.argv[3]))["ok"]
+sys.exit(not (ok > 0 and len(st) >= ok and st == sp))' \
+		"$W/acct.jsonl" "$CYC" "$W/churn.json"
 fi
 
 lns_stop_expect 0
