@@ -22,6 +22,7 @@
 #   8. a slow server (2 s per request) does not delay another LAC's tunnel
 #   9. churn (normal build only): 1000 sessions over RADIUS, every Start matched
 #      by a Stop
+#  10. both servers hung, local-fallback on: a ppp.users user gets in
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lac.sh"
 . "$(dirname "$0")/l2tpc/harness.sh"
@@ -185,6 +186,9 @@ ppp:
       prefix: 10.201.0.0/24
     - name: radpool
       prefix: 10.202.0.0/24
+  users:
+    - name: alice
+      password: secret1
 radius:
   authenticate: true
   nas-identifier: lnsd-test
@@ -440,9 +444,11 @@ kill -CONT "$(rad_pid r1)"
 kill -STOP "$(rad_pid r1)" "$(rad_pid r2)"
 seq0=$(lns_last_seq)
 auth_lac out chap-md5 alice secret1
-# RADIUS authentication cannot work now: no local fallback -> refused
+# RADIUS authentication cannot work now: no local fallback -> refused, although
+# alice is a local user
 lns_check "out: no server answers: authentication fails (no local fallback)" \
-	lns_wait_event auth-failed "radius=no-answer" "$seq0" 15
+	lns_wait_event auth-failed "user=alice radius=no-answer" "$seq0" 15
+lns_check "out: and no local verdict" sh -c "! grep -q '^IP ' '$W/lac-out/client.log'"
 lns_lac_stop out
 kill -CONT "$(rad_pid r2)"      # the secondary answers authentication again...
 sleep 2.5                       # (hold-down over: probed, alive)
@@ -525,6 +531,20 @@ ok = json.load(open(sys.argv[3]))["ok"]
 sys.exit(not (ok > 0 and len(st) >= ok and st == sp))' \
 		"$W/acct.jsonl" "$CYC" "$W/churn.json"
 fi
+
+# ---- 10. local fallback: both servers hung, local-fallback on, alice is local
+lns_stop_expect 0
+sed -i 's/^  authenticate: true$/  authenticate: true\n  local-fallback: true/' "$W/lnsd.yaml"
+kill -STOP "$(rad_pid r1)" "$(rad_pid r2)"
+lns_start "$W/lnsd.yaml" || lns_fail "lnsd restarts with local-fallback"
+seq0=$(lns_last_seq)
+auth_lac fb chap-md5 alice secret1
+lns_check "fb: no server answers: ppp.users lets alice in (local-fallback)" wait_clog fb '^IP ' 20
+lns_check "fb: event auth-failed radius=no-answer fallback=local, then auth-ok" \
+	lns_wait_event auth-failed "user=alice radius=no-answer fallback=local" "$seq0" 5
+lns_lac_hangup fb
+lns_lac_stop fb
+kill -CONT "$(rad_pid r1)" "$(rad_pid r2)"
 
 lns_stop_expect 0
 lns_check "no sanitizer report in lnsd's log" \
