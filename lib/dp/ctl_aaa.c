@@ -414,6 +414,9 @@ auth_cb(void *arg, int status, const struct lns_rad_view *v)
 			struct saved_req *q = s->saved;
 
 			/* the local users answer inside start(); the session may end there */
+			struct lns_aaa_sess copy = *s;  /* s may end inside start() */
+			struct lns_ppp_info pi;
+
 			x->fallbacks++;
 			s->saved = NULL;
 			log_ev(x, LNS_EV_AUTH_FAILED, s, "user=%s radius=no-answer fallback=local",
@@ -421,6 +424,11 @@ auth_cb(void *arg, int status, const struct lns_rad_view *v)
 			(void)x->local->start(x->local, p, &q->q);
 			OPENSSL_cleanse(q, sizeof(*q));
 			free(q);
+			/* p lives until the reaper frees it: its phase says how it went */
+			lns_ppp_get_info(p, &pi);
+			log_ev(x, strcmp(pi.phase, "network") == 0 ? LNS_EV_AUTH_OK :
+			       LNS_EV_AUTH_FAILED, &copy, "user=%s local=%s", copy.user,
+			       strcmp(pi.phase, "network") == 0 ? "ok" : "failed");
 			return;
 		}
 		snprintf(r.message, sizeof(r.message), "RADIUS server unavailable");

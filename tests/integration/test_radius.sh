@@ -540,8 +540,9 @@ lns_start "$W/lnsd.yaml" || lns_fail "lnsd restarts with local-fallback"
 seq0=$(lns_last_seq)
 auth_lac fb chap-md5 alice secret1
 lns_check "fb: no server answers: ppp.users lets alice in (local-fallback)" wait_clog fb '^IP ' 20
-lns_check "fb: event auth-failed radius=no-answer fallback=local, then auth-ok" \
+lns_check "fb: event auth-failed radius=no-answer fallback=local" \
 	lns_wait_event auth-failed "user=alice radius=no-answer fallback=local" "$seq0" 5
+lns_check "fb: then auth-ok local=ok" lns_wait_event auth-ok "user=alice local=ok" "$seq0" 5
 lns_lac_hangup fb
 lns_lac_stop fb
 kill -CONT "$(rad_pid r1)" "$(rad_pid r2)"
