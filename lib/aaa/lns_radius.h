@@ -114,6 +114,10 @@ int lns_rad_add_str(struct lns_rad_attrs *a, uint8_t type, const char *s);
 /** Tagged tunnel attribute (RFC 2868 §3): tag 0 (none) then the value. For
  *  integer ones (Tunnel-Type, -Medium-Type) the tag takes the first octet. */
 int lns_rad_add_tunnel_int(struct lns_rad_attrs *a, uint8_t type, uint32_t v);
+/** A 64-bit octet count as the 32-bit `type` attribute plus its Gigawords
+ *  attribute (RFC 2869 §5.1/5.2: how many times the 32-bit counter wrapped). */
+int lns_rad_add_octets64(struct lns_rad_attrs *a, uint8_t type, uint8_t gigawords_type,
+			 uint64_t octets);
 /** Vendor-Specific with one sub-attribute (RFC 2865 §5.26). */
 int lns_rad_add_vsa(struct lns_rad_attrs *a, uint32_t vendor, uint8_t vtype, const void *v,
 		    size_t len);

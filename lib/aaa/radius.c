@@ -107,6 +107,15 @@ lns_rad_add_tunnel_int(struct lns_rad_attrs *a, uint8_t type, uint32_t v)
 }
 
 int
+lns_rad_add_octets64(struct lns_rad_attrs *a, uint8_t type, uint8_t gigawords_type,
+		     uint64_t octets)
+{
+	int rc = lns_rad_add_u32(a, type, (uint32_t)octets);
+
+	return rc != 0 ? rc : lns_rad_add_u32(a, gigawords_type, (uint32_t)(octets >> 32));
+}
+
+int
 lns_rad_add_vsa(struct lns_rad_attrs *a, uint32_t vendor, uint8_t vtype, const void *v,
 		size_t len)
 {

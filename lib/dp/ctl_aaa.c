@@ -227,10 +227,9 @@ acct_send(struct lns_aaa *x, struct lns_aaa_sess *s, uint32_t status)
 		in_p = lns_tables_sess_ctr(tbl, s->handle, LNS_SC_UP_PKTS);
 		out_o = lns_tables_sess_ctr(tbl, s->handle, LNS_SC_DOWN_BYTES);
 		out_p = lns_tables_sess_ctr(tbl, s->handle, LNS_SC_DOWN_PKTS);
-		lns_rad_add_u32(&a, LNS_RA_ACCT_INPUT_OCTETS, (uint32_t)in_o);
-		lns_rad_add_u32(&a, LNS_RA_ACCT_OUTPUT_OCTETS, (uint32_t)out_o);
-		lns_rad_add_u32(&a, LNS_RA_ACCT_INPUT_GIGAWORDS, (uint32_t)(in_o >> 32));
-		lns_rad_add_u32(&a, LNS_RA_ACCT_OUTPUT_GIGAWORDS, (uint32_t)(out_o >> 32));
+		lns_rad_add_octets64(&a, LNS_RA_ACCT_INPUT_OCTETS, LNS_RA_ACCT_INPUT_GIGAWORDS, in_o);
+		lns_rad_add_octets64(&a, LNS_RA_ACCT_OUTPUT_OCTETS, LNS_RA_ACCT_OUTPUT_GIGAWORDS,
+				     out_o);
 		lns_rad_add_u32(&a, LNS_RA_ACCT_INPUT_PACKETS, (uint32_t)in_p);
 		lns_rad_add_u32(&a, LNS_RA_ACCT_OUTPUT_PACKETS, (uint32_t)out_p);
 		lns_rad_add_u32(&a, LNS_RA_ACCT_SESSION_TIME,

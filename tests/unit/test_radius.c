@@ -180,6 +180,22 @@ test_build_parse(void)
 		CU_ASSERT_NOT_EQUAL(lns_rad_verify_response(&rv2, ra, (const uint8_t *)"s", 1), 0);
 	}
 
+	/* 64-bit octets: 5 GiB + 7 = 0x1_4000_0007: Gigawords 1, Octets 0x4000_0007 */
+	lns_rad_attrs_init(&a);
+	CU_ASSERT_EQUAL(lns_rad_add_octets64(&a, LNS_RA_ACCT_INPUT_OCTETS,
+					     LNS_RA_ACCT_INPUT_GIGAWORDS, 0x140000007ull), 0);
+	n = lns_rad_build_request(p, LNS_RAD_ACCT_REQUEST, 9, ra, &a, NULL, 0, false,
+				  (const uint8_t *)"s", 1);
+	CU_ASSERT_FATAL(n > 0);
+	CU_ASSERT_EQUAL(lns_rad_parse(p, (size_t)n, &v), 0);
+	{
+		uint32_t lo = 0, gw = 0;
+
+		CU_ASSERT(lns_rad_get_u32(&v, LNS_RA_ACCT_INPUT_OCTETS, &lo) == 1 && lo == 0x40000007u);
+		CU_ASSERT(lns_rad_get_u32(&v, LNS_RA_ACCT_INPUT_GIGAWORDS, &gw) == 1 && gw == 1);
+		CU_ASSERT_EQUAL(((uint64_t)gw << 32) | lo, 0x140000007ull);
+	}
+
 	/* adding past 4096 octets fails and marks the list unusable */
 	lns_rad_attrs_init(&a);
 	{
