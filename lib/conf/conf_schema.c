@@ -97,6 +97,13 @@ static const struct enum_ent auth_names[] = {
 static const uint8_t auth_default[] = { LNS_AUTH_MSCHAPV2, LNS_AUTH_CHAP_MD5 };
 const struct enum_aux conf_auth_aux = ENUM_AUX(auth_names, auth_default, sizeof(auth_default));
 
+static const struct enum_ent authn_names[] = {
+	{ "global", LNS_AUTHN_GLOBAL },
+	{ "local",  LNS_AUTHN_LOCAL },
+	{ "radius", LNS_AUTHN_RADIUS },
+};
+static const struct enum_aux authn_aux = ENUM_AUX(authn_names);
+
 static const struct enum_ent mode_names[] = {
 	{ "transport", LNS_MODE_TRANSPORT },
 	{ "tunnel",    LNS_MODE_TUNNEL },
@@ -495,6 +502,8 @@ static const struct key_desc dprof_keys[] = {
 	K_BOOL(struct lns_dest_profile, "allow-nonsecure", allow_nonsecure, false),
 	K_UINT(struct lns_dest_profile, "max-sessions-per-user", max_sessions_per_user, 1,
 	       1048576, 0, .flags = F_ZERO_OK),
+	K_ENUM(struct lns_dest_profile, "authentication", authentication, authn_aux,
+	       LNS_AUTHN_GLOBAL),
 };
 static const struct schema dprof_keys_schema = SCHEMA(dprof_keys);
 
@@ -1404,6 +1413,24 @@ root_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
 	char a[INET_ADDRSTRLEN];
 
 	(void)seen;
+	/* a profile (or the l2tp default) that authenticates by RADIUS needs servers */
+	for (int i = -1; i < (int)c->l2tp.n_profiles; i++) {
+		const struct lns_dest_profile *dp = i < 0 ? &c->l2tp.defaults :
+						    &c->l2tp.profiles[i];
+
+		if (dp->authentication != LNS_AUTHN_RADIUS || c->radius.n_servers > 0)
+			continue;
+		if (i < 0) {
+			conf_path_set(ctx, "l2tp");
+			return conf_err_key(ctx, conf_map_get(ctx->doc, map, "l2tp"),
+					    "authentication", "'radius' needs radius.servers");
+		}
+		conf_path_set(ctx, "l2tp.destination-profiles[%d]", i);
+		return conf_err_key(ctx, conf_seq_get(ctx->doc, conf_map_get(ctx->doc,
+				    conf_map_get(ctx->doc, map, "l2tp"), "destination-profiles"),
+				    (uint32_t)i), "authentication",
+				    "'radius' needs radius.servers");
+	}
 	for (int r = 0; r < LNS_PORT_ROLE_MAX; r++) {
 		struct lns_port_conf *p = &c->ports[r];
 		yaml_node_t *v = conf_map_get(ctx->doc, conf_map_get(ctx->doc, pmap,

@@ -155,6 +155,13 @@ struct lns_ipsec_conf {
  * value of the same key directly under `l2tp:` (the global default). `*_set`
  * says whether the profile itself gave the value.
  */
+/** Who authenticates a profile's PPP sessions (`authentication:`). */
+enum lns_authn {
+	LNS_AUTHN_GLOBAL = 0,            /**< "global": radius.authenticate decides (default) */
+	LNS_AUTHN_LOCAL,                 /**< "local": ppp.users */
+	LNS_AUTHN_RADIUS,                /**< "radius": the radius.servers */
+};
+
 struct lns_dest_profile {
 	char     name[LNS_CONF_NAME_MAX];
 	/* match: a peer address/prefix and/or the peer's Host Name AVP; empty = any */
@@ -172,6 +179,7 @@ struct lns_dest_profile {
 	bool     allow_nonsecure;            /**< accept plain UDP 1701 (no IPsec), default false */
 	uint32_t max_sessions_per_user;      /**< simultaneous sessions of one user name,
 					      *   0 = no limit (default), 1..1048576 */
+	uint8_t  authentication;             /**< enum lns_authn: who checks PPP credentials */
 };
 
 /**

@@ -128,6 +128,7 @@ struct lns_aaa_sess {
 	uint32_t addr;
 	int cause;                      /* Acct-Terminate-Cause, 0 = not known yet */
 	uint32_t user_limit;            /* max-sessions-per-user of its profile, 0 = none */
+	bool by_radius;                 /* its profile's `authentication` resolved */
 	struct ucount *counted;         /* counted against its user */
 	struct lns_timer interim_t, session_t, idle_t;
 	uint64_t idle_pkts;
@@ -462,8 +463,11 @@ radius_start(const struct lns_authenticator *a, struct lns_ppp *p, const struct 
 	size_t pw_len = 0;
 	int rc;
 
-	if (s == NULL || x->radc == NULL)
+	if (s == NULL)
 		return -ENOENT;
+	/* the destination profile may say local users (or radius) for its sessions */
+	if (!s->by_radius || x->radc == NULL)
+		return x->local->start(x->local, p, q);
 	s->ppp = p;
 	snprintf(s->user, sizeof(s->user), "%s", q->user);
 	free_saved(s);
@@ -618,7 +622,14 @@ lns_ctl_aaa_session_new(struct lns_ctl *ctl, uint32_t handle, uint16_t tid, uint
 	if (lns_l2tp_tunnel_next(lns_ctl_l2tp(ctl), (uint32_t)tid - 1, &ti) == 0 &&
 	    ti.local_id == tid)
 		snprintf(s->host, sizeof(s->host), "%s", ti.host_name);
-	s->user_limit = lns_conf_dest_profile(ctl->dp->conf, peer, s->host)->max_sessions_per_user;
+	{
+		const struct lns_dest_profile *dp = lns_conf_dest_profile(ctl->dp->conf, peer,
+									  s->host);
+
+		s->user_limit = dp->max_sessions_per_user;
+		s->by_radius = dp->authentication == LNS_AUTHN_RADIUS ||
+			       (dp->authentication == LNS_AUTHN_GLOBAL && x->rc->authenticate);
+	}
 	/* unique across restarts: start time, a random part, a counter */
 	snprintf(s->acct_id, sizeof(s->acct_id), "%08X%04X%08X", x->boot, x->boot_rand,
 		 (uint32_t)++x->next_id);
@@ -1039,9 +1050,13 @@ lns_ctl_aaa_init(struct lns_ctl *ctl, const struct lns_authenticator *local, cha
 	struct lns_aaa *x;
 
 	bool limits = conf->l2tp.defaults.max_sessions_per_user > 0;
+	bool by_radius = conf->radius.authenticate ||
+			 conf->l2tp.defaults.authentication == LNS_AUTHN_RADIUS;
 
-	for (uint32_t i = 0; i < conf->l2tp.n_profiles; i++)
+	for (uint32_t i = 0; i < conf->l2tp.n_profiles; i++) {
 		limits |= conf->l2tp.profiles[i].max_sessions_per_user > 0;
+		by_radius |= conf->l2tp.profiles[i].authentication == LNS_AUTHN_RADIUS;
+	}
 	if (conf->radius.n_servers == 0 && conf->radius.n_das_clients == 0 && !limits)
 		return local;
 	x = calloc(1, sizeof(*x));
@@ -1092,7 +1107,8 @@ lns_ctl_aaa_init(struct lns_ctl *ctl, const struct lns_authenticator *local, cha
 		conf->radius.spool[0] ? conf->radius.spool : "-",
 		x->radc != NULL ? lns_radc_acct_pending(x->radc) : 0,
 		x->das_fd >= 0 ? conf->radius.das_port : 0);
-	return conf->radius.authenticate && x->radc != NULL ? &x->a : local;
+	/* RADIUS's authenticator hands the sessions of "local" profiles to `local` */
+	return by_radius && x->radc != NULL ? &x->a : local;
 }
 
 void

@@ -135,6 +135,22 @@ radius_section(void)
 		   "100");
 	expect_err(PORTS "radius:\n  interim-interval: 30\n", 9, 21, "radius.interim-interval",
 		   "60");
+	/* per destination profile: who authenticates */
+	c = load_ok(PORTS
+		"l2tp:\n"
+		"  destination-profiles:\n"
+		"    - name: lac\n"
+		"      authentication: local\n"
+		"radius:\n"
+		"  authenticate: true\n"
+		"  servers: [{address: 127.0.0.1, secret: s}]\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->l2tp.profiles[0].authentication, LNS_AUTHN_LOCAL);
+	CU_ASSERT_EQUAL(c->l2tp.defaults.authentication, LNS_AUTHN_GLOBAL);
+	lns_conf_free(c);
+	expect_err(PORTS "l2tp:\n  destination-profiles:\n    - name: lac\n"
+		   "      authentication: radius\n", 11, 23,
+		   "l2tp.destination-profiles[0].authentication", "needs radius.servers");
 }
 
 
