@@ -27,11 +27,13 @@ FUZZ_PKGS=(clang libclang-rt-14-dev)
 # libstrongswan-standard-plugins (only recommended), curve25519 in
 # libstrongswan-extra-plugins, kernel-libipsec in libcharon-extra-plugins.
 # lua5.3 gives `luac` (-p for syntax checks). nftables: the masquerading NAT in front
-# of the clients of test_nat.sh.
+# of the clients of test_nat.sh. freeradius + freeradius-utils (radclient): the RADIUS
+# server of tests/integration/test_radius.sh.
 TEST_PKGS=(python3-scapy python3-cryptography python3-yaml tshark nftables
 	xl2tpd strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-standard-plugins libstrongswan-extra-plugins slirp
-	iproute2 ethtool iputils-ping procps psmisc curl lua5.3 socat netcat-openbsd)
+	iproute2 ethtool iputils-ping procps psmisc curl lua5.3 socat netcat-openbsd
+	freeradius freeradius-utils)
 # The Debian package (drivers-config/build-deb.sh, tests/integration/test_deb.sh):
 # debhelper and dpkg-dev build it; systemd gives systemd-analyze (verify works
 # without systemd as PID 1); man-db and groff-base render and check the man pages
@@ -43,8 +45,8 @@ PKG_PKGS=(debhelper dpkg-dev systemd man-db groff-base)
 # ipsec-secgw's output, python3-yaml writes the configs (also in the lists above,
 # repeated so that --build-only --bench is enough).
 BENCH_PKGS=(dpdk-doc bc make dpdk-dev python3-scapy python3-cryptography python3-yaml)
-# Reference LNS for harness checks (optional: freeradius is large).
-L2TPNS_PKGS=(l2tpns freeradius)
+# Reference LNS for harness checks (it needs freeradius, which TEST_PKGS has).
+L2TPNS_PKGS=(l2tpns)
 
 POLICY_RC_D=/usr/sbin/policy-rc.d
 POLICY_MARK="# written by lnsd drivers-config/install-deps.sh"
@@ -56,7 +58,7 @@ Usage: $PROG [OPTIONS]
 Install the Debian 12 packages lnsd needs (as root). Does nothing when all are present.
 
   --build-only    only what compiles lnsd: ${BUILD_PKGS[*]}
-  --with-l2tpns   also the reference LNS l2tpns and freeradius
+  --with-l2tpns   also the reference LNS l2tpns
   --bench         also what tests/bench/run.sh needs: ${BENCH_PKGS[*]}
   --check         list the missing packages and exit 1 if any; install nothing
   --verbose       show apt-get's output (default: a log file, printed on failure)

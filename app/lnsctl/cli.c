@@ -38,6 +38,7 @@ static const struct {
 	  LNS_LQ_PEER | LNS_LQ_USER | LNS_LQ_STATE | LNS_LQ_TUNNEL },
 	{ "sa",       "/lns/sa",       CTL_VIEW_GENERIC, LNS_LQ_PEER | LNS_LQ_STATE },
 	{ "events",   "/lns/events",   CTL_VIEW_GENERIC, 0 },
+	{ "radius",   "/lns/radius",   CTL_VIEW_GENERIC, 0 },
 	{ "config",   "/lns/config",   CTL_VIEW_GENERIC, 0 },
 	{ "log",      "/lns/log",      CTL_VIEW_LOG, 0 },
 };
@@ -118,6 +119,8 @@ ctl_usage(FILE *out)
 "  show sessions [FILTER...]  L2TP sessions with their PPP state and counters\n"
 "  show sa [FILTER...]        IPsec security associations\n"
 "  show events [all | after SEQ]\n"
+"  show radius         RADIUS servers (state, RTT, requests, timeouts), counters,\n"
+"                      accounting queue and spool depth\n"
 "                      the event log (tunnel and session lifecycle): the newest\n"
 "                      64, every event kept, or those after sequence number SEQ\n"
 "  show config         the configuration lnsd runs with\n"

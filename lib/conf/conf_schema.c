@@ -97,6 +97,13 @@ static const struct enum_ent auth_names[] = {
 static const uint8_t auth_default[] = { LNS_AUTH_MSCHAPV2, LNS_AUTH_CHAP_MD5 };
 const struct enum_aux conf_auth_aux = ENUM_AUX(auth_names, auth_default, sizeof(auth_default));
 
+static const struct enum_ent authn_names[] = {
+	{ "global", LNS_AUTHN_GLOBAL },
+	{ "local",  LNS_AUTHN_LOCAL },
+	{ "radius", LNS_AUTHN_RADIUS },
+};
+static const struct enum_aux authn_aux = ENUM_AUX(authn_names);
+
 static const struct enum_ent mode_names[] = {
 	{ "transport", LNS_MODE_TRANSPORT },
 	{ "tunnel",    LNS_MODE_TUNNEL },
@@ -493,6 +500,10 @@ static const struct key_desc dprof_keys[] = {
 	K_UINT(struct lns_dest_profile, "hello-interval", hello_interval, 0, 3600, 60),
 	K_UINT(struct lns_dest_profile, "receive-window", receive_window, 1, 1024, 16),
 	K_BOOL(struct lns_dest_profile, "allow-nonsecure", allow_nonsecure, false),
+	K_UINT(struct lns_dest_profile, "max-sessions-per-user", max_sessions_per_user, 1,
+	       1048576, 0, .flags = F_ZERO_OK),
+	K_ENUM(struct lns_dest_profile, "authentication", authentication, authn_aux,
+	       LNS_AUTHN_GLOBAL),
 };
 static const struct schema dprof_keys_schema = SCHEMA(dprof_keys);
 
@@ -1116,6 +1127,111 @@ metrics_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
 }
 static const struct schema metrics_schema = SCHEMA(metrics_keys, .check = metrics_check);
 
+/* --------------------------------------------------------------- radius --- */
+
+static int
+radius_server_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
+{
+	const struct lns_radius_server_conf *s = obj;
+
+	(void)seen;
+	if (s->address == 0)
+		return conf_err_key(ctx, map, "address", "0.0.0.0 is not a server address");
+	if (!s->secret.set)
+		return conf_err_key(ctx, map, "secret", "required key missing (give 'secret' "
+				    "or 'secret-file')");
+	if (s->auth_port == 0 && s->acct_port == 0)
+		return conf_err_key(ctx, map, "auth-port", "auth-port and acct-port are both 0: "
+				    "the server would serve nothing");
+	return 0;
+}
+
+static const struct key_desc radius_server_keys[] = {
+	K_ADDR(struct lns_radius_server_conf, "address", address, REQ),
+	K_UINT(struct lns_radius_server_conf, "auth-port", auth_port, 1, 65535, 1812,
+	       .flags = F_ZERO_OK),
+	K_UINT(struct lns_radius_server_conf, "acct-port", acct_port, 1, 65535, 1813,
+	       .flags = F_ZERO_OK),
+	K_SECRET(struct lns_radius_server_conf, "secret", secret, 1),
+	K_SECRET_FILE(struct lns_radius_server_conf, "secret-file", secret, 1, .flags = F_NODUMP),
+};
+static const struct schema radius_server_schema = SCHEMA(radius_server_keys,
+							 .check = radius_server_check);
+static const struct list_desc radius_server_list = {
+	.item = &radius_server_schema, .elem_size = sizeof(struct lns_radius_server_conf),
+	.max = LNS_CONF_MAX_RADIUS_SERVERS,
+	.cnt_off = offsetof(struct lns_radius_conf, n_servers), .cnt_size = 2,
+};
+
+static int
+das_client_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
+{
+	const struct lns_das_client_conf *c = obj;
+
+	(void)seen;
+	if (c->address == 0)
+		return conf_err_key(ctx, map, "address", "0.0.0.0 is not a client address");
+	if (!c->secret.set)
+		return conf_err_key(ctx, map, "secret", "required key missing (give 'secret' "
+				    "or 'secret-file')");
+	return 0;
+}
+
+static const struct key_desc das_client_keys[] = {
+	K_ADDR(struct lns_das_client_conf, "address", address, REQ),
+	K_SECRET(struct lns_das_client_conf, "secret", secret, 1),
+	K_SECRET_FILE(struct lns_das_client_conf, "secret-file", secret, 1, .flags = F_NODUMP),
+};
+static const struct schema das_client_schema = SCHEMA(das_client_keys,
+						      .check = das_client_check);
+static const struct list_desc das_client_list = {
+	.item = &das_client_schema, .elem_size = sizeof(struct lns_das_client_conf),
+	.max = LNS_CONF_MAX_DAS_CLIENTS,
+	.cnt_off = offsetof(struct lns_radius_conf, n_das_clients), .cnt_size = 2,
+};
+
+static int
+radius_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
+{
+	struct lns_radius_conf *r = obj;
+
+	(void)seen;
+	if (map == NULL)
+		return 0;
+	if (r->authenticate && r->n_servers == 0)
+		return conf_err_key(ctx, map, "authenticate", "RADIUS authentication needs at "
+				    "least one server in radius.servers");
+	if (conf_map_get(ctx->doc, map, "accounting") == NULL)
+		r->accounting = r->n_servers > 0;
+	else if (r->accounting && r->n_servers == 0)
+		return conf_err_key(ctx, map, "accounting", "RADIUS accounting needs at least "
+				    "one server in radius.servers");
+	return 0;
+}
+
+static const struct key_desc radius_keys[] = {
+	K_BOOL(struct lns_radius_conf, "authenticate", authenticate, false),
+	K_BOOL(struct lns_radius_conf, "local-fallback", local_fallback, false),
+	K_BOOL(struct lns_radius_conf, "accounting", accounting, false),
+	K_STR(struct lns_radius_conf, "nas-identifier", nas_identifier, .flags = F_NONEMPTY,
+	      .sdef = "lnsd"),
+	K_ADDR(struct lns_radius_conf, "nas-ip-address", nas_ip_address),
+	K_UINT(struct lns_radius_conf, "timeout-ms", timeout_ms, 100, 60000, 3000),
+	K_UINT(struct lns_radius_conf, "retries", retries, 0, 10, 2),
+	K_UINT(struct lns_radius_conf, "hold-down", hold_down, 1, 3600, 30),
+	K_UINT(struct lns_radius_conf, "interim-interval", interim_interval, 60, 86400, 0,
+	       .flags = F_ZERO_OK | F_SHORT_TIMER),
+	K_UINT(struct lns_radius_conf, "acct-queue", acct_queue, 16, 1048576, 65536),
+	K_STR(struct lns_radius_conf, "spool", spool, .flags = F_NONEMPTY),
+	K_LIST(struct lns_radius_conf, "servers", servers, radius_server_list),
+	K_ADDR(struct lns_radius_conf, "das-address", das_address),
+	K_UINT(struct lns_radius_conf, "das-port", das_port, 1, 65535, 3799),
+	K_UINT(struct lns_radius_conf, "das-window", das_window, 1, 3600, 300,
+	       .flags = F_ZERO_OK),
+	K_LIST(struct lns_radius_conf, "das-clients", das_clients, das_client_list),
+};
+static const struct schema radius_schema = SCHEMA(radius_keys, .check = radius_check);
+
 /* ------------------------------------------------------------------ top --- */
 
 static int
@@ -1299,6 +1415,24 @@ root_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
 	char a[INET_ADDRSTRLEN];
 
 	(void)seen;
+	/* a profile (or the l2tp default) that authenticates by RADIUS needs servers */
+	for (int i = -1; i < (int)c->l2tp.n_profiles; i++) {
+		const struct lns_dest_profile *dp = i < 0 ? &c->l2tp.defaults :
+						    &c->l2tp.profiles[i];
+
+		if (dp->authentication != LNS_AUTHN_RADIUS || c->radius.n_servers > 0)
+			continue;
+		if (i < 0) {
+			conf_path_set(ctx, "l2tp");
+			return conf_err_key(ctx, conf_map_get(ctx->doc, map, "l2tp"),
+					    "authentication", "'radius' needs radius.servers");
+		}
+		conf_path_set(ctx, "l2tp.destination-profiles[%d]", i);
+		return conf_err_key(ctx, conf_seq_get(ctx->doc, conf_map_get(ctx->doc,
+				    conf_map_get(ctx->doc, map, "l2tp"), "destination-profiles"),
+				    (uint32_t)i), "authentication",
+				    "'radius' needs radius.servers");
+	}
 	for (int r = 0; r < LNS_PORT_ROLE_MAX; r++) {
 		struct lns_port_conf *p = &c->ports[r];
 		yaml_node_t *v = conf_map_get(ctx->doc, conf_map_get(ctx->doc, pmap,
@@ -1335,5 +1469,6 @@ static const struct key_desc root_keys[] = {
 	K_SECTION(struct lns_conf, "limits", limits, limits_schema),
 	K_SECTION(struct lns_conf, "log", log, log_schema),
 	K_SECTION(struct lns_conf, "metrics", metrics, metrics_schema),
+	K_SECTION(struct lns_conf, "radius", radius, radius_schema),
 };
 const struct schema conf_root_schema = SCHEMA(root_keys, .check = root_check);

@@ -156,6 +156,13 @@ struct lns_ipsec_conf {
  * value of the same key directly under `l2tp:` (the global default). `*_set`
  * says whether the profile itself gave the value.
  */
+/** Who authenticates a profile's PPP sessions (`authentication:`). */
+enum lns_authn {
+	LNS_AUTHN_GLOBAL = 0,            /**< "global": radius.authenticate decides (default) */
+	LNS_AUTHN_LOCAL,                 /**< "local": ppp.users */
+	LNS_AUTHN_RADIUS,                /**< "radius": the radius.servers */
+};
+
 struct lns_dest_profile {
 	char     name[LNS_CONF_NAME_MAX];
 	/* match: a peer address/prefix and/or the peer's Host Name AVP; empty = any */
@@ -171,6 +178,9 @@ struct lns_dest_profile {
 	uint16_t hello_interval;             /**< seconds, 0 = off, default 60 */
 	uint16_t receive_window;             /**< 1..1024, default 16 */
 	bool     allow_nonsecure;            /**< accept plain UDP 1701 (no IPsec), default false */
+	uint32_t max_sessions_per_user;      /**< simultaneous sessions of one user name,
+					      *   0 = no limit (default), 1..1048576 */
+	uint8_t  authentication;             /**< enum lns_authn: who checks PPP credentials */
 };
 
 /**
@@ -343,6 +353,55 @@ struct lns_metrics_conf {
 	uint16_t port;                   /**< parsed from listen: host order, 0 = off */
 };
 
+/* --------------------------------------------------------------- radius --- */
+
+#define LNS_CONF_MAX_RADIUS_SERVERS 8
+
+/** One RADIUS server; tried in file order (failover). */
+struct lns_radius_server_conf {
+	uint32_t address;                /**< network byte order */
+	uint16_t auth_port;              /**< default 1812; 0 = not used for authentication */
+	uint16_t acct_port;              /**< default 1813; 0 = not used for accounting */
+	struct lns_secret secret;        /**< `secret:` / `secret-file:` (required) */
+};
+
+#define LNS_CONF_MAX_DAS_CLIENTS 8
+
+/** A client allowed to send Disconnect / CoA requests (RFC 5176). */
+struct lns_das_client_conf {
+	uint32_t address;                /**< network byte order */
+	struct lns_secret secret;        /**< `secret:` / `secret-file:` (required) */
+};
+
+/** The `radius:` section (RFC 2865/2866 client). */
+struct lns_radius_conf {
+	bool     authenticate;           /**< PPP authentication through RADIUS (default false:
+					  *   ppp.users); a destination profile may override */
+	bool     local_fallback;         /**< ppp.users when no server answers, default false */
+	bool     accounting;             /**< Start/Interim/Stop/On/Off, default true when
+					  *   servers are given */
+	char     nas_identifier[LNS_CONF_NAME_MAX]; /**< default "lnsd" */
+	uint32_t nas_ip_address;         /**< network order; default the access port address */
+	uint32_t timeout_ms;             /**< per try, 100..60000, default 3000 */
+	uint8_t  retries;                /**< resends to one server before failover, 0..10, default 2 */
+	uint16_t hold_down;              /**< s a dead server is skipped, 1..3600, default 30 */
+	uint32_t interim_interval;       /**< s, 0 = none unless the server says, 60..86400
+					  *   (1 with limits.allow-short-timers), default 0 */
+	uint32_t acct_queue;             /**< accounting records waiting at most, 16..1048576,
+					  *   default 65536; beyond: counted and logged drops */
+	char     spool[LNS_CONF_PATH_MAX]; /**< file keeping unacknowledged records across a
+					  *   restart, "" = none (default) */
+	struct lns_radius_server_conf servers[LNS_CONF_MAX_RADIUS_SERVERS];
+	uint16_t n_servers;
+	/* Dynamic authorization server (RFC 5176): on when das-clients are given */
+	uint32_t das_address;            /**< listen address, network order; default 0.0.0.0 */
+	uint16_t das_port;               /**< 1..65535, default 3799 */
+	uint16_t das_window;             /**< s an Event-Timestamp may be off, 0 = not checked,
+					  *   default 300 */
+	struct lns_das_client_conf das_clients[LNS_CONF_MAX_DAS_CLIENTS];
+	uint16_t n_das_clients;
+};
+
 /* ----------------------------------------------------------------- whole --- */
 
 #define LNS_CONF_MAX_EAL_ARGS 64
@@ -360,6 +419,7 @@ struct lns_conf {
 	struct lns_limits_conf limits;
 	struct lns_log_conf    log;
 	struct lns_metrics_conf metrics;
+	struct lns_radius_conf radius;
 };
 
 /**

@@ -396,6 +396,10 @@ run_requests(struct lns_ctl *ctl)
 			r->result = ctl->subs == NULL ? -ENOENT :
 				lns_ctl_subs_request(ctl, r->type, r->arg, r->buf, r->buflen);
 			break;
+		case LNS_REQ_SNAP_RADIUS:
+			r->result = r->buflen < sizeof(struct lns_radius_snap) ? -EINVAL :
+				lns_ctl_aaa_snap(ctl, (struct lns_radius_snap *)r->buf);
+			break;
 		default:
 			r->result = -EINVAL;
 			break;
@@ -439,6 +443,8 @@ event_logtype(enum lns_ev ev)
 	case LNS_EV_SA_HARD_EXPIRED:
 		return lns_logtype_ipsec;
 	case LNS_EV_ADMIN_CLEAR:
+	case LNS_EV_ACCT_DROPPED:
+	case LNS_EV_RADIUS_SERVER:
 		return lns_logtype_ctl;
 	default:
 		return lns_logtype_l2tp;
@@ -460,7 +466,11 @@ event_sink(const struct lns_event *e, void *arg)
 	case LNS_EV_AUTH_FAILED:
 	case LNS_EV_SA_HARD_EXPIRED:
 	case LNS_EV_ADMIN_CLEAR:
+	case LNS_EV_RADIUS_SERVER:
 		level = RTE_LOG_NOTICE;
+		break;
+	case LNS_EV_ACCT_DROPPED:
+		level = RTE_LOG_ERR;
 		break;
 	default:
 		level = RTE_LOG_INFO;
@@ -574,6 +584,7 @@ lns_ctl_poll(struct lns_ctl *ctl)
 	lns_dp_frag_expire(&ctl->lc);
 	resolve_tunnels(ctl, rte_get_tsc_cycles());
 	run_requests(ctl);
+	lns_ctl_aaa_poll(ctl);          /* AAA hook (ctl_aaa.c) */
 	/* A dropped SA stays findable (its packets count as "SA dropped") for the
 	 * destruct period, as its tunnel's record does (DESIGN.md lifecycle). */
 	lns_sad_reclaim(dp->sad, rte_get_tsc_cycles(),

@@ -30,6 +30,7 @@
 #include "lns_pool.h"
 #include "lns_ppp.h"
 #include "lns_ppp_auth.h"
+#include "lns_radius.h"
 
 #define REAP_MS 2          /* how often a withdrawn session checks its grace period */
 
@@ -43,6 +44,7 @@ struct sub {
 	uint32_t sa_out;        /* outbound SA handle, LNS_SAD_NONE for non-secure */
 	uint32_t conn;          /* IPsec connection, LNS_EV_NONE for non-secure */
 	struct lns_ppp *ppp;
+	struct lns_aaa_sess *aaa;       /* AAA hook: RADIUS state (ctl_aaa.c), NULL = none */
 	bool l2tp_down;         /* the L2TP session is gone: withdrawn, waiting to free */
 	bool ppp_down;          /* PPP said down */
 	uint64_t token;         /* RCU token of the withdrawal */
@@ -199,6 +201,14 @@ ppp_up(void *ctx, uint32_t addr)
 
 	if (s->l2tp_down)
 		return -ENOENT;
+	{
+		struct lns_ppp_info pi;
+
+		lns_ppp_get_info(s->ppp, &pi);
+		rc = lns_ctl_aaa_session_admit(s->aaa, pi.user);   /* AAA hook: per-user limit */
+		if (rc < 0)
+			return rc;
+	}
 	rc = lns_tables_session_set_addr(ctl->dp->tbl, s->handle, addr);
 	if (rc == -EBUSY && __atomic_load_n(&ctl->dp->tbl->sess[s->handle].addr,
 					    __ATOMIC_RELAXED) == addr)
@@ -211,8 +221,30 @@ ppp_up(void *ctx, uint32_t addr)
 		lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), LNS_EV_PPP_UP, s->tid, s->sid,
 			      s->conn, "user=%s auth=%s address=%s", pi.user, pi.auth_method,
 			      ip_str(addr, a));
+		lns_ctl_aaa_session_up(s->aaa, addr, pi.user);     /* AAA hook: Start */
 	}
 	return rc;
+}
+
+/* Acct-Terminate-Cause (RFC 2866 §5.10) of a PPP ending; a cause set before
+ * (session/idle timeout, operator, Disconnect) wins over LOCAL_CLOSE's. */
+static int
+term_cause(int reason)
+{
+	switch (reason) {
+	case LNS_PPP_DOWN_PEER_TERMINATE:
+		return LNS_RAD_TERM_USER_REQUEST;
+	case LNS_PPP_DOWN_KEEPALIVE:
+		return LNS_RAD_TERM_LOST_CARRIER;
+	case LNS_PPP_DOWN_LOCAL_CLOSE:
+		return LNS_RAD_TERM_NAS_REQUEST;
+	case LNS_PPP_DOWN_LOOPBACK:
+		return LNS_RAD_TERM_PORT_ERROR;
+	case LNS_PPP_DOWN_IPCP_FAILED:
+		return LNS_RAD_TERM_USER_ERROR;
+	default:
+		return LNS_RAD_TERM_NAS_ERROR;
+	}
 }
 
 static void
@@ -223,6 +255,7 @@ ppp_down(void *ctx, int reason, const char *text)
 	uint16_t result = LNS_CDN_ERROR;
 
 	s->ppp_down = true;
+	lns_ctl_aaa_session_cause(s->aaa, term_cause(reason));     /* AAA hook */
 	lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), LNS_EV_PPP_DOWN, s->tid, s->sid,
 		      s->conn, "reason=%s %s", lns_ppp_down_reason_name((unsigned int)reason),
 		      text != NULL ? text : "");
@@ -339,6 +372,8 @@ l2tp_session_up(void *ctx, const struct lns_l2tp_session_info *si)
 	lns_timer_init(&s->reap, reap, s);
 	ss->by_handle[h] = s;
 	sub_link(ss, s);
+	s->aaa = lns_ctl_aaa_session_new(ctl, h, s->tid, s->sid, s->peer, si->peer.port,
+					 s->conn);                 /* AAA hook */
 	if (ctl->dp->conf->ppp.accept_proxy && si->proxy_authen_type != 0 &&
 	    si->proxy_lcp_last_tx_len > 0) {
 		struct lns_ppp_proxy px = {
@@ -360,6 +395,7 @@ l2tp_session_up(void *ctx, const struct lns_l2tp_session_info *si)
 		s->ppp = lns_ppp_create(&ss->env, &ppp_ops, s, now_ms(ctl));
 	}
 	if (s->ppp == NULL) {
+		lns_ctl_aaa_session_end(s->aaa);
 		ss->by_handle[h] = NULL;
 		sub_unlink(ss, s);
 		lns_tables_remove_session(ctl->dp->tbl, h);
@@ -378,10 +414,16 @@ l2tp_session_down(void *ctx, const struct lns_l2tp_session_info *si, uint16_t re
 	uint32_t h = lns_tables_by_ids(ctl->dp->tbl, si->tunnel_id, si->session_id);
 	struct sub *s;
 
-	(void)result;
 	(void)error;
 	if (h == LNS_SESS_NONE || (s = ss->by_handle[h]) == NULL)
 		return;
+	/* AAA hook: the L2TP session went under a live PPP (CDN from the LAC, the
+	 * tunnel gone): the LAC hanging up on purpose (3) is the user's request.
+	 * Stop is sent now, while the data-plane counters still hold. */
+	lns_ctl_aaa_session_cause(s->aaa, result == LNS_CDN_ADMIN ? LNS_RAD_TERM_USER_REQUEST :
+				  LNS_RAD_TERM_LOST_CARRIER);
+	lns_ctl_aaa_session_end(s->aaa);
+	s->aaa = NULL;
 	ss->by_handle[h] = NULL;
 	lns_tables_remove_session(ctl->dp->tbl, h);
 	s->l2tp_down = true;
@@ -513,7 +555,9 @@ lns_ctl_subs_init(struct lns_ctl *ctl, char *err, size_t errlen)
 	ss->env.conf = conf;
 	ss->env.timers = ctl->timers;
 	ss->env.pools = ss->pools;
-	ss->env.auth = ss->auth;
+	ss->env.auth = lns_ctl_aaa_init(ctl, ss->auth, err, errlen);  /* AAA hook */
+	if (ss->env.auth == NULL)
+		return -EINVAL;
 	/* Our end of every PPP link: the core address, which subscribers reach anyway. */
 	ss->env.local_addr = ctl->dp->port[LNS_PORT_CORE].addr;
 	ss->env.stats = &ss->ppp_stats;
@@ -530,6 +574,7 @@ nomem:
 void
 lns_ctl_subs_shutdown(struct lns_ctl *ctl)
 {
+	lns_ctl_aaa_shutdown(ctl);      /* AAA hook: Stops and Accounting-Off first */
 	if (ctl->subs != NULL && subs_of(ctl)->l2tp != NULL)
 		lns_l2tp_shutdown(subs_of(ctl)->l2tp, now_ms(ctl));
 }
@@ -551,6 +596,7 @@ lns_ctl_subs_fini(struct lns_ctl *ctl)
 		free(s);
 	}
 	free(ss->by_handle);
+	lns_ctl_aaa_fini(ctl);          /* AAA hook */
 	lns_auth_local_free(ss->auth);
 	lns_pools_free(ss->pools);
 	free(ss);
@@ -654,6 +700,7 @@ snap_sessions(struct lns_ctl *ctl, uint32_t after, struct lns_sess_snap *o, uint
 		copy_str(x->user, sizeof(x->user), pi.user);
 		copy_str(x->phase, sizeof(x->phase), pi.phase);
 		copy_str(x->auth, sizeof(x->auth), pi.auth_method);
+		lns_ctl_aaa_session_info(s->aaa, x);                /* AAA hook */
 	}
 	return (int32_t)n;
 }
@@ -710,6 +757,9 @@ lns_ctl_subs_request(struct lns_ctl *ctl, uint32_t type, uint32_t arg, void *buf
 	case LNS_REQ_SNAP_SESSIONS:
 		return snap_sessions(ctl, arg, buf, buflen / sizeof(struct lns_sess_snap));
 	case LNS_REQ_CLEAR_TUNNEL:
+		for (struct sub *t = ss->all; t != NULL; t = t->next)   /* AAA hook */
+			if (t->tid == arg && !t->l2tp_down)
+				lns_ctl_aaa_session_cause(t->aaa, LNS_RAD_TERM_ADMIN_RESET);
 		lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), LNS_EV_ADMIN_CLEAR, arg,
 			      LNS_EV_NONE, LNS_EV_NONE, "what=tunnel");
 		return lns_l2tp_tunnel_close(ss->l2tp, (uint16_t)arg, LNS_STOPCCN_CLEAR,
@@ -719,6 +769,7 @@ lns_ctl_subs_request(struct lns_ctl *ctl, uint32_t type, uint32_t arg, void *buf
 			return -ENOENT;
 		lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), LNS_EV_ADMIN_CLEAR, s->tid,
 			      s->sid, s->conn, "what=session");
+		lns_ctl_aaa_session_cause(s->aaa, LNS_RAD_TERM_ADMIN_RESET);  /* AAA hook */
 		return lns_l2tp_session_close(ss->l2tp, s->tid, s->sid, LNS_CDN_ADMIN, 0,
 					      "cleared by the operator", now_ms(ctl));
 	case LNS_REQ_SNAP_COUNTERS:
@@ -729,4 +780,25 @@ lns_ctl_subs_request(struct lns_ctl *ctl, uint32_t type, uint32_t arg, void *buf
 	default:
 		return -EINVAL;
 	}
+}
+
+/* ------------------------------------------------------------ AAA hooks --- */
+
+struct lns_aaa_sess *
+lns_ctl_sub_aaa(void *sub_ctx)
+{
+	return sub_ctx != NULL ? ((struct sub *)sub_ctx)->aaa : NULL;
+}
+
+int
+lns_ctl_sub_close(struct lns_ctl *ctl, uint32_t handle, const char *why)
+{
+	struct lns_subs *ss = subs_of(ctl);
+	const struct sub *s;
+
+	if (ss == NULL || handle >= ctl->dp->tbl->max_sessions ||
+	    (s = ss->by_handle[handle]) == NULL || s->l2tp_down)
+		return -ENOENT;
+	return lns_l2tp_session_close(ss->l2tp, s->tid, s->sid, LNS_CDN_ADMIN, 0, why,
+				      now_ms(ctl));
 }

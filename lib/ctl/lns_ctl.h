@@ -48,6 +48,7 @@ struct lns_ctl {
 	uint64_t life_next_tsc;         /**< next SA lifetime scan */
 	struct lns_subs *subs;          /**< L2TP and PPP subscribers (ctl_sub.c), opaque */
 	struct lns_ctl_ike *ike;        /**< IKE glue (ctl_ike.c), opaque; NULL without */
+	struct lns_aaa *aaa;            /**< RADIUS (ctl_aaa.c), opaque; NULL without radius.servers */
 };
 
 /**
@@ -156,6 +157,41 @@ struct lns_l2tp *lns_ctl_l2tp_rw(struct lns_ctl *ctl);
 /** Control side of the SNAP/CLEAR tunnel and session requests. */
 int32_t lns_ctl_subs_request(struct lns_ctl *ctl, uint32_t type, uint32_t arg, void *buf,
 			     uint32_t buflen);
+
+/* ---- AAA glue (ctl_aaa.c); ctl_sub.c calls these at a session's life points ---- */
+struct lns_aaa;
+struct lns_aaa_sess;
+struct lns_authenticator;
+
+/** Start the RADIUS client when radius.servers is set (Accounting-On sent).
+ *  @return the authenticator PPP uses (RADIUS, or `local` when radius.authenticate
+ *  is off or no servers), NULL on error with err set. */
+const struct lns_authenticator *lns_ctl_aaa_init(struct lns_ctl *ctl,
+						 const struct lns_authenticator *local,
+						 char *err, size_t errlen);
+/** Read RADIUS answers; called from lns_ctl_poll(). */
+void lns_ctl_aaa_poll(struct lns_ctl *ctl);
+/** Stop for every live session, Accounting-Off, up to 2 s for the answers. */
+void lns_ctl_aaa_shutdown(struct lns_ctl *ctl);
+void lns_ctl_aaa_fini(struct lns_ctl *ctl);
+/** Per-session AAA state (NULL without RADIUS: every hook accepts NULL). */
+struct lns_aaa_sess *lns_ctl_aaa_session_new(struct lns_ctl *ctl, uint32_t handle,
+					     uint16_t tid, uint16_t sid, uint32_t peer,
+					     uint16_t peer_port, uint32_t conn);
+/** Before IPCP's address is published: count the session against its user.
+ *  @return 0, or -EDQUOT past max-sessions-per-user (the session is refused). */
+int lns_ctl_aaa_session_admit(struct lns_aaa_sess *s, const char *user);
+/** IPCP opened with addr (network order): Accounting Start, timers. */
+void lns_ctl_aaa_session_up(struct lns_aaa_sess *s, uint32_t addr, const char *user);
+/** Why the session ends (Acct-Terminate-Cause); the first cause given wins. */
+void lns_ctl_aaa_session_cause(struct lns_aaa_sess *s, int cause);
+/** The session is gone (counters still readable): Stop, then free s. */
+void lns_ctl_aaa_session_end(struct lns_aaa_sess *s);
+void lns_ctl_aaa_session_info(const struct lns_aaa_sess *s, struct lns_sess_snap *o);
+int lns_ctl_aaa_snap(const struct lns_ctl *ctl, struct lns_radius_snap *o);
+/** ctl_sub.c: the AAA state of a session from its PPP ctx; close a session (CDN). */
+struct lns_aaa_sess *lns_ctl_sub_aaa(void *sub_ctx);
+int lns_ctl_sub_close(struct lns_ctl *ctl, uint32_t handle, const char *why);
 
 /** Handle one punted packet (consumes it). Exposed for tests. */
 void lns_ctl_handle(struct lns_ctl *ctl, struct rte_mbuf *m);

@@ -27,6 +27,7 @@ enum lns_req_type {
 	LNS_REQ_CLEAR_TUNNEL,           /**< arg: local tunnel id; StopCCN */
 	LNS_REQ_CLEAR_SESSION,          /**< arg: session handle; CDN */
 	LNS_REQ_SNAP_COUNTERS,          /**< buf: struct lns_ctl_counters */
+	LNS_REQ_SNAP_RADIUS,            /**< buf: struct lns_radius_snap (ctl_aaa.c) */
 };
 
 /** A request on the ring. Owned by the asker until it is abandoned. */
@@ -107,6 +108,57 @@ struct lns_sess_snap {
 	char     user[64];
 	char     phase[16];
 	char     auth[12];
+	/* AAA (ctl_aaa.c): what RADIUS applied; empty / 0 when nothing */
+	char     acct_session_id[24];
+	char     filter_id[32];
+	char     framed_pool[32];
+	char     framed_route[48];
+	uint32_t session_timeout, idle_timeout, interim_interval;
+	uint8_t  class_len;
+	uint8_t  radius;                /**< authenticated by a RADIUS server */
 };
+
+/** Dynamic authorization server counters (RFC 5176, ctl_aaa.c). */
+#define LNS_DAS_STATS(X) \
+	X(REQUESTS,        "das-requests") \
+	X(DISCONNECT_ACKS, "das-disconnect-acks") \
+	X(DISCONNECT_NAKS, "das-disconnect-naks") \
+	X(COA_ACKS,        "das-coa-acks") \
+	X(COA_NAKS,        "das-coa-naks") \
+	X(UNKNOWN_CLIENT,  "das-unknown-client") \
+	X(MALFORMED,       "das-malformed") \
+	X(BAD_AUTHENTICATOR, "das-bad-authenticator") \
+	X(NO_MSG_AUTH,     "das-no-message-authenticator") \
+	X(STALE,           "das-stale-event-timestamp") \
+	X(DUPLICATE,       "das-duplicate") \
+	X(UNEXPECTED_CODE, "das-unexpected-code")
+
+enum lns_das_stat {
+#define X(e, s) LNS_DAS_##e,
+	LNS_DAS_STATS(X)
+#undef X
+	LNS_DAS_STAT_MAX
+};
+
+const char *lns_das_stat_name(unsigned int s);
+
+/** RADIUS client state, for `lnsctl show radius` and metrics. */
+struct lns_radius_snap {
+	uint32_t n_servers;
+	struct {
+		uint32_t addr;          /**< network order */
+		uint16_t auth_port, acct_port;
+		char state[12];
+		uint32_t rtt_ms;
+		uint64_t requests, responses, timeouts, retransmits;
+	} srv[8];
+	uint32_t n_ctr;                 /**< names: lns_radc_stat_name() */
+	uint64_t ctr[32];
+	uint32_t acct_pending, spool_depth;
+	uint64_t auth_fallbacks;
+	uint64_t das[16];               /**< enum lns_das_stat */
+	uint16_t das_port;              /**< 0 = no dynamic authorization server */
+};
+
 
 #endif /* LNS_REQ_H */

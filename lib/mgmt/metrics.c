@@ -30,6 +30,7 @@
 
 #include "lns_dp.h"
 #include "lns_req.h"
+#include "lns_radius_client.h"
 #include "lns_evlog.h"
 #include "lns_ike.h"
 #include "lns_l2tp.h"
@@ -103,6 +104,48 @@ static void
 family(struct buf *b, const char *name, const char *type, const char *help)
 {
 	put(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* RADIUS (ctl_aaa.c): nothing when radius is not configured */
+static void
+render_radius(struct buf *b, const struct lns_dp *dp)
+{
+	struct lns_radius_snap *r = calloc(1, sizeof(*r));
+	int32_t res = -1;
+	char l[96];
+
+	if (r == NULL ||
+	    lns_ctl_request_buf((struct lns_dp *)dp, LNS_REQ_SNAP_RADIUS, 0, r, sizeof(*r),
+				2000, &res) != 0 || res != 0) {
+		free(r);
+		return;
+	}
+	family(b, "lnsd_radius_total", "counter",
+	       "RADIUS client and dynamic authorization server: requests, answers, errors");
+	for (uint32_t i = 0; i < r->n_ctr && i < RTE_DIM(r->ctr); i++)
+		put(b, "lnsd_radius_total{counter=\"%s\"} %" PRIu64 "\n",
+		    label(lns_radc_stat_name(i), l, sizeof(l)), r->ctr[i]);
+	for (uint32_t i = 0; r->das_port != 0 && i < LNS_DAS_STAT_MAX; i++)
+		put(b, "lnsd_radius_total{counter=\"%s\"} %" PRIu64 "\n",
+		    label(lns_das_stat_name(i), l, sizeof(l)), r->das[i]);
+	family(b, "lnsd_radius_acct_pending", "gauge",
+	       "accounting records not yet acknowledged (queued and in flight)");
+	put(b, "lnsd_radius_acct_pending %u\n", r->acct_pending);
+	family(b, "lnsd_radius_spool_depth", "gauge", "unacknowledged records in the spool file");
+	put(b, "lnsd_radius_spool_depth %u\n", r->spool_depth);
+	family(b, "lnsd_radius_server_up", "gauge", "1 when a RADIUS server is alive");
+	family(b, "lnsd_radius_server_rtt_ms", "gauge", "smoothed round-trip time of a server");
+	for (uint32_t i = 0; i < r->n_servers && i < RTE_DIM(r->srv); i++) {
+		const uint8_t *a = (const uint8_t *)&r->srv[i].addr;
+
+		put(b, "lnsd_radius_server_up{server=\"%u.%u.%u.%u:%u\"} %d\n", a[0], a[1], a[2],
+		    a[3], r->srv[i].auth_port ? r->srv[i].auth_port : r->srv[i].acct_port,
+		    strcmp(r->srv[i].state, "alive") == 0);
+		put(b, "lnsd_radius_server_rtt_ms{server=\"%u.%u.%u.%u:%u\"} %u\n", a[0], a[1],
+		    a[2], a[3], r->srv[i].auth_port ? r->srv[i].auth_port : r->srv[i].acct_port,
+		    r->srv[i].rtt_ms);
+	}
+	free(r);
 }
 
 static void
@@ -226,6 +269,7 @@ render(struct buf *b, const struct lns_dp *dp)
 		put(b, "lnsd_ike_total{counter=\"%s\"} %" PRIu64 "\n",
 		    label(lns_ike_counter_name(i), l, sizeof(l)), cc->ike[i]);
 	free(cc);
+	render_radius(b, dp);
 }
 
 static void

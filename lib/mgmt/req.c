@@ -63,3 +63,16 @@ lns_ctl_request(struct lns_dp *dp, uint32_t type, uint32_t arg, unsigned int tim
 {
 	return lns_ctl_request_buf(dp, type, arg, NULL, 0, timeout_ms, result);
 }
+
+/* Names of the dynamic authorization server's counters (served by ctl_aaa.c). */
+static const char *const das_names[] = {
+#define X(e, n) n,
+	LNS_DAS_STATS(X)
+#undef X
+};
+
+const char *
+lns_das_stat_name(unsigned int i)
+{
+	return i < LNS_DAS_STAT_MAX ? das_names[i] : "?";
+}

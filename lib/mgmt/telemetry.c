@@ -20,6 +20,7 @@
 #include "lns_ppp.h"
 #include "lns_listq.h"
 #include "lns_mgmt.h"
+#include "lns_radius_client.h"
 
 /* Telemetry callbacks carry no argument, so the data plane they report on is held
  * here. It is written once, before the commands are registered. */
@@ -510,6 +511,25 @@ cmd_sessions(const char *cmd __rte_unused, const char *params, struct rte_tel_da
 				e_str(&en, "phase", x->phase);
 				e_str(&en, "auth", x->auth);
 				e_u64(&en, "uptime_s", x->uptime_ms / 1000);
+				/* what RADIUS applied (ctl_aaa.c) */
+				if (x->acct_session_id[0] != '\0')
+					e_str(&en, "acct_session_id", x->acct_session_id);
+				if (x->radius)
+					e_str(&en, "aaa", "radius");
+				if (x->filter_id[0] != '\0')
+					e_str(&en, "filter_id", x->filter_id);
+				if (x->framed_pool[0] != '\0')
+					e_str(&en, "framed_pool", x->framed_pool);
+				if (x->framed_route[0] != '\0')
+					e_str(&en, "framed_route", x->framed_route);
+				if (x->session_timeout != 0)
+					e_u64(&en, "session_timeout", x->session_timeout);
+				if (x->idle_timeout != 0)
+					e_u64(&en, "idle_timeout", x->idle_timeout);
+				if (x->interim_interval != 0)
+					e_u64(&en, "interim_interval", x->interim_interval);
+				if (x->class_len != 0)
+					e_u64(&en, "class_octets", x->class_len);
 			} else {
 				e_str(&en, "phase", "static");
 			}
@@ -802,6 +822,90 @@ cmd_events(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 	return 0;
 }
 
+/* DPDK telemetry takes [A-Za-z0-9_] keys: "acct-queued" -> "acct_queued" */
+static const char *
+tel_key(const char *name, char *out, size_t n)
+{
+	size_t i;
+
+	for (i = 0; name[i] != '\0' && i + 1 < n; i++)
+		out[i] = name[i] == '-' ? '_' : name[i];
+	out[i] = '\0';
+	return out;
+}
+
+/* The RADIUS client: servers, counters, accounting queue and spool. */
+static int
+cmd_radius(const char *cmd __rte_unused, const char *params __rte_unused,
+	   struct rte_tel_data *d)
+{
+	char key[48];
+
+	struct lns_dp *dp = (struct lns_dp *)__atomic_load_n(&mgmt_dp, __ATOMIC_ACQUIRE);
+	struct lns_radius_snap *r;
+	struct rte_tel_data *srv, *ctr;
+	int32_t res = 0;
+	int rc;
+
+	if (dp == NULL)
+		return -EAGAIN;
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return -ENOMEM;
+	rc = lns_ctl_request_buf(dp, LNS_REQ_SNAP_RADIUS, 0, r, sizeof(*r), 2000, &res);
+	if (rc != 0 || res != 0) {
+		free(r);
+		if (rc == 0 && res == -ENOENT)
+			return reply_error(d, "RADIUS is not configured (radius.servers)");
+		return reply_error(d, "control lcore did not answer (%s)", strerror(-rc));
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "acct_pending", r->acct_pending);
+	rte_tel_data_add_dict_u64(d, "spool_depth", r->spool_depth);
+	rte_tel_data_add_dict_u64(d, "auth_fallbacks", r->auth_fallbacks);
+	srv = rte_tel_data_alloc();
+	ctr = rte_tel_data_alloc();
+	if (srv == NULL || ctr == NULL) {
+		rte_tel_data_free(srv);
+		rte_tel_data_free(ctr);
+		free(r);
+		return -ENOMEM;
+	}
+	rte_tel_data_start_dict(srv);
+	for (uint32_t i = 0; i < r->n_servers && i < RTE_DIM(r->srv); i++) {
+		struct rte_tel_data *e = rte_tel_data_alloc();
+		char idx[8], a[INET_ADDRSTRLEN];
+
+		if (e == NULL)
+			break;
+		rte_tel_data_start_dict(e);
+		inet_ntop(AF_INET, &r->srv[i].addr, a, sizeof(a));
+		rte_tel_data_add_dict_string(e, "address", a);
+		rte_tel_data_add_dict_u64(e, "auth_port", r->srv[i].auth_port);
+		rte_tel_data_add_dict_u64(e, "acct_port", r->srv[i].acct_port);
+		rte_tel_data_add_dict_string(e, "state", r->srv[i].state);
+		rte_tel_data_add_dict_u64(e, "rtt_ms", r->srv[i].rtt_ms);
+		rte_tel_data_add_dict_u64(e, "requests", r->srv[i].requests);
+		rte_tel_data_add_dict_u64(e, "responses", r->srv[i].responses);
+		rte_tel_data_add_dict_u64(e, "timeouts", r->srv[i].timeouts);
+		rte_tel_data_add_dict_u64(e, "retransmits", r->srv[i].retransmits);
+		snprintf(idx, sizeof(idx), "%u", i);
+		rte_tel_data_add_dict_container(srv, idx, e, 0);
+	}
+	rte_tel_data_add_dict_container(d, "servers", srv, 0);
+	rte_tel_data_start_dict(ctr);
+	for (uint32_t i = 0; i < r->n_ctr && i < RTE_DIM(r->ctr); i++)
+		rte_tel_data_add_dict_u64(ctr, tel_key(lns_radc_stat_name(i), key, sizeof(key)),
+					  r->ctr[i]);
+	for (uint32_t i = 0; r->das_port != 0 && i < LNS_DAS_STAT_MAX; i++)
+		rte_tel_data_add_dict_u64(ctr, tel_key(lns_das_stat_name(i), key, sizeof(key)),
+					  r->das[i]);
+	rte_tel_data_add_dict_container(d, "counters", ctr, 0);
+	rte_tel_data_add_dict_u64(d, "das_port", r->das_port);
+	free(r);
+	return 0;
+}
+
 static int
 cmd_clear_sa(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
@@ -855,6 +959,8 @@ lns_mgmt_init(const struct lns_dp *dp)
 	rc |= rte_telemetry_register_cmd("/lns/tunnels", cmd_tunnels,
 		"Tunnels by id. Params: from=ID,limit=N,tunnel=ID,peer=ADDR[/LEN],state=S,"
 		"profile=P (%XX escapes). \"next\":ID = ask from=ID");
+	rc |= rte_telemetry_register_cmd("/lns/radius", cmd_radius,
+					 "RADIUS servers, counters, accounting queue and spool");
 	rc |= rte_telemetry_register_cmd("/lns/events", cmd_events,
 		"Events by sequence number: newest 64; AFTER_SEQ; or from=SEQ[,limit=N] paged"
 		" with next");

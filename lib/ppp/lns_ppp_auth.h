@@ -46,6 +46,9 @@ struct lns_auth_result {
 	char auth_response[LNS_MSCHAP_AUTH_RESP_LEN + 1]; /**< MS-CHAPv2 "S=..." when ok */
 	uint32_t addr;                 /**< the user's static address (network order), 0 = pool */
 	char pool[LNS_CONF_NAME_MAX];  /**< the user's pool, "" = conf->ppp.default_pool */
+	uint32_t dns[2];               /**< per-user DNS (network order), 0 = ppp.dns */
+	char message[128];             /**< text for the PAP Ack/Nak or CHAP Success/Failure
+					*   (a RADIUS Reply-Message), "" = the default text */
 };
 
 struct lns_authenticator {
@@ -61,6 +64,10 @@ struct lns_authenticator {
 /** The verdict for the pending request of p. A verdict when none is pending is
  *  counted (stale-auth-verdict) and ignored. */
 void lns_ppp_auth_done(struct lns_ppp *p, const struct lns_auth_result *r, uint64_t now_ms);
+
+/** The ctx a session was created with (lns_ppp_create()): lets an authenticator
+ *  find its owner's state. */
+void *lns_ppp_ctx(const struct lns_ppp *p);
 
 /** The authenticator for conf->ppp.users (hash lookup, constant-time compares).
  *  conf must outlive it. NULL on ENOMEM. */

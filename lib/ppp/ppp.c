@@ -312,6 +312,12 @@ ppp_auth_submit(struct lns_ppp *p, const struct lns_auth_req *req)
 	return 0;
 }
 
+void *
+lns_ppp_ctx(const struct lns_ppp *p)
+{
+	return p->ctx;
+}
+
 void
 lns_ppp_auth_done(struct lns_ppp *p, const struct lns_auth_result *r, uint64_t now_ms)
 {
@@ -324,8 +330,8 @@ lns_ppp_auth_done(struct lns_ppp *p, const struct lns_auth_result *r, uint64_t n
 	p->now = now_ms;
 	p->auth_pending = false;
 	ppp_auth_stat(p, r->ok);
+	p->verdict = *r;        /* a failure keeps its message only */
 	if (r->ok) {
-		p->verdict = *r;
 		p->auth_done_ok = true;
 		final = true;
 	} else {

@@ -114,10 +114,12 @@ ppp_chap_verdict(struct lns_ppp *p, bool ok, bool final)
 
 	if (ok) {
 		if (p->method == LNS_AUTH_MSCHAPV2)   /* RFC 2759 §5 */
-			snprintf(p->success_msg, sizeof(p->success_msg), "%s M=Welcome",
-				 p->verdict.auth_response);
+			snprintf(p->success_msg, sizeof(p->success_msg), "%s M=%.30s",
+				 p->verdict.auth_response,
+				 p->verdict.message[0] ? p->verdict.message : "Welcome");
 		else
-			snprintf(p->success_msg, sizeof(p->success_msg), "Welcome");
+			snprintf(p->success_msg, sizeof(p->success_msg), "%.70s",
+				 p->verdict.message[0] ? p->verdict.message : "Welcome");
 		ppp_send_code(p, LNS_PPP_CHAP, CHAP_SUCCESS, p->chap_id,
 			      (const uint8_t *)p->success_msg, strlen(p->success_msg));
 		return;
@@ -131,8 +133,9 @@ ppp_chap_verdict(struct lns_ppp *p, bool ok, bool final)
 		new_challenge(p);
 		for (int i = 0; i < 16; i++)
 			snprintf(hex + 2 * i, 3, "%02X", p->challenge[i]);
-		n = snprintf(msg, sizeof(msg), "E=691 R=%d C=%s V=3 M=Authentication failed",
-			     final ? 0 : 1, hex);
+		n = snprintf(msg, sizeof(msg), "E=691 R=%d C=%s V=3 M=%.60s",
+			     final ? 0 : 1, hex, p->verdict.message[0] ? p->verdict.message :
+			     "Authentication failed");
 		ppp_send_code(p, LNS_PPP_CHAP, CHAP_FAILURE, p->chap_id, (const uint8_t *)msg,
 			      (size_t)n);
 		if (!final) {
@@ -143,7 +146,8 @@ ppp_chap_verdict(struct lns_ppp *p, bool ok, bool final)
 		}
 		return;
 	}
-	n = snprintf(msg, sizeof(msg), "Authentication failed");
+	n = snprintf(msg, sizeof(msg), "%s", p->verdict.message[0] ? p->verdict.message :
+		     "Authentication failed");
 	ppp_send_code(p, LNS_PPP_CHAP, CHAP_FAILURE, p->chap_id, (const uint8_t *)msg, (size_t)n);
 	if (!final) {
 		/* RFC 1994 §2.3 allows a new Challenge at any time: the retry */

@@ -54,7 +54,8 @@ ipcp_check_cr(struct ppp_fsm *f, const uint8_t *o, size_t len, uint8_t *out, siz
 	      size_t *out_len, bool nak_as_rej)
 {
 	struct lns_ppp *p = sess(f);
-	const uint32_t *dns = p->env->conf->ppp.dns;
+	/* per-user DNS (RADIUS MS-Primary/Secondary-DNS-Server) before ppp.dns */
+	const uint32_t *dns = p->verdict.dns[0] != 0 ? p->verdict.dns : p->env->conf->ppp.dns;
 	uint8_t nak[PPP_FSM_BUF], rej[PPP_FSM_BUF];
 	size_t nn = 0, nr = 0;
 

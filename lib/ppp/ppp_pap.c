@@ -74,5 +74,7 @@ void
 ppp_pap_verdict(struct lns_ppp *p, bool ok, bool final)
 {
 	(void)final;
-	pap_reply(p, ok ? PAP_ACK : PAP_NAK, ok ? "Login ok" : "Login incorrect");
+	/* RFC 1334 §2.2.2: the Message may be anything; a server's Reply-Message wins */
+	pap_reply(p, ok ? PAP_ACK : PAP_NAK, p->verdict.message[0] != '\0' ? p->verdict.message :
+		  ok ? "Login ok" : "Login incorrect");
 }

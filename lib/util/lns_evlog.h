@@ -42,7 +42,9 @@
 	X(SA_SOFT_EXPIRED,   "sa-soft-expired") \
 	X(SA_HARD_EXPIRED,   "sa-hard-expired") \
 	X(ADMIN_CLEAR,       "admin-clear") \
-	X(IPSEC_REFUSED,     "ipsec-refused")
+	X(IPSEC_REFUSED,     "ipsec-refused") \
+	X(ACCT_DROPPED,      "acct-dropped")      /* RADIUS accounting record refused at the bound */ \
+	X(RADIUS_SERVER,     "radius-server")     /* a server went dead / came back */
 
 enum lns_ev {
 #define X(e, s) LNS_EV_##e,

@@ -13,7 +13,7 @@ set -u
 total=${1:-60}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${FUZZ_BUILD:-$src/build-fuzz}
-all="fuzz_classify fuzz_l2tp_ctl fuzz_ike fuzz_ppp"
+all="fuzz_classify fuzz_l2tp_ctl fuzz_ike fuzz_ppp fuzz_radius"
 targets=${FUZZ_TARGETS:-$all}
 
 case $total in

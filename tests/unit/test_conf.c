@@ -92,6 +92,68 @@ write_file(const char *name, const char *text)
 
 /* ====================================================== good configs === */
 
+/* radius: defaults, servers, and the rules that tie keys together */
+static void
+radius_section(void)
+{
+	struct lns_conf *c = load_ok(PORTS
+		"radius:\n"
+		"  authenticate: true\n"
+		"  servers:\n"
+		"    - address: 127.0.0.1\n"
+		"      secret: s1\n"
+		"    - address: 10.0.0.2\n"
+		"      acct-port: 0\n"
+		"      secret: s2\n");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT(c->radius.authenticate);
+	CU_ASSERT(c->radius.accounting);          /* on by default once servers exist */
+	CU_ASSERT(!c->radius.local_fallback);
+	CU_ASSERT_STRING_EQUAL(c->radius.nas_identifier, "lnsd");
+	CU_ASSERT_EQUAL(c->radius.timeout_ms, 3000);
+	CU_ASSERT_EQUAL(c->radius.retries, 2);
+	CU_ASSERT_EQUAL(c->radius.hold_down, 30);
+	CU_ASSERT_EQUAL(c->radius.acct_queue, 65536);
+	CU_ASSERT_EQUAL(c->radius.n_servers, 2);
+	CU_ASSERT_EQUAL(c->radius.servers[0].auth_port, 1812);
+	CU_ASSERT_EQUAL(c->radius.servers[0].acct_port, 1813);
+	CU_ASSERT_EQUAL(c->radius.servers[1].acct_port, 0);
+	CU_ASSERT_EQUAL(c->radius.servers[1].address, ip("10.0.0.2"));
+	CU_ASSERT_EQUAL(c->radius.servers[1].secret.len, 2);
+	lns_conf_free(c);
+	c = load_ok(PORTS);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT(!c->radius.accounting && c->radius.n_servers == 0);
+	lns_conf_free(c);
+
+	expect_err(PORTS "radius:\n  authenticate: true\n", 9, 17, "radius.authenticate",
+		   "needs at least one server");
+	expect_err(PORTS "radius:\n  servers:\n    - address: 127.0.0.1\n", 10, 7,
+		   "radius.servers[0].secret", "required key missing");
+	expect_err(PORTS "radius:\n  timeout-ms: 50\n", 9, 15, "radius.timeout-ms",
+		   "100");
+	expect_err(PORTS "radius:\n  interim-interval: 30\n", 9, 21, "radius.interim-interval",
+		   "60");
+	/* per destination profile: who authenticates */
+	c = load_ok(PORTS
+		"l2tp:\n"
+		"  destination-profiles:\n"
+		"    - name: lac\n"
+		"      authentication: local\n"
+		"radius:\n"
+		"  authenticate: true\n"
+		"  servers: [{address: 127.0.0.1, secret: s}]\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->l2tp.profiles[0].authentication, LNS_AUTHN_LOCAL);
+	CU_ASSERT_EQUAL(c->l2tp.defaults.authentication, LNS_AUTHN_GLOBAL);
+	lns_conf_free(c);
+	expect_err(PORTS "l2tp:\n  destination-profiles:\n    - name: lac\n"
+		   "      authentication: radius\n", 11, 23,
+		   "l2tp.destination-profiles[0].authentication", "needs radius.servers");
+}
+
+
 static void
 test_minimal_defaults(void)
 {
@@ -1252,6 +1314,7 @@ static const struct {
 	{ "bad: SA inbound SPI overlap", bad_sa_overlap },
 	{ "bad: eal", bad_eal },
 	{ "bad: too many list entries", bad_too_many_entries },
+	{ "radius section", radius_section },
 };
 
 static int
