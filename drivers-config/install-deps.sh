@@ -14,7 +14,8 @@ PROG=${0##*/}
 # What compiles lnsd. libdpdk-dev pulls in every PMD library (af_packet, pcap, null,
 # ring, tap, ixgbe, i40e, ice, mlx5...), so recommends are not needed.
 BUILD_PKGS=(gcc meson ninja-build pkg-config python3
-	libdpdk-dev libipsec-mb-dev libyaml-dev libcunit1-dev libssl-dev libpcap-dev)
+	libdpdk-dev libipsec-mb-dev libyaml-dev libcunit1-dev libssl-dev libpcap-dev
+	libjson-c-dev)
 # DPDK's tools: dpdk has dpdk-devbind.py and dpdk-hugepages.py; dpdk-dev has
 # dpdk-testpmd, dpdk-dumpcap, dpdk-pdump and dpdk-telemetry.py. bind-nic.sh needs
 # modprobe (kmod) and dpdk-devbind.py needs lspci (pciutils).

@@ -1,42 +1,35 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Classic libpcap file format (what Pktgen-DPDK's -s option and DPDK's net_pcap
- * read): a 24-byte global header, then per packet a 16-byte record header and the
- * frame. Written in host byte order; the magic number tells readers which that is.
+ * read), written by libpcap itself: a dead Ethernet handle with a 65535-byte
+ * snaplen and microsecond timestamps, dumped to a file.
  */
 #include <errno.h>
 #include <string.h>
 
+#include <pcap/pcap.h>
+
 #include "trafgen.h"
 
-struct pcap_global {
-	uint32_t magic;
-	uint16_t major, minor;
-	int32_t  thiszone;
-	uint32_t sigfigs, snaplen, linktype;
-};
-
-struct pcap_rec {
-	uint32_t ts_sec, ts_usec, incl_len, orig_len;
-};
+#define TG_SNAPLEN 65535
 
 int
 tg_pcap_open(struct tg_pcap *p, const char *path)
 {
-	const struct pcap_global g = {
-		.magic = 0xa1b2c3d4, .major = 2, .minor = 4, .snaplen = 65535,
-		.linktype = 1,   /* LINKTYPE_ETHERNET */
-	};
-
 	memset(p, 0, sizeof(*p));
-	p->f = fopen(path, "wb");
-	if (p->f == NULL)
-		return -errno;
 	p->min_len = UINT32_MAX;
-	if (fwrite(&g, sizeof(g), 1, p->f) != 1) {
-		fclose(p->f);
-		p->f = NULL;
-		return -EIO;
+	p->pcap = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, TG_SNAPLEN,
+						       PCAP_TSTAMP_PRECISION_MICRO);
+	if (p->pcap == NULL)
+		return -ENOMEM;
+	errno = 0;
+	p->dump = pcap_dump_open(p->pcap, path);
+	if (p->dump == NULL) {
+		int rc = errno != 0 ? -errno : -EIO;
+
+		pcap_close(p->pcap);
+		p->pcap = NULL;
+		return rc;
 	}
 	return 0;
 }
@@ -45,14 +38,15 @@ int
 tg_pcap_write(struct tg_pcap *p, const uint8_t *frame, uint32_t len)
 {
 	/* Timestamps 1 us apart: only their order matters to replayers. */
-	struct pcap_rec r = {
-		.ts_sec = (uint32_t)(p->n / 1000000), .ts_usec = (uint32_t)(p->n % 1000000),
-		.incl_len = len, .orig_len = len,
+	struct pcap_pkthdr h = {
+		.ts = { .tv_sec = (time_t)(p->n / 1000000), .tv_usec = (suseconds_t)(p->n % 1000000) },
+		.caplen = len, .len = len,
 	};
 
-	if (len == 0 || len > 65535)
+	if (len == 0 || len > TG_SNAPLEN)
 		return -EINVAL;
-	if (fwrite(&r, sizeof(r), 1, p->f) != 1 || fwrite(frame, len, 1, p->f) != 1)
+	pcap_dump((u_char *)p->dump, &h, frame);
+	if (ferror(pcap_dump_file(p->dump)))
 		return -EIO;
 	p->n++;
 	p->bytes += len;
@@ -68,12 +62,14 @@ tg_pcap_close(struct tg_pcap *p)
 {
 	int rc = 0;
 
-	if (p->f == NULL)
+	if (p->dump == NULL)
 		return 0;
-	if (ferror(p->f))
+	/* pcap_dump_close reports nothing: flush first so a full disk is an error. */
+	if (pcap_dump_flush(p->dump) != 0 || ferror(pcap_dump_file(p->dump)))
 		rc = -EIO;
-	if (fclose(p->f) != 0 && rc == 0)
-		rc = -errno;
-	p->f = NULL;
+	pcap_dump_close(p->dump);
+	pcap_close(p->pcap);
+	p->dump = NULL;
+	p->pcap = NULL;
 	return rc;
 }

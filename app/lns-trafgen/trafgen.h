@@ -119,9 +119,12 @@ size_t tg_build_arp(uint32_t sender, uint32_t target, uint8_t *buf, size_t cap);
 /** The client MAC used for address a (network order): 02:00:aa:aa:aa:aa. */
 void tg_client_mac(uint32_t a, uint8_t mac[6]);
 
-/** pcap (libpcap classic format, Ethernet link type) writer. */
+/** pcap (libpcap classic format, Ethernet link type) writer, over libpcap. */
+struct pcap;
+struct pcap_dumper;
 struct tg_pcap {
-	FILE *f;
+	struct pcap *pcap;
+	struct pcap_dumper *dump;
 	uint64_t n, bytes;
 	uint32_t min_len, max_len;
 };

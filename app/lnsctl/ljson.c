@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* JSON reader and writer for lnsctl (RFC 8259). See ljson.h for the contract. */
+/* lnsctl's view of a JSON document: json-c parses it, this file keeps the parsed
+ * tree in the form lnsctl walks (ordered members, JSON null as a value) and writes
+ * it in lnsctl's layout. See ljson.h for the contract. */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <json-c/json.h>
 
 #include "ljson.h"
 
@@ -67,49 +72,37 @@ ljson_root(const struct ljson_doc *doc)
 	return doc->root;
 }
 
-/* ---- parser ---- */
+/* ---- reading: json-c parses, the tree is copied into the arena ---- */
 
-struct parser {
-	const unsigned char *in;
-	size_t len;
-	size_t pos;
+struct conv {
 	struct ljson_doc *doc;
 	struct ljson_error *err;
 	bool failed;
 };
 
 static void __attribute__((format(printf, 3, 4)))
-fail_at(struct parser *ps, size_t off, const char *fmt, ...)
+fail_at(struct conv *cv, size_t off, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (ps->failed)
+	if (cv->failed)
 		return;
-	ps->failed = true;
-	if (ps->err == NULL)
+	cv->failed = true;
+	if (cv->err == NULL)
 		return;
-	ps->err->offset = off;
+	cv->err->offset = off;
 	va_start(ap, fmt);
-	vsnprintf(ps->err->msg, sizeof(ps->err->msg), fmt, ap);
+	vsnprintf(cv->err->msg, sizeof(cv->err->msg), fmt, ap);
 	va_end(ap);
 }
 
-static void
-fail_eof_or(struct parser *ps, const char *what)
-{
-	if (ps->pos >= ps->len)
-		fail_at(ps, ps->pos, "unexpected end of input (expected %s)", what);
-	else
-		fail_at(ps, ps->pos, "expected %s", what);
-}
-
 static struct ljson *
-new_node(struct parser *ps, enum ljson_type t)
+new_node(struct conv *cv, enum ljson_type t)
 {
-	struct ljson *n = arena_alloc(ps->doc, sizeof(*n));
+	struct ljson *n = arena_alloc(cv->doc, sizeof(*n));
 
 	if (n == NULL) {
-		fail_at(ps, ps->pos, "out of memory");
+		fail_at(cv, 0, "out of memory");
 		return NULL;
 	}
 	memset(n, 0, sizeof(*n));
@@ -117,463 +110,189 @@ new_node(struct parser *ps, enum ljson_type t)
 	return n;
 }
 
-static void
-skip_ws(struct parser *ps)
+static const char *
+arena_strdup(struct conv *cv, const char *s, size_t len)
 {
-	while (ps->pos < ps->len) {
-		unsigned char c = ps->in[ps->pos];
+	char *d = arena_alloc(cv->doc, len + 1);
 
-		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
-			break;
-		ps->pos++;
+	if (d == NULL) {
+		fail_at(cv, 0, "out of memory");
+		return NULL;
 	}
+	memcpy(d, s, len);
+	d[len] = '\0';
+	return d;
 }
 
-static int
-peek(const struct parser *ps)
-{
-	return ps->pos < ps->len ? ps->in[ps->pos] : -1;
-}
-
-static int
-hex_digit(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Value of the four hex digits at p (the caller checked they are in bounds), or -1. */
-static int
-read_hex4(const unsigned char *p)
-{
-	int v = 0;
-
-	for (int i = 0; i < 4; i++) {
-		int d = hex_digit(p[i]);
-
-		if (d < 0)
-			return -1;
-		v = v << 4 | d;
-	}
-	return v;
-}
-
-/* Length of the valid UTF-8 sequence at p (at most `avail` bytes), or 0 if invalid
- * (RFC 3629 section 4: no overlongs, no surrogates, nothing above U+10FFFF). */
-static size_t
-utf8_seq_len(const unsigned char *p, size_t avail)
-{
-	unsigned char c = p[0];
-	size_t n;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (avail < n)
-		return 0;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return n;
-}
-
-static size_t
-utf8_put(unsigned char *out, uint32_t cp)
-{
-	if (cp < 0x80) {
-		out[0] = cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = 0xc0 | cp >> 6;
-		out[1] = 0x80 | (cp & 0x3f);
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = 0xe0 | cp >> 12;
-		out[1] = 0x80 | (cp >> 6 & 0x3f);
-		out[2] = 0x80 | (cp & 0x3f);
-		return 3;
-	}
-	out[0] = 0xf0 | cp >> 18;
-	out[1] = 0x80 | (cp >> 12 & 0x3f);
-	out[2] = 0x80 | (cp >> 6 & 0x3f);
-	out[3] = 0x80 | (cp & 0x3f);
-	return 4;
-}
-
-/* A string starting at the opening quote. The decoded text is never longer than its
- * source, so one allocation of the source span is enough. */
+/* A number's text is json-c's: an integer in decimal (exact up to 2^64-1), a
+ * fraction or exponent as it was sent. Its integer views are exact. */
 static bool
-parse_string(struct parser *ps, const char **out, size_t *out_len)
+conv_number(struct conv *cv, struct json_object *jo, struct ljson *n)
 {
-	size_t start = ps->pos + 1, end = start;
-	unsigned char *buf;
-	size_t n = 0;
+	const char *text = json_object_to_json_string_ext(jo, JSON_C_TO_STRING_PLAIN);
 
-	while (end < ps->len && ps->in[end] != '"')
-		end += ps->in[end] == '\\' ? 2 : 1;
-	if (end >= ps->len) {
-		fail_at(ps, ps->len, "unexpected end of input (unterminated string)");
+	n->len = strlen(text);
+	n->str = arena_strdup(cv, text, n->len);
+	if (n->str == NULL)
 		return false;
-	}
-	buf = arena_alloc(ps->doc, end - start + 1);
-	if (buf == NULL) {
-		fail_at(ps, ps->pos, "out of memory");
-		return false;
-	}
-	for (size_t i = start; i < end;) {
-		unsigned char c = ps->in[i];
-
-		if (c < 0x20) {
-			fail_at(ps, i, "control character 0x%02x in string", c);
+	n->dbl = json_object_get_double(jo);
+	if (json_object_get_type(jo) != json_type_int) {
+		/* json-c reads NaN and Infinity, which RFC 8259 (and --json output) lacks */
+		if (!isfinite(n->dbl)) {
+			fail_at(cv, 0, "%s is not a JSON number", n->str);
 			return false;
 		}
-		if (c >= 0x80) {
-			size_t sl = utf8_seq_len(ps->in + i, end - i);
-
-			if (sl == 0) {
-				fail_at(ps, i, "invalid UTF-8 in string");
-				return false;
-			}
-			memcpy(buf + n, ps->in + i, sl);
-			n += sl;
-			i += sl;
-			continue;
-		}
-		if (c != '\\') {
-			buf[n++] = c;
-			i++;
-			continue;
-		}
-		/* escape: the scan above guarantees ps->in[i + 1] exists and i + 1 < end */
-		switch (ps->in[i + 1]) {
-		case '"': buf[n++] = '"'; break;
-		case '\\': buf[n++] = '\\'; break;
-		case '/': buf[n++] = '/'; break;
-		case 'b': buf[n++] = '\b'; break;
-		case 'f': buf[n++] = '\f'; break;
-		case 'n': buf[n++] = '\n'; break;
-		case 'r': buf[n++] = '\r'; break;
-		case 't': buf[n++] = '\t'; break;
-		case 'u': {
-			int hi, lo;
-			uint32_t cp;
-
-			if (end - i < 6 || (hi = read_hex4(ps->in + i + 2)) < 0) {
-				fail_at(ps, i, "bad \\u escape (need 4 hex digits)");
-				return false;
-			}
-			cp = hi;
-			if (hi >= 0xdc00 && hi <= 0xdfff) {
-				fail_at(ps, i, "unpaired low surrogate \\u%04x", hi);
-				return false;
-			}
-			if (hi >= 0xd800 && hi <= 0xdbff) {
-				/* RFC 8259 section 7: a pair of escapes encodes one code point */
-				if (end - i < 12 || ps->in[i + 6] != '\\' || ps->in[i + 7] != 'u' ||
-				    (lo = read_hex4(ps->in + i + 8)) < 0 ||
-				    lo < 0xdc00 || lo > 0xdfff) {
-					fail_at(ps, i, "unpaired high surrogate \\u%04x", hi);
-					return false;
-				}
-				cp = 0x10000 + ((uint32_t)(hi - 0xd800) << 10) + (lo - 0xdc00);
-				i += 6;
-			}
-			if (cp == 0) {
-				fail_at(ps, i, "\\u0000 in strings is not supported");
-				return false;
-			}
-			n += utf8_put(buf + n, cp);
-			i += 6;
-			continue;
-		}
-		default:
-			fail_at(ps, i, "bad escape '\\%c'",
-				ps->in[i + 1] >= 0x20 && ps->in[i + 1] < 0x7f ? ps->in[i + 1] : '?');
-			return false;
-		}
-		i += 2;
+		return true;
 	}
-	buf[n] = '\0';
-	*out = (const char *)buf;
-	*out_len = n;
-	ps->pos = end + 1;
+	if (text[0] == '-') {
+		n->num_flags = LJSON_NUM_I64;
+		n->i64 = json_object_get_int64(jo);
+	} else {
+		n->num_flags = LJSON_NUM_U64;
+		n->u64 = json_object_get_uint64(jo);
+		if (n->u64 <= INT64_MAX) {
+			n->num_flags |= LJSON_NUM_I64;
+			n->i64 = (int64_t)n->u64;
+		}
+	}
 	return true;
 }
 
-static bool
-is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
+/* Recursion is bounded: json-c refuses input nested deeper than LJSON_MAX_DEPTH. */
 static struct ljson *
-parse_number(struct parser *ps)
+conv_value(struct conv *cv, struct json_object *jo)
 {
-	size_t start = ps->pos, p = ps->pos;
-	bool neg = false, integer = true, overflow = false;
-	uint64_t mag = 0;
-	struct ljson *n;
-	char *text;
+	static const enum ljson_type types[] = {
+		[json_type_null] = LJSON_NULL, [json_type_boolean] = LJSON_BOOL,
+		[json_type_double] = LJSON_NUMBER, [json_type_int] = LJSON_NUMBER,
+		[json_type_object] = LJSON_OBJECT, [json_type_array] = LJSON_ARRAY,
+		[json_type_string] = LJSON_STRING,
+	};
+	enum json_type jt = json_object_get_type(jo);
+	struct ljson *n = new_node(cv, types[jt]), **tail;
 
-	if (p < ps->len && ps->in[p] == '-') {
-		neg = true;
-		p++;
-	}
-	if (p >= ps->len || !is_digit(ps->in[p])) {
-		ps->pos = p;
-		fail_eof_or(ps, "a digit");
-		return NULL;
-	}
-	if (ps->in[p] == '0') {
-		p++;
-	} else {
-		while (p < ps->len && is_digit(ps->in[p])) {
-			unsigned int d = ps->in[p] - '0';
-
-			if (mag > (UINT64_MAX - d) / 10)
-				overflow = true;
-			else
-				mag = mag * 10 + d;
-			p++;
-		}
-	}
-	if (p < ps->len && ps->in[p] == '.') {
-		integer = false;
-		p++;
-		if (p >= ps->len || !is_digit(ps->in[p])) {
-			ps->pos = p;
-			fail_eof_or(ps, "a digit after '.'");
-			return NULL;
-		}
-		while (p < ps->len && is_digit(ps->in[p]))
-			p++;
-	}
-	if (p < ps->len && (ps->in[p] == 'e' || ps->in[p] == 'E')) {
-		integer = false;
-		p++;
-		if (p < ps->len && (ps->in[p] == '+' || ps->in[p] == '-'))
-			p++;
-		if (p >= ps->len || !is_digit(ps->in[p])) {
-			ps->pos = p;
-			fail_eof_or(ps, "a digit in the exponent");
-			return NULL;
-		}
-		while (p < ps->len && is_digit(ps->in[p]))
-			p++;
-	}
-
-	n = new_node(ps, LJSON_NUMBER);
-	text = n != NULL ? arena_alloc(ps->doc, p - start + 1) : NULL;
-	if (text == NULL) {
-		fail_at(ps, start, "out of memory");
-		return NULL;
-	}
-	memcpy(text, ps->in + start, p - start);
-	text[p - start] = '\0';
-	n->str = text;
-	n->len = p - start;
-	n->dbl = strtod(text, NULL);
-	if (integer && !overflow) {
-		if (!neg) {
-			n->num_flags |= LJSON_NUM_U64;
-			n->u64 = mag;
-			if (mag <= INT64_MAX) {
-				n->num_flags |= LJSON_NUM_I64;
-				n->i64 = (int64_t)mag;
-			}
-		} else if (mag <= (uint64_t)INT64_MAX + 1) {
-			n->num_flags |= LJSON_NUM_I64;
-			n->i64 = mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)mag;
-		}
-	}
-	ps->pos = p;
-	return n;
-}
-
-static struct ljson *
-parse_literal(struct parser *ps, const char *word, enum ljson_type t, bool b)
-{
-	size_t wl = strlen(word);
-	struct ljson *n;
-
-	if (ps->len - ps->pos < wl || memcmp(ps->in + ps->pos, word, wl) != 0) {
-		/* name the first byte that differs, or the end of input */
-		size_t i = 0;
-
-		while (ps->pos + i < ps->len && i < wl && ps->in[ps->pos + i] == (unsigned char)word[i])
-			i++;
-		ps->pos += i;
-		fail_eof_or(ps, word);
-		return NULL;
-	}
-	n = new_node(ps, t);
-	if (n != NULL)
-		n->b = b;
-	ps->pos += wl;
-	return n;
-}
-
-static struct ljson *parse_value(struct parser *ps, unsigned int depth);
-
-/* Array or object, at its opening bracket. */
-static struct ljson *
-parse_container(struct parser *ps, unsigned int depth, bool object)
-{
-	const char close = object ? '}' : ']';
-	struct ljson *n, *tail = NULL;
-
-	if (depth > LJSON_MAX_DEPTH) {
-		fail_at(ps, ps->pos, "nesting deeper than %d levels", LJSON_MAX_DEPTH);
-		return NULL;
-	}
-	n = new_node(ps, object ? LJSON_OBJECT : LJSON_ARRAY);
 	if (n == NULL)
 		return NULL;
-	ps->pos++;
-	skip_ws(ps);
-	if (peek(ps) == close) {
-		ps->pos++;
-		return n;
-	}
-	for (;;) {
-		const char *key = NULL;
-		size_t key_len = 0;
-		struct ljson *v;
-
-		if (object) {
-			if (peek(ps) != '"') {
-				fail_eof_or(ps, n->count == 0 ? "a member name or '}'" : "a member name");
-				return NULL;
-			}
-			if (!parse_string(ps, &key, &key_len))
-				return NULL;
-			skip_ws(ps);
-			if (peek(ps) != ':') {
-				fail_eof_or(ps, "':'");
-				return NULL;
-			}
-			ps->pos++;
-			skip_ws(ps);
-		}
-		v = parse_value(ps, depth);
-		if (v == NULL)
+	tail = (struct ljson **)&n->child;
+	switch (jt) {
+	case json_type_null:
+		break;
+	case json_type_boolean:
+		n->b = json_object_get_boolean(jo);
+		break;
+	case json_type_double:
+	case json_type_int:
+		if (!conv_number(cv, jo, n))
 			return NULL;
-		v->key = key;
-		if (tail == NULL)
-			n->child = v;
-		else
-			tail->next = v;
-		tail = v;
-		n->count++;
-		skip_ws(ps);
-		if (peek(ps) == ',') {
-			ps->pos++;
-			skip_ws(ps);
-			continue;
+		break;
+	case json_type_string:
+		n->len = (size_t)json_object_get_string_len(jo);
+		if (memchr(json_object_get_string(jo), '\0', n->len) != NULL) {
+			fail_at(cv, 0, "a string contains U+0000");
+			return NULL;
 		}
-		if (peek(ps) == close) {
-			ps->pos++;
-			return n;
+		n->str = arena_strdup(cv, json_object_get_string(jo), n->len);
+		if (n->str == NULL)
+			return NULL;
+		break;
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(jo); i++) {
+			struct ljson *m = conv_value(cv, json_object_array_get_idx(jo, i));
+
+			if (m == NULL)
+				return NULL;
+			*tail = m;
+			tail = (struct ljson **)&m->next;
+			n->count++;
 		}
-		fail_eof_or(ps, object ? "',' or '}'" : "',' or ']'");
-		return NULL;
+		break;
+	case json_type_object: {
+		json_object_object_foreach(jo, key, val) {
+			struct ljson *m = conv_value(cv, val);
+
+			if (m == NULL || (m->key = arena_strdup(cv, key, strlen(key))) == NULL)
+				return NULL;
+			*tail = m;
+			tail = (struct ljson **)&m->next;
+			n->count++;
+		}
+		break;
 	}
+	}
+	return n;
 }
 
-/* A value at the current position (whitespace already skipped); `depth` is the
- * nesting level of the container holding it (0 at the top). */
-static struct ljson *
-parse_value(struct parser *ps, unsigned int depth)
+static bool
+only_ws(const char *s, size_t len)
 {
-	struct ljson *n;
-	int c = peek(ps);
-
-	switch (c) {
-	case '{':
-		return parse_container(ps, depth + 1, true);
-	case '[':
-		return parse_container(ps, depth + 1, false);
-	case '"':
-		n = new_node(ps, LJSON_STRING);
-		if (n == NULL || !parse_string(ps, &n->str, &n->len))
-			return NULL;
-		return n;
-	case 't':
-		return parse_literal(ps, "true", LJSON_BOOL, true);
-	case 'f':
-		return parse_literal(ps, "false", LJSON_BOOL, false);
-	case 'n':
-		return parse_literal(ps, "null", LJSON_NULL, false);
-	default:
-		if (c == '-' || is_digit(c))
-			return parse_number(ps);
-		fail_eof_or(ps, "a value");
-		return NULL;
-	}
+	for (size_t i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+			return false;
+	return true;
 }
 
 struct ljson_doc *
 ljson_parse(const char *buf, size_t len, struct ljson_error *err)
 {
-	struct parser ps = { .in = (const unsigned char *)buf, .len = len, .err = err };
-	const struct ljson *root;
+	struct conv cv = { .err = err };
+	struct json_tokener *tok;
+	struct json_object *jo = NULL;
+	enum json_tokener_error je;
+	size_t end;
 
 	if (err != NULL) {
 		err->offset = 0;
 		err->msg[0] = '\0';
 	}
 	if (buf == NULL && len != 0) {
-		fail_at(&ps, 0, "no input");
+		fail_at(&cv, 0, "no input");
 		return NULL;
 	}
 	if (len > LJSON_MAX_INPUT) {
-		fail_at(&ps, 0, "input of %zu bytes exceeds the %u-byte limit", len,
+		fail_at(&cv, 0, "input of %zu bytes exceeds the %u-byte limit", len,
 			LJSON_MAX_INPUT);
 		return NULL;
 	}
-	ps.doc = calloc(1, sizeof(*ps.doc));
-	if (ps.doc == NULL) {
-		fail_at(&ps, 0, "out of memory");
+	tok = json_tokener_new_ex(LJSON_MAX_DEPTH);
+	cv.doc = calloc(1, sizeof(*cv.doc));
+	if (tok == NULL || cv.doc == NULL) {
+		fail_at(&cv, 0, "out of memory");
+		goto out;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	/* json-c reads a NUL byte as the end of the text: one inside the input is an error */
+	end = buf != NULL ? strnlen(buf, len) : 0;
+	jo = json_tokener_parse_ex(tok, buf != NULL ? buf : "", (int)end);
+	je = json_tokener_get_error(tok);
+	if (jo == NULL && je == json_tokener_continue) {
+		/* the text may end in a number, which only its end completes */
+		jo = json_tokener_parse_ex(tok, "", 1);
+		je = json_tokener_get_error(tok);
+		if (je != json_tokener_success) {
+			fail_at(&cv, end, "unexpected end of input (%s)", json_tokener_error_desc(je));
+			goto out;
+		}
+	} else if (je == json_tokener_success) {
+		end = json_tokener_get_parse_end(tok);
+	}
+	if (je != json_tokener_success) {
+		fail_at(&cv, json_tokener_get_parse_end(tok), "%s", json_tokener_error_desc(je));
+		goto out;
+	}
+	if (!only_ws(buf + end, len - end)) {
+		fail_at(&cv, end, "trailing data after the JSON value");
+		goto out;
+	}
+	cv.doc->root = conv_value(&cv, jo);
+out:
+	json_object_put(jo);
+	if (tok != NULL)
+		json_tokener_free(tok);
+	if (cv.failed || cv.doc == NULL || cv.doc->root == NULL) {
+		ljson_free(cv.doc);
 		return NULL;
 	}
-	skip_ws(&ps);
-	root = parse_value(&ps, 0);
-	if (root != NULL) {
-		skip_ws(&ps);
-		if (ps.pos != ps.len)
-			fail_at(&ps, ps.pos, "trailing data after the JSON value");
-	}
-	if (ps.failed || root == NULL) {
-		ljson_free(ps.doc);
-		return NULL;
-	}
-	ps.doc->root = root;
-	return ps.doc;
+	return cv.doc;
 }
 
 /* ---- accessors ---- */

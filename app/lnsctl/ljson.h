@@ -1,16 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file
- * A small, bounds-checked JSON reader (RFC 8259) and writer for lnsctl.
+ * lnsctl's view of a JSON reply, and its JSON writer.
  *
- * The reader builds a read-only tree in one arena owned by a document; freeing the
- * document frees every node. It never reads past the given length, needs no NUL
- * terminator, limits nesting to LJSON_MAX_DEPTH and accepts only valid UTF-8.
- * Numbers keep their exact source text, so counters above 2^53 survive a round trip;
- * integers that fit are also available as uint64_t / int64_t.
+ * json-c parses (RFC 8259, UTF-8 checked, nesting limited to LJSON_MAX_DEPTH); the
+ * result is kept as a read-only tree in one arena owned by a document, in the form
+ * lnsctl walks: members in the order sent, JSON null as a value of its own (json-c
+ * represents it as a NULL pointer, which would read as "absent"), C strings. Freeing
+ * the document frees every node. Integers are exact up to 2^64-1 (json-c's uint64
+ * and int64 views), so counters above 2^53 survive a round trip; a fraction or
+ * exponent keeps the text it was sent with.
  *
  * Deliberate limits: strings may not contain U+0000 (every string is a C string),
- * and an input longer than LJSON_MAX_INPUT is refused.
+ * an input longer than LJSON_MAX_INPUT is refused, and so are NaN and Infinity
+ * (json-c reads them; --json could not print them back). Inherited from json-c:
+ * an integer beyond the 64-bit range reads as the nearest limit, and of duplicate
+ * member names the last value is kept (lnsd sends neither).
  *
  * Thread-safety: documents are independent; a parsed document is immutable.
  */

@@ -262,6 +262,19 @@ lns_check() {
 	if "$@"; then lns_pass "$what"; else lns_fail "$what"; fi
 }
 
+# lns_require DESCRIPTION COMMAND...: lns_check for a prerequisite: when it fails,
+# the checks after it would only fail in its wake, so the test stops there.
+lns_require() {
+	local what=$1; shift
+	if "$@"; then
+		lns_pass "$what"
+	else
+		lns_fail "$what (a prerequisite: stopping)"
+		lns_finish
+		exit 1
+	fi
+}
+
 # lns_scapy NS SCRIPT: run a python3 scapy snippet inside a namespace.
 lns_scapy() {
 	local ns=$1; shift

@@ -61,17 +61,18 @@ print(next(e["detail"] for k, e in sorted(ev.items(), key=lambda i: int(i[0]))
 
 # ---------------------------------------------------------- standard tunnel
 conf "$W/std.yaml" false
-lns_start "$W/std.yaml" || { lns_fail "lnsd starts (standard)"; lns_finish; }
-lns_check "xl2tpd starts" lns_lac_start std alice secret1
+lns_start "$W/std.yaml" || { lns_fail "lnsd starts (standard)"; lns_finish; exit 1; }
+lns_require "xl2tpd starts" lns_lac_start std alice secret1
 lns_lac_call std
-lns_check "standard: tunnel up" lns_wait_event tunnel-up "" 0 10
+lns_require "standard: tunnel up" lns_wait_event tunnel-up "" 0 10
 lns_check "standard: idle timer starts while the tunnel has no session" \
 	lns_wait_event idle-timer-start "timeout=2" 0 5
 lns_check "standard: the session cancels it" lns_wait_event idle-timer-cancel "" 0 10
-lns_check "standard: PPP up" lns_wait_event ppp-up "user=alice" 0 20
+lns_require "standard: PPP up" lns_wait_event ppp-up "user=alice" 0 20
 
 seq0=$(lns_last_seq)
-sid=$(lns_ctl --json show sessions | "$PY" -c 'import json, sys; print(next(iter(json.load(sys.stdin))))')
+sid=$(lns_ctl --json show sessions | "$PY" -c 'import json, sys; print(next(iter(json.load(sys.stdin)), ""))')
+lns_require "standard: the session is listed ($sid)" [ -n "$sid" ]
 lns_check "standard: lnsctl clear session $sid" quiet lns_ctl clear session "$sid"
 lns_check "standard: session down" lns_wait_event session-down "" "$seq0" 5
 lns_check "standard: idle timer starts when the last session goes" \
@@ -95,22 +96,28 @@ lns_stop_expect 0
 
 # ------------------------------------------------------- single-shot tunnel
 conf "$W/ss.yaml" true
-lns_start "$W/ss.yaml" || { lns_fail "lnsd starts (single-shot)"; lns_finish; }
-lns_check "xl2tpd starts" lns_lac_start ss alice secret1
+lns_start "$W/ss.yaml" || { lns_fail "lnsd starts (single-shot)"; lns_finish; exit 1; }
+lns_require "xl2tpd starts" lns_lac_start ss alice secret1
 lns_lac_call ss
-lns_check "single-shot: first session up" lns_wait_event ppp-up "user=alice" 0 20
+lns_require "single-shot: first session up" lns_wait_event ppp-up "user=alice" 0 20
 seq0=$(lns_last_seq)
 # xl2tpd places another call in an existing tunnel when given the tunnel's id (its
 # own: our peer-tunnel)
 ptid=$(event_detail tunnel-up 0 | sed -n 's/.*peer-tunnel=\([0-9]*\).*/\1/p')
+sid=$(lns_ctl --json show sessions | "$PY" -c 'import json, sys; print(next(iter(json.load(sys.stdin)), ""))')
+lns_require "single-shot: the tunnel's peer id ($ptid) and its session ($sid) are known" \
+	[ -n "$ptid" -a -n "$sid" ]
 echo "c $ptid" >"$W/lac-ss/control"
 lns_check "rule 1: a second call in the tunnel is refused (CDN result 5)" \
 	lns_wait_event session-refused "result=5" "$seq0" 10
-lns_check "rule 1: the first session is still up" \
-	sh -c "[ \"\$($LNSCTL --file-prefix $LNS_PREFIX --json show sessions)\" != '{}' ]"
+# only_sessions IDS: the session ids lnsd lists are exactly IDS ("3 7")
+only_sessions() {
+	[ "$(lns_ctl --json show sessions | "$PY" -c 'import json, sys; print(*json.load(sys.stdin))')" = "$*" ]
+}
+# the first session, by its id, and no other: the refused call left nothing behind
+lns_check "rule 1: session $sid is still up, and the only one" only_sessions "$sid"
 
 seq0=$(lns_last_seq)
-sid=$(lns_ctl --json show sessions | "$PY" -c 'import json, sys; print(next(iter(json.load(sys.stdin))))')
 lns_check "single-shot: lnsctl clear session $sid" quiet lns_ctl clear session "$sid"
 lns_check "rule 2: session down" lns_wait_event session-down "" "$seq0" 5
 lns_check "rule 2: StopCCN result 1 sent" lns_wait_event stopccn-sent "result=1" "$seq0" 5

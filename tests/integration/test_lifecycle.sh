@@ -53,7 +53,7 @@ ppp:
       password: secret1
 "
 lns_check "lnsd --check accepts the config" quiet "$LNSD" --check -c "$W/lnsd.yaml"
-lns_start "$W/lnsd.yaml" || { lns_fail "lnsd starts"; lns_finish; }
+lns_start "$W/lnsd.yaml" || { lns_fail "lnsd starts"; lns_finish; exit 1; }
 
 # json FILE PYTHON_EXPR: evaluate EXPR with v = the JSON document; pass if true
 json() {
@@ -86,10 +86,10 @@ for i in range(5):
 }
 
 # ---- 1. IKE, ESP, tunnel, session, PPP, traffic
-lns_check "charon starts (kernel-libipsec)" lns_ipsec_start "$PSK" aes128gcm16
-lns_check "swanctl --initiate: IKEv1 Main Mode + Quick Mode complete" lns_ipsec_initiate
+lns_require "charon starts (kernel-libipsec)" lns_ipsec_start "$PSK" aes128gcm16
+lns_require "swanctl --initiate: IKEv1 Main Mode + Quick Mode complete" lns_ipsec_initiate
 lns_check "event ipsec-up (IKE SA)" lns_wait_event ipsec-up "ike peer=$LNS_ACC_PEER" 0 5
-lns_check "event ipsec-up (ESP aes128gcm16, tunnel mode, NAT-T)" \
+lns_require "event ipsec-up (ESP aes128gcm16, tunnel mode, NAT-T)" \
 	lns_wait_event ipsec-up "alg=aes128gcm16 mode=tunnel natt=yes" 0 5
 spi1=$(lns_ipsec_spi_out)
 lns_ctl --json show sa >"$W/sa1.json"
@@ -97,21 +97,33 @@ lns_check "show sa: inbound 0x$spi1 and its outbound pair, active, tunnel, NAT-T
 [1 for e in v.values() if e['spi'] == '0x$spi1' and e['dir'] == 'in' and e['state'] == 'active'
    and e['mode'] == 'tunnel' and e['natt_port'] == 4500 and e['peer'] == '$LNS_ACC_PEER'
    and v[str(e['pair'])]['dir'] == 'out' and v[str(e['pair'])]['state'] == 'active']"
-conn1=$("$PY" -c "import json; v = json.load(open('$W/sa1.json')); print(next(e['conn'] for e in v.values() if e['spi'] == '0x$spi1'))")
+conn1=$("$PY" -c "import json; v = json.load(open('$W/sa1.json')); print(next((e['conn'] for e in v.values() if e['spi'] == '0x$spi1'), ''))")
+lns_require "the client's SPI 0x$spi1 names an IPsec connection ($conn1)" [ -n "$spi1" -a -n "$conn1" ]
 
-lns_check "xl2tpd (LAC) starts" lns_lac_start lnsd alice secret1
+lns_require "xl2tpd (LAC) starts" lns_lac_start lnsd alice secret1
 lns_lac_call lnsd
-lns_check "tunnel up over IPsec connection $conn1 (event tunnel-up)" \
+lns_require "tunnel up over IPsec connection $conn1 (event tunnel-up)" \
 	lns_wait_event tunnel-up "profile=oneshot" 0 10
 lns_ctl --json show events >"$W/ev1.json"
 lns_check "tunnel-up names the IPsec connection" json "$W/ev1.json" \
 	"[1 for e in v.values() if e['event'] == 'tunnel-up' and e.get('ipsec') == $conn1]"
+# tunnel_of FILE CONN [AFTER_SEQ]: id of the tunnel whose tunnel-up names IPsec connection CONN
+tunnel_of() {
+	"$PY" -c '
+import json, sys
+v = json.load(open(sys.argv[1]))
+print(next((e["tunnel"] for k, e in v.items() if int(k) > int(sys.argv[3])
+            and e["event"] == "tunnel-up" and e.get("ipsec") == int(sys.argv[2])), ""))' "$1" "$2" "${3:-0}"
+}
+tid1=$(tunnel_of "$W/ev1.json" "$conn1")
+lns_require "the tunnel over connection $conn1 is known (tunnel $tid1)" [ -n "$tid1" ]
 lns_check "session up (event session-up)" lns_wait_event session-up "" 0 10
-lns_check "PPP up: PAP user alice, pool address 10.200.0.1 (event ppp-up)" \
+lns_require "PPP up: PAP user alice, pool address 10.200.0.1 (event ppp-up)" \
 	lns_wait_event ppp-up "user=alice auth=pap address=10.200.0.1" 0 20
 lns_ctl --json show tunnels >"$W/tun1.json"
-lns_check "show tunnels: established, single-shot, secure" json "$W/tun1.json" \
-	"[1 for t in v.values() if t.get('state') == 'established' and t.get('single_shot') == 'yes']"
+lns_check "show tunnels: tunnel $tid1 alone, established, single-shot, secure over connection $conn1" \
+	json "$W/tun1.json" "[(t['tunnel'], t['state'], t['single_shot'], t['secure'], t.get('ipsec'))
+	for t in v.values()] == [($tid1, 'established', 'yes', 'yes', $conn1)]"
 in0=$(lns_stat counters.esp_in); out0=$(lns_stat counters.esp_out)
 reply=$(echo_from 10.200.0.1)
 lns_check "UDP round trip core -> lnsd -> ESP/L2TP/PPP -> slirp -> back ($reply)" \
@@ -189,19 +201,20 @@ lns_check "destruct lasted 3 s ($(( (te - tb) / 1000 )) ms)" \
 
 # ---- 3. a second connection: new IPsec connection, new tunnel, works
 seq0=$(lns_last_seq)
-lns_check "second swanctl --initiate succeeds" lns_ipsec_initiate
+lns_require "second swanctl --initiate succeeds" lns_ipsec_initiate
 spi2=$(lns_ipsec_spi_out)
 lns_check "a new ESP SA (0x$spi1 -> 0x$spi2)" [ -n "$spi2" -a "$spi2" != "$spi1" ]
 lns_ctl --json show sa >"$W/sa3.json"
 conn2=$("$PY" -c "import json; v = json.load(open('$W/sa3.json')); print(next((e['conn'] for e in v.values() if e['spi'] == '0x$spi2'), 0))")
-lns_check "a new IPsec connection ($conn1 -> $conn2)" [ "$conn2" != 0 -a "$conn2" != "$conn1" ]
+lns_require "a new IPsec connection ($conn1 -> $conn2)" [ "$conn2" != 0 -a "$conn2" != "$conn1" ]
 lns_lac_call lnsd
-lns_check "second call: tunnel-up" lns_wait_event tunnel-up "" "$seq0" 10
+lns_require "second call: tunnel-up" lns_wait_event tunnel-up "" "$seq0" 10
 lns_ctl --json show events >"$W/ev3.json"
-lns_check "second tunnel over the new IPsec connection" json "$W/ev3.json" \
-	"[1 for k, e in v.items() if int(k) > $seq0 and e['event'] == 'tunnel-up' and e.get('ipsec') == $conn2]"
-lns_check "second call: PPP up with a pool address" lns_wait_event ppp-up "address=10.200.0." "$seq0" 20
-addr2=$(lns_ctl --json show sessions | "$PY" -c 'import json, sys; print(next(iter(json.load(sys.stdin).values()))["address"])')
+tid2=$(tunnel_of "$W/ev3.json" "$conn2" "$seq0")
+lns_require "second tunnel over the new IPsec connection (tunnel $tid2)" [ -n "$tid2" ]
+lns_require "second call: PPP up with a pool address" lns_wait_event ppp-up "address=10.200.0." "$seq0" 20
+addr2=$(lns_ctl --json show sessions | "$PY" -c 'import json, sys; print(next((s["address"] for s in json.load(sys.stdin).values() if s["tunnel"] == int(sys.argv[1])), ""))' "$tid2")
+lns_require "second call: the session in tunnel $tid2 has an address ($addr2)" [ -n "$addr2" ]
 ip -n "$LNS_NS_ACC" addr add "$addr2/32" dev lo 2>/dev/null
 reply=$(echo_from "$addr2")
 lns_check "second call: UDP round trip ($reply)" [ "${reply#* }" = "$addr2" ]
@@ -211,15 +224,16 @@ lns_check "second call: UDP round trip ($reply)" [ "${reply#* }" = "$addr2" ]
 # dials a new tunnel over the same IPsec connection.
 seq0=$(lns_last_seq)
 kill -KILL "$LNS_LAC_PID_lnsd" 2>/dev/null; wait "$LNS_LAC_PID_lnsd" 2>/dev/null
-lns_check "xl2tpd restarts" lns_lac_start again alice secret1
+lns_require "xl2tpd restarts" lns_lac_start again alice secret1
 lns_lac_call again
 lns_check "rule 3: second SCCRQ refused (tunnel-refused result=3)" \
 	lns_wait_event tunnel-refused "result=3" "$seq0" 10
 lns_ctl --json show events >"$W/ev4.json"
 lns_check "rule 3: the refusal is over connection $conn2" json "$W/ev4.json" \
 	"[1 for k, e in v.items() if int(k) > $seq0 and e['event'] == 'tunnel-refused' and e.get('ipsec') == $conn2]"
-lns_check "rule 3: the first tunnel is still established" sh -c \
-	"$LNSCTL --file-prefix $LNS_PREFIX --json show tunnels | grep -q established"
+lns_ctl --json show tunnels >"$W/tun4.json"
+lns_check "rule 3: tunnel $tid2 is still established over connection $conn2" json "$W/tun4.json" \
+	"[1 for t in v.values() if t['tunnel'] == $tid2 and t['state'] == 'established' and t.get('ipsec') == $conn2]"
 lns_lac_stop again
 
 # ---- 5. the client ends the IPsec connection: the tunnel over it ends at once
@@ -246,12 +260,12 @@ lns_check "no sanitizer report in lnsd's log" \
 # ---- 6. a standard (not single-shot) tunnel over IPsec: the IPsec connection
 # under it is disconnected when the destruct period EXPIRES, not when it begins.
 sed -i -e 's/single-shot-tunnel: true/single-shot-tunnel: false/' "$W/lnsd.yaml"
-lns_start "$W/lnsd.yaml" || { lns_fail "lnsd starts (standard profile)"; lns_finish; }
-lns_check "standard: charon starts again" lns_ipsec_start "$PSK" aes128gcm16
-lns_check "standard: IKE and ESP up" lns_ipsec_initiate
-lns_check "standard: xl2tpd starts" lns_lac_start std alice secret1
+lns_start "$W/lnsd.yaml" || { lns_fail "lnsd starts (standard profile)"; lns_finish; exit 1; }
+lns_require "standard: charon starts again" lns_ipsec_start "$PSK" aes128gcm16
+lns_require "standard: IKE and ESP up" lns_ipsec_initiate
+lns_require "standard: xl2tpd starts" lns_lac_start std alice secret1
 lns_lac_call std
-lns_check "standard: PPP up over IPsec" lns_wait_event ppp-up "user=alice" 0 20
+lns_require "standard: PPP up over IPsec" lns_wait_event ppp-up "user=alice" 0 20
 # IKE rekey as responder: the client renews its child SA; the tunnel follows it
 # (bound to the IPsec connection, not to one SA) and keeps passing traffic.
 spiA=$(lns_ipsec_spi_out)

@@ -39,7 +39,8 @@ static const char stats_value[] =
 	"\"rx_packets\":0,\"rx_bytes\":0,\"tx_packets\":18446744073709551615,"
 	"\"tx_bytes\":18446744073709551615,\"rx_missed\":0,\"rx_errors\":0,\"tx_errors\":0,"
 	"\"rx_nombuf\":0}},"
-	"\"counters\":{\"rx_packets\":1234567,\"rx_bytes\":1500000,\"punted\":17},"
+	"\"counters\":{\"rx_packets\":1234567,\"rx_bytes\":1500000,\"punted\":17,"
+	"\"esp_in\":9007199254740993},"
 	"\"drops\":{\"eth_truncated\":0,\"ipv4_bad_cksum\":7,\"punt_ring_full\":0,\"no_mbuf\":2}}";
 
 /* ---- helpers ---- */
@@ -126,24 +127,26 @@ end_col(const char *line, const char *needle)
 	return p != NULL ? (long)(p - line + strlen(needle)) : -1;
 }
 
-/* ---- JSON reader ---- */
+/* ---- reading replies (json-c parses; lnsctl keeps the tree it walks) ---- */
 
+/* What lnsctl relies on when it reads a reply: types, member order, JSON null kept
+ * as a value (not as "absent"), decoded strings, and exact integers to 2^64-1. */
 static void
 test_json_good(void)
 {
 	struct ljson_doc *d = parse_str(
 		" {\"a\": [1, -2, 3.5e2, true, false, null, {}, []],\n"
 		"  \"s\": \"q\\\"b\\\\s\\/n\\nt\\tu\\u00e9\\ud83d\\ude00 raw \xc3\xa9\","
-		"  \"big\": 18446744073709551615, \"over\": 18446744073709551616,"
-		"  \"p53\": 9007199254740993, \"min\": -9223372036854775808, \"z\": -0,"
-		"  \"dup\": 1, \"dup\": 2 } \r\n");
+		"  \"big\": 18446744073709551615, \"p53\": 9007199254740993,"
+		"  \"min\": -9223372036854775808, \"z\": -0, \"nul\": null } \r\n");
 	const struct ljson *r, *a, *v;
 	uint64_t u;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
 	r = ljson_root(d);
 	CU_ASSERT_EQUAL(r->type, LJSON_OBJECT);
-	CU_ASSERT_EQUAL(r->count, 9);
+	CU_ASSERT_EQUAL(r->count, 7);
+	CU_ASSERT_STRING_EQUAL(r->child->key, "a");       /* members in sent order */
 	a = ljson_get(r, "a");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
 	CU_ASSERT_EQUAL(a->type, LJSON_ARRAY);
@@ -155,7 +158,7 @@ test_json_good(void)
 	CU_ASSERT(v->num_flags == LJSON_NUM_I64 && v->i64 == -2);
 	v = v->next;
 	CU_ASSERT(v->num_flags == 0 && v->dbl == 350.0);
-	CU_ASSERT_STRING_EQUAL(v->str, "3.5e2");
+	CU_ASSERT_STRING_EQUAL(v->str, "3.5e2");          /* a fraction keeps its text */
 	v = v->next;
 	CU_ASSERT(v->type == LJSON_BOOL && v->b);
 	v = v->next;
@@ -169,16 +172,17 @@ test_json_good(void)
 
 	CU_ASSERT_STRING_EQUAL(ljson_get_string(r, "s"),
 			       "q\"b\\s/n\nt\tu\xc3\xa9\xf0\x9f\x98\x80 raw \xc3\xa9");
+	/* counters above 2^53 are exact, as integer and as text */
 	CU_ASSERT(ljson_get_u64(r, "big", &u) && u == UINT64_MAX);
-	v = ljson_get(r, "over");
-	CU_ASSERT(v->num_flags == 0 && v->dbl > 1.8e19);
-	CU_ASSERT_STRING_EQUAL(v->str, "18446744073709551616");
+	CU_ASSERT_STRING_EQUAL(ljson_get(r, "big")->str, "18446744073709551615");
 	CU_ASSERT(ljson_get_u64(r, "p53", &u) && u == 9007199254740993ULL);
+	CU_ASSERT_STRING_EQUAL(ljson_get(r, "p53")->str, "9007199254740993");
 	v = ljson_get(r, "min");
 	CU_ASSERT(v->num_flags == LJSON_NUM_I64 && v->i64 == INT64_MIN);
 	v = ljson_get(r, "z");
-	CU_ASSERT(v->num_flags == LJSON_NUM_I64 && v->i64 == 0);
-	CU_ASSERT(ljson_get_u64(r, "dup", &u) && u == 1);
+	CU_ASSERT((v->num_flags & LJSON_NUM_I64) && v->i64 == 0);
+	v = ljson_get(r, "nul");
+	CU_ASSERT(v != NULL && v->type == LJSON_NULL);    /* null is there, not missing */
 	CU_ASSERT_PTR_NULL(ljson_get(r, "missing"));
 	CU_ASSERT_PTR_NULL(ljson_get(a, "a"));
 	CU_ASSERT_PTR_NULL(ljson_get_string(r, "big"));
@@ -194,17 +198,21 @@ test_json_good(void)
 	ljson_free(NULL);
 }
 
+/* Replies that are not one JSON text fail with a message and an offset in range.
+ * json-c is more lenient than RFC 8259 in places lnsctl does not depend on (leading
+ * zeros, "1.", lone surrogates, raw control characters in strings, some invalid
+ * UTF-8 sequences); those are not listed. NaN and Infinity, which --json could not
+ * print back, lnsctl refuses itself. */
 static void
 test_json_bad(void)
 {
 	static const char *const bad[] = {
 		"", " ", "{", "}", "[", "[1,]", "[,1]", "{\"a\":}", "{\"a\" 1}", "{\"a\":1,}",
-		"{1:2}", "[\"a\":1]", "[1 2]", "01", "-01", "1.", ".5", "-", "+1", "1e", "1e+",
-		"1.e5", "tru", "nul", "falsey", "True", "NaN", "Infinity", "'a'", "\"abc",
-		"\"\\x\"", "\"\\u12\"", "\"\\u12g4\"", "\"\\ud800\"", "\"\\ud800\\u0041\"",
-		"\"\\udc00\"", "\"a\tb\"", "\"a\nb\"", "\"\\u0000\"", "[1]x", "{}{}", "1 2",
-		"\xff", "\"\xc3\"", "\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"",
-		"\"\xe2\x82\"", "\xef\xbb\xbf{}", "[\"\\", "{\"a\":1 \"b\":2}", "/", "\"\\",
+		"{1:2}", "[\"a\":1]", "[1 2]", "01", "+1", "1e", "1e+", ".5", "-",
+		"tru", "nul", "falsey", "True", "NaN", "Infinity", "-Infinity", "[NaN]",
+		"'a'", "\"abc", "\"\\x\"", "\"\\u12\"", "\"\\u12g4\"", "\"\\u0000\"", "[1]x",
+		"{}{}", "1 2", "\xff", "\"\xc3\"", "\"\xe2\x82\"", "\xef\xbb\xbf{}", "[\"\\",
+		"{\"a\":1 \"b\":2}", "/", "\"\\",
 	};
 	struct ljson_error err;
 
@@ -223,11 +231,11 @@ test_json_bad(void)
 	/* the message names the place */
 	CU_ASSERT_PTR_NULL(parse_exact("[1, 2 x]", 8, &err));
 	CU_ASSERT_EQUAL(err.offset, 6);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "','"));
 	CU_ASSERT_PTR_NULL(parse_exact("{\"a\":1", 6, &err));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "end of input"));
 	/* an embedded NUL is not whitespace */
 	CU_ASSERT_PTR_NULL(parse_exact("{}\0", 3, &err));
+	CU_ASSERT_PTR_NULL(parse_exact("[\"a\0b\"]", 7, &err));
 	CU_ASSERT_PTR_NULL(ljson_parse(NULL, 1, &err));
 	CU_ASSERT_PTR_NULL(ljson_parse("{}", (size_t)LJSON_MAX_INPUT + 1, &err));
 }
@@ -440,6 +448,10 @@ test_fmt_stats(void)
 	free(l);
 	l = line_with(t, "  rx_bytes");
 	CU_ASSERT(l != NULL && strstr(l, "1.5 MB") != NULL);
+	free(l);
+	/* 2^53 + 1: a double would print ...992 */
+	l = line_with(t, "esp_in");
+	CU_ASSERT(l != NULL && strstr(l, " 9,007,199,254,740,993") != NULL);
 	free(l);
 
 	/* drops: non-zero only, with the total */
@@ -962,6 +974,9 @@ test_e2e(void)
 				"tx_bytes", &u) && u == UINT64_MAX);
 	CU_ASSERT_PTR_NULL(ljson_get(ljson_root(d), "/lns/stats"));
 	ljson_free(d);
+	/* counters above 2^53 come back as sent, to the digit */
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"tx_bytes\": 18446744073709551615,\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"esp_in\": 9007199254740993\n"));
 	free(out);
 	free(err);
 
