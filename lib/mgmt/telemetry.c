@@ -836,34 +836,51 @@ lns_mgmt_fini(void)
 	__atomic_store_n(&mgmt_dp, NULL, __ATOMIC_RELEASE);
 }
 
-int
-lns_mgmt_init(const struct lns_dp *dp)
-{
-	int rc = 0;
+/* The /lns/ commands; DPDK 22.11 keeps 127 characters of help: the full list
+ * grammar is in lns_listq.h and in lnsctl --help. */
+static const struct {
+	const char *cmd;
+	telemetry_cb fn;
+	const char *help;
+} mgmt_cmds[] = {
+	{ "/lns/stats", cmd_stats,
+	  "lnsd counters: ports, events and drops by reason. No parameters." },
+	{ "/lns/sa", cmd_sa,
+	  "SAs by handle. Params: from=H,limit=N,peer=A.B.C.D[/LEN],state=active|dropped. "
+	  "A reply with \"next\":H has more: ask from=H" },
+	{ "/lns/sessions", cmd_sessions,
+	  "Sessions by handle. Params: from=H,limit=N,tunnel=ID,peer=ADDR[/LEN],user=U,"
+	  "state=PHASE (%XX escapes). \"next\":H = ask from=H" },
+	{ "/lns/tunnels", cmd_tunnels,
+	  "Tunnels by id. Params: from=ID,limit=N,tunnel=ID,peer=ADDR[/LEN],state=S,"
+	  "profile=P (%XX escapes). \"next\":ID = ask from=ID" },
+	{ "/lns/events", cmd_events,
+	  "Events by sequence number: newest 64; AFTER_SEQ; or from=SEQ[,limit=N] paged"
+	  " with next" },
+	{ "/lns/clear/tunnel", cmd_clear_tunnel,
+	  "Tear a tunnel down (StopCCN, then its lifecycle). Parameter: local tunnel id." },
+	{ "/lns/clear/session", cmd_clear_session,
+	  "End a session (CDN, then its lifecycle). Parameter: session id as listed "
+	  "by /lns/sessions." },
+	{ "/lns/clear/sa", cmd_clear_sa,
+	  "Drop an SA pair from the data plane now. Parameter: SPI (either direction)." },
+};
 
+int
+lns_mgmt_init(const struct lns_dp *dp, const char **failed)
+{
 	__atomic_store_n(&mgmt_dp, dp, __ATOMIC_RELEASE);
-	rc |= rte_telemetry_register_cmd("/lns/stats", cmd_stats,
-		"lnsd counters: ports, events and drops by reason. No parameters.");
-	/* DPDK 22.11 keeps 127 characters of help: the full grammar is in lns_listq.h
-	 * and in lnsctl --help */
-	rc |= rte_telemetry_register_cmd("/lns/sa", cmd_sa,
-		"SAs by handle. Params: from=H,limit=N,peer=A.B.C.D[/LEN],state=active|dropped. "
-		"A reply with \"next\":H has more: ask from=H");
-	rc |= rte_telemetry_register_cmd("/lns/sessions", cmd_sessions,
-		"Sessions by handle. Params: from=H,limit=N,tunnel=ID,peer=ADDR[/LEN],user=U,"
-		"state=PHASE (%XX escapes). \"next\":H = ask from=H");
-	rc |= rte_telemetry_register_cmd("/lns/tunnels", cmd_tunnels,
-		"Tunnels by id. Params: from=ID,limit=N,tunnel=ID,peer=ADDR[/LEN],state=S,"
-		"profile=P (%XX escapes). \"next\":ID = ask from=ID");
-	rc |= rte_telemetry_register_cmd("/lns/events", cmd_events,
-		"Events by sequence number: newest 64; AFTER_SEQ; or from=SEQ[,limit=N] paged"
-		" with next");
-	rc |= rte_telemetry_register_cmd("/lns/clear/tunnel", cmd_clear_tunnel,
-		"Tear a tunnel down (StopCCN, then its lifecycle). Parameter: local tunnel id.");
-	rc |= rte_telemetry_register_cmd("/lns/clear/session", cmd_clear_session,
-		"End a session (CDN, then its lifecycle). Parameter: session id as listed "
-		"by /lns/sessions.");
-	rc |= rte_telemetry_register_cmd("/lns/clear/sa", cmd_clear_sa,
-		"Drop an SA pair from the data plane now. Parameter: SPI (either direction).");
-	return rc;
+	/* stop at the first failure: its errno and its command are what to report
+	 * (errnos or-ed together name no error at all) */
+	for (size_t i = 0; i < RTE_DIM(mgmt_cmds); i++) {
+		int rc = rte_telemetry_register_cmd(mgmt_cmds[i].cmd, mgmt_cmds[i].fn,
+						    mgmt_cmds[i].help);
+
+		if (rc != 0) {
+			if (failed != NULL)
+				*failed = mgmt_cmds[i].cmd;
+			return rc;
+		}
+	}
+	return 0;
 }
