@@ -106,6 +106,9 @@ struct lns_l2tp_ops {
 			     uint16_t result, uint16_t error);
 	/** policy: drop this IPsec connection's SAs NOW and send IKE Deletes */
 	void (*ipsec_disconnect)(void *ctx, uint32_t conn, const char *why);
+	/** optional: fill buf with len random bytes, 0 or -errno (NULL: OpenSSL's
+	 *  RAND_bytes). A tunnel whose challenge cannot be drawn is refused. */
+	int  (*random)(void *ctx, uint8_t *buf, size_t len);
 };
 
 /** Control-plane counters and error reasons: X(ENUM, "name"). */
@@ -157,6 +160,7 @@ struct lns_l2tp_ops {
 	X(REFUSE_ICRQ_RATE, "refused-icrq-rate") \
 	X(REFUSE_PENDING,   "refused-pending-sessions") \
 	X(REFUSE_SILENT,    "refusals-unanswered") \
+	X(REFUSE_NO_RANDOM, "refused-no-random") \
 	X(TUNNEL_SETUP_TIMEOUTS,  "tunnel-setup-timeouts") \
 	X(SESSION_SETUP_TIMEOUTS, "session-setup-timeouts") \
 	X(SEND_NOMEM,       "send-nomem") \

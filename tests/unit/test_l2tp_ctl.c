@@ -189,6 +189,35 @@ test_tunnel_auth(void)
 	sim_teardown();
 }
 
+/* No randomness for the tunnel's Challenge: the tunnel is refused (StopCCN result
+ * 2, error 4, counted), never challenged with predictable bytes; a profile without
+ * a secret needs no Challenge and still comes up. */
+static void
+test_tunnel_no_random(void)
+{
+	struct lac c;
+	uint16_t err = 0;
+
+	setup();
+	S.random_rc = -EIO;
+	lac_init(&c, "10.0.0.2", 1701, 7, 1);
+	c.host = "secure-lac";
+	c.secret = "tunnelpw";
+	lac_sccrq(&c, NULL, 0);
+	CU_ASSERT_EQUAL(sim_sent_type(-1), LNS_L2TP_STOPCCN);
+	CU_ASSERT_EQUAL(sim_sent_result(-1, &err), LNS_STOPCCN_ERROR);
+	CU_ASSERT_EQUAL(err, LNS_L2TP_ERR_RESOURCES);
+	for (unsigned int i = 0; i < S.n_sent; i++)
+		CU_ASSERT_NOT_EQUAL(sim_sent_type((int)i), LNS_L2TP_SCCRP);
+	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_REFUSE_NO_RANDOM), 1);
+	CU_ASSERT_EQUAL(S.tunnels_up, 0);
+	lac_init(&c, "10.0.0.3", 1701, 8, 1);
+	CU_ASSERT_EQUAL(lac_connect(&c), 0);
+	CU_ASSERT_EQUAL(S.tunnels_up, 1);
+	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_REFUSE_NO_RANDOM), 1);
+	sim_teardown();
+}
+
 /* Back-off 1 s, 2 s, 4 s (capped at max-ms 4 s), 3 retries, then destroyed. */
 /* A peer that acknowledges our SCCRP but never sends SCCCN must not pin the
  * tunnel record: 60 s after the SCCRP, StopCCN result 2 (found by fuzzing). */
@@ -1196,6 +1225,7 @@ main(void)
 	s = CU_add_suite("l2tp_ctl", NULL, NULL);
 	CU_add_test(s, "handshake SCCRQ..ICCN, delayed ZLB", test_handshake);
 	CU_add_test(s, "tunnel authentication good and bad", test_tunnel_auth);
+	CU_add_test(s, "no randomness: the secured tunnel is refused", test_tunnel_no_random);
 	CU_add_test(s, "retransmission back-off and exhaustion", test_retransmit_backoff);
 	CU_add_test(s, "SCCRP acknowledged, no SCCCN: setup timeout", test_setup_timeout);
 	CU_add_test(s, "reordering, duplicates, window, bad Nr", test_reorder_duplicates);
