@@ -710,8 +710,7 @@ lns_ctl_subs_request(struct lns_ctl *ctl, uint32_t type, uint32_t arg, void *buf
 	case LNS_REQ_SNAP_SESSIONS:
 		return snap_sessions(ctl, arg, buf, buflen / sizeof(struct lns_sess_snap));
 	case LNS_REQ_CLEAR_TUNNEL:
-		lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), LNS_EV_ADMIN_CLEAR, arg,
-			      LNS_EV_NONE, LNS_EV_NONE, "what=tunnel");
+		/* lib/l2tp logs admin-clear, for a tunnel it has only */
 		return lns_l2tp_tunnel_close(ss->l2tp, (uint16_t)arg, LNS_STOPCCN_CLEAR,
 					     now_ms(ctl));
 	case LNS_REQ_CLEAR_SESSION:
