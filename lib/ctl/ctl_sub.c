@@ -618,6 +618,7 @@ snap_tunnels(struct lns_ctl *ctl, uint32_t after, struct lns_tun_snap *o, uint32
 		t->result = ti.result;
 		t->age_ms = now - ti.created_ms;
 		t->destruct_left_ms = ti.destruct_end_ms > now ? ti.destruct_end_ms - now : 0;
+		t->tstate = (uint8_t)ti.tstate;
 		copy_str(t->state, sizeof(t->state), ti.refused ? "refused" : ti.state);
 		copy_str(t->profile, sizeof(t->profile), ti.profile);
 		copy_str(t->host, sizeof(t->host), ti.host_name);
@@ -677,14 +678,20 @@ snap_counters(struct lns_ctl *ctl, struct lns_ctl_counters *c)
 	/* Management path: one walk over the tunnels per scrape. */
 	while (lns_l2tp_tunnel_next(ss->l2tp, after, &ti) == 0) {
 		after = ti.local_id;
-		if (strcmp(ti.state, "established") == 0)
+		switch (ti.tstate) {
+		case LNS_L2TP_T_ESTABLISHED:
 			c->tunnels_established++;
-		else if (strcmp(ti.state, "destructing") == 0)
+			break;
+		case LNS_L2TP_T_DESTRUCTING:
 			c->tunnels_destructing++;
-		else if (strcmp(ti.state, "closing") == 0)
+			break;
+		case LNS_L2TP_T_CLOSING:
 			c->tunnels_closing++;
-		else
+			break;
+		case LNS_L2TP_T_WAIT_CTL_CONN:
 			c->tunnels_opening++;
+			break;
+		}
 	}
 	c->sessions = lns_l2tp_session_count(ss->l2tp);
 	RTE_BUILD_BUG_ON(LNS_CTL_NPOOLS < LNS_CONF_MAX_POOLS);

@@ -54,10 +54,20 @@ struct lns_l2tp_peer {
 	uint32_t conn;          /**< IPsec connection id, or LNS_L2TP_NO_CONN */
 };
 
+/** A tunnel's state, to compare (lns_l2tp_tunnel_info.state is its name, to show). */
+enum lns_l2tp_tstate {
+	LNS_L2TP_T_WAIT_CTL_CONN = 0,   /**< SCCRP sent, waiting for SCCCN */
+	LNS_L2TP_T_ESTABLISHED,
+	LNS_L2TP_T_CLOSING,             /**< StopCCN sent, waiting for its ack */
+	LNS_L2TP_T_DESTRUCTING,         /**< destroyed, record kept for the destruct time */
+};
+
 struct lns_l2tp_tunnel_info {
 	uint16_t local_id, peer_id;
 	struct lns_l2tp_peer peer;
-	const char *state;      /**< "wait-ctl-conn","established","closing","destructing" */
+	enum lns_l2tp_tstate tstate;
+	const char *state;      /**< tstate's name: "wait-ctl-conn","established","closing",
+				 *   "destructing" */
 	const char *profile;    /**< destination profile name ("default" for the defaults) */
 	char     host_name[64]; /**< peer's Host Name AVP */
 	bool     single_shot;

@@ -585,7 +585,7 @@ tunnel_ctl_entry(const struct lns_dp *dp, const struct lns_listq *q,
 		e_u64(en, "ipsec", t->conn);
 	e_int(en, "sessions", (int)t->sessions);
 	e_u64(en, "age_s", t->age_ms / 1000);
-	if (t->destruct_left_ms != 0 || strcmp(t->state, "destructing") == 0) {
+	if (t->destruct_left_ms != 0 || t->tstate == LNS_L2TP_T_DESTRUCTING) {
 		e_u64(en, "destruct_left_s", (t->destruct_left_ms + 999) / 1000);
 		e_int(en, "result", t->result);
 	}

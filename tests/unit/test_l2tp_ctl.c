@@ -152,6 +152,7 @@ test_tunnel_auth(void)
 	}
 	CU_ASSERT_EQUAL(lns_l2tp_tunnel_get(S.l, c.lns_tid, &ti), 0);
 	CU_ASSERT_STRING_EQUAL(ti.state, "established");
+	CU_ASSERT_EQUAL(ti.tstate, LNS_L2TP_T_ESTABLISHED);
 	CU_ASSERT_STRING_EQUAL(ti.profile, "authed");
 	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_BAD_AUTH), 0);
 	sim_teardown();
@@ -168,9 +169,11 @@ test_tunnel_auth(void)
 	CU_ASSERT_EQUAL(S.tunnels_up, 0);
 	CU_ASSERT_EQUAL(lns_l2tp_tunnel_get(S.l, c.lns_tid, &ti), 0);
 	CU_ASSERT_STRING_EQUAL(ti.state, "closing");
+	CU_ASSERT_EQUAL(ti.tstate, LNS_L2TP_T_CLOSING);
 	lac_ack(&c);
 	CU_ASSERT_EQUAL(lns_l2tp_tunnel_get(S.l, c.lns_tid, &ti), 0);
 	CU_ASSERT_STRING_EQUAL(ti.state, "destructing");
+	CU_ASSERT_EQUAL(ti.tstate, LNS_L2TP_T_DESTRUCTING);
 	CU_ASSERT_EQUAL(ti.result, LNS_STOPCCN_NOT_AUTH);
 	sim_teardown();
 
