@@ -134,7 +134,7 @@ send_l2tp(struct lns_ctl *ctl, const uint8_t *hdr, size_t hlen, const uint8_t *b
 		return;
 	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hlen + blen));
 	if (p == NULL || hlen + blen > UINT16_MAX) {
-		lns_count_drop(ctl->st, LNS_DROP_ESP_OUT_FAILED, 1);
+		lns_count_drop(ctl->st, LNS_DROP_CTL_MSG_TOO_BIG, 1);
 		rte_pktmbuf_free(m);
 		return;
 	}
