@@ -692,6 +692,73 @@ cmd_tunnels(const char *cmd __rte_unused, const char *params, struct rte_tel_dat
 	return 0;
 }
 
+/*
+ * The configuration lnsd runs with, as `lnsd --check --dump` prints it (secrets and
+ * keys masked by lns_conf_dump), one entry per line keyed by its number from 1:
+ * {"text": LINE}. DPDK 22.11 keeps 127 bytes of a string, so a longer line is sent
+ * in pieces of CONF_PIECE bytes, each after the first marked "cont": "yes" (join
+ * without a newline). Paged like the lists: from=N, limit=N, "next": N.
+ */
+#define CONF_PIECE 100
+
+static int
+cmd_config(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	const struct lns_dp *dp = __atomic_load_n(&mgmt_dp, __ATOMIC_ACQUIRE);
+	const char *p, *end;
+	char *buf = NULL;
+	size_t len = 0;
+	struct lns_listq q;
+	struct page pg;
+	uint64_t id = 0, from;
+	FILE *m;
+
+	if (dp == NULL)
+		return -EAGAIN;
+	if (list_query(params, LNS_LQ_FROM | LNS_LQ_LIMIT, &q, d) != 0)
+		return 0;
+	m = open_memstream(&buf, &len);
+	if (m == NULL)
+		return -ENOMEM;
+	lns_conf_dump(dp->conf, m);
+	if (fclose(m) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	from = q.from == 0 ? 1 : q.from;
+	page_init(&pg, d, &q);
+	for (p = buf, end = buf + len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t ll = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p), off = 0;
+
+		do {
+			size_t n = RTE_MIN(ll - off, (size_t)CONF_PIECE);
+			char piece[CONF_PIECE + 1];
+			struct entry en;
+
+			if (++id >= from) {
+				if (!entry_start(&en)) {
+					free(buf);
+					return -ENOMEM;
+				}
+				memcpy(piece, p + off, n);
+				piece[n] = '\0';
+				e_str(&en, "text", piece);
+				if (off > 0)
+					e_str(&en, "cont", "yes");
+				if (!page_add(&pg, id, &en))
+					goto done;
+			}
+			off += n;
+		} while (off < ll);
+		p += ll + 1;
+	}
+done:
+	page_end(&pg);
+	free(buf);
+	return 0;
+}
+
 /* /lns/clear/tunnel,ID and /lns/clear/session,ID through the control lcore. */
 static int
 clear_obj(const char *params, struct rte_tel_data *d, uint32_t type, const char *what,
@@ -857,6 +924,9 @@ static const struct {
 	{ "/lns/events", cmd_events,
 	  "Events by sequence number: newest 64; AFTER_SEQ; or from=SEQ[,limit=N] paged"
 	  " with next" },
+	{ "/lns/config", cmd_config,
+	  "The configuration in use, secrets masked, one entry per line (\"cont\": a long "
+	  "line's next piece). Params: from=N,limit=N" },
 	{ "/lns/clear/tunnel", cmd_clear_tunnel,
 	  "Tear a tunnel down (StopCCN, then its lifecycle). Parameter: local tunnel id." },
 	{ "/lns/clear/session", cmd_clear_session,
