@@ -281,7 +281,7 @@ l2tp_tunnel_up(void *ctx, const struct lns_l2tp_tunnel_info *t)
 
 	if (dt.sa_out == SA_GONE)
 		return -ENOENT;         /* its IPsec connection is gone already */
-	return lns_tables_add_tunnel(ctl->dp->tbl, &dt);
+	return lns_ctl_add_tunnel(ctl, &dt);
 }
 
 static void
@@ -289,7 +289,7 @@ l2tp_tunnel_down(void *ctx, const struct lns_l2tp_tunnel_info *t)
 {
 	struct lns_ctl *ctl = ctx;
 
-	lns_tables_remove_tunnel(ctl->dp->tbl, t->local_id);
+	lns_ctl_remove_tunnel(ctl, t->local_id);
 }
 
 /* Free a withdrawn session once no worker can still route its address. */

@@ -113,6 +113,19 @@ wire = len(json.dumps({"/lns/sessions": p}, separators=(",", ":")))
 sys.exit(not (wire < 16384 and "next" in p and 10 < len(p) <= 201))' "$LNS_WORK/page.json"
 	n=$(lns_ctl --json show tunnels | jcount)
 	lns_check "show tunnels lists 50 tunnels (got $n)" [ "$n" = 50 ]
+	# next hops: the one peer that exists answers ARP and its tunnel resolves (the
+	# learn reaches it through the next-hop index); the 49 absent peers stay
+	# unresolved
+	nh_of() {
+		lns_ctl --json show tunnels tunnel "$1" |
+			"$PY" -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]]["next_hop"])' "$1"
+	}
+	for _ in $(seq 50); do [ "$(nh_of 100)" = resolved ] && break; sleep 0.1; done
+	lns_check "tunnel 100 (peer $LNS_ACC_PEER) resolves its next hop" [ "$(nh_of 100)" = resolved ]
+	n=$(lns_ctl --json show tunnels | "$PY" -c '
+import json, sys
+print(sum(t["next_hop"] == "resolved" for t in json.load(sys.stdin).values()))')
+	lns_check "... and only it: 1 resolved of 50 (got $n)" [ "$n" = 1 ]
 
 	# filters, applied in lnsd: a filtered page is full, and the subsets are exact
 	n=$(lns_ctl --json show sessions tunnel 117 | jcount)
