@@ -39,7 +39,7 @@ static const struct {
 	{ "sa",       "/lns/sa",       CTL_VIEW_GENERIC, LNS_LQ_PEER | LNS_LQ_STATE },
 	{ "events",   "/lns/events",   CTL_VIEW_GENERIC, 0 },
 	{ "radius",   "/lns/radius",   CTL_VIEW_GENERIC, 0 },
-	{ "config",   "/lns/config",   CTL_VIEW_GENERIC, 0 },
+	{ "config",   "/lns/config",   CTL_VIEW_CONFIG, 0 },
 	{ "log",      "/lns/log",      CTL_VIEW_LOG, 0 },
 };
 
@@ -413,7 +413,10 @@ ctl_map_command(size_t nwords, char *const words[], struct ctl_opts *o, char *er
 				continue;
 			if (nwords > 2 && show_table[i].filters == 0)
 				goto too_many;
-			o->action = show_table[i].filters != 0 ? CTL_ACT_LIST : CTL_ACT_REQUEST;
+			/* the configuration comes in pages of lines, like a list */
+			o->action = show_table[i].filters != 0 ||
+				    show_table[i].view == CTL_VIEW_CONFIG ?
+				    CTL_ACT_LIST : CTL_ACT_REQUEST;
 			o->view = show_table[i].view;
 			snprintf(o->request, sizeof(o->request), "%s", show_table[i].cmd);
 			if (show_table[i].filters != 0)
@@ -766,6 +769,7 @@ print_reply(const struct ctl_opts *o, const struct ljson *reply, const struct lj
 			fmt_generic(out, value);
 		break;
 	case CTL_VIEW_GENERIC:
+	case CTL_VIEW_CONFIG:   /* shown by run_list; a single reply reads as any other */
 		fmt_generic(out, value);
 		break;
 	}
@@ -863,6 +867,26 @@ fetch_tel(void *ctx, const char *request, struct ljson_doc **doc, char *err, siz
 }
 
 /* Every page of a list, printed as one table or one JSON object. */
+/* /lns/config's lines, in order, as YAML text; a "cont" piece continues its line. */
+static void
+print_config(FILE *out, const struct ljson *root)
+{
+	bool open = false;
+
+	for (const struct ljson *m = root->child; m != NULL; m = m->next) {
+		const char *text = ljson_get_string(m, "text");
+
+		if (text == NULL)
+			continue;
+		if (open && ljson_get_string(m, "cont") == NULL)
+			fputc('\n', out);
+		fputs(text, out);
+		open = true;
+	}
+	if (open)
+		fputc('\n', out);
+}
+
 static int
 run_list(const struct ctl_opts *o, struct tel_client *c, FILE *out, FILE *err)
 {
@@ -884,6 +908,8 @@ run_list(const struct ctl_opts *o, struct tel_client *c, FILE *out, FILE *err)
 	if (o->json) {
 		ljson_write(out, &l.root, 2);
 		fputc('\n', out);
+	} else if (o->view == CTL_VIEW_CONFIG) {
+		print_config(out, &l.root);
 	} else {
 		fmt_generic(out, &l.root);
 	}

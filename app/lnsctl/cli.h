@@ -31,6 +31,7 @@ enum ctl_view {
 	CTL_VIEW_STATS,   /**< fmt_stats */
 	CTL_VIEW_RAW,     /**< the whole reply as pretty JSON */
 	CTL_VIEW_LOG,     /**< /lns/log: MODULE LEVEL table */
+	CTL_VIEW_CONFIG,  /**< /lns/config: the YAML text, pages joined */
 };
 
 /** What to do, as parsed from the command line. */

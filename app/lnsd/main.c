@@ -157,6 +157,7 @@ main(int argc, char **argv)
 	struct lns_dp *dp;
 	struct lns_ctl *ctl;
 	char **eal_argv;
+	const char *failed_cmd = "?";
 	int c, eal_argc, rc, status = EXIT_SUCCESS;
 	struct sigaction sa;
 
@@ -237,9 +238,10 @@ main(int argc, char **argv)
 	rc = rte_pdump_init();
 	if (rc != 0)
 		LOG(WARNING, "packet capture (rte_pdump) unavailable: %s", rte_strerror(rte_errno));
-	rc = lns_mgmt_init(dp);
+	rc = lns_mgmt_init(dp, &failed_cmd);
 	if (rc != 0)
-		LOG(WARNING, "telemetry commands unavailable (%s): lnsctl will not work",
+		LOG(WARNING, "telemetry command %s refused (%s), it and the /lns/ commands "
+		    "after it are unavailable: lnsctl will not work", failed_cmd,
 		    rte_strerror(-rc));
 	rc = lnsd_log_telemetry_init();
 	if (rc != 0)

@@ -18,6 +18,7 @@
 #include <rte_ring.h>
 
 #include "lns_ctl.h"
+#include "lns_u32map.h"
 
 RTE_LOG_REGISTER(lns_logtype_ctl, lns.ctl, INFO);
 RTE_LOG_REGISTER(lns_logtype_l2tp, lns.l2tp, INFO);
@@ -42,6 +43,8 @@ publish_gw(struct lns_ctl *ctl, enum lns_port_role role, const struct rte_ether_
 	__atomic_store_n(&ctl->dp->port[role].gw_mac, lns_mac_publish_value(mac),
 			 __ATOMIC_RELEASE);
 }
+
+static void nh_learned(struct lns_ctl *ctl, uint32_t ip, uint64_t mac);
 
 static void
 neigh_learn(struct lns_ctl *ctl, enum lns_port_role role, uint32_t ip,
@@ -69,8 +72,8 @@ neigh_learn(struct lns_ctl *ctl, enum lns_port_role role, uint32_t ip,
 	tab[victim].seen_tsc = rte_get_tsc_cycles();
 	if (ip == p->gateway)
 		publish_gw(ctl, role, mac);
-	if (role == LNS_PORT_ACCESS)
-		ctl->resolve_next_tsc = 0; /* let waiting tunnels pick it up now */
+	if (role == LNS_PORT_ACCESS)     /* the tunnels behind it, and only those */
+		nh_learned(ctl, ip, lns_mac_publish_value(mac));
 }
 
 const struct lns_neigh *
@@ -310,42 +313,151 @@ run_timers(struct lns_ctl *ctl)
 }
 
 /*
- * Publish next-hop MACs of tunnel peers: the peer itself on the access subnet,
- * else the access gateway. Unresolved ones are asked for by ARP (once per address
- * per pass). Runs every second and whenever an access neighbour is learned.
- * TODO(issue 5): index tunnels by next hop instead of scanning every tunnel id.
+ * Tunnels by next hop: one entry per distinct next hop (the peer on the access
+ * subnet, else the access gateway), the tunnels using it on a list linked through
+ * their ids. An ARP learn publishes the MAC to that next hop's tunnels only; the
+ * once-a-second pass walks the distinct next hops (not the 65,535 tunnel ids),
+ * asking ARP for the unresolved ones and republishing any whose MAC changed.
  */
+struct nh_ent {
+	uint32_t ip;            /**< network order */
+	uint16_t head;          /**< first tunnel id, 0 = none */
+	uint64_t published;     /**< MAC value its tunnels carry, 0 = none yet */
+};
+
+struct lns_ctl_nh {
+	struct lns_u32map *by_ip;               /**< next hop -> entry index */
+	uint32_t n;                             /**< entries [0, n) in use */
+	struct nh_ent ent[LNS_TUNNEL_MAX];      /**< at most one per tunnel */
+	uint16_t next[LNS_TUNNEL_MAX], prev[LNS_TUNNEL_MAX];   /**< 0 = none */
+	uint32_t of[LNS_TUNNEL_MAX];            /**< entry index + 1, 0 = not indexed */
+};
+
+static uint32_t
+tunnel_nh(const struct lns_ctl *ctl, uint32_t peer)
+{
+	const struct lns_dp_port *acc = &ctl->dp->port[LNS_PORT_ACCESS];
+
+	return (peer & acc->mask) == (acc->addr & acc->mask) ? peer : acc->gateway;
+}
+
+/* Give every tunnel of entry e the MAC value v. */
+static void
+nh_publish(struct lns_ctl *ctl, struct nh_ent *e, uint64_t v)
+{
+	struct lns_ctl_nh *x = ctl->nh;
+
+	for (uint16_t id = e->head; id != 0; id = x->next[id]) {
+		struct lns_dp_tunnel *t = &ctl->dp->tbl->tun[id];
+
+		if (__atomic_load_n(&t->nh_mac, __ATOMIC_RELAXED) != v)
+			__atomic_store_n(&t->nh_mac, v, __ATOMIC_RELEASE);
+	}
+	e->published = v;
+}
+
+static void
+nh_learned(struct lns_ctl *ctl, uint32_t ip, uint64_t mac)
+{
+	uint32_t i;
+
+	if (ctl->nh == NULL)
+		return;
+	i = lns_u32map_lookup(ctl->nh->by_ip, ip);
+	if (i != LNS_U32MAP_NONE)
+		nh_publish(ctl, &ctl->nh->ent[i], mac);
+}
+
+int
+lns_ctl_add_tunnel(struct lns_ctl *ctl, const struct lns_dp_tunnel *t)
+{
+	struct lns_ctl_nh *x = ctl->nh;
+	const struct lns_neigh *n;
+	struct nh_ent *e;
+	uint32_t nh, i;
+	int rc = lns_tables_add_tunnel(ctl->dp->tbl, t);
+
+	if (rc != 0 || x == NULL)
+		return rc;
+	nh = tunnel_nh(ctl, t->peer);
+	if (nh == 0)
+		return 0;       /* off-subnet without a gateway: nothing to resolve */
+	i = lns_u32map_lookup(x->by_ip, nh);
+	if (i == LNS_U32MAP_NONE) {
+		i = x->n;
+		if (lns_u32map_add(x->by_ip, nh, i) != 0)
+			return 0;       /* cannot happen: one entry per tunnel at most */
+		x->n++;
+		x->ent[i] = (struct nh_ent){ .ip = nh };
+	}
+	e = &x->ent[i];
+	x->prev[t->local_id] = 0;
+	x->next[t->local_id] = e->head;
+	if (e->head != 0)
+		x->prev[e->head] = t->local_id;
+	e->head = t->local_id;
+	x->of[t->local_id] = i + 1;
+	n = lns_ctl_neigh_lookup(ctl, LNS_PORT_ACCESS, nh);
+	if (n != NULL)
+		nh_publish(ctl, e, lns_mac_publish_value(&n->mac));
+	return 0;
+}
+
+int
+lns_ctl_remove_tunnel(struct lns_ctl *ctl, uint16_t id)
+{
+	struct lns_ctl_nh *x = ctl->nh;
+	int rc = lns_tables_remove_tunnel(ctl->dp->tbl, id);
+	uint32_t i, last;
+
+	if (rc != 0 || x == NULL || x->of[id] == 0)
+		return rc;
+	i = x->of[id] - 1;
+	x->of[id] = 0;
+	if (x->prev[id] != 0)
+		x->next[x->prev[id]] = x->next[id];
+	else
+		x->ent[i].head = x->next[id];
+	if (x->next[id] != 0)
+		x->prev[x->next[id]] = x->prev[id];
+	x->next[id] = x->prev[id] = 0;
+	if (x->ent[i].head != 0)
+		return 0;
+	/* no tunnel left behind it: drop the entry, the last one takes its place */
+	lns_u32map_del(x->by_ip, x->ent[i].ip);
+	last = --x->n;
+	if (i != last) {
+		x->ent[i] = x->ent[last];
+		lns_u32map_del(x->by_ip, x->ent[i].ip);
+		lns_u32map_add(x->by_ip, x->ent[i].ip, i);
+		for (uint16_t t = x->ent[i].head; t != 0; t = x->next[t])
+			x->of[t] = i + 1;
+	}
+	return 0;
+}
+
+/* Once a second: ARP for next hops nobody has answered for yet, and republish
+ * a next hop whose neighbour entry changed (or was evicted and relearned). */
 static void
 resolve_tunnels(struct lns_ctl *ctl, uint64_t now)
 {
-	struct lns_dp *dp = ctl->dp;
-	const struct lns_dp_port *acc = &dp->port[LNS_PORT_ACCESS];
-	uint32_t last_asked = 0;
+	struct lns_ctl_nh *x = ctl->nh;
 
-	if (now < ctl->resolve_next_tsc || dp->tbl == NULL || dp->tbl->n_tunnels == 0)
+	if (x == NULL || now < ctl->resolve_next_tsc)
 		return;
 	ctl->resolve_next_tsc = now + ctl->hz;
-	for (uint32_t id = 1; id < LNS_TUNNEL_MAX; id++) {
-		struct lns_dp_tunnel *t = &dp->tbl->tun[id];
-		const struct lns_neigh *n;
-		uint32_t nh;
+	for (uint32_t i = 0; i < x->n; i++) {
+		struct nh_ent *e = &x->ent[i];
+		const struct lns_neigh *n = lns_ctl_neigh_lookup(ctl, LNS_PORT_ACCESS, e->ip);
 		uint64_t v;
 
-		if (t->state != LNS_TBL_UP)
-			continue;
-		nh = (t->peer & acc->mask) == (acc->addr & acc->mask) ? t->peer : acc->gateway;
-		if (nh == 0)
-			continue;
-		n = lns_ctl_neigh_lookup(ctl, LNS_PORT_ACCESS, nh);
 		if (n == NULL) {
-			if (nh != last_asked)
-				send_arp_request(ctl, LNS_PORT_ACCESS, nh);
-			last_asked = nh;
+			send_arp_request(ctl, LNS_PORT_ACCESS, e->ip);
 			continue;
 		}
 		v = lns_mac_publish_value(&n->mac);
-		if (__atomic_load_n(&t->nh_mac, __ATOMIC_RELAXED) != v)
-			__atomic_store_n(&t->nh_mac, v, __ATOMIC_RELEASE);
+		if (v != e->published)
+			nh_publish(ctl, e, v);
 	}
 }
 
@@ -523,6 +635,10 @@ check_lifetimes(struct lns_ctl *ctl)
 void
 lns_ctl_fini(struct lns_ctl *ctl)
 {
+	if (ctl->nh != NULL)
+		lns_u32map_free(ctl->nh->by_ip);
+	free(ctl->nh);
+	ctl->nh = NULL;
 	lns_timers_free(ctl->timers);
 	ctl->timers = NULL;
 	if (ctl->dp != NULL && ctl->dp->evlog != NULL)
@@ -543,8 +659,18 @@ lns_ctl_init(struct lns_ctl *ctl, struct lns_dp *dp)
 	ctl->lc.frag = dp->frag[dp->n_workers];
 	ctl->lc.dr = dp->dr[dp->n_workers];
 	ctl->timers = lns_timers_create(1024);
-	if (ctl->timers == NULL)
+	ctl->nh = calloc(1, sizeof(*ctl->nh));
+	if (ctl->nh != NULL) {
+		ctl->nh->by_ip = lns_u32map_create(LNS_TUNNEL_MAX, SOCKET_ID_ANY, NULL);
+		if (ctl->nh->by_ip == NULL) {
+			free(ctl->nh);
+			ctl->nh = NULL;
+		}
+	}
+	if (ctl->timers == NULL || ctl->nh == NULL) {
+		lns_ctl_fini(ctl);
 		return -ENOMEM;
+	}
 	if (dp->evlog != NULL)
 		lns_evlog_set_sink(dp->evlog, event_sink, ctl);
 	return 0;

@@ -202,7 +202,7 @@ ike_send(void *ctx, uint32_t peer, uint16_t peer_port, uint16_t local_port,
 	    put_ipv4(m, acc->addr, peer, IPPROTO_UDP) == NULL ||
 	    rte_pktmbuf_headroom(m) < sizeof(struct rte_ether_hdr)) {
 		/* Larger than one mbuf: IKEv1 with PSKs stays far below (no certs). */
-		lns_count_drop(ctl->st, LNS_DROP_CTL_TX_FULL, 1);
+		lns_count_drop(ctl->st, LNS_DROP_CTL_MSG_TOO_BIG, 1);
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -381,7 +381,7 @@ lns_ctl_ike_input(struct lns_ctl *ctl, struct rte_mbuf *m)
 	if (dport == NATT_PORT)
 		skip += 4;
 	if (m->nb_segs != 1 || (uint32_t)meta->l4_off + ulen > m->data_len || ulen < skip) {
-		lns_count_drop(ctl->st, LNS_DROP_IPV4_TRUNCATED, 1);
+		lns_count_drop(ctl->st, LNS_DROP_IKE_TRUNCATED, 1);
 	} else {
 		lns_ike_input(ctl->ike->ike, ip->src_addr, rte_be_to_cpu_16(u->src_port), dport,
 			      (const uint8_t *)u + skip, ulen - skip, lns_ctl_now_ms(ctl));

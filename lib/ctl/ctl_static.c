@@ -172,7 +172,7 @@ lns_ctl_provision_static(struct lns_ctl *ctl, char *err, size_t errlen)
 				t.sa_in = t.sa_out = t.conn = LNS_SAD_NONE;
 				t.peer = rte_cpu_to_be_32(rte_be_to_cpu_32(c->peer) + k);
 			}
-			rc = lns_tables_add_tunnel(ctl->dp->tbl, &t);
+			rc = lns_ctl_add_tunnel(ctl, &t);
 			if (rc != 0) {
 				rc = fail(err, errlen, rc, "static.tunnels[%u] copy %u: tunnel id %u %s",
 					  i, k, t.local_id, rc == -EEXIST ? "in use" : "invalid");

@@ -136,7 +136,7 @@ send_l2tp(struct lns_ctl *ctl, const uint8_t *hdr, size_t hlen, const uint8_t *b
 		return;
 	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hlen + blen));
 	if (p == NULL || hlen + blen > UINT16_MAX) {
-		lns_count_drop(ctl->st, LNS_DROP_ESP_OUT_FAILED, 1);
+		lns_count_drop(ctl->st, LNS_DROP_CTL_MSG_TOO_BIG, 1);
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -314,7 +314,7 @@ l2tp_tunnel_up(void *ctx, const struct lns_l2tp_tunnel_info *t)
 
 	if (dt.sa_out == SA_GONE)
 		return -ENOENT;         /* its IPsec connection is gone already */
-	return lns_tables_add_tunnel(ctl->dp->tbl, &dt);
+	return lns_ctl_add_tunnel(ctl, &dt);
 }
 
 static void
@@ -322,7 +322,7 @@ l2tp_tunnel_down(void *ctx, const struct lns_l2tp_tunnel_info *t)
 {
 	struct lns_ctl *ctl = ctx;
 
-	lns_tables_remove_tunnel(ctl->dp->tbl, t->local_id);
+	lns_ctl_remove_tunnel(ctl, t->local_id);
 }
 
 /* Free a withdrawn session once no worker can still route its address. */
@@ -664,6 +664,7 @@ snap_tunnels(struct lns_ctl *ctl, uint32_t after, struct lns_tun_snap *o, uint32
 		t->result = ti.result;
 		t->age_ms = now - ti.created_ms;
 		t->destruct_left_ms = ti.destruct_end_ms > now ? ti.destruct_end_ms - now : 0;
+		t->tstate = (uint8_t)ti.tstate;
 		copy_str(t->state, sizeof(t->state), ti.refused ? "refused" : ti.state);
 		copy_str(t->profile, sizeof(t->profile), ti.profile);
 		copy_str(t->host, sizeof(t->host), ti.host_name);
@@ -724,14 +725,20 @@ snap_counters(struct lns_ctl *ctl, struct lns_ctl_counters *c)
 	/* Management path: one walk over the tunnels per scrape. */
 	while (lns_l2tp_tunnel_next(ss->l2tp, after, &ti) == 0) {
 		after = ti.local_id;
-		if (strcmp(ti.state, "established") == 0)
+		switch (ti.tstate) {
+		case LNS_L2TP_T_ESTABLISHED:
 			c->tunnels_established++;
-		else if (strcmp(ti.state, "destructing") == 0)
+			break;
+		case LNS_L2TP_T_DESTRUCTING:
 			c->tunnels_destructing++;
-		else if (strcmp(ti.state, "closing") == 0)
+			break;
+		case LNS_L2TP_T_CLOSING:
 			c->tunnels_closing++;
-		else
+			break;
+		case LNS_L2TP_T_WAIT_CTL_CONN:
 			c->tunnels_opening++;
+			break;
+		}
 	}
 	c->sessions = lns_l2tp_session_count(ss->l2tp);
 	RTE_BUILD_BUG_ON(LNS_CTL_NPOOLS < LNS_CONF_MAX_POOLS);
@@ -760,8 +767,7 @@ lns_ctl_subs_request(struct lns_ctl *ctl, uint32_t type, uint32_t arg, void *buf
 		for (struct sub *t = ss->all; t != NULL; t = t->next)   /* AAA hook */
 			if (t->tid == arg && !t->l2tp_down)
 				lns_ctl_aaa_session_cause(t->aaa, LNS_RAD_TERM_ADMIN_RESET);
-		lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), LNS_EV_ADMIN_CLEAR, arg,
-			      LNS_EV_NONE, LNS_EV_NONE, "what=tunnel");
+		/* lib/l2tp logs admin-clear, for a tunnel it has only */
 		return lns_l2tp_tunnel_close(ss->l2tp, (uint16_t)arg, LNS_STOPCCN_CLEAR,
 					     now_ms(ctl));
 	case LNS_REQ_CLEAR_SESSION:

@@ -49,7 +49,20 @@ struct lns_ctl {
 	struct lns_subs *subs;          /**< L2TP and PPP subscribers (ctl_sub.c), opaque */
 	struct lns_ctl_ike *ike;        /**< IKE glue (ctl_ike.c), opaque; NULL without */
 	struct lns_aaa *aaa;            /**< RADIUS (ctl_aaa.c), opaque; NULL without radius.servers */
+	struct lns_ctl_nh *nh;          /**< tunnels by next hop (ctl.c), opaque */
 };
+
+/**
+ * Add a tunnel to the data plane's table and index it by its next hop (the peer on
+ * the access subnet, else the access gateway), whose MAC it gets now if known and
+ * as soon as ARP learns it. Control code adds and removes tunnels only this way.
+ * @return as lns_tables_add_tunnel().
+ */
+int lns_ctl_add_tunnel(struct lns_ctl *ctl, const struct lns_dp_tunnel *t);
+
+/** Remove a tunnel from the table and from the next-hop index.
+ *  @return as lns_tables_remove_tunnel(). */
+int lns_ctl_remove_tunnel(struct lns_ctl *ctl, uint16_t id);
 
 /**
  * Prepare control state for `dp` (after lns_dp_init()): counters, protocol timers,

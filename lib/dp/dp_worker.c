@@ -588,7 +588,7 @@ down_finish(const struct lns_dp *dp, struct rte_mbuf *m, const struct lns_sad_en
 		proto = IPPROTO_ESP;
 		if (e->udp_encap) {
 			if (put_udp(m, e->local_port, e->peer_port) == NULL) {
-				drop_pkt(lc, m, LNS_DROP_ESP_OUT_FAILED);
+				drop_pkt(lc, m, LNS_DROP_NO_HEADROOM);
 				return;
 			}
 			proto = IPPROTO_UDP;
@@ -596,7 +596,7 @@ down_finish(const struct lns_dp *dp, struct rte_mbuf *m, const struct lns_sad_en
 	}
 	if (put_ipv4(m, acc->addr, t->peer, proto) == NULL ||
 	    rte_pktmbuf_headroom(m) < sizeof(struct rte_ether_hdr)) {
-		drop_pkt(lc, m, LNS_DROP_ESP_OUT_FAILED);
+		drop_pkt(lc, m, LNS_DROP_NO_HEADROOM);
 		return;
 	}
 	put_eth(m, __atomic_load_n(&t->nh_mac, __ATOMIC_RELAXED), &acc->mac);
@@ -644,7 +644,7 @@ down_too_big(const struct lns_dp *dp, struct rte_mbuf *m, uint16_t l3_off, uint3
 	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(sizeof(struct rte_ether_hdr) +
 				sizeof(*nip) + sizeof(*icmp) + qlen));
 	if (p == NULL) {
-		rte_pktmbuf_free(m);
+		drop_pkt(lc, m, LNS_DROP_NO_HEADROOM);
 		return;
 	}
 	rte_pktmbuf_adj(m, sizeof(struct rte_ether_hdr));
@@ -660,7 +660,7 @@ down_too_big(const struct lns_dp *dp, struct rte_mbuf *m, uint16_t l3_off, uint3
 	nip = put_ipv4(m, core->addr, ((const struct rte_ipv4_hdr *)quote)->src_addr,
 		       IPPROTO_ICMP);
 	if (nip == NULL) {
-		rte_pktmbuf_free(m);
+		drop_pkt(lc, m, LNS_DROP_NO_HEADROOM);
 		return;
 	}
 	put_eth(m, lns_mac_publish_value(&to), &core->mac);
@@ -755,11 +755,16 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 		rte_pktmbuf_adj(m, meta->l3_off);
 		l2 = (uint8_t *)rte_pktmbuf_prepend(m, L2TP_PPP_HDR_LEN);
 		if (l2 == NULL) {
-			drop_pkt(lc, m, LNS_DROP_ESP_OUT_FAILED);
+			drop_pkt(lc, m, LNS_DROP_NO_HEADROOM);
 			continue;
 		}
 		lns_l2tp_data_build(l2, t->peer_id, s->peer_id, 0, 0, 0, 0, 0, LNS_PPP_IPV4);
-		put_udp(m, RTE_BE16(LNS_L2TP_PORT), t->peer_port);
+		if (put_udp(m, RTE_BE16(LNS_L2TP_PORT), t->peer_port) == NULL ||
+		    (e != NULL && e->mode == LNS_ESP_MODE_TUNNEL &&
+		     put_ipv4(m, e->inner_local, e->inner_peer, IPPROTO_UDP) == NULL)) {
+			drop_pkt(lc, m, LNS_DROP_NO_HEADROOM);
+			continue;
+		}
 		lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_DOWN_PKTS, 1);
 		lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_DOWN_BYTES, tot);
 		run_count(dp, o, 1, lc->slot, s->tunnel, tot);
@@ -767,8 +772,6 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 			down_finish(dp, m, NULL, t, o, lc);
 			continue;
 		}
-		if (e->mode == LNS_ESP_MODE_TUNNEL)
-			put_ipv4(m, e->inner_local, e->inner_peer, IPPROTO_UDP);
 		meta->sa = sa_out;
 		meta->tunnel = s->tunnel;
 		sa[k] = e->esp;
@@ -804,7 +807,7 @@ lns_dp_send_l2tp(const struct lns_dp *dp, const struct lns_dp_lctx *lc, struct r
 
 	o.ntx[LNS_PORT_ACCESS] = o.ntx[LNS_PORT_CORE] = 0;
 	if (put_udp(m, RTE_BE16(LNS_L2TP_PORT), peer_port_be) == NULL) {
-		drop_pkt(lc, m, LNS_DROP_ESP_OUT_FAILED);
+		drop_pkt(lc, m, LNS_DROP_NO_HEADROOM);
 		return -ENOBUFS;
 	}
 	if (sa_out != LNS_SAD_NONE) {
@@ -815,7 +818,7 @@ lns_dp_send_l2tp(const struct lns_dp *dp, const struct lns_dp_lctx *lc, struct r
 		}
 		if (e->mode == LNS_ESP_MODE_TUNNEL &&
 		    put_ipv4(m, e->inner_local, e->inner_peer, IPPROTO_UDP) == NULL) {
-			drop_pkt(lc, m, LNS_DROP_ESP_OUT_FAILED);
+			drop_pkt(lc, m, LNS_DROP_NO_HEADROOM);
 			return -ENOBUFS;
 		}
 		sa = e->esp;

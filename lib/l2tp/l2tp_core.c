@@ -350,6 +350,12 @@ l2tp_tunnel_fill_info(const struct l2tp_tunnel *t, struct lns_l2tp_tunnel_info *
 	o->local_id = t->local_id;
 	o->peer_id = t->peer_id;
 	o->peer = t->peer;
+	_Static_assert((int)T_WAIT_CTL_CONN == (int)LNS_L2TP_T_WAIT_CTL_CONN &&
+		       (int)T_ESTABLISHED == (int)LNS_L2TP_T_ESTABLISHED &&
+		       (int)T_CLOSING == (int)LNS_L2TP_T_CLOSING &&
+		       (int)T_DESTRUCTING == (int)LNS_L2TP_T_DESTRUCTING,
+		       "public tunnel states mirror the private ones");
+	o->tstate = (enum lns_l2tp_tstate)t->state;
 	o->state = tstate_names[t->state];
 	o->profile = t->prof == NULL ? "-" : t->prof->name[0] ? t->prof->name : "default";
 	memcpy(o->host_name, t->host_name, sizeof(o->host_name));

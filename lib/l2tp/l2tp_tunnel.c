@@ -256,6 +256,15 @@ refuse(struct lns_l2tp *l, struct l2tp_tunnel *t, uint16_t result, uint16_t erro
 
 /* ---------------------------------------------------------------- SCCRQ --- */
 
+/* Random bytes from the owner's source if it gave one, else OpenSSL's. */
+static int
+draw_random(struct lns_l2tp *l, uint8_t *buf, size_t len)
+{
+	if (l->ops.random != NULL)
+		return l->ops.random(l->ctx, buf, len);
+	return RAND_bytes(buf, (int)len) == 1 ? 0 : -EIO;
+}
+
 static void
 send_sccrp(struct lns_l2tp *l, struct l2tp_tunnel *t, const struct lns_l2tp_msg *m,
 	   uint64_t now_ms)
@@ -278,8 +287,7 @@ send_sccrp(struct lns_l2tp *l, struct l2tp_tunnel *t, const struct lns_l2tp_msg 
 	lns_avp_put_u16(&e, true, LNS_AVP_TUNNEL_ID, t->local_id);
 	lns_avp_put_u16(&e, true, LNS_AVP_RWS, t->x.local_rwin);
 	if (sec != NULL) {
-		if (RAND_bytes(t->chal, sizeof(t->chal)) != 1)
-			memset(t->chal, 0x5a, sizeof(t->chal));  /* never reached in practice */
+		/* t->chal was drawn by sccrq_input */
 		t->chal_sent = true;
 		lns_avp_put(&e, true, LNS_AVP_CHALLENGE, t->chal, sizeof(t->chal));
 	}
@@ -458,6 +466,13 @@ sccrq_input(struct lns_l2tp *l, const struct lns_l2tp_peer *from, const struct l
 		t->refused = true;
 		refuse(l, t, LNS_STOPCCN_ERROR, LNS_L2TP_ERR_RESOURCES, "nomem", now_ms);
 		return -ENOMEM;
+	}
+	if (secret_of(prof, &(size_t){ 0 }) != NULL && draw_random(l, t->chal, sizeof(t->chal)) != 0) {
+		/* a predictable challenge would authenticate nothing: refuse instead */
+		CTR(l, REFUSE_NO_RANDOM);
+		t->refused = true;
+		refuse(l, t, LNS_STOPCCN_ERROR, LNS_L2TP_ERR_RESOURCES, "no-random", now_ms);
+		return -EIO;
 	}
 	t->state = T_WAIT_CTL_CONN;
 	l2tp_half_open_begin(l, t);

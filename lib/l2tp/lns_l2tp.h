@@ -54,10 +54,20 @@ struct lns_l2tp_peer {
 	uint32_t conn;          /**< IPsec connection id, or LNS_L2TP_NO_CONN */
 };
 
+/** A tunnel's state, to compare (lns_l2tp_tunnel_info.state is its name, to show). */
+enum lns_l2tp_tstate {
+	LNS_L2TP_T_WAIT_CTL_CONN = 0,   /**< SCCRP sent, waiting for SCCCN */
+	LNS_L2TP_T_ESTABLISHED,
+	LNS_L2TP_T_CLOSING,             /**< StopCCN sent, waiting for its ack */
+	LNS_L2TP_T_DESTRUCTING,         /**< destroyed, record kept for the destruct time */
+};
+
 struct lns_l2tp_tunnel_info {
 	uint16_t local_id, peer_id;
 	struct lns_l2tp_peer peer;
-	const char *state;      /**< "wait-ctl-conn","established","closing","destructing" */
+	enum lns_l2tp_tstate tstate;
+	const char *state;      /**< tstate's name: "wait-ctl-conn","established","closing",
+				 *   "destructing" */
 	const char *profile;    /**< destination profile name ("default" for the defaults) */
 	char     host_name[64]; /**< peer's Host Name AVP */
 	bool     single_shot;
@@ -106,6 +116,9 @@ struct lns_l2tp_ops {
 			     uint16_t result, uint16_t error);
 	/** policy: drop this IPsec connection's SAs NOW and send IKE Deletes */
 	void (*ipsec_disconnect)(void *ctx, uint32_t conn, const char *why);
+	/** optional: fill buf with len random bytes, 0 or -errno (NULL: OpenSSL's
+	 *  RAND_bytes). A tunnel whose challenge cannot be drawn is refused. */
+	int  (*random)(void *ctx, uint8_t *buf, size_t len);
 };
 
 /** Control-plane counters and error reasons: X(ENUM, "name"). */
@@ -157,6 +170,7 @@ struct lns_l2tp_ops {
 	X(REFUSE_ICRQ_RATE, "refused-icrq-rate") \
 	X(REFUSE_PENDING,   "refused-pending-sessions") \
 	X(REFUSE_SILENT,    "refusals-unanswered") \
+	X(REFUSE_NO_RANDOM, "refused-no-random") \
 	X(TUNNEL_SETUP_TIMEOUTS,  "tunnel-setup-timeouts") \
 	X(SESSION_SETUP_TIMEOUTS, "session-setup-timeouts") \
 	X(SEND_NOMEM,       "send-nomem") \

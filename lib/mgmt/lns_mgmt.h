@@ -15,10 +15,12 @@
 
 /**
  * Register the /lns/ telemetry commands for `dp` (must outlive the process's
- * telemetry use: lnsd keeps it until exit).
- * @return 0 or -errno.
+ * telemetry use: lnsd keeps it until exit). Stops at the first command DPDK
+ * refuses.
+ * @param failed  if not NULL, set to that command's name on failure
+ * @return 0 or the -errno of the first failure.
  */
-int lns_mgmt_init(const struct lns_dp *dp);
+int lns_mgmt_init(const struct lns_dp *dp, const char **failed);
 
 /** Detach the commands from `dp` before it is freed: they answer -EAGAIN after. */
 void lns_mgmt_fini(void);

@@ -87,6 +87,7 @@ struct lns_tun_snap {
 	uint32_t peer;                  /**< network order */
 	uint16_t peer_port;             /**< host order */
 	uint8_t  single_shot, secure;
+	uint8_t  tstate;                /**< enum lns_l2tp_tstate (state: its name) */
 	uint32_t conn;                  /**< IPsec connection, UINT32_MAX none */
 	uint32_t sessions;
 	uint32_t sessions_total;

@@ -605,7 +605,7 @@ tunnel_ctl_entry(const struct lns_dp *dp, const struct lns_listq *q,
 		e_u64(en, "ipsec", t->conn);
 	e_int(en, "sessions", (int)t->sessions);
 	e_u64(en, "age_s", t->age_ms / 1000);
-	if (t->destruct_left_ms != 0 || strcmp(t->state, "destructing") == 0) {
+	if (t->destruct_left_ms != 0 || t->tstate == LNS_L2TP_T_DESTRUCTING) {
 		e_u64(en, "destruct_left_s", (t->destruct_left_ms + 999) / 1000);
 		e_int(en, "result", t->result);
 	}
@@ -709,6 +709,73 @@ cmd_tunnels(const char *cmd __rte_unused, const char *params, struct rte_tel_dat
 	if (pg.full && pg.next > last)
 		pg.full = false;
 	page_end(&pg);
+	return 0;
+}
+
+/*
+ * The configuration lnsd runs with, as `lnsd --check --dump` prints it (secrets and
+ * keys masked by lns_conf_dump), one entry per line keyed by its number from 1:
+ * {"text": LINE}. DPDK 22.11 keeps 127 bytes of a string, so a longer line is sent
+ * in pieces of CONF_PIECE bytes, each after the first marked "cont": "yes" (join
+ * without a newline). Paged like the lists: from=N, limit=N, "next": N.
+ */
+#define CONF_PIECE 100
+
+static int
+cmd_config(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	const struct lns_dp *dp = __atomic_load_n(&mgmt_dp, __ATOMIC_ACQUIRE);
+	const char *p, *end;
+	char *buf = NULL;
+	size_t len = 0;
+	struct lns_listq q;
+	struct page pg;
+	uint64_t id = 0, from;
+	FILE *m;
+
+	if (dp == NULL)
+		return -EAGAIN;
+	if (list_query(params, LNS_LQ_FROM | LNS_LQ_LIMIT, &q, d) != 0)
+		return 0;
+	m = open_memstream(&buf, &len);
+	if (m == NULL)
+		return -ENOMEM;
+	lns_conf_dump(dp->conf, m);
+	if (fclose(m) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	from = q.from == 0 ? 1 : q.from;
+	page_init(&pg, d, &q);
+	for (p = buf, end = buf + len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t ll = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p), off = 0;
+
+		do {
+			size_t n = RTE_MIN(ll - off, (size_t)CONF_PIECE);
+			char piece[CONF_PIECE + 1];
+			struct entry en;
+
+			if (++id >= from) {
+				if (!entry_start(&en)) {
+					free(buf);
+					return -ENOMEM;
+				}
+				memcpy(piece, p + off, n);
+				piece[n] = '\0';
+				e_str(&en, "text", piece);
+				if (off > 0)
+					e_str(&en, "cont", "yes");
+				if (!page_add(&pg, id, &en))
+					goto done;
+			}
+			off += n;
+		} while (off < ll);
+		p += ll + 1;
+	}
+done:
+	page_end(&pg);
+	free(buf);
 	return 0;
 }
 
@@ -940,36 +1007,55 @@ lns_mgmt_fini(void)
 	__atomic_store_n(&mgmt_dp, NULL, __ATOMIC_RELEASE);
 }
 
-int
-lns_mgmt_init(const struct lns_dp *dp)
-{
-	int rc = 0;
+/* The /lns/ commands; DPDK 22.11 keeps 127 characters of help: the full list
+ * grammar is in lns_listq.h and in lnsctl --help. */
+static const struct {
+	const char *cmd;
+	telemetry_cb fn;
+	const char *help;
+} mgmt_cmds[] = {
+	{ "/lns/stats", cmd_stats,
+	  "lnsd counters: ports, events and drops by reason. No parameters." },
+	{ "/lns/sa", cmd_sa,
+	  "SAs by handle. Params: from=H,limit=N,peer=A.B.C.D[/LEN],state=active|dropped. "
+	  "A reply with \"next\":H has more: ask from=H" },
+	{ "/lns/sessions", cmd_sessions,
+	  "Sessions by handle. Params: from=H,limit=N,tunnel=ID,peer=ADDR[/LEN],user=U,"
+	  "state=PHASE (%XX escapes). \"next\":H = ask from=H" },
+	{ "/lns/tunnels", cmd_tunnels,
+	  "Tunnels by id. Params: from=ID,limit=N,tunnel=ID,peer=ADDR[/LEN],state=S,"
+	  "profile=P (%XX escapes). \"next\":ID = ask from=ID" },
+	{ "/lns/radius", cmd_radius, "RADIUS servers, counters, accounting queue and spool" },
+	{ "/lns/events", cmd_events,
+	  "Events by sequence number: newest 64; AFTER_SEQ; or from=SEQ[,limit=N] paged"
+	  " with next" },
+	{ "/lns/config", cmd_config,
+	  "The configuration in use, secrets masked, one entry per line (\"cont\": a long "
+	  "line's next piece). Params: from=N,limit=N" },
+	{ "/lns/clear/tunnel", cmd_clear_tunnel,
+	  "Tear a tunnel down (StopCCN, then its lifecycle). Parameter: local tunnel id." },
+	{ "/lns/clear/session", cmd_clear_session,
+	  "End a session (CDN, then its lifecycle). Parameter: session id as listed "
+	  "by /lns/sessions." },
+	{ "/lns/clear/sa", cmd_clear_sa,
+	  "Drop an SA pair from the data plane now. Parameter: SPI (either direction)." },
+};
 
+int
+lns_mgmt_init(const struct lns_dp *dp, const char **failed)
+{
 	__atomic_store_n(&mgmt_dp, dp, __ATOMIC_RELEASE);
-	rc |= rte_telemetry_register_cmd("/lns/stats", cmd_stats,
-		"lnsd counters: ports, events and drops by reason. No parameters.");
-	/* DPDK 22.11 keeps 127 characters of help: the full grammar is in lns_listq.h
-	 * and in lnsctl --help */
-	rc |= rte_telemetry_register_cmd("/lns/sa", cmd_sa,
-		"SAs by handle. Params: from=H,limit=N,peer=A.B.C.D[/LEN],state=active|dropped. "
-		"A reply with \"next\":H has more: ask from=H");
-	rc |= rte_telemetry_register_cmd("/lns/sessions", cmd_sessions,
-		"Sessions by handle. Params: from=H,limit=N,tunnel=ID,peer=ADDR[/LEN],user=U,"
-		"state=PHASE (%XX escapes). \"next\":H = ask from=H");
-	rc |= rte_telemetry_register_cmd("/lns/tunnels", cmd_tunnels,
-		"Tunnels by id. Params: from=ID,limit=N,tunnel=ID,peer=ADDR[/LEN],state=S,"
-		"profile=P (%XX escapes). \"next\":ID = ask from=ID");
-	rc |= rte_telemetry_register_cmd("/lns/radius", cmd_radius,
-					 "RADIUS servers, counters, accounting queue and spool");
-	rc |= rte_telemetry_register_cmd("/lns/events", cmd_events,
-		"Events by sequence number: newest 64; AFTER_SEQ; or from=SEQ[,limit=N] paged"
-		" with next");
-	rc |= rte_telemetry_register_cmd("/lns/clear/tunnel", cmd_clear_tunnel,
-		"Tear a tunnel down (StopCCN, then its lifecycle). Parameter: local tunnel id.");
-	rc |= rte_telemetry_register_cmd("/lns/clear/session", cmd_clear_session,
-		"End a session (CDN, then its lifecycle). Parameter: session id as listed "
-		"by /lns/sessions.");
-	rc |= rte_telemetry_register_cmd("/lns/clear/sa", cmd_clear_sa,
-		"Drop an SA pair from the data plane now. Parameter: SPI (either direction).");
-	return rc;
+	/* stop at the first failure: its errno and its command are what to report
+	 * (errnos or-ed together name no error at all) */
+	for (size_t i = 0; i < RTE_DIM(mgmt_cmds); i++) {
+		int rc = rte_telemetry_register_cmd(mgmt_cmds[i].cmd, mgmt_cmds[i].fn,
+						    mgmt_cmds[i].help);
+
+		if (rc != 0) {
+			if (failed != NULL)
+				*failed = mgmt_cmds[i].cmd;
+			return rc;
+		}
+	}
+	return 0;
 }

@@ -56,12 +56,13 @@
 	X(FRAG_DISCARDED,   "frag_discarded",   "fragments discarded by reassembly: timed out, table full, overlapping or invalid") \
 	X(FRAG_TOO_BIG,     "frag_too_big",     "reassembled datagram larger than one mbuf") \
 	X(IPV4_NOT_OURS,    "ipv4_not_ours",    "IPv4 packet for an address lnsd neither owns nor routes") \
-	X(IPV4_OPTIONS,     "ipv4_options",     "IPv4 packet with options to an address of ours") \
 	X(L4_UNHANDLED,     "l4_unhandled",     "protocol or port to our address that no service handles") \
 	X(ICMP_MALFORMED,   "icmp_malformed",   "ICMP too short or bad checksum") \
 	X(ICMP_IGNORED,     "icmp_ignored",     "ICMP type other than echo request to our address") \
 	X(PUNT_RING_FULL,   "punt_ring_full",   "control lcore's punt ring full") \
 	X(CTL_TX_FULL,      "ctl_tx_full",      "control TX queue full") \
+	X(CTL_MSG_TOO_BIG,  "ctl_msg_too_big",  "control message (L2TP or IKE) larger than one mbuf") \
+	X(IKE_TRUNCATED,    "ike_truncated",    "IKE datagram shorter than its UDP header and non-ESP marker, or in several segments") \
 	X(NO_MBUF,          "no_mbuf",          "mbuf pool exhausted when building a packet") \
 	X(PUNT_UNHANDLED,   "punt_unhandled",   "punted packet of a kind the control plane does not handle yet") \
 	X(NATT_KEEPALIVE,   "natt_keepalive",   "NAT-T keepalive (1 byte 0xff to UDP 4500, RFC 3948)") \
@@ -85,6 +86,7 @@
 	X(DOWN_NO_SESSION,  "down_no_session",  "core-side packet to an address of no session") \
 	X(DOWN_SA_DROPPED,  "down_sa_dropped",  "core-side packet for a session whose outbound SA was dropped") \
 	X(DOWN_TOO_BIG,     "down_too_big",     "core-side packet too big for the access MTU after encapsulation (DF set: ICMP sent unless rate-limited)") \
+	X(NO_HEADROOM,      "no_headroom",      "no room in the mbuf for the headers lnsd adds (L2TP, UDP, IPv4, Ethernet; ICMP errors)") \
 	X(ESP_OUT_FAILED,   "esp_out_failed",   "ESP encryption refused (headroom, sequence exhausted, expired)") \
 	X(TX_FULL,          "tx_full",          "worker TX queue full")
 

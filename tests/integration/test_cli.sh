@@ -72,6 +72,10 @@ lns_write_config "$LNS_WORK/scale.yaml" "ppp:
   pools:
     - name: sub
       prefix: 10.64.0.0/18
+  users:
+    - name: carol
+      password: very-secret-word
+      pool: sub
 l2tp:
   allow-nonsecure: true
 static:
@@ -109,6 +113,19 @@ wire = len(json.dumps({"/lns/sessions": p}, separators=(",", ":")))
 sys.exit(not (wire < 16384 and "next" in p and 10 < len(p) <= 201))' "$LNS_WORK/page.json"
 	n=$(lns_ctl --json show tunnels | jcount)
 	lns_check "show tunnels lists 50 tunnels (got $n)" [ "$n" = 50 ]
+	# next hops: the one peer that exists answers ARP and its tunnel resolves (the
+	# learn reaches it through the next-hop index); the 49 absent peers stay
+	# unresolved
+	nh_of() {
+		lns_ctl --json show tunnels tunnel "$1" |
+			"$PY" -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]]["next_hop"])' "$1"
+	}
+	for _ in $(seq 50); do [ "$(nh_of 100)" = resolved ] && break; sleep 0.1; done
+	lns_check "tunnel 100 (peer $LNS_ACC_PEER) resolves its next hop" [ "$(nh_of 100)" = resolved ]
+	n=$(lns_ctl --json show tunnels | "$PY" -c '
+import json, sys
+print(sum(t["next_hop"] == "resolved" for t in json.load(sys.stdin).values()))')
+	lns_check "... and only it: 1 resolved of 50 (got $n)" [ "$n" = 1 ]
 
 	# filters, applied in lnsd: a filtered page is full, and the subsets are exact
 	n=$(lns_ctl --json show sessions tunnel 117 | jcount)
@@ -132,6 +149,32 @@ sys.exit(not (wire < 16384 and "next" in p and 10 < len(p) <= 201))' "$LNS_WORK/
 	lns_check "an unknown filter exits 2 (rc $rc)" [ "$rc" = 2 ]
 	lns_check "... with lnsd's reason, which names it: $out" \
 		grep -q "unknown parameter 'colour'" <<<"$out"
+	# show config: the running configuration as --check --dump prints it, over pages
+	# (lines longer than a telemetry string come in pieces), secrets masked
+	"$LNSD" --check --dump -c "$LNS_WORK/scale.yaml" 2>/dev/null |
+		grep -v ': configuration ok$' >"$LNS_WORK/dump.yaml"
+	lns_ctl show config >"$LNS_WORK/config.yaml"; rc=$?
+	lns_check "show config exits 0 (rc $rc)" [ "$rc" = 0 ]
+	lns_check "show config is what lnsd --check --dump prints" \
+		cmp -s "$LNS_WORK/dump.yaml" "$LNS_WORK/config.yaml"
+	lns_check "... which has a line longer than one telemetry string" \
+		awk 'length($0) > 127 { f = 1 } END { exit !f }' "$LNS_WORK/config.yaml"
+	lns_check "show config names the user" grep -q 'name: "carol"' "$LNS_WORK/config.yaml"
+	lns_check "show config masks the password" grep -q 'password: "\*\*\*"' "$LNS_WORK/config.yaml"
+	lns_check "show config never shows the secret" \
+		test "$(lns_ctl --json show config | grep -c very-secret-word)" = 0
+	lns_ctl --page-size 3 show config >"$LNS_WORK/config3.yaml"
+	lns_check "show config over 3-line pages is the same" \
+		cmp -s "$LNS_WORK/config.yaml" "$LNS_WORK/config3.yaml"
+	lns_check "a raw /lns/config page of 5 says where the next starts" "$PY" -c '
+import json, sys
+p = json.loads(sys.stdin.read())
+sys.exit(not (p.get("next") == 6 and sorted(k for k in p if k != "next") == ["1", "2", "3", "4", "5"]
+              and p["1"]["text"].startswith("# lnsd effective configuration")))' \
+		< <(lns_ctl --json raw /lns/config,limit=5)
+	out=$(lns_ctl raw /lns/config,user=x 2>&1); rc=$?
+	lns_check "/lns/config refuses a filter it does not take (rc $rc: $out)" [ "$rc" = 2 ]
+
 	out=$(lns_ctl raw /help,/lns/sessions)
 	lns_check "/help of /lns/sessions documents its parameters" grep -q "from=H,limit=N" <<<"$out"
 

@@ -174,6 +174,25 @@ lns_check "cleared: admin-clear event" lns_wait_event admin-clear "what=session"
 lns_check "cleared: session-down" lns_wait_event session-down "" "$seq0" 5
 lns_check "cleared: single-shot tunnel disconnected (StopCCN sent)" lns_wait_event stopccn-sent "" "$seq0" 5
 lns_check "clear of a session that is gone is an error" sh -c "! $LNSCTL --file-prefix $LNS_PREFIX clear session $sid >/dev/null 2>&1"
+# ---- call 3: the operator clears the tunnel; one admin-clear, and none for a
+# tunnel that does not exist
+lns_check "destruct of call 2 ends" lns_wait_event destruct-end "" "$seq0" 6
+seq0=$(lns_last_seq)
+lns_check "clear of a tunnel that does not exist is an error" \
+	sh -c "! $LNSCTL --file-prefix $LNS_PREFIX clear tunnel 65000 >/dev/null 2>&1"
+lns_lac_call lnsd
+lns_check "third call: PPP up" lns_wait_event ppp-up "" "$seq0" 20
+tid=$(lns_ctl --json show tunnels state established | "$PY" -c 'import json, sys; print(next(iter(json.load(sys.stdin))))')
+lns_check "lnsctl clear tunnel $tid" quiet lns_ctl clear tunnel "$tid"
+lns_check "cleared tunnel: StopCCN sent" lns_wait_event stopccn-sent "" "$seq0" 5
+n_clear() {
+	lns_ctl --json show events after "$1" | "$PY" -c '
+import json, sys
+print(sum(e["event"] == "admin-clear" for e in json.load(sys.stdin).values()))'
+}
+n=$(n_clear "$seq0")
+lns_check "exactly one admin-clear event for the tunnel, none for 65000 (got $n)" [ "$n" = 1 ]
+lns_check "... naming tunnel $tid" sh -c "$LNSCTL --file-prefix $LNS_PREFIX --json show events after $seq0 | $PY -c 'import json,sys; sys.exit(not any(e[\"event\"] == \"admin-clear\" and e.get(\"tunnel\") == $tid for e in json.load(sys.stdin).values()))'"
 lns_lac_stop lnsd
 
 # ---- wrong password: PAP fails; lnsd ends the session and the single-shot tunnel

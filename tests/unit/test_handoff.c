@@ -433,6 +433,33 @@ teardown(void)
 	rte_mempool_free(pool);
 }
 
+/*
+ * Control's L2TP send with too little headroom for the outer headers: a counted
+ * drop under no_headroom (not esp_out_failed: no ESP is involved), first for the
+ * UDP header, then for the IPv4 one.
+ */
+static void
+test_send_no_headroom(void)
+{
+	static const uint16_t room[2] = { 4, 12 };      /* < UDP; UDP but < UDP + IPv4 */
+
+	for (int i = 0; i < 2; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint64_t nh = drops(CTL_SLOT, LNS_DROP_NO_HEADROOM);
+		uint64_t eo = drops(CTL_SLOT, LNS_DROP_ESP_OUT_FAILED);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(rte_pktmbuf_append(m, 20));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(
+			rte_pktmbuf_prepend(m, (uint16_t)(rte_pktmbuf_headroom(m) - room[i])));
+		CU_ASSERT_EQUAL(lns_dp_send_l2tp(&dp, &lc[CTL_SLOT], m, ip4("192.0.2.2"),
+						 RTE_BE16(1701), LNS_SAD_NONE, 0,
+						 lns_mac_publish_value(&peer_mac)), -ENOBUFS);
+		CU_ASSERT_EQUAL(drops(CTL_SLOT, LNS_DROP_NO_HEADROOM), nh + 1);
+		CU_ASSERT_EQUAL(drops(CTL_SLOT, LNS_DROP_ESP_OUT_FAILED), eo);
+	}
+}
+
 int
 main(void)
 {
@@ -455,6 +482,8 @@ main(void)
 	CU_add_test(s, "a replay reaching a non-owner meets the owner's window",
 		    test_replay_through_handoff);
 	CU_add_test(s, "full handoff ring: counted drop, no decrypt in place", test_ring_full);
+	CU_add_test(s, "no headroom for outer headers: counted as no_headroom",
+		    test_send_no_headroom);
 	CU_add_test(s, "no replay window: decrypted where it arrives, no handoff",
 		    test_no_window_no_handoff);
 	CU_basic_set_mode(CU_BRM_VERBOSE);

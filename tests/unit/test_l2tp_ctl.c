@@ -152,6 +152,7 @@ test_tunnel_auth(void)
 	}
 	CU_ASSERT_EQUAL(lns_l2tp_tunnel_get(S.l, c.lns_tid, &ti), 0);
 	CU_ASSERT_STRING_EQUAL(ti.state, "established");
+	CU_ASSERT_EQUAL(ti.tstate, LNS_L2TP_T_ESTABLISHED);
 	CU_ASSERT_STRING_EQUAL(ti.profile, "authed");
 	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_BAD_AUTH), 0);
 	sim_teardown();
@@ -168,9 +169,11 @@ test_tunnel_auth(void)
 	CU_ASSERT_EQUAL(S.tunnels_up, 0);
 	CU_ASSERT_EQUAL(lns_l2tp_tunnel_get(S.l, c.lns_tid, &ti), 0);
 	CU_ASSERT_STRING_EQUAL(ti.state, "closing");
+	CU_ASSERT_EQUAL(ti.tstate, LNS_L2TP_T_CLOSING);
 	lac_ack(&c);
 	CU_ASSERT_EQUAL(lns_l2tp_tunnel_get(S.l, c.lns_tid, &ti), 0);
 	CU_ASSERT_STRING_EQUAL(ti.state, "destructing");
+	CU_ASSERT_EQUAL(ti.tstate, LNS_L2TP_T_DESTRUCTING);
 	CU_ASSERT_EQUAL(ti.result, LNS_STOPCCN_NOT_AUTH);
 	sim_teardown();
 
@@ -186,6 +189,35 @@ test_tunnel_auth(void)
 	CU_ASSERT_EQUAL(sim_sent_type(-1), LNS_L2TP_STOPCCN);
 	CU_ASSERT_EQUAL(sim_sent_result(-1, NULL), LNS_STOPCCN_NOT_AUTH);
 	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_BAD_AUTH), 2);
+	sim_teardown();
+}
+
+/* No randomness for the tunnel's Challenge: the tunnel is refused (StopCCN result
+ * 2, error 4, counted), never challenged with predictable bytes; a profile without
+ * a secret needs no Challenge and still comes up. */
+static void
+test_tunnel_no_random(void)
+{
+	struct lac c;
+	uint16_t err = 0;
+
+	setup();
+	S.random_rc = -EIO;
+	lac_init(&c, "10.0.0.2", 1701, 7, 1);
+	c.host = "secure-lac";
+	c.secret = "tunnelpw";
+	lac_sccrq(&c, NULL, 0);
+	CU_ASSERT_EQUAL(sim_sent_type(-1), LNS_L2TP_STOPCCN);
+	CU_ASSERT_EQUAL(sim_sent_result(-1, &err), LNS_STOPCCN_ERROR);
+	CU_ASSERT_EQUAL(err, LNS_L2TP_ERR_RESOURCES);
+	for (unsigned int i = 0; i < S.n_sent; i++)
+		CU_ASSERT_NOT_EQUAL(sim_sent_type((int)i), LNS_L2TP_SCCRP);
+	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_REFUSE_NO_RANDOM), 1);
+	CU_ASSERT_EQUAL(S.tunnels_up, 0);
+	lac_init(&c, "10.0.0.3", 1701, 8, 1);
+	CU_ASSERT_EQUAL(lac_connect(&c), 0);
+	CU_ASSERT_EQUAL(S.tunnels_up, 1);
+	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_REFUSE_NO_RANDOM), 1);
 	sim_teardown();
 }
 
@@ -1225,6 +1257,7 @@ main(void)
 	s = CU_add_suite("l2tp_ctl", NULL, NULL);
 	CU_add_test(s, "handshake SCCRQ..ICCN, delayed ZLB", test_handshake);
 	CU_add_test(s, "tunnel authentication good and bad", test_tunnel_auth);
+	CU_add_test(s, "no randomness: the secured tunnel is refused", test_tunnel_no_random);
 	CU_add_test(s, "retransmission back-off and exhaustion", test_retransmit_backoff);
 	CU_add_test(s, "SCCRP acknowledged, no SCCCN: setup timeout", test_setup_timeout);
 	CU_add_test(s, "reordering, duplicates, window, bad Nr", test_reorder_duplicates);

@@ -673,7 +673,7 @@ test_args(void)
 		{ "show", "sessions", NULL, "/lns/sessions", CTL_VIEW_GENERIC },
 		{ "show", "sa", NULL, "/lns/sa", CTL_VIEW_GENERIC },
 		{ "show", "events", NULL, "/lns/events", CTL_VIEW_GENERIC },
-		{ "show", "config", NULL, "/lns/config", CTL_VIEW_GENERIC },
+		{ "show", "config", NULL, "/lns/config", CTL_VIEW_CONFIG },
 		{ "clear", "tunnel", "5", "/lns/clear/tunnel,5", CTL_VIEW_GENERIC },
 		{ "clear", "tunnel", "65535", "/lns/clear/tunnel,65535", CTL_VIEW_GENERIC },
 		{ "clear", "tunnel", "007", "/lns/clear/tunnel,7", CTL_VIEW_GENERIC },
@@ -718,7 +718,8 @@ test_args(void)
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		bool list = strcmp(ok[i].w1, "show") == 0 && (strcmp(ok[i].w2, "tunnels") == 0 ||
-			    strcmp(ok[i].w2, "sessions") == 0 || strcmp(ok[i].w2, "sa") == 0);
+			    strcmp(ok[i].w2, "sessions") == 0 || strcmp(ok[i].w2, "sa") == 0 ||
+			    strcmp(ok[i].w2, "config") == 0);
 
 		CU_ASSERT_EQUAL(parse(&o, err, ok[i].w1, ok[i].w2, ok[i].w3, NULL), 0);
 		CU_ASSERT_EQUAL(o.action, list ? CTL_ACT_LIST : CTL_ACT_REQUEST);
@@ -856,7 +857,7 @@ fake_answer(const char *req)
 		return "{\"/lns/stats\":{}}";
 	if (strcmp(req, "/lns/events") == 0)
 		return "{\"/lns/events\":[1,2";
-	if (strcmp(req, "/lns/config") == 0)
+	if (strcmp(req, "/test/big") == 0)
 		return big_reply;
 	return NULL;
 }
@@ -1043,11 +1044,11 @@ test_e2e(void)
 	free(err);
 
 	/* a reply that fills DPDK's 16 KiB output buffer: printed, with a warning */
-	rc = run_ctl(&out, &err, "show", "config", "--json", NULL);
+	rc = run_ctl(&out, &err, "--json", "raw", "/test/big", NULL);
 	CU_ASSERT_EQUAL(rc, 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "warning: the reply (16299 bytes) filled"));
 	d = parse_str(out);
-	CU_ASSERT(d != NULL && ljson_root(d)->type == LJSON_STRING);
+	CU_ASSERT(d != NULL && ljson_root(d)->type != LJSON_NULL);
 	ljson_free(d);
 	free(out);
 	free(err);
@@ -1741,9 +1742,10 @@ suite_init(void)
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/lnsctl-test-XXXXXX");
 	if (mkdtemp(tmpdir) == NULL)
 		return -1;
-	/* {"/lns/config":"aaaa..."}: 16299 bytes in all */
-	memcpy(big_reply, "{\"/lns/config\":\"", 16);
-	memset(big_reply + 16, 'a', sizeof(big_reply) - 16 - 3);
+	/* {"/test/big":"aaaa..."}: 16299 bytes in all (a command lnsd does not have:
+	 * only lnsctl's handling of a full buffer is tested here) */
+	memcpy(big_reply, "{\"/test/big\":\"", 14);
+	memset(big_reply + 14, 'a', sizeof(big_reply) - 14 - 3);
 	memcpy(big_reply + sizeof(big_reply) - 3, "\"}", 3);
 	return 0;
 }

@@ -50,6 +50,8 @@ static struct sim {
 	uint32_t disc_conn[16];
 	uint64_t disc_at[16];
 	int close_in_session_up;        /* session_up closes the session itself */
+	int random_rc;                  /* what the random source answers (0: bytes) */
+	uint8_t random_next;
 } S;
 
 static struct lns_l2tp_msg sim_m;      /* large */
@@ -120,10 +122,23 @@ sim_ipsec_disconnect(void *ctx, uint32_t conn, const char *why)
 	S.n_disc++;
 }
 
+/* A random source that can fail on demand; otherwise a byte sequence that never
+ * repeats within a test. */
+static inline int
+sim_random(void *ctx, uint8_t *buf, size_t len)
+{
+	(void)ctx;
+	if (S.random_rc != 0)
+		return S.random_rc;
+	for (size_t i = 0; i < len; i++)
+		buf[i] = S.random_next++;
+	return 0;
+}
+
 static const struct lns_l2tp_ops sim_ops = {
 	.send = sim_send, .tunnel_up = sim_tunnel_up, .tunnel_down = sim_tunnel_down,
 	.session_up = sim_session_up, .session_down = sim_session_down,
-	.ipsec_disconnect = sim_ipsec_disconnect,
+	.ipsec_disconnect = sim_ipsec_disconnect, .random = sim_random,
 };
 
 /* Start a library on the config SIM_PORTS + `yaml`. */
