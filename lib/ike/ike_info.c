@@ -148,8 +148,15 @@ dpd_cb(struct lns_timer *t, void *arg, uint64_t now_ms)
 		if (now_ms - sa->dpd_since_ms >= (uint64_t)ike->conf->ipsec.dpd_timeout * 1000) {
 			/* RFC 3706 §5.5: no proof of liveness within the timeout: dead */
 			CNT(ike, DPD_DEAD);
+			if (ike_sa_superseded(ike, sa)) {
+				/* a renewal replaced this ISAKMP SA and the peer no longer
+				 * answers on it: the newer one's DPD judges the peer */
+				ike_sa_end(ike, sa, "dpd on a renewed isakmp sa");
+				return;
+			}
 			ike_event(ike, LNS_EV_IPSEC_DISCONNECT, sa->conn, "dpd: peer dead");
-			ike_sa_destroy(ike, sa, true, "dpd");
+			/* the peer is dead, so is every SA of its connection */
+			ike_conn_end(ike, sa->conn, true, "dpd");
 			return;
 		}
 		CNT(ike, DPD_TX);
@@ -246,7 +253,9 @@ info_delete(struct lns_ike *ike, struct ike_sa *sa, const struct ike_delete *d)
 			if (memcmp(d->spis + 16 * i, sa->icky, 8) == 0 &&
 			    memcmp(d->spis + 16 * i + 8, sa->rcky, 8) == 0) {
 				ike_event(ike, LNS_EV_IKE_DELETE_RECEIVED, sa->conn, "isakmp");
-				ike_sa_destroy(ike, sa, true, "peer delete");
+				/* the ISAKMP SA only: a renewal's newer one or the IPsec SAs
+				 * carry the connection on (DESIGN.md, Terms) */
+				ike_sa_end(ike, sa, "peer delete");
 				return true;
 			}
 		return false;

@@ -35,6 +35,11 @@ static const uint8_t vid_draft[3][16] = {
 static const uint8_t vid_dpd[16] = {
 	0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0xc9,
 	0x6b, 0x86, 0x96, 0xfc, 0x77, 0x57, 0x01, 0x00 };
+/* Microsoft's "Vid-Initial-Contact" (Windows sends it in message 1 instead of,
+ * or besides, the INITIAL-CONTACT notify; strongSwan's vendor table names it) */
+static const uint8_t vid_ms_initial_contact[16] = {
+	0x26, 0x24, 0x4d, 0x38, 0xed, 0xdb, 0x61, 0xb3,
+	0x17, 0x2a, 0x36, 0xe3, 0xd0, 0xcf, 0xb8, 0x19 };
 
 /* lns_ike_alg -> RFC 2409 appendix A values */
 static const struct {
@@ -189,6 +194,8 @@ mm1(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 				draft[d] = true;
 		if (memcmp(pls.p[i].body, vid_dpd, 16) == 0)
 			sa->dpd_peer = true;
+		if (memcmp(pls.p[i].body, vid_ms_initial_contact, 16) == 0)
+			sa->vid_initial_contact = true;
 	}
 	if (sa->natt == IKE_NATT_NONE && (draft[0] || draft[1] || draft[2]))
 		sa->natt = IKE_NATT_DRAFT;
@@ -498,7 +505,13 @@ mm5(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 	ike_wipe(sa->gxy, sizeof(sa->gxy));
 	ike_sa_established(ike, sa);
 	CNT(ike, MM_DONE);
-	ike->ops.conn_up(ike->ctx, sa->conn, sa->peer, sa->peer_id);
+	if (sa->vid_initial_contact)
+		initial_contact = true;
+	/* INITIAL-CONTACT: the client restarted, its old connection is dead and
+	 * this is a new one; otherwise a live connection of this endpoint and
+	 * identity is renewed, not replaced */
+	if (initial_contact || !ike_conn_continue(ike, sa))
+		ike->ops.conn_up(ike->ctx, sa->conn, sa->peer, sa->peer_id);
 	if (initial_contact)
 		ike_initial_contact(ike, sa);
 	return 0;
@@ -512,18 +525,22 @@ mm5(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 void
 ike_initial_contact(struct lns_ike *ike, struct ike_sa *sa)
 {
-	struct ike_hnode *n = ike_hmap_first(&ike->by_peer, sa->peer);
+	struct ike_hnode *n;
 
 	CNT(ike, INITIAL_CONTACT);
-	while (n) {
+restart:
+	for (n = ike_hmap_first(&ike->by_peer, sa->peer); n; n = ike_hmap_next(n)) {
 		struct ike_sa *o = container_of(n, struct ike_sa, h_peer);
 
-		n = ike_hmap_next(n);
-		if (o == sa || o->state != IKE_ESTABLISHED || strcmp(o->peer_id, sa->peer_id) != 0)
+		if (o == sa || o->conn == sa->conn ||
+		    (o->state != IKE_ESTABLISHED && o->state != IKE_RETIRED) ||
+		    strcmp(o->peer_id, sa->peer_id) != 0)
 			continue;
 		ike_event(ike, LNS_EV_IPSEC_DISCONNECT, o->conn, "initial-contact from conn %u",
 			  sa->conn);
-		ike_sa_destroy(ike, o, true, "initial-contact");
+		/* the whole connection: every ISAKMP SA of it and their IPsec SAs */
+		ike_conn_end(ike, o->conn, true, "initial-contact");
+		goto restart;
 	}
 }
 

@@ -219,7 +219,12 @@ child_life_cb(struct lns_timer *t, void *arg, uint64_t now_ms)
 	CNT(ike, CHILD_EXPIRED);
 	ike_event(ike, LNS_EV_SA_HARD_EXPIRED, c->c.conn, "esp spi_in=0x%08x", c->c.spi_in);
 	child_send_delete(ike, c);
-	ike_child_free(ike, c, true);
+	{
+		struct ike_sa *sa = c->sa;
+
+		ike_child_free(ike, c, true);
+		ike_sa_child_gone(ike, sa);
+	}
 }
 
 static void
@@ -231,7 +236,12 @@ child_retire_cb(struct lns_timer *t, void *arg, uint64_t now_ms)
 	(void)t;
 	ike->now_ms = now_ms;
 	child_send_delete(ike, c);
-	ike_child_free(ike, c, true);
+	{
+		struct ike_sa *sa = c->sa;
+
+		ike_child_free(ike, c, true);
+		ike_sa_child_gone(ike, sa);
+	}
 }
 
 static void

@@ -41,7 +41,8 @@
 	X(AUTH_FAILED,       "auth-failed") \
 	X(SA_SOFT_EXPIRED,   "sa-soft-expired") \
 	X(SA_HARD_EXPIRED,   "sa-hard-expired") \
-	X(ADMIN_CLEAR,       "admin-clear")
+	X(ADMIN_CLEAR,       "admin-clear") \
+	X(IPSEC_RENEWED,     "ipsec-renewed")
 
 enum lns_ev {
 #define X(e, s) LNS_EV_##e,
