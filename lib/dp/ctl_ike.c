@@ -290,16 +290,20 @@ ike_conn_down(void *ctx, uint32_t conn, const char *why)
 
 /* A phase-1 renewal continues the connection unless the lifecycle policy has
  * spent or disconnected it: then the new ISAKMP SA starts a fresh connection. */
+struct delayed_delete;
+static bool delete_pending(const struct lns_ctl *ctl, uint32_t conn);
+
 static bool
 ike_may_continue(void *ctx, uint32_t conn)
 {
 	struct lns_ctl *ctl = ctl_of(ctx);
 	const struct lns_l2tp *l = lns_ctl_l2tp(ctl);
-	struct lns_l2tp_conn_info ci;
 
-	if (l == NULL || lns_l2tp_conn_get(l, conn | LNS_CONN_IKE, &ci) != 0)
-		return true;    /* no tunnel bound yet: nothing spent */
-	return !ci.spent && !ci.disconnected;
+	/* disconnected by the policy, its Deletes still to be sent: the L2TP side
+	 * may have forgotten it already */
+	if (delete_pending(ctl, conn))
+		return false;
+	return l == NULL || lns_l2tp_conn_continuable(l, conn | LNS_CONN_IKE);
 }
 
 static const struct lns_ike_ops ike_ops = {
@@ -320,6 +324,16 @@ struct delayed_delete {
 	uint32_t conn;          /* lib/ike's id */
 	struct delayed_delete *next;   /* pending ones, freed at exit if still there */
 };
+
+static bool
+delete_pending(const struct lns_ctl *ctl, uint32_t conn)
+{
+	/* a few at most: those disconnected in the last LNS_IKE_DELETE_DELAY_MS */
+	for (const struct delayed_delete *dd = ctl->ike_pending; dd != NULL; dd = dd->next)
+		if (dd->conn == conn)
+			return true;
+	return false;
+}
 
 static void
 delete_now(struct lns_timer *t, void *arg, uint64_t now)
