@@ -122,6 +122,34 @@ ike_send_delete_isakmp(struct lns_ike *ike, struct ike_sa *sa)
 		CNT(ike, DELETE_TX);
 }
 
+static size_t
+put_attr(uint8_t *out, uint16_t type, uint32_t v)
+{
+	if (v <= 0xffff) {              /* TV form (RFC 2408 §3.3) */
+		ike_put16(out, (uint16_t)(0x8000 | type));
+		ike_put16(out + 2, (uint16_t)v);
+		return 4;
+	}
+	ike_put16(out, type);           /* TLV with a 4-byte value */
+	ike_put16(out + 2, 4);
+	ike_put32(out + 4, v);
+	return 8;
+}
+
+size_t
+ike_life_attrs(uint8_t *out, uint16_t t_type, uint16_t t_dur, uint32_t secs, uint64_t kb)
+{
+	size_t n = 0;
+
+	n += put_attr(out + n, t_type, IKE_LIFE_SECONDS);
+	n += put_attr(out + n, t_dur, secs);
+	if (kb) {
+		n += put_attr(out + n, t_type, IKE_LIFE_KB);
+		n += put_attr(out + n, t_dur, kb > UINT32_MAX ? UINT32_MAX : (uint32_t)kb);
+	}
+	return n;
+}
+
 /* ---------------------------------------------------------------- DPD --- */
 
 static void

@@ -108,7 +108,8 @@ alg_allowed(const struct lns_ike *ike, int alg)
 
 /* Our preference order wins (conf->ipsec.ike_proposals), among what the peer offers. */
 static const struct ike_xform *
-p1_choose(struct lns_ike *ike, const struct ike_prop *pr, int *alg_out, uint32_t *life)
+p1_choose(struct lns_ike *ike, const struct ike_prop *pr, int *alg_out, uint32_t *life,
+	  bool *shortened)
 {
 	const struct lns_ipsec_conf *ic = &ike->conf->ipsec;
 
@@ -129,6 +130,8 @@ p1_choose(struct lns_ike *ike, const struct ike_prop *pr, int *alg_out, uint32_t
 				continue;
 			*alg_out = alg;
 			*life = p.life_s && p.life_s < ic->ike_lifetime ? p.life_s : ic->ike_lifetime;
+			/* an offer without a lifetime leaves it to us (RFC 2407 §4.5) */
+			*shortened = p.life_s > ic->ike_lifetime;
 			return &pr->x[j];
 		}
 	}
@@ -174,7 +177,7 @@ mm1(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 		CNT(ike, E_NO_PROPOSAL);
 		return -ENOENT;
 	}
-	x = p1_choose(ike, &sap.prop[0], &sa->alg, &sa->life_s);
+	x = p1_choose(ike, &sap.prop[0], &sa->alg, &sa->life_s, &sa->life_shortened);
 	if (x == NULL) {
 		CNT(ike, E_NO_PROPOSAL);
 		return -ENOENT;
@@ -514,6 +517,17 @@ mm5(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 		ike->ops.conn_up(ike->ctx, sa->conn, sa->peer, sa->peer_id);
 	if (initial_contact)
 		ike_initial_contact(ike, sa);
+	if (sa->life_shortened) {
+		/* RFC 2407 §4.6.3.1: the lifetime we run is shorter than the offer;
+		 * say so (protected) rather than let the peer rekey after our expiry */
+		uint8_t spi[16], d[24];
+		size_t dl = ike_life_attrs(d, IKE_A1_LIFE_TYPE, IKE_A1_LIFE_DUR, sa->life_s, 0);
+
+		memcpy(spi, sa->icky, 8);
+		memcpy(spi + 8, sa->rcky, 8);
+		ike_send_notify(ike, sa, IKE_N_RESPONDER_LIFETIME, IKE_PROTO_ISAKMP, spi, 16, d, dl);
+		CNT(ike, RESPONDER_LIFETIME);
+	}
 	return 0;
 }
 

@@ -104,6 +104,7 @@ struct ike_sa {
 	size_t key_len, block;
 	enum ike_hash hash;
 	uint32_t life_s;
+	bool life_shortened;             /* below the initiator's offer: RESPONDER-LIFETIME */
 	uint8_t *sai_b;                  /* the initiator's SA payload body, for HASH_I/R */
 	size_t sai_len;
 
@@ -224,6 +225,10 @@ void ike_send_delete_isakmp(struct lns_ike *ike, struct ike_sa *sa);
 void ike_send_notify(struct lns_ike *ike, struct ike_sa *sa, uint16_t type, uint8_t proto,
 		     const uint8_t *spi, uint8_t spi_size, const uint8_t *data, size_t dlen);
 void ike_dpd_start(struct lns_ike *ike, struct ike_sa *sa);
+/** Encode a RESPONDER-LIFETIME body (RFC 2407 §4.6.3.1): life type seconds and
+ *  duration, then kilobytes when kb != 0, as attributes of the given types.
+ *  @return the length written to out (at most 24). */
+size_t ike_life_attrs(uint8_t *out, uint16_t t_type, uint16_t t_dur, uint32_t secs, uint64_t kb);
 /** HASH(1)-style check of a protected phase-2 message: first payload HASH, over
  *  M-ID | (pre) | the rest of the chain. @return 0 when it matches. */
 int  ike_p2_hash_check(struct ike_sa *sa, uint32_t msgid, const struct ike_pls *pls,

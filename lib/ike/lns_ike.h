@@ -91,6 +91,7 @@ struct lns_ike_ops {
 	X(DPD_DEAD,         "dpd-dead") \
 	X(INITIAL_CONTACT,  "initial-contact") \
 	X(RENEWALS,         "phase1-renewals") \
+	X(RESPONDER_LIFETIME, "responder-lifetime-sent") \
 	X(CHILD_EXPIRED,    "child-expired") \
 	X(IKE_EXPIRED,      "ike-expired") \
 	X(E_TRUNCATED,      "err-truncated") \

@@ -21,7 +21,7 @@ static struct lns_timers *tm;
 static struct lns_evlog *evl;
 
 /* what the callbacks saw */
-static struct ike_buf last_sent;
+static struct ike_buf last_sent, prev_sent;
 static uint16_t last_sport, last_dport;
 static int n_sent, n_child_up, n_child_down, n_conn_up, n_conn_down;
 static struct lns_ike_child up_child;
@@ -34,6 +34,7 @@ cb_send(void *ctx, uint32_t peer, uint16_t pp, uint16_t lp, const uint8_t *msg, 
 {
 	(void)ctx;
 	(void)peer;
+	prev_sent = last_sent;
 	memcpy(last_sent.b, msg, len);
 	last_sent.len = len;
 	last_dport = pp;
@@ -173,6 +174,9 @@ main_mode_at(struct lns_ike *ike, struct ini *s, const char *psk, uint8_t id_typ
 	ini_mm5(s, &m, id_type, id, id_len, ic);
 	if (feed(ike, &m, port, port, t0 + 200) != 0)
 		return -4;
+	/* a shortened lifetime: RESPONDER-LIFETIME follows message 6 */
+	if (last_sent.b[18] == IKE_EXCH_INFO)
+		return ini_mm6(s, prev_sent.b, prev_sent.len) == 0 ? 0 : -5;
 	return ini_mm6(s, last_sent.b, last_sent.len) == 0 ? 0 : -5;
 }
 
@@ -239,8 +243,27 @@ qm1_build(struct ini *s, struct ike_buf *m, uint32_t msgid, uint16_t encap)
 	ini_p2_finish(s, m, h, NULL, 0, s->qiv);
 }
 
-/* the lifetime (seconds) our last message 2 announced */
-static uint32_t qm2_life_s;
+/* the lifetime (seconds) our last message 2 announced, in its SA and in its
+ * RESPONDER-LIFETIME notify (0: none) */
+static uint32_t qm2_life_s, qm2_rl_s;
+
+/* the seconds of a RESPONDER-LIFETIME notify body with attribute types ty/du */
+static uint32_t
+rl_seconds(const struct ike_notify *nt, uint16_t ty, uint16_t du)
+{
+	const uint8_t *q = nt->data, *e = nt->data + nt->data_len;
+	struct ike_attr a;
+	bool secs = false;
+	uint32_t v = 0;
+
+	while (ike_attr_next(&q, e, &a) > 0) {
+		if (a.type == ty)
+			secs = a.num == IKE_LIFE_SECONDS;
+		else if (a.type == du && secs)
+			v = (uint32_t)a.num;
+	}
+	return v;
+}
 
 /* Check QM2 (HASH(2), our SPI, Nr) and build QM3 */
 static int
@@ -272,10 +295,17 @@ qm2_check_qm3(struct ini *s, const uint8_t *msg, size_t len, struct ike_buf *m)
 		const uint8_t *q = sp.prop[0].x[0].attrs, *e = q + sp.prop[0].x[0].attrs_len;
 		struct ike_attr a;
 
-		qm2_life_s = 0;
+		const struct ike_pl *np = ike_pls_find(&pls, IKE_PL_N, 0);
+		struct ike_notify nt;
+
+		qm2_life_s = qm2_rl_s = 0;
 		while (ike_attr_next(&q, e, &a) > 0)
 			if (a.type == IKE_A2_LIFE_DUR)
 				qm2_life_s = (uint32_t)a.num;
+		if (np && ike_notify_parse(np->body, np->len, &nt) == 0 &&
+		    nt.type == IKE_N_RESPONDER_LIFETIME && nt.proto == IKE_PROTO_ESP &&
+		    nt.spi_size == 4 && ike_get32(nt.spi) == ike_get32(sp.prop[0].spi))
+			qm2_rl_s = rl_seconds(&nt, IKE_A2_LIFE_TYPE, IKE_A2_LIFE_DUR);
 		s->spi_r = ike_get32(sp.prop[0].spi);
 		memcpy(s->qnr, nr->body, nr->len);
 		s->qnr_len = nr->len;
@@ -349,6 +379,8 @@ test_full_exchange(void)
 	CU_ASSERT_EQUAL(up_child.auth_len, 0);
 	CU_ASSERT_EQUAL(up_child.life_s, 3600);           /* ours is shorter than 7200 */
 	CU_ASSERT_EQUAL(qm2_life_s, 3600);                /* ... and message 2 says so */
+	CU_ASSERT_EQUAL(qm2_rl_s, 3600);                  /* ... also as RESPONDER-LIFETIME */
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_RESPONDER_LIFETIME), 1);
 	CU_ASSERT_EQUAL(up_child.nat_oa, 0x0101a8c0u);
 	/* the initiator's own KEYMAT: its outbound = our inbound */
 	ike_keymat(s.h, s.k.d, s.k.len, NULL, 0, IKE_PROTO_ESP, s.spi_r, s.qni, sizeof(s.qni),
@@ -806,7 +838,26 @@ test_renewal_continues(void)
 	ini_reset(&b);
 	ini_reset(&c);
 	CU_ASSERT_EQUAL_FATAL(mm_client(ike, &a, false, 1000), 0);
+	/* 28800 s offered, 60 s run: RESPONDER-LIFETIME, protected, after message 6 */
+	{
+		struct ike_pls pls;
+		struct ike_notify nt;
+		uint8_t iv[16], *p;
+
+		CU_ASSERT_EQUAL_FATAL(last_sent.b[18], IKE_EXCH_INFO);
+		ike_p2_iv(a.h, a.p1_last, a.block, ike_get32(last_sent.b + 20), iv);
+		p = ini_decrypt(&a, last_sent.b, last_sent.len, iv, &pls);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+		CU_ASSERT_EQUAL(pls.p[1].type, IKE_PL_N);
+		CU_ASSERT_EQUAL(ike_notify_parse(pls.p[1].body, pls.p[1].len, &nt), 0);
+		CU_ASSERT_EQUAL(nt.type, IKE_N_RESPONDER_LIFETIME);
+		CU_ASSERT_EQUAL(nt.proto, IKE_PROTO_ISAKMP);
+		CU_ASSERT_EQUAL(nt.spi_size, 16);
+		CU_ASSERT_EQUAL(rl_seconds(&nt, IKE_A1_LIFE_TYPE, IKE_A1_LIFE_DUR), 60);
+		free(p);
+	}
 	CU_ASSERT_EQUAL_FATAL(qm_client(ike, &a, 0x100, 2000), 0);
+	CU_ASSERT_EQUAL(qm2_rl_s, 3600);          /* 7200 offered, 3600 configured */
 	conn = up_conn;
 	spi_a = a.spi_r;
 	CU_ASSERT_EQUAL(up_child.conn, conn);
