@@ -26,11 +26,13 @@ FUZZ_PKGS=(clang libclang-rt-14-dev)
 # recommends it. charon's plugins (PEERS.md's load list): gcm and openssl are in
 # libstrongswan-standard-plugins (only recommended), curve25519 in
 # libstrongswan-extra-plugins, kernel-libipsec in libcharon-extra-plugins.
-# lua5.3 gives `luac` (-p for syntax checks).
+# lua5.3 gives `luac` (-p for syntax checks). ike-scan sends the Main Mode
+# proposal sets of real clients (tests/integration/test_ike_scan.sh).
 TEST_PKGS=(python3-scapy python3-cryptography python3-yaml tshark
 	xl2tpd strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-standard-plugins libstrongswan-extra-plugins slirp
-	iproute2 ethtool iputils-ping procps psmisc curl lua5.3 socat netcat-openbsd)
+	iproute2 ethtool iputils-ping procps psmisc curl lua5.3 socat netcat-openbsd
+	ike-scan)
 # tests/bench/run.sh: dpdk-doc carries the ipsec-secgw example sources it builds
 # (/usr/share/dpdk/examples); bc does its arithmetic; make builds ipsec-secgw.
 BENCH_PKGS=(dpdk-doc bc make)

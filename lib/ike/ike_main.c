@@ -152,6 +152,27 @@ mm_send_resp(struct lns_ike *ike, struct ike_sa *sa, struct ike_buf *m, const ui
 	return 0;
 }
 
+/*
+ * An unacceptable message 1 gets NO-PROPOSAL-CHOSEN (RFC 2408 §5.4), in the
+ * clear (no keys exist yet) and once: the half-open SA is dropped with it, so a
+ * retransmitted message 1 is answered again, never more than once per message.
+ */
+static void
+mm1_no_proposal(struct lns_ike *ike, struct ike_sa *sa)
+{
+	static struct ike_buf m;
+	uint8_t n[8];
+
+	ike_put32(n, IKE_DOI_IPSEC);
+	n[4] = IKE_PROTO_ISAKMP;
+	n[5] = 0;
+	ike_put16(n + 6, IKE_N_NO_PROPOSAL_CHOSEN);
+	ike_buf_init(&m, sa->icky, sa->rcky, IKE_EXCH_INFO, 0, 0);
+	ike_buf_pl(&m, IKE_PL_N, n, sizeof(n));
+	if (ike_buf_finish(&m) == 0)
+		ike_send_sa(ike, sa, &m, LNS_IKE_C_TX_INFO);
+}
+
 /* Message 1 -> 2: choose a transform, agree NAT-T and DPD by vendor ID. */
 static int
 mm1(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
@@ -175,11 +196,13 @@ mm1(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 	/* RFC 2409 §5: exactly one proposal, for ISAKMP, in phase 1 */
 	if (sap.n_props != 1 || sap.prop[0].proto != IKE_PROTO_ISAKMP) {
 		CNT(ike, E_NO_PROPOSAL);
+		mm1_no_proposal(ike, sa);
 		return -ENOENT;
 	}
 	x = p1_choose(ike, &sap.prop[0], &sa->alg, &sa->life_s, &sa->life_shortened);
 	if (x == NULL) {
 		CNT(ike, E_NO_PROPOSAL);
+		mm1_no_proposal(ike, sa);
 		return -ENOENT;
 	}
 	sa->enc = ike_algs[sa->alg].enc;

@@ -555,9 +555,27 @@ test_no_proposal_and_malformed(void)
 	s.keybits = 192;
 	s.hashalg = IKE_HASHALG_SHA1;
 	ini_mm1(&s, &m, false);
+	n_sent = 0;
 	CU_ASSERT(feed(ike, &m, 500, 500, 10) < 0);
 	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_NO_PROPOSAL), 1);
 	CU_ASSERT_EQUAL(lns_ike_sa_count(ike, NULL), 0);
+	/* ... answered with NO-PROPOSAL-CHOSEN in the clear, for the initiator's cookie */
+	{
+		struct ike_hdr h;
+		struct ike_pls pls;
+		struct ike_notify nt;
+
+		CU_ASSERT_EQUAL_FATAL(n_sent, 1);
+		CU_ASSERT_EQUAL_FATAL(ike_hdr_parse(last_sent.b, last_sent.len, &h), 0);
+		CU_ASSERT_EQUAL(h.exch, IKE_EXCH_INFO);
+		CU_ASSERT_FALSE(h.flags & IKE_FLAG_ENC);
+		CU_ASSERT_EQUAL(memcmp(h.icky, s.icky, 8), 0);
+		CU_ASSERT_EQUAL_FATAL(ike_pl_parse(h.np, last_sent.b + IKE_HDR_LEN,
+						   last_sent.len - IKE_HDR_LEN, false, &pls), 0);
+		CU_ASSERT_EQUAL_FATAL(pls.p[0].type, IKE_PL_N);
+		CU_ASSERT_EQUAL(ike_notify_parse(pls.p[0].body, pls.p[0].len, &nt), 0);
+		CU_ASSERT_EQUAL(nt.type, IKE_N_NO_PROPOSAL_CHOSEN);
+	}
 	/* every truncation and a byte flip at every offset: counted, never fatal */
 	s.enc = IKE_ENC_AES_CBC;
 	s.keybits = 128;
