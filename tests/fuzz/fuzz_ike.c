@@ -194,7 +194,8 @@ codec(const uint8_t *m, size_t len)
 				for (unsigned int k = 0; k < sa.n_props; k++) {
 					const struct ike_prop *pr = &sa.prop[k];
 
-					FUZZ_CHECK(pr->n_xforms <= IKE_MAX_XFORMS);
+					FUZZ_CHECK(pr->x >= sa.pool &&
+						   pr->x + pr->n_xforms <= sa.pool + sa.n_pool);
 					for (unsigned int x = 0; x < pr->n_xforms; x++) {
 						const uint8_t *ap = pr->x[x].attrs;
 						const uint8_t *end = ap + pr->x[x].attrs_len;
