@@ -123,7 +123,7 @@ f_conn_down(void *ctx, uint32_t conn, const char *why)
 }
 
 static const struct lns_ike_ops ops = { f_send, f_child_up, f_child_down, f_conn_up,
-					f_conn_down };
+					f_conn_down, NULL };
 
 static void
 setup_conf(void)
