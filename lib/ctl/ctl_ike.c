@@ -7,8 +7,10 @@
  *   queue of the access port.
  * - A negotiated child becomes an SA pair in the SA table, owned by its IPsec
  *   connection (the IKE SA), with the negotiated lifetimes.
- * - The peer deleting a child drops it from the data plane; the IKE SA going away
- *   drops every SA of the connection and ends the L2TP tunnels over it.
+ * - The peer deleting a child drops it from the data plane; the connection going
+ *   away (its last SA, DPD, INITIAL-CONTACT) drops every SA of it and ends the
+ *   L2TP tunnels over it. A phase-1 renewal keeps the connection id, so its
+ *   children are rekeys here.
  * - The lifecycle policy disconnecting a connection (its SAs already dropped) has
  *   IKE send the Deletes: IPsec SAs first, then the ISAKMP SA.
  */
@@ -302,12 +304,31 @@ ike_conn_down(void *ctx, uint32_t conn, const char *why)
 		lns_l2tp_conn_gone(lns_ctl_l2tp_rw(ctl), c, lns_ctl_now_ms(ctl));
 }
 
+/* A phase-1 renewal continues the connection unless the lifecycle policy has
+ * spent or disconnected it: then the new ISAKMP SA starts a fresh connection. */
+struct delayed_delete;
+static bool delete_pending(const struct lns_ctl *ctl, uint32_t conn);
+
+static bool
+ike_may_continue(void *ctx, uint32_t conn)
+{
+	struct lns_ctl *ctl = ctl_of(ctx);
+	const struct lns_l2tp *l = lns_ctl_l2tp(ctl);
+
+	/* disconnected by the policy, its Deletes still to be sent: the L2TP side
+	 * may have forgotten it already */
+	if (delete_pending(ctl, conn))
+		return false;
+	return l == NULL || lns_l2tp_conn_continuable(l, conn | LNS_CONN_IKE);
+}
+
 static const struct lns_ike_ops ike_ops = {
 	.send = ike_send,
 	.child_up = ike_child_up,
 	.child_down = ike_child_down,
 	.conn_up = ike_conn_up,
 	.conn_down = ike_conn_down,
+	.may_continue = ike_may_continue,
 };
 
 /* How long the IKE Deletes wait behind the data-plane drop (see policy_disconnect). */
@@ -319,6 +340,16 @@ struct delayed_delete {
 	uint32_t conn;          /* lib/ike's id */
 	struct delayed_delete *next;   /* pending ones, freed at exit if still there */
 };
+
+static bool
+delete_pending(const struct lns_ctl *ctl, uint32_t conn)
+{
+	/* a few at most: those disconnected in the last LNS_IKE_DELETE_DELAY_MS */
+	for (const struct delayed_delete *dd = ctl->ike->pending; dd != NULL; dd = dd->next)
+		if (dd->conn == conn)
+			return true;
+	return false;
+}
 
 static void
 delete_now(struct lns_timer *t, void *arg, uint64_t now)

@@ -308,6 +308,20 @@ ike_qm_free(struct lns_ike *ike, struct ike_qm *qm)
 	free(qm);
 }
 
+/* Is any other ISAKMP SA (established or retired) still carrying connection conn? */
+static bool
+conn_has_sa(const struct lns_ike *ike, uint32_t conn, const struct ike_sa *except)
+{
+	for (struct ike_hnode *n = ike_hmap_first(&ike->by_conn, conn); n; n = ike_hmap_next(n)) {
+		const struct ike_sa *o = container_of(n, struct ike_sa, h_conn);
+
+		if (o != except && o->conn == conn &&
+		    (o->state == IKE_ESTABLISHED || o->state == IKE_RETIRED))
+			return true;
+	}
+	return false;
+}
+
 void
 ike_sa_destroy(struct lns_ike *ike, struct ike_sa *sa, bool callbacks, const char *why)
 {
@@ -315,13 +329,15 @@ ike_sa_destroy(struct lns_ike *ike, struct ike_sa *sa, bool callbacks, const cha
 		ike_qm_free(ike, sa->qms);
 	while (sa->children)
 		ike_child_free(ike, sa->children, callbacks);
-	if (sa->state == IKE_ESTABLISHED) {
-		if (callbacks)
+	if (sa->state == IKE_ESTABLISHED || sa->state == IKE_RETIRED) {
+		/* the connection ends with the last ISAKMP SA that carries it */
+		if (callbacks && !conn_has_sa(ike, sa->conn, sa))
 			ike->ops.conn_down(ike->ctx, sa->conn, why);
 	} else {
 		ike->n_half_open--;
 	}
-	ike_hmap_del(&ike->by_cky, &sa->h_cky);
+	if (sa->state != IKE_RETIRED)
+		ike_hmap_del(&ike->by_cky, &sa->h_cky);
 	ike_hmap_del(&ike->by_conn, &sa->h_conn);
 	ike_hmap_del(&ike->by_peer, &sa->h_peer);
 	if (sa->prev)
@@ -339,6 +355,136 @@ ike_sa_destroy(struct lns_ike *ike, struct ike_sa *sa, bool callbacks, const cha
 	free(sa->resp);
 	ike_wipe(sa, sizeof(*sa));   /* SKEYIDs, cipher key, g^xy */
 	free(sa);
+}
+
+/* The newest established ISAKMP SA of conn other than except, or NULL. */
+static struct ike_sa *
+conn_newest(const struct lns_ike *ike, uint32_t conn, const struct ike_sa *except)
+{
+	struct ike_sa *best = NULL;
+
+	for (struct ike_hnode *n = ike_hmap_first(&ike->by_conn, conn); n; n = ike_hmap_next(n)) {
+		struct ike_sa *o = container_of(n, struct ike_sa, h_conn);
+
+		if (o != except && o->conn == conn && o->state == IKE_ESTABLISHED &&
+		    (best == NULL || o->created_ms >= best->created_ms))
+			best = o;
+	}
+	return best;
+}
+
+/* Hand every installed child of from to to (same connection). Children that to
+ * already has newer ones beside go after the rekey overlap, as on a rekey. */
+static void
+children_move(struct lns_ike *ike, struct ike_sa *from, struct ike_sa *to)
+{
+	bool newer = to->children != NULL;
+
+	while (from->children) {
+		struct ike_child *c = from->children;
+
+		from->children = c->next;
+		from->n_children--;
+		c->sa = to;
+		c->next = to->children;
+		to->children = c;
+		to->n_children++;
+		if (newer && !lns_timer_pending(&c->t_retire))
+			lns_timer_arm(ike->tm, &c->t_retire, ike->now_ms + IKE_REKEY_OVERLAP_MS);
+	}
+}
+
+bool
+ike_sa_superseded(const struct lns_ike *ike, const struct ike_sa *sa)
+{
+	return conn_newest(ike, sa->conn, sa) != NULL;
+}
+
+void
+ike_sa_end(struct lns_ike *ike, struct ike_sa *sa, const char *why)
+{
+	struct ike_sa *heir = conn_newest(ike, sa->conn, sa);
+
+	while (sa->qms)
+		ike_qm_free(ike, sa->qms);
+	if (heir != NULL) {
+		/* a renewal took over: the connection lives on in the newer ISAKMP SA */
+		children_move(ike, sa, heir);
+		ike_sa_destroy(ike, sa, false, why);
+		return;
+	}
+	if (sa->state != IKE_ESTABLISHED || sa->children == NULL) {
+		ike_sa_destroy(ike, sa, true, why);
+		return;
+	}
+	/* the IPsec SAs outlive their ISAKMP SA (until their own lifetime, a renewal
+	 * that adopts them, or lnsd disconnecting the connection) */
+	sa->state = IKE_RETIRED;
+	ike_hmap_del(&ike->by_cky, &sa->h_cky);
+	lns_timer_cancel(ike->tm, &sa->t_rtx);
+	lns_timer_cancel(ike->tm, &sa->t_life);
+	lns_timer_cancel(ike->tm, &sa->t_dpd);
+	free(sa->resp);
+	sa->resp = NULL;
+	ike_wipe(&sa->k, sizeof(sa->k));
+	ike_wipe(sa->enc_key, sizeof(sa->enc_key));
+}
+
+void
+ike_sa_child_gone(struct lns_ike *ike, struct ike_sa *sa)
+{
+	if (sa->state == IKE_RETIRED && sa->children == NULL)
+		ike_sa_destroy(ike, sa, true, "last ipsec sa gone");
+}
+
+void
+ike_conn_end(struct lns_ike *ike, uint32_t conn, bool callbacks, const char *why)
+{
+	struct ike_hnode *n;
+
+	while ((n = ike_hmap_first(&ike->by_conn, conn)) != NULL)
+		ike_sa_destroy(ike, container_of(n, struct ike_sa, h_conn), callbacks, why);
+}
+
+bool
+ike_conn_continue(struct lns_ike *ike, struct ike_sa *sa)
+{
+	struct ike_sa *old = NULL;
+
+	for (struct ike_hnode *n = ike_hmap_first(&ike->by_peer, sa->peer); n;
+	     n = ike_hmap_next(n)) {
+		struct ike_sa *o = container_of(n, struct ike_sa, h_peer);
+
+		/* same endpoint (address and port as seen after NAT) and same identity */
+		if (o == sa || o->peer != sa->peer || o->peer_port != sa->peer_port ||
+		    (o->state != IKE_ESTABLISHED && o->state != IKE_RETIRED) ||
+		    strcmp(o->peer_id, sa->peer_id) != 0)
+			continue;
+		if (old == NULL || o->created_ms >= old->created_ms)
+			old = o;
+	}
+	if (old == NULL)
+		return false;
+	/* a spent or disconnected connection is never continued (DESIGN.md) */
+	if (ike->ops.may_continue != NULL && !ike->ops.may_continue(ike->ctx, old->conn))
+		return false;
+	ike_hmap_del(&ike->by_conn, &sa->h_conn);
+	sa->conn = old->conn;
+	ike_hmap_add(&ike->by_conn, &sa->h_conn, sa->conn);
+	CNT(ike, RENEWALS);
+	ike_event(ike, LNS_EV_IPSEC_RENEWED, sa->conn, "phase-1 renewal: new isakmp sa, id=%s",
+		  sa->peer_id);
+	/* a retired ISAKMP SA hands its IPsec SAs to the new one right away */
+	for (struct ike_hnode *n = ike_hmap_first(&ike->by_conn, sa->conn); n;) {
+		struct ike_sa *o = container_of(n, struct ike_sa, h_conn);
+
+		n = ike_hmap_next(n);
+		if (o != sa && o->conn == sa->conn && o->state == IKE_RETIRED) {
+			children_move(ike, o, sa);
+			ike_sa_destroy(ike, o, false, "renewed");
+		}
+	}
+	return true;
 }
 
 static void
@@ -372,9 +518,9 @@ sa_life_cb(struct lns_timer *t, void *arg, uint64_t now_ms)
 	ike->now_ms = now_ms;
 	CNT(ike, IKE_EXPIRED);
 	ike_event(ike, LNS_EV_SA_HARD_EXPIRED, sa->conn, "isakmp sa lifetime %us", sa->life_s);
-	ike_send_delete_children(ike, sa);
+	/* only the ISAKMP SA: its IPsec SAs keep their own lifetimes (DESIGN.md) */
 	ike_send_delete_isakmp(ike, sa);
-	ike_sa_destroy(ike, sa, true, "isakmp lifetime");
+	ike_sa_end(ike, sa, "isakmp lifetime");
 }
 
 struct ike_sa *
@@ -556,19 +702,27 @@ int
 lns_ike_disconnect(struct lns_ike *ike, uint32_t conn, uint64_t now_ms)
 {
 	struct ike_hnode *n;
-	struct ike_sa *sa;
 
 	ike->now_ms = now_ms;
-	n = ike_hmap_first(&ike->by_conn, conn);
-	if (n == NULL)
+	if (ike_hmap_first(&ike->by_conn, conn) == NULL)
 		return -ENOENT;
-	sa = container_of(n, struct ike_sa, h_conn);
-	if (sa->state == IKE_ESTABLISHED) {
-		/* Delete the IPsec SAs first, then the ISAKMP SA that protects them */
-		ike_send_delete_children(ike, sa);
-		ike_send_delete_isakmp(ike, sa);
+	while ((n = ike_hmap_first(&ike->by_conn, conn)) != NULL) {
+		struct ike_sa *sa = container_of(n, struct ike_sa, h_conn);
+
+		if (sa->state == IKE_ESTABLISHED) {
+			/* Delete the IPsec SAs first, then the ISAKMP SA that protects them;
+			 * the IPsec SAs of a retired ISAKMP SA go under the live one */
+			for (struct ike_hnode *r = n; r; r = ike_hmap_next(r)) {
+				struct ike_sa *o = container_of(r, struct ike_sa, h_conn);
+
+				if (o->conn == conn && o->state == IKE_RETIRED)
+					children_move(ike, o, sa);
+			}
+			ike_send_delete_children(ike, sa);
+			ike_send_delete_isakmp(ike, sa);
+		}
+		ike_sa_destroy(ike, sa, false, "disconnect");
 	}
-	ike_sa_destroy(ike, sa, false, "disconnect");
 	return 0;
 }
 
@@ -588,6 +742,7 @@ state_name(enum ike_sa_state s)
 	case IKE_MM_R1:       return "MM_R1";
 	case IKE_MM_R2:       return "MM_R2";
 	case IKE_ESTABLISHED: return "ESTABLISHED";
+	case IKE_RETIRED:     return "RETIRED";
 	}
 	return "?";
 }

@@ -122,6 +122,34 @@ ike_send_delete_isakmp(struct lns_ike *ike, struct ike_sa *sa)
 		CNT(ike, DELETE_TX);
 }
 
+static size_t
+put_attr(uint8_t *out, uint16_t type, uint32_t v)
+{
+	if (v <= 0xffff) {              /* TV form (RFC 2408 §3.3) */
+		ike_put16(out, (uint16_t)(0x8000 | type));
+		ike_put16(out + 2, (uint16_t)v);
+		return 4;
+	}
+	ike_put16(out, type);           /* TLV with a 4-byte value */
+	ike_put16(out + 2, 4);
+	ike_put32(out + 4, v);
+	return 8;
+}
+
+size_t
+ike_life_attrs(uint8_t *out, uint16_t t_type, uint16_t t_dur, uint32_t secs, uint64_t kb)
+{
+	size_t n = 0;
+
+	n += put_attr(out + n, t_type, IKE_LIFE_SECONDS);
+	n += put_attr(out + n, t_dur, secs);
+	if (kb) {
+		n += put_attr(out + n, t_type, IKE_LIFE_KB);
+		n += put_attr(out + n, t_dur, kb > UINT32_MAX ? UINT32_MAX : (uint32_t)kb);
+	}
+	return n;
+}
+
 /* ---------------------------------------------------------------- DPD --- */
 
 static void
@@ -148,8 +176,15 @@ dpd_cb(struct lns_timer *t, void *arg, uint64_t now_ms)
 		if (now_ms - sa->dpd_since_ms >= (uint64_t)ike->conf->ipsec.dpd_timeout * 1000) {
 			/* RFC 3706 §5.5: no proof of liveness within the timeout: dead */
 			CNT(ike, DPD_DEAD);
+			if (ike_sa_superseded(ike, sa)) {
+				/* a renewal replaced this ISAKMP SA and the peer no longer
+				 * answers on it: the newer one's DPD judges the peer */
+				ike_sa_end(ike, sa, "dpd on a renewed isakmp sa");
+				return;
+			}
 			ike_event(ike, LNS_EV_IPSEC_DISCONNECT, sa->conn, "dpd: peer dead");
-			ike_sa_destroy(ike, sa, true, "dpd");
+			/* the peer is dead, so is every SA of its connection */
+			ike_conn_end(ike, sa->conn, true, "dpd");
 			return;
 		}
 		CNT(ike, DPD_TX);
@@ -246,7 +281,9 @@ info_delete(struct lns_ike *ike, struct ike_sa *sa, const struct ike_delete *d)
 			if (memcmp(d->spis + 16 * i, sa->icky, 8) == 0 &&
 			    memcmp(d->spis + 16 * i + 8, sa->rcky, 8) == 0) {
 				ike_event(ike, LNS_EV_IKE_DELETE_RECEIVED, sa->conn, "isakmp");
-				ike_sa_destroy(ike, sa, true, "peer delete");
+				/* the ISAKMP SA only: a renewal's newer one or the IPsec SAs
+				 * carry the connection on (DESIGN.md, Terms) */
+				ike_sa_end(ike, sa, "peer delete");
 				return true;
 			}
 		return false;

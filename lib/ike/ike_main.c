@@ -35,6 +35,11 @@ static const uint8_t vid_draft[3][16] = {
 static const uint8_t vid_dpd[16] = {
 	0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0xc9,
 	0x6b, 0x86, 0x96, 0xfc, 0x77, 0x57, 0x01, 0x00 };
+/* Microsoft's "Vid-Initial-Contact" (Windows sends it in message 1 instead of,
+ * or besides, the INITIAL-CONTACT notify; strongSwan's vendor table names it) */
+static const uint8_t vid_ms_initial_contact[16] = {
+	0x26, 0x24, 0x4d, 0x38, 0xed, 0xdb, 0x61, 0xb3,
+	0x17, 0x2a, 0x36, 0xe3, 0xd0, 0xcf, 0xb8, 0x19 };
 
 /* lns_ike_alg -> RFC 2409 appendix A values */
 static const struct {
@@ -103,7 +108,8 @@ alg_allowed(const struct lns_ike *ike, int alg)
 
 /* Our preference order wins (conf->ipsec.ike_proposals), among what the peer offers. */
 static const struct ike_xform *
-p1_choose(struct lns_ike *ike, const struct ike_prop *pr, int *alg_out, uint32_t *life)
+p1_choose(struct lns_ike *ike, const struct ike_prop *pr, int *alg_out, uint32_t *life,
+	  bool *shortened)
 {
 	const struct lns_ipsec_conf *ic = &ike->conf->ipsec;
 
@@ -124,6 +130,8 @@ p1_choose(struct lns_ike *ike, const struct ike_prop *pr, int *alg_out, uint32_t
 				continue;
 			*alg_out = alg;
 			*life = p.life_s && p.life_s < ic->ike_lifetime ? p.life_s : ic->ike_lifetime;
+			/* an offer without a lifetime leaves it to us (RFC 2407 §4.5) */
+			*shortened = p.life_s > ic->ike_lifetime;
 			return &pr->x[j];
 		}
 	}
@@ -142,6 +150,27 @@ mm_send_resp(struct lns_ike *ike, struct ike_sa *sa, struct ike_buf *m, const ui
 	sa->req_digest_set = true;
 	ike_send_sa(ike, sa, m, LNS_IKE_C_TX_MM);
 	return 0;
+}
+
+/*
+ * An unacceptable message 1 gets NO-PROPOSAL-CHOSEN (RFC 2408 §5.4), in the
+ * clear (no keys exist yet) and once: the half-open SA is dropped with it, so a
+ * retransmitted message 1 is answered again, never more than once per message.
+ */
+static void
+mm1_no_proposal(struct lns_ike *ike, struct ike_sa *sa)
+{
+	static struct ike_buf m;
+	uint8_t n[8];
+
+	ike_put32(n, IKE_DOI_IPSEC);
+	n[4] = IKE_PROTO_ISAKMP;
+	n[5] = 0;
+	ike_put16(n + 6, IKE_N_NO_PROPOSAL_CHOSEN);
+	ike_buf_init(&m, sa->icky, sa->rcky, IKE_EXCH_INFO, 0, 0);
+	ike_buf_pl(&m, IKE_PL_N, n, sizeof(n));
+	if (ike_buf_finish(&m) == 0)
+		ike_send_sa(ike, sa, &m, LNS_IKE_C_TX_INFO);
 }
 
 /* Message 1 -> 2: choose a transform, agree NAT-T and DPD by vendor ID. */
@@ -167,11 +196,13 @@ mm1(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 	/* RFC 2409 §5: exactly one proposal, for ISAKMP, in phase 1 */
 	if (sap.n_props != 1 || sap.prop[0].proto != IKE_PROTO_ISAKMP) {
 		CNT(ike, E_NO_PROPOSAL);
+		mm1_no_proposal(ike, sa);
 		return -ENOENT;
 	}
-	x = p1_choose(ike, &sap.prop[0], &sa->alg, &sa->life_s);
+	x = p1_choose(ike, &sap.prop[0], &sa->alg, &sa->life_s, &sa->life_shortened);
 	if (x == NULL) {
 		CNT(ike, E_NO_PROPOSAL);
+		mm1_no_proposal(ike, sa);
 		return -ENOENT;
 	}
 	sa->enc = ike_algs[sa->alg].enc;
@@ -189,6 +220,8 @@ mm1(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 				draft[d] = true;
 		if (memcmp(pls.p[i].body, vid_dpd, 16) == 0)
 			sa->dpd_peer = true;
+		if (memcmp(pls.p[i].body, vid_ms_initial_contact, 16) == 0)
+			sa->vid_initial_contact = true;
 	}
 	if (sa->natt == IKE_NATT_NONE && (draft[0] || draft[1] || draft[2]))
 		sa->natt = IKE_NATT_DRAFT;
@@ -498,9 +531,26 @@ mm5(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 	ike_wipe(sa->gxy, sizeof(sa->gxy));
 	ike_sa_established(ike, sa);
 	CNT(ike, MM_DONE);
-	ike->ops.conn_up(ike->ctx, sa->conn, sa->peer, sa->peer_id);
+	if (sa->vid_initial_contact)
+		initial_contact = true;
+	/* INITIAL-CONTACT: the client restarted, its old connection is dead and
+	 * this is a new one; otherwise a live connection of this endpoint and
+	 * identity is renewed, not replaced */
+	if (initial_contact || !ike_conn_continue(ike, sa))
+		ike->ops.conn_up(ike->ctx, sa->conn, sa->peer, sa->peer_id);
 	if (initial_contact)
 		ike_initial_contact(ike, sa);
+	if (sa->life_shortened) {
+		/* RFC 2407 §4.6.3.1: the lifetime we run is shorter than the offer;
+		 * say so (protected) rather than let the peer rekey after our expiry */
+		uint8_t spi[16], d[24];
+		size_t dl = ike_life_attrs(d, IKE_A1_LIFE_TYPE, IKE_A1_LIFE_DUR, sa->life_s, 0);
+
+		memcpy(spi, sa->icky, 8);
+		memcpy(spi + 8, sa->rcky, 8);
+		ike_send_notify(ike, sa, IKE_N_RESPONDER_LIFETIME, IKE_PROTO_ISAKMP, spi, 16, d, dl);
+		CNT(ike, RESPONDER_LIFETIME);
+	}
 	return 0;
 }
 
@@ -512,18 +562,22 @@ mm5(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 void
 ike_initial_contact(struct lns_ike *ike, struct ike_sa *sa)
 {
-	struct ike_hnode *n = ike_hmap_first(&ike->by_peer, sa->peer);
+	struct ike_hnode *n;
 
 	CNT(ike, INITIAL_CONTACT);
-	while (n) {
+restart:
+	for (n = ike_hmap_first(&ike->by_peer, sa->peer); n; n = ike_hmap_next(n)) {
 		struct ike_sa *o = container_of(n, struct ike_sa, h_peer);
 
-		n = ike_hmap_next(n);
-		if (o == sa || o->state != IKE_ESTABLISHED || strcmp(o->peer_id, sa->peer_id) != 0)
+		if (o == sa || o->conn == sa->conn ||
+		    (o->state != IKE_ESTABLISHED && o->state != IKE_RETIRED) ||
+		    strcmp(o->peer_id, sa->peer_id) != 0)
 			continue;
 		ike_event(ike, LNS_EV_IPSEC_DISCONNECT, o->conn, "initial-contact from conn %u",
 			  sa->conn);
-		ike_sa_destroy(ike, o, true, "initial-contact");
+		/* the whole connection: every ISAKMP SA of it and their IPsec SAs */
+		ike_conn_end(ike, o->conn, true, "initial-contact");
+		goto restart;
 	}
 }
 

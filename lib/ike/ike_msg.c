@@ -154,6 +154,7 @@ ike_sa_parse(const uint8_t *body, size_t len, struct ike_sa_pl *sa)
 	uint8_t np = IKE_PL_P;
 
 	sa->n_props = 0;
+	sa->n_pool = 0;
 	if (len < 8)
 		return -EMSGSIZE;
 	sa->doi = ike_get32(body);
@@ -182,9 +183,12 @@ ike_sa_parse(const uint8_t *body, size_t len, struct ike_sa_pl *sa)
 		pr->proto = body[off + 5];
 		pr->spi_size = body[off + 6];
 		pr->n_xforms = body[off + 7];
-		if (pr->spi_size > sizeof(pr->spi) || pr->n_xforms == 0 ||
-		    pr->n_xforms > IKE_MAX_XFORMS)
+		if (pr->spi_size > sizeof(pr->spi) || pr->n_xforms == 0)
 			return -EBADMSG;
+		if (pr->n_xforms > IKE_MAX_XFORMS_ALL - sa->n_pool)
+			return -E2BIG;
+		pr->x = &sa->pool[sa->n_pool];
+		sa->n_pool += pr->n_xforms;
 		if (plen - 8u < pr->spi_size)
 			return -EMSGSIZE;
 		memcpy(pr->spi, body + off + 8, pr->spi_size);

@@ -61,8 +61,13 @@ struct ike_attr {
 /** Next attribute from *p (advanced). @return 1 got one, 0 at end, <0 malformed. */
 int ike_attr_next(const uint8_t **p, const uint8_t *end, struct ike_attr *a);
 
-#define IKE_MAX_XFORMS 32
-#define IKE_MAX_PROPS  8
+/* The wire bounds (RFC 2408 §3.5: one octet each for the proposal number and the
+ * transform count), so every well-formed SA payload fits; the transforms of all
+ * proposals share one pool, which a 64 KiB message of 8-byte transforms could
+ * overflow only past IKE_MAX_XFORMS_ALL (then -E2BIG). */
+#define IKE_MAX_XFORMS     255
+#define IKE_MAX_PROPS      256
+#define IKE_MAX_XFORMS_ALL 2048
 
 struct ike_xform {
 	uint8_t  num, id;
@@ -75,13 +80,16 @@ struct ike_xform {
 struct ike_prop {
 	uint8_t  num, proto, spi_size, n_xforms;
 	uint8_t  spi[16];
-	struct ike_xform x[IKE_MAX_XFORMS];
+	struct ike_xform *x;   /* n_xforms entries in the owning ike_sa_pl's pool */
 };
 
+/* Large: keep it static or on the heap, and never copy it (x points into it). */
 struct ike_sa_pl {
 	uint32_t doi, sit;
 	struct ike_prop prop[IKE_MAX_PROPS];
 	unsigned int n_props;
+	struct ike_xform pool[IKE_MAX_XFORMS_ALL];
+	unsigned int n_pool;
 };
 
 /** Parse an SA payload body (RFC 2408 §3.4-3.6, situation SIT_IDENTITY_ONLY). */

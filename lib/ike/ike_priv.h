@@ -48,8 +48,12 @@ struct ike_hnode *ike_hmap_next(const struct ike_hnode *n);
 /* --------------------------------------------------------------- state --- */
 
 /* Main Mode responder states (RFC 2409 §5 message pairs): R1 sent message 2 and
- * waits for 3, R2 sent 4 and waits for 5, ESTABLISHED sent 6. */
-enum ike_sa_state { IKE_MM_R1 = 0, IKE_MM_R2, IKE_ESTABLISHED };
+ * waits for 3, R2 sent 4 and waits for 5, ESTABLISHED sent 6. RETIRED: the ISAKMP
+ * SA itself is gone (expired or deleted by the peer) but its IPsec SAs live on
+ * (DESIGN.md: an ISAKMP SA expiring does not take its IPsec SAs with it); it takes
+ * no more messages and ends the connection when its last child goes, unless a
+ * phase-1 renewal adopts the children first. */
+enum ike_sa_state { IKE_MM_R1 = 0, IKE_MM_R2, IKE_ESTABLISHED, IKE_RETIRED };
 
 /* NAT-T dialect agreed by vendor ID (RFC 3947 §3.1, draft-ietf-ipsec-nat-t-ike-0x). */
 enum ike_natt { IKE_NATT_NONE = 0, IKE_NATT_DRAFT, IKE_NATT_RFC };
@@ -100,6 +104,7 @@ struct ike_sa {
 	size_t key_len, block;
 	enum ike_hash hash;
 	uint32_t life_s;
+	bool life_shortened;             /* below the initiator's offer: RESPONDER-LIFETIME */
 	uint8_t *sai_b;                  /* the initiator's SA payload body, for HASH_I/R */
 	size_t sai_len;
 
@@ -120,6 +125,7 @@ struct ike_sa {
 	uint16_t id_port;
 	enum ike_natt natt;
 	bool nat_peer, nat_local, dpd_peer;
+	bool vid_initial_contact;        /* Microsoft's "Vid-Initial-Contact" in message 1 */
 
 	/* retransmission of our last response */
 	uint8_t req_digest[20];
@@ -184,6 +190,20 @@ void ike_sa_established(struct lns_ike *ike, struct ike_sa *sa);
 struct ike_sa *ike_sa_new(struct lns_ike *ike, uint32_t peer, uint16_t peer_port,
 			  uint16_t local_port, const uint8_t icky[8]);
 void ike_arm_rtx(struct lns_ike *ike, struct ike_sa *sa);
+/** The ISAKMP SA sa is gone (peer Delete, lifetime): its children pass to the
+ *  connection's newest ISAKMP SA, or sa is kept RETIRED while it has children, or
+ *  the connection ends (conn_down) when it had none. sa is freed or retired. */
+void ike_sa_end(struct lns_ike *ike, struct ike_sa *sa, const char *why);
+/** End connection conn: every ISAKMP SA of it goes, child_down for every child and
+ *  one conn_down when callbacks is set. */
+void ike_conn_end(struct lns_ike *ike, uint32_t conn, bool callbacks, const char *why);
+/** Does another established ISAKMP SA carry sa's connection (a renewal)? */
+bool ike_sa_superseded(const struct lns_ike *ike, const struct ike_sa *sa);
+/** After a child of sa went: a RETIRED sa without children ends its connection. */
+void ike_sa_child_gone(struct lns_ike *ike, struct ike_sa *sa);
+/** Main Mode done on sa: continue a live connection of the same endpoint and
+ *  identity (phase-1 renewal) when allowed. @return true when sa joined one. */
+bool ike_conn_continue(struct lns_ike *ike, struct ike_sa *sa);
 
 /* ike_main.c */
 int  ike_mm_input(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h,
@@ -205,6 +225,10 @@ void ike_send_delete_isakmp(struct lns_ike *ike, struct ike_sa *sa);
 void ike_send_notify(struct lns_ike *ike, struct ike_sa *sa, uint16_t type, uint8_t proto,
 		     const uint8_t *spi, uint8_t spi_size, const uint8_t *data, size_t dlen);
 void ike_dpd_start(struct lns_ike *ike, struct ike_sa *sa);
+/** Encode a RESPONDER-LIFETIME body (RFC 2407 §4.6.3.1): life type seconds and
+ *  duration, then kilobytes when kb != 0, as attributes of the given types.
+ *  @return the length written to out (at most 24). */
+size_t ike_life_attrs(uint8_t *out, uint16_t t_type, uint16_t t_dur, uint32_t secs, uint64_t kb);
 /** HASH(1)-style check of a protected phase-2 message: first payload HASH, over
  *  M-ID | (pre) | the rest of the chain. @return 0 when it matches. */
 int  ike_p2_hash_check(struct ike_sa *sa, uint32_t msgid, const struct ike_pls *pls,

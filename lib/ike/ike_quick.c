@@ -109,6 +109,7 @@ struct qm_choice {
 	bool udp;
 	uint32_t life_s;
 	uint64_t life_kb;
+	bool shortened;         /* below the offer: RESPONDER-LIFETIME in message 2 */
 	int group;
 };
 
@@ -157,6 +158,9 @@ qm_choose(struct lns_ike *ike, struct ike_sa *sa, const struct ike_sa_pl *sap, i
 				ch->life_kb = ic->esp_lifetime_kb;
 				if (a.life_kb && (ch->life_kb == 0 || a.life_kb < ch->life_kb))
 					ch->life_kb = a.life_kb;
+				/* no offer means 28800 s (RFC 2407 §4.5) */
+				ch->shortened = (a.life_s ? a.life_s : 28800) > ch->life_s ||
+						(ch->life_kb && (a.life_kb == 0 || a.life_kb > ch->life_kb));
 				return true;
 			}
 		}
@@ -256,7 +260,12 @@ child_life_cb(struct lns_timer *t, void *arg, uint64_t now_ms)
 	CNT(ike, CHILD_EXPIRED);
 	ike_event(ike, LNS_EV_SA_HARD_EXPIRED, c->c.conn, "esp spi_in=0x%08x", c->c.spi_in);
 	child_send_delete(ike, c);
-	ike_child_free(ike, c, true);
+	{
+		struct ike_sa *sa = c->sa;
+
+		ike_child_free(ike, c, true);
+		ike_sa_child_gone(ike, sa);
+	}
 }
 
 static void
@@ -268,7 +277,12 @@ child_retire_cb(struct lns_timer *t, void *arg, uint64_t now_ms)
 	(void)t;
 	ike->now_ms = now_ms;
 	child_send_delete(ike, c);
-	ike_child_free(ike, c, true);
+	{
+		struct ike_sa *sa = c->sa;
+
+		ike_child_free(ike, c, true);
+		ike_sa_child_gone(ike, sa);
+	}
 }
 
 static void
@@ -537,6 +551,21 @@ qm1(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 		ike_buf_pl(&m, t, b, 8);
 		memcpy(b + 4, &ike->local_addr, 4);
 		ike_buf_pl(&m, t, b, 8);
+	}
+	if (ch.shortened) {
+		/* RFC 2407 §4.6.3.1: the lifetimes in our SA are shorter than offered;
+		 * the notify tells initiators that do not read them from the reply */
+		uint8_t n[8 + 4 + 24];
+
+		ike_put32(n, IKE_DOI_IPSEC);
+		n[4] = IKE_PROTO_ESP;
+		n[5] = 4;
+		ike_put16(n + 6, IKE_N_RESPONDER_LIFETIME);
+		ike_put32(n + 8, qm->child->c.spi_in);
+		ike_buf_pl(&m, IKE_PL_N, n, 12 + ike_life_attrs(n + 12, IKE_A2_LIFE_TYPE,
+								  IKE_A2_LIFE_DUR, ch.life_s,
+								  ch.life_kb));
+		CNT(ike, RESPONDER_LIFETIME);
 	}
 	if (ike_buf_finish(&m) < 0) {
 		ike_qm_free(ike, qm);

@@ -5,8 +5,14 @@
  * Mode, NAT-T (RFC 3947 and the drafts Windows/macOS speak), DPD (RFC 3706) and
  * Informational Delete. No DPDK: plain C, lib/util, lib/conf and OpenSSL libcrypto.
  *
- * An "IPsec connection" (DESIGN.md) is one ISAKMP SA and the IPsec SAs negotiated
- * under it; it is named by a connection id that is never reused.
+ * An "IPsec connection" (DESIGN.md) is the lineage of ISAKMP and IPsec SAs between
+ * one client endpoint and one identity; it is named by a connection id that is
+ * never reused. A new ISAKMP SA from the same endpoint and identity continues a
+ * live connection (phase-1 renewal, event ipsec-renewed); its children take over
+ * as rekeys do. An ISAKMP SA that expires or is deleted leaves its IPsec SAs to
+ * the newer ISAKMP SA, or keeps them until they go themselves. The connection
+ * ends (conn_down) with its last SA, on DPD, or on INITIAL-CONTACT from a new
+ * ISAKMP SA of the same peer.
  *
  * Time is injected (now_ms, a monotonic clock); timers live in the lns_timers set
  * given at create and the owner runs them. Callbacks (struct lns_ike_ops) may be
@@ -31,7 +37,7 @@
 
 /** One negotiated IPsec SA pair, handed to the data plane by ops->child_up. */
 struct lns_ike_child {
-	uint32_t conn;            /**< IPsec connection id (one per ISAKMP SA, never reused) */
+	uint32_t conn;            /**< IPsec connection id (kept across renewals, never reused) */
 	uint32_t spi_in, spi_out; /**< host byte order; spi_in chosen by us */
 	uint8_t  alg;             /**< enum lns_esp_alg */
 	uint8_t  mode;            /**< enum lns_ipsec_mode */
@@ -47,7 +53,7 @@ struct lns_ike_child {
 	uint32_t inner_local;     /**< our address in the accepted selector IDcr (network order) */
 };
 
-/** What the library needs from its owner. Every member must be set. */
+/** What the library needs from its owner. Every member but may_continue must be set. */
 struct lns_ike_ops {
 	/** Send an ISAKMP message (UDP payload without the non-ESP marker) from local_port
 	 *  to peer:peer_port; the owner adds the marker on 4500 (RFC 3948 §2.2). */
@@ -59,9 +65,12 @@ struct lns_ike_ops {
 	void (*child_down)(void *ctx, uint32_t conn, uint32_t spi_in);
 	/** Main Mode finished: the connection exists. peer_id is printable text. */
 	void (*conn_up)(void *ctx, uint32_t conn, uint32_t peer, const char *peer_id);
-	/** The ISAKMP SA is gone (peer Delete, DPD, INITIAL-CONTACT, lifetime). Every
+	/** The connection is gone (its last SA went, DPD, INITIAL-CONTACT). Every
 	 *  child_down of the connection has been called before. */
 	void (*conn_down)(void *ctx, uint32_t conn, const char *why);
+	/** Optional (NULL: always): may a new ISAKMP SA continue live connection conn?
+	 *  false for a spent or disconnected one, which is never continued. */
+	bool (*may_continue)(void *ctx, uint32_t conn);
 };
 
 /** Counters: X(ENUM, "name"). rx/tx by exchange, errors by reason. */
@@ -83,6 +92,8 @@ struct lns_ike_ops {
 	X(DPD_ACK_RX,       "dpd-r-u-there-ack-received") \
 	X(DPD_DEAD,         "dpd-dead") \
 	X(INITIAL_CONTACT,  "initial-contact") \
+	X(RENEWALS,         "phase1-renewals") \
+	X(RESPONDER_LIFETIME, "responder-lifetime-sent") \
 	X(CHILD_EXPIRED,    "child-expired") \
 	X(IKE_EXPIRED,      "ike-expired") \
 	X(E_TRUNCATED,      "err-truncated") \

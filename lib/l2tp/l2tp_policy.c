@@ -90,6 +90,14 @@ conn_forget(struct lns_l2tp *l, struct l2tp_conn *c)
 		}
 }
 
+bool
+lns_l2tp_conn_continuable(const struct lns_l2tp *l, uint32_t conn)
+{
+	const struct l2tp_conn *c = l2tp_conn_find(l, conn);
+
+	return c == NULL || !(c->spent || c->disconnected || c->gone);
+}
+
 int
 lns_l2tp_conn_get(const struct lns_l2tp *l, uint32_t conn, struct lns_l2tp_conn_info *o)
 {

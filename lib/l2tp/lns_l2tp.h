@@ -246,6 +246,13 @@ struct lns_l2tp_conn_info {
 };
 /** @return 0 or -ENOENT (unknown or forgotten connection). */
 int lns_l2tp_conn_get(const struct lns_l2tp *l, uint32_t conn, struct lns_l2tp_conn_info *o);
+/**
+ * May a phase-1 renewal (a new ISAKMP SA from the same endpoint and identity)
+ * continue IPsec connection conn? Not once it is spent (single-shot rule 5),
+ * disconnected by the policy or gone: the client then starts a new connection.
+ * A connection no tunnel was bound to yet may be continued.
+ */
+bool lns_l2tp_conn_continuable(const struct lns_l2tp *l, uint32_t conn);
 
 /** Records (tunnels incl. destructing, sessions) now held; for tests and lnsctl. */
 uint32_t lns_l2tp_tunnel_count(const struct lns_l2tp *l);

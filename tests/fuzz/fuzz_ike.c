@@ -123,7 +123,7 @@ f_conn_down(void *ctx, uint32_t conn, const char *why)
 }
 
 static const struct lns_ike_ops ops = { f_send, f_child_up, f_child_down, f_conn_up,
-					f_conn_down };
+					f_conn_down, NULL };
 
 static void
 setup_conf(void)
@@ -194,7 +194,8 @@ codec(const uint8_t *m, size_t len)
 				for (unsigned int k = 0; k < sa.n_props; k++) {
 					const struct ike_prop *pr = &sa.prop[k];
 
-					FUZZ_CHECK(pr->n_xforms <= IKE_MAX_XFORMS);
+					FUZZ_CHECK(pr->x >= sa.pool &&
+						   pr->x + pr->n_xforms <= sa.pool + sa.n_pool);
 					for (unsigned int x = 0; x < pr->n_xforms; x++) {
 						const uint8_t *ap = pr->x[x].attrs;
 						const uint8_t *end = ap + pr->x[x].attrs_len;

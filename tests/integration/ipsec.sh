@@ -10,6 +10,8 @@
 #   swanctl_ COMMAND [ARGS]                             # swanctl against this charon
 #
 # The connection and child are both named $LNS_IPSEC_CONN (default "l2tp").
+# LNS_IPSEC_IKE_TIMES / LNS_IPSEC_CHILD_TIMES replace the IKE SA's and the
+# child's "rekey_time = 0" (no renewals) with swanctl.conf lines of one's own.
 # Files live in $LNS_WORK/ch: charon.log (filelog, ike/net 2, chd 4: the keys),
 # strongswan.conf, swanctl.conf.
 # Several clients (test_nat.sh): set LNS_IPSEC_NS (namespace, default the access
@@ -82,7 +84,7 @@ connections {
 		local_addrs = ${LNS_IPSEC_LOCAL:-$LNS_ACC_PEER}
 		remote_addrs = $LNS_ACC_ADDR
 		proposals = $ike
-		rekey_time = 0
+		${LNS_IPSEC_IKE_TIMES:-rekey_time = 0}
 		dpd_delay = 0
 		local { auth = psk }
 		remote { auth = psk }
@@ -92,7 +94,7 @@ connections {
 				remote_ts = dynamic[udp/1701]
 				mode = tunnel
 				esp_proposals = $esp
-				rekey_time = 0
+				${LNS_IPSEC_CHILD_TIMES:-rekey_time = 0}
 			}
 		}
 	}

@@ -22,7 +22,7 @@ static struct lns_timers *tm;
 static struct lns_evlog *evl;
 
 /* what the callbacks saw */
-static struct ike_buf last_sent;
+static struct ike_buf last_sent, prev_sent;
 static uint16_t last_sport, last_dport;
 static int n_sent, n_child_up, n_child_down, n_conn_up, n_conn_down;
 static struct lns_ike_child up_child;
@@ -35,6 +35,7 @@ cb_send(void *ctx, uint32_t peer, uint16_t pp, uint16_t lp, const uint8_t *msg, 
 {
 	(void)ctx;
 	(void)peer;
+	prev_sent = last_sent;
 	memcpy(last_sent.b, msg, len);
 	last_sent.len = len;
 	last_dport = pp;
@@ -79,8 +80,21 @@ cb_conn_down(void *ctx, uint32_t conn, const char *why)
 	n_conn_down++;
 }
 
+/* what the lifecycle policy answers for "may this connection be continued" */
+static bool continue_ok = true;
+static int n_may_continue;
+
+static bool
+cb_may_continue(void *ctx, uint32_t conn)
+{
+	(void)ctx;
+	(void)conn;
+	n_may_continue++;
+	return continue_ok;
+}
+
 static const struct lns_ike_ops ops = { cb_send, cb_child_up, cb_child_down, cb_conn_up,
-					cb_conn_down };
+					cb_conn_down, cb_may_continue };
 
 static void
 set_psk(unsigned int i, const char *id, uint32_t peer, uint8_t len, const char *secret)
@@ -116,6 +130,8 @@ setup(void)
 	conf.ipsec.n_psks = 2;
 	n_sent = n_child_up = n_child_down = n_conn_up = n_conn_down = 0;
 	child_up_rc = 0;
+	continue_ok = true;
+	n_may_continue = 0;
 	if (tm == NULL)
 		tm = lns_timers_create(64);
 	if (evl == NULL)
@@ -138,32 +154,43 @@ feed(struct lns_ike *ike, const struct ike_buf *m, uint16_t sport, uint16_t dpor
 	return lns_ike_input(ike, PEER, sport, dport, m->b, m->len, now);
 }
 
-/* Main Mode through message 6; @return 0 when the initiator accepted HASH_R */
+/* Main Mode through message 6 from time t0, with or without INITIAL-CONTACT;
+ * @return 0 when the initiator accepted HASH_R */
 static int
-main_mode(struct lns_ike *ike, struct ini *s, const char *psk, uint8_t id_type,
-	  const char *id, size_t id_len, bool natted)
+main_mode_at(struct lns_ike *ike, struct ini *s, const char *psk, uint8_t id_type,
+	     const char *id, size_t id_len, bool natted, bool ic, uint64_t t0)
 {
 	static struct ike_buf m;
 	uint16_t port = natted ? 4500 : 500;
 
 	ini_mm1(s, &m, true);
-	if (feed(ike, &m, 500, 500, 1000) != 0)
+	if (feed(ike, &m, 500, 500, t0) != 0)
 		return -1;
 	memcpy(s->rcky, last_sent.b + 8, 8);
 	ini_mm3(s, &m, LOCAL, PEER, 500, true, natted);
-	if (feed(ike, &m, 500, 500, 1100) != 0)
+	if (feed(ike, &m, 500, 500, t0 + 100) != 0)
 		return -2;
 	if (ini_mm4(s, last_sent.b, last_sent.len, psk) != 0)
 		return -3;
-	ini_mm5(s, &m, id_type, id, id_len, true);
-	if (feed(ike, &m, port, port, 1200) != 0)
+	ini_mm5(s, &m, id_type, id, id_len, ic);
+	if (feed(ike, &m, port, port, t0 + 200) != 0)
 		return -4;
+	/* a shortened lifetime: RESPONDER-LIFETIME follows message 6 */
+	if (last_sent.b[18] == IKE_EXCH_INFO)
+		return ini_mm6(s, prev_sent.b, prev_sent.len) == 0 ? 0 : -5;
 	return ini_mm6(s, last_sent.b, last_sent.len) == 0 ? 0 : -5;
 }
 
 /* IDci that qm1_build sends, when set (type, proto, port, address[, mask]) */
 static uint8_t qm_idci[12];
 static size_t qm_idci_len;
+
+static int
+main_mode(struct lns_ike *ike, struct ini *s, const char *psk, uint8_t id_type,
+	  const char *id, size_t id_len, bool natted)
+{
+	return main_mode_at(ike, s, psk, id_type, id, id_len, natted, true, 1000);
+}
 
 /* Quick Mode 1: two proposals (a CBC one we do not run, then GCM-128 UDP transport) */
 static void
@@ -224,8 +251,27 @@ qm1_build(struct ini *s, struct ike_buf *m, uint32_t msgid, uint16_t encap)
 	ini_p2_finish(s, m, h, NULL, 0, s->qiv);
 }
 
-/* the lifetime (seconds) our last message 2 announced */
-static uint32_t qm2_life_s;
+/* the lifetime (seconds) our last message 2 announced, in its SA and in its
+ * RESPONDER-LIFETIME notify (0: none) */
+static uint32_t qm2_life_s, qm2_rl_s;
+
+/* the seconds of a RESPONDER-LIFETIME notify body with attribute types ty/du */
+static uint32_t
+rl_seconds(const struct ike_notify *nt, uint16_t ty, uint16_t du)
+{
+	const uint8_t *q = nt->data, *e = nt->data + nt->data_len;
+	struct ike_attr a;
+	bool secs = false;
+	uint32_t v = 0;
+
+	while (ike_attr_next(&q, e, &a) > 0) {
+		if (a.type == ty)
+			secs = a.num == IKE_LIFE_SECONDS;
+		else if (a.type == du && secs)
+			v = (uint32_t)a.num;
+	}
+	return v;
+}
 
 /* Check QM2 (HASH(2), our SPI, Nr) and build QM3 */
 static int
@@ -257,10 +303,17 @@ qm2_check_qm3(struct ini *s, const uint8_t *msg, size_t len, struct ike_buf *m)
 		const uint8_t *q = sp.prop[0].x[0].attrs, *e = q + sp.prop[0].x[0].attrs_len;
 		struct ike_attr a;
 
-		qm2_life_s = 0;
+		const struct ike_pl *np = ike_pls_find(&pls, IKE_PL_N, 0);
+		struct ike_notify nt;
+
+		qm2_life_s = qm2_rl_s = 0;
 		while (ike_attr_next(&q, e, &a) > 0)
 			if (a.type == IKE_A2_LIFE_DUR)
 				qm2_life_s = (uint32_t)a.num;
+		if (np && ike_notify_parse(np->body, np->len, &nt) == 0 &&
+		    nt.type == IKE_N_RESPONDER_LIFETIME && nt.proto == IKE_PROTO_ESP &&
+		    nt.spi_size == 4 && ike_get32(nt.spi) == ike_get32(sp.prop[0].spi))
+			qm2_rl_s = rl_seconds(&nt, IKE_A2_LIFE_TYPE, IKE_A2_LIFE_DUR);
 		s->spi_r = ike_get32(sp.prop[0].spi);
 		memcpy(s->qnr, nr->body, nr->len);
 		s->qnr_len = nr->len;
@@ -334,6 +387,8 @@ test_full_exchange(void)
 	CU_ASSERT_EQUAL(up_child.auth_len, 0);
 	CU_ASSERT_EQUAL(up_child.life_s, 3600);           /* ours is shorter than 7200 */
 	CU_ASSERT_EQUAL(qm2_life_s, 3600);                /* ... and message 2 says so */
+	CU_ASSERT_EQUAL(qm2_rl_s, 3600);                  /* ... also as RESPONDER-LIFETIME */
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_RESPONDER_LIFETIME), 1);
 	CU_ASSERT_EQUAL(up_child.nat_oa, 0x0101a8c0u);
 	/* the initiator's own KEYMAT: its outbound = our inbound */
 	ike_keymat(s.h, s.k.d, s.k.len, NULL, 0, IKE_PROTO_ESP, s.spi_r, s.qni, sizeof(s.qni),
@@ -596,9 +651,27 @@ test_no_proposal_and_malformed(void)
 	s.keybits = 192;
 	s.hashalg = IKE_HASHALG_SHA1;
 	ini_mm1(&s, &m, false);
+	n_sent = 0;
 	CU_ASSERT(feed(ike, &m, 500, 500, 10) < 0);
 	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_NO_PROPOSAL), 1);
 	CU_ASSERT_EQUAL(lns_ike_sa_count(ike, NULL), 0);
+	/* ... answered with NO-PROPOSAL-CHOSEN in the clear, for the initiator's cookie */
+	{
+		struct ike_hdr h;
+		struct ike_pls pls;
+		struct ike_notify nt;
+
+		CU_ASSERT_EQUAL_FATAL(n_sent, 1);
+		CU_ASSERT_EQUAL_FATAL(ike_hdr_parse(last_sent.b, last_sent.len, &h), 0);
+		CU_ASSERT_EQUAL(h.exch, IKE_EXCH_INFO);
+		CU_ASSERT_FALSE(h.flags & IKE_FLAG_ENC);
+		CU_ASSERT_EQUAL(memcmp(h.icky, s.icky, 8), 0);
+		CU_ASSERT_EQUAL_FATAL(ike_pl_parse(h.np, last_sent.b + IKE_HDR_LEN,
+						   last_sent.len - IKE_HDR_LEN, false, &pls), 0);
+		CU_ASSERT_EQUAL_FATAL(pls.p[0].type, IKE_PL_N);
+		CU_ASSERT_EQUAL(ike_notify_parse(pls.p[0].body, pls.p[0].len, &nt), 0);
+		CU_ASSERT_EQUAL(nt.type, IKE_N_NO_PROPOSAL_CHOSEN);
+	}
 	/* every truncation and a byte flip at every offset: counted, never fatal */
 	s.enc = IKE_ENC_AES_CBC;
 	s.keybits = 128;
@@ -756,6 +829,321 @@ test_event_conn_tag(void)
 	lns_ike_free(ike);
 }
 
+/* ---------------------------------------------- connections across renewals --- */
+
+static void
+ini_reset(struct ini *s)
+{
+	ike_dh_free(s->dh);
+	memset(s, 0, sizeof(*s));
+	s->group = IKE_GROUP_MODP2048;
+	s->enc = IKE_ENC_AES_CBC;
+	s->keybits = 128;
+	s->hashalg = IKE_HASHALG_SHA1;
+}
+
+/* one client (same endpoint, same ID) behind a NAT; ic: INITIAL-CONTACT notify */
+static int
+mm_client(struct lns_ike *ike, struct ini *s, bool ic, uint64_t t0)
+{
+	return main_mode_at(ike, s, "id-secret", IKE_ID_FQDN, "client@example.net", 18, true, ic,
+			    t0);
+}
+
+/* a whole Quick Mode; @return 0 once the child is up */
+static int
+qm_client(struct lns_ike *ike, struct ini *s, uint32_t msgid, uint64_t t)
+{
+	static struct ike_buf m, q3;
+
+	qm1_build(s, &m, msgid, IKE_ENCAP_UDP_TRANSPORT);
+	if (feed(ike, &m, 4500, 4500, t) != 0 ||
+	    qm2_check_qm3(s, last_sent.b, last_sent.len, &q3) != 0 ||
+	    feed(ike, &q3, 4500, 4500, t + 10) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+delete_isakmp(struct lns_ike *ike, struct ini *s, uint32_t msgid, uint64_t t)
+{
+	static struct ike_buf m;
+	uint8_t di[24];
+
+	ike_put32(di, IKE_DOI_IPSEC);
+	di[4] = IKE_PROTO_ISAKMP;
+	di[5] = 16;
+	ike_put16(di + 6, 1);
+	memcpy(di + 8, s->icky, 8);
+	memcpy(di + 16, s->rcky, 8);
+	ini_info(s, &m, msgid, IKE_PL_D, di, sizeof(di));
+	return feed(ike, &m, 4500, 4500, t);
+}
+
+static int
+delete_esp(struct lns_ike *ike, struct ini *s, uint32_t spi, uint32_t msgid, uint64_t t)
+{
+	static struct ike_buf m;
+	uint8_t d[12];
+
+	ike_put32(d, IKE_DOI_IPSEC);
+	d[4] = IKE_PROTO_ESP;
+	d[5] = 4;
+	ike_put16(d + 6, 1);
+	ike_put32(d + 8, spi);
+	ini_info(s, &m, msgid, IKE_PL_D, d, sizeof(d));
+	return feed(ike, &m, 4500, 4500, t);
+}
+
+static void
+sa_state_cb(const struct lns_ike_sa_info *in, void *arg)
+{
+	char *out = arg;
+
+	snprintf(out + strlen(out), 64 - strlen(out), "%s%s/%u", out[0] ? " " : "", in->state,
+		 in->n_children);
+}
+
+/* "ESTABLISHED/1 RETIRED/0"-style summary of every ISAKMP SA, newest first */
+static const char *
+sa_states(struct lns_ike *ike, uint64_t now)
+{
+	static char buf[64];
+
+	buf[0] = 0;
+	lns_ike_foreach(ike, now, sa_state_cb, buf);
+	return buf;
+}
+
+/* the names (and connection ids) of the events logged after seq, one string */
+static const char *
+events_since(uint64_t seq)
+{
+	static char buf[1024];
+	struct lns_event ev[32];
+	uint32_t n = lns_evlog_read(evl, seq, ev, 32);
+
+	buf[0] = 0;
+	for (uint32_t i = 0; i < n; i++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s:%u",
+			 buf[0] ? " " : "", lns_ev_name(ev[i].ev), ev[i].ipsec);
+	return buf;
+}
+
+/*
+ * strongSwan-style reauthentication and Windows-style phase-1 renewal: a new
+ * ISAKMP SA from the same endpoint and ID continues the connection (same id, no
+ * conn_up, no conn_down); the old ISAKMP SA's Delete and the new one's expiry
+ * leave the IPsec SAs in place; the connection ends with its last SA.
+ */
+static void
+test_renewal_continues(void)
+{
+	struct lns_ike *ike = setup();
+	static struct ini a, b, c;
+	uint32_t conn, spi_a, spi_b;
+	uint64_t seq;
+	char want[256];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ike);
+	conf.ipsec.ike_lifetime = 60;
+	conf.ipsec.dpd_interval = 0;
+	ini_reset(&a);
+	ini_reset(&b);
+	ini_reset(&c);
+	CU_ASSERT_EQUAL_FATAL(mm_client(ike, &a, false, 1000), 0);
+	/* 28800 s offered, 60 s run: RESPONDER-LIFETIME, protected, after message 6 */
+	{
+		struct ike_pls pls;
+		struct ike_notify nt;
+		uint8_t iv[16], *p;
+
+		CU_ASSERT_EQUAL_FATAL(last_sent.b[18], IKE_EXCH_INFO);
+		ike_p2_iv(a.h, a.p1_last, a.block, ike_get32(last_sent.b + 20), iv);
+		p = ini_decrypt(&a, last_sent.b, last_sent.len, iv, &pls);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+		CU_ASSERT_EQUAL(pls.p[1].type, IKE_PL_N);
+		CU_ASSERT_EQUAL(ike_notify_parse(pls.p[1].body, pls.p[1].len, &nt), 0);
+		CU_ASSERT_EQUAL(nt.type, IKE_N_RESPONDER_LIFETIME);
+		CU_ASSERT_EQUAL(nt.proto, IKE_PROTO_ISAKMP);
+		CU_ASSERT_EQUAL(nt.spi_size, 16);
+		CU_ASSERT_EQUAL(rl_seconds(&nt, IKE_A1_LIFE_TYPE, IKE_A1_LIFE_DUR), 60);
+		free(p);
+	}
+	CU_ASSERT_EQUAL_FATAL(qm_client(ike, &a, 0x100, 2000), 0);
+	CU_ASSERT_EQUAL(qm2_rl_s, 3600);          /* 7200 offered, 3600 configured */
+	conn = up_conn;
+	spi_a = a.spi_r;
+	CU_ASSERT_EQUAL(up_child.conn, conn);
+
+	/* phase-1 renewal: same endpoint and ID, no INITIAL-CONTACT */
+	seq = lns_evlog_last_seq(evl);
+	CU_ASSERT_EQUAL_FATAL(mm_client(ike, &b, false, 10000), 0);
+	CU_ASSERT_EQUAL(n_conn_up, 1);
+	CU_ASSERT_EQUAL(n_may_continue, 1);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_RENEWALS), 1);
+	snprintf(want, sizeof(want), "ipsec-renewed:%u", conn);
+	CU_ASSERT_STRING_EQUAL(events_since(seq), want);
+	CU_ASSERT_STRING_EQUAL(sa_states(ike, 10200), "ESTABLISHED/0 ESTABLISHED/1");
+	/* its Quick Mode is a rekey of the same connection */
+	CU_ASSERT_EQUAL_FATAL(qm_client(ike, &b, 0x200, 11000), 0);
+	CU_ASSERT_EQUAL(n_child_up, 2);
+	CU_ASSERT_EQUAL(up_child.conn, conn);
+	spi_b = b.spi_r;
+
+	/* the old ISAKMP SA's Delete: its IPsec SA moves on, the connection stays */
+	seq = lns_evlog_last_seq(evl);
+	CU_ASSERT_EQUAL(delete_isakmp(ike, &a, 0x300, 12000), 0);
+	CU_ASSERT_EQUAL(n_conn_down, 0);
+	CU_ASSERT_EQUAL(n_child_down, 0);
+	CU_ASSERT_STRING_EQUAL(sa_states(ike, 12000), "ESTABLISHED/2");
+	snprintf(want, sizeof(want), "ike-delete-received:%u", conn);
+	CU_ASSERT_STRING_EQUAL(events_since(seq), want);
+	/* ... and goes after the rekey overlap (the newer child carries the traffic) */
+	lns_timers_run(tm, 12000 + 29000);
+	CU_ASSERT_EQUAL(n_child_down, 0);
+	lns_timers_run(tm, 12000 + 31000);
+	CU_ASSERT_EQUAL(n_child_down, 1);
+	CU_ASSERT_EQUAL(down_spi, spi_a);
+
+	/* the ISAKMP SA expires (60 s): Delete for it only; its IPsec SA lives on */
+	n_sent = 0;
+	lns_timers_run(tm, 10200 + 61000);
+	CU_ASSERT_EQUAL(n_sent, 1);
+	CU_ASSERT_EQUAL(n_conn_down, 0);
+	CU_ASSERT_EQUAL(n_child_down, 1);
+	CU_ASSERT_STRING_EQUAL(sa_states(ike, 72000), "RETIRED/1");
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_IKE_EXPIRED), 1);
+
+	/* a renewal after the expiry continues it too and adopts the IPsec SA */
+	CU_ASSERT_EQUAL_FATAL(mm_client(ike, &c, false, 80000), 0);
+	CU_ASSERT_EQUAL(n_conn_up, 1);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_RENEWALS), 2);
+	CU_ASSERT_STRING_EQUAL(sa_states(ike, 80200), "ESTABLISHED/1");
+	/* the peer deletes that IPsec SA under the new ISAKMP SA */
+	CU_ASSERT_EQUAL(delete_esp(ike, &c, b.spi_i, 0x400, 81000), 0);
+	CU_ASSERT_EQUAL(n_child_down, 2);
+	CU_ASSERT_EQUAL(down_spi, spi_b);
+	CU_ASSERT_EQUAL(n_conn_down, 0);
+	/* the last SA, the ISAKMP SA, expires: now the connection ends */
+	lns_timers_run(tm, 80200 + 61000);
+	CU_ASSERT_EQUAL(n_conn_down, 1);
+	CU_ASSERT_STRING_EQUAL(down_why, "isakmp lifetime");
+	CU_ASSERT_EQUAL(lns_ike_sa_count(ike, NULL), 0);
+	ini_reset(&a);
+	ini_reset(&b);
+	ini_reset(&c);
+	lns_ike_free(ike);
+	CU_ASSERT_EQUAL(lns_timers_count(tm), 0);
+}
+
+/* A retired ISAKMP SA (expired, IPsec SA kept) ends the connection with its last
+ * IPsec SA when no renewal comes. */
+static void
+test_retired_ends_with_last_child(void)
+{
+	struct lns_ike *ike = setup();
+	static struct ini a;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ike);
+	conf.ipsec.ike_lifetime = 60;
+	conf.ipsec.esp_lifetime = 120;
+	conf.ipsec.dpd_interval = 0;
+	ini_reset(&a);
+	CU_ASSERT_EQUAL_FATAL(mm_client(ike, &a, false, 1000), 0);
+	CU_ASSERT_EQUAL_FATAL(qm_client(ike, &a, 0x100, 2000), 0);
+	lns_timers_run(tm, 1200 + 61000);
+	CU_ASSERT_EQUAL(n_conn_down, 0);
+	CU_ASSERT_STRING_EQUAL(sa_states(ike, 63000), "RETIRED/1");
+	lns_timers_run(tm, 2010 + 121000);
+	CU_ASSERT_EQUAL(n_child_down, 1);
+	CU_ASSERT_EQUAL(n_conn_down, 1);
+	CU_ASSERT_STRING_EQUAL(down_why, "last ipsec sa gone");
+	CU_ASSERT_EQUAL(lns_ike_sa_count(ike, NULL), 0);
+	ini_reset(&a);
+	lns_ike_free(ike);
+	CU_ASSERT_EQUAL(lns_timers_count(tm), 0);
+}
+
+/*
+ * What is never continued: a connection the policy spent or disconnected (a new
+ * one starts), and one whose client restarted (INITIAL-CONTACT, as a notify or
+ * as Microsoft's vendor ID, ends the old connection). DPD still ends a dead
+ * peer, and DPD silence on a renewed ISAKMP SA alone does not.
+ */
+static void
+test_renewal_refused(void)
+{
+	struct lns_ike *ike = setup();
+	static struct ini a, b, c, d;
+	uint32_t x, y, z;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ike);
+	conf.ipsec.dpd_interval = 0;
+	ini_reset(&a);
+	ini_reset(&b);
+	ini_reset(&c);
+	ini_reset(&d);
+	CU_ASSERT_EQUAL_FATAL(mm_client(ike, &a, false, 1000), 0);
+	CU_ASSERT_EQUAL_FATAL(qm_client(ike, &a, 0x100, 2000), 0);
+	x = up_conn;
+	/* spent: the next Main Mode is a new connection beside it */
+	continue_ok = false;
+	CU_ASSERT_EQUAL_FATAL(mm_client(ike, &b, false, 3000), 0);
+	CU_ASSERT_EQUAL(n_conn_up, 2);
+	y = up_conn;
+	CU_ASSERT_NOT_EQUAL(x, y);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_RENEWALS), 0);
+	CU_ASSERT_EQUAL(n_conn_down, 0);
+	continue_ok = true;
+
+	/* INITIAL-CONTACT: a new connection; both older ones end, with their SAs */
+	CU_ASSERT_EQUAL_FATAL(mm_client(ike, &c, true, 4000), 0);
+	CU_ASSERT_EQUAL(n_conn_up, 3);
+	z = up_conn;
+	CU_ASSERT(z != x && z != y);
+	CU_ASSERT_EQUAL(n_conn_down, 2);
+	CU_ASSERT_EQUAL(n_child_down, 1);
+	CU_ASSERT_STRING_EQUAL(down_why, "initial-contact");
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_RENEWALS), 0);
+	CU_ASSERT_EQUAL(lns_ike_sa_count(ike, NULL), 1);
+
+	/* Windows' form: the Vid-Initial-Contact vendor ID in message 1 */
+	d.ms_ic_vid = true;
+	CU_ASSERT_EQUAL_FATAL(mm_client(ike, &d, false, 5000), 0);
+	CU_ASSERT_EQUAL(n_conn_up, 4);
+	CU_ASSERT_NOT_EQUAL(up_conn, z);
+	CU_ASSERT_EQUAL(n_conn_down, 3);
+	CU_ASSERT_EQUAL(lns_ike_sa_count(ike, NULL), 1);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_INITIAL_CONTACT), 2);
+	ini_reset(&a);
+	ini_reset(&b);
+	ini_reset(&c);
+	ini_reset(&d);
+	lns_ike_free(ike);
+	CU_ASSERT_EQUAL(lns_timers_count(tm), 0);
+
+	/* DPD over a renewal: both ISAKMP SAs silent -> one conn_down, all gone */
+	ike = setup();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ike);
+	ini_reset(&a);
+	ini_reset(&b);
+	CU_ASSERT_EQUAL_FATAL(mm_client(ike, &a, false, 1000), 0);
+	CU_ASSERT_EQUAL_FATAL(qm_client(ike, &a, 0x100, 2000), 0);
+	CU_ASSERT_EQUAL_FATAL(mm_client(ike, &b, false, 3000), 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_RENEWALS), 1);
+	for (uint64_t t = 4000; t < 400000 && lns_ike_sa_count(ike, NULL) > 0; t += 1000)
+		lns_timers_run(tm, t);
+	CU_ASSERT_EQUAL(n_conn_down, 1);
+	CU_ASSERT_STRING_EQUAL(down_why, "dpd");
+	CU_ASSERT_EQUAL(n_child_down, 1);
+	CU_ASSERT_EQUAL(lns_ike_sa_count(ike, NULL), 0);
+	ini_reset(&a);
+	ini_reset(&b);
+	lns_ike_free(ike);
+	CU_ASSERT_EQUAL(lns_timers_count(tm), 0);
+}
+
 int
 main(void)
 {
@@ -773,6 +1161,11 @@ main(void)
 	CU_add_test(s, "half-open limit, rate limit, retransmission", test_limits_and_retransmit);
 	CU_add_test(s, "policy disconnect and dpd death", test_disconnect_and_dpd);
 	CU_add_test(s, "events carry the embedder's connection id", test_event_conn_tag);
+	CU_add_test(s, "phase-1 renewal continues the connection", test_renewal_continues);
+	CU_add_test(s, "retired isakmp sa ends with its last ipsec sa",
+		    test_retired_ends_with_last_child);
+	CU_add_test(s, "spent, initial-contact, ms vid, dpd: not continued",
+		    test_renewal_refused);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();

@@ -256,6 +256,62 @@ test_builder_overflow(void)
 	}
 }
 
+/* Any number of proposals and transforms the wire format allows (found: more
+ * than 8 Quick Mode proposals, as racoon-based clients send, were refused). */
+static void
+sa_body(uint8_t *b, size_t *len, unsigned int props, unsigned int xforms)
+{
+	size_t o = 8;
+
+	ike_put32(b, IKE_DOI_IPSEC);
+	ike_put32(b + 4, IKE_SIT_IDENTITY);
+	for (unsigned int p = 0; p < props; p++) {
+		size_t po = o;
+
+		b[o] = p + 1 < props ? IKE_PL_P : IKE_PL_NONE;
+		b[o + 1] = 0;
+		b[o + 4] = (uint8_t)(p + 1);
+		b[o + 5] = IKE_PROTO_ESP;
+		b[o + 6] = 4;
+		b[o + 7] = (uint8_t)xforms;
+		ike_put32(b + o + 8, 0x1000 + p);
+		o += 12;
+		for (unsigned int x = 0; x < xforms; x++) {
+			b[o] = x + 1 < xforms ? IKE_PL_T : IKE_PL_NONE;
+			b[o + 1] = 0;
+			ike_put16(b + o + 2, 12);
+			b[o + 4] = (uint8_t)(x + 1);
+			b[o + 5] = IKE_ESP_AES_CBC;
+			b[o + 6] = b[o + 7] = 0;
+			ike_put16(b + o + 8, 0x8000 | IKE_A2_KEYLEN);
+			ike_put16(b + o + 10, 128);
+			o += 12;
+		}
+		ike_put16(b + po + 2, (uint16_t)(o - po));
+	}
+	*len = o;
+}
+
+static void
+test_many_proposals(void)
+{
+	static uint8_t b[65536];
+	static struct ike_sa_pl sa;
+	size_t len;
+
+	sa_body(b, &len, 40, 1);
+	CU_ASSERT_EQUAL_FATAL(ike_sa_parse(b, len, &sa), 0);
+	CU_ASSERT_EQUAL(sa.n_props, 40);
+	CU_ASSERT_EQUAL(ike_get32(sa.prop[39].spi), 0x1000 + 39);
+	CU_ASSERT_EQUAL(sa.prop[39].x[0].id, IKE_ESP_AES_CBC);
+	sa_body(b, &len, 1, 255);                 /* the most one proposal can carry */
+	CU_ASSERT_EQUAL_FATAL(ike_sa_parse(b, len, &sa), 0);
+	CU_ASSERT_EQUAL(sa.prop[0].n_xforms, 255);
+	CU_ASSERT_EQUAL(sa.prop[0].x[254].num, 255);
+	sa_body(b, &len, 30, 100);                /* 3000 transforms: past the pool */
+	CU_ASSERT_EQUAL(ike_sa_parse(b, len, &sa), -E2BIG);
+}
+
 int
 main(void)
 {
@@ -268,6 +324,7 @@ main(void)
 	CU_add_test(s, "main mode 1 round trip", test_mm1_round_trip);
 	CU_add_test(s, "every truncation fails cleanly", test_mm1_truncations);
 	CU_add_test(s, "bad lengths", test_bad_lengths);
+	CU_add_test(s, "any number of proposals and transforms", test_many_proposals);
 	CU_add_test(s, "id, notify, delete, nat-oa", test_small_payloads);
 	CU_add_test(s, "builder overflow and payload cap", test_builder_overflow);
 	CU_basic_set_mode(CU_BRM_VERBOSE);

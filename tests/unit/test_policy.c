@@ -335,6 +335,60 @@ test_standard_shared_conn(void)
 	sim_teardown();
 }
 
+/*
+ * Phase-1 renewals (DESIGN.md, Terms): a renewal keeps the connection id, so the
+ * L2TP side sees nothing; what it decides is whether a renewal may continue the
+ * connection. Single-shot: yes while the session lives, never once spent.
+ * Standard: yes across the idle timer and the destruct period.
+ */
+static void
+test_renewal_continuable(void)
+{
+	struct lac c, d;
+	uint16_t s1;
+	uint64_t seq;
+
+	setup();
+	lac_init(&c, "10.0.0.2", 4500, 11, 1);
+	c.host = "ss";
+	lac_connect(&c);
+	s1 = lac_call(&c, 1);
+	CU_ASSERT_NOT_EQUAL(s1, 0);
+	EV_EQUAL(0, "tunnel-up session-up");
+	CU_ASSERT_TRUE(lns_l2tp_conn_continuable(S.l, 11));
+	CU_ASSERT_TRUE(lns_l2tp_conn_continuable(S.l, 99));     /* no tunnel yet */
+	seq = lns_evlog_last_seq(S.log);
+	lac_cdn(&c, s1, 1, 1);
+	EV_EQUAL(seq, "session-down ipsec-spent stopccn-sent");
+	CU_ASSERT_FALSE(lns_l2tp_conn_continuable(S.l, 11));
+	lac_ack(&c);
+	EV_EQUAL(seq, "session-down ipsec-spent stopccn-sent tunnel-destroyed destruct-begin "
+		 "ipsec-disconnect");
+	CU_ASSERT_FALSE(lns_l2tp_conn_continuable(S.l, 11));
+	sim_run(3000);          /* its destruct period ends */
+
+	/* standard */
+	lac_init(&d, "10.0.0.3", 4500, 12, 2);
+	lac_connect(&d);
+	s1 = lac_call(&d, 1);
+	CU_ASSERT_NOT_EQUAL(s1, 0);
+	seq = lns_evlog_last_seq(S.log);
+	lac_cdn(&d, s1, 1, 1);
+	sim_run(5000);
+	lac_ack(&d);
+	EV_EQUAL(seq, "session-down idle-timer-start idle-timeout stopccn-sent "
+		 "tunnel-destroyed destruct-begin");
+	CU_ASSERT_TRUE(lns_l2tp_conn_continuable(S.l, 12));
+	sim_run(9999);
+	CU_ASSERT_TRUE(lns_l2tp_conn_continuable(S.l, 12));
+	/* at destruct end the policy disconnects it (lnsd's glue then refuses to
+	 * continue it until IKE's Deletes are out) */
+	sim_run(1);
+	EV_EQUAL(seq, "session-down idle-timer-start idle-timeout stopccn-sent "
+		 "tunnel-destroyed destruct-begin destruct-end ipsec-disconnect");
+	sim_teardown();
+}
+
 int
 main(void)
 {
@@ -353,6 +407,8 @@ main(void)
 	CU_add_test(s, "allow-nonsecure", test_nonsecure_refused);
 	CU_add_test(s, "IPsec connection gone", test_conn_gone);
 	CU_add_test(s, "standard: shared connection", test_standard_shared_conn);
+	CU_add_test(s, "which connections a phase-1 renewal may continue",
+		    test_renewal_continuable);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();

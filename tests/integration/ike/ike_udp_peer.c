@@ -231,7 +231,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct lns_ike_ops ops = { op_send, op_child_up, op_child_down,
-						op_conn_up, op_conn_down };
+						op_conn_up, op_conn_down, NULL };
 	const char *addr = NULL, *logpath = NULL, *psk = NULL;
 	char *ike_algs = NULL, *esp_algs = NULL;
 	char def_ike[] = "aes128-sha1-modp2048", def_esp[] = "aes128gcm16";

@@ -33,7 +33,11 @@ struct ini {
 	uint8_t qni[24], qnr[256], qiv[16];
 	size_t qnr_len;
 	uint32_t spi_i, spi_r;
+	bool ms_ic_vid;          /* add Microsoft's Vid-Initial-Contact to MM1 */
 };
+static const uint8_t ini_vid_ms_ic[16] = {
+	0x26, 0x24, 0x4d, 0x38, 0xed, 0xdb, 0x61, 0xb3,
+	0x17, 0x2a, 0x36, 0xe3, 0xd0, 0xcf, 0xb8, 0x19 };
 
 static const uint8_t ini_vid_rfc3947[16] = {
 	0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0x45,
@@ -84,6 +88,8 @@ ini_mm1(struct ini *s, struct ike_buf *m, bool natt)
 	if (natt)
 		ike_buf_pl(m, IKE_PL_VID, ini_vid_rfc3947, 16);
 	ike_buf_pl(m, IKE_PL_VID, ini_vid_dpd, 16);
+	if (s->ms_ic_vid)
+		ike_buf_pl(m, IKE_PL_VID, ini_vid_ms_ic, 16);
 	ike_buf_finish(m);
 }
 
