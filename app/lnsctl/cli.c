@@ -88,6 +88,7 @@ static const struct {
 	const char *example;
 } other_commands[] = {
 	{ "set log", "set log l2tp debug" },
+	{ "drain",   "drain on" },
 	{ "top",     "top" },
 	{ "raw",     "raw /" },
 	{ "help",    "help" },
@@ -134,6 +135,9 @@ ctl_usage(FILE *out)
 "  clear tunnel ID     tear a tunnel down (StopCCN); ID 1-65535\n"
 "  clear session ID    tear a session down (CDN)\n"
 "  clear sa SPI        drop an IPsec SA; SPI in decimal or 0x-hex\n"
+"  drain on|off        take the node out of service: new tunnels (StopCCN 2),\n"
+"                      calls (CDN 4) and IKE Main Modes (NO-PROPOSAL-CHOSEN) are\n"
+"                      refused, existing sessions stay; off: accept again\n"
 "  raw /CMD[,PARAMS]   send any telemetry request and print the reply as JSON\n"
 "                      (\"raw /\" lists every command, \"raw /help,/CMD\" describes one)\n"
 "  help                this text\n"
@@ -483,6 +487,18 @@ ctl_map_command(size_t nwords, char *const words[], struct ctl_opts *o, char *er
 		snprintf(err, errlen, "unknown 'clear %.40s': expected tunnel, session or sa",
 			 words[1]);
 		return -1;
+	}
+	if (strcmp(verb, "drain") == 0) {
+		if (nwords < 2 || (strcmp(words[1], "on") != 0 && strcmp(words[1], "off") != 0)) {
+			snprintf(err, errlen, "drain on or drain off?");
+			return -1;
+		}
+		if (nwords > 2)
+			goto too_many;
+		o->action = CTL_ACT_REQUEST;
+		o->view = CTL_VIEW_GENERIC;
+		snprintf(o->request, sizeof(o->request), "/lns/drain,%s", words[1]);
+		return 0;
 	}
 	if (strcmp(verb, "raw") == 0) {
 		if (nwords < 2) {

@@ -54,6 +54,7 @@ struct sub {
 
 struct lns_subs {
 	struct lns_l2tp *l2tp;
+	bool draining;                  /**< lnsctl drain / node.drain */
 	struct lns_pools *pools;
 	struct lns_authenticator *auth;
 	struct lns_ppp_stats ppp_stats;
@@ -564,6 +565,8 @@ lns_ctl_subs_init(struct lns_ctl *ctl, char *err, size_t errlen)
 	ss->l2tp = lns_l2tp_create(conf, &l2tp_ops, ctl, ctl->timers, ctl->dp->evlog);
 	if (ss->l2tp == NULL)
 		goto nomem;
+	ss->draining = conf->node.drain;
+	lns_l2tp_set_drain(ss->l2tp, ss->draining);   /* IKE: lns_ctl_ike_init() */
 	return 0;
 nomem:
 	snprintf(err, errlen, "out of memory for the L2TP and PPP control planes "
@@ -734,6 +737,7 @@ snap_counters(struct lns_ctl *ctl, struct lns_ctl_counters *c)
 			c->tunnels_opening++;
 	}
 	c->sessions = lns_l2tp_session_count(ss->l2tp);
+	c->draining = ss->draining;
 	RTE_BUILD_BUG_ON(LNS_CTL_NPOOLS < LNS_CONF_MAX_POOLS);
 	c->n_pools = ctl->dp->conf->ppp.n_pools;
 	for (uint32_t i = 0; i < c->n_pools; i++) {
@@ -742,6 +746,24 @@ snap_counters(struct lns_ctl *ctl, struct lns_ctl_counters *c)
 		c->pool_size[i] = rte_be_to_cpu_32(pc->last) - rte_be_to_cpu_32(pc->first) + 1;
 		c->pool_in_use[i] = c->pool_size[i] - lns_pools_available(ss->pools, (int)i);
 	}
+}
+
+/* lnsctl drain on|off: new tunnels, calls and Main Modes refused, what exists stays.
+ * @return the sessions left. */
+static int32_t
+set_drain(struct lns_ctl *ctl, bool on)
+{
+	struct lns_subs *ss = subs_of(ctl);
+	uint32_t n = lns_l2tp_session_count(ss->l2tp);
+
+	if (ss->draining != on)
+		lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), LNS_EV_DRAIN, LNS_EV_NONE,
+			      LNS_EV_NONE, LNS_EV_NONE, "drain=%s sessions-left=%u",
+			      on ? "on" : "off", n);
+	ss->draining = on;
+	lns_l2tp_set_drain(ss->l2tp, on);
+	lns_ctl_ike_set_drain(ctl, on);
+	return (int32_t)(n > INT32_MAX ? INT32_MAX : n);
 }
 
 int32_t
@@ -777,6 +799,8 @@ lns_ctl_subs_request(struct lns_ctl *ctl, uint32_t type, uint32_t arg, void *buf
 			return -EINVAL;
 		snap_counters(ctl, buf);
 		return 0;
+	case LNS_REQ_DRAIN:
+		return set_drain(ctl, arg != 0);
 	default:
 		return -EINVAL;
 	}

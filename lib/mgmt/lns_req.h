@@ -28,6 +28,7 @@ enum lns_req_type {
 	LNS_REQ_CLEAR_SESSION,          /**< arg: session handle; CDN */
 	LNS_REQ_SNAP_COUNTERS,          /**< buf: struct lns_ctl_counters */
 	LNS_REQ_SNAP_RADIUS,            /**< buf: struct lns_radius_snap (ctl_aaa.c) */
+	LNS_REQ_DRAIN,                  /**< arg: 1 drain on, 0 off; result: sessions left */
 };
 
 /** A request on the ring. Owned by the asker until it is abandoned. */
@@ -75,6 +76,7 @@ struct lns_ctl_counters {
 	uint32_t tunnels_established, tunnels_opening, tunnels_closing, tunnels_destructing;
 	uint32_t sessions;
 	uint32_t ike_sas, ike_half_open;
+	uint32_t draining;              /**< 1 while drained (lnsctl drain, node.drain) */
 	/** address pools, in the order of ppp.pools: size and addresses in use */
 	uint32_t n_pools;
 	uint32_t pool_size[LNS_CTL_NPOOLS];

@@ -120,6 +120,9 @@ add_protocols(struct rte_tel_data *d, const struct lns_dp *dp)
 		add_proto(d, "ppp", cc->ppp, cc->n_ppp, lns_ppp_stat_name);
 		add_proto(d, "ike", cc->ike, cc->n_ike, lns_ike_counter_name);
 		add_pools(d, dp, cc);
+		/* drain: whether on, and the sessions a drain still waits for */
+		rte_tel_data_add_dict_u64(d, "draining", cc->draining);
+		rte_tel_data_add_dict_u64(d, "sessions_left", cc->sessions);
 	}
 	free(cc);
 }
@@ -177,6 +180,7 @@ cmd_stats(const char *cmd __rte_unused, const char *params __rte_unused,
 
 	rte_tel_data_start_dict(info);
 	rte_tel_data_add_dict_string(info, "version", LNS_VERSION);
+	rte_tel_data_add_dict_string(info, "node", dp->conf->node.name);
 	rte_tel_data_add_dict_u64(info, "uptime_s",
 				  (rte_get_tsc_cycles() - dp->start_tsc) / rte_get_tsc_hz());
 	/* when the counters below were read, to the microsecond: rates computed
@@ -756,6 +760,36 @@ cmd_clear_session(const char *cmd __rte_unused, const char *params, struct rte_t
 	return clear_obj(params, d, LNS_REQ_CLEAR_SESSION, "session", UINT32_MAX - 1);
 }
 
+/* Drain on|off (parameter): new tunnels, calls and Main Modes refused, existing
+ * sessions stay. Replies with the state and the sessions left. */
+static int
+cmd_drain(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	struct lns_dp *dp = (struct lns_dp *)__atomic_load_n(&mgmt_dp, __ATOMIC_ACQUIRE);
+	int32_t res;
+	bool on;
+	int rc;
+
+	if (dp == NULL)
+		return -EAGAIN;
+	if (params != NULL && strcmp(params, "on") == 0)
+		on = true;
+	else if (params != NULL && strcmp(params, "off") == 0)
+		on = false;
+	else
+		return reply_error(d, "usage: /lns/drain,on or /lns/drain,off");
+	rc = lns_ctl_request(dp, LNS_REQ_DRAIN, on, 2000, &res);
+	if (rc != 0)
+		return reply_error(d, "control lcore did not answer (%s)", strerror(-rc));
+	if (res < 0)
+		return reply_error(d, "cannot set drain: %s", strerror(-res));
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "node", dp->conf->node.name);
+	rte_tel_data_add_dict_string(d, "drain", on ? "on" : "off");
+	rte_tel_data_add_dict_u64(d, "sessions_left", (uint64_t)res);
+	return 0;
+}
+
 /* Events after a sequence number (parameter), else the newest ones; keyed by seq. */
 #define EVENTS_MAX 64
 
@@ -969,6 +1003,9 @@ lns_mgmt_init(const struct lns_dp *dp)
 	rc |= rte_telemetry_register_cmd("/lns/clear/session", cmd_clear_session,
 		"End a session (CDN, then its lifecycle). Parameter: session id as listed "
 		"by /lns/sessions.");
+	rc |= rte_telemetry_register_cmd("/lns/drain", cmd_drain,
+		"Drain: refuse new tunnels, calls and IKE Main Modes; existing sessions stay. "
+		"Parameter: on or off.");
 	rc |= rte_telemetry_register_cmd("/lns/clear/sa", cmd_clear_sa,
 		"Drop an SA pair from the data plane now. Parameter: SPI (either direction).");
 	return rc;

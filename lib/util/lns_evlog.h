@@ -44,7 +44,8 @@
 	X(ADMIN_CLEAR,       "admin-clear") \
 	X(IPSEC_REFUSED,     "ipsec-refused") \
 	X(ACCT_DROPPED,      "acct-dropped")      /* RADIUS accounting record refused at the bound */ \
-	X(RADIUS_SERVER,     "radius-server")     /* a server went dead / came back */
+	X(RADIUS_SERVER,     "radius-server")     /* a server went dead / came back */ \
+	X(DRAIN,             "drain")             /* lnsctl drain on|off, node.drain */
 
 enum lns_ev {
 #define X(e, s) LNS_EV_##e,

@@ -110,7 +110,10 @@ radius_section(void)
 	CU_ASSERT(c->radius.authenticate);
 	CU_ASSERT(c->radius.accounting);          /* on by default once servers exist */
 	CU_ASSERT(!c->radius.local_fallback);
-	CU_ASSERT_STRING_EQUAL(c->radius.nas_identifier, "lnsd");
+	/* node.name, itself the host name, when neither is set */
+	CU_ASSERT_STRING_EQUAL(c->radius.nas_identifier, c->node.name);
+	CU_ASSERT(c->node.name[0] != '\0');
+	CU_ASSERT(!c->node.drain);
 	CU_ASSERT_EQUAL(c->radius.timeout_ms, 3000);
 	CU_ASSERT_EQUAL(c->radius.retries, 2);
 	CU_ASSERT_EQUAL(c->radius.hold_down, 30);
