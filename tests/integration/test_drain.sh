@@ -25,6 +25,10 @@ node:
   name: drain-node-7
 metrics:
   listen: 127.0.0.1:$MPORT
+ipsec:
+  psk:
+    - peer: 0.0.0.0/0
+      secret: drain-test-psk-0123
 l2tp:
   allow-nonsecure: true
   hello-interval: 0
@@ -95,6 +99,11 @@ read -r -t 10 line <&"${ICRQ[0]}"
 lns_check "draining: ICRQ on an existing tunnel refused with CDN result 4 ($line)" \
 	[ "${line% *}" = "cdn 4 0" ]
 lns_check "established session still passes traffic while draining" roundtrip
+# ike-scan (an independent IKEv1 initiator): Main Mode message 1, AES-128/SHA1/PSK/MODP2048
+ikescan() { ip netns exec "$LNS_NS_ACC" ike-scan --sport=0 --retry=2 --trans=7/128,2,1,14 "$LNS_ACC_ADDR" 2>&1; }
+ikescan >"$W/ike-drain.txt"
+lns_check "draining: ike-scan's Main Mode gets NO-PROPOSAL-CHOSEN" \
+	grep -q "Notify message 14 (NO-PROPOSAL-CHOSEN)" "$W/ike-drain.txt"
 lns_check "lnsctl show stats: DRAINING, 1 session left, node name" sh -c \
 	"'$LNSCTL' --file-prefix '$LNS_PREFIX' show stats | grep -q 'DRAINING: .* 1 sessions left' &&
 	 '$LNSCTL' --file-prefix '$LNS_PREFIX' show stats | head -1 | grep -q 'node drain-node-7'"
@@ -103,7 +112,8 @@ lns_check "stats: draining 1, refusals counted" "$PY" -c '
 import json, sys
 s = json.load(open(sys.argv[1]))
 sys.exit(not (s["draining"] == 1 and s["sessions_left"] == 1 and
-              s["l2tp"]["refused_draining"] == 1 and s["l2tp"]["refused_draining_sessions"] == 1))' "$W/stats.json"
+              s["l2tp"]["refused_draining"] == 1 and s["l2tp"]["refused_draining_sessions"] == 1 and
+              s["ike"]["err_refused_draining"] == 1))' "$W/stats.json"
 lns_check "metrics: lnsd_draining{node=\"drain-node-7\"} 1" sh -c \
 	"curl -s --max-time 5 http://127.0.0.1:$MPORT/metrics | grep -qx 'lnsd_draining{node=\"drain-node-7\"} 1'"
 
@@ -113,6 +123,9 @@ lns_check "lnsctl drain off" sh -c "'$LNSCTL' --file-prefix '$LNS_PREFIX' --json
 lns_check "event drain off" lns_wait_event drain "drain=off" "$seq1" 5
 out=$(lac sccrq "$LNS_ACC_ADDR" 40125)
 lns_check "drain off: a new SCCRQ gets SCCRP ($out)" [ "$out" = sccrp ]
+ikescan >"$W/ike-open.txt"
+lns_check "drain off: ike-scan's Main Mode gets message 2" \
+	grep -q "Main Mode Handshake returned" "$W/ike-open.txt"
 lns_check "metrics: lnsd_draining 0" sh -c \
 	"curl -s --max-time 5 http://127.0.0.1:$MPORT/metrics | grep -qx 'lnsd_draining{node=\"drain-node-7\"} 0'"
 lns_check "log: drain event line names the node" grep -q "event=drain .*drain=on.* node=drain-node-7" "$W/lnsd.log"
