@@ -138,6 +138,8 @@ ctl_usage(FILE *out)
 "  drain on|off        take the node out of service: new tunnels (StopCCN 2),\n"
 "                      calls (CDN 4) and IKE Main Modes (NO-PROPOSAL-CHOSEN) are\n"
 "                      refused, existing sessions stay; off: accept again\n"
+"                      (with --max-wait S: the sessions left after S seconds end,\n"
+"                      RADIUS Acct-Terminate-Cause Admin-Reboot)\n"
 "  raw /CMD[,PARAMS]   send any telemetry request and print the reply as JSON\n"
 "                      (\"raw /\" lists every command, \"raw /help,/CMD\" describes one)\n"
 "  help                this text\n"
@@ -173,6 +175,7 @@ ctl_usage(FILE *out)
 "  -a, --all           show everything, zero drop counters included\n"
 "  --page-size N       ask lists in pages of at most N entries (1-1000; default:\n"
 "                      as many as fit in a telemetry reply)\n"
+"  --max-wait SECONDS  drain on: end the sessions left after that long (1-604800)\n"
 "  --interval SECONDS  top: time between refreshes (default 1, 0.1-3600)\n"
 "  --count N           top: stop after N refreshes (default: run until interrupted)\n"
 "  --top N             top: show the N busiest tunnels (default 20)\n"
@@ -495,9 +498,17 @@ ctl_map_command(size_t nwords, char *const words[], struct ctl_opts *o, char *er
 		}
 		if (nwords > 2)
 			goto too_many;
+		if (o->max_wait_s != 0 && strcmp(words[1], "on") != 0) {
+			snprintf(err, errlen, "--max-wait goes with drain on");
+			return -1;
+		}
 		o->action = CTL_ACT_REQUEST;
 		o->view = CTL_VIEW_GENERIC;
-		snprintf(o->request, sizeof(o->request), "/lns/drain,%s", words[1]);
+		if (o->max_wait_s != 0)
+			snprintf(o->request, sizeof(o->request), "/lns/drain,on,max-wait=%u",
+				 o->max_wait_s);
+		else
+			snprintf(o->request, sizeof(o->request), "/lns/drain,%s", words[1]);
 		return 0;
 	}
 	if (strcmp(verb, "raw") == 0) {
@@ -635,6 +646,12 @@ ctl_parse_args(int argc, char *const argv[], struct ctl_opts *o, char *err, size
 			if (r < 0 || parse_number(val, "--count", 1, 1000000, &u, err, errlen) != 0)
 				goto out;
 			o->count = (unsigned int)u;
+		} else if ((r = option_value("--max-wait", argc, argv, &i, &val, err,
+					     errlen)) != 0) {
+			if (r < 0 || parse_number(val, "--max-wait", 1, 604800, &u, err,
+						  errlen) != 0)
+				goto out;
+			o->max_wait_s = (uint32_t)u;
 		} else if ((r = option_value("--top", argc, argv, &i, &val, err,
 					     errlen)) != 0) {
 			if (r < 0 || parse_number(val, "--top", 1, 65535, &u, err, errlen) != 0)

@@ -28,8 +28,13 @@ enum lns_req_type {
 	LNS_REQ_CLEAR_SESSION,          /**< arg: session handle; CDN */
 	LNS_REQ_SNAP_COUNTERS,          /**< buf: struct lns_ctl_counters */
 	LNS_REQ_SNAP_RADIUS,            /**< buf: struct lns_radius_snap (ctl_aaa.c) */
-	LNS_REQ_DRAIN,                  /**< arg: 1 drain on, 0 off; result: sessions left */
+	LNS_REQ_DRAIN,                  /**< arg: 0 off; else on, and arg >> 1 s until the
+					 *   sessions left are ended (0: never; off cancels);
+					 *   result: sessions left */
 };
+
+/** drain on --max-wait: at most a week */
+#define LNS_DRAIN_MAX_WAIT_S 604800u
 
 /** A request on the ring. Owned by the asker until it is abandoned. */
 struct lns_ctl_req {

@@ -772,13 +772,26 @@ cmd_drain(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 
 	if (dp == NULL)
 		return -EAGAIN;
-	if (params != NULL && strcmp(params, "on") == 0)
-		on = true;
-	else if (params != NULL && strcmp(params, "off") == 0)
+	unsigned long wait_s = 0;
+	char *end;
+
+	if (params != NULL && strcmp(params, "off") == 0) {
 		on = false;
-	else
-		return reply_error(d, "usage: /lns/drain,on or /lns/drain,off");
-	rc = lns_ctl_request(dp, LNS_REQ_DRAIN, on, 2000, &res);
+	} else if (params != NULL && strncmp(params, "on", 2) == 0 &&
+		   (params[2] == '\0' || strncmp(params + 2, ",max-wait=", 10) == 0)) {
+		on = true;
+		if (params[2] != '\0') {
+			errno = 0;
+			wait_s = strtoul(params + 12, &end, 10);
+			if (errno != 0 || *end != '\0' || params[12] < '0' || params[12] > '9' ||
+			    wait_s < 1 || wait_s > LNS_DRAIN_MAX_WAIT_S)
+				return reply_error(d, "invalid max-wait '%s': 1 to %u seconds",
+						   params + 12, LNS_DRAIN_MAX_WAIT_S);
+		}
+	} else {
+		return reply_error(d, "usage: /lns/drain,on[,max-wait=SECONDS] or /lns/drain,off");
+	}
+	rc = lns_ctl_request(dp, LNS_REQ_DRAIN, on ? 1u | (uint32_t)wait_s << 1 : 0, 2000, &res);
 	if (rc != 0)
 		return reply_error(d, "control lcore did not answer (%s)", strerror(-rc));
 	if (res < 0)
@@ -787,6 +800,7 @@ cmd_drain(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 	rte_tel_data_add_dict_string(d, "node", dp->conf->node.name);
 	rte_tel_data_add_dict_string(d, "drain", on ? "on" : "off");
 	rte_tel_data_add_dict_u64(d, "sessions_left", (uint64_t)res);
+	rte_tel_data_add_dict_u64(d, "max_wait_s", wait_s);
 	return 0;
 }
 
@@ -1005,7 +1019,7 @@ lns_mgmt_init(const struct lns_dp *dp)
 		"by /lns/sessions.");
 	rc |= rte_telemetry_register_cmd("/lns/drain", cmd_drain,
 		"Drain: refuse new tunnels, calls and IKE Main Modes; existing sessions stay. "
-		"Parameter: on or off.");
+		"Parameter: on[,max-wait=S] or off.");
 	rc |= rte_telemetry_register_cmd("/lns/clear/sa", cmd_clear_sa,
 		"Drop an SA pair from the data plane now. Parameter: SPI (either direction).");
 	return rc;

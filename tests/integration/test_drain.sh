@@ -6,6 +6,7 @@
 #     an ICRQ on an existing tunnel CDN result 4; the established session keeps
 #     passing traffic; stats and metrics show draining and the sessions left;
 #   - drain off: a new SCCRQ gets SCCRP again;
+#   - drain on --max-wait 1: the session left ends a second later;
 #   - events drain on/off, event log lines end with node=NAME.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lac.sh"
@@ -130,6 +131,19 @@ lns_check "metrics: lnsd_draining 0" sh -c \
 	"curl -s --max-time 5 http://127.0.0.1:$MPORT/metrics | grep -qx 'lnsd_draining{node=\"drain-node-7\"} 0'"
 lns_check "log: drain event line names the node" grep -q "event=drain .*drain=on.* node=drain-node-7" "$W/lnsd.log"
 lns_check "log: tunnel-refused line names the node" grep -q "event=tunnel-refused .*reason=draining.* node=drain-node-7" "$W/lnsd.log"
+
+# ---- drain on --max-wait: the sessions left end (CDN result 3, accounting cause
+# Admin-Reboot) once the time has passed
+seq2=$(lns_last_seq)
+lns_check "lnsctl drain on --max-wait 1" sh -c \
+	"'$LNSCTL' --file-prefix '$LNS_PREFIX' --json drain on --max-wait 1 | grep -q '\"max_wait_s\": *1'"
+lns_check "max-wait passed: the session ended (event)" \
+	lns_wait_event drain "drain=max-wait-passed sessions-ended=1" "$seq2" 5
+lns_check "max-wait passed: CDN result 3 sent (session-down)" lns_wait_event session-down "result=3" "$seq2" 5
+lns_check "max-wait passed: metrics lnsd_sessions 0" sh -c \
+	"for i in \$(seq 30); do curl -s --max-time 5 http://127.0.0.1:$MPORT/metrics | grep -qx 'lnsd_sessions 0' && exit 0; sleep 0.1; done; exit 1"
+lns_check "lnsctl drain off --max-wait is refused" sh -c \
+	"! '$LNSCTL' --file-prefix '$LNS_PREFIX' drain off --max-wait 3 2>/dev/null"
 lns_check "lnsctl --list-commands lists drain" sh -c "'$LNSCTL' --list-commands | grep -q '^drain'"
 
 lns_lac_stop lnsd
