@@ -88,6 +88,7 @@ static const struct {
 	const char *example;
 } other_commands[] = {
 	{ "set log", "set log l2tp debug" },
+	{ "drain",   "drain on" },
 	{ "top",     "top" },
 	{ "raw",     "raw /" },
 	{ "help",    "help" },
@@ -134,6 +135,11 @@ ctl_usage(FILE *out)
 "  clear tunnel ID     tear a tunnel down (StopCCN); ID 1-65535\n"
 "  clear session ID    tear a session down (CDN)\n"
 "  clear sa SPI        drop an IPsec SA; SPI in decimal or 0x-hex\n"
+"  drain on|off        take the node out of service: new tunnels (StopCCN 2),\n"
+"                      calls (CDN 4) and IKE Main Modes (NO-PROPOSAL-CHOSEN) are\n"
+"                      refused, existing sessions stay; off: accept again\n"
+"                      (with --max-wait S: the sessions left after S seconds end,\n"
+"                      RADIUS Acct-Terminate-Cause Admin-Reboot)\n"
 "  raw /CMD[,PARAMS]   send any telemetry request and print the reply as JSON\n"
 "                      (\"raw /\" lists every command, \"raw /help,/CMD\" describes one)\n"
 "  help                this text\n"
@@ -169,6 +175,7 @@ ctl_usage(FILE *out)
 "  -a, --all           show everything, zero drop counters included\n"
 "  --page-size N       ask lists in pages of at most N entries (1-1000; default:\n"
 "                      as many as fit in a telemetry reply)\n"
+"  --max-wait SECONDS  drain on: end the sessions left after that long (1-604800)\n"
 "  --interval SECONDS  top: time between refreshes (default 1, 0.1-3600)\n"
 "  --count N           top: stop after N refreshes (default: run until interrupted)\n"
 "  --top N             top: show the N busiest tunnels (default 20)\n"
@@ -487,6 +494,26 @@ ctl_map_command(size_t nwords, char *const words[], struct ctl_opts *o, char *er
 			 words[1]);
 		return -1;
 	}
+	if (strcmp(verb, "drain") == 0) {
+		if (nwords < 2 || (strcmp(words[1], "on") != 0 && strcmp(words[1], "off") != 0)) {
+			snprintf(err, errlen, "drain on or drain off?");
+			return -1;
+		}
+		if (nwords > 2)
+			goto too_many;
+		if (o->max_wait_s != 0 && strcmp(words[1], "on") != 0) {
+			snprintf(err, errlen, "--max-wait goes with drain on");
+			return -1;
+		}
+		o->action = CTL_ACT_REQUEST;
+		o->view = CTL_VIEW_GENERIC;
+		if (o->max_wait_s != 0)
+			snprintf(o->request, sizeof(o->request), "/lns/drain,on,max-wait=%u",
+				 o->max_wait_s);
+		else
+			snprintf(o->request, sizeof(o->request), "/lns/drain,%s", words[1]);
+		return 0;
+	}
 	if (strcmp(verb, "raw") == 0) {
 		if (nwords < 2) {
 			snprintf(err, errlen, "raw needs a request, like /lns/stats");
@@ -622,6 +649,12 @@ ctl_parse_args(int argc, char *const argv[], struct ctl_opts *o, char *err, size
 			if (r < 0 || parse_number(val, "--count", 1, 1000000, &u, err, errlen) != 0)
 				goto out;
 			o->count = (unsigned int)u;
+		} else if ((r = option_value("--max-wait", argc, argv, &i, &val, err,
+					     errlen)) != 0) {
+			if (r < 0 || parse_number(val, "--max-wait", 1, 604800, &u, err,
+						  errlen) != 0)
+				goto out;
+			o->max_wait_s = (uint32_t)u;
 		} else if ((r = option_value("--top", argc, argv, &i, &val, err,
 					     errlen)) != 0) {
 			if (r < 0 || parse_number(val, "--top", 1, 65535, &u, err, errlen) != 0)

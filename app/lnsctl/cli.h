@@ -58,6 +58,7 @@ struct ctl_opts {
 	double interval_s;         /**< top --interval, default CTL_TOP_INTERVAL_S */
 	unsigned int count;        /**< top --count, 0 = until interrupted */
 	unsigned int top_n;        /**< top --top, default CTL_TOP_N */
+	uint32_t max_wait_s;       /**< drain on --max-wait, 0 = none */
 };
 
 /** `lnsctl top` defaults. */

@@ -389,6 +389,10 @@ stats_header(FILE *out, const struct ljson *info)
 		fprintf(out, "  tunnels %s", fmt_count(u, buf, sizeof(buf)));
 	if (ljson_get_u64(info, "sessions", &u))
 		fprintf(out, "  sessions %s", fmt_count(u, buf, sizeof(buf)));
+	if (ljson_get(info, "node") != NULL) {
+		fputs("  node ", out);
+		put_clean(out, str_cell(ljson_get(info, "node"), buf, sizeof(buf)));
+	}
 	fputc('\n', out);
 }
 
@@ -575,11 +579,20 @@ stats_pools(FILE *out, const struct ljson *size, const struct ljson *use)
 int
 fmt_stats(FILE *out, const struct ljson *v, bool all)
 {
+	uint64_t u;
 	int rc;
 
 	if (v == NULL || v->type != LJSON_OBJECT)
 		return -EINVAL;
 	stats_header(out, ljson_get(v, "lnsd"));
+	if (ljson_get_u64(v, "draining", &u) && u != 0) {
+		char buf[FMT_UNIT_LEN];
+		uint64_t left = 0;
+
+		ljson_get_u64(v, "sessions_left", &left);
+		fprintf(out, "DRAINING: new tunnels and calls refused, %s sessions left\n",
+			fmt_count(left, buf, sizeof(buf)));
+	}
 	rc = stats_ports(out, ljson_get(v, "ports"));
 	if (rc == 0)
 		rc = stats_named(out, "COUNTERS", ljson_get(v, "counters"), false, all);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 
 #include "conf_priv.h"
@@ -1213,8 +1214,7 @@ static const struct key_desc radius_keys[] = {
 	K_BOOL(struct lns_radius_conf, "authenticate", authenticate, false),
 	K_BOOL(struct lns_radius_conf, "local-fallback", local_fallback, false),
 	K_BOOL(struct lns_radius_conf, "accounting", accounting, false),
-	K_STR(struct lns_radius_conf, "nas-identifier", nas_identifier, .flags = F_NONEMPTY,
-	      .sdef = "lnsd"),
+	K_STR(struct lns_radius_conf, "nas-identifier", nas_identifier, .flags = F_NONEMPTY),
 	K_ADDR(struct lns_radius_conf, "nas-ip-address", nas_ip_address),
 	K_UINT(struct lns_radius_conf, "timeout-ms", timeout_ms, 100, 60000, 3000),
 	K_UINT(struct lns_radius_conf, "retries", retries, 0, 10, 2),
@@ -1231,6 +1231,26 @@ static const struct key_desc radius_keys[] = {
 	K_LIST(struct lns_radius_conf, "das-clients", das_clients, das_client_list),
 };
 static const struct schema radius_schema = SCHEMA(radius_keys, .check = radius_check);
+
+/* ----------------------------------------------------------------- node --- */
+
+static const struct key_desc node_keys[] = {
+	K_STR(struct lns_node_conf, "name", name, .flags = F_NONEMPTY),
+	K_BOOL(struct lns_node_conf, "drain", drain, false),
+};
+static const struct schema node_schema = SCHEMA(node_keys);
+
+/* node.name defaults to the host name, radius.nas-identifier to node.name */
+static void
+node_defaults(struct lns_conf *c)
+{
+	if (c->node.name[0] == '\0' &&
+	    (gethostname(c->node.name, sizeof(c->node.name)) != 0 || c->node.name[0] == '\0'))
+		snprintf(c->node.name, sizeof(c->node.name), "lnsd");
+	c->node.name[sizeof(c->node.name) - 1] = '\0';
+	if (c->radius.nas_identifier[0] == '\0')
+		memcpy(c->radius.nas_identifier, c->node.name, sizeof(c->node.name));
+}
 
 /* ------------------------------------------------------------------ top --- */
 
@@ -1415,6 +1435,7 @@ root_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
 	char a[INET_ADDRSTRLEN];
 
 	(void)seen;
+	node_defaults(c);
 	/* a profile (or the l2tp default) that authenticates by RADIUS needs servers */
 	for (int i = -1; i < (int)c->l2tp.n_profiles; i++) {
 		const struct lns_dest_profile *dp = i < 0 ? &c->l2tp.defaults :
@@ -1460,6 +1481,7 @@ static const struct key_desc root_keys[] = {
 	{ .name = "eal", .type = KT_CUSTOM, .parse = parse_eal, .dump = dump_eal,
 	  .vtype = "list of strings" },
 	K_STR(struct lns_conf, "profile-dir", profile_dir, .flags = F_NONEMPTY),
+	K_SECTION(struct lns_conf, "node", node, node_schema),
 	{ .name = "ports", .type = KT_SECTION, WHOLE(struct lns_conf), .aux = &ports_schema,
 	  REQ },
 	K_SECTION(struct lns_conf, "ipsec", ipsec, ipsec_schema),

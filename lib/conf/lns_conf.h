@@ -380,7 +380,7 @@ struct lns_radius_conf {
 	bool     local_fallback;         /**< ppp.users when no server answers, default false */
 	bool     accounting;             /**< Start/Interim/Stop/On/Off, default true when
 					  *   servers are given */
-	char     nas_identifier[LNS_CONF_NAME_MAX]; /**< default "lnsd" */
+	char     nas_identifier[LNS_CONF_NAME_MAX]; /**< default node.name */
 	uint32_t nas_ip_address;         /**< network order; default the access port address */
 	uint32_t timeout_ms;             /**< per try, 100..60000, default 3000 */
 	uint8_t  retries;                /**< resends to one server before failover, 0..10, default 2 */
@@ -406,11 +406,20 @@ struct lns_radius_conf {
 
 #define LNS_CONF_MAX_EAL_ARGS 64
 
+/** The `node:` section: this node among several (README "Many nodes"). */
+struct lns_node_conf {
+	char     name[LNS_CONF_NAME_MAX];/**< in event log lines and as RADIUS NAS-Identifier
+					  *   (unless radius.nas-identifier); default the host
+					  *   name ("lnsd" if it has none) */
+	bool     drain;                  /**< start drained (lnsctl drain), default false */
+};
+
 struct lns_conf {
 	char     path[LNS_CONF_PATH_MAX];      /**< the file it was read from */
 	char    *eal_args[LNS_CONF_MAX_EAL_ARGS]; /**< `eal:` list of strings (heap) */
 	uint16_t n_eal_args;
 	char     profile_dir[LNS_CONF_PATH_MAX]; /**< `profile-dir:`; "" = LNS_PROFILE_DIRS */
+	struct lns_node_conf   node;
 	struct lns_port_conf   ports[LNS_PORT_ROLE_MAX];
 	struct lns_ipsec_conf  ipsec;
 	struct lns_l2tp_conf   l2tp;

@@ -505,6 +505,7 @@ run_requests(struct lns_ctl *ctl)
 		case LNS_REQ_CLEAR_TUNNEL:
 		case LNS_REQ_CLEAR_SESSION:
 		case LNS_REQ_SNAP_COUNTERS:
+		case LNS_REQ_DRAIN:
 			r->result = ctl->subs == NULL ? -ENOENT :
 				lns_ctl_subs_request(ctl, r->type, r->arg, r->buf, r->buflen);
 			break;
@@ -557,6 +558,7 @@ event_logtype(enum lns_ev ev)
 	case LNS_EV_ADMIN_CLEAR:
 	case LNS_EV_ACCT_DROPPED:
 	case LNS_EV_RADIUS_SERVER:
+	case LNS_EV_DRAIN:
 		return lns_logtype_ctl;
 	default:
 		return lns_logtype_l2tp;
@@ -568,10 +570,10 @@ event_logtype(enum lns_ev ev)
 static void
 event_sink(const struct lns_event *e, void *arg)
 {
+	const struct lns_ctl *ctl = arg;
 	char t[16], s[16], i[16];
 	uint32_t level;
 
-	(void)arg;
 	switch (e->ev) {
 	case LNS_EV_TUNNEL_REFUSED:
 	case LNS_EV_SESSION_REFUSED:
@@ -579,6 +581,7 @@ event_sink(const struct lns_event *e, void *arg)
 	case LNS_EV_SA_HARD_EXPIRED:
 	case LNS_EV_ADMIN_CLEAR:
 	case LNS_EV_RADIUS_SERVER:
+	case LNS_EV_DRAIN:
 		level = RTE_LOG_NOTICE;
 		break;
 	case LNS_EV_ACCT_DROPPED:
@@ -591,10 +594,11 @@ event_sink(const struct lns_event *e, void *arg)
 	snprintf(s, sizeof(s), "%u", e->session);
 	snprintf(i, sizeof(i), "%u", e->ipsec);
 	rte_log(level, event_logtype((enum lns_ev)e->ev),
-		"lnsd: event=%s t=%" PRIu64 ".%06" PRIu64 " tunnel=%s session=%s ipsec=%s %s\n",
+		"lnsd: event=%s t=%" PRIu64 ".%06" PRIu64 " tunnel=%s session=%s ipsec=%s %s"
+		" node=%s\n",
 		lns_ev_name(e->ev), e->t_us / 1000000, e->t_us % 1000000,
 		e->tunnel == LNS_EV_NONE ? "-" : t, e->session == LNS_EV_NONE ? "-" : s,
-		e->ipsec == LNS_EV_NONE ? "-" : i, e->detail);
+		e->ipsec == LNS_EV_NONE ? "-" : i, e->detail, ctl->dp->conf->node.name);
 }
 
 /* A byte or time lifetime of an SA passed: soft is an event (the key manager

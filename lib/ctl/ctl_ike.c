@@ -434,6 +434,13 @@ lns_ctl_ike_counters(const struct lns_ctl *ctl, struct lns_ctl_counters *c)
 	c->ike_sas = lns_ike_sa_count(ctl->ike->ike, &c->ike_half_open);
 }
 
+void
+lns_ctl_ike_set_drain(struct lns_ctl *ctl, bool on)
+{
+	if (ctl->ike != NULL)
+		lns_ike_set_drain(ctl->ike->ike, on);
+}
+
 int
 lns_ctl_ike_init(struct lns_ctl *ctl, char *err, size_t errlen)
 {
@@ -451,6 +458,7 @@ lns_ctl_ike_init(struct lns_ctl *ctl, char *err, size_t errlen)
 		goto nomem;
 	/* lib/ike's events name the connection as the SA table and L2TP do */
 	lns_ike_set_event_conn_tag(ci->ike, LNS_CONN_IKE);
+	lns_ike_set_drain(ci->ike, ctl->dp->conf->node.drain);
 	ctl->ike = ci;
 	return 0;
 nomem:

@@ -54,6 +54,8 @@ struct sub {
 
 struct lns_subs {
 	struct lns_l2tp *l2tp;
+	bool draining;                  /**< lnsctl drain / node.drain */
+	struct lns_timer drain_timer;   /**< drain on --max-wait: end what is left */
 	struct lns_pools *pools;
 	struct lns_authenticator *auth;
 	struct lns_ppp_stats ppp_stats;
@@ -62,6 +64,8 @@ struct lns_subs {
 	struct sub *all;                /* list of every session */
 	uint32_t n_subs;
 };
+
+static void drain_expired(struct lns_timer *t, void *arg, uint64_t now);
 
 static void
 sub_link(struct lns_subs *ss, struct sub *s)
@@ -564,6 +568,9 @@ lns_ctl_subs_init(struct lns_ctl *ctl, char *err, size_t errlen)
 	ss->l2tp = lns_l2tp_create(conf, &l2tp_ops, ctl, ctl->timers, ctl->dp->evlog);
 	if (ss->l2tp == NULL)
 		goto nomem;
+	ss->draining = conf->node.drain;
+	lns_timer_init(&ss->drain_timer, drain_expired, ctl);
+	lns_l2tp_set_drain(ss->l2tp, ss->draining);   /* IKE: lns_ctl_ike_init() */
 	return 0;
 nomem:
 	snprintf(err, errlen, "out of memory for the L2TP and PPP control planes "
@@ -586,6 +593,7 @@ lns_ctl_subs_fini(struct lns_ctl *ctl)
 
 	if (ss == NULL)
 		return;
+	lns_timer_cancel(ctl->timers, &ss->drain_timer);
 	lns_l2tp_free(ss->l2tp);
 	while (ss->all != NULL) {
 		struct sub *s = ss->all;
@@ -741,6 +749,7 @@ snap_counters(struct lns_ctl *ctl, struct lns_ctl_counters *c)
 		}
 	}
 	c->sessions = lns_l2tp_session_count(ss->l2tp);
+	c->draining = ss->draining;
 	RTE_BUILD_BUG_ON(LNS_CTL_NPOOLS < LNS_CONF_MAX_POOLS);
 	c->n_pools = ctl->dp->conf->ppp.n_pools;
 	for (uint32_t i = 0; i < c->n_pools; i++) {
@@ -749,6 +758,58 @@ snap_counters(struct lns_ctl *ctl, struct lns_ctl_counters *c)
 		c->pool_size[i] = rte_be_to_cpu_32(pc->last) - rte_be_to_cpu_32(pc->first) + 1;
 		c->pool_in_use[i] = c->pool_size[i] - lns_pools_available(ss->pools, (int)i);
 	}
+}
+
+/* drain on --max-wait passed: the sessions left end through the normal path (CDN
+ * result 3, then PPP and accounting), with Acct-Terminate-Cause Admin-Reboot
+ * (RFC 2866: the administrator ends service on the NAS, e.g. before a reboot). */
+static void
+drain_expired(struct lns_timer *t, void *arg, uint64_t now)
+{
+	struct lns_ctl *ctl = arg;
+	struct lns_subs *ss = subs_of(ctl);
+	struct lns_l2tp_session_info si;
+	uint32_t after_tid = 0, after_sid = 0, n = 0;
+
+	(void)t;
+	for (struct sub *s = ss->all; s != NULL; s = s->next)
+		if (!s->l2tp_down)
+			lns_ctl_aaa_session_cause(s->aaa, LNS_RAD_TERM_ADMIN_REBOOT);
+	while (lns_l2tp_session_next(ss->l2tp, after_tid, after_sid, &si) == 0) {
+		after_tid = si.tunnel_id;
+		after_sid = si.session_id;
+		if (lns_l2tp_session_close(ss->l2tp, si.tunnel_id, si.session_id, LNS_CDN_ADMIN,
+					   0, "drained", now) == 0)
+			n++;
+	}
+	lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), LNS_EV_DRAIN, LNS_EV_NONE,
+		      LNS_EV_NONE, LNS_EV_NONE, "drain=max-wait-passed sessions-ended=%u", n);
+}
+
+/* lnsctl drain on|off [--max-wait S]: new tunnels, calls and Main Modes refused,
+ * what exists stays (until S seconds have passed). @return the sessions left. */
+static int32_t
+set_drain(struct lns_ctl *ctl, uint32_t arg)
+{
+	struct lns_subs *ss = subs_of(ctl);
+	uint32_t n = lns_l2tp_session_count(ss->l2tp), wait_s = arg >> 1;
+	bool on = arg != 0;
+
+	if (ss->draining != on || wait_s != 0)
+		lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), LNS_EV_DRAIN, LNS_EV_NONE,
+			      LNS_EV_NONE, LNS_EV_NONE, "drain=%s sessions-left=%u max-wait=%u",
+			      on ? "on" : "off", n, wait_s);
+	ss->draining = on;
+	lns_l2tp_set_drain(ss->l2tp, on);
+	lns_ctl_ike_set_drain(ctl, on);
+	if (!on || wait_s != 0)
+		lns_timer_cancel(ctl->timers, &ss->drain_timer);
+	if (on && wait_s != 0) {
+		if (lns_timer_arm(ctl->timers, &ss->drain_timer,
+				  now_ms(ctl) + (uint64_t)wait_s * 1000) != 0)
+			return -ENOMEM;
+	}
+	return (int32_t)(n > INT32_MAX ? INT32_MAX : n);
 }
 
 int32_t
@@ -783,6 +844,8 @@ lns_ctl_subs_request(struct lns_ctl *ctl, uint32_t type, uint32_t arg, void *buf
 			return -EINVAL;
 		snap_counters(ctl, buf);
 		return 0;
+	case LNS_REQ_DRAIN:
+		return set_drain(ctl, arg);
 	default:
 		return -EINVAL;
 	}

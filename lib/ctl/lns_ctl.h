@@ -152,6 +152,8 @@ uint32_t lns_ctl_conn_sa_out(const struct lns_ctl *ctl, uint32_t conn);
 void lns_ctl_ike_disconnect(struct lns_ctl *ctl, uint32_t conn, const char *why);
 /** IKE's counters and SA gauges into c (left as they are without IKE). */
 void lns_ctl_ike_counters(const struct lns_ctl *ctl, struct lns_ctl_counters *c);
+/** Drain on/off for IKE: new Main Modes refused (lns_ike_set_drain()). */
+void lns_ctl_ike_set_drain(struct lns_ctl *ctl, bool on);
 /** Start the IKEv1 responder (after lns_ctl_subs_init()). @return 0 or -errno. */
 int lns_ctl_ike_init(struct lns_ctl *ctl, char *err, size_t errlen);
 /** Delete for every IKE SA (lnsd is stopping). */

@@ -618,6 +618,52 @@ sa_lookup(struct lns_ike *ike, const struct ike_hdr *h, uint32_t peer, bool *mm1
 	return NULL;
 }
 
+void
+lns_ike_set_drain(struct lns_ike *ike, bool on)
+{
+	ike->draining = on;
+}
+
+/* An established ISAKMP SA with this peer address: its new Main Mode is a phase 1
+ * rekey (or a client behind the same NAT), which a drain leaves alone. */
+static bool
+peer_established(struct lns_ike *ike, uint32_t peer)
+{
+	for (struct ike_hnode *n = ike_hmap_first(&ike->by_peer, peer); n; n = ike_hmap_next(n))
+		if (container_of(n, struct ike_sa, h_peer)->state == IKE_ESTABLISHED)
+			return true;
+	return false;
+}
+
+/*
+ * Draining: refuse a new Main Mode with an unencrypted informational
+ * NO-PROPOSAL-CHOSEN (RFC 2408 §3.14.1), no state kept. Answering, rather than
+ * staying silent, lets a client fail at once and try its next gateway (or a fresh
+ * DNS answer) instead of retransmitting into silence for a minute or more. The
+ * answer (28 + 12 bytes) is smaller than any Main Mode message 1 and comes after
+ * the half-open and rate limits, so it cannot amplify a forged source.
+ */
+static void
+drain_refuse(struct lns_ike *ike, const struct ike_hdr *h, uint32_t peer, uint16_t peer_port,
+	     uint16_t local_port)
+{
+	static struct ike_buf m;
+	static const uint8_t zero[8];
+	uint8_t b[8];
+
+	CNT(ike, E_DRAINING);
+	ike_buf_init(&m, h->icky, zero, IKE_EXCH_INFO, 0, 0);
+	ike_put32(b, IKE_DOI_IPSEC);
+	b[4] = IKE_PROTO_ISAKMP;
+	b[5] = 0;
+	ike_put16(b + 6, IKE_N_NO_PROPOSAL_CHOSEN);
+	ike_buf_pl(&m, IKE_PL_N, b, sizeof(b));
+	if (ike_buf_finish(&m) < 0)
+		return;
+	CNT(ike, TX_INFO);
+	ike->ops.send(ike->ctx, peer, peer_port, local_port, m.b, m.len);
+}
+
 int
 lns_ike_input(struct lns_ike *ike, uint32_t peer, uint16_t peer_port, uint16_t local_port,
 	      const uint8_t *msg, size_t len, uint64_t now_ms)
@@ -666,6 +712,10 @@ lns_ike_input(struct lns_ike *ike, uint32_t peer, uint16_t peer_port, uint16_t l
 		if (!rate_ok(ike, peer)) {
 			CNT(ike, E_RATE_LIMITED);
 			return -EBUSY;
+		}
+		if (ike->draining && !peer_established(ike, peer)) {
+			drain_refuse(ike, &h, peer, peer_port, local_port);
+			return -EPERM;
 		}
 		sa = ike_sa_new(ike, peer, peer_port, local_port, h.icky);
 		if (sa == NULL) {

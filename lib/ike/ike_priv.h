@@ -164,6 +164,7 @@ struct lns_ike {
 	struct ike_hmap by_cky, by_conn, by_peer, by_spi;
 	struct ike_sa *all;
 	uint32_t n_sa, n_half_open;
+	bool     draining;               /* lns_ike_set_drain() */
 	uint32_t next_conn;
 	uint64_t cnt[LNS_IKE_C_MAX];
 	struct ike_bucket *rl;

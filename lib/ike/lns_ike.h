@@ -114,7 +114,8 @@ struct lns_ike_ops {
 	X(E_CHILD_REFUSED,  "err-child-refused") \
 	X(E_NOMEM,          "err-no-memory") \
 	X(E_CRYPTO,         "err-crypto") \
-	X(E_PEER_NOTIFY,    "err-peer-notify")
+	X(E_PEER_NOTIFY,    "err-peer-notify") \
+	X(E_DRAINING,       "err-refused-draining")
 
 enum lns_ike_counter {
 #define X(e, s) LNS_IKE_C_##e,
@@ -138,6 +139,12 @@ struct lns_ike *lns_ike_create(const struct lns_conf *conf, const struct lns_ike
  * that one connection has one id in the event log. Default 0.
  */
 void lns_ike_set_event_conn_tag(struct lns_ike *ike, uint32_t tag);
+/**
+ * Drain (lnsctl drain, node.drain): while on, a Main Mode from a peer address that
+ * holds no established ISAKMP SA is answered with an unencrypted informational
+ * NO-PROPOSAL-CHOSEN and forgotten; what exists (and its phase 1 rekeys) stays.
+ */
+void lns_ike_set_drain(struct lns_ike *ike, bool on);
 /** Free everything without callbacks or messages; secrets are wiped. NULL is a no-op. */
 void lns_ike_free(struct lns_ike *ike);
 

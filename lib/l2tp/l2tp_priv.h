@@ -162,6 +162,7 @@ struct lns_l2tp {
 	struct lns_idpool *tids;
 	uint32_t n_tunnels;             /**< records, destructing included */
 	uint32_t n_sessions;
+	bool     draining;              /**< lns_l2tp_set_drain() */
 	struct l2tp_tunnel **id_hash;   /**< SCCRQ identity -> tunnel */
 	uint32_t id_mask;
 	struct l2tp_session **s_hash;   /**< (tid << 16 | sid) -> session */

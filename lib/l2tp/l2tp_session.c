@@ -195,7 +195,16 @@ icrq_input(struct lns_l2tp *l, struct l2tp_tunnel *t, const struct lns_l2tp_msg 
 				    "unknown-mandatory-avp", now_ms);
 		return;
 	}
-	result = l2tp_policy_icrq(l, t, &why);
+	if (l->draining) {
+		/* Draining: no new calls, even on tunnels that stay. CDN result 4
+		 * (temporary lack of resources) is what makes a LAC place the call on
+		 * another LNS; an accepted one would keep this node busy indefinitely. */
+		CTR(l, REFUSE_DRAIN_ICRQ);
+		result = LNS_CDN_TEMP;
+		why = "draining";
+	} else {
+		result = l2tp_policy_icrq(l, t, &why);
+	}
 	if (result == 0 && (result = l2tp_limit_icrq(l, t, now_ms, &why)) != 0) {
 		/* Flood limits: CDN result 4 (l2tp_limit.c says why 4) to the tunnel's
 		 * own, address-checked peer, one answer per ICRQ, so no amplification;

@@ -419,6 +419,15 @@ sccrq_input(struct lns_l2tp *l, const struct lns_l2tp_peer *from, const struct l
 				 from->conn != LNS_L2TP_NO_CONN, now_ms);
 		return -EPERM;
 	}
+	if (l->draining) {
+		/* Draining: RFC 2661 has no "go elsewhere" code; result 2 (general error)
+		 * with a message is what makes a LAC (xl2tpd, Cisco) try its next LNS.
+		 * After the flood limits above, so this cannot be driven at flood rate. */
+		CTR(l, REFUSE_DRAIN);
+		refuse_stateless(l, from, m, peer_tid, LNS_STOPCCN_ERROR, LNS_L2TP_ERR_NONE,
+				 "draining", true, now_ms);
+		return -EPERM;
+	}
 	lns_avp_get_str(m, LNS_AVP_HOST_NAME, host, sizeof(host));
 	prof = lns_conf_dest_profile(l->conf, from->addr, host);
 	t = l2tp_tunnel_alloc(l, from, peer_tid, now_ms);
@@ -755,6 +764,12 @@ lns_l2tp_tunnel_close(struct lns_l2tp *l, uint16_t tunnel_id, uint16_t result, u
 	l2tp_tunnel_stop(l, t, result ? result : LNS_STOPCCN_SHUTDOWN, 0, "admin", now_ms);
 	l2tp_leave(l);
 	return 0;
+}
+
+void
+lns_l2tp_set_drain(struct lns_l2tp *l, bool on)
+{
+	l->draining = on;
 }
 
 void

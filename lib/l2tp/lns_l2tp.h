@@ -171,6 +171,8 @@ struct lns_l2tp_ops {
 	X(REFUSE_PENDING,   "refused-pending-sessions") \
 	X(REFUSE_SILENT,    "refusals-unanswered") \
 	X(REFUSE_NO_RANDOM, "refused-no-random") \
+	X(REFUSE_DRAIN,     "refused-draining") \
+	X(REFUSE_DRAIN_ICRQ,"refused-draining-sessions") \
 	X(TUNNEL_SETUP_TIMEOUTS,  "tunnel-setup-timeouts") \
 	X(SESSION_SETUP_TIMEOUTS, "session-setup-timeouts") \
 	X(SEND_NOMEM,       "send-nomem") \
@@ -217,6 +219,9 @@ int lns_l2tp_tunnel_close(struct lns_l2tp *l, uint16_t tunnel_id, uint16_t resul
 			  uint64_t now_ms);
 /** The IPsec connection vanished (IKE Delete/DPD): its tunnels are destroyed. */
 void lns_l2tp_conn_gone(struct lns_l2tp *l, uint32_t conn, uint64_t now_ms);
+/** Drain (lnsctl drain, node.drain): while on, new SCCRQs get StopCCN result 2 with
+ *  a message and new ICRQs CDN result 4; what exists stays. */
+void lns_l2tp_set_drain(struct lns_l2tp *l, bool on);
 /** Shutdown: StopCCN to every established peer (one attempt, no waiting). */
 void lns_l2tp_shutdown(struct lns_l2tp *l, uint64_t now_ms);
 

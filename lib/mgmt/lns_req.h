@@ -28,7 +28,13 @@ enum lns_req_type {
 	LNS_REQ_CLEAR_SESSION,          /**< arg: session handle; CDN */
 	LNS_REQ_SNAP_COUNTERS,          /**< buf: struct lns_ctl_counters */
 	LNS_REQ_SNAP_RADIUS,            /**< buf: struct lns_radius_snap (ctl_aaa.c) */
+	LNS_REQ_DRAIN,                  /**< arg: 0 off; else on, and arg >> 1 s until the
+					 *   sessions left are ended (0: never; off cancels);
+					 *   result: sessions left */
 };
+
+/** drain on --max-wait: at most a week */
+#define LNS_DRAIN_MAX_WAIT_S 604800u
 
 /** A request on the ring. Owned by the asker until it is abandoned. */
 struct lns_ctl_req {
@@ -62,7 +68,7 @@ int lns_ctl_request(struct lns_dp *dp, uint32_t type, uint32_t arg, unsigned int
 int lns_ctl_request_buf(struct lns_dp *dp, uint32_t type, uint32_t arg, void *out,
 			uint32_t outlen, unsigned int timeout_ms, int32_t *result);
 
-#define LNS_CTL_NCTR 64                 /**< room per protocol (>= each X-macro) */
+#define LNS_CTL_NCTR 96                 /**< room per protocol (>= each X-macro) */
 #define LNS_CTL_NPOOLS 64               /**< = LNS_CONF_MAX_POOLS */
 
 /** Control-plane counters and gauges, for metrics. Names: lns_l2tp_counter_name(),
@@ -75,6 +81,7 @@ struct lns_ctl_counters {
 	uint32_t tunnels_established, tunnels_opening, tunnels_closing, tunnels_destructing;
 	uint32_t sessions;
 	uint32_t ike_sas, ike_half_open;
+	uint32_t draining;              /**< 1 while drained (lnsctl drain, node.drain) */
 	/** address pools, in the order of ppp.pools: size and addresses in use */
 	uint32_t n_pools;
 	uint32_t pool_size[LNS_CTL_NPOOLS];

@@ -243,6 +243,14 @@ render(struct buf *b, const struct lns_dp *dp)
 	put(b, "lnsd_tunnels{state=\"destructing\"} %u\n", cc->tunnels_destructing);
 	family(b, "lnsd_sessions", "gauge", "L2TP sessions");
 	put(b, "lnsd_sessions %u\n", cc->sessions);
+	family(b, "lnsd_draining", "gauge",
+	       "1 while the node is drained (lnsctl drain): new tunnels and calls refused");
+	{
+		char nbuf[2 * sizeof(dp->conf->node.name)];
+
+		put(b, "lnsd_draining{node=\"%s\"} %u\n",
+		    label_value(dp->conf->node.name, nbuf, sizeof(nbuf)), cc->draining);
+	}
 	family(b, "lnsd_ike_sas", "gauge", "IKE SAs, by state");
 	put(b, "lnsd_ike_sas{state=\"established\"} %u\n", cc->ike_sas - cc->ike_half_open);
 	put(b, "lnsd_ike_sas{state=\"half_open\"} %u\n", cc->ike_half_open);

@@ -120,6 +120,9 @@ add_protocols(struct rte_tel_data *d, const struct lns_dp *dp)
 		add_proto(d, "ppp", cc->ppp, cc->n_ppp, lns_ppp_stat_name);
 		add_proto(d, "ike", cc->ike, cc->n_ike, lns_ike_counter_name);
 		add_pools(d, dp, cc);
+		/* drain: whether on, and the sessions a drain still waits for */
+		rte_tel_data_add_dict_u64(d, "draining", cc->draining);
+		rte_tel_data_add_dict_u64(d, "sessions_left", cc->sessions);
 	}
 	free(cc);
 }
@@ -177,6 +180,7 @@ cmd_stats(const char *cmd __rte_unused, const char *params __rte_unused,
 
 	rte_tel_data_start_dict(info);
 	rte_tel_data_add_dict_string(info, "version", LNS_VERSION);
+	rte_tel_data_add_dict_string(info, "node", dp->conf->node.name);
 	rte_tel_data_add_dict_u64(info, "uptime_s",
 				  (rte_get_tsc_cycles() - dp->start_tsc) / rte_get_tsc_hz());
 	/* when the counters below were read, to the microsecond: rates computed
@@ -823,6 +827,50 @@ cmd_clear_session(const char *cmd __rte_unused, const char *params, struct rte_t
 	return clear_obj(params, d, LNS_REQ_CLEAR_SESSION, "session", UINT32_MAX - 1);
 }
 
+/* Drain on|off (parameter): new tunnels, calls and Main Modes refused, existing
+ * sessions stay. Replies with the state and the sessions left. */
+static int
+cmd_drain(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	struct lns_dp *dp = (struct lns_dp *)__atomic_load_n(&mgmt_dp, __ATOMIC_ACQUIRE);
+	int32_t res;
+	bool on;
+	int rc;
+
+	if (dp == NULL)
+		return -EAGAIN;
+	unsigned long wait_s = 0;
+	char *end;
+
+	if (params != NULL && strcmp(params, "off") == 0) {
+		on = false;
+	} else if (params != NULL && strncmp(params, "on", 2) == 0 &&
+		   (params[2] == '\0' || strncmp(params + 2, ",max-wait=", 10) == 0)) {
+		on = true;
+		if (params[2] != '\0') {
+			errno = 0;
+			wait_s = strtoul(params + 12, &end, 10);
+			if (errno != 0 || *end != '\0' || params[12] < '0' || params[12] > '9' ||
+			    wait_s < 1 || wait_s > LNS_DRAIN_MAX_WAIT_S)
+				return reply_error(d, "invalid max-wait '%s': 1 to %u seconds",
+						   params + 12, LNS_DRAIN_MAX_WAIT_S);
+		}
+	} else {
+		return reply_error(d, "usage: /lns/drain,on[,max-wait=SECONDS] or /lns/drain,off");
+	}
+	rc = lns_ctl_request(dp, LNS_REQ_DRAIN, on ? 1u | (uint32_t)wait_s << 1 : 0, 2000, &res);
+	if (rc != 0)
+		return reply_error(d, "control lcore did not answer (%s)", strerror(-rc));
+	if (res < 0)
+		return reply_error(d, "cannot set drain: %s", strerror(-res));
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "node", dp->conf->node.name);
+	rte_tel_data_add_dict_string(d, "drain", on ? "on" : "off");
+	rte_tel_data_add_dict_u64(d, "sessions_left", (uint64_t)res);
+	rte_tel_data_add_dict_u64(d, "max_wait_s", wait_s);
+	return 0;
+}
+
 /* Events after a sequence number (parameter), else the newest ones; keyed by seq. */
 #define EVENTS_MAX 64
 
@@ -1026,6 +1074,9 @@ static const struct {
 	  "Tunnels by id. Params: from=ID,limit=N,tunnel=ID,peer=ADDR[/LEN],state=S,"
 	  "profile=P (%XX escapes). \"next\":ID = ask from=ID" },
 	{ "/lns/radius", cmd_radius, "RADIUS servers, counters, accounting queue and spool" },
+	{ "/lns/drain", cmd_drain,
+	  "Drain: refuse new tunnels, calls and IKE Main Modes; existing sessions stay. "
+	  "Parameter: on[,max-wait=S] or off." },
 	{ "/lns/events", cmd_events,
 	  "Events by sequence number: newest 64; AFTER_SEQ; or from=SEQ[,limit=N] paged"
 	  " with next" },

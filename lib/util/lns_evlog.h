@@ -45,7 +45,8 @@
 	X(IPSEC_REFUSED,     "ipsec-refused") \
 	X(ACCT_DROPPED,      "acct-dropped")      /* RADIUS accounting record refused at the bound */ \
 	X(RADIUS_SERVER,     "radius-server")     /* a server went dead / came back */ \
-	X(IPSEC_RENEWED,     "ipsec-renewed")
+	X(IPSEC_RENEWED,     "ipsec-renewed") \
+	X(DRAIN,             "drain")             /* lnsctl drain on|off, node.drain */
 
 enum lns_ev {
 #define X(e, s) LNS_EV_##e,

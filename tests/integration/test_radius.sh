@@ -410,6 +410,18 @@ sys.exit(not (c["das_bad_authenticator"] >= 1 and c["das_no_message_authenticato
               c["das_coa_naks"] == 1 and c["das_disconnect_naks"] == 1))' "$W/radius-das.json"
 lns_lac_stop da
 
+# ---- 5d. drain on --max-wait 1: the session left ends, Stop says Admin-Reboot
+seq0=$(lns_last_seq)
+auth_lac dr chap-md5 chapuser chappass
+lns_check "dr: up" wait_clog dr '^IP ' 20
+SID=$(jfield "$(sess chapuser)" acct_session_id)
+lns_check "dr: lnsctl drain on --max-wait 1" quiet lns_ctl drain on --max-wait 1
+lns_check "dr: the session ends after max-wait" lns_wait_event session-down "result=3" "$seq0" 5
+wait_acct "$SID" Stop 5
+lns_check "dr: Stop says Admin-Reboot" [ "$(jfield "$(acct_rec "$SID" Stop || echo '{}')" Acct-Terminate-Cause)" = Admin-Reboot ]
+lns_check "dr: lnsctl drain off" quiet lns_ctl drain off
+lns_lac_stop dr
+
 # ---- 5c. max-sessions-per-user 1 in the destination profile "limited"
 seq0=$(lns_last_seq)
 LAC_EXTRA='hostname = limited' auth_lac lim1 chap-md5 chapuser chappass

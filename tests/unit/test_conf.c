@@ -92,6 +92,36 @@ write_file(const char *name, const char *text)
 
 /* ====================================================== good configs === */
 
+/* node: name (default the host name) and drain; the name is the NAS-Identifier
+ * unless radius.nas-identifier says otherwise */
+static void
+node_section(void)
+{
+	char host[LNS_CONF_NAME_MAX] = "";
+	struct lns_conf *c = load_ok(PORTS);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	if (gethostname(host, sizeof(host) - 1) == 0 && host[0] != '\0')
+		CU_ASSERT_STRING_EQUAL(c->node.name, host);
+	CU_ASSERT(!c->node.drain);
+	lns_conf_free(c);
+
+	c = load_ok(PORTS "node: {name: lns-east-2, drain: true}\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_STRING_EQUAL(c->node.name, "lns-east-2");
+	CU_ASSERT(c->node.drain);
+	CU_ASSERT_STRING_EQUAL(c->radius.nas_identifier, "lns-east-2");
+	lns_conf_free(c);
+
+	c = load_ok(PORTS "node: {name: lns-east-2}\nradius: {nas-identifier: nas-x}\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_STRING_EQUAL(c->radius.nas_identifier, "nas-x");
+	lns_conf_free(c);
+
+	expect_err(PORTS "node: {name: \"\"}\n", 8, 14, "node.name", "must not be empty");
+	expect_err(PORTS "node: {drain: maybe}\n", 8, 15, "node.drain", "expected true or false");
+}
+
 /* radius: defaults, servers, and the rules that tie keys together */
 static void
 radius_section(void)
@@ -110,7 +140,10 @@ radius_section(void)
 	CU_ASSERT(c->radius.authenticate);
 	CU_ASSERT(c->radius.accounting);          /* on by default once servers exist */
 	CU_ASSERT(!c->radius.local_fallback);
-	CU_ASSERT_STRING_EQUAL(c->radius.nas_identifier, "lnsd");
+	/* node.name, itself the host name, when neither is set */
+	CU_ASSERT_STRING_EQUAL(c->radius.nas_identifier, c->node.name);
+	CU_ASSERT(c->node.name[0] != '\0');
+	CU_ASSERT(!c->node.drain);
 	CU_ASSERT_EQUAL(c->radius.timeout_ms, 3000);
 	CU_ASSERT_EQUAL(c->radius.retries, 2);
 	CU_ASSERT_EQUAL(c->radius.hold_down, 30);
@@ -1266,6 +1299,7 @@ static const struct {
 	CU_TestFunc fn;
 } tests[] = {
 	{ "minimal config takes every default", test_minimal_defaults },
+	{ "node: name, drain, NAS-Identifier default", node_section },
 	{ "full config: every key parsed", test_full_values },
 	{ "destination profile lookup", test_dest_profile_lookup },
 	{ "allow-short-timers lowers destruct-timeout minimum", test_short_timers },
