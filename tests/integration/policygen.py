@@ -12,6 +12,7 @@
 Senders print "sent SECONDS"; receivers print "rx KEY PACKETS" lines after SECS
 seconds or 1.5 s of silence after the first packet.
 """
+import os
 import socket
 import struct
 import sys
@@ -85,9 +86,13 @@ def main():
         pace(msgs, secs, mbps, size)
     elif mode == 'down':
         secs, mbps, size = float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        # POLICYGEN_FLOWS=N: each subscriber's stream spread over N source ports
+        # (flows that RSS may put on different workers), same total rate
+        nf = int(os.environ.get('POLICYGEN_FLOWS', '1'))
+        socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(nf)]
         pay = b'd' * (size - 28)
-        pace([(s, pay, (a, 9000)) for a in sys.argv[5:]], secs, mbps, size)
+        msgs = [(socks[i % nf], pay, (a, 9000)) for i in range(nf) for a in sys.argv[5:]]
+        pace(msgs, secs, mbps / nf, size)
     elif mode == 'rxcore':
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
