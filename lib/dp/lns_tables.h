@@ -75,7 +75,10 @@ enum lns_sess_ctr { LNS_SC_UP_PKTS, LNS_SC_UP_BYTES, LNS_SC_DOWN_PKTS, LNS_SC_DO
 #define LNS_POLICY_MAX 64
 struct lns_dp_policy {
 	bool on[2];                                   /**< [0] up, [1] down: limited */
-	struct rte_meter_trtcm_profile prof[2];
+	struct rte_meter_trtcm_profile prof[2];       /**< upstream uses prof[0] */
+	/** Downstream, shared by every lcore (lock-free GCRA, see lns_tables_police):
+	 *  TSC cycles per byte at the peak rate (Q16), and the burst as cycles. */
+	uint64_t down_t_q16, down_tau;
 };
 
 /**
@@ -103,6 +106,8 @@ struct lns_tables {
 	uint64_t *tctr;                  /**< [slot][tunnel id][LNS_SC_MAX] */
 	struct lns_dp_policy *pol;       /**< [LNS_POLICY_MAX + 1], NULL = no policies */
 	struct lns_dp_meter *mtr;        /**< [slot][handle][2], NULL = no policies */
+	uint64_t *down_tat;              /**< [handle]: downstream GCRA theoretical
+					  *   arrival time (TSC), shared by all lcores */
 	uint16_t n_pol;
 	struct rte_rcu_qsbr *qsbr;       /**< workers' RCU variable (NULL: free at once) */
 	uint32_t pend_head, pend_tail;   /**< sessions waiting for reclaim */
@@ -214,8 +219,16 @@ lns_tables_count(struct lns_tables *t, uint16_t slot, uint32_t h, enum lns_sess_
 
 /**
  * Police one packet of `len` bytes (IPv4 total length) of session h, which has
- * policy pol (!= 0), in direction dir (0 up, 1 down) on this slot's meter.
- * @return true to pass it. Workers.
+ * policy pol (!= 0), in direction dir (0 up, 1 down). @return true to pass it.
+ *
+ * Upstream: rte_meter trTCM on this slot's meter. One lcore handles a session's
+ * upstream (the owner of its inbound SA; a plain tunnel is one RSS flow), so the
+ * meter has one writer. Downstream: RSS spreads a subscriber's flows over every
+ * lcore, so per-lcore meters would let k lcores pass k times the rate; instead
+ * one GCRA cell per session (a theoretical arrival time) is advanced by
+ * compare-and-swap, no lock. Dropping only red, trTCM passes exactly what a
+ * single bucket at the peak rate and burst passes, which is what the cell does.
+ * Workers.
  */
 static inline bool
 lns_tables_police(struct lns_tables *t, uint16_t slot, uint32_t h, uint16_t pol, int dir,
@@ -226,6 +239,18 @@ lns_tables_police(struct lns_tables *t, uint16_t slot, uint32_t h, uint16_t pol,
 
 	if (!p->on[dir])
 		return true;
+	if (dir) {
+		uint64_t now = rte_rdtsc(), inc = ((uint64_t)len * p->down_t_q16) >> 16;
+		uint64_t tat = __atomic_load_n(&t->down_tat[h], __ATOMIC_RELAXED), ntat;
+
+		do {
+			ntat = (tat > now ? tat : now) + inc;
+			if (ntat - now > p->down_tau)
+				return false;
+		} while (!__atomic_compare_exchange_n(&t->down_tat[h], &tat, ntat, true,
+						      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+		return true;
+	}
 	mt = &t->mtr[((size_t)slot * t->max_sessions + h) * 2 + dir];
 	if (unlikely(mt->policy != pol)) {
 		rte_meter_trtcm_config(&mt->m, &p->prof[dir]);

@@ -75,6 +75,7 @@ lns_tables_free(struct lns_tables *t)
 	rte_free(t->tctr);
 	rte_free(t->pol);
 	rte_free(t->mtr);
+	rte_free(t->down_tat);
 	rte_free(t->sess);
 	rte_free(t->tun);
 	rte_free(t);
@@ -156,6 +157,8 @@ lns_tables_add_session(struct lns_tables *t, uint16_t tunnel, uint16_t local_id,
 		for (uint16_t sl = 0; sl < t->n_slots; sl++)
 			memset(&t->mtr[((size_t)sl * t->max_sessions + h) * 2], 0,
 			       2 * sizeof(*t->mtr));
+	if (t->down_tat != NULL)
+		t->down_tat[h] = 0;
 	__atomic_store_n(&s->state, LNS_TBL_UP, __ATOMIC_RELEASE);
 	rc = lns_u32map_add(t->by_ids, key, h);
 	if (rc == 0 && addr != 0)
@@ -301,11 +304,15 @@ lns_tables_set_policies(struct lns_tables *t, const struct lns_policy_conf *p, u
 			     RTE_CACHE_LINE_SIZE);
 	t->mtr = rte_zmalloc("lns_meters", (size_t)t->n_slots * t->max_sessions * 2 *
 			     sizeof(*t->mtr), RTE_CACHE_LINE_SIZE);
-	if (t->pol == NULL || t->mtr == NULL) {
+	t->down_tat = rte_zmalloc("lns_down_tat", (size_t)t->max_sessions * sizeof(uint64_t),
+				  RTE_CACHE_LINE_SIZE);
+	if (t->pol == NULL || t->mtr == NULL || t->down_tat == NULL) {
 		rte_free(t->pol);
 		rte_free(t->mtr);
+		rte_free(t->down_tat);
 		t->pol = NULL;
 		t->mtr = NULL;
+		t->down_tat = NULL;
 		return -ENOMEM;
 	}
 	for (uint16_t i = 0; i < n; i++) {
@@ -320,6 +327,13 @@ lns_tables_set_policies(struct lns_tables *t, const struct lns_policy_conf *p, u
 			    rte_meter_trtcm_profile_config(&t->pol[i + 1].prof[dir], &prm) != 0)
 				return -EINVAL;
 			t->pol[i + 1].on[dir] = true;
+			if (dir == 1) {
+				uint64_t hz = rte_get_tsc_hz();
+
+				t->pol[i + 1].down_t_q16 = (hz << 16) / prm.pir;
+				t->pol[i + 1].down_tau = (uint64_t)prm.pbs *
+							 t->pol[i + 1].down_t_q16 >> 16;
+			}
 		}
 	}
 	t->n_pol = n;

@@ -9,8 +9,8 @@
 # is shared and noisy; the measured figures are logged), the unpoliced one gets
 # clearly more than the limit, drops.policer moved, and `lnsctl show sessions`
 # names the policy with its drops per direction. POLICYGEN_FLOWS=N spreads each
-# downstream stream over N source ports (a measurement of per-lcore meters with
-# LNS_WORKERS>1: flows on k lcores get up to k times the rate; not asserted).
+# downstream stream over N source ports, so that with LNS_WORKERS>1 (ratelimit_w2)
+# RSS puts one subscriber's flows on several lcores: the limit must still hold.
 . "$(dirname "$0")/lib.sh"
 
 GEN=("$PY" "$LNS_SRC/tests/integration/policygen.py")
