@@ -96,6 +96,15 @@ lns_conf_free(struct lns_conf *conf)
 	free(conf);
 }
 
+int
+lns_conf_policy_find(const struct lns_conf *conf, const char *name)
+{
+	for (uint16_t i = 0; i < conf->n_policies; i++)
+		if (strcmp(conf->policies[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
 const struct lns_dest_profile *
 lns_conf_dest_profile(const struct lns_conf *conf, uint32_t peer, const char *host_name)
 {

@@ -505,6 +505,7 @@ static const struct key_desc dprof_keys[] = {
 	       1048576, 0, .flags = F_ZERO_OK),
 	K_ENUM(struct lns_dest_profile, "authentication", authentication, authn_aux,
 	       LNS_AUTHN_GLOBAL),
+	K_STR(struct lns_dest_profile, "policy", policy, .flags = F_NONEMPTY),
 };
 static const struct schema dprof_keys_schema = SCHEMA(dprof_keys);
 
@@ -782,6 +783,7 @@ static const struct key_desc user_keys[] = {
 	  .group = 2, .flags = F_NODUMP, SETF(struct lns_user_conf, nt_hash_set) },
 	K_ADDR(struct lns_user_conf, "address", address, .group = 3),
 	K_STR(struct lns_user_conf, "pool", pool, .group = 3, .flags = F_NONEMPTY),
+	K_STR(struct lns_user_conf, "policy", policy, .flags = F_NONEMPTY),
 };
 static const struct schema user_schema = SCHEMA(user_keys, .check = user_check);
 static const struct list_desc user_list = {
@@ -1052,6 +1054,7 @@ static const struct key_desc tunnel_keys[] = {
 	K_UINT(struct lns_static_tunnel, "count", count, 1, 65535, 1),
 	K_UINT(struct lns_static_tunnel, "sessions", sessions, 0, 65535, 1),
 	K_STR(struct lns_static_tunnel, "pool", pool, .flags = F_NONEMPTY),
+	K_STR(struct lns_static_tunnel, "policy", policy, .flags = F_NONEMPTY),
 };
 static const struct schema tunnel_schema = SCHEMA(tunnel_keys, .check = tunnel_check);
 static const struct list_desc tunnel_list = {
@@ -1425,6 +1428,9 @@ static_refs_check(struct conf_ctx *ctx, struct lns_conf *c, yaml_node_t *root)
 	return 0;
 }
 
+static int policy_refs_check(struct conf_ctx *ctx, const struct lns_conf *c,
+			     yaml_node_t *map);
+
 static int
 root_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
 {
@@ -1436,6 +1442,8 @@ root_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
 
 	(void)seen;
 	node_defaults(c);
+	if (policy_refs_check(ctx, c, map) != 0)
+		return -1;
 	/* a profile (or the l2tp default) that authenticates by RADIUS needs servers */
 	for (int i = -1; i < (int)c->l2tp.n_profiles; i++) {
 		const struct lns_dest_profile *dp = i < 0 ? &c->l2tp.defaults :
@@ -1477,6 +1485,106 @@ root_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
 	return static_refs_check(ctx, c, map);
 }
 
+/* ------------------------------------------------------------- policies --- */
+
+#define RATE_MAX 400000000000ull /* 400 Gbit/s */
+
+static int
+policy_dir_check(struct conf_ctx *ctx, yaml_node_t *map, struct lns_policy_dir *d,
+		 const char *pfx)
+{
+	char k[32];
+
+	if (d->rate == 0) {
+		if (d->peak_rate != 0 || d->burst != 0 || d->peak_burst != 0) {
+			snprintf(k, sizeof(k), "%s-rate", pfx);
+			return conf_err_key(ctx, map, k, "required by the other %s- keys", pfx);
+		}
+		return 0;
+	}
+	if (d->burst == 0)
+		d->burst = d->rate / 80 > 3000 ? d->rate / 80 : 3000; /* 100 ms, >= 2 full frames */
+	if (d->peak_rate != 0 && d->peak_rate < d->rate) {
+		snprintf(k, sizeof(k), "%s-peak-rate", pfx);
+		return conf_err_key(ctx, map, k, "lower than %s-rate", pfx);
+	}
+	if (d->peak_burst == 0)
+		d->peak_burst = d->burst;
+	return 0;
+}
+
+static int
+policy_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
+{
+	struct lns_policy_conf *p = obj;
+
+	(void)seen;
+	if (policy_dir_check(ctx, map, &p->up, "up") != 0 ||
+	    policy_dir_check(ctx, map, &p->down, "down") != 0)
+		return -1;
+	return 0;
+}
+
+static int
+policy_list_check(struct conf_ctx *ctx, void *obj, yaml_node_t *seq)
+{
+	const struct lns_conf *c = obj;
+
+	for (uint32_t j = 1; j < c->n_policies; j++)
+		for (uint32_t i = 0; i < j; i++)
+			if (strcmp(c->policies[i].name, c->policies[j].name) == 0) {
+				size_t saved = conf_path_push_idx(ctx, j);
+
+				conf_err_key(ctx, conf_seq_get(ctx->doc, seq, j), "name",
+					     "duplicate policy '%s'", c->policies[j].name);
+				conf_path_pop(ctx, saved);
+				return -1;
+			}
+	return 0;
+}
+
+static const struct key_desc policy_keys[] = {
+	K_STR(struct lns_policy_conf, "name", name, .flags = F_REQUIRED | F_NONEMPTY),
+	K_UINT(struct lns_policy_conf, "up-rate", up.rate, 0, RATE_MAX, 0),
+	K_UINT(struct lns_policy_conf, "up-burst", up.burst, 1500, UINT32_MAX, 0),
+	K_UINT(struct lns_policy_conf, "up-peak-rate", up.peak_rate, 0, RATE_MAX, 0),
+	K_UINT(struct lns_policy_conf, "up-peak-burst", up.peak_burst, 1500, UINT32_MAX, 0),
+	K_UINT(struct lns_policy_conf, "down-rate", down.rate, 0, RATE_MAX, 0),
+	K_UINT(struct lns_policy_conf, "down-burst", down.burst, 1500, UINT32_MAX, 0),
+	K_UINT(struct lns_policy_conf, "down-peak-rate", down.peak_rate, 0, RATE_MAX, 0),
+	K_UINT(struct lns_policy_conf, "down-peak-burst", down.peak_burst, 1500, UINT32_MAX, 0),
+};
+static const struct schema policy_schema = SCHEMA(policy_keys, .check = policy_check);
+static const struct list_desc policy_list = {
+	.item = &policy_schema, .elem_size = sizeof(struct lns_policy_conf),
+	.max = LNS_CONF_MAX_POLICIES, .cnt_off = offsetof(struct lns_conf, n_policies),
+	.cnt_size = 2, .check = policy_list_check,
+};
+
+/* Every policy a user, profile or static tunnel names must exist. */
+static int
+policy_refs_check(struct conf_ctx *ctx, const struct lns_conf *c, yaml_node_t *map)
+{
+	for (int i = -1; i < (int)c->l2tp.n_profiles; i++) {
+		const char *n = i < 0 ? c->l2tp.defaults.policy : c->l2tp.profiles[i].policy;
+
+		if (n[0] != '\0' && lns_conf_policy_find(c, n) < 0)
+			return conf_err(ctx, map, "l2tp%s: policy '%s' is not in policies",
+					i < 0 ? "" : " destination profile", n);
+	}
+	for (uint32_t i = 0; i < c->ppp.n_users; i++)
+		if (c->ppp.users[i].policy[0] != '\0' &&
+		    lns_conf_policy_find(c, c->ppp.users[i].policy) < 0)
+			return conf_err(ctx, map, "ppp.users[%u] (%s): policy '%s' is not in "
+					"policies", i, c->ppp.users[i].name, c->ppp.users[i].policy);
+	for (uint16_t i = 0; i < c->stat.n_tunnels; i++)
+		if (c->stat.tunnels[i].policy[0] != '\0' &&
+		    lns_conf_policy_find(c, c->stat.tunnels[i].policy) < 0)
+			return conf_err(ctx, map, "static.tunnels[%u]: policy '%s' is not in "
+					"policies", i, c->stat.tunnels[i].policy);
+	return 0;
+}
+
 static const struct key_desc root_keys[] = {
 	{ .name = "eal", .type = KT_CUSTOM, .parse = parse_eal, .dump = dump_eal,
 	  .vtype = "list of strings" },
@@ -1492,5 +1600,6 @@ static const struct key_desc root_keys[] = {
 	K_SECTION(struct lns_conf, "log", log, log_schema),
 	K_SECTION(struct lns_conf, "metrics", metrics, metrics_schema),
 	K_SECTION(struct lns_conf, "radius", radius, radius_schema),
+	K_LIST(struct lns_conf, "policies", policies, policy_list),
 };
 const struct schema conf_root_schema = SCHEMA(root_keys, .check = root_check);

@@ -181,6 +181,7 @@ struct lns_dest_profile {
 	uint32_t max_sessions_per_user;      /**< simultaneous sessions of one user name,
 					      *   0 = no limit (default), 1..1048576 */
 	uint8_t  authentication;             /**< enum lns_authn: who checks PPP credentials */
+	char     policy[LNS_CONF_NAME_MAX];  /**< rate-limit policy of its sessions, "" = none */
 };
 
 /**
@@ -236,6 +237,7 @@ struct lns_user_conf {
 	bool     nt_hash_set;
 	uint32_t address;                /**< static address, 0 = from pool */
 	char     pool[LNS_CONF_NAME_MAX];/**< pool name, "" = ppp.default-pool */
+	char     policy[LNS_CONF_NAME_MAX];/**< rate-limit policy, "" = the profile's */
 };
 
 struct lns_ppp_conf {
@@ -300,6 +302,7 @@ struct lns_static_tunnel {
 	uint32_t count;                  /**< default 1 */
 	uint32_t sessions;               /**< sessions per tunnel, default 1 */
 	char     pool[LNS_CONF_NAME_MAX];/**< subscriber addresses come from this ppp pool */
+	char     policy[LNS_CONF_NAME_MAX];/**< rate-limit policy of its sessions, "" = none */
 };
 
 #define LNS_CONF_MAX_STATIC 256
@@ -310,6 +313,30 @@ struct lns_static_conf {
 	struct lns_static_tunnel tunnels[LNS_CONF_MAX_STATIC];
 	uint16_t n_tunnels;
 };
+
+/* ------------------------------------------------------------- policies --- */
+
+#define LNS_CONF_MAX_POLICIES 64
+
+/** One direction of a policy: rates in bit/s (0 = not limited), bursts in bytes. */
+struct lns_policy_dir {
+	uint64_t rate;                   /**< committed rate */
+	uint64_t burst;                  /**< committed burst, default 100 ms of rate (>= 3000) */
+	uint64_t peak_rate;              /**< peak rate (trTCM), 0 = single rate */
+	uint64_t peak_burst;             /**< peak burst, default = burst */
+};
+
+/** A named rate-limit policy (`policies:`). */
+struct lns_policy_conf {
+	char name[LNS_CONF_NAME_MAX];
+	struct lns_policy_dir up;        /**< subscriber -> core */
+	struct lns_policy_dir down;      /**< core -> subscriber */
+};
+
+struct lns_conf;
+
+/** Index (0-based) of the policy called name, or -1. */
+int lns_conf_policy_find(const struct lns_conf *conf, const char *name);
 
 /* --------------------------------------------------------------- limits --- */
 
@@ -429,6 +456,8 @@ struct lns_conf {
 	struct lns_log_conf    log;
 	struct lns_metrics_conf metrics;
 	struct lns_radius_conf radius;
+	struct lns_policy_conf policies[LNS_CONF_MAX_POLICIES]; /**< `policies:` */
+	uint16_t n_policies;
 };
 
 /**

@@ -844,8 +844,16 @@ das_apply_coa(struct lns_aaa_sess *s, const struct lns_rad_view *v)
 			(void)lns_timer_arm(x->ctl->timers, &s->interim_t,
 					    now + (uint64_t)s->interim * 1000);
 	}
-	if (lns_rad_find(v, LNS_RA_FILTER_ID, &d, &n))
+	if (lns_rad_find(v, LNS_RA_FILTER_ID, &d, &n)) {
+		int pol;
+
 		copy_str(s->filter_id, sizeof(s->filter_id), d, n);
+		/* A Filter-Id that names a rate-limit policy switches the live session to
+		 * it: the workers reconfigure their meters from their next packet. */
+		pol = lns_conf_policy_find(x->ctl->dp->conf, s->filter_id);
+		if (pol >= 0 && s->started)
+			lns_tables_session_set_policy(x->ctl->dp->tbl, s->handle, pol);
+	}
 }
 
 static void

@@ -198,6 +198,9 @@ lns_ctl_provision_static(struct lns_ctl *ctl, char *err, size_t errlen)
 						  "address or ids in use");
 					break;
 				}
+				if (c->policy[0] != '\0')
+					lns_tables_session_set_policy(ctl->dp->tbl, h,
+						lns_conf_policy_find(conf, c->policy));
 				n_sess++;
 			}
 		}

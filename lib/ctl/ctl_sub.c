@@ -196,6 +196,42 @@ ppp_send(void *ctx, uint16_t proto, const uint8_t *info, size_t len)
 		  s->ctl->dp->tbl->tun[s->tid].conn);
 }
 
+/*
+ * The session's rate-limit policy: a RADIUS Filter-Id that names one of
+ * `policies:`, else the user's (ppp.users), else its destination profile's.
+ */
+static void
+sub_apply_policy(struct sub *s, const char *user)
+{
+	const struct lns_conf *conf = s->ctl->dp->conf;
+	struct lns_l2tp_tunnel_info ti;
+	struct lns_sess_snap snap;
+	int idx = -1;
+
+	if (conf->n_policies == 0)
+		return;
+	memset(&snap, 0, sizeof(snap));
+	lns_ctl_aaa_session_info(s->aaa, &snap);
+	if (snap.filter_id[0] != '\0')
+		idx = lns_conf_policy_find(conf, snap.filter_id);
+	for (uint32_t i = 0; idx < 0 && i < conf->ppp.n_users; i++)
+		if (strcmp(conf->ppp.users[i].name, user) == 0 &&
+		    conf->ppp.users[i].policy[0] != '\0')
+			idx = lns_conf_policy_find(conf, conf->ppp.users[i].policy);
+	if (idx < 0 && lns_l2tp_tunnel_get(subs_of(s->ctl)->l2tp, s->tid, &ti) == 0 &&
+	    ti.profile != NULL) {
+		const struct lns_dest_profile *p = &conf->l2tp.defaults;
+
+		for (uint16_t i = 0; i < conf->l2tp.n_profiles; i++)
+			if (strcmp(conf->l2tp.profiles[i].name, ti.profile) == 0)
+				p = &conf->l2tp.profiles[i];
+		if (p->policy[0] != '\0')
+			idx = lns_conf_policy_find(conf, p->policy);
+	}
+	if (idx >= 0)
+		lns_tables_session_set_policy(s->ctl->dp->tbl, s->handle, idx);
+}
+
 static int
 ppp_up(void *ctx, uint32_t addr)
 {
@@ -226,6 +262,7 @@ ppp_up(void *ctx, uint32_t addr)
 			      s->conn, "user=%s auth=%s address=%s", pi.user, pi.auth_method,
 			      ip_str(addr, a));
 		lns_ctl_aaa_session_up(s->aaa, addr, pi.user);     /* AAA hook: Start */
+		sub_apply_policy(s, pi.user);
 	}
 	return rc;
 }

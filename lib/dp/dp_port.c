@@ -377,6 +377,11 @@ lns_dp_init(struct lns_dp *dp, const struct lns_conf *conf, struct lns_stats *st
 			    "cannot allocate tables for %u SAs and %u sessions: lower "
 			    "limits.max-sas / limits.max-sessions or give DPDK more memory",
 			    conf->limits.max_sas, conf->limits.max_sessions);
+	rc = lns_tables_set_policies(dp->tbl, conf->policies, conf->n_policies);
+	if (rc != 0)
+		return fail(err, errlen, rc, "policies: cannot set up rate meters (%s)",
+			    rc == -ENOMEM ? "out of memory: lower limits.max-sessions" :
+			    "invalid rate or burst");
 
 	for (int r = 0; r < LNS_PORT_ROLE_MAX; r++) {
 		rc = setup_port(dp, r, err, errlen);

@@ -176,6 +176,23 @@ check_ipv4(const struct rte_mbuf *m, enum lns_drop *why)
 	return 0;
 }
 
+/*
+ * Rate-limit policy of session h in direction dir (0 up, 1 down): true when the
+ * packet is over it (counted on the session). Sessions without a policy pay one
+ * well-predicted branch.
+ */
+static inline bool
+police(const struct lns_dp *dp, const struct lns_dp_session *s, uint32_t h, int dir,
+       uint16_t len, const struct lns_dp_lctx *lc)
+{
+	uint16_t pol = __atomic_load_n(&s->policy, __ATOMIC_ACQUIRE);
+
+	if (likely(pol == 0) || lns_tables_police(dp->tbl, lc->slot, h, pol, dir, len))
+		return false;
+	lns_tables_count(dp->tbl, lc->slot, h, dir ? LNS_SC_POLICER_DOWN : LNS_SC_POLICER_UP, 1);
+	return true;
+}
+
 /* Subscriber IPv4 (data at its header) from session h to the core port. */
 static void
 up_ipv4(const struct lns_dp *dp, struct rte_mbuf *m, uint32_t h, struct burst_out *o,
@@ -207,6 +224,10 @@ up_ipv4(const struct lns_dp *dp, struct rte_mbuf *m, uint32_t h, struct burst_ou
 		return;
 	}
 	tot = rte_be_to_cpu_16(ip->total_length);
+	if (police(dp, s, h, 0, tot, lc)) {
+		drop_pkt(lc, m, LNS_DROP_POLICER);
+		return;
+	}
 	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - tot));
 	ttl_dec(ip);
 	if (lns_mss_clamp(ip, dp->conf->ppp.mss_clamp))
@@ -722,6 +743,10 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 		t = &dp->tbl->tun[s->tunnel];
 		if (ip->time_to_live <= 1) {
 			drop_pkt(lc, m, LNS_DROP_IPV4_TTL);
+			continue;
+		}
+		if (police(dp, s, h, 1, tot, lc)) {
+			drop_pkt(lc, m, LNS_DROP_POLICER);
 			continue;
 		}
 		if (!mac_valid(__atomic_load_n(&t->nh_mac, __ATOMIC_ACQUIRE))) {

@@ -22,8 +22,11 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_meter.h>
 #include <rte_prefetch.h>
 
+#include "lns_conf.h"
 #include "lns_u32map.h"
 
 struct rte_rcu_qsbr;
@@ -54,7 +57,7 @@ struct lns_dp_session {
 	uint16_t tunnel;       /**< local tunnel id */
 	uint16_t local_id;
 	uint16_t peer_id;
-	uint16_t rsvd;
+	uint16_t policy;       /**< rate-limit policy + 1, 0 = none (atomic) */
 	uint32_t addr;         /**< subscriber IPv4, network order; 0 = none yet (atomic) */
 	/* control only: reclaim bookkeeping */
 	uint64_t token;        /**< RCU token of the pending reclaim */
@@ -63,7 +66,31 @@ struct lns_dp_session {
 
 /** Per-session and per-tunnel counters (packets and bytes each way). */
 enum lns_sess_ctr { LNS_SC_UP_PKTS, LNS_SC_UP_BYTES, LNS_SC_DOWN_PKTS, LNS_SC_DOWN_BYTES,
-		    LNS_SC_MAX };
+		    LNS_SC_POLICER_UP, LNS_SC_POLICER_DOWN, LNS_SC_MAX };
+
+/**
+ * Rate-limit policies (immutable once published: control builds them before the
+ * workers start). Index 0 is "none"; a session's `policy` names one.
+ */
+#define LNS_POLICY_MAX 64
+struct lns_dp_policy {
+	bool on[2];                                   /**< [0] up, [1] down: limited */
+	struct rte_meter_trtcm_profile prof[2];       /**< upstream uses prof[0] */
+	/** Downstream, shared by every lcore (lock-free GCRA, see lns_tables_police):
+	 *  TSC cycles per byte at the peak rate (Q16), and the burst as cycles. */
+	uint64_t down_t_q16, down_tau;
+};
+
+/**
+ * A session's meter for one direction on one lcore. Written only by that lcore
+ * (it (re)configures the meter itself when the session's policy changes), so
+ * each meter has one writer whatever RSS does; control only zeroes a handle's
+ * meters when it adds the session, after the grace period freed the handle.
+ */
+struct lns_dp_meter {
+	struct rte_meter_trtcm m;
+	uint16_t policy;                              /**< what m was configured for */
+};
 
 struct lns_tables {
 	uint32_t max_sessions;
@@ -77,6 +104,11 @@ struct lns_tables {
 	struct lns_idpool *sess_ids;
 	uint64_t *ctr;                   /**< [slot][handle][LNS_SC_MAX] */
 	uint64_t *tctr;                  /**< [slot][tunnel id][LNS_SC_MAX] */
+	struct lns_dp_policy *pol;       /**< [LNS_POLICY_MAX + 1], NULL = no policies */
+	struct lns_dp_meter *mtr;        /**< [slot][handle][2], NULL = no policies */
+	uint64_t *down_tat;              /**< [handle]: downstream GCRA theoretical
+					  *   arrival time (TSC), shared by all lcores */
+	uint16_t n_pol;
 	struct rte_rcu_qsbr *qsbr;       /**< workers' RCU variable (NULL: free at once) */
 	uint32_t pend_head, pend_tail;   /**< sessions waiting for reclaim */
 	uint32_t n_pending;
@@ -127,6 +159,23 @@ int lns_tables_remove_session(struct lns_tables *t, uint32_t handle);
 /** Free removed sessions whose grace period is over, without blocking. @return freed. */
 unsigned int lns_tables_reclaim(struct lns_tables *t);
 
+/**
+ * Install rate-limit policies (before the workers start; once). Rates in bit/s,
+ * bursts in bytes; a direction with rate 0 is not limited; peak_rate 0 = the
+ * committed rate (one bucket pair, single rate).
+ * @return 0, -EINVAL (a bad rate), -ENOMEM, -E2BIG.
+ */
+int lns_tables_set_policies(struct lns_tables *t, const struct lns_policy_conf *p,
+			    uint16_t n);
+
+/** Meter profile parameters of one policy direction (exported for tests). */
+int lns_policy_meter_params(const struct lns_policy_dir *d,
+			    struct rte_meter_trtcm_params *out);
+
+/** Attach policy idx (0-based, -1 = none) to a session; takes effect from each
+ *  worker's next packet of it. @return 0, -ENOENT, -EINVAL. */
+int lns_tables_session_set_policy(struct lns_tables *t, uint32_t handle, int idx);
+
 /** Sum of one counter of a session over all slots (any thread). */
 uint64_t lns_tables_sess_ctr(const struct lns_tables *t, uint32_t handle, enum lns_sess_ctr c);
 
@@ -166,6 +215,49 @@ lns_tables_count(struct lns_tables *t, uint16_t slot, uint32_t h, enum lns_sess_
 		 uint64_t n)
 {
 	t->ctr[((size_t)slot * t->max_sessions + h) * LNS_SC_MAX + c] += n;
+}
+
+/**
+ * Police one packet of `len` bytes (IPv4 total length) of session h, which has
+ * policy pol (!= 0), in direction dir (0 up, 1 down). @return true to pass it.
+ *
+ * Upstream: rte_meter trTCM on this slot's meter. One lcore handles a session's
+ * upstream (the owner of its inbound SA; a plain tunnel is one RSS flow), so the
+ * meter has one writer. Downstream: RSS spreads a subscriber's flows over every
+ * lcore, so per-lcore meters would let k lcores pass k times the rate; instead
+ * one GCRA cell per session (a theoretical arrival time) is advanced by
+ * compare-and-swap, no lock. Dropping only red, trTCM passes exactly what a
+ * single bucket at the peak rate and burst passes, which is what the cell does.
+ * Workers.
+ */
+static inline bool
+lns_tables_police(struct lns_tables *t, uint16_t slot, uint32_t h, uint16_t pol, int dir,
+		  uint32_t len)
+{
+	struct lns_dp_policy *p = &t->pol[pol];
+	struct lns_dp_meter *mt;
+
+	if (!p->on[dir])
+		return true;
+	if (dir) {
+		uint64_t now = rte_rdtsc(), inc = ((uint64_t)len * p->down_t_q16) >> 16;
+		uint64_t tat = __atomic_load_n(&t->down_tat[h], __ATOMIC_RELAXED), ntat;
+
+		do {
+			ntat = (tat > now ? tat : now) + inc;
+			if (ntat - now > p->down_tau)
+				return false;
+		} while (!__atomic_compare_exchange_n(&t->down_tat[h], &tat, ntat, true,
+						      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+		return true;
+	}
+	mt = &t->mtr[((size_t)slot * t->max_sessions + h) * 2 + dir];
+	if (unlikely(mt->policy != pol)) {
+		rte_meter_trtcm_config(&mt->m, &p->prof[dir]);
+		mt->policy = pol;
+	}
+	return rte_meter_trtcm_color_blind_check(&mt->m, &p->prof[dir], rte_rdtsc(), len) !=
+	       RTE_COLOR_RED;
 }
 
 /** Fetch a looked-up session's entry and this slot's counter line before a burst

@@ -73,6 +73,9 @@ lns_tables_free(struct lns_tables *t)
 	lns_idpool_free(t->sess_ids);
 	rte_free(t->ctr);
 	rte_free(t->tctr);
+	rte_free(t->pol);
+	rte_free(t->mtr);
+	rte_free(t->down_tat);
 	rte_free(t->sess);
 	rte_free(t->tun);
 	rte_free(t);
@@ -148,6 +151,14 @@ lns_tables_add_session(struct lns_tables *t, uint16_t tunnel, uint16_t local_id,
 	for (uint16_t sl = 0; sl < t->n_slots; sl++)
 		memset(&t->ctr[((size_t)sl * t->max_sessions + h) * LNS_SC_MAX], 0,
 		       LNS_SC_MAX * sizeof(uint64_t));
+	/* The handle's grace period is over: no worker touches its meters now. */
+	s->policy = 0;
+	if (t->mtr != NULL)
+		for (uint16_t sl = 0; sl < t->n_slots; sl++)
+			memset(&t->mtr[((size_t)sl * t->max_sessions + h) * 2], 0,
+			       2 * sizeof(*t->mtr));
+	if (t->down_tat != NULL)
+		t->down_tat[h] = 0;
 	__atomic_store_n(&s->state, LNS_TBL_UP, __ATOMIC_RELEASE);
 	rc = lns_u32map_add(t->by_ids, key, h);
 	if (rc == 0 && addr != 0)
@@ -263,4 +274,81 @@ lns_tables_sess_ctr(const struct lns_tables *t, uint32_t handle, enum lns_sess_c
 		sum += __atomic_load_n(&t->ctr[((size_t)sl * t->max_sessions + handle) *
 					       LNS_SC_MAX + c], __ATOMIC_RELAXED);
 	return sum;
+}
+
+int
+lns_policy_meter_params(const struct lns_policy_dir *d, struct rte_meter_trtcm_params *out)
+{
+	uint64_t pir = d->peak_rate != 0 ? d->peak_rate : d->rate;
+
+	if (d->rate == 0 || pir < d->rate || d->burst == 0 || d->burst > UINT32_MAX)
+		return -EINVAL;
+	/* rte_meter counts bytes per second; the config says bits per second. */
+	out->cir = d->rate / 8;
+	out->pir = pir / 8;
+	out->cbs = (uint32_t)d->burst;
+	out->pbs = (uint32_t)(d->peak_burst != 0 ? d->peak_burst : d->burst);
+	if (out->cir == 0 || out->pbs == 0)
+		return -EINVAL;
+	return 0;
+}
+
+int
+lns_tables_set_policies(struct lns_tables *t, const struct lns_policy_conf *p, uint16_t n)
+{
+	if (n == 0)
+		return 0;
+	if (n > LNS_POLICY_MAX || t->pol != NULL)
+		return -E2BIG;
+	t->pol = rte_zmalloc("lns_policies", (LNS_POLICY_MAX + 1) * sizeof(*t->pol),
+			     RTE_CACHE_LINE_SIZE);
+	t->mtr = rte_zmalloc("lns_meters", (size_t)t->n_slots * t->max_sessions * 2 *
+			     sizeof(*t->mtr), RTE_CACHE_LINE_SIZE);
+	t->down_tat = rte_zmalloc("lns_down_tat", (size_t)t->max_sessions * sizeof(uint64_t),
+				  RTE_CACHE_LINE_SIZE);
+	if (t->pol == NULL || t->mtr == NULL || t->down_tat == NULL) {
+		rte_free(t->pol);
+		rte_free(t->mtr);
+		rte_free(t->down_tat);
+		t->pol = NULL;
+		t->mtr = NULL;
+		t->down_tat = NULL;
+		return -ENOMEM;
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		const struct lns_policy_dir *d[2] = { &p[i].up, &p[i].down };
+
+		for (int dir = 0; dir < 2; dir++) {
+			struct rte_meter_trtcm_params prm;
+
+			if (d[dir]->rate == 0)
+				continue;
+			if (lns_policy_meter_params(d[dir], &prm) != 0 ||
+			    rte_meter_trtcm_profile_config(&t->pol[i + 1].prof[dir], &prm) != 0)
+				return -EINVAL;
+			t->pol[i + 1].on[dir] = true;
+			if (dir == 1) {
+				uint64_t hz = rte_get_tsc_hz();
+
+				t->pol[i + 1].down_t_q16 = (hz << 16) / prm.pir;
+				t->pol[i + 1].down_tau = (uint64_t)prm.pbs *
+							 t->pol[i + 1].down_t_q16 >> 16;
+			}
+		}
+	}
+	t->n_pol = n;
+	return 0;
+}
+
+int
+lns_tables_session_set_policy(struct lns_tables *t, uint32_t handle, int idx)
+{
+	if (handle >= t->max_sessions || t->sess[handle].state != LNS_TBL_UP)
+		return -ENOENT;
+	if (idx >= (int)t->n_pol)
+		return -EINVAL;
+	/* The worker sees the new index and reconfigures its own meter. */
+	__atomic_store_n(&t->sess[handle].policy, (uint16_t)(idx < 0 ? 0 : idx + 1),
+			 __ATOMIC_RELEASE);
+	return 0;
 }

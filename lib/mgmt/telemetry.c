@@ -543,6 +543,17 @@ cmd_sessions(const char *cmd __rte_unused, const char *params, struct rte_tel_da
 				  lns_tables_sess_ctr(tbl, h, LNS_SC_UP_BYTES),
 				  lns_tables_sess_ctr(tbl, h, LNS_SC_DOWN_PKTS),
 				  lns_tables_sess_ctr(tbl, h, LNS_SC_DOWN_BYTES));
+			{
+				uint16_t pol = __atomic_load_n(&s->policy, __ATOMIC_RELAXED);
+
+				if (pol != 0 && pol <= dp->conf->n_policies) {
+					e_str(&en, "policy", dp->conf->policies[pol - 1].name);
+					e_u64(&en, "policer_drops_up",
+					      lns_tables_sess_ctr(tbl, h, LNS_SC_POLICER_UP));
+					e_u64(&en, "policer_drops_down",
+					      lns_tables_sess_ctr(tbl, h, LNS_SC_POLICER_DOWN));
+				}
+			}
 			if (!page_add(&pg, h, &en))
 				break;
 		}

@@ -88,6 +88,7 @@
 	X(DOWN_TOO_BIG,     "down_too_big",     "core-side packet too big for the access MTU after encapsulation (DF set: ICMP sent unless rate-limited)") \
 	X(NO_HEADROOM,      "no_headroom",      "no room in the mbuf for the headers lnsd adds (L2TP, UDP, IPv4, Ethernet; ICMP errors)") \
 	X(ESP_OUT_FAILED,   "esp_out_failed",   "ESP encryption refused (headroom, sequence exhausted, expired)") \
+	X(POLICER,          "policer",          "packet over its session's rate-limit policy (either direction)") \
 	X(TX_FULL,          "tx_full",          "worker TX queue full")
 
 #define LNS_X_ENUM(e, name, help) LNS_CTR_##e,

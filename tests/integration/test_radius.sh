@@ -194,6 +194,10 @@ ppp:
   users:
     - name: alice
       password: secret1
+# rate-limit policies named by Filter-Id (Access-Accept std.in, CoA gold)
+policies:
+  - {name: std.in, up-rate: 8000000, down-rate: 16000000}
+  - {name: gold, down-rate: 100000000}
 radius:
   authenticate: true
   nas-identifier: lnsd-test
@@ -296,6 +300,8 @@ S=$(sess papuser)
 SID=$(jfield "$S" acct_session_id)
 lns_check "pap: show sessions shows Filter-Id std.in, aaa radius, interim 2, session-timeout 3600" \
 	"$PY" -c 'import json, sys; s = json.loads(sys.argv[1]); sys.exit(not (s.get("filter_id") == "std.in" and s.get("aaa") == "radius" and s.get("interim_interval") == 2 and s.get("session_timeout") == 3600))' "$S"
+lns_check "pap: Filter-Id std.in names a policy: show sessions shows policy std.in" \
+	"$PY" -c 'import json, sys; sys.exit(json.loads(sys.argv[1]).get("policy") != "std.in")' "$S"
 wait_acct "$SID" Start 5
 R=$(acct_rec "$SID" Start)
 lns_check "pap: Start has Framed-IP 10.99.0.11, Class, NAS-Port-Type Virtual, Tunnel-Type L2TP" \
@@ -382,6 +388,8 @@ out=$(das "User-Name = \"chapuser\"\nAcct-Session-Id = \"$SID\"\nFilter-Id = \"g
 lns_check "da: CoA-Request (Filter-Id, Idle-Timeout) answered CoA-ACK" sh -c "echo '$out' | grep -q 'Received CoA-ACK'"
 lns_check "da: show sessions shows the new Filter-Id gold and idle-timeout 600" \
 	"$PY" -c 'import json, sys; s = json.loads(sys.argv[1]); sys.exit(not (s.get("filter_id") == "gold" and s.get("idle_timeout") == 600))' "$(sess chapuser)"
+lns_check "da: CoA Filter-Id gold switched the live session to policy gold" \
+	"$PY" -c 'import json, sys; sys.exit(json.loads(sys.argv[1]).get("policy") != "gold")' "$(sess chapuser)"
 out=$(das "Acct-Session-Id = \"$SID\"\nFramed-Pool = \"x\"\nMessage-Authenticator = 0x00\n" coa nassecret)
 lns_check "da: an unsupported attribute is NAKed with Error-Cause Unsupported-Attribute" \
 	sh -c "echo '$out' | grep -q 'Received CoA-NAK' && echo '$out' | grep -q 'Unsupported-Attribute'"

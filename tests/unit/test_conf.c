@@ -122,6 +122,85 @@ node_section(void)
 	expect_err(PORTS "node: {drain: maybe}\n", 8, 15, "node.drain", "expected true or false");
 }
 
+static void
+expect_fail_with(const char *yaml, const char *gist)
+{
+	char err[LNS_CONF_ERR_MAX] = "";
+	struct lns_conf *c = lns_conf_load_string(yaml, "t.yaml", err, sizeof(err));
+
+	CU_ASSERT_PTR_NULL(c);
+	lns_conf_free(c);
+	if (strstr(err, gist) == NULL)
+		fprintf(stderr, "\n  want: ...%s\n  got:  %s\n", gist, err);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, gist));
+}
+
+/* policies: defaults filled in, references checked, bad rates refused */
+static void
+policies_section(void)
+{
+	struct lns_conf *c = load_ok(PORTS
+		"l2tp:\n"
+		"  destination-profiles:\n"
+		"    - name: lacs\n"
+		"      policy: big\n"
+		"ppp:\n"
+		"  users:\n"
+		"    - name: alice\n"
+		"      password: x\n"
+		"      address: 10.9.9.9\n"
+		"      policy: small\n"
+		"policies:\n"
+		"  - name: small\n"
+		"    up-rate: 2000000\n"
+		"    down-rate: 8000000\n"
+		"    down-burst: 20000\n"
+		"  - name: big\n"
+		"    down-rate: 100000000\n"
+		"    down-peak-rate: 200000000\n"
+		"    down-peak-burst: 400000\n");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->n_policies, 2);
+	CU_ASSERT_EQUAL(lns_conf_policy_find(c, "big"), 1);
+	CU_ASSERT_EQUAL(lns_conf_policy_find(c, "nope"), -1);
+	/* burst default: 100 ms of the rate, at least 3000 bytes; peak burst = burst */
+	CU_ASSERT_EQUAL(c->policies[0].up.rate, 2000000);
+	CU_ASSERT_EQUAL(c->policies[0].up.burst, 25000);
+	CU_ASSERT_EQUAL(c->policies[0].up.peak_rate, 0);
+	CU_ASSERT_EQUAL(c->policies[0].up.peak_burst, 25000);
+	CU_ASSERT_EQUAL(c->policies[0].down.burst, 20000);
+	CU_ASSERT_EQUAL(c->policies[0].down.peak_burst, 20000);
+	CU_ASSERT_EQUAL(c->policies[1].up.rate, 0);      /* up not limited */
+	CU_ASSERT_EQUAL(c->policies[1].up.burst, 0);
+	CU_ASSERT_EQUAL(c->policies[1].down.burst, 1250000);
+	CU_ASSERT_EQUAL(c->policies[1].down.peak_rate, 200000000);
+	CU_ASSERT_EQUAL(c->policies[1].down.peak_burst, 400000);
+	CU_ASSERT_STRING_EQUAL(c->ppp.users[0].policy, "small");
+	CU_ASSERT_STRING_EQUAL(c->l2tp.profiles[0].policy, "big");
+	lns_conf_free(c);
+
+	c = load_ok(PORTS "policies:\n  - name: tiny\n    up-rate: 64000\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->policies[0].up.burst, 3000);  /* the floor */
+	lns_conf_free(c);
+
+	expect_fail_with(PORTS "policies:\n  - name: a\n    up-rate: 2000000\n"
+			 "    up-peak-rate: 1000000\n", "lower than up-rate");
+	expect_fail_with(PORTS "policies:\n  - name: a\n    down-burst: 9000\n",
+			 "required by the other down- keys");
+	expect_fail_with(PORTS "policies:\n  - name: a\n    up-rate: 1\n  - name: a\n"
+			 "    up-rate: 2\n", "duplicate policy 'a'");
+	expect_fail_with(PORTS "policies:\n  - name: a\n    up-burst: 100\n    up-rate: 9\n",
+			 "up-burst");
+	expect_fail_with(PORTS "ppp:\n  users:\n    - name: u\n      password: x\n"
+			 "      address: 10.9.9.9\n      policy: gold\n", "policy 'gold' is not in policies");
+	expect_fail_with(PORTS "l2tp:\n  policy: gold\n", "policy 'gold' is not in policies");
+	expect_fail_with(PORTS "static:\n  tunnels:\n    - local-id: 1\n      peer-id: 1\n"
+			 "      peer: 10.0.0.1\n      policy: gold\n",
+			 "policy 'gold' is not in policies");
+}
+
 /* radius: defaults, servers, and the rules that tie keys together */
 static void
 radius_section(void)
@@ -1349,6 +1428,7 @@ static const struct {
 	{ "bad: eal", bad_eal },
 	{ "bad: too many list entries", bad_too_many_entries },
 	{ "radius section", radius_section },
+	{ "policies section", policies_section },
 };
 
 static int

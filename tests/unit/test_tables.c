@@ -137,6 +137,110 @@ test_tunnel_remove_and_counters(void)
 	lns_tables_free(t);
 }
 
+/* Meter configuration from policy definitions, and the worker's check. */
+static void
+test_policy_meters(void)
+{
+	struct lns_policy_conf pc[2] = {
+		{ .name = "p2m", .up = { .rate = 2000000, .burst = 3000, .peak_burst = 3000 },
+		  .down = { .rate = 8000000, .burst = 4500, .peak_rate = 16000000,
+			    .peak_burst = 9000 } },
+		{ .name = "downonly", .down = { .rate = 1000000, .burst = 1500,
+						.peak_burst = 1500 } },
+	};
+	struct rte_meter_trtcm_params prm;
+	struct lns_tables *t = lns_tables_create(4, 2, 0, qsbr);
+	uint32_t h, h2;
+	int pass;
+
+	/* bit/s -> bytes/s; no peak = the committed rate (one rate) */
+	CU_ASSERT_EQUAL(lns_policy_meter_params(&pc[0].up, &prm), 0);
+	CU_ASSERT_EQUAL(prm.cir, 250000);
+	CU_ASSERT_EQUAL(prm.pir, 250000);
+	CU_ASSERT_EQUAL(prm.cbs, 3000);
+	CU_ASSERT_EQUAL(prm.pbs, 3000);
+	CU_ASSERT_EQUAL(lns_policy_meter_params(&pc[0].down, &prm), 0);
+	CU_ASSERT_EQUAL(prm.cir, 1000000);
+	CU_ASSERT_EQUAL(prm.pir, 2000000);
+	CU_ASSERT_EQUAL(prm.cbs, 4500);
+	CU_ASSERT_EQUAL(prm.pbs, 9000);
+	CU_ASSERT_EQUAL(lns_policy_meter_params(&pc[1].up, &prm), -EINVAL); /* no rate */
+	{
+		struct lns_policy_dir bad = { .rate = 2000000, .burst = 3000,
+					      .peak_rate = 1000000 };
+
+		CU_ASSERT_EQUAL(lns_policy_meter_params(&bad, &prm), -EINVAL);
+	}
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_PTR_NULL(t->mtr);                     /* nothing until policies exist */
+	CU_ASSERT_EQUAL(lns_tables_set_policies(t, pc, 2), 0);
+	CU_ASSERT_FALSE(t->pol[0].on[0]);
+	CU_ASSERT_TRUE(t->pol[1].on[0]);
+	CU_ASSERT_TRUE(t->pol[1].on[1]);
+	CU_ASSERT_FALSE(t->pol[2].on[0]);
+	CU_ASSERT_TRUE(t->pol[2].on[1]);
+	add_tunnel(t, 3);
+	CU_ASSERT_EQUAL(lns_tables_add_session(t, 3, 1, 1, A(0x64400001), &h), 0);
+	CU_ASSERT_EQUAL(t->sess[h].policy, 0);
+	CU_ASSERT_EQUAL(lns_tables_session_set_policy(t, h, 2), -EINVAL);
+	CU_ASSERT_EQUAL(lns_tables_session_set_policy(t, h, 0), 0);
+	CU_ASSERT_EQUAL(t->sess[h].policy, 1);
+
+	/* a full 3000-byte bucket at 250 kB/s: two 1500-byte packets pass, the next
+	 * ones find it empty (it refills 25 bytes per 100 us) */
+	pass = 0;
+	for (int i = 0; i < 10; i++)
+		pass += lns_tables_police(t, 0, h, 1, 0, 1500);
+	CU_ASSERT_EQUAL(pass, 2);
+	/* another slot has its own meter (single writer per lcore) */
+	CU_ASSERT_TRUE(lns_tables_police(t, 1, h, 1, 0, 1500));
+	/* downstream: what trTCM passes when only red drops, the peak bucket of 9000
+	 * bytes: six; the cell is shared, so another lcore finds it spent too */
+	pass = 0;
+	for (int i = 0; i < 10; i++)
+		pass += lns_tables_police(t, 0, h, 1, 1, 1500);
+	CU_ASSERT_EQUAL(pass, 6);
+	CU_ASSERT_FALSE(lns_tables_police(t, 1, h, 1, 1, 1500));
+	/* and the same trTCM profile in rte_meter agrees on the upstream side */
+	{
+		struct lns_policy_conf same = { .name = "x", .up = pc[0].down };
+		struct lns_tables *t2 = lns_tables_create(2, 1, 0, qsbr);
+		uint32_t hh;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(t2);
+		CU_ASSERT_EQUAL(lns_tables_set_policies(t2, &same, 1), 0);
+		add_tunnel(t2, 3);
+		CU_ASSERT_EQUAL(lns_tables_add_session(t2, 3, 1, 1, A(0x64400001), &hh), 0);
+		pass = 0;
+		for (int i = 0; i < 10; i++)
+			pass += lns_tables_police(t2, 0, hh, 1, 0, 1500);
+		CU_ASSERT_EQUAL(pass, 6);
+		lns_tables_free(t2);
+	}
+	/* policy changed by control: the worker reconfigures its upstream meter */
+	CU_ASSERT_EQUAL(lns_tables_session_set_policy(t, h, 1), 0);
+	CU_ASSERT_TRUE(lns_tables_police(t, 0, h, 2, 0, 60000)); /* up not limited */
+	/* the down cell carries over (no refill blip); its new burst is one packet */
+	(void)lns_tables_police(t, 0, h, 2, 1, 1500);
+	CU_ASSERT_FALSE(lns_tables_police(t, 1, h, 2, 1, 1500));
+	CU_ASSERT_EQUAL(lns_tables_session_set_policy(t, h, -1), 0);
+	CU_ASSERT_EQUAL(t->sess[h].policy, 0);
+
+	/* a reused handle starts with fresh meters and no policy */
+	CU_ASSERT_EQUAL(lns_tables_remove_session(t, h), 0);
+	rte_rcu_qsbr_quiescent(qsbr, 0);
+	CU_ASSERT_EQUAL(lns_tables_reclaim(t), 1);
+	CU_ASSERT_EQUAL_FATAL(lns_tables_add_session(t, 3, 2, 2, A(0x64400002), &h2), 0);
+	if (h2 == h) {
+		CU_ASSERT_EQUAL(t->sess[h2].policy, 0);
+		CU_ASSERT_EQUAL(t->mtr[(size_t)h2 * 2].policy, 0);
+		CU_ASSERT_EQUAL(t->down_tat[h2], 0);
+	}
+	CU_ASSERT_EQUAL(lns_tables_set_policies(t, pc, 2), -E2BIG); /* once only */
+	lns_tables_free(t);
+}
+
 int
 main(void)
 {
@@ -162,6 +266,7 @@ main(void)
 		    test_session_lifecycle);
 	CU_add_test(s, "fill, empty, reclaim: nothing leaks", test_churn);
 	CU_add_test(s, "tunnel removal and per-tunnel counters", test_tunnel_remove_and_counters);
+	CU_add_test(s, "policy meters: configuration, check, change, reuse", test_policy_meters);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
