@@ -269,6 +269,7 @@ main(int argc, char **argv)
 	conf.ports[LNS_PORT_ACCESS].address.addr = local;
 	conf.ports[LNS_PORT_ACCESS].address.len = 24;
 	ic->n_ike_proposals = parse_algs(ike_algs ? ike_algs : def_ike, ic->ike_proposals, false);
+	lns_ike_lists_from_suites(ic);
 	ic->n_esp_proposals = parse_algs(esp_algs ? esp_algs : def_esp, ic->esp_proposals, true);
 	/* one group PSK for every peer (0.0.0.0/0) */
 	memcpy(ic->psks[0].secret.value, psk, strlen(psk));
