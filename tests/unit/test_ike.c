@@ -811,6 +811,7 @@ test_p1_new_algs(void)
 		s.group = cases[i][2];
 		CU_ASSERT_EQUAL(main_mode(ike, &s, "group-secret", IKE_ID_IPV4_ADDR, "\x0a\x00\x00\x02",
 					  4, false), 0);
+		ike_dh_free(s.dh);
 		lns_ike_free(ike);
 	}
 }
