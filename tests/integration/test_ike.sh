@@ -161,6 +161,7 @@ write_swanctl() {   # PSK
 		conn none  3des-md5-modp1024      aes128gcm16          tunnel no
 		conn new384 aes192-sha384-ecp384  aes128gcm16          tunnel no
 		conn new512 aes256-sha512-ecp521  aes256-sha256        tunnel no
+		conn badesp aes128-sha1-modp2048  aes256-sha512        tunnel no
 		echo "}"
 		echo "secrets { ike-all { secret = \"$1\" } }"
 	} >"$W/swanctl.conf"
@@ -289,6 +290,15 @@ lns_check "disconnect: charon holds no IKE_SA afterwards" \
 lns_check "none: 3des-md5-modp1024 is refused" \
 	sh -c "! ip netns exec $NS_I swanctl --initiate --uri unix://$W/ch/charon.vici --child none --timeout 8 >$W/init-none.out 2>&1"
 lns_check "none: err-no-proposal-chosen counted" [ "$(peer_counter err-no-proposal-chosen)" -ge 1 ]
+# Phase 2 with no ESP proposal in common (lnsd's ESP has no HMAC-SHA-512): a
+# protected Informational NO-PROPOSAL-CHOSEN that charon decrypts and reports
+nprop=$(peer_counter err-no-proposal-chosen)
+nch=$(grep -c "received NO_PROPOSAL_CHOSEN error notify" "$CH_LOG")
+lns_check "badesp: Quick Mode with only aes256-sha512 is refused" \
+	sh -c "! ip netns exec $NS_I swanctl --initiate --uri unix://$W/ch/charon.vici --child badesp --timeout 8 >$W/init-badesp.out 2>&1"
+lns_check "badesp: charon received one more NO_PROPOSAL_CHOSEN (phase 1's came before)" \
+	[ "$(grep -c "received NO_PROPOSAL_CHOSEN error notify" "$CH_LOG")" -gt "${nch:-0}" ]
+lns_check "badesp: counted" [ "$(peer_counter err-no-proposal-chosen)" -gt "${nprop:-0}" ]
 peer_stop
 
 # 3. Wrong PSK: no child_up, err-auth-failed counted, charon reports failure.
