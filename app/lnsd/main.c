@@ -214,6 +214,12 @@ main(int argc, char **argv)
 	if (conf->limits.allow_short_timers)
 		LOG(WARNING, "limits.allow-short-timers is ON: timer minimums are lowered for "
 		    "testing; do not use this in production");
+	if (conf->ipsec.allow_modp1024)
+		LOG(WARNING, "ipsec.allow-modp1024 is ON: legacy DH groups 2/5 (MODP 1024/1536, "
+		    "breakable) are accepted where ike-groups lists them");
+	if (conf->ipsec.allow_3des)
+		LOG(WARNING, "ipsec.allow-3des is ON: legacy 3DES is accepted where ike-ciphers "
+		    "lists it");
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;

@@ -90,6 +90,31 @@ static const uint8_t ike_default[] = {
 const struct enum_aux conf_ike_alg_aux = ENUM_AUX(ike_alg_names, ike_default,
 						   sizeof(ike_default));
 
+static const struct enum_ent ike_cipher_names[] = {
+	{ "aes128", LNS_IKE_C_AES128 }, { "aes192", LNS_IKE_C_AES192 },
+	{ "aes256", LNS_IKE_C_AES256 }, { "3des", LNS_IKE_C_3DES },
+};
+static const uint8_t ike_cipher_default[] = {
+	LNS_IKE_C_AES256, LNS_IKE_C_AES192, LNS_IKE_C_AES128,
+};
+static const struct enum_aux conf_ike_cipher_aux = ENUM_AUX(ike_cipher_names, ike_cipher_default,
+						      sizeof(ike_cipher_default));
+
+static const struct enum_ent ike_hash_names[] = {
+	{ "sha1", 2 }, { "sha256", 4 }, { "sha384", 5 }, { "sha512", 6 },
+};
+static const uint8_t ike_hash_default[] = { 4, 5, 6, 2 };
+static const struct enum_aux conf_ike_hash_aux = ENUM_AUX(ike_hash_names, ike_hash_default,
+						    sizeof(ike_hash_default));
+
+static const struct enum_ent ike_group_names[] = {
+	{ "modp1024", 2 }, { "modp1536", 5 }, { "modp2048", 14 }, { "modp3072", 15 },
+	{ "modp4096", 16 }, { "ecp256", 19 }, { "ecp384", 20 }, { "ecp521", 21 },
+};
+static const uint8_t ike_group_default[] = { 14, 19, 20, 21, 15, 16 };
+static const struct enum_aux conf_ike_group_aux = ENUM_AUX(ike_group_names, ike_group_default,
+						     sizeof(ike_group_default));
+
 static const struct enum_ent auth_names[] = {
 	{ "pap",      LNS_AUTH_PAP },
 	{ "chap-md5", LNS_AUTH_CHAP_MD5 },
@@ -440,12 +465,43 @@ static const struct list_desc psk_list = {
 	.cnt_size = 2, .check = psk_list_check,
 };
 
+/* The older fixed suites (`ike-proposals`) as cipher, hash, group. */
+static const uint8_t ike_suite_algs[LNS_IKE_ALG_MAX][3] = {
+	[LNS_IKE_AES128_SHA1_MODP2048]   = { LNS_IKE_C_AES128, 2, 14 },
+	[LNS_IKE_AES256_SHA1_MODP2048]   = { LNS_IKE_C_AES256, 2, 14 },
+	[LNS_IKE_AES128_SHA256_MODP2048] = { LNS_IKE_C_AES128, 4, 14 },
+	[LNS_IKE_AES256_SHA256_MODP2048] = { LNS_IKE_C_AES256, 4, 14 },
+	[LNS_IKE_AES128_SHA256_ECP256]   = { LNS_IKE_C_AES128, 4, 19 },
+	[LNS_IKE_AES256_SHA256_ECP256]   = { LNS_IKE_C_AES256, 4, 19 },
+	[LNS_IKE_AES128_SHA1_MODP1024]   = { LNS_IKE_C_AES128, 2, 2 },
+	[LNS_IKE_3DES_SHA1_MODP2048]     = { LNS_IKE_C_3DES, 2, 14 },
+};
+
+static void
+add_once(uint8_t *l, uint8_t *n, uint8_t v)
+{
+	if (memchr(l, v, *n) == NULL)
+		l[(*n)++] = v;
+}
+
 static int
 ipsec_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
 {
-	const struct lns_ipsec_conf *c = obj;
+	struct lns_ipsec_conf *c = obj;
 
-	(void)seen;
+	/* a config that still lists suites (ike-proposals, keys 0) and none of
+	 * ike-ciphers/ike-hashes/ike-groups (keys 1-3) accepts every algorithm
+	 * its suites name, now matched independently */
+	if ((seen & 1) && !(seen & 0xe)) {
+		c->n_ike_ciphers = c->n_ike_hashes = c->n_ike_groups = 0;
+		for (uint32_t i = 0; i < c->n_ike_proposals; i++) {
+			const uint8_t *a = ike_suite_algs[c->ike_proposals[i]];
+
+			add_once(c->ike_ciphers, &c->n_ike_ciphers, a[0]);
+			add_once(c->ike_hashes, &c->n_ike_hashes, a[1]);
+			add_once(c->ike_groups, &c->n_ike_groups, a[2]);
+		}
+	}
 	for (uint32_t i = 0; i < c->n_ike_proposals; i++) {
 		uint8_t p = c->ike_proposals[i];
 		const char *need = p == LNS_IKE_3DES_SHA1_MODP2048 && !c->allow_3des ?
@@ -459,6 +515,15 @@ ipsec_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
 			 conf_enum_name(&conf_ike_alg_aux, p), need);
 		return item_err(ctx, map, "ike-proposals", i, NULL, msg);
 	}
+	for (uint32_t i = 0; i < c->n_ike_ciphers; i++)
+		if (c->ike_ciphers[i] == LNS_IKE_C_3DES && !c->allow_3des)
+			return item_err(ctx, map, "ike-ciphers", i, NULL,
+					"3des is weak and needs allow-3des: true");
+	for (uint32_t i = 0; i < c->n_ike_groups; i++)
+		if ((c->ike_groups[i] == 2 || c->ike_groups[i] == 5) && !c->allow_modp1024)
+			return item_err(ctx, map, "ike-groups", i, NULL,
+					"modp1024 and modp1536 are weak and need "
+					"allow-modp1024: true");
 	if (c->dpd_interval != 0 && c->dpd_timeout <= c->dpd_interval)
 		return conf_err_key(ctx, map, "dpd-timeout", "%u must be greater than "
 				    "dpd-interval (%u)", c->dpd_timeout, c->dpd_interval);
@@ -468,6 +533,12 @@ ipsec_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
 static const struct key_desc ipsec_keys[] = {
 	K_ENUMLIST(struct lns_ipsec_conf, "ike-proposals", ike_proposals, n_ike_proposals,
 		   conf_ike_alg_aux),
+	K_ENUMLIST(struct lns_ipsec_conf, "ike-ciphers", ike_ciphers, n_ike_ciphers,
+		   conf_ike_cipher_aux),
+	K_ENUMLIST(struct lns_ipsec_conf, "ike-hashes", ike_hashes, n_ike_hashes,
+		   conf_ike_hash_aux),
+	K_ENUMLIST(struct lns_ipsec_conf, "ike-groups", ike_groups, n_ike_groups,
+		   conf_ike_group_aux),
 	K_ENUMLIST(struct lns_ipsec_conf, "esp-proposals", esp_proposals, n_esp_proposals,
 		   conf_esp_alg_aux),
 	K_BOOL(struct lns_ipsec_conf, "allow-3des", allow_3des, false),

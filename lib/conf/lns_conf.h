@@ -118,6 +118,18 @@ enum lns_ike_alg {
 };
 
 #define LNS_CONF_MAX_PROPOSALS 16
+
+/** Phase-1 ciphers (`ike-ciphers`), matched independently of hash and group. */
+enum lns_ike_cipher {
+	LNS_IKE_C_AES128 = 0,   /**< "aes128" AES-CBC, 128-bit key */
+	LNS_IKE_C_AES192,       /**< "aes192" */
+	LNS_IKE_C_AES256,       /**< "aes256" */
+	LNS_IKE_C_3DES,         /**< "3des" (needs allow-3des) */
+	LNS_IKE_CIPHER_MAX
+};
+/* `ike-hashes` values are the RFC 2409 hash numbers (sha1 2, sha256 4, sha384 5,
+ * sha512 6); `ike-groups` values are the IANA group numbers (2, 5, 14, 15, 16,
+ * 19, 20, 21), so lib/ike compares them with the wire directly. */
 #define LNS_CONF_MAX_PSKS      256
 
 /** One pre-shared key, matched by peer ID or by peer address/prefix. */
@@ -130,10 +142,16 @@ struct lns_psk_conf {
 struct lns_ipsec_conf {
 	uint8_t  ike_proposals[LNS_CONF_MAX_PROPOSALS];  /**< enum lns_ike_alg, in preference order */
 	uint8_t  n_ike_proposals;
+	uint8_t  ike_ciphers[LNS_CONF_MAX_PROPOSALS];    /**< enum lns_ike_cipher */
+	uint8_t  n_ike_ciphers;
+	uint8_t  ike_hashes[LNS_CONF_MAX_PROPOSALS];     /**< RFC 2409 hash numbers */
+	uint8_t  n_ike_hashes;
+	uint8_t  ike_groups[LNS_CONF_MAX_PROPOSALS];     /**< IANA DH group numbers */
+	uint8_t  n_ike_groups;
 	uint8_t  esp_proposals[LNS_CONF_MAX_PROPOSALS];  /**< enum lns_esp_alg, in preference order */
 	uint8_t  n_esp_proposals;
 	bool     allow_3des;                 /**< default false */
-	bool     allow_modp1024;             /**< default false */
+	bool     allow_modp1024;             /**< legacy MODP groups 2 and 5; default false */
 	bool     pfs;                        /**< require PFS in Quick Mode; default false */
 	uint32_t ike_lifetime;               /**< seconds, 300..86400, default 28800 */
 	uint32_t esp_lifetime;               /**< seconds, 300..86400, default 3600 */

@@ -532,7 +532,6 @@ ike_sa_new(struct lns_ike *ike, uint32_t peer, uint16_t peer_port, uint16_t loca
 	if (sa == NULL)
 		return NULL;
 	sa->ike = ike;
-	sa->alg = -1;
 	memcpy(sa->icky, icky, 8);
 	do {
 		if (ike_random(sa->rcky, 8) < 0) {
@@ -812,7 +811,7 @@ lns_ike_foreach(const struct lns_ike *ike, uint64_t now_ms,
 		in.peer_port = sa->peer_port;
 		in.local_port = sa->local_port;
 		memcpy(in.peer_id, sa->peer_id, sizeof(in.peer_id));
-		in.ike_alg = sa->alg >= 0 ? lns_ike_alg_name((enum lns_ike_alg)sa->alg) : "";
+		in.ike_alg = sa->alg_name;
 		in.nat_peer = sa->nat_peer;
 		in.nat_local = sa->nat_local;
 		in.age_s = (now_ms - sa->created_ms) / 1000;

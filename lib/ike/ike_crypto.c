@@ -15,16 +15,49 @@
 #include "ike_crypto.h"
 #include "ike_proto.h"
 
+int
+ike_hash_of(int hashalg)
+{
+	switch (hashalg) {
+	case IKE_HASHALG_SHA1:   return IKE_H_SHA1;
+	case IKE_HASHALG_SHA256: return IKE_H_SHA256;
+	case IKE_HASHALG_SHA384: return IKE_H_SHA384;
+	case IKE_HASHALG_SHA512: return IKE_H_SHA512;
+	default:                 return -1;
+	}
+}
+
 size_t
 ike_hash_len(enum ike_hash h)
 {
-	return h == IKE_H_SHA256 ? 32 : 20;
+	switch (h) {
+	case IKE_H_SHA256: return 32;
+	case IKE_H_SHA384: return 48;
+	case IKE_H_SHA512: return 64;
+	default:           return 20;
+	}
 }
 
 static const EVP_MD *
 md_of(enum ike_hash h)
 {
-	return h == IKE_H_SHA256 ? EVP_sha256() : EVP_sha1();
+	switch (h) {
+	case IKE_H_SHA256: return EVP_sha256();
+	case IKE_H_SHA384: return EVP_sha384();
+	case IKE_H_SHA512: return EVP_sha512();
+	default:           return EVP_sha1();
+	}
+}
+
+static const char *
+md_name(enum ike_hash h)
+{
+	switch (h) {
+	case IKE_H_SHA256: return "SHA256";
+	case IKE_H_SHA384: return "SHA384";
+	case IKE_H_SHA512: return "SHA512";
+	default:           return "SHA1";
+	}
 }
 
 int
@@ -68,7 +101,7 @@ ike_prf(enum ike_hash h, const uint8_t *key, size_t klen, const struct ike_iov *
 	pthread_once(&hmac_once, hmac_fetch);
 	c = hmac_alg ? EVP_MAC_CTX_new(hmac_alg) : NULL;
 	ok = c != NULL;
-	snprintf(dname, sizeof(dname), "%s", h == IKE_H_SHA256 ? "SHA256" : "SHA1");
+	snprintf(dname, sizeof(dname), "%s", md_name(h));
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, dname, 0);
 	params[1] = OSSL_PARAM_construct_end();
 	ok = ok && EVP_MAC_init(c, key, klen, params);
@@ -109,8 +142,13 @@ ike_dh_pub_len(int group)
 {
 	switch (group) {
 	case IKE_GROUP_MODP1024: return 128;
+	case IKE_GROUP_MODP1536: return 192;
 	case IKE_GROUP_MODP2048: return 256;
-	case IKE_GROUP_ECP256:   return 64;
+	case IKE_GROUP_MODP3072: return 384;
+	case IKE_GROUP_MODP4096: return 512;
+	case IKE_GROUP_ECP256:   return 64;    /* RFC 5903: X | Y */
+	case IKE_GROUP_ECP384:   return 96;
+	case IKE_GROUP_ECP521:   return 132;
 	default:                 return 0;
 	}
 }
@@ -118,7 +156,24 @@ ike_dh_pub_len(int group)
 static bool
 is_ecp(int group)
 {
-	return group == IKE_GROUP_ECP256;
+	return group == IKE_GROUP_ECP256 || group == IKE_GROUP_ECP384 ||
+	       group == IKE_GROUP_ECP521;
+}
+
+/* OpenSSL's name of a group it knows (RFC 3526 MODP groups, NIST curves);
+ * NULL for group 2, which OpenSSL 3 does not name and we build from the prime. */
+static const char *
+group_name(int group)
+{
+	switch (group) {
+	case IKE_GROUP_MODP1536: return "modp_1536";
+	case IKE_GROUP_MODP3072: return "modp_3072";
+	case IKE_GROUP_MODP4096: return "modp_4096";
+	case IKE_GROUP_ECP256:   return "prime256v1";
+	case IKE_GROUP_ECP384:   return "secp384r1";
+	case IKE_GROUP_ECP521:   return "secp521r1";
+	default:                 return NULL;
+	}
 }
 
 /* Parameters (and optionally keys) of a group as an OSSL_PARAM list. */
@@ -128,18 +183,27 @@ group_params(int group, const uint8_t *priv, size_t priv_len, const uint8_t *pub
 {
 	OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
 	OSSL_PARAM *out = NULL;
-	uint8_t pt[1 + 64];   /* the builder keeps a pointer to it until to_param */
+	uint8_t pt[1 + 132];   /* the builder keeps a pointer to it until to_param */
 	int ok = b != NULL;
 
 	if (is_ecp(group)) {
+		size_t pl = ike_dh_pub_len(group);
+
 		ok = ok && OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME,
-							   "prime256v1", 0);
+							   group_name(group), 0);
 		if (pub != NULL) {
 			/* RFC 5903 §7: the KE payload is X | Y; OpenSSL wants SEC1 form */
 			pt[0] = 0x04;
-			memcpy(pt + 1, pub, 64);
+			memcpy(pt + 1, pub, pl);
 			ok = ok && OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY,
-								    pt, sizeof(pt));
+								    pt, 1 + pl);
+		}
+	} else if (group_name(group) != NULL) {
+		ok = ok && OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME,
+							   group_name(group), 0);
+		if (pub != NULL) {
+			ok = ok && (bns[2] = BN_bin2bn(pub, (int)pub_len, NULL)) != NULL;
+			ok = ok && OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_PUB_KEY, bns[2]);
 		}
 	} else {
 		ok = ok && BN_hex2bn(&bns[0], group == IKE_GROUP_MODP1024 ? modp1024_hex
@@ -194,13 +258,13 @@ export_pub(struct ike_dh *dh)
 	size_t want = ike_dh_pub_len(dh->group);
 
 	if (is_ecp(dh->group)) {
-		uint8_t pt[1 + 64 + 8];
+		uint8_t pt[1 + 132 + 8];
 		size_t l = 0;
 
 		if (!EVP_PKEY_get_octet_string_param(dh->key, OSSL_PKEY_PARAM_PUB_KEY, pt,
-						     sizeof(pt), &l) || l != 65 || pt[0] != 4)
+						     sizeof(pt), &l) || l != 1 + want || pt[0] != 4)
 			return -EIO;
-		memcpy(dh->pub, pt + 1, 64);
+		memcpy(dh->pub, pt + 1, want);
 	} else {
 		BIGNUM *y = NULL;
 		int ok = EVP_PKEY_get_bn_param(dh->key, OSSL_PKEY_PARAM_PUB_KEY, &y) &&
@@ -216,22 +280,28 @@ export_pub(struct ike_dh *dh)
 
 /* Each group's domain parameters as a key object, built once: parsing the
  * prime and building the key from data cost as much as an ECP256 key pair. */
-static EVP_PKEY *grp_params[3];
+#define N_GROUPS 8
+static const int grp_ids[N_GROUPS] = {
+	IKE_GROUP_MODP1024, IKE_GROUP_MODP1536, IKE_GROUP_MODP2048, IKE_GROUP_MODP3072,
+	IKE_GROUP_MODP4096, IKE_GROUP_ECP256, IKE_GROUP_ECP384, IKE_GROUP_ECP521,
+};
+static EVP_PKEY *grp_params[N_GROUPS];
 static pthread_once_t grp_once = PTHREAD_ONCE_INIT;
 
 static int
 grp_index(int group)
 {
-	return group == IKE_GROUP_MODP1024 ? 0 : group == IKE_GROUP_MODP2048 ? 1 : 2;
+	for (int i = 0; i < N_GROUPS; i++)
+		if (grp_ids[i] == group)
+			return i;
+	return 0;   /* not reached: callers check ike_dh_pub_len() first */
 }
 
 static void
 grp_build(void)
 {
-	static const int groups[3] = { IKE_GROUP_MODP1024, IKE_GROUP_MODP2048, IKE_GROUP_ECP256 };
-
-	for (int i = 0; i < 3; i++)
-		grp_params[i] = pkey_from(groups[i], EVP_PKEY_KEY_PARAMETERS, NULL, 0, NULL, 0);
+	for (int i = 0; i < N_GROUPS; i++)
+		grp_params[i] = pkey_from(grp_ids[i], EVP_PKEY_KEY_PARAMETERS, NULL, 0, NULL, 0);
 }
 
 struct ike_dh *

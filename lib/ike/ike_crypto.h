@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * IKEv1 cryptography over OpenSSL 3 EVP: Diffie-Hellman (MODP 1024/2048, ECP256),
+ * IKEv1 cryptography over OpenSSL 3 EVP: Diffie-Hellman (MODP groups 2, 5, 14, 15, 16;
+ * ECP groups 19, 20, 21),
  * the HMAC PRFs, the RFC 2409 key derivations (§5, §5.5, appendix B) and CBC.
  */
 #ifndef IKE_CRYPTO_H
@@ -10,11 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define IKE_HASH_MAX  32
+#define IKE_HASH_MAX  64
 #define IKE_BLOCK_MAX 16
-#define IKE_DH_MAX    256
+#define IKE_DH_MAX    512   /* MODP 4096 */
 
-enum ike_hash { IKE_H_SHA1 = 0, IKE_H_SHA256 };
+enum ike_hash { IKE_H_SHA1 = 0, IKE_H_SHA256, IKE_H_SHA384, IKE_H_SHA512 };
+
+/** RFC 2409 hash number (2, 4, 5, 6) -> enum ike_hash; -1 if unsupported. */
+int ike_hash_of(int hashalg);
 
 struct ike_iov {
 	const void *p;

@@ -94,46 +94,114 @@ p1_attrs_parse(const struct ike_xform *x, struct p1_attrs *p)
 		p->keybits = 192;
 }
 
-static bool
-alg_allowed(const struct lns_ike *ike, int alg)
+void
+lns_ike_lists_from_suites(struct lns_ipsec_conf *ic)
 {
-	if (alg < 0 || alg >= LNS_IKE_ALG_MAX)
-		return false;
-	if (alg == LNS_IKE_3DES_SHA1_MODP2048 && !ike->conf->ipsec.allow_3des)
-		return false;
-	if (alg == LNS_IKE_AES128_SHA1_MODP1024 && !ike->conf->ipsec.allow_modp1024)
-		return false;
-	return true;
+	ic->n_ike_ciphers = ic->n_ike_hashes = ic->n_ike_groups = 0;
+	for (unsigned int i = 0; i < ic->n_ike_proposals; i++) {
+		int alg = ic->ike_proposals[i];
+		uint8_t c, h, g;
+
+		if (alg < 0 || alg >= LNS_IKE_ALG_MAX)
+			continue;
+		c = ike_algs[alg].enc == IKE_ENC_3DES ? LNS_IKE_C_3DES :
+		    ike_algs[alg].keybits == 128 ? LNS_IKE_C_AES128 : LNS_IKE_C_AES256;
+		h = (uint8_t)ike_algs[alg].hash;
+		g = (uint8_t)ike_algs[alg].group;
+		if (memchr(ic->ike_ciphers, c, ic->n_ike_ciphers) == NULL)
+			ic->ike_ciphers[ic->n_ike_ciphers++] = c;
+		if (memchr(ic->ike_hashes, h, ic->n_ike_hashes) == NULL)
+			ic->ike_hashes[ic->n_ike_hashes++] = h;
+		if (memchr(ic->ike_groups, g, ic->n_ike_groups) == NULL)
+			ic->ike_groups[ic->n_ike_groups++] = g;
+	}
 }
 
-/* Our preference order wins (conf->ipsec.ike_proposals), among what the peer offers. */
+/* "aes256-sha384-ecp384": what lnsctl and the events show */
+static void
+p1_name(const struct p1_attrs *p, char *buf, size_t len)
+{
+	static const char *const hashes[] = { [2] = "sha1", [4] = "sha256", [5] = "sha384",
+					      [6] = "sha512" };
+	static const char *const groups[] = {
+		[2] = "modp1024", [5] = "modp1536", [14] = "modp2048", [15] = "modp3072",
+		[16] = "modp4096", [19] = "ecp256", [20] = "ecp384", [21] = "ecp521" };
+
+	if (p->enc == IKE_ENC_3DES)
+		snprintf(buf, len, "3des-%s-%s", hashes[p->hash], groups[p->group]);
+	else
+		snprintf(buf, len, "aes%d-%s-%s", p->keybits, hashes[p->hash], groups[p->group]);
+}
+
+/* RFC 2409 cipher + key length -> enum lns_ike_cipher, -1 if we run no such thing */
+static int
+p1_cipher(int enc, int keybits)
+{
+	if (enc == IKE_ENC_3DES)
+		return keybits == 192 ? LNS_IKE_C_3DES : -1;
+	if (enc != IKE_ENC_AES_CBC)
+		return -1;
+	switch (keybits) {
+	case 128: return LNS_IKE_C_AES128;
+	case 192: return LNS_IKE_C_AES192;
+	case 256: return LNS_IKE_C_AES256;
+	default:  return -1;   /* RFC 3602: AES needs an explicit key length */
+	}
+}
+
+static bool
+in_list(const uint8_t *l, unsigned int n, int v)
+{
+	return v >= 0 && v <= UINT8_MAX && memchr(l, v, n) != NULL;
+}
+
+int
+ike_p1_acceptable(const struct lns_ipsec_conf *ic, int enc, int keybits, int hash,
+		  int group, int auth)
+{
+	int c = p1_cipher(enc, keybits);
+
+	if (c < 0 || !in_list(ic->ike_ciphers, ic->n_ike_ciphers, c) ||
+	    (c == LNS_IKE_C_3DES && !ic->allow_3des))
+		return IKE_P1_BAD_CIPHER;
+	if (ike_hash_of(hash) < 0 || !in_list(ic->ike_hashes, ic->n_ike_hashes, hash))
+		return IKE_P1_BAD_HASH;
+	if (ike_dh_pub_len(group) == 0 || !in_list(ic->ike_groups, ic->n_ike_groups, group) ||
+	    ((group == IKE_GROUP_MODP1024 || group == IKE_GROUP_MODP1536) &&
+	     !ic->allow_modp1024))
+		return IKE_P1_BAD_GROUP;
+	if (auth != IKE_AUTH_PSK)
+		return IKE_P1_BAD_AUTH;
+	return IKE_P1_OK;
+}
+
+/*
+ * The initiator's order wins: the first of its transforms whose cipher, hash,
+ * group and authentication method are each in the operator's lists (RFC 2409
+ * §5: the responder picks one of what is offered; clients list their
+ * preference first). Each dimension is checked on its own, so any combination
+ * of allowed algorithms is accepted.
+ */
 static const struct ike_xform *
-p1_choose(struct lns_ike *ike, const struct ike_prop *pr, int *alg_out, uint32_t *life,
-	  bool *shortened)
+p1_choose(struct lns_ike *ike, const struct ike_prop *pr, struct p1_attrs *out,
+	  uint32_t *life, bool *shortened)
 {
 	const struct lns_ipsec_conf *ic = &ike->conf->ipsec;
 
-	for (unsigned int i = 0; i < ic->n_ike_proposals; i++) {
-		int alg = ic->ike_proposals[i];
+	for (unsigned int j = 0; j < pr->n_xforms; j++) {
+		struct p1_attrs p;
 
-		if (!alg_allowed(ike, alg))
+		if (pr->x[j].id != IKE_KEY_IKE)
 			continue;
-		for (unsigned int j = 0; j < pr->n_xforms; j++) {
-			struct p1_attrs p;
-
-			if (pr->x[j].id != IKE_KEY_IKE)
-				continue;
-			p1_attrs_parse(&pr->x[j], &p);
-			if (p.bad || p.auth != IKE_AUTH_PSK || p.enc != ike_algs[alg].enc ||
-			    p.keybits != ike_algs[alg].keybits || p.hash != ike_algs[alg].hash ||
-			    p.group != ike_algs[alg].group)
-				continue;
-			*alg_out = alg;
-			*life = p.life_s && p.life_s < ic->ike_lifetime ? p.life_s : ic->ike_lifetime;
-			/* an offer without a lifetime leaves it to us (RFC 2407 §4.5) */
-			*shortened = p.life_s > ic->ike_lifetime;
-			return &pr->x[j];
-		}
+		p1_attrs_parse(&pr->x[j], &p);
+		if (p.bad || ike_p1_acceptable(ic, p.enc, p.keybits, p.hash, p.group, p.auth) !=
+			     IKE_P1_OK)
+			continue;
+		*out = p;
+		*life = p.life_s && p.life_s < ic->ike_lifetime ? p.life_s : ic->ike_lifetime;
+		/* an offer without a lifetime leaves it to us (RFC 2407 §4.5) */
+		*shortened = p.life_s > ic->ike_lifetime;
+		return &pr->x[j];
 	}
 	return NULL;
 }
@@ -183,6 +251,7 @@ mm1(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 	struct ike_pls pls;
 	const struct ike_pl *pl;
 	const struct ike_xform *x;
+	struct p1_attrs chosen;
 	size_t off;
 	int rc;
 	bool draft[3] = { false, false, false };
@@ -199,17 +268,18 @@ mm1(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 		mm1_no_proposal(ike, sa);
 		return -ENOENT;
 	}
-	x = p1_choose(ike, &sap.prop[0], &sa->alg, &sa->life_s, &sa->life_shortened);
+	x = p1_choose(ike, &sap.prop[0], &chosen, &sa->life_s, &sa->life_shortened);
 	if (x == NULL) {
 		CNT(ike, E_NO_PROPOSAL);
 		mm1_no_proposal(ike, sa);
 		return -ENOENT;
 	}
-	sa->enc = ike_algs[sa->alg].enc;
-	sa->key_len = (size_t)ike_algs[sa->alg].keybits / 8;
+	sa->enc = chosen.enc;
+	sa->key_len = (size_t)chosen.keybits / 8;
 	sa->block = ike_cipher_block(sa->enc);
-	sa->hash = ike_algs[sa->alg].hash == IKE_HASHALG_SHA256 ? IKE_H_SHA256 : IKE_H_SHA1;
-	sa->group = ike_algs[sa->alg].group;
+	sa->hash = (enum ike_hash)ike_hash_of(chosen.hash);
+	sa->group = chosen.group;
+	p1_name(&chosen, sa->alg_name, sizeof(sa->alg_name));
 	for (unsigned int i = 0; i < pls.n; i++) {
 		if (pls.p[i].type != IKE_PL_VID || pls.p[i].len != 16)
 			continue;

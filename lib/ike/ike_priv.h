@@ -99,7 +99,7 @@ struct ike_sa {
 	uint64_t created_ms, last_rx_ms;
 
 	/* negotiated phase 1 */
-	int alg;                         /* enum lns_ike_alg, -1 before MM1 is answered */
+	char alg_name[32];               /* "aes256-sha256-modp2048", "" before MM1 is answered */
 	int enc, group;
 	size_t key_len, block;
 	enum ike_hash hash;
@@ -185,6 +185,14 @@ int  ike_decrypt(struct ike_sa *sa, const uint8_t *msg, size_t len, uint8_t *iv,
 void ike_sa_destroy(struct lns_ike *ike, struct ike_sa *sa, bool callbacks, const char *why);
 void ike_child_free(struct lns_ike *ike, struct ike_child *ch, bool callback);
 void ike_qm_free(struct lns_ike *ike, struct ike_qm *qm);
+/* Why ike_p1_acceptable() refuses a transform: one reason per dimension. */
+enum ike_p1_verdict {
+	IKE_P1_OK = 0, IKE_P1_BAD_CIPHER, IKE_P1_BAD_HASH, IKE_P1_BAD_GROUP, IKE_P1_BAD_AUTH
+};
+/** Phase-1 transform values (RFC 2409 appendix A) against the operator's lists. */
+int ike_p1_acceptable(const struct lns_ipsec_conf *ic, int enc, int keybits, int hash,
+		      int group, int auth);
+
 void ike_event(struct lns_ike *ike, enum lns_ev ev, uint32_t conn, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void ike_sa_established(struct lns_ike *ike, struct ike_sa *sa);

@@ -47,12 +47,19 @@ enum ike_pl_type {
 #define IKE_ENC_AES_CBC      7
 #define IKE_HASHALG_SHA1     2
 #define IKE_HASHALG_SHA256   4
+#define IKE_HASHALG_SHA384   5
+#define IKE_HASHALG_SHA512   6
 #define IKE_AUTH_PSK         1
 #define IKE_LIFE_SECONDS     1
 #define IKE_LIFE_KB          2
 #define IKE_GROUP_MODP1024   2
+#define IKE_GROUP_MODP1536   5
 #define IKE_GROUP_MODP2048   14
+#define IKE_GROUP_MODP3072   15
+#define IKE_GROUP_MODP4096   16
 #define IKE_GROUP_ECP256     19
+#define IKE_GROUP_ECP384     20
+#define IKE_GROUP_ECP521     21
 
 /* Phase-2 (IPsec DOI) transform ids and attributes, RFC 2407 §4.4.4, §4.5 */
 #define IKE_ESP_3DES         3

@@ -72,8 +72,12 @@ p2_attrs_parse(const struct ike_xform *x, struct p2_attrs *p)
 static bool
 group_ok(const struct lns_ike *ike, int g)
 {
-	return g == IKE_GROUP_MODP2048 || g == IKE_GROUP_ECP256 ||
-	       (g == IKE_GROUP_MODP1024 && ike->conf->ipsec.allow_modp1024);
+	const struct lns_ipsec_conf *ic = &ike->conf->ipsec;
+
+	/* PFS groups: the phase-1 list, legacy MODP only behind allow-modp1024 */
+	return g > 0 && g <= UINT8_MAX && memchr(ic->ike_groups, g, ic->n_ike_groups) &&
+	       ike_dh_pub_len(g) != 0 &&
+	       ((g != IKE_GROUP_MODP1024 && g != IKE_GROUP_MODP1536) || ic->allow_modp1024);
 }
 
 /* Encapsulation mode -> (mode, udp). UDP modes need NAT-T; plain ones no NAT. */

@@ -131,6 +131,13 @@ struct lns_ike;
  * own address is conf->ports[LNS_PORT_ACCESS].address (used for NAT-D and IDs).
  * @return NULL on ENOMEM or a bad argument.
  */
+/**
+ * Fill ike-ciphers, ike-hashes and ike-groups from the older fixed suites in
+ * ike_proposals (each algorithm any suite names), for callers that still
+ * configure suites (test peers, benches).
+ */
+void lns_ike_lists_from_suites(struct lns_ipsec_conf *ic);
+
 struct lns_ike *lns_ike_create(const struct lns_conf *conf, const struct lns_ike_ops *ops,
 			       void *ctx, struct lns_timers *tm, struct lns_evlog *log);
 /**
@@ -172,7 +179,7 @@ struct lns_ike_sa_info {
 	uint32_t peer;            /**< network order */
 	uint16_t peer_port, local_port;
 	char     peer_id[LNS_CONF_NAME_MAX];
-	const char *ike_alg;      /**< lns_ike_alg_name(), "" before it is chosen */
+	const char *ike_alg;      /**< e.g. "aes256-sha256-modp2048", "" before it is chosen */
 	bool     nat_peer, nat_local; /**< NAT detected in front of the peer / of us */
 	uint64_t age_s;
 	uint32_t n_children;

@@ -134,6 +134,7 @@ setup_conf(void)
 	conf.ipsec.ike_proposals[0] = LNS_IKE_AES128_SHA1_MODP2048;
 	conf.ipsec.ike_proposals[1] = LNS_IKE_AES256_SHA256_ECP256;
 	conf.ipsec.n_ike_proposals = 2;
+	lns_ike_lists_from_suites(&conf.ipsec);
 	conf.ipsec.esp_proposals[0] = LNS_ESP_AES128_GCM16;
 	conf.ipsec.esp_proposals[1] = LNS_ESP_AES256_SHA1;
 	conf.ipsec.n_esp_proposals = 2;

@@ -39,7 +39,7 @@ ip netns exec "$NS_R" ethtool -K "lns${LNS_ID}k" tx off >/dev/null
 peer_start() {   # extra ike_udp_peer options
 	: >"$PEER_LOG"
 	ip netns exec "$NS_R" "$PEER_BIN" -a "$ADDR_R" -l "$PEER_LOG" -k "${PEER_PSK:-$PSK}" \
-		-I aes128-sha1-modp2048,aes256-sha256-ecp256,aes256-sha256-modp2048 \
+		-L 2,1,0/2,4,5,6/14,19,20,21 \
 		-E aes128gcm16,aes128-sha1,aes256-sha256 "$@" &
 	PEER_PID=$!
 	LNS_BG_PIDS+=("$PEER_PID")
@@ -159,6 +159,9 @@ write_swanctl() {   # PSK
 		conn tptnat aes128-sha1-modp2048  aes128-sha1          transport yes
 		conn dpd   aes128-sha1-modp2048   aes128gcm16          tunnel no 2s
 		conn none  3des-md5-modp1024      aes128gcm16          tunnel no
+		conn new384 aes192-sha384-ecp384  aes128gcm16          tunnel no
+		conn new512 aes256-sha512-ecp521  aes256-sha256        tunnel no
+		conn badesp aes128-sha1-modp2048  aes256-sha512        tunnel no
 		echo "}"
 		echo "secrets { ike-all { secret = \"$1\" } }"
 	} >"$W/swanctl.conf"
@@ -180,9 +183,11 @@ for line in open(chlog, errors='replace'):
     if m and cur:
         keys[cur] += m.group(1).replace(' ', '').lower(); continue
     cur = None
-    m = re.search(r'CHILD_SA %s\{\d+\} established with SPIs ([0-9a-f]{8})_i ([0-9a-f]{8})_o' % name, line)
-    if m:
-        est = (m.group(1), m.group(2), dict(keys)); keys = {}
+    m = re.search(r'CHILD_SA (\S+)\{\d+\} established with SPIs ([0-9a-f]{8})_i ([0-9a-f]{8})_o', line)
+    if m:   # every CHILD_SA's keys end here, not only NAME's (a GCM child has no integrity key)
+        if m.group(1) == name:
+            est = (m.group(2), m.group(3), dict(keys))
+        keys = {}
 if est is None:
     sys.exit('charon established no CHILD_SA ' + name)
 spi_i, spi_o, k = est
@@ -214,7 +219,8 @@ peer_start -d 2 -t 20 || exit 1
 charon_start "kernel-libipsec kernel-netlink" || exit 1
 
 # 1. Main Mode + Quick Mode, PSK: two IKE suites and three ESP suites (one with PFS).
-for c in gcm:aes128gcm16 cbc:aes128-sha1 pfs:aes256-sha256; do
+for c in gcm:aes128gcm16 cbc:aes128-sha1 pfs:aes256-sha256 new384:aes128gcm16 \
+	 new512:aes256-sha256; do
 	name=${c%%:*} alg=${c#*:}
 	lns_check "$name: swanctl --initiate succeeds" \
 		swanctl_ --initiate --child "$name" --timeout 10 >"$W/init-$name.out" 2>&1
@@ -230,6 +236,13 @@ for c in gcm:aes128gcm16 cbc:aes128-sha1 pfs:aes256-sha256; do
 done
 lns_check "IKE aes256-sha256-ecp256 selected by charon" \
 	grep -q "selected proposal: IKE:AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/ECP_256" "$CH_LOG"
+# phase 1 with algorithms the old fixed suites lacked: charon (an independent
+# implementation) derives the same SKEYIDs with the SHA-384/512 PRFs, or the
+# Quick Mode above would not have come up with equal keys
+lns_check "IKE aes192-sha384-ecp384 selected by charon" \
+	grep -q "selected proposal: IKE:AES_CBC_192/HMAC_SHA2_384_192/PRF_HMAC_SHA2_384/ECP_384" "$CH_LOG"
+lns_check "IKE aes256-sha512-ecp521 selected by charon" \
+	grep -q "selected proposal: IKE:AES_CBC_256/HMAC_SHA2_512_256/PRF_HMAC_SHA2_512/ECP_521" "$CH_LOG"
 lns_check "PFS: charon selected ESP with MODP_2048" \
 	grep -q "selected proposal: ESP:AES_CBC_256/HMAC_SHA2_256_128/MODP_2048" "$CH_LOG"
 lns_check "charon took our ESP lifetime (3600 s) from QM2" \
@@ -252,8 +265,8 @@ lns_check "dpd: no peer declared dead" [ "$(peer_counter dpd-dead)" = 0 ]
 conn_gcm=$(grep "^child_up .*spi_in=$(ch_spi_o gcm) " "$PEER_LOG" | sed 's/.*conn=\([0-9]*\) .*/\1/')
 lns_check "renewal: every child of this endpoint and ID is on connection ${conn_gcm:-?}" \
 	[ "$(grep '^child_up' "$PEER_LOG" | sed 's/.*conn=\([0-9]*\) .*/\1/' | sort -u)" = "${conn_gcm:-x}" ]
-lns_check "renewal: one conn_up for four Main Modes" [ "$(grep -c '^conn_up' "$PEER_LOG")" = 1 ]
-lns_check "renewal: phase1-renewals counted (3)" [ "$(peer_counter phase1-renewals)" = 3 ]
+lns_check "renewal: one conn_up for six Main Modes" [ "$(grep -c '^conn_up' "$PEER_LOG")" = 1 ]
+lns_check "renewal: phase1-renewals counted (5)" [ "$(peer_counter phase1-renewals)" = 5 ]
 swanctl_ --terminate --ike gcm --timeout 10 >"$W/term.out" 2>&1
 lns_check "terminate: child_down for gcm's child" peer_wait "^child_down conn=${conn_gcm:-x} spi_in=$(ch_spi_o gcm)" 5
 sleep 0.5
@@ -277,6 +290,15 @@ lns_check "disconnect: charon holds no IKE_SA afterwards" \
 lns_check "none: 3des-md5-modp1024 is refused" \
 	sh -c "! ip netns exec $NS_I swanctl --initiate --uri unix://$W/ch/charon.vici --child none --timeout 8 >$W/init-none.out 2>&1"
 lns_check "none: err-no-proposal-chosen counted" [ "$(peer_counter err-no-proposal-chosen)" -ge 1 ]
+# Phase 2 with no ESP proposal in common (lnsd's ESP has no HMAC-SHA-512): a
+# protected Informational NO-PROPOSAL-CHOSEN that charon decrypts and reports
+nprop=$(peer_counter err-no-proposal-chosen)
+nch=$(grep -c "received NO_PROPOSAL_CHOSEN error notify" "$CH_LOG")
+lns_check "badesp: Quick Mode with only aes256-sha512 is refused" \
+	sh -c "! ip netns exec $NS_I swanctl --initiate --uri unix://$W/ch/charon.vici --child badesp --timeout 8 >$W/init-badesp.out 2>&1"
+lns_check "badesp: charon received one more NO_PROPOSAL_CHOSEN (phase 1's came before)" \
+	[ "$(grep -c "received NO_PROPOSAL_CHOSEN error notify" "$CH_LOG")" -gt "${nch:-0}" ]
+lns_check "badesp: counted" [ "$(peer_counter err-no-proposal-chosen)" -gt "${nprop:-0}" ]
 peer_stop
 
 # 3. Wrong PSK: no child_up, err-auth-failed counted, charon reports failure.

@@ -288,6 +288,14 @@ test_minimal_defaults(void)
 	CU_ASSERT_EQUAL(c->ipsec.n_esp_proposals, 6);
 	CU_ASSERT_EQUAL(c->ipsec.esp_proposals[0], LNS_ESP_AES256_GCM16);
 	CU_ASSERT_FALSE(c->ipsec.allow_3des || c->ipsec.allow_modp1024 || c->ipsec.pfs);
+	/* the independent lists' defaults: no legacy algorithm */
+	CU_ASSERT_EQUAL(c->ipsec.n_ike_ciphers, 3);
+	CU_ASSERT_EQUAL(c->ipsec.ike_ciphers[0], LNS_IKE_C_AES256);
+	CU_ASSERT_EQUAL(c->ipsec.n_ike_hashes, 4);
+	CU_ASSERT_EQUAL(c->ipsec.ike_hashes[0], 4);
+	CU_ASSERT_EQUAL(c->ipsec.n_ike_groups, 6);
+	CU_ASSERT_PTR_NULL(memchr(c->ipsec.ike_groups, 2, c->ipsec.n_ike_groups));
+	CU_ASSERT_PTR_NULL(memchr(c->ipsec.ike_groups, 5, c->ipsec.n_ike_groups));
 	CU_ASSERT_EQUAL(c->ipsec.ike_lifetime, 28800);
 	CU_ASSERT_EQUAL(c->ipsec.esp_lifetime, 3600);
 	CU_ASSERT_EQUAL(c->ipsec.esp_lifetime_kb, 0);
@@ -479,6 +487,18 @@ test_full_values(void)
 	CU_ASSERT_EQUAL(c->ipsec.n_ike_proposals, 3);
 	CU_ASSERT_EQUAL(c->ipsec.ike_proposals[0], LNS_IKE_AES128_SHA1_MODP1024);
 	CU_ASSERT_EQUAL(c->ipsec.ike_proposals[2], LNS_IKE_3DES_SHA1_MODP2048);
+	/* ike-proposals alone: every algorithm its suites name, in their order */
+	CU_ASSERT_EQUAL(c->ipsec.n_ike_ciphers, 3);
+	CU_ASSERT_EQUAL(c->ipsec.ike_ciphers[0], LNS_IKE_C_AES128);
+	CU_ASSERT_EQUAL(c->ipsec.ike_ciphers[1], LNS_IKE_C_AES256);
+	CU_ASSERT_EQUAL(c->ipsec.ike_ciphers[2], LNS_IKE_C_3DES);
+	CU_ASSERT_EQUAL(c->ipsec.n_ike_hashes, 2);
+	CU_ASSERT_EQUAL(c->ipsec.ike_hashes[0], 2);
+	CU_ASSERT_EQUAL(c->ipsec.ike_hashes[1], 4);
+	CU_ASSERT_EQUAL(c->ipsec.n_ike_groups, 3);
+	CU_ASSERT_EQUAL(c->ipsec.ike_groups[0], 2);
+	CU_ASSERT_EQUAL(c->ipsec.ike_groups[1], 19);
+	CU_ASSERT_EQUAL(c->ipsec.ike_groups[2], 14);
 	CU_ASSERT_EQUAL(c->ipsec.n_esp_proposals, 1);
 	CU_ASSERT_EQUAL(c->ipsec.esp_proposals[0], LNS_ESP_AES128_SHA1);
 	CU_ASSERT_TRUE(c->ipsec.allow_3des && c->ipsec.allow_modp1024 && c->ipsec.pfs);
@@ -1062,6 +1082,12 @@ bad_weak_proposals(void)
 		   "needs allow-3des: true");
 	expect_err(PORTS "ipsec:\n  ike-proposals: [aes128-sha1-modp1024]\n", 9, 19,
 		   "ipsec.ike-proposals[0]", "needs allow-modp1024: true");
+	expect_err(PORTS "ipsec:\n  ike-groups: [modp2048, modp1024]\n", 9, 26,
+		   "ipsec.ike-groups[1]", "need allow-modp1024: true");
+	expect_err(PORTS "ipsec:\n  ike-groups: [modp2048, modp1536]\n", 9, 26,
+		   "ipsec.ike-groups[1]", "need allow-modp1024: true");
+	expect_err(PORTS "ipsec:\n  ike-ciphers: [aes128, 3des]\n", 9, 25,
+		   "ipsec.ike-ciphers[1]", "needs allow-3des: true");
 }
 
 /* addresses */

@@ -117,6 +117,7 @@ setup(void)
 	conf.ipsec.ike_proposals[0] = LNS_IKE_AES128_SHA1_MODP2048;
 	conf.ipsec.ike_proposals[1] = LNS_IKE_AES256_SHA256_ECP256;
 	conf.ipsec.n_ike_proposals = 2;
+	lns_ike_lists_from_suites(&conf.ipsec);
 	conf.ipsec.esp_proposals[0] = LNS_ESP_AES128_GCM16;
 	conf.ipsec.esp_proposals[1] = LNS_ESP_AES256_SHA1;
 	conf.ipsec.n_esp_proposals = 2;
@@ -638,6 +639,183 @@ test_qm_selectors(void)
 	lns_ike_free(ike);
 }
 
+/* MM1 with one proposal of n transforms, each { enc, keybits, hash, auth, group } */
+static void
+mm1_offer(struct ike_buf *m, uint8_t icky[8], const int (*x)[5], unsigned int n)
+{
+	static const uint8_t zero[8];
+	size_t sa, p;
+
+	ike_random(icky, 8);
+	ike_buf_init(m, icky, zero, IKE_EXCH_ID_PROT, 0, 0);
+	sa = ike_buf_pl_begin(m, IKE_PL_SA);
+	ike_buf_u32(m, IKE_DOI_IPSEC);
+	ike_buf_u32(m, IKE_SIT_IDENTITY);
+	p = m->len;
+	ike_buf_u32(m, 0);
+	ike_buf_u8(m, 1);
+	ike_buf_u8(m, IKE_PROTO_ISAKMP);
+	ike_buf_u8(m, 0);
+	ike_buf_u8(m, (uint8_t)n);
+	for (unsigned int i = 0; i < n; i++) {
+		size_t t = m->len;
+
+		ike_buf_u8(m, i + 1 < n ? 3 : 0);   /* next: transform, or none */
+		ike_buf_u8(m, 0);
+		ike_buf_u16(m, 0);
+		ike_buf_u8(m, (uint8_t)(i + 1));
+		ike_buf_u8(m, IKE_KEY_IKE);
+		ike_buf_u16(m, 0);
+		ike_buf_attr(m, IKE_A1_ENC, (uint32_t)x[i][0]);
+		if (x[i][1])
+			ike_buf_attr(m, IKE_A1_KEYLEN, (uint32_t)x[i][1]);
+		ike_buf_attr(m, IKE_A1_HASH, (uint32_t)x[i][2]);
+		ike_buf_attr(m, IKE_A1_AUTH, (uint32_t)x[i][3]);
+		ike_buf_attr(m, IKE_A1_GROUP, (uint32_t)x[i][4]);
+		ike_put16(m->b + t + 2, (uint16_t)(m->len - t));
+	}
+	ike_put16(m->b + p + 2, (uint16_t)(m->len - p));
+	ike_buf_pl_end(m, sa);
+	ike_buf_finish(m);
+}
+
+/* Feed an offer; @return the transform number lnsd chose, 0 for
+ * NO-PROPOSAL-CHOSEN, -1 for anything else. */
+static int
+offer(struct lns_ike *ike, const int (*x)[5], unsigned int n, uint64_t now)
+{
+	static struct ike_buf m;
+	static struct ike_sa_pl sp;
+	uint8_t icky[8];
+	struct ike_hdr h;
+	struct ike_pls pls;
+	const struct ike_pl *pl;
+	struct ike_notify nt;
+
+	mm1_offer(&m, icky, x, n);
+	n_sent = 0;
+	/* a peer address each time: the per-peer half-open limit is not under test */
+	lns_ike_input(ike, PEER + ((uint32_t)now << 8), 500, 500, m.b, m.len, now);
+	if (n_sent != 1 || ike_hdr_parse(last_sent.b, last_sent.len, &h) != 0 ||
+	    memcmp(h.icky, icky, 8) != 0 ||
+	    ike_pl_parse(h.np, last_sent.b + IKE_HDR_LEN, last_sent.len - IKE_HDR_LEN, false,
+			 &pls) != 0)
+		return -1;
+	if (h.exch == IKE_EXCH_INFO)
+		return pls.p[0].type == IKE_PL_N &&
+		       ike_notify_parse(pls.p[0].body, pls.p[0].len, &nt) == 0 &&
+		       nt.type == IKE_N_NO_PROPOSAL_CHOSEN ? 0 : -1;
+	pl = ike_pls_find(&pls, IKE_PL_SA, 0);
+	if (pl == NULL || ike_sa_parse(pl->body, pl->len, &sp) != 0 || sp.n_props != 1 ||
+	    sp.prop[0].n_xforms != 1)
+		return -1;
+	return sp.prop[0].x[0].num;
+}
+
+#define AES IKE_ENC_AES_CBC
+#define PSK IKE_AUTH_PSK
+
+static void
+test_p1_match(void)
+{
+	struct lns_ike *ike = setup();
+	struct lns_ipsec_conf *ic = &conf.ipsec;
+	/* operator lists: AES-128/256, SHA-1/256, groups 14/19 (from setup()) */
+	static const int ordered[][5] = {
+		{ AES, 256, IKE_HASHALG_SHA256, PSK, 19 },
+		{ AES, 128, IKE_HASHALG_SHA1, PSK, 14 },
+	};
+	static const int reversed[][5] = {
+		{ AES, 128, IKE_HASHALG_SHA1, PSK, 14 },
+		{ AES, 256, IKE_HASHALG_SHA256, PSK, 19 },
+	};
+	/* each offer differs from an acceptable one in exactly one dimension */
+	static const int bad_cipher[][5] = { { AES, 192, IKE_HASHALG_SHA256, PSK, 14 } };
+	static const int bad_keylen[][5] = { { AES, 0, IKE_HASHALG_SHA256, PSK, 14 } };
+	static const int bad_hash[][5] = { { AES, 128, IKE_HASHALG_SHA384, PSK, 14 } };
+	static const int bad_group[][5] = { { AES, 128, IKE_HASHALG_SHA256, PSK, 20 } };
+	static const int bad_auth[][5] = { { AES, 128, IKE_HASHALG_SHA256, 3, 14 } };
+	static const int bad_3des[][5] = { { IKE_ENC_3DES, 0, IKE_HASHALG_SHA1, PSK, 14 } };
+	static const int legacy[][5] = { { AES, 256, IKE_HASHALG_SHA1, PSK, 2 } };
+	static const int legacy5[][5] = { { AES, 256, IKE_HASHALG_SHA1, PSK, 5 } };
+	/* a combination no fixed suite had; the last is the acceptable one */
+	static const int mixed[][5] = {
+		{ AES, 192, IKE_HASHALG_SHA512, PSK, 14 },
+		{ AES, 128, IKE_HASHALG_SHA384, 3, 21 },
+		{ AES, 192, IKE_HASHALG_SHA384, PSK, 21 },
+	};
+
+	ic->max_half_open = 1000;   /* every accepted offer leaves a half-open SA */
+	CU_ASSERT_EQUAL(offer(ike, ordered, 2, 10), 1);    /* the client's first, */
+	CU_ASSERT_EQUAL(offer(ike, reversed, 2, 20), 1);   /* not our list's first */
+	CU_ASSERT_EQUAL(offer(ike, bad_cipher, 1, 30), 0);
+	CU_ASSERT_EQUAL(offer(ike, bad_keylen, 1, 40), 0);
+	CU_ASSERT_EQUAL(offer(ike, bad_hash, 1, 50), 0);
+	CU_ASSERT_EQUAL(offer(ike, bad_group, 1, 60), 0);
+	CU_ASSERT_EQUAL(offer(ike, bad_auth, 1, 70), 0);
+	CU_ASSERT_EQUAL(offer(ike, mixed, 3, 80), 0);
+	/* allowing each dimension on its own makes exactly that offer acceptable */
+	ic->ike_ciphers[ic->n_ike_ciphers++] = LNS_IKE_C_AES192;
+	CU_ASSERT_EQUAL(offer(ike, bad_cipher, 1, 90), 1);
+	CU_ASSERT_EQUAL(offer(ike, bad_keylen, 1, 95), 0);   /* AES needs a key length */
+	CU_ASSERT_EQUAL(offer(ike, bad_hash, 1, 100), 0);
+	ic->ike_hashes[ic->n_ike_hashes++] = IKE_HASHALG_SHA384;
+	CU_ASSERT_EQUAL(offer(ike, bad_hash, 1, 110), 1);
+	CU_ASSERT_EQUAL(offer(ike, bad_group, 1, 120), 0);
+	CU_ASSERT_EQUAL(offer(ike, mixed, 3, 125), 0);       /* group 21 still missing */
+	ic->ike_groups[ic->n_ike_groups++] = IKE_GROUP_ECP384;
+	CU_ASSERT_EQUAL(offer(ike, bad_group, 1, 130), 1);
+	ic->ike_groups[ic->n_ike_groups++] = IKE_GROUP_ECP521;
+	CU_ASSERT_EQUAL(offer(ike, mixed, 3, 140), 3);
+	CU_ASSERT_EQUAL(offer(ike, bad_auth, 1, 150), 0);    /* only PSK, whatever lists say */
+	/* legacy: listed is not enough, the switch must be on too */
+	ic->ike_ciphers[ic->n_ike_ciphers++] = LNS_IKE_C_3DES;
+	ic->ike_groups[ic->n_ike_groups++] = IKE_GROUP_MODP1024;
+	ic->ike_groups[ic->n_ike_groups++] = IKE_GROUP_MODP1536;
+	CU_ASSERT_EQUAL(offer(ike, bad_3des, 1, 160), 0);
+	CU_ASSERT_EQUAL(offer(ike, legacy, 1, 170), 0);
+	CU_ASSERT_EQUAL(offer(ike, legacy5, 1, 175), 0);
+	ic->allow_3des = ic->allow_modp1024 = true;
+	CU_ASSERT_EQUAL(offer(ike, bad_3des, 1, 180), 1);
+	CU_ASSERT_EQUAL(offer(ike, legacy, 1, 190), 1);
+	CU_ASSERT_EQUAL(offer(ike, legacy5, 1, 195), 1);
+	CU_ASSERT(cnt(ike, LNS_IKE_C_E_NO_PROPOSAL) >= 12);
+	lns_ike_free(ike);
+}
+
+/* Main Mode to the end with algorithms the fixed suites never had: the
+ * SHA-384/512 PRFs and the larger groups derive keys both sides agree on. */
+static void
+test_p1_new_algs(void)
+{
+	static const int cases[][3] = {
+		{ 192, IKE_HASHALG_SHA384, IKE_GROUP_ECP384 },
+		{ 256, IKE_HASHALG_SHA512, IKE_GROUP_ECP521 },
+		{ 128, IKE_HASHALG_SHA512, IKE_GROUP_MODP3072 },
+		{ 256, IKE_HASHALG_SHA384, IKE_GROUP_MODP4096 },
+	};
+
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct lns_ike *ike = setup();
+		static struct ini s;
+		struct lns_ipsec_conf *ic = &conf.ipsec;
+
+		ic->ike_ciphers[ic->n_ike_ciphers++] = LNS_IKE_C_AES192;
+		ic->ike_hashes[ic->n_ike_hashes++] = IKE_HASHALG_SHA384;
+		ic->ike_hashes[ic->n_ike_hashes++] = IKE_HASHALG_SHA512;
+		ic->ike_groups[ic->n_ike_groups++] = (uint8_t)cases[i][2];
+		memset(&s, 0, sizeof(s));
+		s.enc = IKE_ENC_AES_CBC;
+		s.keybits = cases[i][0];
+		s.hashalg = cases[i][1];
+		s.group = cases[i][2];
+		CU_ASSERT_EQUAL(main_mode(ike, &s, "group-secret", IKE_ID_IPV4_ADDR, "\x0a\x00\x00\x02",
+					  4, false), 0);
+		ike_dh_free(s.dh);
+		lns_ike_free(ike);
+	}
+}
+
 static void
 test_no_proposal_and_malformed(void)
 {
@@ -1157,6 +1335,8 @@ main(void)
 	CU_add_test(s, "wrong psk fails cleanly; group psk", test_wrong_psk);
 	CU_add_test(s, "quick mode dropped on the peer's error notify", test_qm_abandoned_by_notify);
 	CU_add_test(s, "no proposal, truncations, flips", test_no_proposal_and_malformed);
+	CU_add_test(s, "phase 1: client order, each dimension on its own", test_p1_match);
+	CU_add_test(s, "phase 1: sha384/512, modp3072/4096, ecp384/521", test_p1_new_algs);
 	CU_add_test(s, "quick mode selectors: tunnel mode behind nat", test_qm_selectors);
 	CU_add_test(s, "half-open limit, rate limit, retransmission", test_limits_and_retransmit);
 	CU_add_test(s, "policy disconnect and dpd death", test_disconnect_and_dpd);

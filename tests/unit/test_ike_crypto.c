@@ -67,9 +67,12 @@ test_dh_vectors(void)
 static void
 test_dh_fresh(void)
 {
-	static const int groups[] = { IKE_GROUP_MODP2048, IKE_GROUP_ECP256, IKE_GROUP_MODP1024 };
+	static const int groups[] = {
+		IKE_GROUP_MODP2048, IKE_GROUP_ECP256, IKE_GROUP_MODP1024, IKE_GROUP_MODP1536,
+		IKE_GROUP_MODP3072, IKE_GROUP_MODP4096, IKE_GROUP_ECP384, IKE_GROUP_ECP521,
+	};
 
-	for (unsigned int i = 0; i < 3; i++) {
+	for (unsigned int i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
 		struct ike_dh *a = ike_dh_new(groups[i]), *b = ike_dh_new(groups[i]);
 		uint8_t s1[IKE_DH_MAX], s2[IKE_DH_MAX];
 		const uint8_t *pa, *pb;
@@ -91,7 +94,8 @@ test_dh_fresh(void)
 		ike_dh_free(a);
 		ike_dh_free(b);
 	}
-	CU_ASSERT_PTR_NULL(ike_dh_new(5));
+	CU_ASSERT_PTR_NULL(ike_dh_new(17));   /* MODP 6144: not offered */
+	CU_ASSERT_PTR_NULL(ike_dh_new(1));
 }
 
 static void

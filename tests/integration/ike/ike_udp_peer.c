@@ -227,13 +227,36 @@ input(struct lns_ike *ike, int fd, uint16_t local_port)
 		      (size_t)n, now_ms());
 }
 
+/* -L C/H/G: ike-ciphers (enum lns_ike_cipher), ike-hashes, ike-groups as
+ * comma-separated numbers, e.g. 0,1,2/4,5,6/14,20 */
+static int
+parse_lists(char *s, struct lns_ipsec_conf *ic)
+{
+	uint8_t *lists[3] = { ic->ike_ciphers, ic->ike_hashes, ic->ike_groups };
+	uint8_t *ns[3] = { &ic->n_ike_ciphers, &ic->n_ike_hashes, &ic->n_ike_groups };
+	char *part, *save = NULL;
+
+	for (int i = 0; i < 3; i++) {
+		char *tok, *save2 = NULL;
+
+		part = strtok_r(i == 0 ? s : NULL, "/", &save);
+		if (part == NULL)
+			return -1;
+		*ns[i] = 0;
+		for (tok = strtok_r(part, ",", &save2); tok && *ns[i] < LNS_CONF_MAX_PROPOSALS;
+		     tok = strtok_r(NULL, ",", &save2))
+			lists[i][(*ns[i])++] = (uint8_t)strtoul(tok, NULL, 10);
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct lns_ike_ops ops = { op_send, op_child_up, op_child_down,
 						op_conn_up, op_conn_down, NULL };
 	const char *addr = NULL, *logpath = NULL, *psk = NULL;
-	char *ike_algs = NULL, *esp_algs = NULL;
+	char *ike_algs = NULL, *esp_algs = NULL, *lists = NULL;
 	char def_ike[] = "aes128-sha1-modp2048", def_esp[] = "aes128gcm16";
 	struct lns_ipsec_conf *ic = &conf.ipsec;
 	struct lns_timers *tm;
@@ -247,7 +270,7 @@ main(int argc, char **argv)
 	ic->dpd_interval = 0;
 	ic->dpd_timeout = 120;
 	ic->max_half_open = 64;
-	while ((o = getopt(argc, argv, "a:l:k:I:E:d:t:P")) != -1) {
+	while ((o = getopt(argc, argv, "a:l:k:I:E:d:t:PL:M")) != -1) {
 		switch (o) {
 		case 'a': addr = optarg; break;
 		case 'l': logpath = optarg; break;
@@ -257,9 +280,11 @@ main(int argc, char **argv)
 		case 'd': ic->dpd_interval = (uint16_t)strtoul(optarg, NULL, 10); break;
 		case 't': ic->dpd_timeout = (uint16_t)strtoul(optarg, NULL, 10); break;
 		case 'P': ic->pfs = true; break;
+		case 'L': lists = optarg; break;
+		case 'M': ic->allow_modp1024 = true; break;
 		default:
 			fprintf(stderr, "usage: %s -a ADDR -l LOG -k PSK [-I ike] [-E esp] "
-				"[-d dpd_s] [-t dpd_timeout_s] [-P]\n", argv[0]);
+				"[-d dpd_s] [-t dpd_timeout_s] [-P] [-L ciphers/hashes/groups] [-M]\n", argv[0]);
 			return 1;
 		}
 	}
@@ -269,6 +294,9 @@ main(int argc, char **argv)
 	conf.ports[LNS_PORT_ACCESS].address.addr = local;
 	conf.ports[LNS_PORT_ACCESS].address.len = 24;
 	ic->n_ike_proposals = parse_algs(ike_algs ? ike_algs : def_ike, ic->ike_proposals, false);
+	lns_ike_lists_from_suites(ic);
+	if (lists != NULL && parse_lists(lists, ic) < 0)
+		return 1;
 	ic->n_esp_proposals = parse_algs(esp_algs ? esp_algs : def_esp, ic->esp_proposals, true);
 	/* one group PSK for every peer (0.0.0.0/0) */
 	memcpy(ic->psks[0].secret.value, psk, strlen(psk));

@@ -54,7 +54,7 @@ ini_mm1(struct ini *s, struct ike_buf *m, bool natt)
 
 	ike_random(s->icky, 8);
 	memset(s->rcky, 0, 8);
-	s->h = s->hashalg == IKE_HASHALG_SHA256 ? IKE_H_SHA256 : IKE_H_SHA1;
+	s->h = (enum ike_hash)ike_hash_of(s->hashalg);
 	s->key_len = (size_t)s->keybits / 8;
 	s->block = ike_cipher_block(s->enc);
 	ike_buf_init(m, s->icky, s->rcky, IKE_EXCH_ID_PROT, 0, 0);
