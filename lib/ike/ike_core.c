@@ -648,16 +648,9 @@ drain_refuse(struct lns_ike *ike, const struct ike_hdr *h, uint32_t peer, uint16
 {
 	static struct ike_buf m;
 	static const uint8_t zero[8];
-	uint8_t b[8];
 
 	CNT(ike, E_DRAINING);
-	ike_buf_init(&m, h->icky, zero, IKE_EXCH_INFO, 0, 0);
-	ike_put32(b, IKE_DOI_IPSEC);
-	b[4] = IKE_PROTO_ISAKMP;
-	b[5] = 0;
-	ike_put16(b + 6, IKE_N_NO_PROPOSAL_CHOSEN);
-	ike_buf_pl(&m, IKE_PL_N, b, sizeof(b));
-	if (ike_buf_finish(&m) < 0)
+	if (ike_buf_no_proposal(&m, h->icky, zero) < 0)
 		return;
 	CNT(ike, TX_INFO);
 	ike->ops.send(ike->ctx, peer, peer_port, local_port, m.b, m.len);

@@ -229,15 +229,8 @@ static void
 mm1_no_proposal(struct lns_ike *ike, struct ike_sa *sa)
 {
 	static struct ike_buf m;
-	uint8_t n[8];
 
-	ike_put32(n, IKE_DOI_IPSEC);
-	n[4] = IKE_PROTO_ISAKMP;
-	n[5] = 0;
-	ike_put16(n + 6, IKE_N_NO_PROPOSAL_CHOSEN);
-	ike_buf_init(&m, sa->icky, sa->rcky, IKE_EXCH_INFO, 0, 0);
-	ike_buf_pl(&m, IKE_PL_N, n, sizeof(n));
-	if (ike_buf_finish(&m) == 0)
+	if (ike_buf_no_proposal(&m, sa->icky, sa->rcky) == 0)
 		ike_send_sa(ike, sa, &m, LNS_IKE_C_TX_INFO);
 }
 

@@ -366,6 +366,20 @@ ike_buf_finish(struct ike_buf *m)
 	return 0;
 }
 
+int
+ike_buf_no_proposal(struct ike_buf *m, const uint8_t icky[8], const uint8_t rcky[8])
+{
+	uint8_t n[8];
+
+	ike_put32(n, IKE_DOI_IPSEC);
+	n[4] = IKE_PROTO_ISAKMP;
+	n[5] = 0;
+	ike_put16(n + 6, IKE_N_NO_PROPOSAL_CHOSEN);
+	ike_buf_init(m, icky, rcky, IKE_EXCH_INFO, 0, 0);
+	ike_buf_pl(m, IKE_PL_N, n, sizeof(n));
+	return ike_buf_finish(m);
+}
+
 void
 ike_buf_attr(struct ike_buf *m, uint16_t type, uint32_t val)
 {

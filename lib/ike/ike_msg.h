@@ -150,6 +150,9 @@ void ike_buf_pl_end(struct ike_buf *m, size_t off);
 void ike_buf_pl(struct ike_buf *m, uint8_t type, const void *body, size_t n);
 /** Write the total length into the header. @return 0, or -EMSGSIZE on overflow. */
 int ike_buf_finish(struct ike_buf *m);
+/** An Informational in the clear with one ISAKMP NO-PROPOSAL-CHOSEN notify (RFC 2408
+ *  §5.4), the answer to a Main Mode message 1 lnsd refuses. @return as ike_buf_finish. */
+int ike_buf_no_proposal(struct ike_buf *m, const uint8_t icky[8], const uint8_t rcky[8]);
 /** A data attribute: TV when the value fits 16 bits, TLV otherwise. */
 void ike_buf_attr(struct ike_buf *m, uint16_t type, uint32_t val);
 
