@@ -302,6 +302,25 @@ sys.exit(not any(x["name"] == "b_sanitize" and x["value"] not in ("none", "", []
                  for x in o))' "$LNSD_BUILD/meson-info/intro-buildoptions.json" 2>/dev/null
 }
 
+# ---- strongSwan's view
+
+# lns_charon_got_deletes LOG MARK [IKE_NAME]: after line MARK of charon's LOG, charon
+# received lnsd's Deletes for the ESP SAs and for the ISAKMP SA (IKE_NAME: the IKE_SA's
+# name prefix in the log, when several exist). lnsd sends the ESP Delete first (its
+# ike-delete-sent events show the order), but charon hands each Informational to its own
+# thread of a pool, and the one with the ISAKMP Delete can run first: then the ESP
+# Delete's thread finds no IKE SA and only the datagram's arrival is logged. Both orders
+# pass, but the second needs two datagrams from lnsd to have arrived after MARK.
+lns_charon_got_deletes() {
+	local t ike esp
+	t=$(tail -n +"$2" "$1")
+	ike=$(grep -n "received DELETE for IKE_SA ${3:-}" <<<"$t" | head -1 | cut -d: -f1)
+	esp=$(grep -n "received DELETE for ESP CHILD_SA" <<<"$t" | head -1 | cut -d: -f1)
+	[ -n "$ike" ] || return 1
+	[ -n "$esp" ] && [ "$esp" -lt "$ike" ] && return 0
+	[ "$(grep -c 'received packet: from .* bytes)' <<<"$t")" -ge 2 ]
+}
+
 # ---- the event log (lnsctl show events --json)
 
 # lns_has_event NAME [DETAIL_SUBSTRING] [AFTER_SEQ]: the log has such an event
