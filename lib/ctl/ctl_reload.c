@@ -151,6 +151,9 @@ nomem:
 		add_line(&a, "error: out of memory: nothing changed");
 		return -ENOMEM;
 	}
+	/* SIGHUP and a plain lnsctl reload read the file lnsd was started with, even
+	 * after a reload -c FILE (a one-off, not a new home for the configuration) */
+	memcpy(nc->path, old->path, sizeof(nc->path));
 	/* From here on nothing fails: every module switches in this loop turn. */
 	lns_ctl_ike_set_conf(ctl, nc);
 	lns_ctl_aaa_set_conf(ctl, nc);
