@@ -134,6 +134,27 @@ apply_log_conf(const struct lns_conf *conf)
 	}
 }
 
+/* Reload of metrics.listen: the server moves; on failure it stays where it was. */
+static int
+metrics_apply(struct lns_dp *dp, const struct lns_metrics_conf *old,
+	      const struct lns_metrics_conf *nc, char *err, size_t errlen)
+{
+	char again[256];
+
+	lns_metrics_stop();
+	if (nc->port == 0) {
+		LOG(NOTICE, "event=metrics listen=off");
+		return 0;
+	}
+	if (lns_metrics_start(dp, nc, err, errlen) == 0) {
+		LOG(NOTICE, "event=metrics listen=%s", nc->listen);
+		return 0;
+	}
+	if (old->port != 0 && lns_metrics_start(dp, old, again, sizeof(again)) != 0)
+		LOG(ERR, "metrics: cannot listen on %s again: %s", old->listen, again);
+	return -1;
+}
+
 static int
 control_loop(struct lns_ctl *ctl)
 {
@@ -277,6 +298,7 @@ main(int argc, char **argv)
 		LOG(WARNING, "telemetry command /lns/log unavailable (%s)", rte_strerror(-rc));
 	rc = lns_ctl_init(ctl, dp);
 	ctl->log_apply = lnsd_log_apply;
+	ctl->metrics_apply = metrics_apply;
 	if (rc != 0) {
 		fprintf(stderr, "lnsd: out of memory for the control lcore\n");
 		status = EXIT_RUNTIME;

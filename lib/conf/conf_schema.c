@@ -1671,7 +1671,7 @@ static const struct key_desc root_keys[] = {
 	K_SECTION(struct lns_conf, "static", stat, static_schema, .flags = F_RESTART),
 	K_SECTION(struct lns_conf, "limits", limits, limits_schema, .flags = F_RESTART),
 	K_SECTION(struct lns_conf, "log", log, log_schema),
-	K_SECTION(struct lns_conf, "metrics", metrics, metrics_schema, .flags = F_RESTART),
+	K_SECTION(struct lns_conf, "metrics", metrics, metrics_schema),
 	K_SECTION(struct lns_conf, "radius", radius, radius_schema, .flags = F_RESTART),
 	K_LIST(struct lns_conf, "policies", policies, policy_list, .flags = F_RESTART),
 };

@@ -95,9 +95,10 @@ lns_ctl_reload(struct lns_ctl *ctl, const char *path, bool dry_run, char *out, s
 	struct lns_dp *dp = ctl->dp;
 	struct lns_conf *old = (struct lns_conf *)(uintptr_t)dp->conf;
 	struct answer a = { .out = out, .cap = outlen, .log = !dry_run };
-	char err[LNS_CONF_ERR_MAX], line[LNS_CONF_ERR_MAX + 8];
+	char err[LNS_CONF_ERR_MAX], line[LNS_CONF_ERR_MAX + 32];
 	char file[LNS_CONF_PATH_MAX];
 	struct lns_conf *nc;
+	bool metrics;
 
 	if (outlen > 0)
 		out[0] = '\0';
@@ -144,7 +145,23 @@ lns_ctl_reload(struct lns_ctl *ctl, const char *path, bool dry_run, char *out, s
 		ctl->retired = r;
 		ctl->cap_retired = cap;
 	}
-	if (lns_conf_keep_restart(nc, old) != 0 || lns_ctl_subs_set_conf(ctl, nc) != 0) {
+	if (lns_conf_keep_restart(nc, old) != 0)
+		goto nomem;
+	metrics = strcmp(old->metrics.listen, nc->metrics.listen) != 0;
+	if (metrics && ctl->metrics_apply != NULL &&
+	    ctl->metrics_apply(dp, &old->metrics, &nc->metrics, err, sizeof(err)) != 0) {
+		snprintf(line, sizeof(line), "error: %s: nothing changed", err);
+		add_line(&a, line);
+		lns_conf_free(nc);
+		ctl->reload_failures++;
+		lns_evlog_add(dp->evlog, lns_ctl_now_us(ctl), LNS_EV_RELOAD, LNS_EV_NONE,
+			      LNS_EV_NONE, LNS_EV_NONE, "refused: %s", err);
+		return -EADDRNOTAVAIL;
+	}
+	if (lns_ctl_subs_set_conf(ctl, nc) != 0) {
+		if (metrics && ctl->metrics_apply != NULL)
+			(void)ctl->metrics_apply(dp, &nc->metrics, &old->metrics, err,
+						 sizeof(err));
 nomem:
 		lns_conf_free(nc);
 		ctl->reload_failures++;

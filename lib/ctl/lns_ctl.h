@@ -56,6 +56,10 @@ struct lns_ctl {
 	uint64_t reloads, reload_failures;
 	/** applies log.level and log.modules (the daemon's, app/lnsd); NULL: none */
 	void (*log_apply)(const struct lns_conf *conf);
+	/** moves the metrics server from old's metrics.listen to nc's (app/lnsd); on
+	 *  failure it listens on old's again and says why in err. NULL: restart-only */
+	int (*metrics_apply)(struct lns_dp *dp, const struct lns_metrics_conf *old,
+			     const struct lns_metrics_conf *nc, char *err, size_t errlen);
 };
 
 /**

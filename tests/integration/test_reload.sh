@@ -5,9 +5,10 @@
 # (policygen.py) and alice is up through a real LAC (xl2tpd + slirp) while:
 #   1. reload --dry-run lists the changes and applies none;
 #   2. a reload adds carol, changes bob's password, adds and removes a pool, changes
-#      the default idle timeout, a policy's rate and the log levels: live keys apply
-#      (carol connects, bob's old password fails and the new one works, ppp logs at
-#      debug), restart-only ones (pools, policies) are named "needs a restart";
+#      the default idle timeout, a policy's rate, the log levels and turns metrics on:
+#      live keys apply (carol connects, bob's old password fails and the new one
+#      works, ppp logs at debug, /metrics answers), restart-only ones (pools,
+#      policies) are named "needs a restart";
 #   3. a file with an error is refused (FILE:LINE:COL: key: message), nothing changes;
 #   4. a file that changes the core port's mtu reloads the rest (dave is added) and
 #      names ports.core.mtu as needing a restart;
@@ -62,6 +63,12 @@ USERS_B="    - {name: alice, password: a1}
     - {name: carol, password: c1}"
 conf "$W/a.yaml" info 0 2000000 "    - {name: old, prefix: 10.222.0.0/24}" "$USERS_A"
 conf "$W/b.yaml" debug 300 4000000 "    - {name: new, prefix: 10.223.0.0/24}" "$USERS_B"
+MPORT=$((20000 + 0x$LNS_ID % 20000))
+printf 'metrics:\n  listen: "127.0.0.1:%s"\n' "$MPORT" >>"$W/b.yaml"
+metrics_up() {
+	"$PY" -c 'import sys, urllib.request as u; u.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read()' "$MPORT" 2>/dev/null
+}
+no_metrics() { ! metrics_up; }
 cp "$W/a.yaml" "$W/lnsd.yaml"
 lns_topology_up
 lns_check "lnsd --check accepts both files" \
@@ -131,6 +138,7 @@ sed 's/^/    reload: /' "$W/reload.out"
 lns_check "reload exits 0" [ "$rc" = 0 ]
 lns_check "event reload with what was applied" lns_wait_event reload "applied=" "$seq0" 5
 lns_check "log level of ppp is debug now" [ "$(log_level ppp)" = debug ]
+lns_check "metrics listen on 127.0.0.1:$MPORT now" metrics_up
 lns_check "show config has carol and the new idle timeout" \
 	sh -c "'$LNSCTL' --file-prefix '$LNS_PREFIX' show config >'$W/config.b' &&
 	       grep -q 'carol' '$W/config.b' && grep -q 'idle-timeout: 300' '$W/config.b'"
@@ -183,6 +191,7 @@ seq2=$(lns_last_seq)
 kill -HUP "$LNS_PID"
 lns_check "SIGHUP: event reload" lns_wait_event reload "applied=" "$seq2" 10
 lns_check "SIGHUP: ppp back at info" [ "$(log_level ppp)" = info ]
+lns_check "SIGHUP: metrics off again" no_metrics
 # Each reload builds a whole configuration (~300 kB) and frees the one it replaced:
 # resident memory must stay flat after a warm-up (checked in the normal build; under
 # ASan its quarantine keeps freed memory, and LeakSanitizer checks at lnsd's exit).
