@@ -1673,6 +1673,7 @@ static const struct key_desc root_keys[] = {
 	K_SECTION(struct lns_conf, "log", log, log_schema),
 	K_SECTION(struct lns_conf, "metrics", metrics, metrics_schema),
 	K_SECTION(struct lns_conf, "radius", radius, radius_schema, .flags = F_RESTART),
-	K_LIST(struct lns_conf, "policies", policies, policy_list, .flags = F_RESTART),
+	/* live as long as the names stay the same (lib/ctl/ctl_reload.c) */
+	K_LIST(struct lns_conf, "policies", policies, policy_list),
 };
 const struct schema conf_root_schema = SCHEMA(root_keys, .check = root_check);

@@ -10,7 +10,8 @@
  *  - control-plane modules (L2TP, PPP, local users, IKE, RADIUS) are pointed at it
  *    between two events, so none sees a mix of the two;
  *  - workers never read the configuration: the one value they use (mss-clamp) is
- *    copied into struct lns_dp and stored atomically;
+ *    copied into struct lns_dp and stored atomically; policy rates go to their
+ *    policer table, republished with a QSBR grace period (lns_tables_update_policies);
  *  - telemetry and the metrics thread read it between lns_dp_conf_get() and
  *    lns_dp_conf_put(), a reader count; the old configuration is freed from the
  *    control loop once the count has been seen at zero after the new pointer was
@@ -31,6 +32,7 @@
 
 #include "lns_ctl.h"
 #include "lns_evlog.h"
+#include "lns_tables.h"
 
 #define RELOAD_LINES_MAX 96     /* lines in an answer; the rest are counted */
 #define RELOAD_LINE_MAX  127    /* a change line (an error line may be longer) */
@@ -41,6 +43,7 @@ struct answer {
 	unsigned int lines, dropped;
 	unsigned int live, restart;
 	bool log;               /* also log each line (not for a dry run) */
+	bool policies_fixed;    /* names changed: the running policies stay */
 };
 
 static void
@@ -66,9 +69,11 @@ on_change(void *arg, const struct lns_conf_change *c)
 {
 	struct answer *a = arg;
 	char line[RELOAD_LINE_MAX + 1];
-	const char *tail = c->restart ? " (needs a restart)" : "";
+	bool restart = c->restart ||
+		       (a->policies_fixed && strncmp(c->path, "policies", 8) == 0);
+	const char *tail = restart ? " (needs a restart)" : "";
 
-	if (c->restart)
+	if (restart)
 		a->restart++;
 	else
 		a->live++;
@@ -89,6 +94,18 @@ reload_event(struct lns_ctl *ctl, const char *path, unsigned int live, unsigned 
 		      path);
 }
 
+/* Sessions hold a policy by its index: rates may change live, the list may not. */
+static bool
+same_policy_names(const struct lns_conf *a, const struct lns_conf *b)
+{
+	if (a->n_policies != b->n_policies)
+		return false;
+	for (uint16_t i = 0; i < a->n_policies; i++)
+		if (strcmp(a->policies[i].name, b->policies[i].name) != 0)
+			return false;
+	return true;
+}
+
 int
 lns_ctl_reload(struct lns_ctl *ctl, const char *path, bool dry_run, char *out, size_t outlen)
 {
@@ -98,7 +115,7 @@ lns_ctl_reload(struct lns_ctl *ctl, const char *path, bool dry_run, char *out, s
 	char err[LNS_CONF_ERR_MAX], line[LNS_CONF_ERR_MAX + 32];
 	char file[LNS_CONF_PATH_MAX];
 	struct lns_conf *nc;
-	bool metrics;
+	bool metrics, policies;
 
 	if (outlen > 0)
 		out[0] = '\0';
@@ -115,6 +132,7 @@ lns_ctl_reload(struct lns_ctl *ctl, const char *path, bool dry_run, char *out, s
 		}
 		return -EINVAL;
 	}
+	a.policies_fixed = !same_policy_names(old, nc);
 	lns_conf_diff(old, nc, on_change, &a);
 	if (a.dropped > 0) {
 		snprintf(line, sizeof(line), "... and %u more changes", a.dropped);
@@ -147,11 +165,21 @@ lns_ctl_reload(struct lns_ctl *ctl, const char *path, bool dry_run, char *out, s
 	}
 	if (lns_conf_keep_restart(nc, old) != 0)
 		goto nomem;
+	if (a.policies_fixed) {
+		memcpy(nc->policies, old->policies, sizeof(nc->policies));
+		nc->n_policies = old->n_policies;
+	}
+	policies = nc->n_policies > 0 &&
+		   memcmp(nc->policies, old->policies, sizeof(nc->policies)) != 0;
+	if (policies && lns_tables_update_policies(dp->tbl, nc->policies, nc->n_policies) != 0)
+		goto nomem;
 	metrics = strcmp(old->metrics.listen, nc->metrics.listen) != 0;
 	if (metrics && ctl->metrics_apply != NULL &&
 	    ctl->metrics_apply(dp, &old->metrics, &nc->metrics, err, sizeof(err)) != 0) {
 		snprintf(line, sizeof(line), "error: %s: nothing changed", err);
 		add_line(&a, line);
+		if (policies)
+			(void)lns_tables_update_policies(dp->tbl, old->policies, old->n_policies);
 		lns_conf_free(nc);
 		ctl->reload_failures++;
 		lns_evlog_add(dp->evlog, lns_ctl_now_us(ctl), LNS_EV_RELOAD, LNS_EV_NONE,
@@ -162,6 +190,8 @@ lns_ctl_reload(struct lns_ctl *ctl, const char *path, bool dry_run, char *out, s
 		if (metrics && ctl->metrics_apply != NULL)
 			(void)ctl->metrics_apply(dp, &nc->metrics, &old->metrics, err,
 						 sizeof(err));
+		if (policies)
+			(void)lns_tables_update_policies(dp->tbl, old->policies, old->n_policies);
 nomem:
 		lns_conf_free(nc);
 		ctl->reload_failures++;

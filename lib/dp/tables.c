@@ -293,6 +293,33 @@ lns_policy_meter_params(const struct lns_policy_dir *d, struct rte_meter_trtcm_p
 	return 0;
 }
 
+/* Meter profiles of policies p[0..n) into pol[1..n]. */
+static int
+fill_policies(struct lns_dp_policy *pol, const struct lns_policy_conf *p, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		const struct lns_policy_dir *d[2] = { &p[i].up, &p[i].down };
+
+		for (int dir = 0; dir < 2; dir++) {
+			struct rte_meter_trtcm_params prm;
+
+			if (d[dir]->rate == 0)
+				continue;
+			if (lns_policy_meter_params(d[dir], &prm) != 0 ||
+			    rte_meter_trtcm_profile_config(&pol[i + 1].prof[dir], &prm) != 0)
+				return -EINVAL;
+			pol[i + 1].on[dir] = true;
+			if (dir == 1) {
+				uint64_t hz = rte_get_tsc_hz();
+
+				pol[i + 1].down_t_q16 = (hz << 16) / prm.pir;
+				pol[i + 1].down_tau = (uint64_t)prm.pbs * pol[i + 1].down_t_q16 >> 16;
+			}
+		}
+	}
+	return 0;
+}
+
 int
 lns_tables_set_policies(struct lns_tables *t, const struct lns_policy_conf *p, uint16_t n)
 {
@@ -315,28 +342,33 @@ lns_tables_set_policies(struct lns_tables *t, const struct lns_policy_conf *p, u
 		t->down_tat = NULL;
 		return -ENOMEM;
 	}
-	for (uint16_t i = 0; i < n; i++) {
-		const struct lns_policy_dir *d[2] = { &p[i].up, &p[i].down };
-
-		for (int dir = 0; dir < 2; dir++) {
-			struct rte_meter_trtcm_params prm;
-
-			if (d[dir]->rate == 0)
-				continue;
-			if (lns_policy_meter_params(d[dir], &prm) != 0 ||
-			    rte_meter_trtcm_profile_config(&t->pol[i + 1].prof[dir], &prm) != 0)
-				return -EINVAL;
-			t->pol[i + 1].on[dir] = true;
-			if (dir == 1) {
-				uint64_t hz = rte_get_tsc_hz();
-
-				t->pol[i + 1].down_t_q16 = (hz << 16) / prm.pir;
-				t->pol[i + 1].down_tau = (uint64_t)prm.pbs *
-							 t->pol[i + 1].down_t_q16 >> 16;
-			}
-		}
-	}
+	if (fill_policies(t->pol, p, n) != 0)
+		return -EINVAL;
 	t->n_pol = n;
+	return 0;
+}
+
+int
+lns_tables_update_policies(struct lns_tables *t, const struct lns_policy_conf *p, uint16_t n)
+{
+	struct lns_dp_policy *np, *old = t->pol;
+
+	if (old == NULL || n != t->n_pol)
+		return -EINVAL;
+	np = rte_zmalloc("lns_policies", (LNS_POLICY_MAX + 1) * sizeof(*np), RTE_CACHE_LINE_SIZE);
+	if (np == NULL)
+		return -ENOMEM;
+	if (fill_policies(np, p, n) != 0) {
+		rte_free(np);
+		return -EINVAL;
+	}
+	/* Publish; a worker's next packet polices with the new rates (its meter keeps
+	 * its tokens, capped by the new bursts). Free the old after every worker
+	 * has passed a quiescent state. */
+	__atomic_store_n(&t->pol, np, __ATOMIC_RELEASE);
+	if (t->qsbr != NULL)
+		rte_rcu_qsbr_synchronize(t->qsbr, RTE_QSBR_THRID_INVALID);
+	rte_free(old);
 	return 0;
 }
 
