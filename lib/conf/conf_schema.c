@@ -1143,7 +1143,7 @@ static const struct schema static_schema = SCHEMA(static_keys);
 /* --------------------------------------------------------- limits, log --- */
 
 static const struct key_desc limits_keys[] = {
-	K_UINT(struct lns_limits_conf, "max-tunnels", max_tunnels, 1, 1048576, 65536),
+	K_UINT(struct lns_limits_conf, "max-tunnels", max_tunnels, 1, 65535, 65535),
 	K_UINT(struct lns_limits_conf, "max-sessions", max_sessions, 1, 1048576, 65536),
 	K_UINT(struct lns_limits_conf, "max-sas", max_sas, 2, 2097152, 131072),
 	K_UINT(struct lns_limits_conf, "mbufs", mbufs, 1024, 4194304, 16384),

@@ -273,7 +273,8 @@ lns_l2tp_create(const struct lns_conf *conf, const struct lns_l2tp_ops *ops, voi
 	l->ctx = ctx;
 	l->tm = tm;
 	l->log = log;
-	/* local tunnel ids 1..min(65535, max_tunnels): 0 means "no tunnel" on the wire */
+	/* local tunnel ids 1..max_tunnels (the config allows at most 65535): 0 means
+	 * "no tunnel" on the wire */
 	l->max_tid = conf->limits.max_tunnels < 65535 ? conf->limits.max_tunnels : 65535;
 	if (l->max_tid == 0)
 		l->max_tid = 1;

@@ -341,7 +341,7 @@ test_minimal_defaults(void)
 	CU_ASSERT_EQUAL(c->ppp.n_users, 0);
 	CU_ASSERT_PTR_NULL(c->ppp.users);
 	/* limits, log */
-	CU_ASSERT_EQUAL(c->limits.max_tunnels, 65536);
+	CU_ASSERT_EQUAL(c->limits.max_tunnels, 65535);
 	CU_ASSERT_EQUAL(c->limits.max_sessions, 65536);
 	CU_ASSERT_EQUAL(c->limits.max_sas, 131072);
 	CU_ASSERT_EQUAL(c->limits.mbufs, 16384);
@@ -1036,6 +1036,9 @@ bad_ranges(void)
 		   "100 is outside 536..1460 (or 0 for off)");
 	expect_err(PORTS "limits:\n  punt-ring-size: 1000\n", 9, 19, "limits.punt-ring-size",
 		   "1000 is not a power of two");
+	/* tunnel ids are 16 bits: more would be accepted and never usable */
+	expect_err(PORTS "limits:\n  max-tunnels: 65536\n", 9, 16, "limits.max-tunnels",
+		   "65536 is outside 1..65535");
 	expect_err(PORTS "ipsec:\n  replay-window: 4097\n", 9, 18, "ipsec.replay-window",
 		   "4097 is outside 0..4096");
 	expect_err(PORTS "l2tp:\n  admission:\n    sccrq-rate: 0\n", 10, 17,
