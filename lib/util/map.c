@@ -205,8 +205,11 @@ lns_map_add(struct lns_map *m, struct lns_map_node *n)
 void
 lns_map_del(struct lns_map *m, struct lns_map_node *n)
 {
-	struct lns_map_node **pp = &m->b[(uint32_t)n->hash & m->mask];
+	struct lns_map_node **pp;
 
+	if (m->b == NULL)
+		return;         /* never initialised (a creator's failure path) */
+	pp = &m->b[(uint32_t)n->hash & m->mask];
 	for (; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp != n)
 			continue;
