@@ -43,6 +43,10 @@ struct lns_map_node {
 	uint64_t hash;
 };
 
+/** The record that holds node n as its member m (NULL stays NULL). */
+#define LNS_MAP_ENTRY(n, T, m) \
+	((n) != NULL ? (T *)(void *)((char *)(n) - offsetof(T, m)) : (T *)NULL)
+
 /** Hash function override: only for tests and keys nobody outside chooses. */
 typedef uint64_t (*lns_map_hash_fn)(const void *key, uint32_t len, const uint8_t seed[16]);
 
