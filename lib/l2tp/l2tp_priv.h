@@ -159,7 +159,7 @@ struct l2tp_conn {
 	bool     spent, single_shot, disconnected, gone;
 	uint32_t tunnels, tunnels_total;
 	struct l2tp_tunnel *list;
-	struct l2tp_conn *hnext;
+	struct lns_map_node node;          /**< in l->by_conn, keyed by id */
 };
 
 struct lns_l2tp {
@@ -176,8 +176,7 @@ struct lns_l2tp {
 	bool     draining;              /**< lns_l2tp_set_drain() */
 	struct lns_map by_id;           /**< SCCRQ identity -> tunnel */
 	struct lns_map by_sid;          /**< (tid << 16 | sid) -> session */
-	struct l2tp_conn **c_hash;      /**< conn id -> record */
-	uint32_t c_mask;
+	struct lns_map by_conn;         /**< conn id -> record */
 	unsigned int depth;             /**< nesting of entry points (callbacks re-enter) */
 	struct l2tp_session *s_zombies;
 	struct l2tp_tunnel *t_zombies;

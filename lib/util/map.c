@@ -252,6 +252,8 @@ lns_map_walk(struct lns_map *m, int (*fn)(struct lns_map_node *n, void *arg), vo
 	struct lns_map_walk w = { .up = m->walks, .next = NULL };
 	int rc = 0;
 
+	if (m->b == NULL)
+		return 0;
 	m->walks = &w;
 	for (uint32_t i = 0; i <= m->mask && rc == 0; i++) {
 		struct lns_map_node *n = m->b[i];
