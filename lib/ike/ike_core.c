@@ -696,7 +696,8 @@ lns_ike_disconnect(struct lns_ike *ike, uint32_t conn, uint64_t now_ms)
 		if (sa->state == IKE_ESTABLISHED) {
 			/* Delete the IPsec SAs first, then the ISAKMP SA that protects them;
 			 * the IPsec SAs of a retired ISAKMP SA go under the live one */
-			for (struct lns_map_node *r = n; r; r = lns_map_find_next(&ike->by_conn, r)) {
+			for (struct lns_map_node *r = n; r;
+			     r = lns_map_find_next(&ike->by_conn, r)) {
 				struct ike_sa *o = container_of(r, struct ike_sa, h_conn);
 
 				if (o->conn == conn && o->state == IKE_RETIRED)

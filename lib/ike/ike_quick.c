@@ -497,7 +497,7 @@ qm1(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 		if (oa && ch.udp && ch.mode == LNS_MODE_TRANSPORT)
 			(void)ike_natoa_parse(oa->body, oa->len, &c->c.nat_oa);
 		if (lns_map_add(&ike->by_spi, &c->h_spi) != 0)
-			c->c.spi_in = 0;   /* cannot happen (spi_new made it unique): refused below */
+			c->c.spi_in = 0;   /* cannot happen (spi_new made it unique) */
 	}
 	if (qm->child->c.spi_in == 0 || ike_random(qm->nr, IKE_NONCE_LEN) < 0 ||
 	    qm_keys(sa, qm, gxy_len > 0 ? gxy : NULL, gxy_len > 0 ? (size_t)gxy_len : 0) < 0) {

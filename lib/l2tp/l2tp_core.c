@@ -244,7 +244,8 @@ lns_l2tp_create(const struct lns_conf *conf, const struct lns_l2tp_ops *ops, voi
 	};
 	struct lns_map_params s_p = {
 		.key_len = sizeof(uint32_t),
-		.key_off = offsetof(struct l2tp_session, hkey) - offsetof(struct l2tp_session, hnode),
+		.key_off = offsetof(struct l2tp_session, hkey) -
+			   offsetof(struct l2tp_session, hnode),
 	};
 	struct lns_l2tp *l;
 
