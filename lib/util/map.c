@@ -188,8 +188,10 @@ lns_map_add(struct lns_map *m, struct lns_map_node *n)
 	uint64_t h = m->hash(key, m->key_len, m->seed);
 	struct lns_map_node **head;
 
-	if (!m->multi && lns_map_find(m, key) != NULL)
-		return -EEXIST;
+	if (!m->multi)
+		for (const struct lns_map_node *o = m->b[(uint32_t)h & m->mask]; o; o = o->next)
+			if (same_key(m, o, h, key))
+				return -EEXIST;
 	if (m->n >= m->max)
 		return -ENOSPC;
 	if (m->n >= m->mask + 1)
