@@ -41,7 +41,7 @@ struct lns_ctl {
 	struct lns_stats_lcore *st;     /**< the control lcore's counter slot */
 	struct lns_dp_lctx lc;          /**< for the control lcore's own RX queues */
 	uint64_t resolve_next_tsc;
-	struct lns_neigh neigh[LNS_PORT_ROLE_MAX][LNS_NEIGH_SIZE];
+	struct lns_ctl_neigh *neigh;    /**< neighbours learned by ARP (ctl.c), opaque */
 	uint64_t gw_next_arp_tsc[LNS_PORT_ROLE_MAX];
 	uint64_t hz;
 	struct lns_timers *timers;      /**< protocol timers (ms since dp start) */

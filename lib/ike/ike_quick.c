@@ -231,7 +231,7 @@ spi_new(struct lns_ike *ike)
 	do {
 		if (ike_random(&spi, sizeof(spi)) < 0)
 			return 0;
-	} while (spi < 256 || ike_hmap_first(&ike->by_spi, spi) != NULL);   /* RFC 4303 §2.1 */
+	} while (spi < 256 || lns_map_find(&ike->by_spi, &spi) != NULL);   /* RFC 4303 §2.1 */
 	return spi;
 }
 
@@ -496,7 +496,8 @@ qm1(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 		c->c.life_kb = ch.life_kb;
 		if (oa && ch.udp && ch.mode == LNS_MODE_TRANSPORT)
 			(void)ike_natoa_parse(oa->body, oa->len, &c->c.nat_oa);
-		ike_hmap_add(&ike->by_spi, &c->h_spi, c->c.spi_in);
+		if (lns_map_add(&ike->by_spi, &c->h_spi) != 0)
+			c->c.spi_in = 0;   /* cannot happen (spi_new made it unique) */
 	}
 	if (qm->child->c.spi_in == 0 || ike_random(qm->nr, IKE_NONCE_LEN) < 0 ||
 	    qm_keys(sa, qm, gxy_len > 0 ? gxy : NULL, gxy_len > 0 ? (size_t)gxy_len : 0) < 0) {
