@@ -73,12 +73,16 @@ enum lns_sess_ctr { LNS_SC_UP_PKTS, LNS_SC_UP_BYTES, LNS_SC_DOWN_PKTS, LNS_SC_DO
  * workers start). Index 0 is "none"; a session's `policy` names one.
  */
 #define LNS_POLICY_MAX 64
+/** Anonymous policies (a rate given directly by RADIUS, e.g. Mikrotik-Rate-Limit):
+ *  slots after the named ones, shared by sessions with the same rates. */
+#define LNS_POLICY_DYN_MAX 1024
 struct lns_dp_policy {
 	bool on[2];                                   /**< [0] up, [1] down: limited */
 	struct rte_meter_trtcm_profile prof[2];       /**< upstream uses prof[0] */
 	/** Downstream, shared by every lcore (lock-free GCRA, see lns_tables_police):
 	 *  TSC cycles per byte at the peak rate (Q16), and the burst as cycles. */
 	uint64_t down_t_q16, down_tau;
+	uint64_t rate[2];                             /**< committed bit/s, for display */
 };
 
 /**
@@ -90,6 +94,14 @@ struct lns_dp_policy {
 struct lns_dp_meter {
 	struct rte_meter_trtcm m;
 	uint16_t policy;                              /**< what m was configured for */
+};
+
+/** Control's record of an anonymous policy slot. */
+struct lns_dyn_policy {
+	struct lns_policy_dir up, down;  /**< what the slot was configured with */
+	uint32_t refs;                   /**< sessions holding it (0 = reusable after grace) */
+	uint64_t token;                  /**< RCU token taken when refs went to 0 */
+	bool used;
 };
 
 struct lns_tables {
@@ -109,6 +121,8 @@ struct lns_tables {
 	uint64_t *down_tat;              /**< [handle]: downstream GCRA theoretical
 					  *   arrival time (TSC), shared by all lcores */
 	uint16_t n_pol;
+	struct lns_dyn_policy *dyn;      /**< [n_dyn], control only; NULL = none */
+	uint16_t n_dyn;
 	struct rte_rcu_qsbr *qsbr;       /**< workers' RCU variable (NULL: free at once) */
 	uint32_t pend_head, pend_tail;   /**< sessions waiting for reclaim */
 	uint32_t n_pending;
@@ -167,6 +181,27 @@ unsigned int lns_tables_reclaim(struct lns_tables *t);
  */
 int lns_tables_set_policies(struct lns_tables *t, const struct lns_policy_conf *p,
 			    uint16_t n);
+
+/** Like lns_tables_set_policies(), and reserve n_dyn (<= LNS_POLICY_DYN_MAX)
+ *  anonymous policy slots for lns_tables_policy_acquire() (0 = none). */
+int lns_tables_policies_init(struct lns_tables *t, const struct lns_policy_conf *p, uint16_t n,
+			     uint16_t n_dyn);
+
+/**
+ * An anonymous policy with these rates (either may have rate 0 = unlimited):
+ * a slot already holding the same rates is shared, else a free one (or one no
+ * session has held for a grace period) is configured. Control only.
+ * @return a policy index for lns_tables_session_set_policy() (>= LNS_POLICY_MAX),
+ *         -ENOTSUP (no slots reserved), -ENOSPC (all held), -EINVAL (bad rates).
+ */
+int lns_tables_policy_acquire(struct lns_tables *t, const struct lns_policy_dir *up,
+			      const struct lns_policy_dir *down);
+/** Drop one hold of an index from lns_tables_policy_acquire() (others: no-op).
+ *  The caller has first moved its session off it. Control only. */
+void lns_tables_policy_release(struct lns_tables *t, int idx);
+/** The rates of policy index idx if it is an anonymous one. @return 0 or -ENOENT. */
+int lns_tables_policy_dyn_get(const struct lns_tables *t, int idx, struct lns_policy_dir *up,
+			      struct lns_policy_dir *down);
 
 /** Meter profile parameters of one policy direction (exported for tests). */
 int lns_policy_meter_params(const struct lns_policy_dir *d,

@@ -128,6 +128,8 @@ ppp_session_new(const struct lns_ppp_env *env, const struct lns_ppp_ops *ops, vo
 	p->ctx = ctx;
 	p->now = now;
 	p->phase = PPP_PH_ESTABLISH;
+	p->ka_interval = env->conf->ppp.keepalive_interval;
+	p->ka_failures = env->conf->ppp.keepalive_failures;
 	ppp_lcp_init(p);
 	ppp_ipcp_init(p);
 	return p;
@@ -145,6 +147,19 @@ lns_ppp_create(const struct lns_ppp_env *env, const struct lns_ppp_ops *ops, voi
 	ppp_fsm_open(&p->lcp, now_ms);
 	ppp_fsm_up(&p->lcp, now_ms);
 	return p;
+}
+
+void
+lns_ppp_set_keepalive(struct lns_ppp *p, uint16_t interval_s, uint16_t failures)
+{
+	if (!p || p->finished)
+		return;
+	p->ka_interval = interval_s;
+	p->ka_failures = failures > 0 ? failures : 1;
+	if (p->lcp.state == PPP_ST_OPENED) {     /* proxied LCP: already running */
+		ppp_keepalive_stop(p);
+		ppp_keepalive_start(p);
+	}
 }
 
 void
