@@ -130,6 +130,12 @@ static const struct enum_ent authn_names[] = {
 };
 static const struct enum_aux authn_aux = ENUM_AUX(authn_names);
 
+static const struct enum_ent exceed_names[] = {
+	{ "drop", LNS_EXCEED_DROP },
+	{ "mark", LNS_EXCEED_MARK },
+};
+static const struct enum_aux exceed_aux = ENUM_AUX(exceed_names);
+
 static const struct enum_ent mode_names[] = {
 	{ "transport", LNS_MODE_TRANSPORT },
 	{ "tunnel",    LNS_MODE_TUNNEL },
@@ -1644,6 +1650,9 @@ static const struct key_desc policy_keys[] = {
 	K_UINT(struct lns_policy_conf, "down-burst", down.burst, 1500, UINT32_MAX, 0),
 	K_UINT(struct lns_policy_conf, "down-peak-rate", down.peak_rate, 0, RATE_MAX, 0),
 	K_UINT(struct lns_policy_conf, "down-peak-burst", down.peak_burst, 1500, UINT32_MAX, 0),
+	K_ENUM(struct lns_policy_conf, "exceed-action", exceed_action, exceed_aux,
+	       LNS_EXCEED_DROP),
+	K_UINT(struct lns_policy_conf, "exceed-dscp", exceed_dscp, 0, 63, 0),
 };
 static const struct schema policy_schema = SCHEMA(policy_keys, .check = policy_check);
 static const struct list_desc policy_list = {

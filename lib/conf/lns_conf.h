@@ -356,11 +356,18 @@ struct lns_policy_dir {
 	uint64_t peak_burst;             /**< peak burst, default = burst */
 };
 
+enum lns_exceed_action {
+	LNS_EXCEED_DROP = 0,             /**< "drop": over the peak rate is dropped (default) */
+	LNS_EXCEED_MARK,                 /**< "mark": over the committed rate gets exceed-dscp */
+};
+
 /** A named rate-limit policy (`policies:`). */
 struct lns_policy_conf {
 	char name[LNS_CONF_NAME_MAX];
 	struct lns_policy_dir up;        /**< subscriber -> core */
 	struct lns_policy_dir down;      /**< core -> subscriber */
+	uint8_t exceed_action;           /**< enum lns_exceed_action */
+	uint8_t exceed_dscp;             /**< DSCP of marked packets, 0..63, default 0 */
 };
 
 struct lns_conf;

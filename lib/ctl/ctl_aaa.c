@@ -806,6 +806,14 @@ lns_ctl_aaa_session_info(const struct lns_aaa_sess *s, struct lns_sess_snap *o)
 	snprintf(o->framed_pool, sizeof(o->framed_pool), "%.31s", s->framed_pool);
 	snprintf(o->framed_route, sizeof(o->framed_route), "%.47s", s->framed_route);
 	o->session_timeout = s->session_timeout;
+	if (s->session_timeout != 0 && s->started) {
+		uint64_t end = s->start_ms + (uint64_t)s->session_timeout * 1000,
+			 now = lns_ctl_now_ms(s->aaa->ctl);
+
+		o->session_left_s = end > now ? (uint32_t)((end - now + 999) / 1000) : 0;
+	} else {
+		o->session_left_s = s->session_timeout;
+	}
 	o->idle_timeout = s->idle_timeout;
 	o->interim_interval = s->interim;
 	o->class_len = s->class_len;

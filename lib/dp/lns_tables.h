@@ -78,10 +78,16 @@ enum lns_sess_ctr { LNS_SC_UP_PKTS, LNS_SC_UP_BYTES, LNS_SC_DOWN_PKTS, LNS_SC_DO
 #define LNS_POLICY_DYN_MAX 1024
 struct lns_dp_policy {
 	bool on[2];                                   /**< [0] up, [1] down: limited */
+	bool mark;                                    /**< exceed-action mark */
+	bool peak[2];                                 /**< a peak rate above the committed */
+	uint8_t tos_dscp;                             /**< exceed-dscp << 2 */
 	struct rte_meter_trtcm_profile prof[2];       /**< upstream uses prof[0] */
 	/** Downstream, shared by every lcore (lock-free GCRA, see lns_tables_police):
 	 *  TSC cycles per byte at the peak rate (Q16), and the burst as cycles. */
 	uint64_t down_t_q16, down_tau;
+	/** exceed-action mark with a peak rate: the committed-rate cell's (cycles
+	 *  per byte Q16, burst as cycles), telling green from yellow downstream */
+	uint64_t down_c_t_q16, down_c_tau;
 	uint64_t rate[2];                             /**< committed bit/s, for display */
 };
 
@@ -120,6 +126,7 @@ struct lns_tables {
 	struct lns_dp_meter *mtr;        /**< [slot][handle][2], NULL = no policies */
 	uint64_t *down_tat;              /**< [handle]: downstream GCRA theoretical
 					  *   arrival time (TSC), shared by all lcores */
+	uint64_t *down_tat_c;            /**< [handle]: the committed-rate cell (mark) */
 	uint16_t n_pol;
 	struct lns_dyn_policy *dyn;      /**< [n_dyn], control only; NULL = none */
 	uint16_t n_dyn;
@@ -252,9 +259,29 @@ lns_tables_count(struct lns_tables *t, uint16_t slot, uint32_t h, enum lns_sess_
 	t->ctr[((size_t)slot * t->max_sessions + h) * LNS_SC_MAX + c] += n;
 }
 
+/** What lns_tables_police() decides. */
+enum { LNS_POLICE_DROP = 0, LNS_POLICE_PASS = 1, LNS_POLICE_MARK = 2 };
+
+/* One GCRA cell: advance it by inc if the packet fits within tau. */
+static inline bool
+lns_gcra(uint64_t *cell, uint64_t now, uint64_t inc, uint64_t tau)
+{
+	uint64_t tat = __atomic_load_n(cell, __ATOMIC_RELAXED), ntat;
+
+	do {
+		ntat = (tat > now ? tat : now) + inc;
+		if (ntat - now > tau)
+			return false;
+	} while (!__atomic_compare_exchange_n(cell, &tat, ntat, true, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	return true;
+}
+
 /**
  * Police one packet of `len` bytes (IPv4 total length) of session h, which has
- * policy pol (!= 0), in direction dir (0 up, 1 down). @return true to pass it.
+ * policy pol (!= 0), in direction dir (0 up, 1 down).
+ * @return LNS_POLICE_PASS, LNS_POLICE_DROP, or (exceed-action mark only)
+ *         LNS_POLICE_MARK: pass it with the policy's DSCP.
  *
  * Upstream: rte_meter trTCM on this slot's meter. One lcore handles a session's
  * upstream (the owner of its inbound SA; a plain tunnel is one RSS flow), so the
@@ -263,36 +290,43 @@ lns_tables_count(struct lns_tables *t, uint16_t slot, uint32_t h, enum lns_sess_
  * one GCRA cell per session (a theoretical arrival time) is advanced by
  * compare-and-swap, no lock. Dropping only red, trTCM passes exactly what a
  * single bucket at the peak rate and burst passes, which is what the cell does.
- * Workers.
+ * Marking: red (over the peak) is dropped if there is a peak rate, else marked;
+ * yellow (over the committed rate) is marked; downstream a second cell at the
+ * committed rate, advanced only by green packets as trTCM's committed bucket,
+ * tells them apart. Workers.
  */
-static inline bool
+static inline int
 lns_tables_police(struct lns_tables *t, uint16_t slot, uint32_t h, uint16_t pol, int dir,
 		  uint32_t len)
 {
 	struct lns_dp_policy *p = &t->pol[pol];
 	struct lns_dp_meter *mt;
+	enum rte_color c;
 
 	if (!p->on[dir])
-		return true;
+		return LNS_POLICE_PASS;
 	if (dir) {
-		uint64_t now = rte_rdtsc(), inc = ((uint64_t)len * p->down_t_q16) >> 16;
-		uint64_t tat = __atomic_load_n(&t->down_tat[h], __ATOMIC_RELAXED), ntat;
+		uint64_t now = rte_rdtsc();
 
-		do {
-			ntat = (tat > now ? tat : now) + inc;
-			if (ntat - now > p->down_tau)
-				return false;
-		} while (!__atomic_compare_exchange_n(&t->down_tat[h], &tat, ntat, true,
-						      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-		return true;
+		if (!lns_gcra(&t->down_tat[h], now, ((uint64_t)len * p->down_t_q16) >> 16,
+			      p->down_tau))
+			return p->mark && !p->peak[1] ? LNS_POLICE_MARK : LNS_POLICE_DROP;
+		if (!p->mark || !p->peak[1])
+			return LNS_POLICE_PASS;
+		return lns_gcra(&t->down_tat_c[h], now, ((uint64_t)len * p->down_c_t_q16) >> 16,
+				p->down_c_tau) ? LNS_POLICE_PASS : LNS_POLICE_MARK;
 	}
 	mt = &t->mtr[((size_t)slot * t->max_sessions + h) * 2 + dir];
 	if (unlikely(mt->policy != pol)) {
 		rte_meter_trtcm_config(&mt->m, &p->prof[dir]);
 		mt->policy = pol;
 	}
-	return rte_meter_trtcm_color_blind_check(&mt->m, &p->prof[dir], rte_rdtsc(), len) !=
-	       RTE_COLOR_RED;
+	c = rte_meter_trtcm_color_blind_check(&mt->m, &p->prof[dir], rte_rdtsc(), len);
+	if (likely(c == RTE_COLOR_GREEN))
+		return LNS_POLICE_PASS;
+	if (!p->mark)
+		return c == RTE_COLOR_RED ? LNS_POLICE_DROP : LNS_POLICE_PASS;
+	return c == RTE_COLOR_RED && p->peak[0] ? LNS_POLICE_DROP : LNS_POLICE_MARK;
 }
 
 /** Fetch a looked-up session's entry and this slot's counter line before a burst

@@ -77,6 +77,7 @@ lns_tables_free(struct lns_tables *t)
 	rte_free(t->pol);
 	rte_free(t->mtr);
 	rte_free(t->down_tat);
+	rte_free(t->down_tat_c);
 	free(t->dyn);
 	rte_free(t->sess);
 	rte_free(t->tun);
@@ -159,8 +160,10 @@ lns_tables_add_session(struct lns_tables *t, uint16_t tunnel, uint16_t local_id,
 		for (uint16_t sl = 0; sl < t->n_slots; sl++)
 			memset(&t->mtr[((size_t)sl * t->max_sessions + h) * 2], 0,
 			       2 * sizeof(*t->mtr));
-	if (t->down_tat != NULL)
+	if (t->down_tat != NULL) {
 		t->down_tat[h] = 0;
+		t->down_tat_c[h] = 0;
+	}
 	__atomic_store_n(&s->state, LNS_TBL_UP, __ATOMIC_RELEASE);
 	rc = lns_u32map_add(t->by_ids, key, h);
 	if (rc == 0 && addr != 0)
@@ -298,12 +301,14 @@ lns_policy_meter_params(const struct lns_policy_dir *d, struct rte_meter_trtcm_p
 /* Configure one policy slot from its two directions (rate 0 = not limited). */
 static int
 policy_config(struct lns_dp_policy *dst, const struct lns_policy_dir *up,
-	      const struct lns_policy_dir *down)
+	      const struct lns_policy_dir *down, bool mark, uint8_t dscp)
 {
 	const struct lns_policy_dir *d[2] = { up, down };
 	struct lns_dp_policy np;
 
 	memset(&np, 0, sizeof(np));
+	np.mark = mark;
+	np.tos_dscp = (uint8_t)(dscp << 2);
 	for (int dir = 0; dir < 2; dir++) {
 		struct rte_meter_trtcm_params prm;
 
@@ -314,11 +319,14 @@ policy_config(struct lns_dp_policy *dst, const struct lns_policy_dir *up,
 			return -EINVAL;
 		np.on[dir] = true;
 		np.rate[dir] = d[dir]->rate;
+		np.peak[dir] = prm.pir > prm.cir;
 		if (dir == 1) {
 			uint64_t hz = rte_get_tsc_hz();
 
 			np.down_t_q16 = (hz << 16) / prm.pir;
 			np.down_tau = (uint64_t)prm.pbs * np.down_t_q16 >> 16;
+			np.down_c_t_q16 = (hz << 16) / prm.cir;
+			np.down_c_tau = (uint64_t)prm.cbs * np.down_c_t_q16 >> 16;
 		}
 	}
 	*dst = np;
@@ -339,12 +347,16 @@ lns_tables_policies_init(struct lns_tables *t, const struct lns_policy_conf *p, 
 			     sizeof(*t->mtr), RTE_CACHE_LINE_SIZE);
 	t->down_tat = rte_zmalloc("lns_down_tat", (size_t)t->max_sessions * sizeof(uint64_t),
 				  RTE_CACHE_LINE_SIZE);
+	t->down_tat_c = rte_zmalloc("lns_down_tat_c", (size_t)t->max_sessions *
+				    sizeof(uint64_t), RTE_CACHE_LINE_SIZE);
 	t->dyn = n_dyn > 0 ? calloc(n_dyn, sizeof(*t->dyn)) : NULL;
-	if (t->pol == NULL || t->mtr == NULL || t->down_tat == NULL ||
+	if (t->pol == NULL || t->mtr == NULL || t->down_tat == NULL || t->down_tat_c == NULL ||
 	    (n_dyn > 0 && t->dyn == NULL)) {
 		rte_free(t->pol);
 		rte_free(t->mtr);
 		rte_free(t->down_tat);
+		rte_free(t->down_tat_c);
+		t->down_tat_c = NULL;
 		free(t->dyn);
 		t->pol = NULL;
 		t->mtr = NULL;
@@ -353,7 +365,8 @@ lns_tables_policies_init(struct lns_tables *t, const struct lns_policy_conf *p, 
 		return -ENOMEM;
 	}
 	for (uint16_t i = 0; i < n; i++)
-		if (policy_config(&t->pol[i + 1], &p[i].up, &p[i].down) != 0)
+		if (policy_config(&t->pol[i + 1], &p[i].up, &p[i].down,
+				  p[i].exceed_action == LNS_EXCEED_MARK, p[i].exceed_dscp) != 0)
 			return -EINVAL;
 	t->n_pol = n;
 	t->n_dyn = n_dyn;
@@ -397,7 +410,7 @@ lns_tables_policy_acquire(struct lns_tables *t, const struct lns_policy_dir *up,
 	if (cand < 0)
 		return -ENOSPC;
 	/* no worker uses the slot now (never used, or released a grace period ago) */
-	rc = policy_config(&t->pol[LNS_POLICY_MAX + 1 + cand], up, down);
+	rc = policy_config(&t->pol[LNS_POLICY_MAX + 1 + cand], up, down, false, 0);
 	if (rc != 0)
 		return rc;
 	t->dyn[cand].up = *up;

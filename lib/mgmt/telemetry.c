@@ -526,8 +526,10 @@ cmd_sessions(const char *cmd __rte_unused, const char *params, struct rte_tel_da
 					e_str(&en, "framed_pool", x->framed_pool);
 				if (x->framed_route[0] != '\0')
 					e_str(&en, "framed_route", x->framed_route);
-				if (x->session_timeout != 0)
+				if (x->session_timeout != 0) {
 					e_u64(&en, "session_timeout", x->session_timeout);
+					e_u64(&en, "session_time_left_s", x->session_left_s);
+				}
 				if (x->idle_timeout != 0)
 					e_u64(&en, "idle_timeout", x->idle_timeout);
 				if (x->interim_interval != 0)

@@ -188,6 +188,18 @@ session_policy_keys(void)
 	CU_ASSERT_FALSE(c->ppp.users[1].session_idle_timeout_set);
 	lns_conf_free(c);
 
+	c = load_ok(PORTS "policies:\n  - {name: m, up-rate: 1000000, exceed-action: mark, "
+		    "exceed-dscp: 8}\n  - {name: d, up-rate: 1000000}\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->policies[0].exceed_action, LNS_EXCEED_MARK);
+	CU_ASSERT_EQUAL(c->policies[0].exceed_dscp, 8);
+	CU_ASSERT_EQUAL(c->policies[1].exceed_action, LNS_EXCEED_DROP);
+	CU_ASSERT_EQUAL(c->policies[1].exceed_dscp, 0);
+	lns_conf_free(c);
+	expect_err(PORTS "policies:\n  - {name: m, up-rate: 1000000, exceed-dscp: 64}\n", 9, 46,
+		   "policies[0].exceed-dscp", "0..63");
+	expect_err(PORTS "policies:\n  - {name: m, up-rate: 1000000, exceed-action: remark}\n",
+		   9, 48, "policies[0].exceed-action", "remark");
 	expect_err(PORTS "l2tp:\n  keepalive-interval: 3601\n", 9, 23,
 		   "l2tp.keepalive-interval", "3600");
 	expect_err(PORTS "l2tp:\n  keepalive-failures: 0\n", 9, 23,

@@ -305,6 +305,54 @@ test_dyn_policies(void)
 	lns_tables_free(t);
 }
 
+/* exceed-action mark: over the committed rate marked, over a peak dropped, and
+ * without a peak nothing dropped; the same decisions both ways. */
+static void
+test_mark(void)
+{
+	struct lns_policy_conf pc[2] = {
+		{ .name = "m1", .up = { .rate = 2000000, .burst = 3000 },
+		  .down = { .rate = 2000000, .burst = 3000 },
+		  .exceed_action = LNS_EXCEED_MARK, .exceed_dscp = 8 },
+		{ .name = "m2", .up = { .rate = 2000000, .burst = 3000, .peak_rate = 4000000,
+					.peak_burst = 9000 },
+		  .down = { .rate = 2000000, .burst = 3000, .peak_rate = 4000000,
+			    .peak_burst = 9000 },
+		  .exceed_action = LNS_EXCEED_MARK, .exceed_dscp = 10 },
+	};
+	static const int want2[10] = { LNS_POLICE_PASS, LNS_POLICE_PASS, LNS_POLICE_MARK,
+				       LNS_POLICE_MARK, LNS_POLICE_MARK, LNS_POLICE_MARK,
+				       LNS_POLICE_DROP, LNS_POLICE_DROP, LNS_POLICE_DROP,
+				       LNS_POLICE_DROP };
+	struct lns_tables *t = lns_tables_create(4, 1, 0, qsbr);
+	uint32_t h1, h2;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL_FATAL(lns_tables_set_policies(t, pc, 2), 0);
+	CU_ASSERT_TRUE(t->pol[1].mark);
+	CU_ASSERT_EQUAL(t->pol[1].tos_dscp, 8 << 2);
+	CU_ASSERT_FALSE(t->pol[1].peak[0]);
+	CU_ASSERT_TRUE(t->pol[2].peak[1]);
+	add_tunnel(t, 3);
+	CU_ASSERT_EQUAL_FATAL(lns_tables_add_session(t, 3, 1, 1, A(0x64400001), &h1), 0);
+	CU_ASSERT_EQUAL_FATAL(lns_tables_add_session(t, 3, 2, 2, A(0x64400002), &h2), 0);
+	for (int dir = 0; dir < 2; dir++) {
+		/* single rate: 2 green, the rest marked, never dropped */
+		for (int i = 0; i < 10; i++)
+			CU_ASSERT_EQUAL(lns_tables_police(t, 0, h1, 1, dir, 1500),
+					i < 2 ? LNS_POLICE_PASS : LNS_POLICE_MARK);
+		/* committed 3000 and peak 9000 bytes: 2 green, 4 yellow, then red */
+		for (int i = 0; i < 10; i++) {
+			int v = lns_tables_police(t, 0, h2, 2, dir, 1500);
+
+			if (v != want2[i])
+				printf("\ndir %d packet %d: %d, want %d\n", dir, i, v, want2[i]);
+			CU_ASSERT_EQUAL(v, want2[i]);
+		}
+	}
+	lns_tables_free(t);
+}
+
 int
 main(void)
 {
@@ -333,6 +381,7 @@ main(void)
 	CU_add_test(s, "policy meters: configuration, check, change, reuse", test_policy_meters);
 	CU_add_test(s, "anonymous policies: share, hold, release, reuse after grace",
 		    test_dyn_policies);
+	CU_add_test(s, "exceed-action mark: green, yellow marked, red dropped", test_mark);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
