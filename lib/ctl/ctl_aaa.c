@@ -941,6 +941,7 @@ das_apply_coa(struct lns_aaa_sess *s, const struct lns_rad_view *v)
 
 	if (lns_rad_get_u32(v, LNS_RA_SESSION_TIMEOUT, &u)) {
 		s->session_timeout = u;
+		s->st_radius = true;
 		lns_timer_cancel(x->ctl->timers, &s->session_t);
 		if (u > 0 && s->started) {
 			uint64_t end = s->start_ms + (uint64_t)u * 1000;
@@ -950,6 +951,7 @@ das_apply_coa(struct lns_aaa_sess *s, const struct lns_rad_view *v)
 	}
 	if (lns_rad_get_u32(v, LNS_RA_IDLE_TIMEOUT, &u)) {
 		s->idle_timeout = u;
+		s->it_radius = true;
 		lns_timer_cancel(x->ctl->timers, &s->idle_t);
 		if (u > 0 && s->started) {
 			s->idle_pkts = sess_pkts(s);

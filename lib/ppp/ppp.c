@@ -109,6 +109,9 @@ ppp_terminate(struct lns_ppp *p, int reason, const char *text)
 	}
 	p->phase = PPP_PH_TERMINATE;
 	lns_timer_cancel(p->env->timers, &p->auth_timer);
+	/* a refusal says why in the Terminate-Request (pppd logs it) */
+	if (reason == LNS_PPP_DOWN_UP_REFUSED)
+		p->lcp.term_text = p->reason_text;
 	ppp_fsm_close(&p->lcp, p->now);
 	/* Closing, or already Closed/Initial: in the latter no tlf will come */
 	if (p->lcp.state != PPP_ST_CLOSING && p->lcp.state != PPP_ST_STOPPING)
