@@ -124,7 +124,8 @@ struct lns_aaa_sess {
 	uint64_t idle_pkts;
 	uint64_t idle_since;
 	/* policy */
-	const struct lns_dest_profile *dp;  /* its destination profile */
+	uint32_t prof_st, prof_it;      /* its destination profile's session(-idle)-timeout
+					 * (copied: a reload may free that profile) */
 	bool st_radius, it_radius;      /* Session-/Idle-Timeout came from RADIUS */
 	bool has_rate;                  /* Access-Accept carried Mikrotik-Rate-Limit */
 	uint64_t rate_up, rate_down;    /* ... its rates, bit/s (0 = unlimited) */
@@ -638,7 +639,8 @@ lns_ctl_aaa_session_new(struct lns_ctl *ctl, uint32_t handle, uint16_t tid, uint
 		const struct lns_dest_profile *dp = lns_conf_dest_profile(ctl->dp->conf, peer,
 									  s->host);
 
-		s->dp = dp;
+		s->prof_st = dp->session_timeout;
+		s->prof_it = dp->session_idle_timeout;
 		s->user_limit = dp->max_sessions_per_user;
 		s->by_radius = dp->authentication == LNS_AUTHN_RADIUS ||
 			       (dp->authentication == LNS_AUTHN_GLOBAL && x->rc->authenticate);
@@ -672,11 +674,10 @@ conf_timeouts(struct lns_aaa_sess *s)
 		}
 	if (!s->st_radius)
 		s->session_timeout = u != NULL && u->session_timeout_set ? u->session_timeout :
-				     s->dp != NULL ? s->dp->session_timeout : 0;
+				     s->prof_st;
 	if (!s->it_radius)
 		s->idle_timeout = u != NULL && u->session_idle_timeout_set ?
-				  u->session_idle_timeout :
-				  s->dp != NULL ? s->dp->session_idle_timeout : 0;
+				  u->session_idle_timeout : s->prof_it;
 }
 
 int
