@@ -13,7 +13,9 @@
 #   rate. Mikrotik-Rate-Limit "8M/2M" in the Access-Accept: event policy
 #         source=radius; 10 Mbit/s offered downstream delivers 2 Mbit/s +-10%
 #         (packets counted by the client namespace's kernel); radclient CoA
-#         "8M/4M": ACK, event source=coa, 4 Mbit/s +-10%; a bad value: NAK 407
+#         "8M/4M": ACK, event source=coa, 4 Mbit/s +-10%; a bad value: NAK 407;
+#         CoA "1M/8M" and 4 Mbit/s echoed back by a UDP echo behind slirp: the
+#         upstream delivers 1 Mbit/s +-10% (counted by the core namespace's kernel)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lac.sh"
 
@@ -157,14 +159,16 @@ lns_lac_stop ka
 GEN=("$PY" "$LNS_SRC/tests/integration/policygen.py")
 SECS=${LNS_POLICY_SECS:-4}
 SIZE=1000
-rxp() { ip netns exec "$LNS_NS_ACC" cat /sys/class/net/eth0/statistics/rx_packets; }
-# measure ADDR: delivered bit/s of SIZE-byte IPv4 packets offered at 10 Mbit/s
+rxp() { ip netns exec "${2:-$LNS_NS_ACC}" cat /sys/class/net/eth0/statistics/rx_packets; }
+# measure ADDR [MBPS] [NS]: delivered bit/s of SIZE-byte IPv4 packets offered
+# downstream at MBPS (10) Mbit/s, counted as packets received in namespace NS
+# (the client's: downstream; the core's: what came back upstream)
 measure() {
-	local p0 p1 t
-	p0=$(rxp)
-	t=$(ip netns exec "$LNS_NS_CORE" "${GEN[@]}" down "$SECS" 10 $SIZE "$1" | awk '$1 == "sent" { print $2 }')
+	local p0 p1 t ns=${3:-$LNS_NS_ACC}
+	p0=$(rxp x "$ns")
+	t=$(ip netns exec "$LNS_NS_CORE" "${GEN[@]}" down "$SECS" "${2:-10}" $SIZE "$1" | awk '$1 == "sent" { print $2 }')
 	sleep 0.5
-	p1=$(rxp)
+	p1=$(rxp x "$ns")
 	awk -v n=$((p1 - p0)) -v t="${t:-1}" -v s=$SIZE 'BEGIN { printf "%d", n * s * 8 / t }'
 }
 within() { awk -v v="$1" -v r="$2" 'BEGIN { exit !(v >= r * 0.9 && v <= r * 1.1) }'; }
@@ -197,6 +201,29 @@ lns_check "rate: a malformed Mikrotik-Rate-Limit gets CoA-NAK Invalid-Attribute-
 	sh -c "echo '$out' | grep -q 'Received CoA-NAK' && echo '$out' | grep -Eq 'Error-Cause = (Invalid-Attribute-Value|407)'"
 lns_check "rate: ... and the rate stays 4 Mbit/s down" \
 	"$PY" -c 'import json, sys; sys.exit(json.loads(sys.argv[1]).get("rate_down") != 4000000)' "$(sess rateuser)"
+# upstream: slirp NATs what lnsd sends the subscriber to real sockets in the client
+# namespace (PEERS.md); an echo there sends every datagram back, the same size
+ip -n "$LNS_NS_ACC" addr add "$ip/32" dev lo
+ip netns exec "$LNS_NS_ACC" "$PY" -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+s.bind(("0.0.0.0", 9000))
+while True:
+    d, a = s.recvfrom(2048)
+    s.sendto(d, a)' &
+LNS_BG_PIDS+=("$!")
+seq1=$(lns_last_seq)
+out=$(das "User-Name = \"rateuser\"\nAcct-Session-Id = \"$SID\"\nMikrotik-Rate-Limit = \"1M/8M\"\nMessage-Authenticator = 0x00\n")
+lns_check "rate: CoA Mikrotik-Rate-Limit 1M/8M answered CoA-ACK" sh -c "echo '$out' | grep -q 'Received CoA-ACK'"
+lns_check "rate: event policy rate:1000000/8000000 source=coa" \
+	lns_wait_event policy "user=rateuser policy=rate:1000000/8000000 source=coa" "$seq1" 5
+u0=$(jfield "$(sess rateuser)" policer_drops_up)
+r=$(measure "$ip" 4 "$LNS_NS_CORE")
+lns_log "rate: 4 Mbit/s echoed back under 1M/8M: $r bit/s delivered upstream"
+lns_check "rate: upstream delivers 1 Mbit/s +-10% (got $r bit/s)" within "$r" 1000000
+u1=$(jfield "$(sess rateuser)" policer_drops_up)
+lns_check "rate: upstream policer drops moved ($u0 -> $u1)" [ "${u1:-0}" -gt "${u0:-0}" ]
 lns_lac_hangup rate
 lns_check "rate: Stop after hang-up" wait_acct "$SID" Stop 10
 lns_lac_stop rate
