@@ -130,6 +130,12 @@ static const struct enum_ent authn_names[] = {
 };
 static const struct enum_aux authn_aux = ENUM_AUX(authn_names);
 
+static const struct enum_ent exceed_names[] = {
+	{ "drop", LNS_EXCEED_DROP },
+	{ "mark", LNS_EXCEED_MARK },
+};
+static const struct enum_aux exceed_aux = ENUM_AUX(exceed_names);
+
 static const struct enum_ent mode_names[] = {
 	{ "transport", LNS_MODE_TRANSPORT },
 	{ "tunnel",    LNS_MODE_TUNNEL },
@@ -577,6 +583,13 @@ static const struct key_desc dprof_keys[] = {
 	K_ENUM(struct lns_dest_profile, "authentication", authentication, authn_aux,
 	       LNS_AUTHN_GLOBAL),
 	K_STR(struct lns_dest_profile, "policy", policy, .flags = F_NONEMPTY),
+	K_UINT(struct lns_dest_profile, "session-timeout", session_timeout, 0, 31536000, 0),
+	K_UINT(struct lns_dest_profile, "session-idle-timeout", session_idle_timeout, 0,
+	       31536000, 0),
+	K_UINT(struct lns_dest_profile, "keepalive-interval", keepalive_interval, 0, 3600,
+	       LNS_CONF_KEEPALIVE_INHERIT, .sdef = "ppp.keepalive.interval"),
+	K_UINT(struct lns_dest_profile, "keepalive-failures", keepalive_failures, 1, 100,
+	       LNS_CONF_KEEPALIVE_INHERIT, .sdef = "ppp.keepalive.failures"),
 };
 static const struct schema dprof_keys_schema = SCHEMA(dprof_keys);
 
@@ -855,6 +868,10 @@ static const struct key_desc user_keys[] = {
 	K_ADDR(struct lns_user_conf, "address", address, .group = 3),
 	K_STR(struct lns_user_conf, "pool", pool, .group = 3, .flags = F_NONEMPTY),
 	K_STR(struct lns_user_conf, "policy", policy, .flags = F_NONEMPTY),
+	K_UINT(struct lns_user_conf, "session-timeout", session_timeout, 0, 31536000, 0,
+	       SETF(struct lns_user_conf, session_timeout_set)),
+	K_UINT(struct lns_user_conf, "session-idle-timeout", session_idle_timeout, 0, 31536000,
+	       0, SETF(struct lns_user_conf, session_idle_timeout_set)),
 };
 static const struct schema user_schema = SCHEMA(user_keys, .check = user_check);
 static const struct list_desc user_list = {
@@ -1515,6 +1532,15 @@ root_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
 	node_defaults(c);
 	if (policy_refs_check(ctx, c, map) != 0)
 		return -1;
+	/* a profile's LCP keepalive not given (nor under l2tp:) is ppp.keepalive's */
+	for (int i = -1; i < (int)c->l2tp.n_profiles; i++) {
+		struct lns_dest_profile *dp = i < 0 ? &c->l2tp.defaults : &c->l2tp.profiles[i];
+
+		if (dp->keepalive_interval == LNS_CONF_KEEPALIVE_INHERIT)
+			dp->keepalive_interval = c->ppp.keepalive_interval;
+		if (dp->keepalive_failures == LNS_CONF_KEEPALIVE_INHERIT)
+			dp->keepalive_failures = c->ppp.keepalive_failures;
+	}
 	/* a profile (or the l2tp default) that authenticates by RADIUS needs servers */
 	for (int i = -1; i < (int)c->l2tp.n_profiles; i++) {
 		const struct lns_dest_profile *dp = i < 0 ? &c->l2tp.defaults :
@@ -1624,6 +1650,9 @@ static const struct key_desc policy_keys[] = {
 	K_UINT(struct lns_policy_conf, "down-burst", down.burst, 1500, UINT32_MAX, 0),
 	K_UINT(struct lns_policy_conf, "down-peak-rate", down.peak_rate, 0, RATE_MAX, 0),
 	K_UINT(struct lns_policy_conf, "down-peak-burst", down.peak_burst, 1500, UINT32_MAX, 0),
+	K_ENUM(struct lns_policy_conf, "exceed-action", exceed_action, exceed_aux,
+	       LNS_EXCEED_DROP),
+	K_UINT(struct lns_policy_conf, "exceed-dscp", exceed_dscp, 0, 63, 0),
 };
 static const struct schema policy_schema = SCHEMA(policy_keys, .check = policy_check);
 static const struct list_desc policy_list = {

@@ -198,6 +198,10 @@ struct lns_aaa_sess *lns_ctl_aaa_session_new(struct lns_ctl *ctl, uint32_t handl
 int lns_ctl_aaa_session_admit(struct lns_aaa_sess *s, const char *user);
 /** IPCP opened with addr (network order): Accounting Start, timers. */
 void lns_ctl_aaa_session_up(struct lns_aaa_sess *s, uint32_t addr, const char *user);
+/** The anonymous policy of a rate RADIUS gave (Mikrotik-Rate-Limit), held until
+ *  the session ends. @return its index for lns_tables_session_set_policy() with
+ *  desc set ("rate:UP/DOWN" bit/s), or -1 (none, or no slot: an event says). */
+int lns_ctl_aaa_session_rate_policy(struct lns_aaa_sess *s, char *desc, size_t n);
 /** Why the session ends (Acct-Terminate-Cause); the first cause given wins. */
 void lns_ctl_aaa_session_cause(struct lns_aaa_sess *s, int cause);
 /** The session is gone (counters still readable): Stop, then free s. */

@@ -136,6 +136,79 @@ expect_fail_with(const char *yaml, const char *gist)
 }
 
 /* policies: defaults filled in, references checked, bad rates refused */
+/* Session timeouts per profile and per user, LCP keepalive per profile: what a
+ * profile does not say comes from l2tp:, and keepalive from ppp.keepalive. */
+static void
+session_policy_keys(void)
+{
+	struct lns_conf *c = load_ok(PORTS
+		"l2tp:\n"
+		"  session-timeout: 3600\n"
+		"  destination-profiles:\n"
+		"    - name: lacs\n"
+		"      match: {peer: 192.0.2.0/24}\n"
+		"      session-idle-timeout: 300\n"
+		"      keepalive-interval: 10\n"
+		"      keepalive-failures: 5\n"
+		"    - name: quiet\n"
+		"      keepalive-interval: 0\n"
+		"ppp:\n"
+		"  keepalive: {interval: 20, failures: 4}\n"
+		"  users:\n"
+		"    - name: alice\n"
+		"      password: x\n"
+		"      address: 10.9.9.9\n"
+		"      session-timeout: 0\n"
+		"      session-idle-timeout: 60\n"
+		"    - name: bob\n"
+		"      password: y\n"
+		"      address: 10.9.9.10\n");
+	const struct lns_dest_profile *d;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	d = &c->l2tp.defaults;
+	CU_ASSERT_EQUAL(d->session_timeout, 3600);
+	CU_ASSERT_EQUAL(d->session_idle_timeout, 0);
+	CU_ASSERT_EQUAL(d->keepalive_interval, 20);     /* ppp.keepalive's */
+	CU_ASSERT_EQUAL(d->keepalive_failures, 4);
+	d = &c->l2tp.profiles[0];
+	CU_ASSERT_EQUAL(d->session_timeout, 3600);      /* inherited from l2tp: */
+	CU_ASSERT_EQUAL(d->session_idle_timeout, 300);
+	CU_ASSERT_EQUAL(d->keepalive_interval, 10);
+	CU_ASSERT_EQUAL(d->keepalive_failures, 5);
+	d = &c->l2tp.profiles[1];
+	CU_ASSERT_EQUAL(d->keepalive_interval, 0);      /* off for this profile only */
+	CU_ASSERT_EQUAL(d->keepalive_failures, 4);
+	/* a user's 0 is given (none), unlike a key left out */
+	CU_ASSERT_TRUE(c->ppp.users[0].session_timeout_set);
+	CU_ASSERT_EQUAL(c->ppp.users[0].session_timeout, 0);
+	CU_ASSERT_TRUE(c->ppp.users[0].session_idle_timeout_set);
+	CU_ASSERT_EQUAL(c->ppp.users[0].session_idle_timeout, 60);
+	CU_ASSERT_FALSE(c->ppp.users[1].session_timeout_set);
+	CU_ASSERT_FALSE(c->ppp.users[1].session_idle_timeout_set);
+	lns_conf_free(c);
+
+	c = load_ok(PORTS "policies:\n  - {name: m, up-rate: 1000000, exceed-action: mark, "
+		    "exceed-dscp: 8}\n  - {name: d, up-rate: 1000000}\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->policies[0].exceed_action, LNS_EXCEED_MARK);
+	CU_ASSERT_EQUAL(c->policies[0].exceed_dscp, 8);
+	CU_ASSERT_EQUAL(c->policies[1].exceed_action, LNS_EXCEED_DROP);
+	CU_ASSERT_EQUAL(c->policies[1].exceed_dscp, 0);
+	lns_conf_free(c);
+	expect_err(PORTS "policies:\n  - {name: m, up-rate: 1000000, exceed-dscp: 64}\n", 9, 46,
+		   "policies[0].exceed-dscp", "0..63");
+	expect_err(PORTS "policies:\n  - {name: m, up-rate: 1000000, exceed-action: remark}\n",
+		   9, 48, "policies[0].exceed-action", "remark");
+	expect_err(PORTS "l2tp:\n  keepalive-interval: 3601\n", 9, 23,
+		   "l2tp.keepalive-interval", "3600");
+	expect_err(PORTS "l2tp:\n  keepalive-failures: 0\n", 9, 23,
+		   "l2tp.keepalive-failures", "100");
+	expect_err(PORTS "l2tp:\n  session-timeout: -1\n", 9, 20, "l2tp.session-timeout", "");
+	expect_err(PORTS "ppp:\n  users:\n    - {name: a, password: x, session-idle-timeout: "
+		   "31536001}\n", 10, 52, "ppp.users[0].session-idle-timeout", "31536000");
+}
+
 static void
 policies_section(void)
 {
@@ -1458,6 +1531,7 @@ static const struct {
 	{ "bad: too many list entries", bad_too_many_entries },
 	{ "radius section", radius_section },
 	{ "policies section", policies_section },
+	{ "session timeouts and keepalive per profile and user", session_policy_keys },
 };
 
 static int
