@@ -53,7 +53,7 @@ ppp:
 
 # ------------------------------------------------ allow-3des on: end to end ---
 config true
-lns_start "$W/lnsd-true.yaml" || { lns_fail "lnsd starts"; lns_finish; }
+lns_start "$W/lnsd-true.yaml" || { lns_fail "lnsd starts"; lns_finish; exit 1; }
 lns_check "start-up warning names allow-3des and esp-proposals" \
 	grep -Eq "allow-3des is ON.*esp-proposals" "$W/lnsd.log"
 
@@ -128,7 +128,7 @@ cp "$W/lnsd.log" "$W/lnsd-true.log"
 
 # ---------------------------------- allow-3des off (defaults): refused in QM ---
 config false
-lns_start "$W/lnsd-false.yaml" || { lns_fail "lnsd starts (defaults)"; lns_finish; }
+lns_start "$W/lnsd-false.yaml" || { lns_fail "lnsd starts (defaults)"; lns_finish; exit 1; }
 lns_check "no legacy WARNING with the defaults" sh -c "! grep -q 'allow-3des is ON' '$W/lnsd.log'"
 rm -rf "$W/ch"
 lns_check "charon starts offering 3des-sha1 ESP (modern IKE)" \

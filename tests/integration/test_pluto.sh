@@ -56,7 +56,7 @@ l2tp:
   hello-interval: 0
 "
 lns_check "lnsd --check accepts the config" quiet "$LNSD" --check -c "$W/lnsd.yaml"
-lns_start "$W/lnsd.yaml" || { lns_fail "lnsd starts"; lns_finish; }
+lns_start "$W/lnsd.yaml" || { lns_fail "lnsd starts"; lns_finish; exit 1; }
 
 ike_ctr() { lns_stat "ike.$1"; }
 PLUTO_PID=
