@@ -5,8 +5,10 @@
 # and 3des-sha1 in Quick Mode, and a UDP echo runs core -> lnsd -> 3DES ESP /
 # L2TP / PPP -> xl2tpd + slirp -> back, so lnsd's 3DES data path meets an
 # independent implementation both ways. lnsd logs the legacy WARNING at start-up.
+# MikroTik's default phase 2 (PFS group 2) is accepted with allow-modp1024.
 # Then lnsd restarts with the defaults (allow-3des off): the same ESP offer gets
-# NO-PROPOSAL-CHOSEN in Quick Mode, counted, and lnsd logs no legacy warning.
+# NO-PROPOSAL-CHOSEN in Quick Mode, counted, and lnsd logs no legacy warning;
+# Windows' ESP set gets aes256-sha1, MikroTik's PFS group 2 is refused.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lac.sh"
 . "$(dirname "$0")/ipsec.sh"
@@ -22,12 +24,15 @@ PSK=legacy-psk-0123456789
 quiet() { "$@" >/dev/null 2>&1; }
 T0=$(date +%s)
 
-# config LEGACY(true|false): lnsd's config; with true, 3DES in phase 1 and ESP
+# config LEGACY(true|false): lnsd's config; with true, 3DES in phase 1 and ESP,
+# and MODP1024 (phase 1 and PFS)
 config() {
 	local legacy=
 	[ "$1" = true ] && legacy="  allow-3des: true
+  allow-modp1024: true
   ike-ciphers: [aes256, aes128, 3des]
-  esp-proposals: [aes128gcm16, 3des-sha1]"
+  ike-groups: [modp2048, ecp256, modp1024]
+  esp-proposals: [aes128gcm16, 3des-sha1, aes256-sha1]"
 	lns_write_config "$W/lnsd-$1.yaml" "
 ipsec:
 $legacy
@@ -85,6 +90,15 @@ import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(0.02)
 sent, got, seen = 0, 0, set()
+# warm-up: the path (ARP on the core side, slirp) is ready once one echo returns
+end = time.monotonic() + 10
+while time.monotonic() < end:
+    s.sendto(b"warmup", ("10.200.0.1", 7777))
+    try:
+        if s.recvfrom(2048)[0] == b"warmup":
+            break
+    except socket.timeout:
+        time.sleep(0.2)
 for i in range(100):
     d = b"legacy-%03d-" % i + bytes(range(i % 17)) * 7
     s.sendto(d, ("10.200.0.1", 7777))
@@ -123,6 +137,33 @@ lns_check "no ESP dropped for a bad ICV, padding or length" \
 lns_lac_hangup lnsd
 lns_lac_stop lnsd
 lns_ipsec_stop
+
+# qm_case NAME ESP IKE WANT: charon offers ESP (Quick Mode) over IKE (Main Mode);
+# WANT is the ESP line swanctl shows for the CHILD_SA, or "refused"
+# (NO-PROPOSAL-CHOSEN)
+qm_case() {
+	local name=$1 esp=$2 ike=$3 want=$4
+	rm -rf "$W/ch"
+	lns_ipsec_start "$PSK" "$esp" "$ike" || { lns_fail "$name: charon starts"; return; }
+	if [ "$want" = refused ]; then
+		if lns_ipsec_initiate; then
+			lns_fail "$name: Quick Mode ($esp) completed, expected a refusal"
+		else
+			lns_check "$name: Quick Mode ($esp) refused with NO_PROPOSAL_CHOSEN" \
+				grep -q "received NO_PROPOSAL_CHOSEN" "$LNS_IPSEC_DIR/charon.log"
+		fi
+	else
+		lns_ipsec_initiate
+		swanctl_ --list-sas >"$W/sas-$name.txt" 2>&1
+		lns_check "$name: Quick Mode ($esp) -> $want" \
+			grep -Eq "INSTALLED, TUNNEL-in-UDP, ESP:$want\$" "$W/sas-$name.txt"
+	fi
+	lns_ipsec_stop
+}
+# MikroTik's default proposal: AES-256/192/128-CBC + SHA1 with PFS group 2 (README
+# "Clients"): accepted with allow-modp1024 and modp1024 in ike-groups
+qm_case mikrotik-pfs2 aes256-sha1-modp1024,aes192-sha1-modp1024,aes128-sha1-modp1024 \
+	aes128-sha1-modp2048 "AES_CBC-256/HMAC_SHA1_96/MODP_1024"
 lns_stop_expect 0
 cp "$W/lnsd.log" "$W/lnsd-true.log"
 
@@ -130,6 +171,13 @@ cp "$W/lnsd.log" "$W/lnsd-true.log"
 config false
 lns_start "$W/lnsd-false.yaml" || { lns_fail "lnsd starts (defaults)"; lns_finish; exit 1; }
 lns_check "no legacy WARNING with the defaults" sh -c "! grep -q 'allow-3des is ON' '$W/lnsd.log'"
+# Windows' ESP set without des/null (charon has neither here), the same as
+# NetworkManager-l2tp's phase 2 and a superset of Apple's: lnsd's default order
+# picks aes256-sha1
+qm_case windows-esp aes256-sha1,aes128-sha1,3des-sha1 aes256-sha1-modp2048 \
+	"AES_CBC-256/HMAC_SHA1_96"
+qm_case mikrotik-pfs2-defaults aes256-sha1-modp1024,aes128-sha1-modp1024 \
+	aes128-sha1-modp2048 refused
 rm -rf "$W/ch"
 lns_check "charon starts offering 3des-sha1 ESP (modern IKE)" \
 	lns_ipsec_start "$PSK" 3des-sha1 aes128-sha256-modp2048
