@@ -153,6 +153,11 @@ lns_check "natt: pluto sent Main Mode 5 onwards on UDP 4500" \
 pluto_case 3des "3des-sha1;modp2048" 3des-sha1 no \
 	"cipher=3DES_CBC_192 integ=HMAC_SHA1 group=MODP2048" "3DES_CBC-HMAC_SHA1_96"
 
+for a in "aes128-sha1 mode=transport natt=no" "aes256-sha256 mode=transport natt=yes" \
+	"3des-sha1 mode=transport natt=no"; do
+	lns_check "lnsd's ipsec-up event: alg=$a" grep -q "event=ipsec-up .* alg=$a" "$W/lnsd.log"
+done
+
 # ----------------------------------------------- a proposal lnsd refuses ---
 npc0=$(ike_ctr err_no_proposal_chosen)
 pluto_start md5 "aes128-md5;modp2048" aes128-sha1 no
