@@ -284,7 +284,8 @@ tg_build_up(struct tg_plan *plan, const struct tg_session *s, uint16_t inner_len
 	put_eth(buf, o->dst_mac, mac, 0x0800);
 	esp_off = ETH_LEN + IP_LEN + outer_l4;
 	/* The innermost layers first, at their final offsets. */
-	p = buf + (sa ? esp_off + ESP_HDR + (is_gcm(sa->alg) ? 8 : 16) : ETH_LEN + IP_LEN);
+	p = buf + (sa ? esp_off + ESP_HDR + (is_gcm(sa->alg) ? 8 : block_of(sa->alg)) :
+		 ETH_LEN + IP_LEN);
 	if (tunnel) {
 		/* Host-to-host tunnel mode: inner IPv4 between the same two hosts. */
 		put_ipv4(p, s->peer, plan->acc_addr, 17, (uint16_t)payload, ip_id++);
