@@ -1092,6 +1092,14 @@ bad_weak_proposals(void)
 		   "ipsec.ike-ciphers[1]", "needs allow-3des: true");
 	expect_err(PORTS "ipsec:\n  esp-proposals: [aes128-sha1, 3des-sha1]\n", 9, 32,
 		   "ipsec.esp-proposals[1]", "needs allow-3des: true");
+	/* manually keyed SAs take the same switch */
+	expect_err(PORTS "static:\n  sas:\n    - {name: a, spi-in: 256, spi-out: 256, peer: 1.1.1.1,\n"
+		   "       alg: 3des-sha1,\n"
+		   "       key-in: 000102030405060708090a0b0c0d0e0f1011121314151617,\n"
+		   "       key-out: 101112131415161718191a1b1c1d1e1f2021222324252627,\n"
+		   "       auth-key-in: 0102030405060708090a0b0c0d0e0f1011121314,\n"
+		   "       auth-key-out: 0102030405060708090a0b0c0d0e0f1011121314}\n", 11, 13,
+		   "static.sas[0].alg", "needs ipsec.allow-3des: true");
 }
 
 /* addresses */
