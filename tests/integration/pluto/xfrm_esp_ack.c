@@ -43,20 +43,29 @@ is_xfrm(int fd)
 	return getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &v, &l) == 0 && v == NETLINK_XFRM;
 }
 
+/*
+ * Netlink messages are walked with memcpy into aligned copies: the buffers come
+ * from the caller and need not be aligned for struct nlmsghdr.
+ */
+
 /* Remember the ESP state requests in a buffer about to be sent. */
 static void
 note_requests(const void *buf, size_t len)
 {
-	const struct nlmsghdr *h = buf;
-	size_t left = len;
+	const char *p = buf;
+	struct nlmsghdr h;
+	struct xfrm_usersa_info sa;
 
-	for (; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
-		const struct xfrm_usersa_info *sa = NLMSG_DATA(h);
-
-		if ((h->nlmsg_type != XFRM_MSG_NEWSA && h->nlmsg_type != XFRM_MSG_UPDSA) ||
-		    h->nlmsg_len < NLMSG_LENGTH(sizeof(*sa)) || sa->id.proto != IPPROTO_ESP)
+	for (size_t off = 0; off + sizeof(h) <= len; off += NLMSG_ALIGN(h.nlmsg_len)) {
+		memcpy(&h, p + off, sizeof(h));
+		if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > len - off)
+			break;
+		if ((h.nlmsg_type != XFRM_MSG_NEWSA && h.nlmsg_type != XFRM_MSG_UPDSA) ||
+		    h.nlmsg_len < NLMSG_LENGTH(sizeof(sa)))
 			continue;
-		seqs[nseq++ % SEQS] = h->nlmsg_seq;
+		memcpy(&sa, p + off + NLMSG_HDRLEN, sizeof(sa));
+		if (sa.id.proto == IPPROTO_ESP)
+			seqs[nseq++ % SEQS] = h.nlmsg_seq;
 	}
 }
 
@@ -64,18 +73,27 @@ note_requests(const void *buf, size_t len)
 static void
 fix_replies(void *buf, ssize_t n)
 {
-	struct nlmsghdr *h = buf;
-	size_t left = n > 0 ? (size_t)n : 0;
+	char *p = buf;
+	size_t len = n > 0 ? (size_t)n : 0;
+	struct nlmsghdr h;
+	int err;
 
-	for (; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
-		struct nlmsgerr *e = NLMSG_DATA(h);
-
-		if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)) ||
-		    (e->error != -EPROTONOSUPPORT && e->error != -ENOSYS))
+	for (size_t off = 0; off + sizeof(h) <= len; off += NLMSG_ALIGN(h.nlmsg_len)) {
+		memcpy(&h, p + off, sizeof(h));
+		if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > len - off)
+			break;
+		if (h.nlmsg_type != NLMSG_ERROR ||
+		    h.nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr)))
+			continue;
+		/* struct nlmsgerr starts with the int error */
+		memcpy(&err, p + off + NLMSG_HDRLEN, sizeof(err));
+		if (err != -EPROTONOSUPPORT && err != -ENOSYS)
 			continue;
 		for (unsigned int i = 0; i < SEQS && i < nseq; i++)
-			if (seqs[i] == h->nlmsg_seq)
-				e->error = 0;
+			if (seqs[i] == h.nlmsg_seq) {
+				err = 0;
+				memcpy(p + off + NLMSG_HDRLEN, &err, sizeof(err));
+			}
 	}
 }
 
