@@ -64,6 +64,8 @@ static const struct enum_ent esp_alg_names[] = {
 	{ "aes256-sha1",   LNS_ESP_AES256_SHA1 },
 	{ "aes128-sha256", LNS_ESP_AES128_SHA256 },
 	{ "aes256-sha256", LNS_ESP_AES256_SHA256 },
+	{ "3des-sha1",     LNS_ESP_3DES_SHA1 },
+	{ "3des-sha256",   LNS_ESP_3DES_SHA256 },
 };
 static const uint8_t esp_default[] = {
 	LNS_ESP_AES256_GCM16, LNS_ESP_AES128_GCM16, LNS_ESP_AES256_SHA256,
@@ -524,6 +526,11 @@ ipsec_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
 	for (uint32_t i = 0; i < c->n_ike_ciphers; i++)
 		if (c->ike_ciphers[i] == LNS_IKE_C_3DES && !c->allow_3des)
 			return item_err(ctx, map, "ike-ciphers", i, NULL,
+					"3des is weak and needs allow-3des: true");
+	for (uint32_t i = 0; i < c->n_esp_proposals; i++)
+		if ((c->esp_proposals[i] == LNS_ESP_3DES_SHA1 ||
+		     c->esp_proposals[i] == LNS_ESP_3DES_SHA256) && !c->allow_3des)
+			return item_err(ctx, map, "esp-proposals", i, NULL,
 					"3des is weak and needs allow-3des: true");
 	for (uint32_t i = 0; i < c->n_ike_groups; i++)
 		if ((c->ike_groups[i] == 2 || c->ike_groups[i] == 5) && !c->allow_modp1024)
@@ -998,6 +1005,8 @@ static const struct {
 	[LNS_ESP_AES256_SHA1]   = { 32, 20, "AES-256 key" },
 	[LNS_ESP_AES128_SHA256] = { 16, 32, "AES-128 key" },
 	[LNS_ESP_AES256_SHA256] = { 32, 32, "AES-256 key" },
+	[LNS_ESP_3DES_SHA1]     = { 24, 20, "3DES key (3 x 8 bytes)" },
+	[LNS_ESP_3DES_SHA256]   = { 24, 32, "3DES key (3 x 8 bytes)" },
 };
 
 static int
@@ -1505,6 +1514,13 @@ static_refs_check(struct conf_ctx *ctx, struct lns_conf *c, yaml_node_t *root)
 		}
 	}
 	for (uint32_t i = 0; i < c->stat.n_sas; i++) {
+		uint8_t alg = c->stat.sas[i].alg;
+
+		/* manual keys take the same legacy switch as negotiated ones */
+		if ((alg == LNS_ESP_3DES_SHA1 || alg == LNS_ESP_3DES_SHA256) &&
+		    !c->ipsec.allow_3des)
+			return item_err(ctx, smap, "sas", i, "alg",
+					"3des is weak and needs ipsec.allow-3des: true");
 		sas += 2ull * c->stat.sas[i].count;   /* one inbound, one outbound */
 		if (sas > c->limits.max_sas) {
 			snprintf(msg, sizeof(msg), "static SAs reach %llu, more than "

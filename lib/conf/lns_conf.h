@@ -102,6 +102,8 @@ enum lns_esp_alg {
 	LNS_ESP_AES256_SHA1,          /**< "aes256-sha1" */
 	LNS_ESP_AES128_SHA256,        /**< "aes128-sha256" CBC + HMAC-SHA256-128, RFC 4868 */
 	LNS_ESP_AES256_SHA256,        /**< "aes256-sha256" */
+	LNS_ESP_3DES_SHA1,            /**< "3des-sha1"  3DES-CBC + HMAC-SHA1-96, RFC 2451 (allow-3des) */
+	LNS_ESP_3DES_SHA256,          /**< "3des-sha256" 3DES-CBC + HMAC-SHA256-128 (allow-3des) */
 	LNS_ESP_ALG_MAX
 };
 

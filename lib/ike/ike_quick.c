@@ -28,7 +28,18 @@ static const struct {
 	[LNS_ESP_AES256_SHA1]   = { IKE_ESP_AES_CBC, 256, IKE_AUTHALG_SHA1, 32, 20 },
 	[LNS_ESP_AES128_SHA256] = { IKE_ESP_AES_CBC, 128, IKE_AUTHALG_SHA256, 16, 32 },
 	[LNS_ESP_AES256_SHA256] = { IKE_ESP_AES_CBC, 256, IKE_AUTHALG_SHA256, 32, 32 },
+	/* 3DES (RFC 2451): fixed 192-bit key, no KEY_LENGTH attribute expected */
+	[LNS_ESP_3DES_SHA1]     = { IKE_ESP_3DES, 192, IKE_AUTHALG_SHA1, 24, 20 },
+	[LNS_ESP_3DES_SHA256]   = { IKE_ESP_3DES, 192, IKE_AUTHALG_SHA256, 24, 32 },
 };
+
+/* Key length a transform means without a KEY_LENGTH attribute: 3DES has one size;
+ * AES requires the attribute (RFC 3602 5), 128 is taken for lenient peers. */
+static int
+esp_default_keybits(uint8_t id)
+{
+	return id == IKE_ESP_3DES ? 192 : 128;
+}
 
 struct p2_attrs {
 	uint32_t life_s;
@@ -128,6 +139,9 @@ qm_choose(struct lns_ike *ike, struct ike_sa *sa, const struct ike_sa_pl *sap, i
 
 		if (alg < 0 || alg >= LNS_ESP_ALG_MAX)
 			continue;
+		/* the config refuses 3des without the switch; a reload may turn it off */
+		if (esp_algs[alg].id == IKE_ESP_3DES && !ic->allow_3des)
+			continue;
 		for (unsigned int p = 0; p < sap->n_props; p++) {
 			const struct ike_prop *pr = &sap->prop[p];
 			bool bundle = false;
@@ -144,7 +158,8 @@ qm_choose(struct lns_ike *ike, struct ike_sa *sa, const struct ike_sa_pl *sap, i
 
 				p2_attrs_parse(x, &a);
 				if (a.bad || x->id != esp_algs[alg].id ||
-				    (a.keybits ? a.keybits : 128) != esp_algs[alg].keybits ||
+				    (a.keybits ? a.keybits : esp_default_keybits(x->id)) !=
+				    esp_algs[alg].keybits ||
 				    a.auth != esp_algs[alg].auth ||
 				    !encap_ok(sa, a.encap ? a.encap : IKE_ENCAP_TUNNEL, &ch->mode,
 					      &ch->udp))

@@ -439,7 +439,7 @@ static const char full_yaml[] =
 	"  core: {device: 3b:00.1, profile: minimal, address: 198.51.100.1/30}\n"
 	"ipsec:\n"
 	"  ike-proposals: [aes128-sha1-modp1024, aes256-sha256-ecp256, 3des-sha1-modp2048]\n"
-	"  esp-proposals: [aes128-sha1]\n"
+	"  esp-proposals: [aes128-sha1, 3des-sha1, 3des-sha256]\n"
 	"  allow-3des: yes\n"
 	"  allow-modp1024: true\n"
 	"  pfs: on\n"
@@ -572,8 +572,10 @@ test_full_values(void)
 	CU_ASSERT_EQUAL(c->ipsec.ike_groups[0], 2);
 	CU_ASSERT_EQUAL(c->ipsec.ike_groups[1], 19);
 	CU_ASSERT_EQUAL(c->ipsec.ike_groups[2], 14);
-	CU_ASSERT_EQUAL(c->ipsec.n_esp_proposals, 1);
+	CU_ASSERT_EQUAL(c->ipsec.n_esp_proposals, 3);
 	CU_ASSERT_EQUAL(c->ipsec.esp_proposals[0], LNS_ESP_AES128_SHA1);
+	CU_ASSERT_EQUAL(c->ipsec.esp_proposals[1], LNS_ESP_3DES_SHA1);
+	CU_ASSERT_EQUAL(c->ipsec.esp_proposals[2], LNS_ESP_3DES_SHA256);
 	CU_ASSERT_TRUE(c->ipsec.allow_3des && c->ipsec.allow_modp1024 && c->ipsec.pfs);
 	CU_ASSERT_EQUAL(c->ipsec.ike_lifetime, 3600);
 	CU_ASSERT_EQUAL(c->ipsec.esp_lifetime, 1200);
@@ -1164,6 +1166,16 @@ bad_weak_proposals(void)
 		   "ipsec.ike-groups[1]", "need allow-modp1024: true");
 	expect_err(PORTS "ipsec:\n  ike-ciphers: [aes128, 3des]\n", 9, 25,
 		   "ipsec.ike-ciphers[1]", "needs allow-3des: true");
+	expect_err(PORTS "ipsec:\n  esp-proposals: [aes128-sha1, 3des-sha1]\n", 9, 32,
+		   "ipsec.esp-proposals[1]", "needs allow-3des: true");
+	/* manually keyed SAs take the same switch */
+	expect_err(PORTS "static:\n  sas:\n    - {name: a, spi-in: 256, spi-out: 256, peer: 1.1.1.1,\n"
+		   "       alg: 3des-sha1,\n"
+		   "       key-in: 000102030405060708090a0b0c0d0e0f1011121314151617,\n"
+		   "       key-out: 101112131415161718191a1b1c1d1e1f2021222324252627,\n"
+		   "       auth-key-in: 0102030405060708090a0b0c0d0e0f1011121314,\n"
+		   "       auth-key-out: 0102030405060708090a0b0c0d0e0f1011121314}\n", 11, 13,
+		   "static.sas[0].alg", "needs ipsec.allow-3des: true");
 }
 
 /* addresses */
