@@ -531,8 +531,10 @@ cmd_sessions(const char *cmd __rte_unused, const char *params, struct rte_tel_da
 					e_str(&en, "framed_pool", x->framed_pool);
 				if (x->framed_route[0] != '\0')
 					e_str(&en, "framed_route", x->framed_route);
-				if (x->session_timeout != 0)
+				if (x->session_timeout != 0) {
 					e_u64(&en, "session_timeout", x->session_timeout);
+					e_u64(&en, "session_time_left_s", x->session_left_s);
+				}
 				if (x->idle_timeout != 0)
 					e_u64(&en, "idle_timeout", x->idle_timeout);
 				if (x->interim_interval != 0)
@@ -552,11 +554,20 @@ cmd_sessions(const char *cmd __rte_unused, const char *params, struct rte_tel_da
 				uint16_t pol = __atomic_load_n(&s->policy, __ATOMIC_RELAXED);
 
 				const struct lns_conf *conf = lns_dp_conf_get(dp);
+				bool named = pol != 0 && pol <= conf->n_policies;
 
-				if (pol != 0 && pol <= conf->n_policies)
+				if (named)
 					e_str(&en, "policy", conf->policies[pol - 1].name);
 				lns_dp_conf_put(dp);
-				if (pol != 0) {
+				if (pol != 0 && (named || pol > LNS_POLICY_MAX)) {
+					if (!named) {  /* a rate RADIUS gave (Mikrotik-Rate-Limit) */
+						const struct lns_dp_policy *dpp =
+							&__atomic_load_n(&tbl->pol, __ATOMIC_ACQUIRE)[pol];
+
+						e_str(&en, "policy", "radius-rate");
+						e_u64(&en, "rate_up", dpp->rate[0]);
+						e_u64(&en, "rate_down", dpp->rate[1]);
+					}
 					e_u64(&en, "policer_drops_up",
 					      lns_tables_sess_ctr(tbl, h, LNS_SC_POLICER_UP));
 					e_u64(&en, "policer_drops_down",

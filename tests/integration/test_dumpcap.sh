@@ -32,9 +32,9 @@ for t in dpdk-dumpcap tshark; do
 done
 echo $((OLD_PAGES + PAGES)) >"$NR"
 free_pages=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
-lns_check "$PAGES hugepages reserved (free: $free_pages)" [ "$free_pages" -ge "$PAGES" ]
+lns_require "$PAGES hugepages reserved (free: $free_pages)" [ "$free_pages" -ge "$PAGES" ]
 mkdir -p "$HUGE"
-lns_check "hugetlbfs mounted" mount -t hugetlbfs -o pagesize=2M nodev "$HUGE"
+lns_require "hugetlbfs mounted" mount -t hugetlbfs -o pagesize=2M nodev "$HUGE"
 
 lns_topology_up
 lns_write_config "$LNS_WORK/lnsd.yaml"
@@ -51,7 +51,7 @@ lns_start "$LNS_WORK/lnsd.yaml" || { lns_fail "lnsd starts on hugepages"; lns_fi
 
 PCAP="$LNS_WORK/access.pcapng"
 timeout 60 dpdk-dumpcap --file-prefix="$LNS_PREFIX" -D >"$LNS_WORK/ifaces" 2>&1
-lns_check "dumpcap lists lnsd's ports" grep -q net_af_packet0 "$LNS_WORK/ifaces"
+lns_require "dumpcap lists lnsd's ports" grep -q net_af_packet0 "$LNS_WORK/ifaces"
 
 # line-buffered, so "Capturing on" shows when it is printed, not at exit
 timeout 90 stdbuf -oL dpdk-dumpcap --file-prefix="$LNS_PREFIX" -i net_af_packet0 -w "$PCAP" -a duration:15 \

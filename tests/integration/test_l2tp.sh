@@ -49,7 +49,7 @@ lns_check "lnsd --check accepts the config" quiet "$LNSD" --check -c "$W/lnsd.ya
 lns_start "$W/lnsd.yaml" || { lns_fail "lnsd starts"; lns_finish; }
 
 # ---- call 1: up, traffic, hang up, single-shot teardown
-lns_check "xl2tpd (LAC) starts" lns_lac_start lnsd alice secret1
+lns_require "xl2tpd (LAC) starts" lns_lac_start lnsd alice secret1
 lns_lac_call lnsd
 lns_check "tunnel up (event tunnel-up, single-shot profile)" lns_wait_event tunnel-up "profile=oneshot" 0 10
 lns_check "session up (event session-up)" lns_wait_event session-up "" 0 10

@@ -432,3 +432,35 @@ def rss_kb(pid):
         pass
     return None
 
+
+# DPDK's own memory as it appears in /proc/PID/smaps: the --no-huge memfd, hugepage
+# files, and the fbarray/config files under DPDK's runtime directory
+DPDK_MAPS = ("memfd:nohuge", "/rtemap_", "/fbarray_", "/dpdk/")
+
+
+def rss_split_kb(pid):
+    """(VmRSS outside DPDK's memory, VmRSS of DPDK's memory) in kB, or None.
+
+    DPDK reserves its memory at start; under --no-huge the kernel backs it page by
+    page on first touch, so that part grows while the mbuf pool and tables are first
+    used and is bounded by what DPDK allocated (checked through /eal/heap_info). The
+    rest (libc heap, stacks, libraries) is what a malloc leak would grow."""
+    other = dpdk = 0
+    try:
+        with open("/proc/%d/smaps" % pid) as f:
+            is_dpdk = False
+            for line in f:
+                head = line.split(None, 5)
+                if head and "-" in head[0] and len(head) >= 5 and not head[0].endswith(":"):
+                    name = head[5].strip() if len(head) > 5 else ""
+                    is_dpdk = any(m in name for m in DPDK_MAPS)
+                elif line.startswith("Rss:"):
+                    kb = int(line.split()[1])
+                    if is_dpdk:
+                        dpdk += kb
+                    else:
+                        other += kb
+    except OSError:
+        return None
+    return other, dpdk
+

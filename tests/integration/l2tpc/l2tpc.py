@@ -132,6 +132,9 @@ def cmd_churn(a):
         if a.rss_pid and st["done"] == a.rss_at:
             out["rss_at_kb"] = cl.rss_kb(a.rss_pid)
             out["rss_at_cycles"] = a.rss_at
+            split = cl.rss_split_kb(a.rss_pid)
+            if split:
+                out["rss_other_at_kb"], out["rss_dpdk_at_kb"] = split
             log("lnsd VmRSS after %d cycles: %s kB" % (a.rss_at, out["rss_at_kb"]))
 
     last = time.monotonic()
