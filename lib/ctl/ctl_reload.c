@@ -94,6 +94,30 @@ reload_event(struct lns_ctl *ctl, const char *path, unsigned int live, unsigned 
 		      path);
 }
 
+/* Users that name a pool the file adds: it runs only after a restart (pools are
+ * restart-only), so until then their logins find no address. Say so. */
+static void
+warn_pools(struct answer *a, const struct lns_conf *nc)
+{
+	char line[2 * LNS_CONF_NAME_MAX + 96];
+
+	for (uint32_t u = 0; u < nc->ppp.n_users; u++) {
+		const char *pool = nc->ppp.users[u].pool;
+		uint16_t i;
+
+		if (pool[0] == '\0')
+			continue;
+		for (i = 0; i < nc->ppp.n_pools; i++)
+			if (strcmp(nc->ppp.pools[i].name, pool) == 0)
+				break;
+		if (i < nc->ppp.n_pools)
+			continue;
+		snprintf(line, sizeof(line), "ppp.users[%s].pool: %s runs only after a restart "
+			 "(no address for this user until then)", nc->ppp.users[u].name, pool);
+		add_line(a, line);
+	}
+}
+
 /* Sessions hold a policy by its index: rates may change live, the list may not. */
 static bool
 same_policy_names(const struct lns_conf *a, const struct lns_conf *b)
@@ -146,6 +170,13 @@ lns_ctl_reload(struct lns_ctl *ctl, const char *path, bool dry_run, char *out, s
 			 "per-user limits or RADIUS (needs a restart)");
 		a.restart++;
 	}
+	/* what would run: restart-only keys as they are (a dry run shows it too) */
+	if (lns_conf_keep_restart(nc, old) != 0) {
+		lns_conf_free(nc);
+		add_line(&a, "error: out of memory: nothing changed");
+		return -ENOMEM;
+	}
+	warn_pools(&a, nc);
 	if (dry_run || a.live == 0) {
 		lns_conf_free(nc);
 		if (!dry_run)
@@ -163,8 +194,6 @@ lns_ctl_reload(struct lns_ctl *ctl, const char *path, bool dry_run, char *out, s
 		ctl->retired = r;
 		ctl->cap_retired = cap;
 	}
-	if (lns_conf_keep_restart(nc, old) != 0)
-		goto nomem;
 	if (a.policies_fixed) {
 		memcpy(nc->policies, old->policies, sizeof(nc->policies));
 		nc->n_policies = old->n_policies;

@@ -60,7 +60,8 @@ USERS_A="    - {name: alice, password: a1, pool: old}
     - {name: bob, password: b1}"
 USERS_B="    - {name: alice, password: a1}
     - {name: bob, password: b2}
-    - {name: carol, password: c1}"
+    - {name: carol, password: c1}
+    - {name: erin, password: e1, pool: new}"
 conf "$W/a.yaml" info 0 2000000 "    - {name: old, prefix: 10.222.0.0/24}" "$USERS_A"
 conf "$W/b.yaml" debug 300 4000000 "    - {name: new, prefix: 10.223.0.0/24}" "$USERS_B"
 MPORT=$((20000 + 0x$LNS_ID % 20000))
@@ -128,6 +129,8 @@ lns_check "dry run: pools need a restart, the policy's rate does not" \
 	sh -c "grep -qx 'ppp.pools\[old\]: removed (needs a restart)' '$W/dry.out' &&
 	       grep -qx 'ppp.pools\[new\]: added (needs a restart)' '$W/dry.out' &&
 	       grep -qx 'policies\[slow\].up-rate: 2000000 -> 4000000' '$W/dry.out'"
+lns_check "dry run: erin's pool runs only after a restart" \
+	grep -qx 'ppp.users\[erin\].pool: new runs only after a restart (no address for this user until then)' "$W/dry.out"
 lns_check "dry run: ppp log level still info" [ "$(log_level ppp)" = info ]
 lns_check "dry run: no reload event" no_event reload "" "$seq0"
 
@@ -143,7 +146,7 @@ lns_check "show config has carol and the new idle timeout" \
 	sh -c "'$LNSCTL' --file-prefix '$LNS_PREFIX' show config >'$W/config.b' &&
 	       grep -q 'carol' '$W/config.b' && grep -q 'idle-timeout: 300' '$W/config.b'"
 lns_check "show config keeps the running pools (old, not new)" \
-	sh -c "grep -q '\"old\"' '$W/config.b' && ! grep -q '\"new\"' '$W/config.b'"
+	sh -c "grep -q 'name: \"old\"' '$W/config.b' && ! grep -q 'name: \"new\"' '$W/config.b'"
 
 LNS_LAC_PORT=1703 lns_lac_start carol carol c1
 lns_lac_call carol
