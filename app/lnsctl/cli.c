@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,7 @@ static const struct {
 } other_commands[] = {
 	{ "set log", "set log l2tp debug" },
 	{ "drain",   "drain on" },
+	{ "reload",  "reload --dry-run" },
 	{ "top",     "top" },
 	{ "raw",     "raw /" },
 	{ "help",    "help" },
@@ -140,6 +142,12 @@ ctl_usage(FILE *out)
 "                      refused, existing sessions stay; off: accept again\n"
 "                      (with --max-wait S: the sessions left after S seconds end,\n"
 "                      RADIUS Acct-Terminate-Cause Admin-Reboot)\n"
+"  reload [-c FILE] [--dry-run]\n"
+"                      read the configuration file again (or FILE) and apply what\n"
+"                      changed without dropping a session; keys that need a restart\n"
+"                      are named and left as they run; an invalid file changes\n"
+"                      nothing (exit 2, with lnsd --check's FILE:LINE:COL error);\n"
+"                      --dry-run: only print what would change, key by key\n"
 "  raw /CMD[,PARAMS]   send any telemetry request and print the reply as JSON\n"
 "                      (\"raw /\" lists every command, \"raw /help,/CMD\" describes one)\n"
 "  help                this text\n"
@@ -176,6 +184,8 @@ ctl_usage(FILE *out)
 "  --page-size N       ask lists in pages of at most N entries (1-1000; default:\n"
 "                      as many as fit in a telemetry reply)\n"
 "  --max-wait SECONDS  drain on: end the sessions left after that long (1-604800)\n"
+"  -c, --config FILE   reload: the file to read (default: the one lnsd runs with)\n"
+"  --dry-run           reload: print what would change, change nothing\n"
 "  --interval SECONDS  top: time between refreshes (default 1, 0.1-3600)\n"
 "  --count N           top: stop after N refreshes (default: run until interrupted)\n"
 "  --top N             top: show the N busiest tunnels (default 20)\n"
@@ -514,6 +524,31 @@ ctl_map_command(size_t nwords, char *const words[], struct ctl_opts *o, char *er
 			snprintf(o->request, sizeof(o->request), "/lns/drain,%s", words[1]);
 		return 0;
 	}
+	if (strcmp(verb, "reload") == 0) {
+		char abs[PATH_MAX];
+
+		if (nwords > 1)
+			goto too_many;
+		abs[0] = '\0';
+		/* lnsd reads the file from its own working directory */
+		if (o->config != NULL && realpath(o->config, abs) == NULL) {
+			snprintf(err, errlen, "reload -c %.200s: %s", o->config, strerror(errno));
+			return -1;
+		}
+		o->action = CTL_ACT_REQUEST;
+		o->view = CTL_VIEW_RELOAD;
+		if (snprintf(o->request, sizeof(o->request), "/lns/reload,%s%s%s",
+			     o->dry_run ? "dry-run" : "apply", abs[0] ? " " : "", abs) >=
+		    (int)sizeof(o->request)) {
+			snprintf(err, errlen, "reload -c: file name too long");
+			return -1;
+		}
+		return 0;
+	}
+	if ((o->config != NULL || o->dry_run) && strcmp(verb, "reload") != 0) {
+		snprintf(err, errlen, "-c and --dry-run go with reload");
+		return -1;
+	}
 	if (strcmp(verb, "raw") == 0) {
 		if (nwords < 2) {
 			snprintf(err, errlen, "raw needs a request, like /lns/stats");
@@ -619,6 +654,15 @@ ctl_parse_args(int argc, char *const argv[], struct ctl_opts *o, char *err, size
 			o->json = true;
 		} else if (strcmp(a, "-a") == 0 || strcmp(a, "--all") == 0) {
 			o->all = true;
+		} else if (strcmp(a, "--dry-run") == 0) {
+			o->dry_run = true;
+		} else if (strcmp(a, "-c") == 0 && i + 1 < argc) {
+			o->config = argv[++i];
+		} else if ((r = option_value("--config", argc, argv, &i, &val, err,
+					     errlen)) != 0) {
+			if (r < 0)
+				goto out;
+			o->config = val;
 		} else if ((r = option_value("--file-prefix", argc, argv, &i, &val, err,
 					     errlen)) != 0) {
 			if (r < 0)
@@ -778,6 +822,44 @@ print_log(FILE *out, const struct ljson *value)
 	return 0;
 }
 
+/* A reload's answer: one line per changed key, then a summary. */
+static void
+print_reload(FILE *out, const struct ljson *value)
+{
+	const struct ljson *lines = ljson_get(value, "lines");
+	uint64_t applied = 0, dry = 0;
+	unsigned int restart = 0;
+
+	(void)ljson_u64(ljson_get(value, "applied"), &applied);
+	(void)ljson_u64(ljson_get(value, "dry_run"), &dry);
+	if (lines != NULL && lines->type == LJSON_ARRAY)
+		for (const struct ljson *l = lines->child; l != NULL; l = l->next) {
+			if (l->type != LJSON_STRING)
+				continue;
+			fprintf(out, "%s\n", l->str);
+			restart += strstr(l->str, "(needs a restart)") != NULL;
+		}
+	fprintf(out, "%s: %" PRIu64 " change%s %s, %u need%s a restart\n",
+		dry ? "dry run" : "reload", applied, applied == 1 ? "" : "s",
+		dry ? "would be applied" : "applied", restart, restart == 1 ? "s" : "");
+}
+
+/* The error pieces of a refused reload, joined; NULL when it was not refused. */
+static bool
+reload_error(const struct ljson *value, FILE *err)
+{
+	const struct ljson *e = ljson_get(value, "error");
+
+	if (e == NULL || e->type != LJSON_ARRAY)
+		return false;
+	fputs("lnsctl: reload refused, nothing changed: ", err);
+	for (const struct ljson *l = e->child; l != NULL; l = l->next)
+		if (l->type == LJSON_STRING)
+			fputs(strncmp(l->str, "error: ", 7) == 0 ? l->str + 7 : l->str, err);
+	fputc('\n', err);
+	return true;
+}
+
 static void
 print_reply(const struct ctl_opts *o, const struct ljson *reply, const struct ljson *value,
 	    FILE *out)
@@ -800,6 +882,9 @@ print_reply(const struct ctl_opts *o, const struct ljson *reply, const struct lj
 	case CTL_VIEW_LOG:
 		if (print_log(out, value) == -EINVAL)
 			fmt_generic(out, value);
+		break;
+	case CTL_VIEW_RELOAD:
+		print_reload(out, value);
 		break;
 	case CTL_VIEW_GENERIC:
 	case CTL_VIEW_CONFIG:   /* shown by run_list; a single reply reads as any other */
@@ -1131,6 +1216,11 @@ ctl_main(int argc, char *const argv[], FILE *out, FILE *err)
 			"%" PRIu64 "-byte limit: entries may be missing\n", reply_len,
 			c.max_output_len);
 	rc = CTL_EXIT_OK;
+	if (o.view == CTL_VIEW_RELOAD && reload_error(value, err)) {
+		rc = CTL_EXIT_FAIL;
+		if (!o.json)
+			goto done;
+	}
 	e = ljson_get(value, "error");
 	if (e != NULL && e->type == LJSON_STRING) {
 		/* lnsd's way to say why a request with a valid shape failed */

@@ -32,6 +32,7 @@ enum ctl_view {
 	CTL_VIEW_RAW,     /**< the whole reply as pretty JSON */
 	CTL_VIEW_LOG,     /**< /lns/log: MODULE LEVEL table */
 	CTL_VIEW_CONFIG,  /**< /lns/config: the YAML text, pages joined */
+	CTL_VIEW_RELOAD,  /**< /lns/reload: one line per change, or the error */
 };
 
 /** What to do, as parsed from the command line. */
@@ -59,6 +60,8 @@ struct ctl_opts {
 	unsigned int count;        /**< top --count, 0 = until interrupted */
 	unsigned int top_n;        /**< top --top, default CTL_TOP_N */
 	uint32_t max_wait_s;       /**< drain on --max-wait, 0 = none */
+	const char *config;        /**< reload -c FILE, NULL = the file lnsd runs with */
+	bool dry_run;              /**< reload --dry-run */
 };
 
 /** `lnsctl top` defaults. */

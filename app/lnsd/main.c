@@ -26,6 +26,7 @@
 #include "lns_ctl.h"
 #include "lns_dp.h"
 #include "lns_mgmt.h"
+#include "lns_req.h"
 #include "lns_stats.h"
 #include "lnsd.h"
 
@@ -38,11 +39,18 @@ RTE_LOG_REGISTER(lns_logtype_main, lns.main, INFO);
 	rte_log(RTE_LOG_##level, lns_logtype_main, "lnsd: " fmt "\n", ##__VA_ARGS__)
 
 static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t reload_signal;
 
 static void
 on_signal(int sig)
 {
 	stop_signal = sig;
+}
+
+static void
+on_hup(int sig __rte_unused)
+{
+	reload_signal = 1;
 }
 
 static void
@@ -70,7 +78,8 @@ usage(FILE *out)
 "are appended. Without a --file-prefix lnsd uses --file-prefix=lnsd, which is\n"
 "also lnsctl's default.\n"
 "\n"
-"Signals: SIGINT or SIGTERM stop lnsd cleanly (exit 0).\n"
+"Signals: SIGINT or SIGTERM stop lnsd cleanly (exit 0); SIGHUP reads the\n"
+"configuration again and applies it as lnsctl reload does.\n"
 "Exit status: 0 ok, 1 configuration error, 2 runtime failure.\n"
 "\n"
 "Logs: one rte_log type per module (lns.main, lns.ctl, lns.dp, lns.l2tp, lns.ppp,\n"
@@ -125,10 +134,43 @@ apply_log_conf(const struct lns_conf *conf)
 	}
 }
 
+/* Reload of metrics.listen: the server moves; on failure it stays where it was. */
+static int
+metrics_apply(struct lns_dp *dp, const struct lns_metrics_conf *old,
+	      const struct lns_metrics_conf *nc, char *err, size_t errlen)
+{
+	char again[256];
+
+	lns_metrics_stop();
+	if (nc->port == 0) {
+		LOG(NOTICE, "event=metrics listen=off");
+		return 0;
+	}
+	if (lns_metrics_start(dp, nc, err, errlen) == 0) {
+		LOG(NOTICE, "event=metrics listen=%s", nc->listen);
+		return 0;
+	}
+	if (old->port != 0 && lns_metrics_start(dp, old, again, sizeof(again)) != 0)
+		LOG(ERR, "metrics: cannot listen on %s again: %s", old->listen, again);
+	return -1;
+}
+
 static int
 control_loop(struct lns_ctl *ctl)
 {
 	while (!stop_signal) {
+		if (reload_signal) {
+			/* SIGHUP: as lnsctl reload; lns_ctl_reload logs the outcome */
+			char *out = malloc(LNS_RELOAD_BUF);
+
+			reload_signal = 0;
+			LOG(NOTICE, "event=reload-requested by=SIGHUP");
+			if (out != NULL)
+				(void)lns_ctl_reload(ctl, NULL, false, out, LNS_RELOAD_BUF);
+			else
+				LOG(ERR, "reload: out of memory");
+			free(out);
+		}
 		if (lns_ctl_poll(ctl) == 0)
 			rte_delay_us_sleep(IDLE_SLEEP_US);
 	}
@@ -225,6 +267,8 @@ main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
 
 	stats = lns_stats_create(RTE_MAX_LCORE);
 	dp = rte_zmalloc("lns_dp", sizeof(*dp), RTE_CACHE_LINE_SIZE);
@@ -253,6 +297,8 @@ main(int argc, char **argv)
 	if (rc != 0)
 		LOG(WARNING, "telemetry command /lns/log unavailable (%s)", rte_strerror(-rc));
 	rc = lns_ctl_init(ctl, dp);
+	ctl->log_apply = lnsd_log_apply;
+	ctl->metrics_apply = metrics_apply;
 	if (rc != 0) {
 		fprintf(stderr, "lnsd: out of memory for the control lcore\n");
 		status = EXIT_RUNTIME;
@@ -308,6 +354,9 @@ out_dp:
 	lns_ctl_fini(ctl);
 	lns_dp_fini(dp);
 out:
+	/* a reload replaced (and freed) the configuration read at start-up */
+	if (dp != NULL && dp->conf != NULL)
+		conf = (struct lns_conf *)(uintptr_t)dp->conf;
 	rte_free(ctl);
 	rte_free(dp);
 	lns_stats_free(stats);

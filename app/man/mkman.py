@@ -140,10 +140,10 @@ def schema_rows(lnsd):
         if line.startswith('#') or not line.strip():
             continue
         f = line.split('\t')
-        if len(f) != 8:
+        if len(f) != 9:
             raise SystemExit('mkman: malformed --dump-schema line: %r' % line)
         rows.append(dict(zip(('doc', 'path', 'type', 'required', 'default', 'range',
-                              'values', 'excludes'), [x if x != '-' else '' for x in f])))
+                              'values', 'excludes', 'reload'), [x if x != '-' else '' for x in f])))
     return rows
 
 
@@ -250,6 +250,8 @@ def key_items(out, rows, docs=({}, {})):
             facts.append('default: ' + ', '.join(r['default'].split(' ')))
         if r['excludes']:
             facts.append('not with: ' + ', '.join(r['excludes'].split(' ')))
+        if r['reload'] == 'restart':
+            facts.append('needs a restart (lnsctl reload leaves it as it runs)')
         out.append('.TP')
         out.append('.B ' + esc(r['path']))
         out.append(esc('; '.join(facts) + '.'))

@@ -94,6 +94,10 @@ typedef void (*lns_radc_auth_cb)(void *arg, int status, const struct lns_rad_vie
 struct lns_radc *lns_radc_create(const struct lns_radius_conf *rc, struct lns_timers *timers,
 				 uint64_t now_ms, char *err, size_t errlen);
 void lns_radc_free(struct lns_radc *c);
+/** Reload: read the same settings from rc, a copy in the new configuration (the
+ *  radius section is restart-only, so rc holds the values c runs with); the old
+ *  one may be freed after this call. */
+void lns_radc_rebind(struct lns_radc *c, const struct lns_radius_conf *rc);
 
 /**
  * Send an Access-Request with attrs (User-Password from pw when pw != NULL,

@@ -932,6 +932,14 @@ spool_load(struct lns_radc *c, char *err, size_t errlen)
 	return 0;
 }
 
+void
+lns_radc_rebind(struct lns_radc *c, const struct lns_radius_conf *rc)
+{
+	c->rc = rc;
+	for (uint32_t i = 0; i < c->n_srv && i < rc->n_servers; i++)
+		c->srv[i].conf = &rc->servers[i];
+}
+
 struct lns_radc *
 lns_radc_create(const struct lns_radius_conf *rc, struct lns_timers *timers, uint64_t now_ms,
 		char *err, size_t errlen)

@@ -146,7 +146,8 @@ excludes_of(char *buf, size_t size, const struct schema *s, unsigned idx)
 }
 
 static void
-print_schema(FILE *out, const char *doc, const struct schema *s, const char *prefix)
+print_schema(FILE *out, const char *doc, const struct schema *s, const char *prefix,
+	     bool restart)
 {
 	unsigned nk = s->n + (s->incl != NULL ? s->incl->n : 0);
 
@@ -170,14 +171,16 @@ print_schema(FILE *out, const char *doc, const struct schema *s, const char *pre
 		put_field(out, range);
 		put_field(out, values);
 		put_field(out, excl);
+		put_field(out, restart || (d->flags & F_RESTART) ? "restart" : "live");
 		fputc('\n', out);
 		if (d->type == KT_SECTION) {
-			print_schema(out, doc, d->aux, path);
+			print_schema(out, doc, d->aux, path, restart || (d->flags & F_RESTART));
 		} else if (d->type == KT_LIST) {
 			char item[sizeof(path) + 2];
 
 			snprintf(item, sizeof(item), "%s[]", path);
-			print_schema(out, doc, ((const struct list_desc *)d->aux)->item, item);
+			print_schema(out, doc, ((const struct list_desc *)d->aux)->item, item,
+				     restart || (d->flags & F_RESTART));
 		}
 	}
 }
@@ -185,7 +188,8 @@ print_schema(FILE *out, const char *doc, const struct schema *s, const char *pre
 void
 lns_conf_schema_print(FILE *out)
 {
-	fputs("# doc\tpath\ttype\trequired\tdefault\trange\tvalues\texcludes\n", out);
-	print_schema(out, "lnsd.yaml", &conf_root_schema, "");
-	print_schema(out, "profile", &conf_profile_schema, "");
+	fputs("# doc\tpath\ttype\trequired\tdefault\trange\tvalues\texcludes\treload\n", out);
+	print_schema(out, "lnsd.yaml", &conf_root_schema, "", false);
+	/* port profiles are read with ports.*.profile: restart-only */
+	print_schema(out, "profile", &conf_profile_schema, "", true);
 }

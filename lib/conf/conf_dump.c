@@ -52,8 +52,8 @@ put_flags(FILE *out, const struct enum_aux *a, uint32_t bits)
  * Print the value of d at obj after "name: ", or return false when the key has
  * nothing to show (an empty string, an unset secret, an absent address).
  */
-static bool
-put_scalar(FILE *out, const struct key_desc *d, const void *obj)
+bool
+conf_put_scalar(FILE *out, const struct key_desc *d, const void *obj)
 {
 	const char *f = (const char *)obj + d->off;
 	char a[INET_ADDRSTRLEN];
@@ -195,7 +195,7 @@ conf_dump_map(FILE *out, const struct schema *s, const void *obj, int indent, bo
 
 			if (m == NULL)
 				continue;
-			shown = put_scalar(m, d, o);
+			shown = conf_put_scalar(m, d, o);
 			fclose(m);
 			if (shown) {
 				lead(out, indent, &dash);

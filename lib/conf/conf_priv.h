@@ -52,6 +52,8 @@ enum {
 	F_SHORT_TIMER = 1u << 5,  /**< KT_UINT: min drops to 1 with limits.allow-short-timers */
 	F_NODUMP      = 1u << 6,  /**< not printed by lns_conf_dump() */
 	F_NONEMPTY    = 1u << 7,  /**< KT_STR: "" is an error */
+	F_RESTART     = 1u << 8,  /**< reload leaves it as it runs ("needs a restart");
+				   *   on a section or list: every key below it */
 };
 
 /** A name and its value, for KT_ENUM, KT_ENUMLIST and KT_FLAGS. */
@@ -181,5 +183,6 @@ extern const struct enum_aux conf_esp_alg_aux, conf_ike_alg_aux, conf_auth_aux;
 
 /* conf_dump.c */
 void conf_dump_map(FILE *out, const struct schema *s, const void *obj, int indent, bool item);
+bool conf_put_scalar(FILE *out, const struct key_desc *d, const void *obj);
 
 #endif /* LNS_CONF_PRIV_H */

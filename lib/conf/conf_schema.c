@@ -408,9 +408,11 @@ static const struct key_desc port_keys[] = {
 static const struct schema port_schema = SCHEMA(port_keys, .check = port_check);
 
 static const struct key_desc ports_keys[] = {
-	K_SECTION(struct lns_conf, "access", ports[LNS_PORT_ACCESS], port_schema, REQ,
+	K_SECTION(struct lns_conf, "access", ports[LNS_PORT_ACCESS], port_schema,
+		  .flags = F_REQUIRED | F_RESTART,
 		  SETF(struct lns_conf, ports[LNS_PORT_ACCESS].set)),
-	K_SECTION(struct lns_conf, "core", ports[LNS_PORT_CORE], port_schema, REQ,
+	K_SECTION(struct lns_conf, "core", ports[LNS_PORT_CORE], port_schema,
+		  .flags = F_REQUIRED | F_RESTART,
 		  SETF(struct lns_conf, ports[LNS_PORT_CORE].set)),
 };
 static const struct schema ports_schema = SCHEMA(ports_keys);
@@ -986,8 +988,8 @@ static const struct key_desc ppp_keys[] = {
 	  .vtype = "list of 1-2 addresses" },
 	K_UINT(struct lns_ppp_conf, "mss-clamp", mss_clamp, 536, 1460, 0, .flags = F_ZERO_OK),
 	K_BOOL(struct lns_ppp_conf, "accept-proxy", accept_proxy, false),
-	K_STR(struct lns_ppp_conf, "default-pool", default_pool, .flags = F_NONEMPTY),
-	K_LIST(struct lns_ppp_conf, "pools", pools, pool_list),
+	K_STR(struct lns_ppp_conf, "default-pool", default_pool, .flags = F_NONEMPTY | F_RESTART),
+	K_LIST(struct lns_ppp_conf, "pools", pools, pool_list, .flags = F_RESTART),
 	K_LIST(struct lns_ppp_conf, "users", users, user_list),
 };
 static const struct schema ppp_schema = SCHEMA(ppp_keys, .check = ppp_check);
@@ -1189,7 +1191,7 @@ static const struct schema log_mod_schema = SCHEMA(log_mod_keys);
 
 static const struct key_desc log_keys[] = {
 	K_ENUM(struct lns_log_conf, "level", level, log_aux, 7),
-	K_STR(struct lns_log_conf, "file", file),
+	K_STR(struct lns_log_conf, "file", file, .flags = F_RESTART),
 	K_SECTION(struct lns_log_conf, "modules", modules, log_mod_schema),
 };
 static const struct schema log_schema = SCHEMA(log_keys);
@@ -1702,20 +1704,21 @@ policy_refs_check(struct conf_ctx *ctx, const struct lns_conf *c, yaml_node_t *m
 }
 
 static const struct key_desc root_keys[] = {
-	{ .name = "eal", .type = KT_CUSTOM, .parse = parse_eal, .dump = dump_eal,
-	  .vtype = "list of strings" },
-	K_STR(struct lns_conf, "profile-dir", profile_dir, .flags = F_NONEMPTY),
-	K_SECTION(struct lns_conf, "node", node, node_schema),
+	{ .name = "eal", .type = KT_CUSTOM, .flags = F_RESTART, .parse = parse_eal,
+	  .dump = dump_eal, .vtype = "list of strings" },
+	K_STR(struct lns_conf, "profile-dir", profile_dir, .flags = F_NONEMPTY | F_RESTART),
+	K_SECTION(struct lns_conf, "node", node, node_schema, .flags = F_RESTART),
 	{ .name = "ports", .type = KT_SECTION, WHOLE(struct lns_conf), .aux = &ports_schema,
 	  REQ },
 	K_SECTION(struct lns_conf, "ipsec", ipsec, ipsec_schema),
 	K_SECTION(struct lns_conf, "l2tp", l2tp, l2tp_schema),
 	K_SECTION(struct lns_conf, "ppp", ppp, ppp_schema),
-	K_SECTION(struct lns_conf, "static", stat, static_schema),
-	K_SECTION(struct lns_conf, "limits", limits, limits_schema),
+	K_SECTION(struct lns_conf, "static", stat, static_schema, .flags = F_RESTART),
+	K_SECTION(struct lns_conf, "limits", limits, limits_schema, .flags = F_RESTART),
 	K_SECTION(struct lns_conf, "log", log, log_schema),
 	K_SECTION(struct lns_conf, "metrics", metrics, metrics_schema),
-	K_SECTION(struct lns_conf, "radius", radius, radius_schema),
+	K_SECTION(struct lns_conf, "radius", radius, radius_schema, .flags = F_RESTART),
+	/* live as long as the names stay the same (lib/ctl/ctl_reload.c) */
 	K_LIST(struct lns_conf, "policies", policies, policy_list),
 };
 const struct schema conf_root_schema = SCHEMA(root_keys, .check = root_check);

@@ -4,8 +4,9 @@
  * lnsd configuration: one YAML file parsed once at start-up into an immutable
  * struct lns_conf.
  *
- * Thread-safety: lns_conf_load() runs before any other lnsd thread exists. The
- * returned struct is never modified afterwards, so every thread may read it.
+ * Thread-safety: a loaded struct is never modified afterwards, so every thread may
+ * read it. A reload (lnsctl reload, SIGHUP) loads a new one and publishes it in
+ * place of the old (lib/ctl/ctl_reload.c says how readers are protected).
  *
  * Errors: every problem is reported as "FILE:LINE:COL: KEY.PATH: message", where
  * KEY.PATH is the dotted path of the offending key (list items as name[i]).
@@ -531,6 +532,39 @@ void lns_conf_dump(const struct lns_conf *conf, FILE *out);
  * the manual page lnsd.yaml(5) is generated from it.
  */
 void lns_conf_schema_print(FILE *out);
+
+/* --------------------------------------------------------------- reload --- */
+
+/** One difference between two configurations (lns_conf_diff()). */
+struct lns_conf_change {
+	const char *path;    /**< key path; list items by name ("ppp.users[alice].password")
+			      *   or, without a name key, by position ("ipsec.psks[0]") */
+	const char *what;    /**< "changed", "added" (a list item), "removed" (a list item) */
+	const char *old_v;   /**< the values as lns_conf_dump() prints them (secrets "***"), */
+	const char *new_v;   /**< "" for an absent value or a whole list item */
+	bool restart;        /**< restart-only: reload leaves it as it runs */
+};
+
+typedef void (*lns_conf_change_fn)(void *arg, const struct lns_conf_change *c);
+
+/**
+ * Compare two configurations key by key, calling fn (may be NULL) for each
+ * difference in schema order. A key is restart-only when its schema descriptor or
+ * one above it is marked so (lnsd --dump-schema, column "reload").
+ * @return the number of differences.
+ */
+unsigned lns_conf_diff(const struct lns_conf *old, const struct lns_conf *new,
+		       lns_conf_change_fn fn, void *arg);
+
+/**
+ * Copy every restart-only key's value from the running configuration `old` into
+ * `new`, so that `new` describes what lnsd runs with after a reload.
+ * @return 0, or -1 (out of memory; `new` must then be freed, not used).
+ */
+int lns_conf_keep_restart(struct lns_conf *new, const struct lns_conf *old);
+
+/** Whether the key at path (as lns_conf_change.path writes it) is restart-only. */
+bool lns_conf_path_restart(const char *path);
 
 /** Names for enums, for messages and dumps. */
 const char *lns_esp_alg_name(enum lns_esp_alg alg);

@@ -605,6 +605,21 @@ run_requests(struct lns_ctl *ctl)
 			r->result = ctl->subs == NULL ? -ENOENT :
 				lns_ctl_subs_request(ctl, r->type, r->arg, r->buf, r->buflen);
 			break;
+		case LNS_REQ_RELOAD: {
+			char *io = (char *)r->buf;
+			char path[LNS_CONF_PATH_MAX];
+
+			if (r->buflen < LNS_CONF_PATH_MAX) {
+				r->result = -EINVAL;
+				break;
+			}
+			/* the file name comes in the buffer the answer goes out in */
+			snprintf(path, sizeof(path), "%s", io);
+			r->result = lns_ctl_reload(ctl, path[0] != '\0' ? path : NULL,
+						   (r->arg & LNS_RELOAD_DRY_RUN) != 0, io,
+						   r->buflen);
+			break;
+		}
 		case LNS_REQ_SNAP_RADIUS:
 			r->result = r->buflen < sizeof(struct lns_radius_snap) ? -EINVAL :
 				lns_ctl_aaa_snap(ctl, (struct lns_radius_snap *)r->buf);
@@ -741,6 +756,11 @@ lns_ctl_fini(struct lns_ctl *ctl)
 	ctl->nh = NULL;
 	lns_timers_free(ctl->timers);
 	ctl->timers = NULL;
+	for (unsigned int i = 0; i < ctl->n_retired; i++)
+		lns_conf_free(ctl->retired[i]);   /* no reader is left at shutdown */
+	ctl->n_retired = 0;
+	free(ctl->retired);
+	ctl->retired = NULL;
 	neigh_fini(ctl);
 	if (ctl->dp != NULL && ctl->dp->evlog != NULL)
 		lns_evlog_set_sink(ctl->dp->evlog, NULL, NULL);
@@ -817,6 +837,7 @@ lns_ctl_poll(struct lns_ctl *ctl)
 	lns_sad_reclaim(dp->sad, rte_get_tsc_cycles(),
 			(uint64_t)dp->conf->l2tp.defaults.destruct_timeout * ctl->hz);
 	lns_tables_reclaim(dp->tbl);
+	lns_ctl_reload_poll(ctl);
 	check_lifetimes(ctl);
 	return work;
 }

@@ -1192,16 +1192,10 @@ acct_onoff(struct lns_aaa *x, uint32_t status)
 		log_ev(x, LNS_EV_ACCT_DROPPED, NULL, "status=%u reason=queue-full", status);
 }
 
-const struct lns_authenticator *
-lns_ctl_aaa_init(struct lns_ctl *ctl, const struct lns_authenticator *local, char *err,
-		 size_t errlen)
+bool
+lns_ctl_aaa_needed(const struct lns_conf *conf)
 {
-	const struct lns_conf *conf = ctl->dp->conf;
-	struct lns_aaa *x;
-
 	bool limits = conf->l2tp.defaults.max_sessions_per_user > 0;
-	bool by_radius = conf->radius.authenticate ||
-			 conf->l2tp.defaults.authentication == LNS_AUTHN_RADIUS;
 
 	/* per-session timeouts from the config live here too (RADIUS or not) */
 	limits |= conf->l2tp.defaults.session_timeout > 0 ||
@@ -1209,13 +1203,38 @@ lns_ctl_aaa_init(struct lns_ctl *ctl, const struct lns_authenticator *local, cha
 	for (uint32_t i = 0; i < conf->ppp.n_users; i++)
 		limits |= conf->ppp.users[i].session_timeout > 0 ||
 			  conf->ppp.users[i].session_idle_timeout > 0;
-	for (uint32_t i = 0; i < conf->l2tp.n_profiles; i++) {
+	for (uint32_t i = 0; i < conf->l2tp.n_profiles; i++)
 		limits |= conf->l2tp.profiles[i].max_sessions_per_user > 0 ||
 			  conf->l2tp.profiles[i].session_timeout > 0 ||
 			  conf->l2tp.profiles[i].session_idle_timeout > 0;
+	return conf->radius.n_servers != 0 || conf->radius.n_das_clients != 0 || limits;
+}
+
+void
+lns_ctl_aaa_set_conf(struct lns_ctl *ctl, const struct lns_conf *conf)
+{
+	struct lns_aaa *x = ctl->aaa;
+
+	if (x == NULL)
+		return;
+	x->rc = &conf->radius;
+	if (x->radc != NULL)
+		lns_radc_rebind(x->radc, &conf->radius);
+}
+
+const struct lns_authenticator *
+lns_ctl_aaa_init(struct lns_ctl *ctl, const struct lns_authenticator *local, char *err,
+		 size_t errlen)
+{
+	const struct lns_conf *conf = ctl->dp->conf;
+	struct lns_aaa *x;
+
+	bool by_radius = conf->radius.authenticate ||
+			 conf->l2tp.defaults.authentication == LNS_AUTHN_RADIUS;
+
+	for (uint32_t i = 0; i < conf->l2tp.n_profiles; i++)
 		by_radius |= conf->l2tp.profiles[i].authentication == LNS_AUTHN_RADIUS;
-	}
-	if (conf->radius.n_servers == 0 && conf->radius.n_das_clients == 0 && !limits)
+	if (!lns_ctl_aaa_needed(conf))
 		return local;
 	x = calloc(1, sizeof(*x));
 	if (x == NULL) {

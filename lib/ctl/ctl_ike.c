@@ -423,6 +423,13 @@ nomem:
 }
 
 void
+lns_ctl_ike_set_conf(struct lns_ctl *ctl, const struct lns_conf *conf)
+{
+	if (ctl->ike != NULL && ctl->ike->ike != NULL)
+		lns_ike_set_conf(ctl->ike->ike, conf);
+}
+
+void
 lns_ctl_ike_shutdown(struct lns_ctl *ctl)
 {
 	if (ctl->ike != NULL)

@@ -641,6 +641,23 @@ nomem:
 	return -ENOMEM;
 }
 
+int
+lns_ctl_subs_set_conf(struct lns_ctl *ctl, const struct lns_conf *conf)
+{
+	struct lns_subs *ss = subs_of(ctl);
+
+	if (ss == NULL)
+		return 0;
+	if (lns_auth_local_set_conf(ss->auth, conf) != 0)
+		return -ENOMEM;
+	/* PPP reads env.conf per negotiation step: sessions in progress see the new
+	 * values from their next step, which only matters for auth methods, DNS,
+	 * MRU and keepalive (the next Echo) */
+	ss->env.conf = conf;
+	lns_l2tp_set_conf(ss->l2tp, conf);
+	return 0;
+}
+
 void
 lns_ctl_subs_shutdown(struct lns_ctl *ctl)
 {

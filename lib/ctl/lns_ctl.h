@@ -50,6 +50,16 @@ struct lns_ctl {
 	struct lns_ctl_ike *ike;        /**< IKE glue (ctl_ike.c), opaque; NULL without */
 	struct lns_aaa *aaa;            /**< RADIUS (ctl_aaa.c), opaque; NULL without radius.servers */
 	struct lns_ctl_nh *nh;          /**< tunnels by next hop (ctl.c), opaque */
+	/* reload (ctl_reload.c) */
+	struct lns_conf **retired;      /**< replaced, freed once no reader is inside */
+	unsigned int n_retired, cap_retired;
+	uint64_t reloads, reload_failures;
+	/** applies log.level and log.modules (the daemon's, app/lnsd); NULL: none */
+	void (*log_apply)(const struct lns_conf *conf);
+	/** moves the metrics server from old's metrics.listen to nc's (app/lnsd); on
+	 *  failure it listens on old's again and says why in err. NULL: restart-only */
+	int (*metrics_apply)(struct lns_dp *dp, const struct lns_metrics_conf *old,
+			     const struct lns_metrics_conf *nc, char *err, size_t errlen);
 };
 
 /**
@@ -211,6 +221,31 @@ int lns_ctl_aaa_snap(const struct lns_ctl *ctl, struct lns_radius_snap *o);
 /** ctl_sub.c: the AAA state of a session from its PPP ctx; close a session (CDN). */
 struct lns_aaa_sess *lns_ctl_sub_aaa(void *sub_ctx);
 int lns_ctl_sub_close(struct lns_ctl *ctl, uint32_t handle, const char *why);
+
+/* ---- reload (ctl_reload.c) ---- */
+
+/**
+ * Read the configuration file again (path, or NULL for the running one), validate
+ * it as lnsd --check does, and apply the live keys' changes; restart-only keys keep
+ * their running values. An invalid file changes nothing. Writes the answer into
+ * out as lines: "error: FILE:LINE:COL: KEY: message", or one line per changed key
+ * ("KEY: OLD -> NEW", "KEY: added", "KEY: removed", with " (needs a restart)"
+ * where it is restart-only). Logs it and adds a `reload` event (not on dry_run).
+ * @return the number of live changes (applied, or with dry_run that would be),
+ *         -EINVAL for an invalid file, -ENOMEM.
+ */
+int lns_ctl_reload(struct lns_ctl *ctl, const char *path, bool dry_run, char *out,
+		   size_t outlen);
+/** Free replaced configurations no reader holds any more; from lns_ctl_poll(). */
+void lns_ctl_reload_poll(struct lns_ctl *ctl);
+/** Point the L2TP, PPP and local users at conf (ctl_sub.c). @return 0 or -ENOMEM. */
+int lns_ctl_subs_set_conf(struct lns_ctl *ctl, const struct lns_conf *conf);
+/** Point IKE at conf (ctl_ike.c). */
+void lns_ctl_ike_set_conf(struct lns_ctl *ctl, const struct lns_conf *conf);
+/** Point the RADIUS client at conf's radius section (restart-only: same values). */
+void lns_ctl_aaa_set_conf(struct lns_ctl *ctl, const struct lns_conf *conf);
+/** Whether conf needs the AAA layer (RADIUS, or per-user session limits). */
+bool lns_ctl_aaa_needed(const struct lns_conf *conf);
 
 /** Handle one punted packet (consumes it). Exposed for tests. */
 void lns_ctl_handle(struct lns_ctl *ctl, struct rte_mbuf *m);

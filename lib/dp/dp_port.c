@@ -293,6 +293,7 @@ lns_dp_init(struct lns_dp *dp, const struct lns_conf *conf, struct lns_stats *st
 
 	memset(dp, 0, sizeof(*dp));
 	dp->conf = conf;
+	dp->mss_clamp = conf->ppp.mss_clamp;
 	dp->stats = st;
 	for (int r = 0; r < LNS_PORT_ROLE_MAX; r++)
 		dp->port[r].port_id = RTE_MAX_ETHPORTS;

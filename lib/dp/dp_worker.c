@@ -195,7 +195,7 @@ police(const struct lns_dp *dp, const struct lns_dp_session *s, uint32_t h, int 
 	if (likely(v == LNS_POLICE_PASS))
 		return false;
 	if (v == LNS_POLICE_MARK) {
-		lns_ipv4_set_dscp(ip, dp->tbl->pol[pol].tos_dscp);
+		lns_ipv4_set_dscp(ip, __atomic_load_n(&dp->tbl->pol, __ATOMIC_ACQUIRE)[pol].tos_dscp);
 		lns_count(lc->st, LNS_CTR_POLICER_MARKED, 1);
 		return false;
 	}
@@ -240,7 +240,7 @@ up_ipv4(const struct lns_dp *dp, struct rte_mbuf *m, uint32_t h, struct burst_ou
 	}
 	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - tot));
 	ttl_dec(ip);
-	if (lns_mss_clamp(ip, dp->conf->ppp.mss_clamp))
+	if (lns_mss_clamp(ip, __atomic_load_n(&dp->mss_clamp, __ATOMIC_RELAXED)))
 		lns_count(lc->st, LNS_CTR_MSS_CLAMPED, 1);
 	put_eth(m, gw, &dp->port[LNS_PORT_CORE].mac);
 	lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_UP_PKTS, 1);
@@ -784,7 +784,7 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 			continue;
 		}
 		ttl_dec(ip);
-		if (lns_mss_clamp(ip, dp->conf->ppp.mss_clamp))
+		if (lns_mss_clamp(ip, __atomic_load_n(&dp->mss_clamp, __ATOMIC_RELAXED)))
 			lns_count(lc->st, LNS_CTR_MSS_CLAMPED, 1);
 		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - meta->l3_off - tot));
 		rte_pktmbuf_adj(m, meta->l3_off);

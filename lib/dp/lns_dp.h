@@ -119,7 +119,12 @@ lns_mac_publish_value(const struct rte_ether_addr *mac)
 
 /** The whole data plane. Allocate with rte_zmalloc-compatible alignment or statically. */
 struct lns_dp {
+	/** The configuration in use. Control replaces it on reload (lib/ctl/ctl_reload.c):
+	 *  other threads read it only between lns_dp_conf_get() and lns_dp_conf_put();
+	 *  workers never read it (what they need is copied below). */
 	const struct lns_conf *conf;
+	uint32_t conf_readers;                            /**< threads inside get/put */
+	uint16_t mss_clamp;                               /**< ppp.mss-clamp, for workers */
 	struct lns_stats *stats;
 	uint16_t n_workers;
 	uint16_t ctl_queue;                               /**< == n_workers */
@@ -141,6 +146,27 @@ struct lns_dp {
 	volatile int stop;                                /**< set by lns_dp_stop() */
 	bool ports_started;
 };
+
+/**
+ * Read the configuration from a thread other than control (telemetry, metrics):
+ * the reference stays valid until lns_dp_conf_put(). Control frees a replaced
+ * configuration only once it has seen no reader inside get/put after publishing
+ * its successor, so a reader never sees one half applied or freed. Keep the
+ * section short (no waiting on control inside it).
+ */
+static inline const struct lns_conf *
+lns_dp_conf_get(const struct lns_dp *dp)
+{
+	__atomic_add_fetch((uint32_t *)(uintptr_t)&dp->conf_readers, 1, __ATOMIC_SEQ_CST);
+	return __atomic_load_n(&dp->conf, __ATOMIC_SEQ_CST);
+}
+
+static inline void
+lns_dp_conf_put(const struct lns_dp *dp)
+{
+	__atomic_sub_fetch((uint32_t *)(uintptr_t)&dp->conf_readers, 1, __ATOMIC_RELEASE);
+}
+
 
 /**
  * Set up mbuf pools (one per socket in use), punt rings, RCU and the ports of

@@ -189,6 +189,13 @@ unsigned int lns_tables_reclaim(struct lns_tables *t);
 int lns_tables_set_policies(struct lns_tables *t, const struct lns_policy_conf *p,
 			    uint16_t n);
 
+/**
+ * Reload: new rates for the same policies (same count and order as set). Control;
+ * publishes a new array and frees the old after the workers' grace period.
+ * @return 0, -EINVAL (another count, a bad rate), -ENOMEM.
+ */
+int lns_tables_update_policies(struct lns_tables *t, const struct lns_policy_conf *p,
+			       uint16_t n);
 /** Like lns_tables_set_policies(), and reserve n_dyn (<= LNS_POLICY_DYN_MAX)
  *  anonymous policy slots for lns_tables_policy_acquire() (0 = none). */
 int lns_tables_policies_init(struct lns_tables *t, const struct lns_policy_conf *p, uint16_t n,
@@ -299,7 +306,8 @@ static inline int
 lns_tables_police(struct lns_tables *t, uint16_t slot, uint32_t h, uint16_t pol, int dir,
 		  uint32_t len)
 {
-	struct lns_dp_policy *p = &t->pol[pol];
+	/* control may replace the array (reload): one load per packet */
+	struct lns_dp_policy *p = &__atomic_load_n(&t->pol, __ATOMIC_ACQUIRE)[pol];
 	struct lns_dp_meter *mt;
 	enum rte_color c;
 

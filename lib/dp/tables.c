@@ -447,6 +447,34 @@ lns_tables_policy_dyn_get(const struct lns_tables *t, int idx, struct lns_policy
 }
 
 int
+lns_tables_update_policies(struct lns_tables *t, const struct lns_policy_conf *p, uint16_t n)
+{
+	size_t cnt = LNS_POLICY_MAX + 1 + (size_t)t->n_dyn;
+	struct lns_dp_policy *np, *old = t->pol;
+
+	if (old == NULL || n != t->n_pol)
+		return -EINVAL;
+	np = rte_zmalloc("lns_policies", cnt * sizeof(*np), RTE_CACHE_LINE_SIZE);
+	if (np == NULL)
+		return -ENOMEM;
+	memcpy(np, old, cnt * sizeof(*np));     /* the anonymous (RADIUS) slots stay */
+	for (uint16_t i = 0; i < n; i++)
+		if (policy_config(&np[i + 1], &p[i].up, &p[i].down,
+				  p[i].exceed_action == LNS_EXCEED_MARK, p[i].exceed_dscp) != 0) {
+			rte_free(np);
+			return -EINVAL;
+		}
+	/* Publish; a worker's next packet polices with the new rates (its meter keeps
+	 * its tokens, capped by the new bursts). Free the old after every worker
+	 * has passed a quiescent state. */
+	__atomic_store_n(&t->pol, np, __ATOMIC_RELEASE);
+	if (t->qsbr != NULL)
+		rte_rcu_qsbr_synchronize(t->qsbr, RTE_QSBR_THRID_INVALID);
+	rte_free(old);
+	return 0;
+}
+
+int
 lns_tables_session_set_policy(struct lns_tables *t, uint32_t handle, int idx)
 {
 	if (handle >= t->max_sessions || t->sess[handle].state != LNS_TBL_UP)

@@ -559,6 +559,13 @@ sa_lookup(struct lns_ike *ike, const struct ike_hdr *h, uint32_t peer, bool *mm1
 }
 
 void
+lns_ike_set_conf(struct lns_ike *ike, const struct lns_conf *conf)
+{
+	/* proposals, PSKs, lifetimes, DPD are read per negotiation or per timer */
+	ike->conf = conf;
+}
+
+void
 lns_ike_set_drain(struct lns_ike *ike, bool on)
 {
 	ike->draining = on;

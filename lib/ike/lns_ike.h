@@ -152,6 +152,9 @@ void lns_ike_set_event_conn_tag(struct lns_ike *ike, uint32_t tag);
  * NO-PROPOSAL-CHOSEN and forgotten; what exists (and its phase 1 rekeys) stays.
  */
 void lns_ike_set_drain(struct lns_ike *ike, bool on);
+/** Reload: new negotiations (and DPD timers armed from now on) follow conf; SAs
+ *  already made keep their lifetimes. The old conf may be freed after this call. */
+void lns_ike_set_conf(struct lns_ike *ike, const struct lns_conf *conf);
 /** Free everything without callbacks or messages; secrets are wiped. NULL is a no-op. */
 void lns_ike_free(struct lns_ike *ike);
 

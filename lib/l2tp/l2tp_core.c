@@ -68,6 +68,7 @@ l2tp_leave(struct lns_l2tp *l)
 
 		l->t_zombies = t->zombie_next;
 		OPENSSL_cleanse(t->chal, sizeof(t->chal));
+		OPENSSL_cleanse(&t->prof_copy.tunnel_password, sizeof(t->prof_copy.tunnel_password));
 		free(t);
 	}
 }

@@ -106,7 +106,9 @@ struct l2tp_tunnel {
 	uint16_t local_id, peer_id;
 	struct lns_l2tp_peer peer;
 	enum l2tp_tstate state;
-	const struct lns_dest_profile *prof;
+	const struct lns_dest_profile *prof;   /**< &prof_copy once the tunnel exists */
+	struct lns_dest_profile prof_copy;     /**< as it was when the tunnel came: a
+						*   reload changes new tunnels only */
 	char     host_name[64];
 	bool     single_shot;
 	bool     refused;          /**< SCCRQ refused: StopCCN only, no lifecycle actions */

@@ -437,7 +437,8 @@ sccrq_input(struct lns_l2tp *l, const struct lns_l2tp_peer *from, const struct l
 				 LNS_L2TP_ERR_RESOURCES, "max-tunnels", true, now_ms);
 		return -EPERM;
 	}
-	t->prof = prof;
+	t->prof_copy = *prof;
+	t->prof = &t->prof_copy;
 	t->single_shot = prof->single_shot;
 	memcpy(t->host_name, host, sizeof(t->host_name));
 	lns_timer_init(&t->hello_timer, hello_expired, t);
@@ -764,6 +765,13 @@ lns_l2tp_tunnel_close(struct lns_l2tp *l, uint16_t tunnel_id, uint16_t result, u
 	l2tp_tunnel_stop(l, t, result ? result : LNS_STOPCCN_SHUTDOWN, 0, "admin", now_ms);
 	l2tp_leave(l);
 	return 0;
+}
+
+void
+lns_l2tp_set_conf(struct lns_l2tp *l, const struct lns_conf *conf)
+{
+	/* tunnels read their own copy of the profile; the rest is read per event */
+	l->conf = conf;
 }
 
 void

@@ -222,6 +222,10 @@ void lns_l2tp_conn_gone(struct lns_l2tp *l, uint32_t conn, uint64_t now_ms);
 /** Drain (lnsctl drain, node.drain): while on, new SCCRQs get StopCCN result 2 with
  *  a message and new ICRQs CDN result 4; what exists stays. */
 void lns_l2tp_set_drain(struct lns_l2tp *l, bool on);
+/** Reload: new tunnels, admission, retransmission and the host name follow conf
+ *  from now on; each existing tunnel keeps the destination profile it came with.
+ *  The old conf may be freed after this call. */
+void lns_l2tp_set_conf(struct lns_l2tp *l, const struct lns_conf *conf);
 /** Shutdown: StopCCN to every established peer (one attempt, no waiting). */
 void lns_l2tp_shutdown(struct lns_l2tp *l, uint64_t now_ms);
 

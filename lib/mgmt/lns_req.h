@@ -31,7 +31,13 @@ enum lns_req_type {
 	LNS_REQ_DRAIN,                  /**< arg: 0 off; else on, and arg >> 1 s until the
 					 *   sessions left are ended (0: never; off cancels);
 					 *   result: sessions left */
+	LNS_REQ_RELOAD,                 /**< arg: LNS_RELOAD_DRY_RUN bit; buf in: the file
+					 *   ("" = the running one), out: the answer's lines;
+					 *   result: changes applied, or -EINVAL (invalid file) */
 };
+
+#define LNS_RELOAD_DRY_RUN 1u
+#define LNS_RELOAD_BUF 12288            /**< answer of a reload: lines of text */
 
 /** drain on --max-wait: at most a week */
 #define LNS_DRAIN_MAX_WAIT_S 604800u
@@ -63,6 +69,12 @@ void lns_ctl_req_done(struct lns_ctl_req *r);
  */
 int lns_ctl_request(struct lns_dp *dp, uint32_t type, uint32_t arg, unsigned int timeout_ms,
 		    int32_t *result);
+
+/** Same, with a buffer of len bytes: in (inlen <= len bytes, may be NULL) is copied
+ *  into it for control to read, and control's answer is copied back to out. */
+int lns_ctl_request_io(struct lns_dp *dp, uint32_t type, uint32_t arg, const void *in,
+		       uint32_t inlen, void *out, uint32_t len, unsigned int timeout_ms,
+		       int32_t *result);
 
 /** Same, with a reply buffer of outlen bytes that control fills (copied to out). */
 int lns_ctl_request_buf(struct lns_dp *dp, uint32_t type, uint32_t arg, void *out,

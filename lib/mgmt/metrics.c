@@ -246,19 +246,22 @@ render(struct buf *b, const struct lns_dp *dp)
 	family(b, "lnsd_draining", "gauge",
 	       "1 while the node is drained (lnsctl drain): new tunnels and calls refused");
 	{
-		char nbuf[2 * sizeof(dp->conf->node.name)];
+		char nbuf[2 * LNS_CONF_NAME_MAX];
 
 		put(b, "lnsd_draining{node=\"%s\"} %u\n",
-		    label_value(dp->conf->node.name, nbuf, sizeof(nbuf)), cc->draining);
+		    label_value(lns_dp_conf_get(dp)->node.name, nbuf, sizeof(nbuf)), cc->draining);
+		lns_dp_conf_put(dp);
 	}
 	family(b, "lnsd_ike_sas", "gauge", "IKE SAs, by state");
 	put(b, "lnsd_ike_sas{state=\"established\"} %u\n", cc->ike_sas - cc->ike_half_open);
 	put(b, "lnsd_ike_sas{state=\"half_open\"} %u\n", cc->ike_half_open);
 	family(b, "lnsd_pool_addresses", "gauge", "addresses of each PPP pool, by state");
 	for (uint32_t i = 0; i < cc->n_pools && i < LNS_CTL_NPOOLS; i++) {
-		char pbuf[2 * sizeof(dp->conf->ppp.pools[i].name)];
-		const char *pn = label_value(dp->conf->ppp.pools[i].name, pbuf, sizeof(pbuf));
+		char pbuf[2 * LNS_CONF_NAME_MAX];
+		const char *pn = label_value(lns_dp_conf_get(dp)->ppp.pools[i].name, pbuf,
+					     sizeof(pbuf));
 
+		lns_dp_conf_put(dp);   /* pn is in pbuf */
 		put(b, "lnsd_pool_addresses{pool=\"%s\",state=\"in_use\"} %u\n", pn,
 		    cc->pool_in_use[i]);
 		put(b, "lnsd_pool_addresses{pool=\"%s\",state=\"free\"} %u\n", pn,

@@ -25,14 +25,20 @@ lns_ctl_req_done(struct lns_ctl_req *r)
 }
 
 int
-lns_ctl_request_buf(struct lns_dp *dp, uint32_t type, uint32_t arg, void *out, uint32_t outlen,
-		    unsigned int timeout_ms, int32_t *result)
+lns_ctl_request_io(struct lns_dp *dp, uint32_t type, uint32_t arg, const void *in,
+		   uint32_t inlen, void *out, uint32_t outlen, unsigned int timeout_ms,
+		   int32_t *result)
 {
-	struct lns_ctl_req *r = calloc(1, sizeof(*r) + outlen + sizeof(uint64_t));
+	struct lns_ctl_req *r;
 	uint32_t expect = LNS_REQ_PENDING;
 
+	if (inlen > outlen)
+		return -EINVAL;
+	r = calloc(1, sizeof(*r) + outlen + sizeof(uint64_t));
 	if (r == NULL)
 		return -ENOMEM;
+	if (inlen > 0)
+		memcpy(r->buf, in, inlen);
 	r->type = type;
 	r->arg = arg;
 	r->buflen = outlen;
@@ -55,6 +61,13 @@ done:   /* finished (perhaps just now) */
 		memcpy(out, r->buf, outlen);
 	free(r);
 	return 0;
+}
+
+int
+lns_ctl_request_buf(struct lns_dp *dp, uint32_t type, uint32_t arg, void *out, uint32_t outlen,
+		    unsigned int timeout_ms, int32_t *result)
+{
+	return lns_ctl_request_io(dp, type, arg, NULL, 0, out, outlen, timeout_ms, result);
 }
 
 int

@@ -97,10 +97,14 @@ add_pools(struct rte_tel_data *d, const struct lns_dp *dp, const struct lns_ctl_
 	}
 	rte_tel_data_start_dict(sz);
 	rte_tel_data_start_dict(use);
-	for (uint32_t i = 0; i < cc->n_pools && i < LNS_CTL_NPOOLS; i++) {
-		rte_tel_data_add_dict_u64(sz, dp->conf->ppp.pools[i].name, cc->pool_size[i]);
-		rte_tel_data_add_dict_u64(use, dp->conf->ppp.pools[i].name, cc->pool_in_use[i]);
+	const struct lns_conf *conf = lns_dp_conf_get(dp);
+
+	for (uint32_t i = 0; i < cc->n_pools && i < LNS_CTL_NPOOLS && i < conf->ppp.n_pools;
+	     i++) {
+		rte_tel_data_add_dict_u64(sz, conf->ppp.pools[i].name, cc->pool_size[i]);
+		rte_tel_data_add_dict_u64(use, conf->ppp.pools[i].name, cc->pool_in_use[i]);
 	}
+	lns_dp_conf_put(dp);
 	rte_tel_data_add_dict_container(d, "pools_size", sz, 0);
 	rte_tel_data_add_dict_container(d, "pools_in_use", use, 0);
 }
@@ -180,7 +184,8 @@ cmd_stats(const char *cmd __rte_unused, const char *params __rte_unused,
 
 	rte_tel_data_start_dict(info);
 	rte_tel_data_add_dict_string(info, "version", LNS_VERSION);
-	rte_tel_data_add_dict_string(info, "node", dp->conf->node.name);
+	rte_tel_data_add_dict_string(info, "node", lns_dp_conf_get(dp)->node.name);
+	lns_dp_conf_put(dp);
 	rte_tel_data_add_dict_u64(info, "uptime_s",
 				  (rte_get_tsc_cycles() - dp->start_tsc) / rte_get_tsc_hz());
 	/* when the counters below were read, to the microsecond: rates computed
@@ -548,15 +553,20 @@ cmd_sessions(const char *cmd __rte_unused, const char *params, struct rte_tel_da
 			{
 				uint16_t pol = __atomic_load_n(&s->policy, __ATOMIC_RELAXED);
 
-				if (pol != 0 && (pol <= dp->conf->n_policies ||
-						 pol > LNS_POLICY_MAX)) {
-					if (pol <= dp->conf->n_policies) {
-						e_str(&en, "policy",
-						      dp->conf->policies[pol - 1].name);
-					} else {  /* a rate RADIUS gave (Mikrotik-Rate-Limit) */
+				const struct lns_conf *conf = lns_dp_conf_get(dp);
+				bool named = pol != 0 && pol <= conf->n_policies;
+
+				if (named)
+					e_str(&en, "policy", conf->policies[pol - 1].name);
+				lns_dp_conf_put(dp);
+				if (pol != 0 && (named || pol > LNS_POLICY_MAX)) {
+					if (!named) {  /* a rate RADIUS gave (Mikrotik-Rate-Limit) */
+						const struct lns_dp_policy *dpp =
+							&__atomic_load_n(&tbl->pol, __ATOMIC_ACQUIRE)[pol];
+
 						e_str(&en, "policy", "radius-rate");
-						e_u64(&en, "rate_up", tbl->pol[pol].rate[0]);
-						e_u64(&en, "rate_down", tbl->pol[pol].rate[1]);
+						e_u64(&en, "rate_up", dpp->rate[0]);
+						e_u64(&en, "rate_down", dpp->rate[1]);
 					}
 					e_u64(&en, "policer_drops_up",
 					      lns_tables_sess_ctr(tbl, h, LNS_SC_POLICER_UP));
@@ -590,15 +600,21 @@ tun_counters(struct entry *e, const struct lns_dp *dp, uint16_t id)
 static const char *
 static_profile(const struct lns_dp *dp, uint16_t id)
 {
-	const struct lns_static_conf *sc = &dp->conf->stat;
+	static __thread char name[LNS_CONF_NAME_MAX];   /* outlives the conf reference */
+	const struct lns_conf *conf = lns_dp_conf_get(dp);
+	const struct lns_static_conf *sc = &conf->stat;
 
+	name[0] = '\0';
 	for (uint16_t i = 0; i < sc->n_tunnels; i++) {
 		const struct lns_static_tunnel *t = &sc->tunnels[i];
 
-		if (id >= t->local_id && (uint32_t)(id - t->local_id) < t->count)
-			return t->profile;
+		if (id >= t->local_id && (uint32_t)(id - t->local_id) < t->count) {
+			memcpy(name, t->profile, sizeof(name));
+			break;
+		}
 	}
-	return "";
+	lns_dp_conf_put(dp);
+	return name;
 }
 
 /* A tunnel of the L2TP control plane; false when the filter rejects it. */
@@ -765,7 +781,8 @@ cmd_config(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 	m = open_memstream(&buf, &len);
 	if (m == NULL)
 		return -ENOMEM;
-	lns_conf_dump(dp->conf, m);
+	lns_conf_dump(lns_dp_conf_get(dp), m);
+	lns_dp_conf_put(dp);
 	if (fclose(m) != 0) {
 		free(buf);
 		return -ENOMEM;
@@ -885,10 +902,84 @@ cmd_drain(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 	if (res < 0)
 		return reply_error(d, "cannot set drain: %s", strerror(-res));
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_string(d, "node", dp->conf->node.name);
+	rte_tel_data_add_dict_string(d, "node", lns_dp_conf_get(dp)->node.name);
+	lns_dp_conf_put(dp);
 	rte_tel_data_add_dict_string(d, "drain", on ? "on" : "off");
 	rte_tel_data_add_dict_u64(d, "sessions_left", (uint64_t)res);
 	rte_tel_data_add_dict_u64(d, "max_wait_s", wait_s);
+	return 0;
+}
+
+/*
+ * Reload (lnsctl reload): parameter "apply" or "dry-run", then optionally a space
+ * and the file (absolute; default the running one). Control reads, checks and
+ * applies it; the answer: result ok|invalid, applied (live changes), dry_run, and
+ * lines (one per changed key) or error (pieces of one message, to be joined: a
+ * telemetry string holds 127 characters).
+ */
+static int
+cmd_reload(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	struct lns_dp *dp = (struct lns_dp *)__atomic_load_n(&mgmt_dp, __ATOMIC_ACQUIRE);
+	struct rte_tel_data *lines;
+	const char *path = "";
+	char *buf, *save = NULL;
+	uint32_t arg;
+	int32_t res;
+	int rc;
+
+	if (dp == NULL)
+		return -EAGAIN;
+	if (params != NULL && strncmp(params, "apply", 5) == 0 &&
+	    (params[5] == '\0' || params[5] == ' ')) {
+		arg = 0;
+		path = params[5] == ' ' ? params + 6 : "";
+	} else if (params != NULL && strncmp(params, "dry-run", 7) == 0 &&
+		   (params[7] == '\0' || params[7] == ' ')) {
+		arg = LNS_RELOAD_DRY_RUN;
+		path = params[7] == ' ' ? params + 8 : "";
+	} else {
+		return reply_error(d, "usage: /lns/reload,apply|dry-run[ FILE]");
+	}
+	if (strlen(path) >= LNS_CONF_PATH_MAX)
+		return reply_error(d, "file name too long");
+	buf = calloc(1, LNS_RELOAD_BUF);
+	lines = rte_tel_data_alloc();
+	if (buf == NULL || lines == NULL) {
+		free(buf);
+		rte_tel_data_free(lines);
+		return -ENOMEM;
+	}
+	/* a large user list takes a while to read and check */
+	rc = lns_ctl_request_io(dp, LNS_REQ_RELOAD, arg, path, (uint32_t)strlen(path) + 1, buf,
+				LNS_RELOAD_BUF, 30000, &res);
+	if (rc != 0) {
+		free(buf);
+		rte_tel_data_free(lines);
+		return reply_error(d, "control lcore did not answer (%s)", strerror(-rc));
+	}
+	buf[LNS_RELOAD_BUF - 1] = '\0';
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "result", res >= 0 ? "ok" : res == -EINVAL ? "invalid" :
+				     "error");
+	rte_tel_data_add_dict_u64(d, "applied", res >= 0 ? (uint64_t)res : 0);
+	rte_tel_data_add_dict_u64(d, "dry_run", arg & LNS_RELOAD_DRY_RUN);
+	rte_tel_data_start_array(lines, RTE_TEL_STRING_VAL);
+	for (char *l = strtok_r(buf, "\n", &save); l != NULL; l = strtok_r(NULL, "\n", &save)) {
+		if (res < 0) {
+			/* the message in pieces that fit a telemetry string */
+			for (size_t o = 0, n = strlen(l); o < n; o += 120) {
+				char piece[121];
+
+				snprintf(piece, sizeof(piece), "%s", l + o);
+				rte_tel_data_add_array_string(lines, piece);
+			}
+		} else {
+			rte_tel_data_add_array_string(lines, l);
+		}
+	}
+	rte_tel_data_add_dict_container(d, res < 0 ? "error" : "lines", lines, 0);
+	free(buf);
 	return 0;
 }
 
@@ -1098,6 +1189,9 @@ static const struct {
 	{ "/lns/drain", cmd_drain,
 	  "Drain: refuse new tunnels, calls and IKE Main Modes; existing sessions stay. "
 	  "Parameter: on[,max-wait=S] or off." },
+	{ "/lns/reload", cmd_reload,
+	  "Read the config file again, apply what changed, name what needs a restart. "
+	  "Param: apply|dry-run[ FILE]" },
 	{ "/lns/events", cmd_events,
 	  "Events by sequence number: newest 64; AFTER_SEQ; or from=SEQ[,limit=N] paged"
 	  " with next" },

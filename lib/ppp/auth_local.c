@@ -113,29 +113,49 @@ local_start(const struct lns_authenticator *a, struct lns_ppp *p, const struct l
 	return 0;
 }
 
+/* Index conf's users; l is unchanged on failure. */
+static int
+index_users(struct auth_local *l, const struct lns_conf *conf)
+{
+	uint32_t size = 16, *slot;
+
+	while (size < 2 * conf->ppp.n_users)
+		size <<= 1;
+	slot = calloc(size, sizeof(*slot));
+	if (!slot)
+		return -ENOMEM;
+	for (uint32_t u = 0; u < conf->ppp.n_users; u++) {
+		uint32_t i = name_hash(conf->ppp.users[u].name) & (size - 1);
+
+		while (slot[i])
+			i = (i + 1) & (size - 1);
+		slot[i] = u + 1;   /* config validation rejects duplicate names */
+	}
+	free(l->slot);
+	l->slot = slot;
+	l->mask = size - 1;
+	l->conf = conf;
+	return 0;
+}
+
+int
+lns_auth_local_set_conf(struct lns_authenticator *a, const struct lns_conf *conf)
+{
+	/* lookups are synchronous (local_start answers at once): no request holds
+	 * a user of the old configuration across this call */
+	return index_users((struct auth_local *)a, conf);
+}
+
 struct lns_authenticator *
 lns_auth_local_create(const struct lns_conf *conf)
 {
 	struct auth_local *l = calloc(1, sizeof(*l));
-	uint32_t size = 16;
 
 	if (!l)
 		return NULL;
-	while (size < 2 * conf->ppp.n_users)
-		size <<= 1;
-	l->slot = calloc(size, sizeof(*l->slot));
-	if (!l->slot) {
+	if (index_users(l, conf) != 0) {
 		free(l);
 		return NULL;
-	}
-	l->mask = size - 1;
-	l->conf = conf;
-	for (uint32_t u = 0; u < conf->ppp.n_users; u++) {
-		uint32_t i = name_hash(conf->ppp.users[u].name) & l->mask;
-
-		while (l->slot[i])
-			i = (i + 1) & l->mask;
-		l->slot[i] = u + 1;   /* config validation rejects duplicate names */
 	}
 	l->a.start = local_start;
 	l->a.cancel = NULL;

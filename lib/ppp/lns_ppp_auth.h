@@ -73,6 +73,9 @@ void *lns_ppp_ctx(const struct lns_ppp *p);
  *  conf must outlive it. NULL on ENOMEM. */
 struct lns_authenticator *lns_auth_local_create(const struct lns_conf *conf);
 void lns_auth_local_free(struct lns_authenticator *a);
+/** Reload: use conf's users from now on (the old conf may be freed after).
+ *  0, or -ENOMEM with the old users kept. */
+int lns_auth_local_set_conf(struct lns_authenticator *a, const struct lns_conf *conf);
 
 /* ---- the algorithms, exposed for tests and for other authenticators ---- */
 

@@ -47,7 +47,8 @@
 	X(RADIUS_SERVER,     "radius-server")     /* a server went dead / came back */ \
 	X(IPSEC_RENEWED,     "ipsec-renewed") \
 	X(DRAIN,             "drain")             /* lnsctl drain on|off, node.drain */ \
-	X(POLICY,            "policy")            /* a session's rate-limit policy set or changed */
+	X(POLICY,            "policy")            /* a session's rate-limit policy set or changed */ \
+	X(RELOAD,            "reload")            /* lnsctl reload, SIGHUP: applied or refused */
 
 enum lns_ev {
 #define X(e, s) LNS_EV_##e,

@@ -9,7 +9,7 @@
       UDP to SUBADDR:9000, SIZE bytes of IPv4 each, MBPS Mbit/s per subscriber.
   policygen.py rxcore SECS                  count per source address on UDP 9000
   policygen.py rxacc ADDR SECS              count per L2TP tunnel id on ADDR:1701
-Senders print "sent SECONDS"; receivers print "rx KEY PACKETS" lines after SECS
+Senders print "sent SECONDS PACKETS_PER_STREAM"; receivers print "rx KEY PACKETS" lines after SECS
 seconds or 1.5 s of silence after the first packet.
 """
 import os
@@ -49,7 +49,7 @@ def pace(sock_msgs, secs, mbps, size):
                 s.sendto(m, a)
             n += 1
         time.sleep(0.002)
-    print('sent %.3f' % (time.monotonic() - t0))
+    print('sent %.3f %d' % (time.monotonic() - t0, n))
 
 
 def rx(sock, secs, key):

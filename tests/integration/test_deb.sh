@@ -117,6 +117,8 @@ lns_check "the installed lnsd searches /usr/share/lnsd/profiles and nothing else
 	grep -q 'no nosuchprofile.yaml in /usr/share/lnsd/profiles$' "$LNS_WORK/badprof.log"
 lns_check "lnsd.service runs the installed binary on the installed config" \
 	grep -qx 'ExecStart=/usr/bin/lnsd -c /etc/lnsd/lnsd.yaml' /lib/systemd/system/lnsd.service
+lns_check "lnsd.service reloads with the installed lnsctl" \
+	grep -qx 'ExecReload=/usr/bin/lnsctl reload' /lib/systemd/system/lnsd.service
 lns_check "lnsd-dpdk-setup.service runs the installed helpers" \
 	sh -c 'grep -q "exec /usr/libexec/lnsd/hugepages.sh setup" /lib/systemd/system/lnsd-dpdk-setup.service &&
 	       grep -q "exec /usr/libexec/lnsd/bind-nic.sh" /lib/systemd/system/lnsd-dpdk-setup.service &&

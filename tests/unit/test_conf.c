@@ -1487,6 +1487,183 @@ bad_too_many_entries(void)
 
 /* ============================================================== main === */
 
+/* ------------------------------------------------------------- reload --- */
+
+#define RELOAD_A PORTS \
+	"ipsec:\n" \
+	"  psk:\n" \
+	"    - peer: 0.0.0.0/0\n" \
+	"      secret: one\n" \
+	"l2tp:\n" \
+	"  destination-profiles:\n" \
+	"    - name: lac\n" \
+	"      idle-timeout: 30\n" \
+	"ppp:\n" \
+	"  default-pool: p1\n" \
+	"  pools:\n" \
+	"    - name: p1\n" \
+	"      prefix: 10.1.0.0/24\n" \
+	"    - name: p2\n" \
+	"      prefix: 10.2.0.0/24\n" \
+	"  users:\n" \
+	"    - name: alice\n" \
+	"      password: a1\n" \
+	"    - name: bob\n" \
+	"      password: b1\n" \
+	"log:\n" \
+	"  level: info\n" \
+	"limits:\n" \
+	"  max-sessions: 1000\n"
+
+/* The same, with: another PSK, a profile timeout, pool p2 gone and p3 added,
+ * bob's password, carol added, log level, max-sessions and the core port's mtu. */
+#define RELOAD_B \
+	"ports:\n" \
+	"  access:\n" \
+	"    device: net_af_packet0\n" \
+	"    address: 192.0.2.1/24\n" \
+	"  core:\n" \
+	"    device: net_af_packet1\n" \
+	"    address: 198.51.100.1/24\n" \
+	"    mtu: 1400\n" \
+	"ipsec:\n" \
+	"  psk:\n" \
+	"    - peer: 0.0.0.0/0\n" \
+	"      secret: two\n" \
+	"l2tp:\n" \
+	"  destination-profiles:\n" \
+	"    - name: lac\n" \
+	"      idle-timeout: 60\n" \
+	"ppp:\n" \
+	"  default-pool: p1\n" \
+	"  pools:\n" \
+	"    - name: p1\n" \
+	"      prefix: 10.1.0.0/24\n" \
+	"    - name: p3\n" \
+	"      prefix: 10.3.0.0/24\n" \
+	"  users:\n" \
+	"    - name: alice\n" \
+	"      password: a1\n" \
+	"    - name: bob\n" \
+	"      password: b2\n" \
+	"    - name: carol\n" \
+	"      password: c1\n" \
+	"log:\n" \
+	"  level: debug\n" \
+	"limits:\n" \
+	"  max-sessions: 2000\n"
+
+struct seen { char line[24][160]; unsigned n; };
+
+static void
+collect(void *arg, const struct lns_conf_change *c)
+{
+	struct seen *s = arg;
+
+	if (s->n < 24)
+		snprintf(s->line[s->n++], sizeof(s->line[0]), "%s %s %s>%s%s", c->path, c->what,
+			 c->old_v, c->new_v, c->restart ? " R" : "");
+}
+
+static bool
+has(const struct seen *s, const char *line)
+{
+	for (unsigned i = 0; i < s->n; i++)
+		if (strcmp(s->line[i], line) == 0)
+			return true;
+	fprintf(stderr, "\n  missing change: %s\n", line);
+	for (unsigned i = 0; i < s->n; i++)
+		fprintf(stderr, "  have: %s\n", s->line[i]);
+	return false;
+}
+
+static void
+reload_diff(void)
+{
+	struct lns_conf *a = load_ok(RELOAD_A), *b = load_ok(RELOAD_B);
+	struct seen s = { .n = 0 };
+
+	CU_ASSERT_FATAL(a != NULL && b != NULL);
+	CU_ASSERT_EQUAL(lns_conf_diff(a, a, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(lns_conf_diff(a, b, collect, &s), 9);
+	if (s.n != 9)
+		for (unsigned i = 0; i < s.n; i++)
+			fprintf(stderr, "\n  change: %s", s.line[i]);
+	CU_ASSERT(has(&s, "ports.core.mtu changed 1500>1400 R"));
+	CU_ASSERT(has(&s, "ipsec.psk[0].secret changed \"***\">\"***\""));
+	CU_ASSERT(has(&s, "l2tp.destination-profiles[lac].idle-timeout changed 30>60"));
+	CU_ASSERT(has(&s, "ppp.pools[p2] removed > R"));
+	CU_ASSERT(has(&s, "ppp.pools[p3] added > R"));
+	CU_ASSERT(has(&s, "ppp.users[bob].password changed \"***\">\"***\""));
+	CU_ASSERT(has(&s, "ppp.users[carol] added >"));
+	CU_ASSERT(has(&s, "limits.max-sessions changed 1000>2000 R"));
+	CU_ASSERT(has(&s, "log.level changed info>debug"));
+	/* a secret never shows in a change, only that it changed */
+	for (unsigned i = 0; i < s.n; i++)
+		CU_ASSERT(strstr(s.line[i], "two") == NULL && strstr(s.line[i], "b2") == NULL);
+	CU_ASSERT(lns_conf_path_restart("ports.core.mtu"));
+	CU_ASSERT(lns_conf_path_restart("ppp.pools[p2]"));
+	CU_ASSERT(!lns_conf_path_restart("ppp.users[carol]"));
+	CU_ASSERT(!lns_conf_path_restart("log.level"));
+	lns_conf_free(a);
+	lns_conf_free(b);
+}
+
+/* After keep_restart, b runs with a's restart-only values and its own live ones;
+ * diffing the result against a leaves only live keys. */
+static void
+reload_keep_restart(void)
+{
+	struct lns_conf *a = load_ok(RELOAD_A), *b = load_ok(RELOAD_B);
+	struct seen s = { .n = 0 };
+
+	CU_ASSERT_FATAL(a != NULL && b != NULL);
+	CU_ASSERT_EQUAL_FATAL(lns_conf_keep_restart(b, a), 0);
+	CU_ASSERT_EQUAL(b->ports[LNS_PORT_CORE].mtu, 1500);
+	CU_ASSERT_EQUAL(b->limits.max_sessions, 1000);
+	/* pools are restart-only: p2 stays (its live sessions keep their addresses and
+	 * the pool's numbering stays that of the running pools), p3 is not made */
+	CU_ASSERT_EQUAL(b->ppp.n_pools, 2);
+	CU_ASSERT_STRING_EQUAL(b->ppp.pools[1].name, "p2");
+	CU_ASSERT_EQUAL(b->ppp.pools[1].first, ip("10.2.0.1"));
+	CU_ASSERT_EQUAL(b->n_eal_args, a->n_eal_args);
+	/* live keys keep the file's values */
+	CU_ASSERT_EQUAL(b->ppp.n_users, 3);
+	CU_ASSERT_EQUAL(b->l2tp.profiles[0].idle_timeout, 60);
+	CU_ASSERT_EQUAL(lns_conf_diff(a, b, collect, &s), 5);
+	for (unsigned i = 0; i < s.n; i++)
+		CU_ASSERT(strstr(s.line[i], " R") == NULL);
+	lns_conf_free(a);
+	lns_conf_free(b);
+}
+
+/* Every key is marked in --dump-schema: live or restart, nothing else. */
+static void
+reload_schema_marks(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	unsigned live = 0, restart = 0;
+
+	CU_ASSERT_FATAL(m != NULL);
+	lns_conf_schema_print(m);
+	fclose(m);
+	for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l != NULL;
+	     l = strtok_r(NULL, "\n", &save)) {
+		const char *last = strrchr(l, '\t');
+
+		if (l[0] == '#')
+			continue;
+		CU_ASSERT_FATAL(last != NULL);
+		live += strcmp(last + 1, "live") == 0;
+		restart += strcmp(last + 1, "restart") == 0;
+		CU_ASSERT(strcmp(last + 1, "live") == 0 || strcmp(last + 1, "restart") == 0);
+	}
+	CU_ASSERT(live > 50 && restart > 20);
+	free(buf);
+}
+
 static const struct {
 	const char *name;
 	CU_TestFunc fn;
@@ -1543,6 +1720,9 @@ static const struct {
 	{ "bad: too many list entries", bad_too_many_entries },
 	{ "radius section", radius_section },
 	{ "policies section", policies_section },
+	{ "reload: diff of two configurations", reload_diff },
+	{ "reload: restart-only keys kept", reload_keep_restart },
+	{ "reload: every key marked", reload_schema_marks },
 	{ "session timeouts and keepalive per profile and user", session_policy_keys },
 };
 

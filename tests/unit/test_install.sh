@@ -35,6 +35,8 @@ check "no @VARIABLE@ left in the units" \
 	sh -c "! grep -q '@[A-Z]*@' '$d$unitdir/lnsd.service' '$d$unitdir/lnsd-dpdk-setup.service'"
 check "lnsd.service starts $bindir/lnsd on $sysconfdir/lnsd/lnsd.yaml" \
 	grep -qx "ExecStart=$bindir/lnsd -c $sysconfdir/lnsd/lnsd.yaml" "$d$unitdir/lnsd.service"
+check "lnsd.service reloads with $bindir/lnsctl reload" \
+	grep -qx "ExecReload=$bindir/lnsctl reload" "$d$unitdir/lnsd.service"
 check "lnsd-dpdk-setup.service runs the helpers where they were installed" \
 	sh -c "grep -q 'exec $libexecdir/lnsd/hugepages.sh' '$d$unitdir/lnsd-dpdk-setup.service' &&
 	       grep -q 'exec $libexecdir/lnsd/bind-nic.sh' '$d$unitdir/lnsd-dpdk-setup.service' &&

@@ -55,7 +55,7 @@ def schema(lnsd):
     r = run([lnsd, '--dump-schema'])
     assert r.returncode == 0, r.stderr
     rows = [line.split('\t') for line in r.stdout.splitlines() if not line.startswith('#')]
-    assert rows and all(len(f) == 8 for f in rows), 'malformed --dump-schema'
+    assert rows and all(len(f) == 9 for f in rows), 'malformed --dump-schema'
     return rows
 
 

@@ -218,6 +218,38 @@ test_policy_meters(void)
 		CU_ASSERT_EQUAL(pass, 6);
 		lns_tables_free(t2);
 	}
+	/* reload: new rates for the same policies are republished; sessions under
+	 * them police with the new burst from their next packet */
+	{
+		struct lns_policy_conf p1 = { .name = "r",
+			.down = { .rate = 2000000, .burst = 3000 } };
+		struct lns_tables *t3 = lns_tables_create(2, 1, 0, NULL);
+		struct lns_dp_policy *before;
+		uint32_t h3;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(t3);
+		CU_ASSERT_EQUAL(lns_tables_update_policies(t3, &p1, 1), -EINVAL); /* none set */
+		CU_ASSERT_EQUAL(lns_tables_set_policies(t3, &p1, 1), 0);
+		add_tunnel(t3, 3);
+		CU_ASSERT_EQUAL(lns_tables_add_session(t3, 3, 1, 1, A(0x64400001), &h3), 0);
+		CU_ASSERT_EQUAL(lns_tables_session_set_policy(t3, h3, 0), 0);
+		pass = 0;
+		for (int i = 0; i < 10; i++)
+			pass += lns_tables_police(t3, 0, h3, 1, 1, 1500);
+		CU_ASSERT_EQUAL(pass, 2);
+		before = t3->pol;
+		p1.down.burst = 9000;
+		CU_ASSERT_EQUAL(lns_tables_update_policies(t3, &p1, 1), 0);
+		CU_ASSERT_PTR_NOT_EQUAL(t3->pol, before);
+		CU_ASSERT_EQUAL(t3->sess[h3].policy, 1);            /* index kept */
+		/* the cell keeps its 3000 bytes in flight: 6000 more bytes fit */
+		pass = 0;
+		for (int i = 0; i < 10; i++)
+			pass += lns_tables_police(t3, 0, h3, 1, 1, 1500);
+		CU_ASSERT(pass >= 4 && pass <= 5);
+		CU_ASSERT_EQUAL(lns_tables_update_policies(t3, pc, 2), -EINVAL); /* another list */
+		lns_tables_free(t3);
+	}
 	/* policy changed by control: the worker reconfigures its upstream meter */
 	CU_ASSERT_EQUAL(lns_tables_session_set_policy(t, h, 1), 0);
 	CU_ASSERT_TRUE(lns_tables_police(t, 0, h, 2, 0, 60000)); /* up not limited */

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Live reconfiguration (lnsctl reload, SIGHUP), on the control lcore.
+ *
+ * The file is read and validated whole by lib/conf, exactly as lnsd --check does;
+ * an invalid file changes nothing. The new configuration takes the running values
+ * of the restart-only keys (lns_conf_keep_restart), so it describes what lnsd runs
+ * with, and then replaces the old one in one step of the control loop:
+ *
+ *  - control-plane modules (L2TP, PPP, local users, IKE, RADIUS) are pointed at it
+ *    between two events, so none sees a mix of the two;
+ *  - workers never read the configuration: the one value they use (mss-clamp) is
+ *    copied into struct lns_dp and stored atomically; policy rates go to their
+ *    policer table, republished with a QSBR grace period (lns_tables_update_policies);
+ *  - telemetry and the metrics thread read it between lns_dp_conf_get() and
+ *    lns_dp_conf_put(), a reader count; the old configuration is freed from the
+ *    control loop once the count has been seen at zero after the new pointer was
+ *    published (a reader that enters later loads the new pointer). The control
+ *    lcore never waits for them: it retries on its next loop.
+ *
+ * Long-lived objects keep what they were made with where that is the contract:
+ * a tunnel copies its destination profile when it comes (l2tp_tunnel.c), an SA
+ * keeps its lifetimes. What each key does to existing sessions is documented in
+ * config/lnsd.yaml and the README's "Reload" section.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_log.h>
+
+#include "lns_ctl.h"
+#include "lns_evlog.h"
+#include "lns_tables.h"
+
+#define RELOAD_LINES_MAX 96     /* lines in an answer; the rest are counted */
+#define RELOAD_LINE_MAX  127    /* a change line (an error line may be longer) */
+
+struct answer {
+	char *out;
+	size_t len, cap;
+	unsigned int lines, dropped;
+	unsigned int live, restart;
+	bool log;               /* also log each line (not for a dry run) */
+	bool policies_fixed;    /* names changed: the running policies stay */
+};
+
+static void
+add_line(struct answer *a, const char *line)
+{
+	size_t n = strlen(line);
+
+	if (a->log)
+		rte_log(RTE_LOG_INFO, lns_logtype_ctl, "lnsd: reload: %s\n", line);
+	if (a->lines >= RELOAD_LINES_MAX || a->len + n + 2 > a->cap) {
+		a->dropped++;
+		return;
+	}
+	memcpy(a->out + a->len, line, n);
+	a->len += n;
+	a->out[a->len++] = '\n';
+	a->out[a->len] = '\0';
+	a->lines++;
+}
+
+static void
+on_change(void *arg, const struct lns_conf_change *c)
+{
+	struct answer *a = arg;
+	char line[RELOAD_LINE_MAX + 1];
+	bool restart = c->restart ||
+		       (a->policies_fixed && strncmp(c->path, "policies", 8) == 0);
+	const char *tail = restart ? " (needs a restart)" : "";
+
+	if (restart)
+		a->restart++;
+	else
+		a->live++;
+	if (strcmp(c->what, "changed") == 0)
+		snprintf(line, sizeof(line), "%s: %s -> %s%s", c->path,
+			 c->old_v[0] ? c->old_v : "(none)", c->new_v[0] ? c->new_v : "(none)",
+			 tail);
+	else
+		snprintf(line, sizeof(line), "%s: %s%s", c->path, c->what, tail);
+	add_line(a, line);
+}
+
+static void
+reload_event(struct lns_ctl *ctl, const char *path, unsigned int live, unsigned int restart)
+{
+	lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), LNS_EV_RELOAD, LNS_EV_NONE,
+		      LNS_EV_NONE, LNS_EV_NONE, "applied=%u restart=%u file=%s", live, restart,
+		      path);
+}
+
+/* Users that name a pool the file adds: it runs only after a restart (pools are
+ * restart-only), so until then their logins find no address. Say so. */
+static void
+warn_pools(struct answer *a, const struct lns_conf *nc)
+{
+	char line[2 * LNS_CONF_NAME_MAX + 96];
+
+	for (uint32_t u = 0; u < nc->ppp.n_users; u++) {
+		const char *pool = nc->ppp.users[u].pool;
+		uint16_t i;
+
+		if (pool[0] == '\0')
+			continue;
+		for (i = 0; i < nc->ppp.n_pools; i++)
+			if (strcmp(nc->ppp.pools[i].name, pool) == 0)
+				break;
+		if (i < nc->ppp.n_pools)
+			continue;
+		snprintf(line, sizeof(line), "ppp.users[%s].pool: %s runs only after a restart "
+			 "(no address for this user until then)", nc->ppp.users[u].name, pool);
+		add_line(a, line);
+	}
+}
+
+/* Sessions hold a policy by its index: rates may change live, the list may not. */
+static bool
+same_policy_names(const struct lns_conf *a, const struct lns_conf *b)
+{
+	if (a->n_policies != b->n_policies)
+		return false;
+	for (uint16_t i = 0; i < a->n_policies; i++)
+		if (strcmp(a->policies[i].name, b->policies[i].name) != 0)
+			return false;
+	return true;
+}
+
+int
+lns_ctl_reload(struct lns_ctl *ctl, const char *path, bool dry_run, char *out, size_t outlen)
+{
+	struct lns_dp *dp = ctl->dp;
+	struct lns_conf *old = (struct lns_conf *)(uintptr_t)dp->conf;
+	struct answer a = { .out = out, .cap = outlen, .log = !dry_run };
+	char err[LNS_CONF_ERR_MAX], line[LNS_CONF_ERR_MAX + 32];
+	char file[LNS_CONF_PATH_MAX];
+	struct lns_conf *nc;
+	bool metrics, policies;
+
+	if (outlen > 0)
+		out[0] = '\0';
+	snprintf(file, sizeof(file), "%s", path != NULL ? path : old->path);
+	nc = lns_conf_load(file, err, sizeof(err));
+	if (nc == NULL) {
+		snprintf(line, sizeof(line), "error: %s", err);
+		a.log = true;   /* a refused file is always worth a line */
+		add_line(&a, line);
+		if (!dry_run) {
+			ctl->reload_failures++;
+			lns_evlog_add(dp->evlog, lns_ctl_now_us(ctl), LNS_EV_RELOAD, LNS_EV_NONE,
+				      LNS_EV_NONE, LNS_EV_NONE, "refused: %s", err);
+		}
+		return -EINVAL;
+	}
+	a.policies_fixed = !same_policy_names(old, nc);
+	lns_conf_diff(old, nc, on_change, &a);
+	if (a.dropped > 0) {
+		snprintf(line, sizeof(line), "... and %u more changes", a.dropped);
+		a.dropped = 0;
+		a.lines--;      /* room for this one line */
+		add_line(&a, line);
+	}
+	if (!ctl->aaa && lns_ctl_aaa_needed(nc) && !lns_ctl_aaa_needed(old)) {
+		/* the AAA layer is made at start-up only when something needs it */
+		add_line(&a, "l2tp: max-sessions-per-user set where lnsd started without "
+			 "per-user limits or RADIUS (needs a restart)");
+		a.restart++;
+	}
+	/* what would run: restart-only keys as they are (a dry run shows it too) */
+	if (lns_conf_keep_restart(nc, old) != 0) {
+		lns_conf_free(nc);
+		add_line(&a, "error: out of memory: nothing changed");
+		return -ENOMEM;
+	}
+	warn_pools(&a, nc);
+	if (dry_run || a.live == 0) {
+		lns_conf_free(nc);
+		if (!dry_run)
+			reload_event(ctl, file, 0, a.restart);
+		return (int)a.live;
+	}
+	if (ctl->n_retired == ctl->cap_retired) {
+		/* never wait for a reader here: one may be a telemetry thread waiting
+		 * for this very loop to answer it */
+		unsigned int cap = ctl->cap_retired ? 2 * ctl->cap_retired : 4;
+		struct lns_conf **r = realloc(ctl->retired, cap * sizeof(*r));
+
+		if (r == NULL)
+			goto nomem;
+		ctl->retired = r;
+		ctl->cap_retired = cap;
+	}
+	if (a.policies_fixed) {
+		memcpy(nc->policies, old->policies, sizeof(nc->policies));
+		nc->n_policies = old->n_policies;
+	}
+	policies = nc->n_policies > 0 &&
+		   memcmp(nc->policies, old->policies, sizeof(nc->policies)) != 0;
+	if (policies && lns_tables_update_policies(dp->tbl, nc->policies, nc->n_policies) != 0)
+		goto nomem;
+	metrics = strcmp(old->metrics.listen, nc->metrics.listen) != 0;
+	if (metrics && ctl->metrics_apply != NULL &&
+	    ctl->metrics_apply(dp, &old->metrics, &nc->metrics, err, sizeof(err)) != 0) {
+		snprintf(line, sizeof(line), "error: %s: nothing changed", err);
+		add_line(&a, line);
+		if (policies)
+			(void)lns_tables_update_policies(dp->tbl, old->policies, old->n_policies);
+		lns_conf_free(nc);
+		ctl->reload_failures++;
+		lns_evlog_add(dp->evlog, lns_ctl_now_us(ctl), LNS_EV_RELOAD, LNS_EV_NONE,
+			      LNS_EV_NONE, LNS_EV_NONE, "refused: %s", err);
+		return -EADDRNOTAVAIL;
+	}
+	if (lns_ctl_subs_set_conf(ctl, nc) != 0) {
+		if (metrics && ctl->metrics_apply != NULL)
+			(void)ctl->metrics_apply(dp, &nc->metrics, &old->metrics, err,
+						 sizeof(err));
+		if (policies)
+			(void)lns_tables_update_policies(dp->tbl, old->policies, old->n_policies);
+nomem:
+		lns_conf_free(nc);
+		ctl->reload_failures++;
+		add_line(&a, "error: out of memory: nothing changed");
+		return -ENOMEM;
+	}
+	/* SIGHUP and a plain lnsctl reload read the file lnsd was started with, even
+	 * after a reload -c FILE (a one-off, not a new home for the configuration) */
+	memcpy(nc->path, old->path, sizeof(nc->path));
+	/* From here on nothing fails: every module switches in this loop turn. */
+	lns_ctl_ike_set_conf(ctl, nc);
+	lns_ctl_aaa_set_conf(ctl, nc);
+	__atomic_store_n(&dp->mss_clamp, nc->ppp.mss_clamp, __ATOMIC_RELAXED);
+	__atomic_store_n(&dp->conf, nc, __ATOMIC_SEQ_CST);
+	if (ctl->log_apply != NULL)
+		ctl->log_apply(nc);
+	/* the old one waits for the readers that may hold it (lns_ctl_reload_poll) */
+	ctl->retired[ctl->n_retired++] = old;
+	ctl->reloads++;
+	reload_event(ctl, file, a.live, a.restart);
+	return (int)a.live;
+}
+
+void
+lns_ctl_reload_poll(struct lns_ctl *ctl)
+{
+	if (ctl->n_retired == 0 ||
+	    __atomic_load_n(&ctl->dp->conf_readers, __ATOMIC_SEQ_CST) != 0)
+		return;
+	for (unsigned int i = 0; i < ctl->n_retired; i++)
+		lns_conf_free(ctl->retired[i]);
+	ctl->n_retired = 0;
+}
