@@ -156,21 +156,21 @@ check_ipv4(const struct rte_mbuf *m, enum lns_drop *why)
 	uint32_t ihl, tot;
 
 	if (m->data_len < sizeof(*ip)) {
-		*why = LNS_DROP_IPV4_TRUNCATED;
+		*why = LNS_DROP_UP_TRUNCATED;
 		return -1;
 	}
 	ihl = (uint32_t)(ip->version_ihl & 0x0f) * 4;
 	tot = rte_be_to_cpu_16(ip->total_length);
 	if ((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) || tot < ihl) {
-		*why = LNS_DROP_IPV4_BAD_HEADER;
+		*why = LNS_DROP_UP_BAD_HEADER;
 		return -1;
 	}
 	if (tot > m->data_len) {
-		*why = LNS_DROP_IPV4_TRUNCATED;
+		*why = LNS_DROP_UP_TRUNCATED;
 		return -1;
 	}
 	if (!lns_ipv4_cksum_ok(ip, ihl)) {
-		*why = LNS_DROP_IPV4_BAD_CKSUM;
+		*why = LNS_DROP_UP_BAD_CKSUM;
 		return -1;
 	}
 	return 0;
@@ -215,17 +215,17 @@ up_ipv4(const struct lns_dp *dp, struct rte_mbuf *m, uint32_t h, struct burst_ou
 		return;
 	}
 	if (ip->time_to_live <= 1) {
-		drop_pkt(lc, m, LNS_DROP_IPV4_TTL);
+		drop_pkt(lc, m, LNS_DROP_UP_TTL);
 		return;
 	}
 	gw = __atomic_load_n(&dp->port[LNS_PORT_CORE].gw_mac, __ATOMIC_ACQUIRE);
 	if (!mac_valid(gw)) {
-		drop_pkt(lc, m, LNS_DROP_NEXTHOP_UNRESOLVED);
+		drop_pkt(lc, m, LNS_DROP_UP_NEXTHOP);
 		return;
 	}
 	tot = rte_be_to_cpu_16(ip->total_length);
 	if (police(dp, s, h, 0, tot, lc)) {
-		drop_pkt(lc, m, LNS_DROP_POLICER);
+		drop_pkt(lc, m, LNS_DROP_UP_POLICER);
 		return;
 	}
 	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - tot));
@@ -403,29 +403,33 @@ up_after_esp(const struct lns_dp *dp, struct rte_mbuf *m, uint8_t nh, struct l2t
 		 * of the accepted Quick Mode selectors (behind a NAT the peer's is its
 		 * private address, not the outer one) and carry UDP. */
 		if (nh != IPPROTO_IPIP || check_ipv4(m, &why) != 0) {
-			drop_pkt(lc, m, LNS_DROP_ESP_INNER_BAD);
+			drop_pkt(lc, m, LNS_DROP_ESP_INNER_NOT_IPV4);
 			return 0;
 		}
 		ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 		if (ip->next_proto_id != IPPROTO_UDP || ip->src_addr != e->inner_peer ||
 		    ip->dst_addr != e->inner_local) {
-			drop_pkt(lc, m, LNS_DROP_ESP_INNER_BAD);
+			drop_pkt(lc, m, LNS_DROP_ESP_INNER_SELECTOR);
 			return 0;
 		}
 		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - rte_be_to_cpu_16(ip->total_length)));
 		rte_pktmbuf_adj(m, (uint16_t)((ip->version_ihl & 0x0f) * 4));
 	} else if (nh != IPPROTO_UDP) {
-		drop_pkt(lc, m, LNS_DROP_ESP_INNER_BAD);
+		drop_pkt(lc, m, LNS_DROP_ESP_INNER_NOT_UDP);
 		return 0;
 	}
 	u = rte_pktmbuf_mtod(m, const struct rte_udp_hdr *);
 	if (m->data_len < sizeof(*u)) {
-		drop_pkt(lc, m, LNS_DROP_ESP_INNER_BAD);
+		drop_pkt(lc, m, LNS_DROP_ESP_INNER_UDP_BAD);
 		return 0;
 	}
 	ulen = rte_be_to_cpu_16(u->dgram_len);
-	if (u->dst_port != RTE_BE16(LNS_L2TP_PORT) || ulen < sizeof(*u) || ulen > m->data_len) {
-		drop_pkt(lc, m, LNS_DROP_ESP_INNER_BAD);
+	if (ulen < sizeof(*u) || ulen > m->data_len) {
+		drop_pkt(lc, m, LNS_DROP_ESP_INNER_UDP_BAD);
+		return 0;
+	}
+	if (u->dst_port != RTE_BE16(LNS_L2TP_PORT)) {
+		drop_pkt(lc, m, LNS_DROP_ESP_INNER_NOT_L2TP);
 		return 0;
 	}
 	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - ulen));
@@ -434,19 +438,57 @@ up_after_esp(const struct lns_dp *dp, struct rte_mbuf *m, uint8_t nh, struct l2t
 	return l2tp_parse(m, sa, e->peer, sport, j, o, lc);
 }
 
-static enum lns_drop
-esp_reason(uint8_t st)
+/*
+ * lib/esp's statuses, one drop reason each. A status added to LNS_ESP_STATUSES
+ * fails the build here until it is given a reason in the stage that can see it.
+ */
+_Static_assert(LNS_ESP_STATUS_MAX == 17, "map the new lib/esp status in esp_in/out_reason");
+static const uint8_t esp_in_reason[LNS_ESP_STATUS_MAX] = {
+	[LNS_ESP_SA_EXPIRED]   = LNS_DROP_ESP_SA_EXPIRED,
+	[LNS_ESP_SA_DIR]       = LNS_DROP_ESP_SA_DIR,
+	[LNS_ESP_MULTISEG]     = LNS_DROP_ESP_MULTISEG,
+	[LNS_ESP_TRUNCATED]    = LNS_DROP_ESP_TRUNCATED,
+	[LNS_ESP_BAD_LEN]      = LNS_DROP_ESP_BAD_LEN,
+	[LNS_ESP_SPI_MISMATCH] = LNS_DROP_ESP_SPI_MISMATCH,
+	[LNS_ESP_REPLAY]       = LNS_DROP_ESP_REPLAY,
+	[LNS_ESP_REPLAY_OLD]   = LNS_DROP_ESP_REPLAY_OLD,
+	[LNS_ESP_ICV]          = LNS_DROP_ESP_ICV,
+	[LNS_ESP_BAD_PAD_LEN]  = LNS_DROP_ESP_BAD_PAD_LEN,
+	[LNS_ESP_BAD_PAD]      = LNS_DROP_ESP_BAD_PAD,
+	[LNS_ESP_DUMMY]        = LNS_DROP_ESP_DUMMY,
+	[LNS_ESP_CRYPTO]       = LNS_DROP_ESP_CRYPTO,
+	/* outbound-only statuses: never from lns_esp_inbound() */
+	[LNS_ESP_OK]           = LNS_DROP_ESP_CRYPTO,
+	[LNS_ESP_SEQ_EXHAUSTED] = LNS_DROP_ESP_CRYPTO,
+	[LNS_ESP_NO_HEADROOM]  = LNS_DROP_ESP_CRYPTO,
+	[LNS_ESP_NO_TAILROOM]  = LNS_DROP_ESP_CRYPTO,
+};
+static const uint8_t esp_out_reason[LNS_ESP_STATUS_MAX] = {
+	[LNS_ESP_SA_EXPIRED]    = LNS_DROP_ESPO_SA_EXPIRED,
+	[LNS_ESP_SA_DIR]        = LNS_DROP_ESPO_SA_DIR,
+	[LNS_ESP_MULTISEG]      = LNS_DROP_ESPO_MULTISEG,
+	[LNS_ESP_SEQ_EXHAUSTED] = LNS_DROP_ESPO_SEQ_EXHAUSTED,
+	[LNS_ESP_NO_HEADROOM]   = LNS_DROP_ESPO_NO_HEADROOM,
+	[LNS_ESP_NO_TAILROOM]   = LNS_DROP_ESPO_NO_TAILROOM,
+	[LNS_ESP_CRYPTO]        = LNS_DROP_ESPO_CRYPTO,
+	/* inbound-only statuses: never from lns_esp_outbound() */
+	[LNS_ESP_OK]            = LNS_DROP_ESPO_CRYPTO,
+	[LNS_ESP_TRUNCATED]     = LNS_DROP_ESPO_CRYPTO,
+	[LNS_ESP_BAD_LEN]       = LNS_DROP_ESPO_CRYPTO,
+	[LNS_ESP_SPI_MISMATCH]  = LNS_DROP_ESPO_CRYPTO,
+	[LNS_ESP_REPLAY]        = LNS_DROP_ESPO_CRYPTO,
+	[LNS_ESP_REPLAY_OLD]    = LNS_DROP_ESPO_CRYPTO,
+	[LNS_ESP_ICV]           = LNS_DROP_ESPO_CRYPTO,
+	[LNS_ESP_BAD_PAD_LEN]   = LNS_DROP_ESPO_CRYPTO,
+	[LNS_ESP_BAD_PAD]       = LNS_DROP_ESPO_CRYPTO,
+	[LNS_ESP_DUMMY]         = LNS_DROP_ESPO_CRYPTO,
+};
+_Static_assert(LNS_DROP_MAX <= UINT8_MAX, "esp_in/out_reason hold a reason in a byte");
+
+static inline enum lns_drop
+esp_reason(const uint8_t *tab, uint8_t st)
 {
-	switch (st) {
-	case LNS_ESP_TRUNCATED:   return LNS_DROP_ESP_TRUNCATED;
-	case LNS_ESP_ICV:         return LNS_DROP_ESP_ICV;
-	case LNS_ESP_REPLAY:
-	case LNS_ESP_REPLAY_OLD:  return LNS_DROP_ESP_REPLAY;
-	case LNS_ESP_BAD_PAD:
-	case LNS_ESP_BAD_PAD_LEN: return LNS_DROP_ESP_BAD_PAD;
-	case LNS_ESP_SA_EXPIRED:  return LNS_DROP_ESP_SA_EXPIRED;
-	default:                  return LNS_DROP_ESP_INVALID;
-	}
+	return st < LNS_ESP_STATUS_MAX ? (enum lns_drop)tab[st] : (enum lns_drop)tab[LNS_ESP_CRYPTO];
 }
 
 /*
@@ -547,7 +589,7 @@ up_esp(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_o
 		}
 		e = lns_sad_get(dp->sad, h);
 		if (e->dir != LNS_ESP_DIR_IN) {
-			drop_pkt(lc, m, LNS_DROP_ESP_UNKNOWN_SPI);
+			drop_pkt(lc, m, LNS_DROP_ESP_NOT_INBOUND);
 			continue;
 		}
 		if (!lns_sad_usable(e)) {
@@ -571,7 +613,7 @@ up_esp(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_o
 	good = lns_esp_inbound(lc->mgr, sa, em, k, status);
 	lns_count(lc->st, LNS_CTR_ESP_IN, good);
 	for (uint16_t i = good; i < k; i++)
-		drop_pkt(lc, em[i], esp_reason(status[i]));
+		drop_pkt(lc, em[i], esp_reason(esp_in_reason, status[i]));
 	for (uint16_t i = 0; i < good; i++) {
 		lns_sad_count(dp->sad, lc->slot, lns_pkt_meta(em[i])->sa, 1, em[i]->pkt_len);
 		nj += (uint16_t)up_after_esp(dp, em[i], status[i], &jobs[nj], o, lc);
@@ -609,7 +651,7 @@ down_finish(const struct lns_dp *dp, struct rte_mbuf *m, const struct lns_sad_en
 		proto = IPPROTO_ESP;
 		if (e->udp_encap) {
 			if (put_udp(m, e->local_port, e->peer_port) == NULL) {
-				drop_pkt(lc, m, LNS_DROP_NO_HEADROOM);
+				drop_pkt(lc, m, LNS_DROP_TX_NO_HEADROOM);
 				return;
 			}
 			proto = IPPROTO_UDP;
@@ -617,7 +659,7 @@ down_finish(const struct lns_dp *dp, struct rte_mbuf *m, const struct lns_sad_en
 	}
 	if (put_ipv4(m, acc->addr, t->peer, proto) == NULL ||
 	    rte_pktmbuf_headroom(m) < sizeof(struct rte_ether_hdr)) {
-		drop_pkt(lc, m, LNS_DROP_NO_HEADROOM);
+		drop_pkt(lc, m, LNS_DROP_TX_NO_HEADROOM);
 		return;
 	}
 	put_eth(m, __atomic_load_n(&t->nh_mac, __ATOMIC_RELAXED), &acc->mac);
@@ -665,7 +707,7 @@ down_too_big(const struct lns_dp *dp, struct rte_mbuf *m, uint16_t l3_off, uint3
 	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(sizeof(struct rte_ether_hdr) +
 				sizeof(*nip) + sizeof(*icmp) + qlen));
 	if (p == NULL) {
-		drop_pkt(lc, m, LNS_DROP_NO_HEADROOM);
+		drop_pkt(lc, m, LNS_DROP_DOWN_ICMP_NO_ROOM);
 		return;
 	}
 	rte_pktmbuf_adj(m, sizeof(struct rte_ether_hdr));
@@ -681,7 +723,7 @@ down_too_big(const struct lns_dp *dp, struct rte_mbuf *m, uint16_t l3_off, uint3
 	nip = put_ipv4(m, core->addr, ((const struct rte_ipv4_hdr *)quote)->src_addr,
 		       IPPROTO_ICMP);
 	if (nip == NULL) {
-		drop_pkt(lc, m, LNS_DROP_NO_HEADROOM);
+		drop_pkt(lc, m, LNS_DROP_DOWN_ICMP_NO_ROOM);
 		return;
 	}
 	put_eth(m, lns_mac_publish_value(&to), &core->mac);
@@ -742,15 +784,15 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 		}
 		t = &dp->tbl->tun[s->tunnel];
 		if (ip->time_to_live <= 1) {
-			drop_pkt(lc, m, LNS_DROP_IPV4_TTL);
+			drop_pkt(lc, m, LNS_DROP_DOWN_TTL);
 			continue;
 		}
 		if (police(dp, s, h, 1, tot, lc)) {
-			drop_pkt(lc, m, LNS_DROP_POLICER);
+			drop_pkt(lc, m, LNS_DROP_DOWN_POLICER);
 			continue;
 		}
 		if (!mac_valid(__atomic_load_n(&t->nh_mac, __ATOMIC_ACQUIRE))) {
-			drop_pkt(lc, m, LNS_DROP_NEXTHOP_UNRESOLVED);
+			drop_pkt(lc, m, LNS_DROP_DOWN_NEXTHOP);
 			continue;
 		}
 		overhead = L2TP_PPP_HDR_LEN + sizeof(struct rte_udp_hdr) +
@@ -780,14 +822,14 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 		rte_pktmbuf_adj(m, meta->l3_off);
 		l2 = (uint8_t *)rte_pktmbuf_prepend(m, L2TP_PPP_HDR_LEN);
 		if (l2 == NULL) {
-			drop_pkt(lc, m, LNS_DROP_NO_HEADROOM);
+			drop_pkt(lc, m, LNS_DROP_ENCAP_NO_HEADROOM);
 			continue;
 		}
 		lns_l2tp_data_build(l2, t->peer_id, s->peer_id, 0, 0, 0, 0, 0, LNS_PPP_IPV4);
 		if (put_udp(m, RTE_BE16(LNS_L2TP_PORT), t->peer_port) == NULL ||
 		    (e != NULL && e->mode == LNS_ESP_MODE_TUNNEL &&
 		     put_ipv4(m, e->inner_local, e->inner_peer, IPPROTO_UDP) == NULL)) {
-			drop_pkt(lc, m, LNS_DROP_NO_HEADROOM);
+			drop_pkt(lc, m, LNS_DROP_ENCAP_NO_HEADROOM);
 			continue;
 		}
 		lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_DOWN_PKTS, 1);
@@ -807,7 +849,7 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 	good = lns_esp_outbound(lc->mgr, sa, em, k, NULL, status);
 	lns_count(lc->st, LNS_CTR_ESP_OUT, good);
 	for (uint16_t i = good; i < k; i++)
-		drop_pkt(lc, em[i], LNS_DROP_ESP_OUT_FAILED);
+		drop_pkt(lc, em[i], esp_reason(esp_out_reason, status[i]));
 	for (uint16_t i = 0; i < good; i++) {
 		const struct lns_pkt_meta *meta = lns_pkt_meta(em[i]);
 
@@ -832,23 +874,23 @@ lns_dp_send_l2tp(const struct lns_dp *dp, const struct lns_dp_lctx *lc, struct r
 
 	o.ntx[LNS_PORT_ACCESS] = o.ntx[LNS_PORT_CORE] = 0;
 	if (put_udp(m, RTE_BE16(LNS_L2TP_PORT), peer_port_be) == NULL) {
-		drop_pkt(lc, m, LNS_DROP_NO_HEADROOM);
+		drop_pkt(lc, m, LNS_DROP_ENCAP_NO_HEADROOM);
 		return -ENOBUFS;
 	}
 	if (sa_out != LNS_SAD_NONE) {
 		e = lns_sad_get(dp->sad, sa_out);
 		if (!lns_sad_usable(e) || e->conn != conn) {
-			drop_pkt(lc, m, LNS_DROP_DOWN_SA_DROPPED);
+			drop_pkt(lc, m, LNS_DROP_CTL_SA_DROPPED);
 			return -ENOENT;
 		}
 		if (e->mode == LNS_ESP_MODE_TUNNEL &&
 		    put_ipv4(m, e->inner_local, e->inner_peer, IPPROTO_UDP) == NULL) {
-			drop_pkt(lc, m, LNS_DROP_NO_HEADROOM);
+			drop_pkt(lc, m, LNS_DROP_ENCAP_NO_HEADROOM);
 			return -ENOBUFS;
 		}
 		sa = e->esp;
 		if (lns_esp_outbound(lc->mgr, &sa, &m, 1, NULL, &status) != 1) {
-			drop_pkt(lc, m, LNS_DROP_ESP_OUT_FAILED);
+			drop_pkt(lc, m, esp_reason(esp_out_reason, status));
 			return -EINVAL;
 		}
 		lns_count(lc->st, LNS_CTR_ESP_OUT, 1);
@@ -915,7 +957,7 @@ reassemble(struct rte_mbuf *m, const struct lns_pkt_meta *meta, const struct lns
 	struct rte_mbuf *r;
 
 	if (lc->frag == NULL) {
-		drop_pkt(lc, m, LNS_DROP_IPV4_FRAGMENT);
+		drop_pkt(lc, m, LNS_DROP_FRAG_NO_TABLE);
 		return NULL;
 	}
 	/* Ethernet padding would read as fragment data. */
@@ -991,7 +1033,7 @@ lns_dp_rx_burst(const struct lns_dp *dp, unsigned int role, struct rte_mbuf **pk
 					    m->data_len, 0, meta, &why);
 			if (v == LNS_V_FRAG) {
 				v = LNS_V_DROP;
-				why = LNS_DROP_IPV4_FRAGMENT;
+				why = LNS_DROP_FRAG_STILL;
 			}
 		}
 		switch (v) {

@@ -210,7 +210,8 @@ cmd_stats(const char *cmd __rte_unused, const char *params __rte_unused,
 		rte_tel_data_add_dict_u64(ctrs, lns_ctr_name(c), lns_stats_ctr(dp->stats, c));
 	rte_tel_data_start_dict(drops);
 	for (int r = 0; r < LNS_DROP_MAX; r++)
-		rte_tel_data_add_dict_u64(drops, lns_drop_name(r), lns_stats_drop(dp->stats, r));
+		/* keys are "stage/reason": DPDK takes no dots in a key */
+		rte_tel_data_add_dict_u64(drops, lns_drop_key(r), lns_stats_drop(dp->stats, r));
 
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_container(d, "lnsd", info, 0);

@@ -82,7 +82,7 @@ lns_check "punt: lnsd's access MAC resolved ($mac)" [ -n "$mac" ]
 full=0
 for round in 1 2 3; do
 	in_acc "${FL[@]}" blast "$mac" 100000
-	full=$(lns_stat drops.punt_ring_full 2>/dev/null || echo 0)
+	full=$(lns_stat drops.punt/ring_full 2>/dev/null || echo 0)
 	rx=$(l2 rx_messages)
 	lns_log "punt: after blast $round: punt_ring_full $full, L2TP messages handled $rx"
 	[ "$full" -gt 0 ] && break
@@ -160,9 +160,9 @@ if lns_start "$W/mbuf.yaml"; then
 		[ "${per[$i]:-0}" -gt 0 ] && secs=$((secs + 1))
 		late=$((late + ${per[$i]:-0}))
 	done
-	disc=$(lns_stat drops.frag_discarded)
+	disc=$(lns_stat drops.reasm/discarded)
 	nombuf=$(lns_stat ports.access.rx_nombuf 2>/dev/null || echo "?")
-	lns_log "mbuf: frag_discarded $disc, reassembled $(lns_stat counters.reassembled), access rx_nombuf $nombuf, no_mbuf $(lns_stat drops.no_mbuf 2>/dev/null || echo 0)"
+	lns_log "mbuf: frag_discarded $disc, reassembled $(lns_stat counters.reassembled), access rx_nombuf $nombuf, no_mbuf $(lns_stat drops.ctl/no_mbuf 2>/dev/null || echo 0)"
 	lns_check "mbuf: held fragments expired and were counted (frag_discarded $disc)" [ "$disc" -gt 500 ]
 	lns_check "mbuf: valid datagrams still arrive after several 2 s timeouts ($late in seconds 6-13)" \
 		[ "$late" -gt 0 ]
