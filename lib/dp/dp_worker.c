@@ -491,6 +491,12 @@ esp_reason(const uint8_t *tab, uint8_t st)
 	return st < LNS_ESP_STATUS_MAX ? (enum lns_drop)tab[st] : (enum lns_drop)tab[LNS_ESP_CRYPTO];
 }
 
+enum lns_drop
+lns_dp_esp_reason(bool inbound, uint8_t status)
+{
+	return esp_reason(inbound ? esp_in_reason : esp_out_reason, status);
+}
+
 /*
  * ESP for SAs another worker owns, gathered per burst: a run of packets for one
  * owner goes to its ring in one enqueue (a client's packets tend to come in runs).
@@ -588,8 +594,9 @@ up_esp(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_o
 			continue;
 		}
 		e = lns_sad_get(dp->sad, h);
-		if (e->dir != LNS_ESP_DIR_IN) {
-			drop_pkt(lc, m, LNS_DROP_ESP_NOT_INBOUND);
+		/* Only inbound SPIs are in the map; kept as a guard. */
+		if (unlikely(e->dir != LNS_ESP_DIR_IN)) {
+			drop_pkt(lc, m, LNS_DROP_ESP_UNKNOWN_SPI);
 			continue;
 		}
 		if (!lns_sad_usable(e)) {
@@ -1031,9 +1038,9 @@ lns_dp_rx_burst(const struct lns_dp *dp, unsigned int role, struct rte_mbuf **pk
 			meta = lns_pkt_meta(m);
 			v = lns_dp_classify(dp->port, role, rte_pktmbuf_mtod(m, const uint8_t *),
 					    m->data_len, 0, meta, &why);
-			if (v == LNS_V_FRAG) {
+			if (v == LNS_V_FRAG) {        /* cannot be: reassembly clears MF */
 				v = LNS_V_DROP;
-				why = LNS_DROP_FRAG_STILL;
+				why = LNS_DROP_IPV4_FRAGMENT;
 			}
 		}
 		switch (v) {
@@ -1089,8 +1096,8 @@ lns_dp_handoff_burst(const struct lns_dp *dp, struct rte_mbuf **punt, uint16_t *
 }
 
 /* Punted packets of a burst onto this worker's ring to the control lcore. */
-static void
-punt_enqueue(const struct lns_dp *dp, uint16_t w, struct rte_mbuf **punt, uint16_t np,
+void
+lns_dp_punt_enqueue(const struct lns_dp *dp, uint16_t w, struct rte_mbuf **punt, uint16_t np,
 	     const struct lns_dp_lctx *lc)
 {
 	unsigned int q;
@@ -1141,11 +1148,11 @@ lns_dp_worker_main(void *arg)
 			if (nrx == 0)
 				continue;
 			lns_dp_rx_burst(dp, r, pkts, nrx, punt, &np, &lc);
-			punt_enqueue(dp, w, punt, np, &lc);
+			lns_dp_punt_enqueue(dp, w, punt, np, &lc);
 		}
 		/* ESP other lcores received for the SAs this worker owns */
 		if (lns_dp_handoff_burst(dp, punt, &np, dp->port[LNS_PORT_ACCESS].rx_burst, &lc) > 0)
-			punt_enqueue(dp, w, punt, np, &lc);
+			lns_dp_punt_enqueue(dp, w, punt, np, &lc);
 		rte_rcu_qsbr_quiescent(dp->qsbr, w);
 		if (++loops % 1024 == 0)
 			lns_dp_frag_expire(&lc);

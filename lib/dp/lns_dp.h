@@ -249,4 +249,18 @@ int lns_dp_send_l2tp(const struct lns_dp *dp, const struct lns_dp_lctx *lc, stru
 		     uint32_t peer, uint16_t peer_port_be, uint32_t sa_out, uint32_t conn,
 		     uint64_t nh_mac);
 
+/**
+ * The drop reason a data-path stage counts for a lib/esp status: esp.* for
+ * lns_esp_inbound() (inbound true), esp_out.* for lns_esp_outbound(). One reason per
+ * status; exported for the pipeline harness.
+ */
+enum lns_drop lns_dp_esp_reason(bool inbound, uint8_t status);
+
+/**
+ * Put a burst's punted packets on worker w's ring to the control lcore; what does
+ * not fit is freed and counted (punt.ring_full). Never waits.
+ */
+void lns_dp_punt_enqueue(const struct lns_dp *dp, uint16_t w, struct rte_mbuf **punt,
+			 uint16_t np, const struct lns_dp_lctx *lc);
+
 #endif /* LNS_DP_H */

@@ -72,14 +72,12 @@
 #define LNS_DROPS_REASM(X) \
 	X(FRAG_DISCARDED,   reasm, "discarded",       "fragments discarded by reassembly: timed out, table full, overlapping or invalid") \
 	X(FRAG_TOO_BIG,     reasm, "too_big",         "reassembled datagram larger than one mbuf") \
-	X(FRAG_NO_TABLE,    reasm, "no_table",        "fragment on an lcore without a reassembly table") \
-	X(FRAG_STILL,       reasm, "still_fragment",  "reassembled datagram that still reads as a fragment")
+	X(FRAG_NO_TABLE,    reasm, "no_table",        "fragment on an lcore without a reassembly table")
 
 /* esp-in: up_esp() and up_after_esp() (lib/dp/dp_worker.c); the statuses of
  * lns_esp_inbound() map one to one (esp_in_reason[]) */
 #define LNS_DROPS_ESP_IN(X) \
 	X(ESP_UNKNOWN_SPI,  esp, "unknown_spi",      "ESP SPI of no SA") \
-	X(ESP_NOT_INBOUND,  esp, "not_inbound",      "ESP SPI of an outbound SA") \
 	X(ESP_SA_DROPPED,   esp, "sa_dropped",       "ESP on an SA control has dropped") \
 	X(ESP_HANDOFF_FULL, esp, "handoff_full",     "ESP for an SA owned by another worker whose handoff ring was full") \
 	X(ESP_SA_EXPIRED,   esp, "sa_expired",       "lib/esp: SA expired (lifetime or sequence space)") \
