@@ -32,6 +32,7 @@ enum ctl_view {
 	CTL_VIEW_RAW,     /**< the whole reply as pretty JSON */
 	CTL_VIEW_LOG,     /**< /lns/log: MODULE LEVEL table */
 	CTL_VIEW_CONFIG,  /**< /lns/config: the YAML text, pages joined */
+	CTL_VIEW_TRACE,   /**< /lns/trace/show: state, then one line per record */
 };
 
 /** What to do, as parsed from the command line. */

@@ -167,6 +167,7 @@ lns_dp_classify(const struct lns_dp_port ports[LNS_PORT_ROLE_MAX], unsigned int 
 	meta->role = (uint8_t)role;
 	meta->sa = UINT32_MAX;
 	meta->esp_off = 0;
+	meta->tunnel = 0;
 	switch (eth->ether_type) {
 	case RTE_BE16(RTE_ETHER_TYPE_IPV4):
 		return classify_ipv4(port, pkt, len, ol_flags, meta, why);

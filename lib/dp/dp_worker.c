@@ -34,6 +34,85 @@
 
 RTE_DEFINE_PER_LCORE(uint16_t, lns_ip_id);   /* lns_hdr.h */
 
+/*
+ * Packet trace (lns_trace.h). Each burst reads lns_dp.trace_on once into this
+ * lcore's flag; with tracing off every hook below is that flag's one predictable
+ * branch. With it on, a packet picked at classify carries its trace number in
+ * its metadata and each stage records what it decided.
+ */
+static RTE_DEFINE_PER_LCORE(uint8_t, lns_tr);
+static RTE_DEFINE_PER_LCORE(struct lns_trace *, lns_tr_t);
+
+static inline bool
+tr_on(void)
+{
+	return unlikely(RTE_PER_LCORE(lns_tr) != 0);
+}
+
+static inline void
+tr_burst(const struct lns_dp *dp)
+{
+	RTE_PER_LCORE(lns_tr) = (uint8_t)__atomic_load_n(&dp->trace_on, __ATOMIC_ACQUIRE);
+	RTE_PER_LCORE(lns_tr_t) = dp->trace;
+}
+
+/* Record stage's decision about m (traced packets only; call under tr_on()). */
+static void
+tr_rec(const struct lns_dp_lctx *lc, struct rte_mbuf *m, uint8_t stage, uint8_t decision,
+       uint16_t reason, uint16_t tunnel, uint32_t session)
+{
+	const struct lns_pkt_meta *meta = lns_pkt_meta(m);
+
+	if (meta->trace_pkt == 0 || RTE_PER_LCORE(lns_tr_t) == NULL)
+		return;
+	lns_trace_add(RTE_PER_LCORE(lns_tr_t), lc->slot, meta->trace_pkt, meta->role, stage,
+		      decision, reason, meta->sa, tunnel, session);
+}
+
+/* Classify's verdict about a packet of this burst: pick it or not, and record. */
+static void
+tr_classify(const struct lns_dp *dp, const struct lns_dp_lctx *lc, struct rte_mbuf *m,
+	    unsigned int role, enum lns_verdict v)
+{
+	struct lns_pkt_meta *meta = lns_pkt_meta(m);
+	struct lns_trace *t = dp->trace;
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	static const uint8_t decision[] = {
+		[LNS_V_DROP] = LNS_TD_DROP, [LNS_V_PUNT] = LNS_TD_PUNT, [LNS_V_ESP] = LNS_TD_PASS,
+		[LNS_V_L2TP] = LNS_TD_PASS, [LNS_V_DOWN] = LNS_TD_PASS, [LNS_V_FRAG] = LNS_TD_PASS,
+	};
+
+	meta->trace_pkt = 0;
+	if (t == NULL || __atomic_load_n(&t->budget, __ATOMIC_RELAXED) <= 0)
+		return;
+	if (t->f.port != 0xff && t->f.port != role)
+		return;
+	if (t->f.peer != 0) {
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(p + 14);
+
+		if (m->data_len < 34 || ((const struct rte_ether_hdr *)p)->ether_type !=
+		    RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
+		    (role == LNS_PORT_ACCESS ? ip->src_addr : ip->dst_addr) != t->f.peer)
+			return;
+	}
+	if (t->f.spi != 0) {
+		rte_be32_t spi;
+
+		if (v != LNS_V_ESP)
+			return;
+		memcpy(&spi, p + meta->esp_off, 4);
+		if (rte_be_to_cpu_32(spi) != t->f.spi)
+			return;
+	}
+	if (__atomic_sub_fetch(&t->budget, 1, __ATOMIC_RELAXED) < 0)
+		return;
+	meta->trace_pkt = __atomic_add_fetch(&t->pkt_next, 1, __ATOMIC_RELAXED);
+	meta->role = (uint8_t)role;
+	if (v != LNS_V_DROP)            /* drops are recorded where they are counted */
+		lns_trace_add(t, lc->slot, meta->trace_pkt, (uint8_t)role, LNS_STAGE_CLASSIFY,
+			      decision[v], 0, LNS_SAD_NONE, 0, UINT32_MAX);
+}
+
 /* ICMP errors are rate-limited per lcore (RFC 1812 4.3.2.8): a token bucket of
  * ICMP_BURST refilled at ICMP_RATE per second. */
 #define ICMP_RATE  100
@@ -109,6 +188,9 @@ static inline void
 drop_pkt(const struct lns_dp_lctx *lc, struct rte_mbuf *m, enum lns_drop why)
 {
 	lns_count_drop(lc->st, why, 1);
+	if (tr_on())
+		tr_rec(lc, m, (uint8_t)lns_trace_stage_of_drop(why), LNS_TD_DROP, (uint16_t)why,
+		       lns_pkt_meta(m)->tunnel, UINT32_MAX);
 	rte_pktmbuf_free(m);
 }
 
@@ -237,6 +319,8 @@ up_ipv4(const struct lns_dp *dp, struct rte_mbuf *m, uint32_t h, struct burst_ou
 	lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_UP_BYTES, tot);
 	run_count(dp, o, 0, lc->slot, s->tunnel, tot);
 	lns_count(lc->st, LNS_CTR_UP_FWD, 1);
+	if (tr_on())
+		tr_rec(lc, m, LNS_STAGE_IPV4_UP, LNS_TD_PASS, 0, s->tunnel, h);
 	o->tx[LNS_PORT_CORE][o->ntx[LNS_PORT_CORE]++] = m;
 }
 
@@ -332,6 +416,8 @@ l2tp_session(const struct lns_dp *dp, const struct l2tp_job *j, uint32_t h,
 		drop_pkt(lc, m, LNS_DROP_L2TP_WRONG_SA);
 		return;
 	}
+	if (tr_on())
+		tr_rec(lc, m, LNS_STAGE_L2TP_IN, LNS_TD_PASS, 0, s->tunnel, h);
 	framing = lns_ppp_parse(rte_pktmbuf_mtod_offset(m, const uint8_t *, j->d.payload_off),
 				j->d.payload_len, &proto);
 	if (framing == 0) {
@@ -339,6 +425,8 @@ l2tp_session(const struct lns_dp *dp, const struct l2tp_job *j, uint32_t h,
 		return;
 	}
 	if (proto != LNS_PPP_IPV4) {
+		if (tr_on())
+			tr_rec(lc, m, LNS_STAGE_PPP_IN, LNS_TD_PUNT, 0, s->tunnel, h);
 		punt_l2tp(o, m, LNS_PUNT_PPP_CTL, j->sa, j->peer, j->sport);
 		return;
 	}
@@ -605,6 +693,10 @@ up_esp(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_o
 		}
 		/* One writer per replay window: untouched, as received, to its owner. */
 		if (e->owned && (own = esp_owner(dp, e, lc)) != lc->slot) {
+			if (tr_on()) {
+				meta->sa = h;
+				tr_rec(lc, m, LNS_STAGE_ESP_IN, LNS_TD_HANDOFF, 0, 0, UINT32_MAX);
+			}
 			handoff_add(dp, &ho, m, own, lc);
 			continue;
 		}
@@ -623,6 +715,8 @@ up_esp(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_o
 		drop_pkt(lc, em[i], esp_reason(esp_in_reason, status[i]));
 	for (uint16_t i = 0; i < good; i++) {
 		lns_sad_count(dp->sad, lc->slot, lns_pkt_meta(em[i])->sa, 1, em[i]->pkt_len);
+		if (tr_on())
+			tr_rec(lc, em[i], LNS_STAGE_ESP_IN, LNS_TD_PASS, 0, 0, UINT32_MAX);
 		nj += (uint16_t)up_after_esp(dp, em[i], status[i], &jobs[nj], o, lc);
 	}
 	l2tp_sessions(dp, jobs, nj, o, lc);
@@ -790,6 +884,8 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 			continue;
 		}
 		t = &dp->tbl->tun[s->tunnel];
+		if (tr_on())
+			meta->tunnel = s->tunnel;
 		if (ip->time_to_live <= 1) {
 			drop_pkt(lc, m, LNS_DROP_DOWN_TTL);
 			continue;
@@ -842,6 +938,11 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 		lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_DOWN_PKTS, 1);
 		lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_DOWN_BYTES, tot);
 		run_count(dp, o, 1, lc->slot, s->tunnel, tot);
+		if (tr_on()) {
+			meta->sa = sa_out;
+			tr_rec(lc, m, LNS_STAGE_IPV4_DOWN, LNS_TD_PASS, 0, s->tunnel, h);
+			tr_rec(lc, m, LNS_STAGE_ENCAP, LNS_TD_PASS, 0, s->tunnel, h);
+		}
 		if (e == NULL) {
 			down_finish(dp, m, NULL, t, o, lc);
 			continue;
@@ -861,6 +962,8 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 		const struct lns_pkt_meta *meta = lns_pkt_meta(em[i]);
 
 		lns_sad_count(dp->sad, lc->slot, meta->sa, 1, em[i]->pkt_len);
+		if (tr_on())
+			tr_rec(lc, em[i], LNS_STAGE_ESP_OUT, LNS_TD_PASS, 0, meta->tunnel, UINT32_MAX);
 		down_finish(dp, em[i], lns_sad_get(dp->sad, meta->sa),
 			    &dp->tbl->tun[meta->tunnel], o, lc);
 	}
@@ -936,6 +1039,41 @@ burst_end(const struct lns_dp *dp, struct burst_out *o, const struct lns_dp_lctx
 	flush_tx(dp, o, lc);
 }
 
+/*
+ * flush_tx() of one port while tracing: the traced packets' metadata is read
+ * before the TX queue owns the mbufs, and their records written after.
+ */
+static void
+tr_tx(const struct lns_dp *dp, unsigned int r, struct rte_mbuf **tx, uint16_t n,
+      const struct lns_dp_lctx *lc)
+{
+	struct { uint16_t i; uint8_t role; uint32_t pkt, sa; uint16_t tunnel; } tp[64];
+	struct lns_trace *t = RTE_PER_LCORE(lns_tr_t);
+	uint16_t nt = 0, sent;
+
+	for (uint16_t i = 0; i < n && nt < RTE_DIM(tp); i++) {
+		const struct lns_pkt_meta *meta = lns_pkt_meta(tx[i]);
+
+		if (meta->trace_pkt != 0) {
+			tp[nt].i = i;
+			tp[nt].role = meta->role;
+			tp[nt].pkt = meta->trace_pkt;
+			tp[nt].sa = meta->sa;
+			tp[nt++].tunnel = meta->tunnel;
+		}
+	}
+	sent = rte_eth_tx_burst(dp->port[r].port_id, lc->txq, tx, n);
+	if (sent < n) {
+		lns_count_drop(lc->st, LNS_DROP_TX_FULL, n - sent);
+		rte_pktmbuf_free_bulk(&tx[sent], n - sent);
+	}
+	for (uint16_t k = 0; k < nt && t != NULL; k++)
+		lns_trace_add(t, lc->slot, tp[k].pkt, tp[k].role, LNS_STAGE_TX,
+			      tp[k].i < sent ? LNS_TD_SENT : LNS_TD_DROP,
+			      tp[k].i < sent ? 0 : LNS_DROP_TX_FULL, tp[k].sa, tp[k].tunnel,
+			      UINT32_MAX);
+}
+
 static void
 flush_tx(const struct lns_dp *dp, struct burst_out *o, const struct lns_dp_lctx *lc)
 {
@@ -944,6 +1082,10 @@ flush_tx(const struct lns_dp *dp, struct burst_out *o, const struct lns_dp_lctx 
 
 		if (n == 0)
 			continue;
+		if (tr_on()) {
+			tr_tx(dp, r, o->tx[r], n, lc);
+			continue;
+		}
 		sent = rte_eth_tx_burst(dp->port[r].port_id, lc->txq, o->tx[r], n);
 		if (sent < n) {
 			lns_count_drop(lc->st, LNS_DROP_TX_FULL, n - sent);
@@ -1009,6 +1151,7 @@ lns_dp_rx_burst(const struct lns_dp *dp, unsigned int role, struct rte_mbuf **pk
 	struct burst_out o;
 
 	burst_begin(&o, punt);
+	tr_burst(dp);
 
 	for (uint16_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -1043,6 +1186,8 @@ lns_dp_rx_burst(const struct lns_dp *dp, unsigned int role, struct rte_mbuf **pk
 				why = LNS_DROP_IPV4_FRAGMENT;
 			}
 		}
+		if (tr_on())
+			tr_classify(dp, lc, m, role, v);
 		switch (v) {
 		case LNS_V_PUNT:
 			punt[o.np++] = m;
@@ -1089,6 +1234,7 @@ lns_dp_handoff_burst(const struct lns_dp *dp, struct rte_mbuf **punt, uint16_t *
 	if (n == 0)
 		return 0;
 	burst_begin(&o, punt);
+	tr_burst(dp);
 	up_esp(dp, pk, n, &o, lc);
 	burst_end(dp, &o, lc);
 	*n_punt = o.np;

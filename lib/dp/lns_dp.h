@@ -43,6 +43,7 @@
 #include "lns_sad.h"
 #include "lns_stats.h"
 #include "lns_tables.h"
+#include "lns_trace.h"
 
 struct rte_ring;
 struct rte_mempool;
@@ -77,6 +78,7 @@ struct lns_pkt_meta {
 	uint32_t peer;          /**< L2TP punts: peer address, network order */
 	uint16_t peer_port;     /**< L2TP punts: peer's L2TP UDP port, network order */
 	uint16_t rsvd;
+	uint32_t trace_pkt;     /**< with tracing on: packet number in the trace, 0 = not traced */
 };
 
 static inline struct lns_pkt_meta *
@@ -139,6 +141,8 @@ struct lns_dp {
 	struct lns_evlog *evlog;                          /**< lifecycle events (control writes) */
 	uint64_t start_tsc;
 	volatile int stop;                                /**< set by lns_dp_stop() */
+	uint32_t trace_on;                                /**< packet trace running (atomic) */
+	struct lns_trace *trace;                          /**< `lnsctl trace` rings, NULL = none */
 	bool ports_started;
 };
 

@@ -144,6 +144,8 @@ send(IP(dst="10.200.0.1", flags="DF") / UDP(sport=5555, dport=7777) / Raw(b"y" *
 	lns_check "$ALG: one ICMP frag-needed counted" [ "$(lns_stat counters.icmp_frag_needed_out)" = 1 ]
 	dp_snap "$W/s2.json"
 
+	# ---- lnsctl trace over the hostile batch below: the SPI 0x1001 packets only
+	lns_check "$ALG: lnsctl trace start" quiet lns_ctl trace start 20 spi 0x1001
 	# ---- hostile: each dropped under its own reason, nothing forwarded. The last
 	# packet is a valid marker on the same flow: once it is through, so are the rest.
 	send sa=nat,seq=10,tag=h-replayed,times=2 sa=nat,seq=11,flip,tag=h-bad-icv \
@@ -159,6 +161,17 @@ send(IP(dst="10.200.0.1", flags="DF") / UDP(sport=5555, dport=7777) / Raw(b"y" *
 	dp_drop "$W/s2.json" l2tp/wrong_sa "tunnel 12 session 1 on SA nat"
 	dp_drop "$W/s2.json" l2tp/no_session "tunnel 11 session 9"
 	dp_drop "$W/s2.json" classify/natt_keepalive "1-byte NAT-T keepalive"
+	tr=$(lns_ctl trace show 2>&1)
+	lns_log "trace show:"; while read -r l; do lns_log "  $l"; done <<<"$tr"
+	lns_check "$ALG: trace: the flipped ICV shows esp-in -> esp.icv with its SA" \
+		grep -Eq "esp-in drop esp\.icv sa [0-9]+ spi 0x1001" <<<"$tr"
+	lns_check "$ALG: trace: the replayed copy shows esp-in -> esp.replay" \
+		grep -Eq "esp-in drop esp\.replay sa [0-9]+ spi 0x1001" <<<"$tr"
+	lns_check "$ALG: trace: the marker goes l2tp-in, ipv4-up and out" \
+		grep -Eq "ipv4-up pass .*tunnel 11" <<<"$tr"
+	lns_check "$ALG: trace: the unknown SPI was not picked (filter)" \
+		bash -c '! grep -q unknown_spi <<<"$1"' _ "$tr"
+	lns_check "$ALG: lnsctl trace stop" quiet lns_ctl trace stop
 	dp_snap "$W/s3.json"
 	dp_run dpc statdiff --what "hostile upstream" "$W/s2.json" "$W/s3.json" --allow esp/replay \
 		esp/icv esp/unknown_spi up/spoofed l2tp/wrong_sa l2tp/no_session classify/natt_keepalive

@@ -760,6 +760,76 @@ test_tx_punt(void)
 		rte_pktmbuf_free(punt[0]);
 }
 
+/* lnsctl trace: off records nothing; on, the picked packets' decisions per stage. */
+static void
+test_trace(void)
+{
+	const struct lns_trace_filter spi_gcm = { .port = 0xff, .spi = SPI_GCM };
+	const struct lns_trace_filter any = { .port = 0xff };
+	struct lns_trace_rec rec[32];
+	uint8_t f[2048], l2[256], ud[256];
+	uint32_t n, k, good_seq;
+
+	n = l2tp_ip(l2, T_ESP, 1, SUB_ESP, ip4("198.51.100.9"), 64);
+	k = udp(ud, 1701, 1701, l2, n);
+	/* off: nothing recorded */
+	rx(LNS_PORT_ACCESS, mk(f, natt(f, SPI_GCM, seq_gcm++, ud, k, 17), -1));
+	drain(LNS_PORT_CORE);
+	CU_ASSERT_EQUAL(lns_trace_snapshot(dp.trace, rec, 32), 0);
+
+	/* 2 packets of SPI_GCM: another SA's packet is not picked */
+	lns_trace_start(dp.trace, &dp.trace_on, 2, &spi_gcm);
+	rx(LNS_PORT_ACCESS, mk(f, natt(f, 0x7777, 1, ud, k, 17), -1));
+	good_seq = seq_gcm++;
+	rx(LNS_PORT_ACCESS, mk(f, natt(f, SPI_GCM, good_seq, ud, k, 17), -1));
+	CU_ASSERT_EQUAL(drain(LNS_PORT_CORE), 1);
+	n = natt(f, SPI_GCM, seq_gcm++, ud, k, 17);
+	f[n - 20] ^= 1;
+	rx(LNS_PORT_ACCESS, mk(f, n, -1));
+	/* the budget is spent: a third packet is not traced */
+	rx(LNS_PORT_ACCESS, mk(f, natt(f, SPI_GCM, seq_gcm++, ud, k, 17), -1));
+	drain(LNS_PORT_CORE);
+	n = lns_trace_snapshot(dp.trace, rec, 32);
+	/* pkt 1: classify, esp-in, l2tp-in, ipv4-up, tx sent; pkt 2: classify, esp-in drop */
+	CU_ASSERT_EQUAL_FATAL(n, 7);
+	for (unsigned int i = 0; i < 5; i++) {
+		static const uint8_t st1[] = { LNS_STAGE_CLASSIFY, LNS_STAGE_ESP_IN,
+					       LNS_STAGE_L2TP_IN, LNS_STAGE_IPV4_UP, LNS_STAGE_TX };
+
+		CU_ASSERT_EQUAL(rec[i].pkt, 1);
+		CU_ASSERT_EQUAL(rec[i].stage, st1[i]);
+		CU_ASSERT_EQUAL(rec[i].decision, i == 4 ? LNS_TD_SENT : LNS_TD_PASS);
+	}
+	CU_ASSERT_EQUAL(rec[1].sa, h_gcm);
+	CU_ASSERT_EQUAL(rec[2].tunnel, T_ESP);
+	CU_ASSERT_EQUAL(rec[3].session, sess_esp);
+	CU_ASSERT_EQUAL(rec[5].pkt, 2);
+	CU_ASSERT_EQUAL(rec[5].stage, LNS_STAGE_CLASSIFY);
+	CU_ASSERT_EQUAL(rec[6].stage, LNS_STAGE_ESP_IN);
+	CU_ASSERT_EQUAL(rec[6].decision, LNS_TD_DROP);
+	CU_ASSERT_EQUAL(rec[6].reason, LNS_DROP_ESP_ICV);
+	CU_ASSERT_EQUAL(rec[6].sa, h_gcm);
+
+	/* a new trace hides the old records; a downstream packet, then stop */
+	lns_trace_start(dp.trace, &dp.trace_on, 5, &any);
+	CU_ASSERT_EQUAL(lns_trace_snapshot(dp.trace, rec, 32), 0);
+	rx(LNS_PORT_CORE, mk(f, from_core(f, SUB_ESP, 64, 64), -1));
+	CU_ASSERT_EQUAL(drain(LNS_PORT_ACCESS), 1);
+	lns_trace_stop(dp.trace, &dp.trace_on);
+	rx(LNS_PORT_CORE, mk(f, from_core(f, SUB_ESP, 64, 64), -1));
+	drain(LNS_PORT_ACCESS);
+	n = lns_trace_snapshot(dp.trace, rec, 32);
+	/* classify, ipv4-down, encap, esp-out, tx */
+	CU_ASSERT_EQUAL_FATAL(n, 5);
+	CU_ASSERT_EQUAL(rec[1].stage, LNS_STAGE_IPV4_DOWN);
+	CU_ASSERT_EQUAL(rec[1].tunnel, T_ESP);
+	CU_ASSERT_EQUAL(rec[3].stage, LNS_STAGE_ESP_OUT);
+	CU_ASSERT_EQUAL(rec[3].sa, lns_sad_get(dp.sad, h_gcm)->pair);
+	CU_ASSERT_EQUAL(rec[4].decision, LNS_TD_SENT);
+	for (unsigned int i = 0; i < n; i++)
+		CU_ASSERT_EQUAL(rec[i].port, LNS_PORT_CORE);
+}
+
 /* Every reason of every data-path stage was reached by some case above. The
  * control lcore's (ctl.*) are lib/ctl's, outside this harness. */
 static void
@@ -939,7 +1009,36 @@ setup(void)
 		return -1;
 	if (lns_sad_drop(dp.sad, h_drop) <= 0)
 		return -1;
+	dp.trace = lns_trace_create(N_WORKERS + 1);
+	if (dp.trace == NULL)
+		return -1;
 	return 0;
+}
+
+static void
+teardown(void)
+{
+	void *x = NULL;
+
+	for (int r = 0; r < 2; r++) {
+		drain((unsigned int)r);
+		rte_eth_dev_stop(ports[r]);
+		rte_eth_dev_close(ports[r]);
+	}
+	rte_ring_free(dp.handoff[1]);   /* holds only dummy pointers */
+	while (rte_ring_dequeue(dp.punt[0], &x) == 0)
+		rte_pktmbuf_free(x);
+	rte_ring_free(dp.punt[0]);
+	lns_esp_mgr_free(lc.mgr);
+	rte_ip_frag_table_destroy(lc.frag);
+	rte_ip_frag_free_death_row(lc.dr, 0);
+	rte_free(lc.dr);
+	lns_sad_free(dp.sad);
+	lns_tables_free(dp.tbl);
+	lns_trace_free(dp.trace);
+	rte_free(dp.qsbr);
+	lns_stats_free(st);
+	rte_mempool_free(pool);
 }
 
 int
@@ -970,10 +1069,13 @@ main(void)
 	CU_add_test(s, "ipv4-down, encap, esp-out, tx headroom", test_down);
 	CU_add_test(s, "tx queue and punt ring full", test_tx_punt);
 	CU_add_test(s, "every data-path drop reason reached", test_coverage);
+	CU_add_test(s, "trace: filter, budget, each stage's decision, SA, tunnel, session",
+		    test_trace);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
 	CU_cleanup_registry();
+	teardown();
 	rte_eal_cleanup();
 	return fails ? 1 : 0;
 }
