@@ -30,12 +30,20 @@ FUZZ_PKGS=(clang libclang-rt-14-dev)
 # lua5.3 gives `luac` (-p for syntax checks). nftables: the masquerading NAT in front
 # of the clients of test_nat.sh. freeradius + freeradius-utils (radclient): the RADIUS
 # server of tests/integration/test_radius.sh. ike-scan sends the Main Mode proposal sets
-# of real clients (tests/integration/test_ike_scan.sh).
+# of real clients (tests/integration/test_ike_scan.sh). libreswan's pluto
+# (tests/integration/test_pluto.sh) is NOT installed as a package: libreswan conflicts
+# with strongswan-libcharon and apt would remove charon. Its runtime libraries and
+# certutil (libnss3-tools) are installed here, and the package itself is unpacked
+# under LIBRESWAN_DIR (below).
 TEST_PKGS=(python3-scapy python3-cryptography python3-yaml tshark nftables
 	xl2tpd strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-standard-plugins libstrongswan-extra-plugins slirp
 	iproute2 ethtool iputils-ping procps psmisc curl lua5.3 socat netcat-openbsd
-	freeradius freeradius-utils ike-scan)
+	freeradius freeradius-utils ike-scan
+	libnss3-tools libunbound8 libldns3 libcurl3-nss libevent-pthreads-2.1-7 dns-root-data)
+# Where libreswan is unpacked (apt-get download + dpkg-deb -x, never installed);
+# test_pluto.sh reads it from LNS_LIBRESWAN, default the same path.
+LIBRESWAN_DIR=${LNS_LIBRESWAN:-/opt/lnsd-peers/libreswan}
 # The Debian package (drivers-config/build-deb.sh, tests/integration/test_deb.sh):
 # debhelper and dpkg-dev build it; systemd gives systemd-analyze (verify works
 # without systemd as PID 1); man-db and groff-base render and check the man pages
@@ -112,7 +120,36 @@ missing_pkgs() {
 
 mapfile -t missing < <(missing_pkgs "${pkgs[@]}")
 
+# libreswan unpacked, not installed (see TEST_PKGS): the default set only
+want_lsw=0
+[ "$build_only" = 0 ] && want_lsw=1
+lsw_ok() { [ -x "$LIBRESWAN_DIR/usr/libexec/ipsec/pluto" ]; }
+unpack_libreswan() {
+	local tmp
+	[ "$want_lsw" = 1 ] && ! lsw_ok || return 0
+	[ "$(id -u)" -eq 0 ] || die "run as root (sudo $0) to unpack libreswan"
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/lnsd-libreswan.XXXXXX")
+	# _apt must be able to write there (apt-get download drops privileges)
+	chmod 0755 "$tmp"
+	say "apt-get download libreswan; dpkg-deb -x into $LIBRESWAN_DIR (not installed)"
+	if ! (cd "$tmp" && apt-get download -q libreswan </dev/null >/dev/null 2>&1); then
+		apt-get -q update </dev/null >/dev/null 2>&1 || true
+		(cd "$tmp" && apt-get download -q libreswan </dev/null >/dev/null 2>&1) ||
+			{ rm -rf "$tmp"; die "apt-get download libreswan failed"; }
+	fi
+	mkdir -p "$LIBRESWAN_DIR"
+	dpkg-deb -x "$tmp"/libreswan_*.deb "$LIBRESWAN_DIR" ||
+		{ rm -rf "$tmp"; die "dpkg-deb -x libreswan failed"; }
+	rm -rf "$tmp"
+	lsw_ok || die "no pluto in $LIBRESWAN_DIR after unpacking"
+}
+
 if [ "${#missing[@]}" -eq 0 ]; then
+	if [ "$check" = 1 ] && [ "$want_lsw" = 1 ] && ! lsw_ok; then
+		say "libreswan is not unpacked in $LIBRESWAN_DIR"
+		exit 1
+	fi
+	[ "$check" = 1 ] || unpack_libreswan
 	say "all ${#pkgs[@]} packages present"
 	exit 0
 fi
@@ -178,3 +215,4 @@ run_apt install --no-install-recommends "${missing[@]}" || die "apt-get install 
 mapfile -t still < <(missing_pkgs "${pkgs[@]}")
 [ "${#still[@]}" -eq 0 ] || die "still missing after apt-get install: ${still[*]}"
 say "installed: ${missing[*]}"
+unpack_libreswan

@@ -146,28 +146,50 @@ is_gcm(uint8_t alg)
 	return alg == LNS_ESP_AES128_GCM16 || alg == LNS_ESP_AES256_GCM16;
 }
 
+static bool
+is_3des(uint8_t alg)
+{
+	return alg == LNS_ESP_3DES_SHA1 || alg == LNS_ESP_3DES_SHA256;
+}
+
 static const EVP_CIPHER *
 cipher_of(uint8_t alg, uint8_t key_len)
 {
 	if (is_gcm(alg))
 		return key_len == 20 ? EVP_aes_128_gcm() : key_len == 36 ? EVP_aes_256_gcm() : NULL;
+	if (is_3des(alg))
+		return key_len == 24 ? EVP_des_ede3_cbc() : NULL;
 	return key_len == 16 ? EVP_aes_128_cbc() : key_len == 32 ? EVP_aes_256_cbc() : NULL;
+}
+
+/* Cipher block (and CBC IV) size: 4-byte alignment for GCM (RFC 4106 3). */
+static size_t
+block_of(uint8_t alg)
+{
+	return is_gcm(alg) ? 4 : is_3des(alg) ? 8 : 16;
+}
+
+static bool
+is_sha1(uint8_t alg)
+{
+	return alg == LNS_ESP_AES128_SHA1 || alg == LNS_ESP_AES256_SHA1 ||
+	       alg == LNS_ESP_3DES_SHA1;
 }
 
 /* Bytes ESP adds around a payload of len: header, IV, padding, trailer, ICV. */
 static size_t
 esp_overhead(uint8_t alg, size_t len)
 {
-	size_t blk = is_gcm(alg) ? 4 : 16, ct = (len + 2 + blk - 1) / blk * blk;
+	size_t blk = block_of(alg), ct = (len + 2 + blk - 1) / blk * blk;
 
-	return ESP_HDR + (is_gcm(alg) ? 8 : 16) + (ct - len) +
-	       (is_gcm(alg) ? 16 : alg == LNS_ESP_AES128_SHA1 || alg == LNS_ESP_AES256_SHA1 ? 12 : 16);
+	return ESP_HDR + (is_gcm(alg) ? 8 : blk) + (ct - len) +
+	       (is_gcm(alg) ? 16 : is_sha1(alg) ? 12 : 16);
 }
 
 /*
  * Seal the payload already at out + header + IV (len bytes) in place (RFC 4303 2):
  * self-describing padding 1, 2, 3, ... to the cipher block (GCM: 4, RFC 4106 3;
- * CBC: 16, RFC 3602 2.4), pad length, next header, then encrypt and append the ICV.
+ * AES-CBC: 16, RFC 3602 2.4; 3DES: 8, RFC 2451 2.3), pad length, next header, then encrypt and append the ICV.
  * GCM: nonce = salt || 8-byte IV, AAD = SPI || sequence number (RFC 4106 5).
  * CBC: random IV, HMAC over header, IV and ciphertext, truncated (RFC 2404, 4868).
  * Returns the ESP length, or 0 on a crypto error.
@@ -178,7 +200,7 @@ esp_seal(struct tg_sa *sa, uint8_t nh, uint8_t *out, size_t len, uint64_t *rng)
 	static EVP_CIPHER_CTX *ctx;
 	const EVP_CIPHER *ciph = cipher_of(sa->alg, sa->key_len);
 	bool gcm = is_gcm(sa->alg);
-	size_t ivl = gcm ? 8 : 16, blk = gcm ? 4 : 16;
+	size_t blk = block_of(sa->alg), ivl = gcm ? 8 : blk;
 	size_t ct = (len + 2 + blk - 1) / blk * blk, pad = ct - len - 2;
 	uint8_t *pl = out + ESP_HDR + ivl, iv[16];
 	int n = 0, fin = 0;
@@ -216,8 +238,7 @@ esp_seal(struct tg_sa *sa, uint8_t nh, uint8_t *out, size_t len, uint64_t *rng)
 	}
 
 	{
-		const EVP_MD *md = sa->alg == LNS_ESP_AES128_SHA1 || sa->alg == LNS_ESP_AES256_SHA1 ?
-				   EVP_sha1() : EVP_sha256();
+		const EVP_MD *md = is_sha1(sa->alg) ? EVP_sha1() : EVP_sha256();
 		size_t icv = md == EVP_sha1() ? 12 : 16;
 		uint8_t mac[EVP_MAX_MD_SIZE];
 		unsigned int maclen = 0;
@@ -227,7 +248,7 @@ esp_seal(struct tg_sa *sa, uint8_t nh, uint8_t *out, size_t len, uint64_t *rng)
 
 			memcpy(iv + 8 * i, &r, 8);
 		}
-		memcpy(out + ESP_HDR, iv, 16);
+		memcpy(out + ESP_HDR, iv, ivl);
 		if (EVP_EncryptInit_ex(ctx, ciph, NULL, sa->key, iv) != 1 ||
 		    EVP_CIPHER_CTX_set_padding(ctx, 0) != 1 ||
 		    EVP_EncryptUpdate(ctx, pl, &n, pl, (int)ct) != 1 ||
@@ -263,7 +284,8 @@ tg_build_up(struct tg_plan *plan, const struct tg_session *s, uint16_t inner_len
 	put_eth(buf, o->dst_mac, mac, 0x0800);
 	esp_off = ETH_LEN + IP_LEN + outer_l4;
 	/* The innermost layers first, at their final offsets. */
-	p = buf + (sa ? esp_off + ESP_HDR + (is_gcm(sa->alg) ? 8 : 16) : ETH_LEN + IP_LEN);
+	p = buf + (sa ? esp_off + ESP_HDR + (is_gcm(sa->alg) ? 8 : block_of(sa->alg)) :
+		 ETH_LEN + IP_LEN);
 	if (tunnel) {
 		/* Host-to-host tunnel mode: inner IPv4 between the same two hosts. */
 		put_ipv4(p, s->peer, plan->acc_addr, 17, (uint16_t)payload, ip_id++);

@@ -218,8 +218,8 @@ main(int argc, char **argv)
 		LOG(WARNING, "ipsec.allow-modp1024 is ON: legacy DH groups 2/5 (MODP 1024/1536, "
 		    "breakable) are accepted where ike-groups lists them");
 	if (conf->ipsec.allow_3des)
-		LOG(WARNING, "ipsec.allow-3des is ON: legacy 3DES is accepted where ike-ciphers "
-		    "lists it");
+		LOG(WARNING, "ipsec.allow-3des is ON: legacy 3DES (64-bit blocks, Sweet32) is "
+		    "accepted where ike-ciphers (phase 1) or esp-proposals (ESP) lists it");
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;

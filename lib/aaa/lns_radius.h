@@ -65,6 +65,9 @@ enum lns_rad_attr {
 };
 
 #define LNS_RAD_VENDOR_MICROSOFT 311
+/* MikroTik (FreeRADIUS dictionary.mikrotik): Mikrotik-Rate-Limit, a string */
+#define LNS_RAD_VENDOR_MIKROTIK 14988
+#define LNS_RA_MIKROTIK_RATE_LIMIT 8
 /* Microsoft vendor types (RFC 2548) */
 enum lns_rad_ms_attr {
 	LNS_RA_MS_CHAP_ERROR = 2, LNS_RA_MS_CHAP_CHALLENGE = 11,
@@ -92,6 +95,7 @@ enum lns_rad_term {
 enum {
 	LNS_RAD_ERR_UNSUPPORTED_ATTRIBUTE = 401, LNS_RAD_ERR_MISSING_ATTRIBUTE = 402,
 	LNS_RAD_ERR_INVALID_REQUEST = 404, LNS_RAD_ERR_UNSUPPORTED_SERVICE = 405,
+	LNS_RAD_ERR_INVALID_ATTRIBUTE_VALUE = 407,
 	LNS_RAD_ERR_SESSION_NOT_FOUND = 503,
 };
 
@@ -183,6 +187,23 @@ int lns_rad_find(const struct lns_rad_view *v, uint8_t type, const uint8_t **val
  *  (several sub-attributes per VSA are walked, each length checked). */
 int lns_rad_find_vsa(const struct lns_rad_view *v, uint32_t vendor, uint8_t vtype,
 		     const uint8_t **val, uint8_t *len);
+/** The largest rate lnsd takes (bit/s), as the config's policies (4e11). */
+#define LNS_RAD_RATE_MAX UINT64_C(400000000000)
+
+/**
+ * Parse a Mikrotik-Rate-Limit value, MikroTik's format for PPP subscribers:
+ * "rx-rate[/tx-rate] [rx-burst-rate[/tx-burst-rate] [rx-burst-threshold
+ * [/tx-burst-threshold] [rx-burst-time[/tx-burst-time] [priority]
+ * [rx-rate-min[/tx-rate-min]]]]]", rates as integers with an optional k (1000)
+ * or M (10^6) suffix (G, 10^9, accepted too), times in seconds, priority 1..8.
+ * rx/tx are seen from the NAS: rx is what it receives from the subscriber
+ * (upstream), tx what it sends (downstream); tx omitted = rx; 0 = unlimited.
+ * Every field is checked; only the two rates are used (the MikroTik burst
+ * scheme has no token-bucket equivalent, see config/lnsd.yaml).
+ * @return 0 with *up and *down in bit/s, or -EINVAL.
+ */
+int lns_rad_parse_rate_limit(const uint8_t *s, size_t n, uint64_t *up, uint64_t *down);
+
 /** Read a 4-octet integer / address attribute; @return 1 found with len 4, else 0. */
 int lns_rad_get_u32(const struct lns_rad_view *v, uint8_t type, uint32_t *out);
 

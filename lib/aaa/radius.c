@@ -4,6 +4,8 @@
  * Message-Authenticator and User-Password hiding.
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -395,6 +397,85 @@ lns_rad_find_vsa(const struct lns_rad_view *v, uint32_t vendor, uint8_t vtype,
 			i += sl;
 		}
 	}
+	return 0;
+}
+
+/* One number of a Mikrotik-Rate-Limit field: digits, then k/M/G if rate. */
+static int
+rate_num(const uint8_t *s, size_t n, bool rate, uint64_t *out)
+{
+	uint64_t v = 0, mul = 1;
+	size_t i = 0;
+
+	if (n == 0)
+		return -EINVAL;
+	if (rate && (s[n - 1] == 'k' || s[n - 1] == 'K' || s[n - 1] == 'M' ||
+		     s[n - 1] == 'G')) {
+		mul = s[n - 1] == 'G' ? 1000000000u : s[n - 1] == 'M' ? 1000000u : 1000u;
+		n--;
+	}
+	if (n == 0 || n > 12)   /* 12 digits: more than any rate or time we take */
+		return -EINVAL;
+	for (; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	v *= mul;
+	if (rate && v > LNS_RAD_RATE_MAX)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int
+lns_rad_parse_rate_limit(const uint8_t *s, size_t n, uint64_t *up, uint64_t *down)
+{
+	uint64_t pair[6][2];
+	unsigned f = 0;
+	size_t i = 0;
+
+	while (n > 0 && s[n - 1] == ' ')       /* trailing blanks; never a NUL inside */
+		n--;
+	while (i < n && s[i] == ' ')
+		i++;
+	if (i == n)
+		return -EINVAL;
+	while (i < n) {
+		size_t b = i, slash = SIZE_MAX;
+
+		if (f == 6)
+			return -EINVAL;         /* more fields than the format has */
+		while (i < n && s[i] != ' ') {
+			if (s[i] == '/') {
+				if (slash != SIZE_MAX)
+					return -EINVAL;
+				slash = i;
+			}
+			i++;
+		}
+		/* field 5 (index 4) is the priority, 1..8, never a pair */
+		if (f == 4) {
+			if (slash != SIZE_MAX || rate_num(s + b, i - b, false, &pair[f][0]) != 0 ||
+			    pair[f][0] < 1 || pair[f][0] > 8)
+				return -EINVAL;
+		} else {
+			bool rate = f != 3;     /* field 4 (index 3): burst times, seconds */
+			size_t e0 = slash != SIZE_MAX ? slash : i;
+
+			if (rate_num(s + b, e0 - b, rate, &pair[f][0]) != 0)
+				return -EINVAL;
+			if (slash == SIZE_MAX)
+				pair[f][1] = pair[f][0];
+			else if (rate_num(s + slash + 1, i - slash - 1, rate, &pair[f][1]) != 0)
+				return -EINVAL;
+		}
+		f++;
+		while (i < n && s[i] == ' ')
+			i++;
+	}
+	*up = pair[0][0];
+	*down = pair[0][1];
 	return 0;
 }
 

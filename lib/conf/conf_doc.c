@@ -73,7 +73,10 @@ default_of(char *buf, size_t size, const struct key_desc *d)
 		snprintf(buf, size, "%s", d->def ? "true" : "false");
 		break;
 	case KT_UINT:
-		snprintf(buf, size, "%" PRIu64, d->def);
+		if (d->sdef != NULL)    /* a default taken from another key */
+			snprintf(buf, size, "%s", d->sdef);
+		else
+			snprintf(buf, size, "%" PRIu64, d->def);
 		break;
 	case KT_STR:
 		if (d->sdef != NULL)

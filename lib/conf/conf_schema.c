@@ -64,6 +64,8 @@ static const struct enum_ent esp_alg_names[] = {
 	{ "aes256-sha1",   LNS_ESP_AES256_SHA1 },
 	{ "aes128-sha256", LNS_ESP_AES128_SHA256 },
 	{ "aes256-sha256", LNS_ESP_AES256_SHA256 },
+	{ "3des-sha1",     LNS_ESP_3DES_SHA1 },
+	{ "3des-sha256",   LNS_ESP_3DES_SHA256 },
 };
 static const uint8_t esp_default[] = {
 	LNS_ESP_AES256_GCM16, LNS_ESP_AES128_GCM16, LNS_ESP_AES256_SHA256,
@@ -129,6 +131,12 @@ static const struct enum_ent authn_names[] = {
 	{ "radius", LNS_AUTHN_RADIUS },
 };
 static const struct enum_aux authn_aux = ENUM_AUX(authn_names);
+
+static const struct enum_ent exceed_names[] = {
+	{ "drop", LNS_EXCEED_DROP },
+	{ "mark", LNS_EXCEED_MARK },
+};
+static const struct enum_aux exceed_aux = ENUM_AUX(exceed_names);
 
 static const struct enum_ent mode_names[] = {
 	{ "transport", LNS_MODE_TRANSPORT },
@@ -519,6 +527,11 @@ ipsec_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
 		if (c->ike_ciphers[i] == LNS_IKE_C_3DES && !c->allow_3des)
 			return item_err(ctx, map, "ike-ciphers", i, NULL,
 					"3des is weak and needs allow-3des: true");
+	for (uint32_t i = 0; i < c->n_esp_proposals; i++)
+		if ((c->esp_proposals[i] == LNS_ESP_3DES_SHA1 ||
+		     c->esp_proposals[i] == LNS_ESP_3DES_SHA256) && !c->allow_3des)
+			return item_err(ctx, map, "esp-proposals", i, NULL,
+					"3des is weak and needs allow-3des: true");
 	for (uint32_t i = 0; i < c->n_ike_groups; i++)
 		if ((c->ike_groups[i] == 2 || c->ike_groups[i] == 5) && !c->allow_modp1024)
 			return item_err(ctx, map, "ike-groups", i, NULL,
@@ -577,6 +590,13 @@ static const struct key_desc dprof_keys[] = {
 	K_ENUM(struct lns_dest_profile, "authentication", authentication, authn_aux,
 	       LNS_AUTHN_GLOBAL),
 	K_STR(struct lns_dest_profile, "policy", policy, .flags = F_NONEMPTY),
+	K_UINT(struct lns_dest_profile, "session-timeout", session_timeout, 0, 31536000, 0),
+	K_UINT(struct lns_dest_profile, "session-idle-timeout", session_idle_timeout, 0,
+	       31536000, 0),
+	K_UINT(struct lns_dest_profile, "keepalive-interval", keepalive_interval, 0, 3600,
+	       LNS_CONF_KEEPALIVE_INHERIT, .sdef = "ppp.keepalive.interval"),
+	K_UINT(struct lns_dest_profile, "keepalive-failures", keepalive_failures, 1, 100,
+	       LNS_CONF_KEEPALIVE_INHERIT, .sdef = "ppp.keepalive.failures"),
 };
 static const struct schema dprof_keys_schema = SCHEMA(dprof_keys);
 
@@ -855,6 +875,10 @@ static const struct key_desc user_keys[] = {
 	K_ADDR(struct lns_user_conf, "address", address, .group = 3),
 	K_STR(struct lns_user_conf, "pool", pool, .group = 3, .flags = F_NONEMPTY),
 	K_STR(struct lns_user_conf, "policy", policy, .flags = F_NONEMPTY),
+	K_UINT(struct lns_user_conf, "session-timeout", session_timeout, 0, 31536000, 0,
+	       SETF(struct lns_user_conf, session_timeout_set)),
+	K_UINT(struct lns_user_conf, "session-idle-timeout", session_idle_timeout, 0, 31536000,
+	       0, SETF(struct lns_user_conf, session_idle_timeout_set)),
 };
 static const struct schema user_schema = SCHEMA(user_keys, .check = user_check);
 static const struct list_desc user_list = {
@@ -981,6 +1005,8 @@ static const struct {
 	[LNS_ESP_AES256_SHA1]   = { 32, 20, "AES-256 key" },
 	[LNS_ESP_AES128_SHA256] = { 16, 32, "AES-128 key" },
 	[LNS_ESP_AES256_SHA256] = { 32, 32, "AES-256 key" },
+	[LNS_ESP_3DES_SHA1]     = { 24, 20, "3DES key (3 x 8 bytes)" },
+	[LNS_ESP_3DES_SHA256]   = { 24, 32, "3DES key (3 x 8 bytes)" },
 };
 
 static int
@@ -1143,7 +1169,7 @@ static const struct schema static_schema = SCHEMA(static_keys);
 /* --------------------------------------------------------- limits, log --- */
 
 static const struct key_desc limits_keys[] = {
-	K_UINT(struct lns_limits_conf, "max-tunnels", max_tunnels, 1, 1048576, 65536),
+	K_UINT(struct lns_limits_conf, "max-tunnels", max_tunnels, 1, 65535, 65535),
 	K_UINT(struct lns_limits_conf, "max-sessions", max_sessions, 1, 1048576, 65536),
 	K_UINT(struct lns_limits_conf, "max-sas", max_sas, 2, 2097152, 131072),
 	K_UINT(struct lns_limits_conf, "mbufs", mbufs, 1024, 4194304, 16384),
@@ -1488,6 +1514,13 @@ static_refs_check(struct conf_ctx *ctx, struct lns_conf *c, yaml_node_t *root)
 		}
 	}
 	for (uint32_t i = 0; i < c->stat.n_sas; i++) {
+		uint8_t alg = c->stat.sas[i].alg;
+
+		/* manual keys take the same legacy switch as negotiated ones */
+		if ((alg == LNS_ESP_3DES_SHA1 || alg == LNS_ESP_3DES_SHA256) &&
+		    !c->ipsec.allow_3des)
+			return item_err(ctx, smap, "sas", i, "alg",
+					"3des is weak and needs ipsec.allow-3des: true");
 		sas += 2ull * c->stat.sas[i].count;   /* one inbound, one outbound */
 		if (sas > c->limits.max_sas) {
 			snprintf(msg, sizeof(msg), "static SAs reach %llu, more than "
@@ -1515,6 +1548,15 @@ root_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
 	node_defaults(c);
 	if (policy_refs_check(ctx, c, map) != 0)
 		return -1;
+	/* a profile's LCP keepalive not given (nor under l2tp:) is ppp.keepalive's */
+	for (int i = -1; i < (int)c->l2tp.n_profiles; i++) {
+		struct lns_dest_profile *dp = i < 0 ? &c->l2tp.defaults : &c->l2tp.profiles[i];
+
+		if (dp->keepalive_interval == LNS_CONF_KEEPALIVE_INHERIT)
+			dp->keepalive_interval = c->ppp.keepalive_interval;
+		if (dp->keepalive_failures == LNS_CONF_KEEPALIVE_INHERIT)
+			dp->keepalive_failures = c->ppp.keepalive_failures;
+	}
 	/* a profile (or the l2tp default) that authenticates by RADIUS needs servers */
 	for (int i = -1; i < (int)c->l2tp.n_profiles; i++) {
 		const struct lns_dest_profile *dp = i < 0 ? &c->l2tp.defaults :
@@ -1624,6 +1666,9 @@ static const struct key_desc policy_keys[] = {
 	K_UINT(struct lns_policy_conf, "down-burst", down.burst, 1500, UINT32_MAX, 0),
 	K_UINT(struct lns_policy_conf, "down-peak-rate", down.peak_rate, 0, RATE_MAX, 0),
 	K_UINT(struct lns_policy_conf, "down-peak-burst", down.peak_burst, 1500, UINT32_MAX, 0),
+	K_ENUM(struct lns_policy_conf, "exceed-action", exceed_action, exceed_aux,
+	       LNS_EXCEED_DROP),
+	K_UINT(struct lns_policy_conf, "exceed-dscp", exceed_dscp, 0, 63, 0),
 };
 static const struct schema policy_schema = SCHEMA(policy_keys, .check = policy_check);
 static const struct list_desc policy_list = {

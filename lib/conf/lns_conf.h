@@ -102,6 +102,8 @@ enum lns_esp_alg {
 	LNS_ESP_AES256_SHA1,          /**< "aes256-sha1" */
 	LNS_ESP_AES128_SHA256,        /**< "aes128-sha256" CBC + HMAC-SHA256-128, RFC 4868 */
 	LNS_ESP_AES256_SHA256,        /**< "aes256-sha256" */
+	LNS_ESP_3DES_SHA1,            /**< "3des-sha1"  3DES-CBC + HMAC-SHA1-96, RFC 2451 (allow-3des) */
+	LNS_ESP_3DES_SHA256,          /**< "3des-sha256" 3DES-CBC + HMAC-SHA256-128 (allow-3des) */
 	LNS_ESP_ALG_MAX
 };
 
@@ -200,7 +202,15 @@ struct lns_dest_profile {
 					      *   0 = no limit (default), 1..1048576 */
 	uint8_t  authentication;             /**< enum lns_authn: who checks PPP credentials */
 	char     policy[LNS_CONF_NAME_MAX];  /**< rate-limit policy of its sessions, "" = none */
+	uint32_t session_timeout;            /**< seconds from IPCP up, 0 = none (default) */
+	uint32_t session_idle_timeout;       /**< seconds without a packet either way, 0 = none */
+	uint16_t keepalive_interval;         /**< LCP echo seconds, 0 = off; resolved from
+					      *   ppp.keepalive unless the profile sets it */
+	uint16_t keepalive_failures;         /**< missed echo replies, 1..100; likewise */
 };
+
+/** keepalive-interval/-failures not given: ppp.keepalive's (resolved at load). */
+#define LNS_CONF_KEEPALIVE_INHERIT 0xffff
 
 /**
  * Admission limits against SCCRQ and ICRQ floods (`l2tp.admission:`); global, not
@@ -256,6 +266,10 @@ struct lns_user_conf {
 	uint32_t address;                /**< static address, 0 = from pool */
 	char     pool[LNS_CONF_NAME_MAX];/**< pool name, "" = ppp.default-pool */
 	char     policy[LNS_CONF_NAME_MAX];/**< rate-limit policy, "" = the profile's */
+	uint32_t session_timeout;        /**< seconds, 0 = none; unset = the profile's */
+	uint32_t session_idle_timeout;   /**< seconds, 0 = none; unset = the profile's */
+	bool     session_timeout_set;
+	bool     session_idle_timeout_set;
 };
 
 struct lns_ppp_conf {
@@ -344,11 +358,18 @@ struct lns_policy_dir {
 	uint64_t peak_burst;             /**< peak burst, default = burst */
 };
 
+enum lns_exceed_action {
+	LNS_EXCEED_DROP = 0,             /**< "drop": over the peak rate is dropped (default) */
+	LNS_EXCEED_MARK,                 /**< "mark": over the committed rate gets exceed-dscp */
+};
+
 /** A named rate-limit policy (`policies:`). */
 struct lns_policy_conf {
 	char name[LNS_CONF_NAME_MAX];
 	struct lns_policy_dir up;        /**< subscriber -> core */
 	struct lns_policy_dir down;      /**< core -> subscriber */
+	uint8_t exceed_action;           /**< enum lns_exceed_action */
+	uint8_t exceed_dscp;             /**< DSCP of marked packets, 0..63, default 0 */
 };
 
 struct lns_conf;

@@ -18,6 +18,7 @@
 #include <rte_ring.h>
 
 #include "lns_ctl.h"
+#include "lns_map.h"
 #include "lns_u32map.h"
 
 RTE_LOG_REGISTER(lns_logtype_ctl, lns.ctl, INFO);
@@ -30,11 +31,99 @@ RTE_LOG_REGISTER(lns_logtype_ipsec, lns.ipsec, INFO);
 #define GW_ARP_RETRY_S 1      /* unresolved gateway: ask every second */
 #define GW_ARP_REFRESH_S 30   /* resolved gateway: refresh */
 
-static uint32_t
-neigh_slot(uint32_t ip)
+/*
+ * Neighbours of each port: LNS_NEIGH_SIZE entries in a map keyed by address, the
+ * least recently confirmed one replaced when a new neighbour finds them all taken.
+ * ARP comes from the wire (only on-link senders are learned, but any of them may
+ * lie about its address): the map's keyed hash keeps lookups O(1) whatever they send.
+ */
+struct neigh_ent {
+	struct lns_neigh n;             /* n.ip is the key */
+	struct lns_map_node node;
+	struct neigh_ent *older, *newer;        /* recency list (or the free list) */
+};
+
+struct neigh_tab {
+	struct lns_map by_ip;
+	struct neigh_ent *oldest, *newest;
+	struct neigh_ent *free;
+	struct neigh_ent ent[LNS_NEIGH_SIZE];
+};
+
+struct lns_ctl_neigh {
+	struct neigh_tab tab[LNS_PORT_ROLE_MAX];
+};
+
+static int
+neigh_init(struct lns_ctl *ctl)
 {
-	/* Fibonacci hashing of the address. */
-	return (uint32_t)((ip * 2654435769u) >> 22) & (LNS_NEIGH_SIZE - 1);
+	struct lns_ctl_neigh *x = calloc(1, sizeof(*x));
+
+	if (x == NULL)
+		return -ENOMEM;
+	ctl->neigh = x;
+	for (int r = 0; r < LNS_PORT_ROLE_MAX; r++) {
+		struct neigh_tab *t = &x->tab[r];
+		struct lns_map_params p = {
+			.key_len = sizeof(uint32_t),
+			.key_off = offsetof(struct neigh_ent, n.ip) -
+				   offsetof(struct neigh_ent, node),
+			.init = LNS_NEIGH_SIZE, .max = LNS_NEIGH_SIZE,
+		};
+
+		if (lns_map_init(&t->by_ip, &p) != 0)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < LNS_NEIGH_SIZE; i++) {
+			t->ent[i].newer = t->free;
+			t->free = &t->ent[i];
+		}
+	}
+	return 0;
+}
+
+static void
+neigh_fini(struct lns_ctl *ctl)
+{
+	if (ctl->neigh == NULL)
+		return;
+	for (int r = 0; r < LNS_PORT_ROLE_MAX; r++)
+		lns_map_fini(&ctl->neigh->tab[r].by_ip);
+	free(ctl->neigh);
+	ctl->neigh = NULL;
+}
+
+static void
+recency_unlink(struct neigh_tab *t, struct neigh_ent *e)
+{
+	if (e->older != NULL)
+		e->older->newer = e->newer;
+	else
+		t->oldest = e->newer;
+	if (e->newer != NULL)
+		e->newer->older = e->older;
+	else
+		t->newest = e->older;
+}
+
+static void
+recency_append(struct neigh_tab *t, struct neigh_ent *e)
+{
+	e->newer = NULL;
+	e->older = t->newest;
+	if (t->newest != NULL)
+		t->newest->newer = e;
+	else
+		t->oldest = e;
+	t->newest = e;
+}
+
+static struct neigh_ent *
+neigh_find(const struct lns_ctl *ctl, enum lns_port_role role, uint32_t ip)
+{
+	if (ctl->neigh == NULL)
+		return NULL;
+	return LNS_MAP_ENTRY(lns_map_find(&ctl->neigh->tab[role].by_ip, &ip), struct neigh_ent,
+			     node);
 }
 
 static void
@@ -50,26 +139,37 @@ static void
 neigh_learn(struct lns_ctl *ctl, enum lns_port_role role, uint32_t ip,
 	    const struct rte_ether_addr *mac)
 {
-	struct lns_neigh *tab = ctl->neigh[role];
-	uint32_t i = neigh_slot(ip), victim = i;
 	const struct lns_dp_port *p = &ctl->dp->port[role];
+	struct neigh_tab *t;
+	struct neigh_ent *e;
 
 	/* Only hosts on the connected subnet are neighbours. */
-	if (ip == 0 || (ip & p->mask) != (p->addr & p->mask) || ip == p->addr)
+	if (ip == 0 || (ip & p->mask) != (p->addr & p->mask) || ip == p->addr ||
+	    ctl->neigh == NULL)
 		return;
-	for (uint32_t n = 0; n < 8; n++, i = (i + 1) & (LNS_NEIGH_SIZE - 1)) {
-		if (tab[i].ip == ip || tab[i].ip == 0) {
-			victim = i;
-			break;
+	t = &ctl->neigh->tab[role];
+	e = neigh_find(ctl, role, ip);
+	if (e != NULL) {
+		recency_unlink(t, e);
+		if (!rte_is_same_ether_addr(&e->n.mac, mac))
+			lns_count(ctl->st, LNS_CTR_NEIGH_LEARNED, 1);
+	} else {
+		if (t->free != NULL) {
+			e = t->free;
+			t->free = e->newer;
+		} else {
+			/* all taken: the one confirmed longest ago makes room */
+			e = t->oldest;
+			recency_unlink(t, e);
+			lns_map_del(&t->by_ip, &e->node);
 		}
-		if (tab[i].seen_tsc < tab[victim].seen_tsc)
-			victim = i;
-	}
-	if (tab[victim].ip != ip || !rte_is_same_ether_addr(&tab[victim].mac, mac))
+		e->n.ip = ip;
+		(void)lns_map_add(&t->by_ip, &e->node);  /* one entry per slot: fits */
 		lns_count(ctl->st, LNS_CTR_NEIGH_LEARNED, 1);
-	tab[victim].ip = ip;
-	tab[victim].mac = *mac;
-	tab[victim].seen_tsc = rte_get_tsc_cycles();
+	}
+	recency_append(t, e);
+	e->n.mac = *mac;
+	e->n.seen_tsc = rte_get_tsc_cycles();
 	if (ip == p->gateway)
 		publish_gw(ctl, role, mac);
 	if (role == LNS_PORT_ACCESS)     /* the tunnels behind it, and only those */
@@ -79,13 +179,9 @@ neigh_learn(struct lns_ctl *ctl, enum lns_port_role role, uint32_t ip,
 const struct lns_neigh *
 lns_ctl_neigh_lookup(const struct lns_ctl *ctl, enum lns_port_role role, uint32_t ip)
 {
-	const struct lns_neigh *tab = ctl->neigh[role];
-	uint32_t i = neigh_slot(ip);
+	const struct neigh_ent *e = neigh_find(ctl, role, ip);
 
-	for (uint32_t n = 0; n < 8; n++, i = (i + 1) & (LNS_NEIGH_SIZE - 1))
-		if (tab[i].ip == ip)
-			return &tab[i];
-	return NULL;
+	return e != NULL ? &e->n : NULL;
 }
 
 void
@@ -645,6 +741,7 @@ lns_ctl_fini(struct lns_ctl *ctl)
 	ctl->nh = NULL;
 	lns_timers_free(ctl->timers);
 	ctl->timers = NULL;
+	neigh_fini(ctl);
 	if (ctl->dp != NULL && ctl->dp->evlog != NULL)
 		lns_evlog_set_sink(ctl->dp->evlog, NULL, NULL);
 }
@@ -671,7 +768,7 @@ lns_ctl_init(struct lns_ctl *ctl, struct lns_dp *dp)
 			ctl->nh = NULL;
 		}
 	}
-	if (ctl->timers == NULL || ctl->nh == NULL) {
+	if (ctl->timers == NULL || ctl->nh == NULL || neigh_init(ctl) != 0) {
 		lns_ctl_fini(ctl);
 		return -ENOMEM;
 	}

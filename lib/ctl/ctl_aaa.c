@@ -75,6 +75,8 @@ struct lns_aaa {
 	uint32_t das_next;
 	struct ucount **users;          /* USER_BUCKETS chains */
 	uint64_t limit_refused;
+	uint64_t bad_rate;              /* Mikrotik-Rate-Limit values refused */
+	uint64_t rate_no_slot;          /* ... with every anonymous policy slot held */
 };
 
 /* A saved copy of the PPP request: the local fallback needs it after start(). */
@@ -121,6 +123,13 @@ struct lns_aaa_sess {
 	struct lns_timer interim_t, session_t, idle_t;
 	uint64_t idle_pkts;
 	uint64_t idle_since;
+	/* policy */
+	uint32_t prof_st, prof_it;      /* its destination profile's session(-idle)-timeout
+					 * (copied: a reload may free that profile) */
+	bool st_radius, it_radius;      /* Session-/Idle-Timeout came from RADIUS */
+	bool has_rate;                  /* Access-Accept carried Mikrotik-Rate-Limit */
+	uint64_t rate_up, rate_down;    /* ... its rates, bit/s (0 = unlimited) */
+	int dyn_pol;                    /* the anonymous policy it holds, -1 = none */
 };
 
 static struct lns_aaa *
@@ -352,10 +361,26 @@ take_accept(struct lns_aaa_sess *s, const struct lns_rad_view *v, struct lns_aut
 		copy_str(s->framed_pool, sizeof(s->framed_pool), d, n);
 		memcpy(r->pool, s->framed_pool, sizeof(r->pool));
 	}
-	if (lns_rad_get_u32(v, LNS_RA_SESSION_TIMEOUT, &u))
+	if (lns_rad_get_u32(v, LNS_RA_SESSION_TIMEOUT, &u)) {
 		s->session_timeout = u;
-	if (lns_rad_get_u32(v, LNS_RA_IDLE_TIMEOUT, &u))
+		s->st_radius = true;    /* RADIUS wins over ppp.users and the profile */
+	}
+	if (lns_rad_get_u32(v, LNS_RA_IDLE_TIMEOUT, &u)) {
 		s->idle_timeout = u;
+		s->it_radius = true;
+	}
+	if (lns_rad_find_vsa(v, LNS_RAD_VENDOR_MIKROTIK, LNS_RA_MIKROTIK_RATE_LIMIT, &d, &n)) {
+		if (lns_rad_parse_rate_limit(d, n, &s->rate_up, &s->rate_down) == 0) {
+			s->has_rate = true;
+		} else {
+			char txt[64];
+
+			copy_str(txt, sizeof(txt), d, n);
+			s->aaa->bad_rate++;
+			log_ev(s->aaa, LNS_EV_POLICY, s, "user=%s error=bad-Mikrotik-Rate-Limit "
+			       "value=\"%.40s\" source=radius", s->user, txt);
+		}
+	}
 	if (lns_rad_get_u32(v, LNS_RA_ACCT_INTERIM_INTERVAL, &u))
 		/* RFC 2869 §5.16: not below 60 s (unless tests shortened timers) */
 		s->interim = u < 60 && !conf->limits.allow_short_timers ? 60 : u;
@@ -614,6 +639,8 @@ lns_ctl_aaa_session_new(struct lns_ctl *ctl, uint32_t handle, uint16_t tid, uint
 		const struct lns_dest_profile *dp = lns_conf_dest_profile(ctl->dp->conf, peer,
 									  s->host);
 
+		s->prof_st = dp->session_timeout;
+		s->prof_it = dp->session_idle_timeout;
 		s->user_limit = dp->max_sessions_per_user;
 		s->by_radius = dp->authentication == LNS_AUTHN_RADIUS ||
 			       (dp->authentication == LNS_AUTHN_GLOBAL && x->rc->authenticate);
@@ -621,6 +648,7 @@ lns_ctl_aaa_session_new(struct lns_ctl *ctl, uint32_t handle, uint16_t tid, uint
 	/* unique across restarts: start time, a random part, a counter */
 	snprintf(s->acct_id, sizeof(s->acct_id), "%08X%04X%08X", x->boot, x->boot_rand,
 		 (uint32_t)++x->next_id);
+	s->dyn_pol = -1;
 	lns_timer_init(&s->interim_t, interim_cb, s);
 	lns_timer_init(&s->session_t, session_timeout_cb, s);
 	lns_timer_init(&s->idle_t, idle_cb, s);
@@ -629,6 +657,72 @@ lns_ctl_aaa_session_new(struct lns_ctl *ctl, uint32_t handle, uint16_t tid, uint
 		x->all->prev = s;
 	x->all = s;
 	return s;
+}
+
+/* Session-Timeout and Idle-Timeout RADIUS did not give: the user's entry in
+ * ppp.users, else the destination profile's (config/lnsd.yaml: precedence). */
+static void
+conf_timeouts(struct lns_aaa_sess *s)
+{
+	const struct lns_conf *conf = s->aaa->ctl->dp->conf;
+	const struct lns_user_conf *u = NULL;
+
+	for (uint32_t i = 0; i < conf->ppp.n_users && s->user[0] != '\0'; i++)
+		if (strcmp(conf->ppp.users[i].name, s->user) == 0) {
+			u = &conf->ppp.users[i];
+			break;
+		}
+	if (!s->st_radius)
+		s->session_timeout = u != NULL && u->session_timeout_set ? u->session_timeout :
+				     s->prof_st;
+	if (!s->it_radius)
+		s->idle_timeout = u != NULL && u->session_idle_timeout_set ?
+				  u->session_idle_timeout : s->prof_it;
+}
+
+int
+lns_ctl_aaa_session_rate_policy(struct lns_aaa_sess *s, char *desc, size_t n)
+{
+	struct lns_policy_dir up = { 0 }, down = { 0 };
+	struct lns_tables *tbl;
+	int idx;
+
+	if (s == NULL || !s->has_rate)
+		return -1;
+	if (s->dyn_pol >= 0)
+		goto out;
+	tbl = s->aaa->ctl->dp->tbl;
+	/* bursts as a named policy's default: 100 ms of the rate, at least 3000 bytes */
+	up.rate = s->rate_up;
+	up.burst = up.rate / 80 > 3000 ? up.rate / 80 : 3000;
+	down.rate = s->rate_down;
+	down.burst = down.rate / 80 > 3000 ? down.rate / 80 : 3000;
+	idx = lns_tables_policy_acquire(tbl, &up, &down);
+	if (idx < 0) {
+		s->aaa->rate_no_slot++;
+		log_ev(s->aaa, LNS_EV_POLICY, s, "user=%s error=%s source=radius", s->user,
+		       idx == -ENOSPC ? "no-free-policy-slot" : "rate-not-applied");
+		return -1;
+	}
+	s->dyn_pol = idx;
+out:
+	snprintf(desc, n, "rate:%" PRIu64 "/%" PRIu64, s->rate_up, s->rate_down);
+	return s->dyn_pol;
+}
+
+/* Move the session off its anonymous policy (if any) and let the slot go. */
+static void
+rate_release(struct lns_aaa_sess *s)
+{
+	struct lns_tables *tbl = s->aaa->ctl->dp->tbl;
+
+	if (s->dyn_pol < 0)
+		return;
+	if (__atomic_load_n(&tbl->sess[s->handle].policy, __ATOMIC_RELAXED) ==
+	    (uint16_t)(s->dyn_pol + 1))
+		(void)lns_tables_session_set_policy(tbl, s->handle, -1);
+	lns_tables_policy_release(tbl, s->dyn_pol);
+	s->dyn_pol = -1;
 }
 
 void
@@ -646,6 +740,7 @@ lns_ctl_aaa_session_up(struct lns_aaa_sess *s, uint32_t addr, const char *user)
 		snprintf(s->user, sizeof(s->user), "%s", user);
 	s->started = true;
 	s->start_ms = now;
+	conf_timeouts(s);
 	acct_send(x, s, LNS_RAD_ACCT_START);
 	if (s->interim > 0 && x->rc->accounting)
 		(void)lns_timer_arm(x->ctl->timers, &s->interim_t, now + (uint64_t)s->interim * 1000);
@@ -688,6 +783,7 @@ lns_ctl_aaa_session_end(struct lns_aaa_sess *s)
 		return;
 	x = s->aaa;
 	sess_stop(s);
+	rate_release(s);
 	ucount_put(s);
 	if (s->auth_pending && x->radc != NULL)
 		lns_radc_cancel(x->radc, s->req);
@@ -711,6 +807,14 @@ lns_ctl_aaa_session_info(const struct lns_aaa_sess *s, struct lns_sess_snap *o)
 	snprintf(o->framed_pool, sizeof(o->framed_pool), "%.31s", s->framed_pool);
 	snprintf(o->framed_route, sizeof(o->framed_route), "%.47s", s->framed_route);
 	o->session_timeout = s->session_timeout;
+	if (s->session_timeout != 0 && s->started) {
+		uint64_t end = s->start_ms + (uint64_t)s->session_timeout * 1000,
+			 now = lns_ctl_now_ms(s->aaa->ctl);
+
+		o->session_left_s = end > now ? (uint32_t)((end - now + 999) / 1000) : 0;
+	} else {
+		o->session_left_s = s->session_timeout;
+	}
 	o->idle_timeout = s->idle_timeout;
 	o->interim_interval = s->interim;
 	o->class_len = s->class_len;
@@ -798,6 +902,24 @@ das_check_attrs(const struct lns_rad_view *v, bool coa)
 			if (!coa)
 				return LNS_RAD_ERR_UNSUPPORTED_ATTRIBUTE;
 			break;
+		case LNS_RA_VENDOR_SPECIFIC:
+			/* a CoA may carry Mikrotik-Rate-Limit (a new rate), nothing else */
+			if (!coa || n < 4 || d[0] != 0 || d[1] != 0 ||
+			    ((uint32_t)d[2] << 8 | d[3]) != LNS_RAD_VENDOR_MIKROTIK)
+				return LNS_RAD_ERR_UNSUPPORTED_ATTRIBUTE;
+			for (size_t i = 4; i < n;) {
+				uint64_t up, down;
+
+				if (i + 2 > n || d[i + 1] < 2 || i + d[i + 1] > n)
+					return LNS_RAD_ERR_INVALID_ATTRIBUTE_VALUE;
+				if (d[i] != LNS_RA_MIKROTIK_RATE_LIMIT)
+					return LNS_RAD_ERR_UNSUPPORTED_ATTRIBUTE;
+				if (lns_rad_parse_rate_limit(d + i + 2, (size_t)d[i + 1] - 2, &up,
+							     &down) != 0)
+					return LNS_RAD_ERR_INVALID_ATTRIBUTE_VALUE;
+				i += d[i + 1];
+			}
+			break;
 		case LNS_RA_SERVICE_TYPE:
 			return LNS_RAD_ERR_UNSUPPORTED_SERVICE;
 		default:
@@ -820,6 +942,7 @@ das_apply_coa(struct lns_aaa_sess *s, const struct lns_rad_view *v)
 
 	if (lns_rad_get_u32(v, LNS_RA_SESSION_TIMEOUT, &u)) {
 		s->session_timeout = u;
+		s->st_radius = true;
 		lns_timer_cancel(x->ctl->timers, &s->session_t);
 		if (u > 0 && s->started) {
 			uint64_t end = s->start_ms + (uint64_t)u * 1000;
@@ -829,6 +952,7 @@ das_apply_coa(struct lns_aaa_sess *s, const struct lns_rad_view *v)
 	}
 	if (lns_rad_get_u32(v, LNS_RA_IDLE_TIMEOUT, &u)) {
 		s->idle_timeout = u;
+		s->it_radius = true;
 		lns_timer_cancel(x->ctl->timers, &s->idle_t);
 		if (u > 0 && s->started) {
 			s->idle_pkts = sess_pkts(s);
@@ -844,15 +968,45 @@ das_apply_coa(struct lns_aaa_sess *s, const struct lns_rad_view *v)
 			(void)lns_timer_arm(x->ctl->timers, &s->interim_t,
 					    now + (uint64_t)s->interim * 1000);
 	}
-	if (lns_rad_find(v, LNS_RA_FILTER_ID, &d, &n)) {
+	if (lns_rad_find_vsa(v, LNS_RAD_VENDOR_MIKROTIK, LNS_RA_MIKROTIK_RATE_LIMIT, &d, &n)) {
+		/* checked by das_check_attrs(): a new rate, live; it wins over a
+		 * Filter-Id in the same request */
+		int old = s->dyn_pol, pol;
+		char desc[64];
+
+		(void)lns_rad_parse_rate_limit(d, n, &s->rate_up, &s->rate_down);
+		s->has_rate = true;
+		s->dyn_pol = -1;
+		if (s->rate_up == 0 && s->rate_down == 0) {
+			s->has_rate = false;    /* 0/0: unlimited */
+			if (s->started)
+				(void)lns_tables_session_set_policy(x->ctl->dp->tbl, s->handle, -1);
+			log_ev(x, LNS_EV_POLICY, s, "user=%s policy=none source=coa", s->user);
+		} else if (s->started &&
+			   (pol = lns_ctl_aaa_session_rate_policy(s, desc, sizeof(desc))) >= 0) {
+			/* the workers reconfigure their meters from their next packet */
+			(void)lns_tables_session_set_policy(x->ctl->dp->tbl, s->handle, pol);
+			log_ev(x, LNS_EV_POLICY, s, "user=%s policy=%s source=coa", s->user, desc);
+		}
+		if (old >= 0)   /* after the switch: workers on the old slot finish first */
+			lns_tables_policy_release(x->ctl->dp->tbl, old);
+	} else if (lns_rad_find(v, LNS_RA_FILTER_ID, &d, &n)) {
 		int pol;
 
 		copy_str(s->filter_id, sizeof(s->filter_id), d, n);
 		/* A Filter-Id that names a rate-limit policy switches the live session to
 		 * it: the workers reconfigure their meters from their next packet. */
 		pol = lns_conf_policy_find(x->ctl->dp->conf, s->filter_id);
-		if (pol >= 0 && s->started)
+		if (pol >= 0 && s->started) {
 			lns_tables_session_set_policy(x->ctl->dp->tbl, s->handle, pol);
+			log_ev(x, LNS_EV_POLICY, s, "user=%s policy=%s source=coa", s->user,
+			       s->filter_id);
+			if (s->dyn_pol >= 0) {  /* a named policy replaces the RADIUS rate */
+				lns_tables_policy_release(x->ctl->dp->tbl, s->dyn_pol);
+				s->dyn_pol = -1;
+				s->has_rate = false;
+			}
+		}
 	}
 }
 
@@ -1049,8 +1203,16 @@ lns_ctl_aaa_init(struct lns_ctl *ctl, const struct lns_authenticator *local, cha
 	bool by_radius = conf->radius.authenticate ||
 			 conf->l2tp.defaults.authentication == LNS_AUTHN_RADIUS;
 
+	/* per-session timeouts from the config live here too (RADIUS or not) */
+	limits |= conf->l2tp.defaults.session_timeout > 0 ||
+		  conf->l2tp.defaults.session_idle_timeout > 0;
+	for (uint32_t i = 0; i < conf->ppp.n_users; i++)
+		limits |= conf->ppp.users[i].session_timeout > 0 ||
+			  conf->ppp.users[i].session_idle_timeout > 0;
 	for (uint32_t i = 0; i < conf->l2tp.n_profiles; i++) {
-		limits |= conf->l2tp.profiles[i].max_sessions_per_user > 0;
+		limits |= conf->l2tp.profiles[i].max_sessions_per_user > 0 ||
+			  conf->l2tp.profiles[i].session_timeout > 0 ||
+			  conf->l2tp.profiles[i].session_idle_timeout > 0;
 		by_radius |= conf->l2tp.profiles[i].authentication == LNS_AUTHN_RADIUS;
 	}
 	if (conf->radius.n_servers == 0 && conf->radius.n_das_clients == 0 && !limits)

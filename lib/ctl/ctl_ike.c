@@ -28,6 +28,7 @@
 #include "lns_hdr.h"
 #include "lns_ike.h"
 #include "lns_l2tp.h"
+#include "lns_map.h"
 
 #define NATT_PORT 4500
 
@@ -37,16 +38,12 @@ ctl_of(void *ctx)
 	return ctx;
 }
 
-/*
- * IKE connection -> its newest outbound SA, so that traffic follows a rekeyed
- * child: open addressing, linear probing; keys always carry LNS_CONN_IKE, so 0 is
- * an empty slot and CO_TOMB (no IKE bit) a deleted one.
- */
+/* IKE connection -> its newest outbound SA, so that traffic follows a rekeyed child. */
 struct conn_out {
 	uint32_t conn;
 	uint32_t h_out;
+	struct lns_map_node node;       /* in conn_out, keyed by conn */
 };
-#define CO_TOMB 1u
 
 struct delayed_delete;
 
@@ -54,58 +51,15 @@ struct delayed_delete;
 struct lns_ctl_ike {
 	struct lns_ike *ike;            /* the IKEv1 responder (lib/ike) */
 	struct delayed_delete *pending; /* Deletes waiting to be sent */
-	struct conn_out *conn_out;      /* IKE connection -> newest outbound SA */
-	uint32_t conn_out_mask;
-	uint32_t conn_out_used, conn_out_tomb;
+	struct lns_map conn_out;        /* IKE connection -> newest outbound SA */
 };
-
-static uint32_t
-co_hash(uint32_t conn)
-{
-	return conn * 2654435761u;
-}
 
 static struct conn_out *
 co_find(const struct lns_ctl_ike *ci, uint32_t conn)
 {
-	if (ci == NULL || ci->conn_out == NULL)
+	if (ci == NULL)
 		return NULL;
-	for (uint32_t i = co_hash(conn) & ci->conn_out_mask, n = 0; n <= ci->conn_out_mask;
-	     i = (i + 1) & ci->conn_out_mask, n++) {
-		struct conn_out *c = &ci->conn_out[i];
-
-		if (c->conn == conn)
-			return c;
-		if (c->conn == 0)
-			return NULL;
-	}
-	return NULL;
-}
-
-/* Deleted slots make misses walk further: rehash the live entries when they pile up. */
-static void
-co_rehash(struct lns_ctl_ike *ci)
-{
-	uint32_t n = ci->conn_out_mask + 1;
-	struct conn_out *old = malloc((size_t)n * sizeof(*old));
-
-	if (old == NULL)
-		return;
-	memcpy(old, ci->conn_out, (size_t)n * sizeof(*old));
-	memset(ci->conn_out, 0, (size_t)n * sizeof(*old));
-	ci->conn_out_used = ci->conn_out_tomb = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		if (old[i].conn == 0 || old[i].conn == CO_TOMB)
-			continue;
-		for (uint32_t j = co_hash(old[i].conn) & ci->conn_out_mask;;
-		     j = (j + 1) & ci->conn_out_mask)
-			if (ci->conn_out[j].conn == 0) {
-				ci->conn_out[j] = old[i];
-				ci->conn_out_used++;
-				break;
-			}
-	}
-	free(old);
+	return LNS_MAP_ENTRY(lns_map_find(&ci->conn_out, &conn), struct conn_out, node);
 }
 
 static void
@@ -117,23 +71,12 @@ co_set(struct lns_ctl_ike *ci, uint32_t conn, uint32_t h_out)
 		c->h_out = h_out;
 		return;
 	}
-	if (ci == NULL || ci->conn_out == NULL)
-		return;
-	if (ci->conn_out_tomb > (ci->conn_out_mask + 1) / 4)
-		co_rehash(ci);
-	for (uint32_t i = co_hash(conn) & ci->conn_out_mask, n = 0; n <= ci->conn_out_mask;
-	     i = (i + 1) & ci->conn_out_mask, n++) {
-		c = &ci->conn_out[i];
-		if (c->conn == 0 || c->conn == CO_TOMB) {
-			if (c->conn == CO_TOMB)
-				ci->conn_out_tomb--;
-			c->conn = conn;
-			c->h_out = h_out;
-			ci->conn_out_used++;
-			return;
-		}
-	}
-	/* full: cannot happen (sized for max-sas connections), and only rekeys need it */
+	if (ci == NULL || (c = malloc(sizeof(*c))) == NULL)
+		return;         /* only rekeys need it: traffic stays on the old child */
+	c->conn = conn;
+	c->h_out = h_out;
+	if (lns_map_add(&ci->conn_out, &c->node) != 0)
+		free(c);        /* cannot happen: sized for max-sas connections */
 }
 
 static void
@@ -142,10 +85,17 @@ co_del(struct lns_ctl_ike *ci, uint32_t conn)
 	struct conn_out *c = co_find(ci, conn);
 
 	if (c != NULL) {
-		c->conn = CO_TOMB;
-		ci->conn_out_used--;
-		ci->conn_out_tomb++;
+		lns_map_del(&ci->conn_out, &c->node);
+		free(c);
 	}
+}
+
+static int
+co_free(struct lns_map_node *n, void *arg)
+{
+	lns_map_del(arg, n);
+	free(LNS_MAP_ENTRY(n, struct conn_out, node));
+	return 0;
 }
 
 uint32_t
@@ -445,16 +395,17 @@ int
 lns_ctl_ike_init(struct lns_ctl *ctl, char *err, size_t errlen)
 {
 	struct lns_ctl_ike *ci = calloc(1, sizeof(*ci));
-	uint32_t n = 64;
+	struct lns_map_params p = {
+		.key_len = sizeof(uint32_t),
+		.key_off = offsetof(struct conn_out, conn) - offsetof(struct conn_out, node),
+		.init = 64,
+		.max = ctl->dp->sad->max_sas,   /* at most max-sas/2 connections live */
+	};
 
-	if (ci == NULL)
+	if (ci == NULL || lns_map_init(&ci->conn_out, &p) != 0)
 		goto nomem;
-	while (n < ctl->dp->sad->max_sas)   /* at most max-sas/2 connections live */
-		n <<= 1;
-	ci->conn_out = calloc(n, sizeof(*ci->conn_out));
-	ci->conn_out_mask = n - 1;
 	ci->ike = lns_ike_create(ctl->dp->conf, &ike_ops, ctl, ctl->timers, ctl->dp->evlog);
-	if (ci->conn_out == NULL || ci->ike == NULL)
+	if (ci->ike == NULL)
 		goto nomem;
 	/* lib/ike's events name the connection as the SA table and L2TP do */
 	lns_ike_set_event_conn_tag(ci->ike, LNS_CONN_IKE);
@@ -464,7 +415,7 @@ lns_ctl_ike_init(struct lns_ctl *ctl, char *err, size_t errlen)
 nomem:
 	if (ci != NULL) {
 		lns_ike_free(ci->ike);
-		free(ci->conn_out);
+		lns_map_fini(&ci->conn_out);
 		free(ci);
 	}
 	snprintf(err, errlen, "cannot start the IKE responder (out of memory)");
@@ -496,6 +447,7 @@ lns_ctl_ike_fini(struct lns_ctl *ctl)
 	 * detached first, no Delete is scheduled for them (lnsd is stopping). */
 	ctl->ike = NULL;
 	lns_ike_free(ci->ike);
-	free(ci->conn_out);
+	lns_map_walk(&ci->conn_out, co_free, &ci->conn_out);
+	lns_map_fini(&ci->conn_out);
 	free(ci);
 }

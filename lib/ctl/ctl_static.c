@@ -45,6 +45,14 @@ lns_ctl_esp_algo(uint8_t alg, struct lns_esp_sa_params *p)
 		p->cipher = LNS_ESP_CIPHER_AES_CBC;
 		p->auth = LNS_ESP_AUTH_HMAC_SHA1_96;
 		break;
+	case LNS_ESP_3DES_SHA1:
+		p->cipher = LNS_ESP_CIPHER_3DES_CBC;
+		p->auth = LNS_ESP_AUTH_HMAC_SHA1_96;
+		break;
+	case LNS_ESP_3DES_SHA256:
+		p->cipher = LNS_ESP_CIPHER_3DES_CBC;
+		p->auth = LNS_ESP_AUTH_HMAC_SHA256_128;
+		break;
 	default:
 		p->cipher = LNS_ESP_CIPHER_AES_CBC;
 		p->auth = LNS_ESP_AUTH_HMAC_SHA256_128;

@@ -196,40 +196,61 @@ ppp_send(void *ctx, uint16_t proto, const uint8_t *info, size_t len)
 		  s->ctl->dp->tbl->tun[s->tid].conn);
 }
 
+/* The destination profile of a session's tunnel (the l2tp defaults if none). */
+static const struct lns_dest_profile *
+sub_profile(const struct sub *s)
+{
+	const struct lns_conf *conf = s->ctl->dp->conf;
+	struct lns_l2tp_tunnel_info ti;
+
+	if (lns_l2tp_tunnel_get(subs_of(s->ctl)->l2tp, s->tid, &ti) == 0 && ti.profile != NULL)
+		for (uint16_t i = 0; i < conf->l2tp.n_profiles; i++)
+			if (strcmp(conf->l2tp.profiles[i].name, ti.profile) == 0)
+				return &conf->l2tp.profiles[i];
+	return &conf->l2tp.defaults;
+}
+
 /*
- * The session's rate-limit policy: a RADIUS Filter-Id that names one of
- * `policies:`, else the user's (ppp.users), else its destination profile's.
+ * The session's rate-limit policy: a rate RADIUS gave (Mikrotik-Rate-Limit),
+ * else a RADIUS Filter-Id that names one of `policies:`, else the user's
+ * (ppp.users), else its destination profile's. An event says which and whence.
  */
 static void
 sub_apply_policy(struct sub *s, const char *user)
 {
 	const struct lns_conf *conf = s->ctl->dp->conf;
-	struct lns_l2tp_tunnel_info ti;
+	const struct lns_dest_profile *p;
 	struct lns_sess_snap snap;
-	int idx = -1;
+	const char *src = "config", *name = NULL;
+	char desc[64];
+	int idx;
 
-	if (conf->n_policies == 0)
+	idx = lns_ctl_aaa_session_rate_policy(s->aaa, desc, sizeof(desc));  /* AAA hook */
+	if (idx >= 0) {
+		name = desc;
+		src = "radius";
+	}
+	if (idx < 0 && conf->n_policies == 0)
 		return;
 	memset(&snap, 0, sizeof(snap));
 	lns_ctl_aaa_session_info(s->aaa, &snap);
-	if (snap.filter_id[0] != '\0')
-		idx = lns_conf_policy_find(conf, snap.filter_id);
+	if (idx < 0 && snap.filter_id[0] != '\0' &&
+	    (idx = lns_conf_policy_find(conf, snap.filter_id)) >= 0)
+		src = "radius";
 	for (uint32_t i = 0; idx < 0 && i < conf->ppp.n_users; i++)
 		if (strcmp(conf->ppp.users[i].name, user) == 0 &&
 		    conf->ppp.users[i].policy[0] != '\0')
 			idx = lns_conf_policy_find(conf, conf->ppp.users[i].policy);
-	if (idx < 0 && lns_l2tp_tunnel_get(subs_of(s->ctl)->l2tp, s->tid, &ti) == 0 &&
-	    ti.profile != NULL) {
-		const struct lns_dest_profile *p = &conf->l2tp.defaults;
-
-		for (uint16_t i = 0; i < conf->l2tp.n_profiles; i++)
-			if (strcmp(conf->l2tp.profiles[i].name, ti.profile) == 0)
-				p = &conf->l2tp.profiles[i];
-		if (p->policy[0] != '\0')
-			idx = lns_conf_policy_find(conf, p->policy);
-	}
-	if (idx >= 0)
-		lns_tables_session_set_policy(s->ctl->dp->tbl, s->handle, idx);
+	p = sub_profile(s);
+	if (idx < 0 && p->policy[0] != '\0')
+		idx = lns_conf_policy_find(conf, p->policy);
+	if (idx < 0)
+		return;
+	if (name == NULL)
+		name = conf->policies[idx].name;
+	if (lns_tables_session_set_policy(s->ctl->dp->tbl, s->handle, idx) == 0)
+		lns_evlog_add(s->ctl->dp->evlog, lns_ctl_now_us(s->ctl), LNS_EV_POLICY, s->tid,
+			      s->sid, s->conn, "user=%s policy=%s source=%s", user, name, src);
 }
 
 static int
@@ -434,6 +455,11 @@ l2tp_session_up(void *ctx, const struct lns_l2tp_session_info *si)
 		s->ppp = lns_ppp_create_proxy(&ss->env, &ppp_ops, s, &px, now_ms(ctl));
 	} else {
 		s->ppp = lns_ppp_create(&ss->env, &ppp_ops, s, now_ms(ctl));
+	}
+	if (s->ppp != NULL) {   /* the profile's LCP keepalive (ppp.keepalive unless set) */
+		const struct lns_dest_profile *p = sub_profile(s);
+
+		lns_ppp_set_keepalive(s->ppp, p->keepalive_interval, p->keepalive_failures);
 	}
 	if (s->ppp == NULL) {
 		lns_ctl_aaa_session_end(s->aaa);

@@ -41,7 +41,7 @@ struct lns_ctl {
 	struct lns_stats_lcore *st;     /**< the control lcore's counter slot */
 	struct lns_dp_lctx lc;          /**< for the control lcore's own RX queues */
 	uint64_t resolve_next_tsc;
-	struct lns_neigh neigh[LNS_PORT_ROLE_MAX][LNS_NEIGH_SIZE];
+	struct lns_ctl_neigh *neigh;    /**< neighbours learned by ARP (ctl.c), opaque */
 	uint64_t gw_next_arp_tsc[LNS_PORT_ROLE_MAX];
 	uint64_t hz;
 	struct lns_timers *timers;      /**< protocol timers (ms since dp start) */
@@ -198,6 +198,10 @@ struct lns_aaa_sess *lns_ctl_aaa_session_new(struct lns_ctl *ctl, uint32_t handl
 int lns_ctl_aaa_session_admit(struct lns_aaa_sess *s, const char *user);
 /** IPCP opened with addr (network order): Accounting Start, timers. */
 void lns_ctl_aaa_session_up(struct lns_aaa_sess *s, uint32_t addr, const char *user);
+/** The anonymous policy of a rate RADIUS gave (Mikrotik-Rate-Limit), held until
+ *  the session ends. @return its index for lns_tables_session_set_policy() with
+ *  desc set ("rate:UP/DOWN" bit/s), or -1 (none, or no slot: an event says). */
+int lns_ctl_aaa_session_rate_policy(struct lns_aaa_sess *s, char *desc, size_t n);
 /** Why the session ends (Acct-Terminate-Cause); the first cause given wins. */
 void lns_ctl_aaa_session_cause(struct lns_aaa_sess *s, int cause);
 /** The session is gone (counters still readable): Stop, then free s. */

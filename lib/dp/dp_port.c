@@ -378,7 +378,10 @@ lns_dp_init(struct lns_dp *dp, const struct lns_conf *conf, struct lns_stats *st
 			    "cannot allocate tables for %u SAs and %u sessions: lower "
 			    "limits.max-sas / limits.max-sessions or give DPDK more memory",
 			    conf->limits.max_sas, conf->limits.max_sessions);
-	rc = lns_tables_set_policies(dp->tbl, conf->policies, conf->n_policies);
+	/* anonymous slots for rates RADIUS gives directly (Mikrotik-Rate-Limit) */
+	rc = lns_tables_policies_init(dp->tbl, conf->policies, conf->n_policies,
+				      conf->radius.n_servers > 0 || conf->radius.n_das_clients > 0 ?
+				      LNS_POLICY_DYN_MAX : 0);
 	if (rc != 0)
 		return fail(err, errlen, rc, "policies: cannot set up rate meters (%s)",
 			    rc == -ENOMEM ? "out of memory: lower limits.max-sessions" :

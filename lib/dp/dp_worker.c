@@ -260,17 +260,27 @@ check_ipv4(const struct rte_mbuf *m, enum lns_drop *why)
 
 /*
  * Rate-limit policy of session h in direction dir (0 up, 1 down): true when the
- * packet is over it (counted on the session). Sessions without a policy pay one
- * well-predicted branch.
+ * packet is over it (counted on the session); a packet its policy marks gets
+ * the DSCP here (counted). Sessions without a policy pay one well-predicted
+ * branch.
  */
 static inline bool
 police(const struct lns_dp *dp, const struct lns_dp_session *s, uint32_t h, int dir,
-       uint16_t len, const struct lns_dp_lctx *lc)
+       struct rte_ipv4_hdr *ip, uint16_t len, const struct lns_dp_lctx *lc)
 {
 	uint16_t pol = __atomic_load_n(&s->policy, __ATOMIC_ACQUIRE);
+	int v;
 
-	if (likely(pol == 0) || lns_tables_police(dp->tbl, lc->slot, h, pol, dir, len))
+	if (likely(pol == 0))
 		return false;
+	v = lns_tables_police(dp->tbl, lc->slot, h, pol, dir, len);
+	if (likely(v == LNS_POLICE_PASS))
+		return false;
+	if (v == LNS_POLICE_MARK) {
+		lns_ipv4_set_dscp(ip, dp->tbl->pol[pol].tos_dscp);
+		lns_count(lc->st, LNS_CTR_POLICER_MARKED, 1);
+		return false;
+	}
 	lns_tables_count(dp->tbl, lc->slot, h, dir ? LNS_SC_POLICER_DOWN : LNS_SC_POLICER_UP, 1);
 	return true;
 }
@@ -306,7 +316,7 @@ up_ipv4(const struct lns_dp *dp, struct rte_mbuf *m, uint32_t h, struct burst_ou
 		return;
 	}
 	tot = rte_be_to_cpu_16(ip->total_length);
-	if (police(dp, s, h, 0, tot, lc)) {
+	if (police(dp, s, h, 0, ip, tot, lc)) {
 		drop_pkt(lc, m, LNS_DROP_UP_POLICER);
 		return;
 	}
@@ -890,7 +900,7 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 			drop_pkt(lc, m, LNS_DROP_DOWN_TTL);
 			continue;
 		}
-		if (police(dp, s, h, 1, tot, lc)) {
+		if (police(dp, s, h, 1, ip, tot, lc)) {
 			drop_pkt(lc, m, LNS_DROP_DOWN_POLICER);
 			continue;
 		}

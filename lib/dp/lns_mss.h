@@ -3,6 +3,7 @@
  * @file
  * TCP MSS clamping for subscriber traffic: PPP + L2TP + ESP overhead makes the path
  * MTU smaller than clients assume, so SYNs carrying a larger MSS option are lowered.
+ * And the DSCP remark of a rate-limit policy's exceeding packets.
  *
  * Data-path code: pure, bounds-checked, no state.
  */
@@ -81,6 +82,24 @@ lns_mss_clamp(struct rte_ipv4_hdr *ip, uint16_t clamp)
 		i += opt[i + 1];
 	}
 	return 0;
+}
+
+/**
+ * Set the DSCP of an IPv4 header (tos_dscp = DSCP << 2), ECN bits kept, the
+ * header checksum updated incrementally (RFC 1624, eqn. 3).
+ */
+static inline void
+lns_ipv4_set_dscp(struct rte_ipv4_hdr *ip, uint8_t tos_dscp)
+{
+	uint16_t old = (uint16_t)(ip->version_ihl << 8 | ip->type_of_service), nw;
+	uint32_t sum;
+
+	ip->type_of_service = (uint8_t)((tos_dscp & 0xfc) | (ip->type_of_service & 0x03));
+	nw = (uint16_t)(ip->version_ihl << 8 | ip->type_of_service);
+	sum = (uint32_t)(~rte_be_to_cpu_16(ip->hdr_checksum) & 0xffff) + (~old & 0xffffu) + nw;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
 }
 
 #endif /* LNS_MSS_H */

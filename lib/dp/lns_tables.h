@@ -73,12 +73,22 @@ enum lns_sess_ctr { LNS_SC_UP_PKTS, LNS_SC_UP_BYTES, LNS_SC_DOWN_PKTS, LNS_SC_DO
  * workers start). Index 0 is "none"; a session's `policy` names one.
  */
 #define LNS_POLICY_MAX 64
+/** Anonymous policies (a rate given directly by RADIUS, e.g. Mikrotik-Rate-Limit):
+ *  slots after the named ones, shared by sessions with the same rates. */
+#define LNS_POLICY_DYN_MAX 1024
 struct lns_dp_policy {
 	bool on[2];                                   /**< [0] up, [1] down: limited */
+	bool mark;                                    /**< exceed-action mark */
+	bool peak[2];                                 /**< a peak rate above the committed */
+	uint8_t tos_dscp;                             /**< exceed-dscp << 2 */
 	struct rte_meter_trtcm_profile prof[2];       /**< upstream uses prof[0] */
 	/** Downstream, shared by every lcore (lock-free GCRA, see lns_tables_police):
 	 *  TSC cycles per byte at the peak rate (Q16), and the burst as cycles. */
 	uint64_t down_t_q16, down_tau;
+	/** exceed-action mark with a peak rate: the committed-rate cell's (cycles
+	 *  per byte Q16, burst as cycles), telling green from yellow downstream */
+	uint64_t down_c_t_q16, down_c_tau;
+	uint64_t rate[2];                             /**< committed bit/s, for display */
 };
 
 /**
@@ -90,6 +100,14 @@ struct lns_dp_policy {
 struct lns_dp_meter {
 	struct rte_meter_trtcm m;
 	uint16_t policy;                              /**< what m was configured for */
+};
+
+/** Control's record of an anonymous policy slot. */
+struct lns_dyn_policy {
+	struct lns_policy_dir up, down;  /**< what the slot was configured with */
+	uint32_t refs;                   /**< sessions holding it (0 = reusable after grace) */
+	uint64_t token;                  /**< RCU token taken when refs went to 0 */
+	bool used;
 };
 
 struct lns_tables {
@@ -108,7 +126,10 @@ struct lns_tables {
 	struct lns_dp_meter *mtr;        /**< [slot][handle][2], NULL = no policies */
 	uint64_t *down_tat;              /**< [handle]: downstream GCRA theoretical
 					  *   arrival time (TSC), shared by all lcores */
+	uint64_t *down_tat_c;            /**< [handle]: the committed-rate cell (mark) */
 	uint16_t n_pol;
+	struct lns_dyn_policy *dyn;      /**< [n_dyn], control only; NULL = none */
+	uint16_t n_dyn;
 	struct rte_rcu_qsbr *qsbr;       /**< workers' RCU variable (NULL: free at once) */
 	uint32_t pend_head, pend_tail;   /**< sessions waiting for reclaim */
 	uint32_t n_pending;
@@ -168,6 +189,27 @@ unsigned int lns_tables_reclaim(struct lns_tables *t);
 int lns_tables_set_policies(struct lns_tables *t, const struct lns_policy_conf *p,
 			    uint16_t n);
 
+/** Like lns_tables_set_policies(), and reserve n_dyn (<= LNS_POLICY_DYN_MAX)
+ *  anonymous policy slots for lns_tables_policy_acquire() (0 = none). */
+int lns_tables_policies_init(struct lns_tables *t, const struct lns_policy_conf *p, uint16_t n,
+			     uint16_t n_dyn);
+
+/**
+ * An anonymous policy with these rates (either may have rate 0 = unlimited):
+ * a slot already holding the same rates is shared, else a free one (or one no
+ * session has held for a grace period) is configured. Control only.
+ * @return a policy index for lns_tables_session_set_policy() (>= LNS_POLICY_MAX),
+ *         -ENOTSUP (no slots reserved), -ENOSPC (all held), -EINVAL (bad rates).
+ */
+int lns_tables_policy_acquire(struct lns_tables *t, const struct lns_policy_dir *up,
+			      const struct lns_policy_dir *down);
+/** Drop one hold of an index from lns_tables_policy_acquire() (others: no-op).
+ *  The caller has first moved its session off it. Control only. */
+void lns_tables_policy_release(struct lns_tables *t, int idx);
+/** The rates of policy index idx if it is an anonymous one. @return 0 or -ENOENT. */
+int lns_tables_policy_dyn_get(const struct lns_tables *t, int idx, struct lns_policy_dir *up,
+			      struct lns_policy_dir *down);
+
 /** Meter profile parameters of one policy direction (exported for tests). */
 int lns_policy_meter_params(const struct lns_policy_dir *d,
 			    struct rte_meter_trtcm_params *out);
@@ -217,9 +259,29 @@ lns_tables_count(struct lns_tables *t, uint16_t slot, uint32_t h, enum lns_sess_
 	t->ctr[((size_t)slot * t->max_sessions + h) * LNS_SC_MAX + c] += n;
 }
 
+/** What lns_tables_police() decides. */
+enum { LNS_POLICE_DROP = 0, LNS_POLICE_PASS = 1, LNS_POLICE_MARK = 2 };
+
+/* One GCRA cell: advance it by inc if the packet fits within tau. */
+static inline bool
+lns_gcra(uint64_t *cell, uint64_t now, uint64_t inc, uint64_t tau)
+{
+	uint64_t tat = __atomic_load_n(cell, __ATOMIC_RELAXED), ntat;
+
+	do {
+		ntat = (tat > now ? tat : now) + inc;
+		if (ntat - now > tau)
+			return false;
+	} while (!__atomic_compare_exchange_n(cell, &tat, ntat, true, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	return true;
+}
+
 /**
  * Police one packet of `len` bytes (IPv4 total length) of session h, which has
- * policy pol (!= 0), in direction dir (0 up, 1 down). @return true to pass it.
+ * policy pol (!= 0), in direction dir (0 up, 1 down).
+ * @return LNS_POLICE_PASS, LNS_POLICE_DROP, or (exceed-action mark only)
+ *         LNS_POLICE_MARK: pass it with the policy's DSCP.
  *
  * Upstream: rte_meter trTCM on this slot's meter. One lcore handles a session's
  * upstream (the owner of its inbound SA; a plain tunnel is one RSS flow), so the
@@ -228,36 +290,43 @@ lns_tables_count(struct lns_tables *t, uint16_t slot, uint32_t h, enum lns_sess_
  * one GCRA cell per session (a theoretical arrival time) is advanced by
  * compare-and-swap, no lock. Dropping only red, trTCM passes exactly what a
  * single bucket at the peak rate and burst passes, which is what the cell does.
- * Workers.
+ * Marking: red (over the peak) is dropped if there is a peak rate, else marked;
+ * yellow (over the committed rate) is marked; downstream a second cell at the
+ * committed rate, advanced only by green packets as trTCM's committed bucket,
+ * tells them apart. Workers.
  */
-static inline bool
+static inline int
 lns_tables_police(struct lns_tables *t, uint16_t slot, uint32_t h, uint16_t pol, int dir,
 		  uint32_t len)
 {
 	struct lns_dp_policy *p = &t->pol[pol];
 	struct lns_dp_meter *mt;
+	enum rte_color c;
 
 	if (!p->on[dir])
-		return true;
+		return LNS_POLICE_PASS;
 	if (dir) {
-		uint64_t now = rte_rdtsc(), inc = ((uint64_t)len * p->down_t_q16) >> 16;
-		uint64_t tat = __atomic_load_n(&t->down_tat[h], __ATOMIC_RELAXED), ntat;
+		uint64_t now = rte_rdtsc();
 
-		do {
-			ntat = (tat > now ? tat : now) + inc;
-			if (ntat - now > p->down_tau)
-				return false;
-		} while (!__atomic_compare_exchange_n(&t->down_tat[h], &tat, ntat, true,
-						      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-		return true;
+		if (!lns_gcra(&t->down_tat[h], now, ((uint64_t)len * p->down_t_q16) >> 16,
+			      p->down_tau))
+			return p->mark && !p->peak[1] ? LNS_POLICE_MARK : LNS_POLICE_DROP;
+		if (!p->mark || !p->peak[1])
+			return LNS_POLICE_PASS;
+		return lns_gcra(&t->down_tat_c[h], now, ((uint64_t)len * p->down_c_t_q16) >> 16,
+				p->down_c_tau) ? LNS_POLICE_PASS : LNS_POLICE_MARK;
 	}
 	mt = &t->mtr[((size_t)slot * t->max_sessions + h) * 2 + dir];
 	if (unlikely(mt->policy != pol)) {
 		rte_meter_trtcm_config(&mt->m, &p->prof[dir]);
 		mt->policy = pol;
 	}
-	return rte_meter_trtcm_color_blind_check(&mt->m, &p->prof[dir], rte_rdtsc(), len) !=
-	       RTE_COLOR_RED;
+	c = rte_meter_trtcm_color_blind_check(&mt->m, &p->prof[dir], rte_rdtsc(), len);
+	if (likely(c == RTE_COLOR_GREEN))
+		return LNS_POLICE_PASS;
+	if (!p->mark)
+		return c == RTE_COLOR_RED ? LNS_POLICE_DROP : LNS_POLICE_PASS;
+	return c == RTE_COLOR_RED && p->peak[0] ? LNS_POLICE_DROP : LNS_POLICE_MARK;
 }
 
 /** Fetch a looked-up session's entry and this slot's counter line before a burst

@@ -2,6 +2,7 @@
 /* Tunnel and session tables: control-lcore side. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_errno.h>
@@ -76,6 +77,8 @@ lns_tables_free(struct lns_tables *t)
 	rte_free(t->pol);
 	rte_free(t->mtr);
 	rte_free(t->down_tat);
+	rte_free(t->down_tat_c);
+	free(t->dyn);
 	rte_free(t->sess);
 	rte_free(t->tun);
 	rte_free(t);
@@ -157,8 +160,10 @@ lns_tables_add_session(struct lns_tables *t, uint16_t tunnel, uint16_t local_id,
 		for (uint16_t sl = 0; sl < t->n_slots; sl++)
 			memset(&t->mtr[((size_t)sl * t->max_sessions + h) * 2], 0,
 			       2 * sizeof(*t->mtr));
-	if (t->down_tat != NULL)
+	if (t->down_tat != NULL) {
 		t->down_tat[h] = 0;
+		t->down_tat_c[h] = 0;
+	}
 	__atomic_store_n(&s->state, LNS_TBL_UP, __ATOMIC_RELEASE);
 	rc = lns_u32map_add(t->by_ids, key, h);
 	if (rc == 0 && addr != 0)
@@ -293,50 +298,151 @@ lns_policy_meter_params(const struct lns_policy_dir *d, struct rte_meter_trtcm_p
 	return 0;
 }
 
-int
-lns_tables_set_policies(struct lns_tables *t, const struct lns_policy_conf *p, uint16_t n)
+/* Configure one policy slot from its two directions (rate 0 = not limited). */
+static int
+policy_config(struct lns_dp_policy *dst, const struct lns_policy_dir *up,
+	      const struct lns_policy_dir *down, bool mark, uint8_t dscp)
 {
-	if (n == 0)
+	const struct lns_policy_dir *d[2] = { up, down };
+	struct lns_dp_policy np;
+
+	memset(&np, 0, sizeof(np));
+	np.mark = mark;
+	np.tos_dscp = (uint8_t)(dscp << 2);
+	for (int dir = 0; dir < 2; dir++) {
+		struct rte_meter_trtcm_params prm;
+
+		if (d[dir]->rate == 0)
+			continue;
+		if (lns_policy_meter_params(d[dir], &prm) != 0 ||
+		    rte_meter_trtcm_profile_config(&np.prof[dir], &prm) != 0)
+			return -EINVAL;
+		np.on[dir] = true;
+		np.rate[dir] = d[dir]->rate;
+		np.peak[dir] = prm.pir > prm.cir;
+		if (dir == 1) {
+			uint64_t hz = rte_get_tsc_hz();
+
+			np.down_t_q16 = (hz << 16) / prm.pir;
+			np.down_tau = (uint64_t)prm.pbs * np.down_t_q16 >> 16;
+			np.down_c_t_q16 = (hz << 16) / prm.cir;
+			np.down_c_tau = (uint64_t)prm.cbs * np.down_c_t_q16 >> 16;
+		}
+	}
+	*dst = np;
+	return 0;
+}
+
+int
+lns_tables_policies_init(struct lns_tables *t, const struct lns_policy_conf *p, uint16_t n,
+			 uint16_t n_dyn)
+{
+	if (n == 0 && n_dyn == 0)
 		return 0;
-	if (n > LNS_POLICY_MAX || t->pol != NULL)
+	if (n > LNS_POLICY_MAX || n_dyn > LNS_POLICY_DYN_MAX || t->pol != NULL)
 		return -E2BIG;
-	t->pol = rte_zmalloc("lns_policies", (LNS_POLICY_MAX + 1) * sizeof(*t->pol),
-			     RTE_CACHE_LINE_SIZE);
+	t->pol = rte_zmalloc("lns_policies", (LNS_POLICY_MAX + 1 + (size_t)n_dyn) *
+			     sizeof(*t->pol), RTE_CACHE_LINE_SIZE);
 	t->mtr = rte_zmalloc("lns_meters", (size_t)t->n_slots * t->max_sessions * 2 *
 			     sizeof(*t->mtr), RTE_CACHE_LINE_SIZE);
 	t->down_tat = rte_zmalloc("lns_down_tat", (size_t)t->max_sessions * sizeof(uint64_t),
 				  RTE_CACHE_LINE_SIZE);
-	if (t->pol == NULL || t->mtr == NULL || t->down_tat == NULL) {
+	t->down_tat_c = rte_zmalloc("lns_down_tat_c", (size_t)t->max_sessions *
+				    sizeof(uint64_t), RTE_CACHE_LINE_SIZE);
+	t->dyn = n_dyn > 0 ? calloc(n_dyn, sizeof(*t->dyn)) : NULL;
+	if (t->pol == NULL || t->mtr == NULL || t->down_tat == NULL || t->down_tat_c == NULL ||
+	    (n_dyn > 0 && t->dyn == NULL)) {
 		rte_free(t->pol);
 		rte_free(t->mtr);
 		rte_free(t->down_tat);
+		rte_free(t->down_tat_c);
+		t->down_tat_c = NULL;
+		free(t->dyn);
 		t->pol = NULL;
 		t->mtr = NULL;
 		t->down_tat = NULL;
+		t->dyn = NULL;
 		return -ENOMEM;
 	}
-	for (uint16_t i = 0; i < n; i++) {
-		const struct lns_policy_dir *d[2] = { &p[i].up, &p[i].down };
-
-		for (int dir = 0; dir < 2; dir++) {
-			struct rte_meter_trtcm_params prm;
-
-			if (d[dir]->rate == 0)
-				continue;
-			if (lns_policy_meter_params(d[dir], &prm) != 0 ||
-			    rte_meter_trtcm_profile_config(&t->pol[i + 1].prof[dir], &prm) != 0)
-				return -EINVAL;
-			t->pol[i + 1].on[dir] = true;
-			if (dir == 1) {
-				uint64_t hz = rte_get_tsc_hz();
-
-				t->pol[i + 1].down_t_q16 = (hz << 16) / prm.pir;
-				t->pol[i + 1].down_tau = (uint64_t)prm.pbs *
-							 t->pol[i + 1].down_t_q16 >> 16;
-			}
-		}
-	}
+	for (uint16_t i = 0; i < n; i++)
+		if (policy_config(&t->pol[i + 1], &p[i].up, &p[i].down,
+				  p[i].exceed_action == LNS_EXCEED_MARK, p[i].exceed_dscp) != 0)
+			return -EINVAL;
 	t->n_pol = n;
+	t->n_dyn = n_dyn;
+	return 0;
+}
+
+int
+lns_tables_set_policies(struct lns_tables *t, const struct lns_policy_conf *p, uint16_t n)
+{
+	return lns_tables_policies_init(t, p, n, 0);
+}
+
+static bool
+dir_same(const struct lns_policy_dir *a, const struct lns_policy_dir *b)
+{
+	return a->rate == b->rate && a->burst == b->burst && a->peak_rate == b->peak_rate &&
+	       a->peak_burst == b->peak_burst;
+}
+
+int
+lns_tables_policy_acquire(struct lns_tables *t, const struct lns_policy_dir *up,
+			  const struct lns_policy_dir *down)
+{
+	int cand = -1, rc;
+
+	if (t->dyn == NULL)
+		return -ENOTSUP;
+	for (uint16_t j = 0; j < t->n_dyn; j++) {
+		struct lns_dyn_policy *d = &t->dyn[j];
+
+		if (d->used && dir_same(&d->up, up) && dir_same(&d->down, down)) {
+			d->refs++;      /* same rates: share (its slot never changed) */
+			return LNS_POLICY_MAX + j;
+		}
+		if (cand < 0 && (!d->used ||
+				 (d->refs == 0 && (t->qsbr == NULL ||
+						   rte_rcu_qsbr_check(t->qsbr, d->token,
+								      false) == 1))))
+			cand = j;
+	}
+	if (cand < 0)
+		return -ENOSPC;
+	/* no worker uses the slot now (never used, or released a grace period ago) */
+	rc = policy_config(&t->pol[LNS_POLICY_MAX + 1 + cand], up, down, false, 0);
+	if (rc != 0)
+		return rc;
+	t->dyn[cand].up = *up;
+	t->dyn[cand].down = *down;
+	t->dyn[cand].refs = 1;
+	t->dyn[cand].used = true;
+	return LNS_POLICY_MAX + cand;
+}
+
+void
+lns_tables_policy_release(struct lns_tables *t, int idx)
+{
+	struct lns_dyn_policy *d;
+
+	if (t->dyn == NULL || idx < LNS_POLICY_MAX || idx >= LNS_POLICY_MAX + t->n_dyn)
+		return;
+	d = &t->dyn[idx - LNS_POLICY_MAX];
+	if (d->refs == 0 || --d->refs > 0)
+		return;
+	/* workers that read the index before the session moved off it finish first */
+	d->token = t->qsbr != NULL ? rte_rcu_qsbr_start(t->qsbr) : 0;
+}
+
+int
+lns_tables_policy_dyn_get(const struct lns_tables *t, int idx, struct lns_policy_dir *up,
+			  struct lns_policy_dir *down)
+{
+	if (t->dyn == NULL || idx < LNS_POLICY_MAX || idx >= LNS_POLICY_MAX + t->n_dyn ||
+	    !t->dyn[idx - LNS_POLICY_MAX].used)
+		return -ENOENT;
+	*up = t->dyn[idx - LNS_POLICY_MAX].up;
+	*down = t->dyn[idx - LNS_POLICY_MAX].down;
 	return 0;
 }
 
@@ -345,7 +451,9 @@ lns_tables_session_set_policy(struct lns_tables *t, uint32_t handle, int idx)
 {
 	if (handle >= t->max_sessions || t->sess[handle].state != LNS_TBL_UP)
 		return -ENOENT;
-	if (idx >= (int)t->n_pol)
+	if (idx >= (int)t->n_pol &&
+	    (t->dyn == NULL || idx < LNS_POLICY_MAX || idx >= LNS_POLICY_MAX + t->n_dyn ||
+	     t->dyn[idx - LNS_POLICY_MAX].refs == 0))
 		return -EINVAL;
 	/* The worker sees the new index and reconfigures its own meter. */
 	__atomic_store_n(&t->sess[handle].policy, (uint16_t)(idx < 0 ? 0 : idx + 1),

@@ -38,7 +38,8 @@ inb_precheck(const struct lns_esp_sa *sa, const struct rte_mbuf *m, uint32_t *se
 	if (m->data_len < (uint32_t)sa->hdr_len + sa->min_ct + sa->icv_len)
 		return LNS_ESP_TRUNCATED;
 	ct = m->data_len - sa->hdr_len - sa->icv_len;
-	if (sa->cipher == LNS_ESP_CIPHER_AES_CBC && ct % ESP_AES_BLOCK != 0)
+	/* CBC: align_mask is the cipher block - 1 */
+	if (sa->cipher != LNS_ESP_CIPHER_AES_GCM16 && (ct & sa->align_mask) != 0)
 		return LNS_ESP_BAD_LEN;
 	p = rte_pktmbuf_mtod(m, const uint8_t *);
 	memcpy(&w, p, 4);
@@ -79,13 +80,19 @@ inb_job(IMB_JOB *job, const struct lns_esp_sa *sa, uint8_t *p, uint32_t ct,
 		job->u.GCM.aad_len_in_bytes = LNS_ESP_HDR_LEN;
 	} else {
 		/* RFC 2404/4868: the ICV covers header, IV and ciphertext. */
-		job->cipher_mode = IMB_CIPHER_CBC;
 		job->hash_alg = sa->auth == LNS_ESP_AUTH_HMAC_SHA1_96 ?
 				IMB_AUTH_HMAC_SHA_1 : IMB_AUTH_HMAC_SHA_256;
-		job->enc_keys = sa->key.cbc.enc;
-		job->dec_keys = sa->key.cbc.dec;
+		if (sa->cipher == LNS_ESP_CIPHER_3DES_CBC) {
+			job->cipher_mode = IMB_CIPHER_DES3;
+			job->enc_keys = sa->key.cbc.des_ks_ptr;
+			job->dec_keys = sa->key.cbc.des_ks_ptr;
+		} else {
+			job->cipher_mode = IMB_CIPHER_CBC;
+			job->enc_keys = sa->key.cbc.enc;
+			job->dec_keys = sa->key.cbc.dec;
+		}
 		job->iv = p + LNS_ESP_HDR_LEN;
-		job->iv_len_in_bytes = ESP_CBC_IV_LEN;
+		job->iv_len_in_bytes = sa->iv_len;
 		job->hash_start_src_offset_in_bytes = 0;
 		job->msg_len_to_hash_in_bytes = sa->hdr_len + ct;
 		job->u.HMAC._hashed_auth_key_xor_ipad = sa->key.cbc.ipad;

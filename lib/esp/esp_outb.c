@@ -16,6 +16,7 @@
  * one extra AES block, done inside the packet's own job: the nonce is written where
  * the IV goes and the job runs CBC with a zero IV over nonce || payload, so the first
  * output block is AES-K(nonce) -- the IV -- and the rest is exactly CBC under it.
+ * 3DES does the same with its 8-byte block: IV = 3DES-K(iv_seed[8..15] XOR seq64).
  */
 #include <stdbool.h>
 #include <string.h>
@@ -130,21 +131,30 @@ outb_job(IMB_JOB *job, const struct lns_esp_sa *sa, struct rte_mbuf *m, uint8_t 
 		job->u.GCM.aad = p;
 		job->u.GCM.aad_len_in_bytes = LNS_ESP_HDR_LEN;
 	} else {
-		/* Nonce in the IV slot; CBC from a zero IV turns it into AES-K(nonce). */
-		memcpy(p + LNS_ESP_HDR_LEN, sa->iv_seed, 8);
+		/* Nonce in the IV slot; CBC from a zero IV turns it into E-K(nonce). The
+		 * nonce is one cipher block: seed || seed^seq (AES), seed^seq (3DES). */
+		uint8_t *n = p + LNS_ESP_HDR_LEN + sa->iv_len - 8;
+
+		memcpy(p + LNS_ESP_HDR_LEN, sa->iv_seed, sa->iv_len - 8u);
 		memcpy(&x, sa->iv_seed + 8, 8);
 		x ^= s64;
-		memcpy(p + LNS_ESP_HDR_LEN + 8, &x, 8);
-		job->cipher_mode = IMB_CIPHER_CBC;
+		memcpy(n, &x, 8);
 		job->hash_alg = sa->auth == LNS_ESP_AUTH_HMAC_SHA1_96 ?
 				IMB_AUTH_HMAC_SHA_1 : IMB_AUTH_HMAC_SHA_256;
-		job->enc_keys = sa->key.cbc.enc;
-		job->dec_keys = sa->key.cbc.dec;
+		if (sa->cipher == LNS_ESP_CIPHER_3DES_CBC) {
+			job->cipher_mode = IMB_CIPHER_DES3;
+			job->enc_keys = sa->key.cbc.des_ks_ptr;
+			job->dec_keys = sa->key.cbc.des_ks_ptr;
+		} else {
+			job->cipher_mode = IMB_CIPHER_CBC;
+			job->enc_keys = sa->key.cbc.enc;
+			job->dec_keys = sa->key.cbc.dec;
+		}
 		job->dst = p + LNS_ESP_HDR_LEN;
 		job->cipher_start_src_offset_in_bytes = LNS_ESP_HDR_LEN;
-		job->msg_len_to_cipher_in_bytes = ESP_CBC_IV_LEN + ct;
+		job->msg_len_to_cipher_in_bytes = sa->iv_len + ct;
 		job->iv = zero_iv;
-		job->iv_len_in_bytes = ESP_CBC_IV_LEN;
+		job->iv_len_in_bytes = sa->iv_len;
 		job->hash_start_src_offset_in_bytes = 0;
 		job->msg_len_to_hash_in_bytes = sa->hdr_len + ct;
 		job->u.HMAC._hashed_auth_key_xor_ipad = sa->key.cbc.ipad;

@@ -22,6 +22,7 @@
 #define ESP_GCM_ICV_LEN  16u
 #define ESP_CBC_IV_LEN   16u
 #define ESP_AES_BLOCK    16u
+#define ESP_DES_BLOCK    8u	/* 3DES block and IV (RFC 2451 2.3) */
 #define ESP_NH_NONE      59u	/* RFC 4303 2.6: dummy packet */
 
 /* Maximum digest / ICV sizes handled. */

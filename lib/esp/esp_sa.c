@@ -25,6 +25,8 @@ static_assert(sizeof(struct lns_esp_sa) == ESP_SA_FIXED_LINES * RTE_CACHE_LINE_S
 	      "struct lns_esp_sa changed size");
 static_assert(sizeof(((struct lns_esp_sa *)0)->key) >= sizeof(struct gcm_key_data),
 	      "GCM key data must fit");
+static_assert(sizeof(((struct lns_esp_sa *)0)->key.cbc.des_ks[0]) == IMB_DES_KEY_SCHED_SIZE,
+	      "one DES key schedule is IMB_DES_KEY_SCHED_SIZE bytes");
 
 #define ESP_X_NAME(e, name, help) name,
 #define ESP_X_HELP(e, name, help) help,
@@ -190,6 +192,22 @@ esp_hmac(IMB_MGR *mgr, enum lns_esp_auth auth, const uint8_t *key, size_t key_le
 	return rc;
 }
 
+/*
+ * K1 == K2 or K2 == K3 turns EDE into single DES (RFC 2451 2.2 asks for distinct
+ * keys). Compared without the parity bits, which DES ignores.
+ */
+static bool
+des3_degenerate(const uint8_t *k)
+{
+	unsigned int d12 = 0, d23 = 0;
+
+	for (unsigned int i = 0; i < 8; i++) {
+		d12 |= (k[i] ^ k[8 + i]) & 0xfe;
+		d23 |= (k[8 + i] ^ k[16 + i]) & 0xfe;
+	}
+	return d12 == 0 || d23 == 0;
+}
+
 static int
 check_params(const struct lns_esp_sa_params *prm)
 {
@@ -209,7 +227,10 @@ check_params(const struct lns_esp_sa_params *prm)
 			return -EINVAL;
 		return 0;
 	case LNS_ESP_CIPHER_AES_CBC:
-		if (prm->enc_key_len != 16 && prm->enc_key_len != 32)
+	case LNS_ESP_CIPHER_3DES_CBC:
+		if (prm->cipher == LNS_ESP_CIPHER_AES_CBC ?
+		    prm->enc_key_len != 16 && prm->enc_key_len != 32 :
+		    prm->enc_key_len != 24 || des3_degenerate(prm->enc_key))
 			return -EINVAL;
 		if (prm->auth_key == NULL)
 			return -EINVAL;
@@ -259,6 +280,24 @@ lns_esp_sa_init(struct lns_esp_sa *sa, IMB_MGR *mgr, const struct lns_esp_sa_par
 			IMB_AES128_GCM_PRE(mgr, prm->enc_key, &sa->key.gcm);
 		else
 			IMB_AES256_GCM_PRE(mgr, prm->enc_key, &sa->key.gcm);
+	} else if (prm->cipher == LNS_ESP_CIPHER_3DES_CBC) {
+		sa->key_len = (uint8_t)prm->enc_key_len;
+		sa->iv_len = ESP_DES_BLOCK;
+		sa->icv_len = prm->auth == LNS_ESP_AUTH_HMAC_SHA1_96 ? 12 : 16;
+		/* RFC 2451 2.3: 8-byte blocks, which also give RFC 4303's 4-byte words */
+		sa->align_mask = ESP_DES_BLOCK - 1;
+		sa->min_ct = ESP_DES_BLOCK;
+		for (unsigned int i = 0; i < 3; i++) {
+			if (IMB_DES_KEYSCHED(mgr, sa->key.cbc.des_ks[i], prm->enc_key + 8 * i) != 0) {
+				rc = -EINVAL;
+				goto fail;
+			}
+			sa->key.cbc.des_ks_ptr[i] = sa->key.cbc.des_ks[i];
+		}
+		rc = esp_hmac_precompute(mgr, prm->auth, prm->auth_key, prm->auth_key_len,
+					 sa->key.cbc.ipad, sa->key.cbc.opad);
+		if (rc != 0)
+			goto fail;
 	} else {
 		sa->key_len = (uint8_t)prm->enc_key_len;
 		sa->iv_len = ESP_CBC_IV_LEN;

@@ -3,8 +3,9 @@
  * @file
  * ESP (RFC 4303) crypto core of the data plane, on Intel IPsec-MB called directly.
  *
- * Algorithms: AES-GCM-128/256 with a 16-byte ICV (RFC 4106), AES-CBC-128/256 with
- * HMAC-SHA1-96 (RFC 3602, RFC 2404) or HMAC-SHA256-128 (RFC 4868). 32-bit sequence
+ * Algorithms: AES-GCM-128/256 with a 16-byte ICV (RFC 4106), AES-CBC-128/256 or
+ * 3DES-CBC (RFC 2451, legacy clients only) with HMAC-SHA1-96 (RFC 3602, RFC 2404) or
+ * HMAC-SHA256-128 (RFC 4868). 32-bit sequence
  * numbers only (no ESN). Transport mode and host-to-host tunnel mode; NAT-T (RFC 3948)
  * is the caller's business: the bursts see only the ESP part of a packet.
  *
@@ -63,6 +64,12 @@ enum lns_esp_mode {
 enum lns_esp_cipher {
 	LNS_ESP_CIPHER_AES_GCM16 = 0,	/**< AES-GCM, 16-byte ICV, key 16|32 + 4-byte salt */
 	LNS_ESP_CIPHER_AES_CBC,		/**< AES-CBC, key 16|32 bytes, needs an HMAC */
+	/**
+	 * 3DES-CBC (DES-EDE3, RFC 2451), key 24 bytes (K1 || K2 || K3, K1 != K2 and
+	 * K2 != K3), 8-byte blocks and IV, needs an HMAC. Legacy: its 64-bit block
+	 * (Sweet32) wants short SA lifetimes.
+	 */
+	LNS_ESP_CIPHER_3DES_CBC,
 };
 
 /** Integrity transform (must be NONE with GCM, must not be with CBC). */
@@ -119,12 +126,12 @@ struct lns_esp_sa_params {
 	enum lns_esp_cipher cipher;
 	enum lns_esp_auth auth;
 	/**
-	 * Encryption key bytes as IKE derives them: CBC 16|32 bytes; GCM the key followed
+	 * Encryption key bytes as IKE derives them: AES-CBC 16|32 bytes, 3DES 24 bytes; GCM the key followed
 	 * by the 4-byte salt, 20|36 bytes (RFC 4106 8.1; strongSwan prints it that way).
 	 */
 	const uint8_t *enc_key;
 	uint16_t enc_key_len;
-	const uint8_t *auth_key;	/**< CBC only: 20 (SHA1) or 32 (SHA256) bytes */
+	const uint8_t *auth_key;	/**< CBC (AES, 3DES): 20 (SHA1) or 32 (SHA256) bytes */
 	uint16_t auth_key_len;
 	/** Inbound: anti-replay window in packets, 0 (off) .. LNS_ESP_REPLAY_WIN_MAX. */
 	uint32_t replay_win;
@@ -136,7 +143,8 @@ struct lns_esp_sa_params {
 	/**
 	 * Outbound: 16 bytes that seed the per-packet IVs, NULL to draw them from
 	 * getrandom(). Only tests and reproducible vectors set it. GCM: IV = seed[0..7]
-	 * XOR the 64-bit sequence number. CBC: IV = AES-K(seed XOR (0^8 || seq64)).
+	 * XOR the 64-bit sequence number. AES-CBC: IV = AES-K(seed XOR (0^8 || seq64)).
+	 * 3DES: IV = 3DES-K(seed[8..15] XOR seq64).
 	 */
 	const uint8_t *iv_seed;
 };
@@ -158,12 +166,13 @@ struct lns_esp_sa {
 	uint8_t mode;		/**< enum lns_esp_mode */
 	uint8_t cipher;		/**< enum lns_esp_cipher */
 	uint8_t auth;		/**< enum lns_esp_auth */
-	uint8_t key_len;	/**< AES key bytes: 16 or 32 */
-	uint8_t iv_len;		/**< explicit IV bytes in the packet: 8 (GCM) or 16 (CBC) */
+	uint8_t key_len;	/**< cipher key bytes: 16 or 32 (AES), 24 (3DES) */
+	uint8_t iv_len;		/**< explicit IV bytes in the packet: 8 (GCM, 3DES), 16 (AES-CBC) */
 	uint8_t hdr_len;	/**< ESP header + IV */
 	uint8_t icv_len;	/**< 12 or 16 */
-	uint8_t align_mask;	/**< payload + trailer alignment - 1: 3 (GCM) or 15 (CBC) */
-	uint8_t min_ct;		/**< smallest ciphertext: 2 (GCM) or 16 (CBC) */
+	uint8_t align_mask;	/**< payload + trailer alignment - 1: 3 (GCM), 15 (AES-CBC),
+				 *   7 (3DES); CBC: also the cipher block - 1 */
+	uint8_t min_ct;		/**< smallest ciphertext: 2 (GCM), 16 (AES-CBC), 8 (3DES) */
 	uint8_t next_hdr;	/**< outbound default next header, from the mode */
 	uint8_t reserved0;
 	uint8_t salt[4];	/**< GCM: nonce = salt || explicit IV */
@@ -172,8 +181,19 @@ struct lns_esp_sa {
 	union {
 		struct gcm_key_data gcm;
 		struct {
-			uint8_t enc[16 * 15] __rte_aligned(16);	/**< AES round keys */
-			uint8_t dec[16 * 15] __rte_aligned(16);
+			union {
+				struct {
+					/** AES round keys */
+					uint8_t enc[16 * 15] __rte_aligned(16);
+					uint8_t dec[16 * 15] __rte_aligned(16);
+				};
+				struct {
+					/** 3DES: the three DES key schedules */
+					uint64_t des_ks[3][16] __rte_aligned(16);
+					/** what IPsec-MB takes as enc/dec keys */
+					const void *des_ks_ptr[3];
+				};
+			};
 			uint8_t ipad[32] __rte_aligned(16);	/**< H(K ^ ipad) state */
 			uint8_t opad[32] __rte_aligned(16);	/**< H(K ^ opad) state */
 		} cbc;

@@ -13,8 +13,9 @@
 
 #include "ike_priv.h"
 
-/* ------------------------------------------------------------ hash map --- */
+/* -------------------------------------------------------------- maps --- */
 
+/* The rate limiter's bucket of a source address (see rate_ok()). */
 static uint32_t
 hmix(uint64_t k)
 {
@@ -24,95 +25,33 @@ hmix(uint64_t k)
 	return (uint32_t)k;
 }
 
-int
-ike_hmap_init(struct ike_hmap *m, uint32_t size)
+/* Keys come from the wire (cookies, addresses): lns_map's keyed SipHash. */
+static int
+map_init(struct lns_map *m, uint32_t key_len, ptrdiff_t key_off, bool multi, uint32_t max)
 {
-	uint32_t n = 16;
+	struct lns_map_params p = {
+		.key_len = key_len, .key_off = key_off, .init = 64, .max = max, .multi = multi,
+	};
 
-	while (n < size)
-		n <<= 1;
-	m->b = calloc(n, sizeof(*m->b));
-	m->mask = n - 1;
-	m->n = 0;
-	return m->b ? 0 : -ENOMEM;
+	return lns_map_init(m, &p);
 }
 
-void
-ike_hmap_fini(struct ike_hmap *m)
+#define SA_KEY(f, node) (offsetof(struct ike_sa, f) - offsetof(struct ike_sa, node))
+
+static int
+maps_init(struct lns_ike *ike)
 {
-	free(m->b);
-	m->b = NULL;
-}
-
-static void
-hmap_grow(struct ike_hmap *m)
-{
-	uint32_t nb = (m->mask + 1) * 2;
-	struct ike_hnode **b = calloc(nb, sizeof(*b));
-
-	if (b == NULL)
-		return;   /* keep working with longer chains */
-	for (uint32_t i = 0; i <= m->mask; i++) {
-		struct ike_hnode *n = m->b[i], *next;
-
-		for (; n; n = next) {
-			uint32_t j = hmix(n->key) & (nb - 1);
-
-			next = n->next;
-			n->next = b[j];
-			b[j] = n;
-		}
-	}
-	free(m->b);
-	m->b = b;
-	m->mask = nb - 1;
-}
-
-void
-ike_hmap_add(struct ike_hmap *m, struct ike_hnode *n, uint64_t key)
-{
-	uint32_t i;
-
-	if (m->n >= (m->mask + 1) * 2)
-		hmap_grow(m);
-	i = hmix(key) & m->mask;
-	n->key = key;
-	n->next = m->b[i];
-	m->b[i] = n;
-	m->n++;
-}
-
-void
-ike_hmap_del(struct ike_hmap *m, struct ike_hnode *n)
-{
-	struct ike_hnode **pp = &m->b[hmix(n->key) & m->mask];
-
-	for (; *pp; pp = &(*pp)->next)
-		if (*pp == n) {
-			*pp = n->next;
-			m->n--;
-			return;
-		}
-}
-
-struct ike_hnode *
-ike_hmap_first(const struct ike_hmap *m, uint64_t key)
-{
-	struct ike_hnode *n = m->b[hmix(key) & m->mask];
-
-	while (n && n->key != key)
-		n = n->next;
-	return n;
-}
-
-struct ike_hnode *
-ike_hmap_next(const struct ike_hnode *n)
-{
-	uint64_t key = n->key;
-
-	for (n = n->next; n && n->key != key; n = n->next)
-		;
-	return (struct ike_hnode *)(uintptr_t)n;
+	/* several ISAKMP SAs share an initiator cookie (from different peers), a
+	 * connection (renewals) and a peer address (NAT, renewals) */
+	if (map_init(&ike->by_cky, 8, SA_KEY(icky, h_cky), true, UINT32_MAX) < 0 ||
+	    map_init(&ike->by_conn, 4, SA_KEY(conn, h_conn), true, UINT32_MAX) < 0 ||
+	    map_init(&ike->by_peer, 4, SA_KEY(peer, h_peer), true, UINT32_MAX) < 0)
+		return -1;
+	/* inbound SPIs are ours and unique (children, pending ones included, are bounded
+	 * by the SA table and the Quick Modes per ISAKMP SA, not here) */
+	return map_init(&ike->by_spi, 4,
+			offsetof(struct ike_child, c.spi_in) - offsetof(struct ike_child, h_spi),
+			false, UINT32_MAX);
 }
 
 static uint64_t
@@ -240,9 +179,7 @@ lns_ike_create(const struct lns_conf *conf, const struct lns_ike_ops *ops, void 
 	ike->local_addr = conf->ports[LNS_PORT_ACCESS].address.addr;
 	ike->next_conn = 1;
 	ike->rl = calloc(IKE_RL_BUCKETS, sizeof(*ike->rl));
-	if (ike->rl == NULL || ike_hmap_init(&ike->by_cky, 64) < 0 ||
-	    ike_hmap_init(&ike->by_conn, 64) < 0 || ike_hmap_init(&ike->by_peer, 64) < 0 ||
-	    ike_hmap_init(&ike->by_spi, 64) < 0) {
+	if (ike->rl == NULL || maps_init(ike) < 0) {
 		lns_ike_free(ike);
 		return NULL;
 	}
@@ -256,10 +193,10 @@ lns_ike_free(struct lns_ike *ike)
 		return;
 	while (ike->all)
 		ike_sa_destroy(ike, ike->all, false, "free");
-	ike_hmap_fini(&ike->by_cky);
-	ike_hmap_fini(&ike->by_conn);
-	ike_hmap_fini(&ike->by_peer);
-	ike_hmap_fini(&ike->by_spi);
+	lns_map_fini(&ike->by_cky);
+	lns_map_fini(&ike->by_conn);
+	lns_map_fini(&ike->by_peer);
+	lns_map_fini(&ike->by_spi);
 	free(ike->rl);
 	free(ike);
 }
@@ -281,7 +218,7 @@ ike_child_free(struct lns_ike *ike, struct ike_child *ch, bool callback)
 		if (callback)
 			ike->ops.child_down(ike->ctx, ch->c.conn, ch->c.spi_in);
 	}
-	ike_hmap_del(&ike->by_spi, &ch->h_spi);
+	lns_map_del(&ike->by_spi, &ch->h_spi);
 	lns_timer_cancel(ike->tm, &ch->t_life);
 	lns_timer_cancel(ike->tm, &ch->t_retire);
 	ike_wipe(ch, sizeof(*ch));
@@ -312,7 +249,8 @@ ike_qm_free(struct lns_ike *ike, struct ike_qm *qm)
 static bool
 conn_has_sa(const struct lns_ike *ike, uint32_t conn, const struct ike_sa *except)
 {
-	for (struct ike_hnode *n = ike_hmap_first(&ike->by_conn, conn); n; n = ike_hmap_next(n)) {
+	for (struct lns_map_node *n = lns_map_find(&ike->by_conn, &conn); n;
+	     n = lns_map_find_next(&ike->by_conn, n)) {
 		const struct ike_sa *o = container_of(n, struct ike_sa, h_conn);
 
 		if (o != except && o->conn == conn &&
@@ -337,9 +275,9 @@ ike_sa_destroy(struct lns_ike *ike, struct ike_sa *sa, bool callbacks, const cha
 		ike->n_half_open--;
 	}
 	if (sa->state != IKE_RETIRED)
-		ike_hmap_del(&ike->by_cky, &sa->h_cky);
-	ike_hmap_del(&ike->by_conn, &sa->h_conn);
-	ike_hmap_del(&ike->by_peer, &sa->h_peer);
+		lns_map_del(&ike->by_cky, &sa->h_cky);
+	lns_map_del(&ike->by_conn, &sa->h_conn);
+	lns_map_del(&ike->by_peer, &sa->h_peer);
 	if (sa->prev)
 		sa->prev->next = sa->next;
 	else
@@ -363,7 +301,8 @@ conn_newest(const struct lns_ike *ike, uint32_t conn, const struct ike_sa *excep
 {
 	struct ike_sa *best = NULL;
 
-	for (struct ike_hnode *n = ike_hmap_first(&ike->by_conn, conn); n; n = ike_hmap_next(n)) {
+	for (struct lns_map_node *n = lns_map_find(&ike->by_conn, &conn); n;
+	     n = lns_map_find_next(&ike->by_conn, n)) {
 		struct ike_sa *o = container_of(n, struct ike_sa, h_conn);
 
 		if (o != except && o->conn == conn && o->state == IKE_ESTABLISHED &&
@@ -420,7 +359,7 @@ ike_sa_end(struct lns_ike *ike, struct ike_sa *sa, const char *why)
 	/* the IPsec SAs outlive their ISAKMP SA (until their own lifetime, a renewal
 	 * that adopts them, or lnsd disconnecting the connection) */
 	sa->state = IKE_RETIRED;
-	ike_hmap_del(&ike->by_cky, &sa->h_cky);
+	lns_map_del(&ike->by_cky, &sa->h_cky);
 	lns_timer_cancel(ike->tm, &sa->t_rtx);
 	lns_timer_cancel(ike->tm, &sa->t_life);
 	lns_timer_cancel(ike->tm, &sa->t_dpd);
@@ -440,9 +379,9 @@ ike_sa_child_gone(struct lns_ike *ike, struct ike_sa *sa)
 void
 ike_conn_end(struct lns_ike *ike, uint32_t conn, bool callbacks, const char *why)
 {
-	struct ike_hnode *n;
+	struct lns_map_node *n;
 
-	while ((n = ike_hmap_first(&ike->by_conn, conn)) != NULL)
+	while ((n = lns_map_find(&ike->by_conn, &conn)) != NULL)
 		ike_sa_destroy(ike, container_of(n, struct ike_sa, h_conn), callbacks, why);
 }
 
@@ -451,8 +390,8 @@ ike_conn_continue(struct lns_ike *ike, struct ike_sa *sa)
 {
 	struct ike_sa *old = NULL;
 
-	for (struct ike_hnode *n = ike_hmap_first(&ike->by_peer, sa->peer); n;
-	     n = ike_hmap_next(n)) {
+	for (struct lns_map_node *n = lns_map_find(&ike->by_peer, &sa->peer); n;
+	     n = lns_map_find_next(&ike->by_peer, n)) {
 		struct ike_sa *o = container_of(n, struct ike_sa, h_peer);
 
 		/* same endpoint (address and port as seen after NAT) and same identity */
@@ -468,17 +407,17 @@ ike_conn_continue(struct lns_ike *ike, struct ike_sa *sa)
 	/* a spent or disconnected connection is never continued (DESIGN.md) */
 	if (ike->ops.may_continue != NULL && !ike->ops.may_continue(ike->ctx, old->conn))
 		return false;
-	ike_hmap_del(&ike->by_conn, &sa->h_conn);
+	lns_map_del(&ike->by_conn, &sa->h_conn);
 	sa->conn = old->conn;
-	ike_hmap_add(&ike->by_conn, &sa->h_conn, sa->conn);
+	(void)lns_map_add(&ike->by_conn, &sa->h_conn);   /* multi, unbounded: cannot fail */
 	CNT(ike, RENEWALS);
 	ike_event(ike, LNS_EV_IPSEC_RENEWED, sa->conn, "phase-1 renewal: new isakmp sa, id=%s",
 		  sa->peer_id);
 	/* a retired ISAKMP SA hands its IPsec SAs to the new one right away */
-	for (struct ike_hnode *n = ike_hmap_first(&ike->by_conn, sa->conn); n;) {
+	for (struct lns_map_node *n = lns_map_find(&ike->by_conn, &sa->conn); n;) {
 		struct ike_sa *o = container_of(n, struct ike_sa, h_conn);
 
-		n = ike_hmap_next(n);
+		n = lns_map_find_next(&ike->by_conn, n);
 		if (o != sa && o->conn == sa->conn && o->state == IKE_RETIRED) {
 			children_move(ike, o, sa);
 			ike_sa_destroy(ike, o, false, "renewed");
@@ -548,9 +487,11 @@ ike_sa_new(struct lns_ike *ike, uint32_t peer, uint16_t peer_port, uint16_t loca
 		ike->next_conn = 1;
 	lns_timer_init(&sa->t_rtx, sa_rtx_cb, sa);
 	lns_timer_init(&sa->t_life, sa_life_cb, sa);
-	ike_hmap_add(&ike->by_cky, &sa->h_cky, cky_key(icky));
-	ike_hmap_add(&ike->by_conn, &sa->h_conn, sa->conn);
-	ike_hmap_add(&ike->by_peer, &sa->h_peer, peer);
+	/* multi maps without a bound of their own (half-open SAs and the rate limit
+	 * bound them): these adds cannot fail */
+	(void)lns_map_add(&ike->by_cky, &sa->h_cky);
+	(void)lns_map_add(&ike->by_conn, &sa->h_conn);
+	(void)lns_map_add(&ike->by_peer, &sa->h_peer);
 	sa->next = ike->all;
 	if (ike->all)
 		ike->all->prev = sa;
@@ -597,8 +538,8 @@ sa_lookup(struct lns_ike *ike, const struct ike_hdr *h, uint32_t peer, bool *mm1
 	bool r_zero = cky_key(h->rcky) == 0;
 
 	*mm1_dup = false;
-	for (struct ike_hnode *n = ike_hmap_first(&ike->by_cky, cky_key(h->icky)); n;
-	     n = ike_hmap_next(n)) {
+	for (struct lns_map_node *n = lns_map_find(&ike->by_cky, h->icky); n;
+	     n = lns_map_find_next(&ike->by_cky, n)) {
 		struct ike_sa *sa = container_of(n, struct ike_sa, h_cky);
 
 		if (memcmp(sa->icky, h->icky, 8) != 0)
@@ -628,7 +569,8 @@ lns_ike_set_drain(struct lns_ike *ike, bool on)
 static bool
 peer_established(struct lns_ike *ike, uint32_t peer)
 {
-	for (struct ike_hnode *n = ike_hmap_first(&ike->by_peer, peer); n; n = ike_hmap_next(n))
+	for (struct lns_map_node *n = lns_map_find(&ike->by_peer, &peer); n;
+	     n = lns_map_find_next(&ike->by_peer, n))
 		if (container_of(n, struct ike_sa, h_peer)->state == IKE_ESTABLISHED)
 			return true;
 	return false;
@@ -743,18 +685,19 @@ lns_ike_input(struct lns_ike *ike, uint32_t peer, uint16_t peer_port, uint16_t l
 int
 lns_ike_disconnect(struct lns_ike *ike, uint32_t conn, uint64_t now_ms)
 {
-	struct ike_hnode *n;
+	struct lns_map_node *n;
 
 	ike->now_ms = now_ms;
-	if (ike_hmap_first(&ike->by_conn, conn) == NULL)
+	if (lns_map_find(&ike->by_conn, &conn) == NULL)
 		return -ENOENT;
-	while ((n = ike_hmap_first(&ike->by_conn, conn)) != NULL) {
+	while ((n = lns_map_find(&ike->by_conn, &conn)) != NULL) {
 		struct ike_sa *sa = container_of(n, struct ike_sa, h_conn);
 
 		if (sa->state == IKE_ESTABLISHED) {
 			/* Delete the IPsec SAs first, then the ISAKMP SA that protects them;
 			 * the IPsec SAs of a retired ISAKMP SA go under the live one */
-			for (struct ike_hnode *r = n; r; r = ike_hmap_next(r)) {
+			for (struct lns_map_node *r = n; r;
+			     r = lns_map_find_next(&ike->by_conn, r)) {
 				struct ike_sa *o = container_of(r, struct ike_sa, h_conn);
 
 				if (o->conn == conn && o->state == IKE_RETIRED)

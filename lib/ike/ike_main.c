@@ -625,11 +625,12 @@ mm5(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 void
 ike_initial_contact(struct lns_ike *ike, struct ike_sa *sa)
 {
-	struct ike_hnode *n;
+	struct lns_map_node *n;
 
 	CNT(ike, INITIAL_CONTACT);
 restart:
-	for (n = ike_hmap_first(&ike->by_peer, sa->peer); n; n = ike_hmap_next(n)) {
+	for (n = lns_map_find(&ike->by_peer, &sa->peer); n;
+	     n = lns_map_find_next(&ike->by_peer, n)) {
 		struct ike_sa *o = container_of(n, struct ike_sa, h_peer);
 
 		if (o == sa || o->conn == sa->conn ||

@@ -9,6 +9,7 @@
 #include "ike_crypto.h"
 #include "ike_msg.h"
 #include "lns_ike.h"
+#include "lns_map.h"
 
 /* Constants that would be configuration keys (see the report on lib/conf). */
 #define IKE_RTX_INITIAL_MS   1000     /* first retransmission of a response we wait on */
@@ -23,27 +24,6 @@
 #define IKE_RECENT_MSGIDS    8
 
 #define container_of(p, T, m) ((T *)(void *)((char *)(p) - offsetof(T, m)))
-
-/* ------------------------------------------------------------ hash map --- */
-
-struct ike_hnode {
-	struct ike_hnode *next;
-	uint64_t key;
-};
-
-struct ike_hmap {
-	struct ike_hnode **b;
-	uint32_t mask;
-	uint32_t n;
-};
-
-int  ike_hmap_init(struct ike_hmap *m, uint32_t size);
-void ike_hmap_fini(struct ike_hmap *m);
-void ike_hmap_add(struct ike_hmap *m, struct ike_hnode *n, uint64_t key);
-void ike_hmap_del(struct ike_hmap *m, struct ike_hnode *n);
-/** First node with key (then ike_hmap_next). */
-struct ike_hnode *ike_hmap_first(const struct ike_hmap *m, uint64_t key);
-struct ike_hnode *ike_hmap_next(const struct ike_hnode *n);
 
 /* --------------------------------------------------------------- state --- */
 
@@ -63,7 +43,7 @@ struct ike_sa;
 struct ike_child {
 	struct ike_child *next;
 	struct ike_sa *sa;
-	struct ike_hnode h_spi;          /* by spi_in, in ike->by_spi */
+	struct lns_map_node h_spi;       /* by c.spi_in, in ike->by_spi */
 	struct lns_ike_child c;          /* holds keys: wiped on free */
 	struct lns_timer t_life;         /* hard lifetime */
 	struct lns_timer t_retire;       /* end of the rekey overlap */
@@ -90,7 +70,7 @@ struct ike_qm {
 struct ike_sa {
 	struct ike_sa *prev, *next;      /* ike->all */
 	struct lns_ike *ike;
-	struct ike_hnode h_cky, h_conn, h_peer;
+	struct lns_map_node h_cky, h_conn, h_peer;   /* by icky, conn, peer */
 	uint32_t conn;
 	enum ike_sa_state state;
 	uint8_t icky[8], rcky[8];
@@ -161,7 +141,7 @@ struct lns_ike {
 	struct lns_evlog *log;
 	uint32_t ev_tag;             /* ORed into the conn id of our events */
 	uint32_t local_addr;             /* network order */
-	struct ike_hmap by_cky, by_conn, by_peer, by_spi;
+	struct lns_map by_cky, by_conn, by_peer, by_spi;
 	struct ike_sa *all;
 	uint32_t n_sa, n_half_open;
 	bool     draining;               /* lns_ike_set_drain() */

@@ -28,7 +28,18 @@ static const struct {
 	[LNS_ESP_AES256_SHA1]   = { IKE_ESP_AES_CBC, 256, IKE_AUTHALG_SHA1, 32, 20 },
 	[LNS_ESP_AES128_SHA256] = { IKE_ESP_AES_CBC, 128, IKE_AUTHALG_SHA256, 16, 32 },
 	[LNS_ESP_AES256_SHA256] = { IKE_ESP_AES_CBC, 256, IKE_AUTHALG_SHA256, 32, 32 },
+	/* 3DES (RFC 2451): fixed 192-bit key, no KEY_LENGTH attribute expected */
+	[LNS_ESP_3DES_SHA1]     = { IKE_ESP_3DES, 192, IKE_AUTHALG_SHA1, 24, 20 },
+	[LNS_ESP_3DES_SHA256]   = { IKE_ESP_3DES, 192, IKE_AUTHALG_SHA256, 24, 32 },
 };
+
+/* Key length a transform means without a KEY_LENGTH attribute: 3DES has one size;
+ * AES requires the attribute (RFC 3602 5), 128 is taken for lenient peers. */
+static int
+esp_default_keybits(uint8_t id)
+{
+	return id == IKE_ESP_3DES ? 192 : 128;
+}
 
 struct p2_attrs {
 	uint32_t life_s;
@@ -128,6 +139,9 @@ qm_choose(struct lns_ike *ike, struct ike_sa *sa, const struct ike_sa_pl *sap, i
 
 		if (alg < 0 || alg >= LNS_ESP_ALG_MAX)
 			continue;
+		/* the config refuses 3des without the switch; a reload may turn it off */
+		if (esp_algs[alg].id == IKE_ESP_3DES && !ic->allow_3des)
+			continue;
 		for (unsigned int p = 0; p < sap->n_props; p++) {
 			const struct ike_prop *pr = &sap->prop[p];
 			bool bundle = false;
@@ -144,7 +158,8 @@ qm_choose(struct lns_ike *ike, struct ike_sa *sa, const struct ike_sa_pl *sap, i
 
 				p2_attrs_parse(x, &a);
 				if (a.bad || x->id != esp_algs[alg].id ||
-				    (a.keybits ? a.keybits : 128) != esp_algs[alg].keybits ||
+				    (a.keybits ? a.keybits : esp_default_keybits(x->id)) !=
+				    esp_algs[alg].keybits ||
 				    a.auth != esp_algs[alg].auth ||
 				    !encap_ok(sa, a.encap ? a.encap : IKE_ENCAP_TUNNEL, &ch->mode,
 					      &ch->udp))
@@ -231,7 +246,7 @@ spi_new(struct lns_ike *ike)
 	do {
 		if (ike_random(&spi, sizeof(spi)) < 0)
 			return 0;
-	} while (spi < 256 || ike_hmap_first(&ike->by_spi, spi) != NULL);   /* RFC 4303 §2.1 */
+	} while (spi < 256 || lns_map_find(&ike->by_spi, &spi) != NULL);   /* RFC 4303 §2.1 */
 	return spi;
 }
 
@@ -496,7 +511,8 @@ qm1(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 		c->c.life_kb = ch.life_kb;
 		if (oa && ch.udp && ch.mode == LNS_MODE_TRANSPORT)
 			(void)ike_natoa_parse(oa->body, oa->len, &c->c.nat_oa);
-		ike_hmap_add(&ike->by_spi, &c->h_spi, c->c.spi_in);
+		if (lns_map_add(&ike->by_spi, &c->h_spi) != 0)
+			c->c.spi_in = 0;   /* cannot happen (spi_new made it unique) */
 	}
 	if (qm->child->c.spi_in == 0 || ike_random(qm->nr, IKE_NONCE_LEN) < 0 ||
 	    qm_keys(sa, qm, gxy_len > 0 ? gxy : NULL, gxy_len > 0 ? (size_t)gxy_len : 0) < 0) {

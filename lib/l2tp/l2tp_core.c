@@ -33,18 +33,6 @@ lns_l2tp_counters(const struct lns_l2tp *l, uint64_t *out)
 }
 
 static uint32_t
-mix32(uint32_t h)
-{
-	/* murmur3 finaliser: spreads peers that differ in one port bit */
-	h ^= h >> 16;
-	h *= 0x85ebca6b;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35;
-	h ^= h >> 16;
-	return h;
-}
-
-static uint32_t
 pow2_at_least(uint32_t n, uint32_t cap)
 {
 	uint32_t p = 64;
@@ -86,36 +74,31 @@ l2tp_leave(struct lns_l2tp *l)
 
 /* ------------------------------------------------------------ tunnels --- */
 
-static uint32_t
-id_hash(const struct lns_l2tp_peer *p, uint16_t peer_id)
+static struct l2tp_id_key
+id_key(const struct lns_l2tp_peer *p, uint16_t peer_id)
 {
-	return mix32(p->addr ^ mix32((uint32_t)p->port << 16 | peer_id) ^ mix32(p->conn + 1));
+	struct l2tp_id_key k = {
+		.addr = p->addr, .conn = p->conn, .port = p->port, .peer_id = peer_id,
+	};
+
+	return k;
 }
 
 struct l2tp_tunnel *
 l2tp_id_lookup(struct lns_l2tp *l, const struct lns_l2tp_peer *from, uint16_t peer_id)
 {
-	struct l2tp_tunnel *t = l->id_hash[id_hash(from, peer_id) & l->id_mask];
+	struct l2tp_id_key k = id_key(from, peer_id);
+	struct lns_map_node *n = lns_map_find(&l->by_id, &k);
 
-	for (; t != NULL; t = t->id_next)
-		if (t->peer.addr == from->addr && t->peer.port == from->port &&
-		    t->peer.conn == from->conn && t->peer_id == peer_id)
-			return t;
-	return NULL;
+	return LNS_MAP_ENTRY(n, struct l2tp_tunnel, id_node);
 }
 
 void
 l2tp_id_remove(struct lns_l2tp *l, struct l2tp_tunnel *t)
 {
-	struct l2tp_tunnel **pp = &l->id_hash[id_hash(&t->peer, t->peer_id) & l->id_mask];
-
 	if (!t->in_id_hash)
 		return;
-	for (; *pp != NULL; pp = &(*pp)->id_next)
-		if (*pp == t) {
-			*pp = t->id_next;
-			break;
-		}
+	lns_map_del(&l->by_id, &t->id_node);
 	t->in_id_hash = false;
 }
 
@@ -124,7 +107,7 @@ l2tp_tunnel_alloc(struct lns_l2tp *l, const struct lns_l2tp_peer *from, uint16_t
 		  uint64_t now_ms)
 {
 	struct l2tp_tunnel *t;
-	uint32_t id, h;
+	uint32_t id;
 
 	if (lns_idpool_get(l->tids, &id) != 0)
 		return NULL;
@@ -139,12 +122,16 @@ l2tp_tunnel_alloc(struct lns_l2tp *l, const struct lns_l2tp_peer *from, uint16_t
 	t->peer = *from;
 	t->created_ms = now_ms;
 	t->sid_fresh = 1;
+	t->id_key = id_key(from, peer_id);
+	if (lns_map_add(&l->by_id, &t->id_node) != 0) {
+		/* cannot happen: callers look the identity up first, one entry per id */
+		lns_idpool_put(l->tids, id);
+		free(t);
+		return NULL;
+	}
+	t->in_id_hash = true;
 	l->tunnels[id] = t;
 	l->n_tunnels++;
-	h = id_hash(from, peer_id) & l->id_mask;
-	t->id_next = l->id_hash[h];
-	l->id_hash[h] = t;
-	t->in_id_hash = true;
 	return t;
 }
 
@@ -181,34 +168,24 @@ s_key(uint16_t tid, uint16_t sid)
 struct l2tp_session *
 l2tp_session_lookup(const struct lns_l2tp *l, uint16_t tid, uint16_t sid)
 {
-	struct l2tp_session *s = l->s_hash[mix32(s_key(tid, sid)) & l->s_mask];
+	uint32_t k = s_key(tid, sid);
+	struct lns_map_node *n = lns_map_find(&l->by_sid, &k);
 
-	for (; s != NULL; s = s->hnext)
-		if (s->local_id == sid && s->t->local_id == tid)
-			return s;
-	return NULL;
+	return LNS_MAP_ENTRY(n, struct l2tp_session, hnode);
 }
 
+/* The policy admits at most limits.max-sessions, the map's own bound: cannot fail. */
 void
 l2tp_session_hash_add(struct lns_l2tp *l, struct l2tp_session *s)
 {
-	uint32_t h = mix32(s_key(s->t->local_id, s->local_id)) & l->s_mask;
-
-	s->hnext = l->s_hash[h];
-	l->s_hash[h] = s;
+	s->hkey = s_key(s->t->local_id, s->local_id);
+	(void)lns_map_add(&l->by_sid, &s->hnode);
 }
 
 void
 l2tp_session_hash_del(struct lns_l2tp *l, struct l2tp_session *s)
 {
-	struct l2tp_session **pp = &l->s_hash[mix32(s_key(s->t->local_id, s->local_id)) &
-					      l->s_mask];
-
-	for (; *pp != NULL; pp = &(*pp)->hnext)
-		if (*pp == s) {
-			*pp = s->hnext;
-			return;
-		}
+	lns_map_del(&l->by_sid, &s->hnode);
 }
 
 /*
@@ -260,8 +237,17 @@ struct lns_l2tp *
 lns_l2tp_create(const struct lns_conf *conf, const struct lns_l2tp_ops *ops, void *ctx,
 		struct lns_timers *tm, struct lns_evlog *log)
 {
+	struct lns_map_params id_p = {
+		.key_len = sizeof(struct l2tp_id_key),
+		.key_off = offsetof(struct l2tp_tunnel, id_key) -
+			   offsetof(struct l2tp_tunnel, id_node),
+	};
+	struct lns_map_params s_p = {
+		.key_len = sizeof(uint32_t),
+		.key_off = offsetof(struct l2tp_session, hkey) -
+			   offsetof(struct l2tp_session, hnode),
+	};
 	struct lns_l2tp *l;
-	uint32_t nb;
 
 	if (conf == NULL || ops == NULL || ops->send == NULL || tm == NULL || log == NULL)
 		return NULL;
@@ -273,19 +259,21 @@ lns_l2tp_create(const struct lns_conf *conf, const struct lns_l2tp_ops *ops, voi
 	l->ctx = ctx;
 	l->tm = tm;
 	l->log = log;
-	/* local tunnel ids 1..min(65535, max_tunnels): 0 means "no tunnel" on the wire */
+	/* local tunnel ids 1..max_tunnels (the config allows at most 65535): 0 means
+	 * "no tunnel" on the wire */
 	l->max_tid = conf->limits.max_tunnels < 65535 ? conf->limits.max_tunnels : 65535;
 	if (l->max_tid == 0)
 		l->max_tid = 1;
 	l->tunnels = calloc(l->max_tid + 1, sizeof(*l->tunnels));
 	l->tids = lns_idpool_create(1, l->max_tid);
-	nb = pow2_at_least(l->max_tid, 1u << 16);
-	l->id_hash = calloc(nb, sizeof(*l->id_hash));
-	l->id_mask = nb - 1;
-	nb = pow2_at_least(conf->limits.max_sessions, 1u << 20);
-	l->s_hash = calloc(nb, sizeof(*l->s_hash));
-	l->s_mask = nb - 1;
-	if (l->tunnels == NULL || l->tids == NULL || l->id_hash == NULL || l->s_hash == NULL ||
+	/* SCCRQ identities come from the wire: lns_map's keyed SipHash. Sized up
+	 * front as before, so that a busy node never stops to rehash. */
+	id_p.init = l->max_tid;
+	id_p.max = l->max_tid;
+	s_p.init = pow2_at_least(conf->limits.max_sessions, 1u << 20);
+	s_p.max = conf->limits.max_sessions > 0 ? conf->limits.max_sessions : 1;
+	if (l->tunnels == NULL || l->tids == NULL || lns_map_init(&l->by_id, &id_p) != 0 ||
+	    lns_map_init(&l->by_sid, &s_p) != 0 ||
 	    l2tp_policy_init(l) != 0 || l2tp_limit_init(l) != 0) {
 		lns_l2tp_free(l);
 		return NULL;
@@ -321,8 +309,8 @@ lns_l2tp_free(struct lns_l2tp *l)
 	l2tp_limit_fini(l);
 	free(l->tunnels);
 	lns_idpool_free(l->tids);
-	free(l->id_hash);
-	free(l->s_hash);
+	lns_map_fini(&l->by_id);
+	lns_map_fini(&l->by_sid);
 	free(l);
 }
 

@@ -13,57 +13,48 @@
 
 static void idle_expired(struct lns_timer *tm, void *arg, uint64_t now_ms);
 
-static uint32_t
-conn_hash(uint32_t id)
-{
-	id ^= id >> 16;
-	id *= 0x7feb352d;
-	id ^= id >> 15;
-	return id;
-}
-
 int
 l2tp_policy_init(struct lns_l2tp *l)
 {
-	uint32_t nb = 64;
+	/* one connection per tunnel at most in the common (remote access) case; a
+	 * spent one without tunnels stays until its IPsec connection goes */
+	struct lns_map_params p = {
+		.key_len = sizeof(uint32_t),
+		.key_off = offsetof(struct l2tp_conn, id) - offsetof(struct l2tp_conn, node),
+		.init = l->max_tid < (1u << 16) ? l->max_tid : (1u << 16),
+		.max = l->max_tid + l->conf->limits.max_sas,
+	};
 
-	/* one connection per tunnel at most in the common (remote access) case */
-	while (nb < l->max_tid && nb < (1u << 16))
-		nb <<= 1;
-	l->c_hash = calloc(nb, sizeof(*l->c_hash));
-	l->c_mask = nb - 1;
-	return l->c_hash == NULL ? -ENOMEM : 0;
+	return lns_map_init(&l->by_conn, &p);
+}
+
+static int
+conn_free(struct lns_map_node *n, void *arg)
+{
+	struct lns_l2tp *l = arg;
+
+	lns_map_del(&l->by_conn, n);
+	free(LNS_MAP_ENTRY(n, struct l2tp_conn, node));
+	return 0;
 }
 
 void
 l2tp_policy_fini(struct lns_l2tp *l)
 {
-	for (uint32_t i = 0; l->c_hash != NULL && i <= l->c_mask; i++)
-		while (l->c_hash[i] != NULL) {
-			struct l2tp_conn *c = l->c_hash[i];
-
-			l->c_hash[i] = c->hnext;
-			free(c);
-		}
-	free(l->c_hash);
-	l->c_hash = NULL;
+	lns_map_walk(&l->by_conn, conn_free, l);
+	lns_map_fini(&l->by_conn);
 }
 
 struct l2tp_conn *
 l2tp_conn_find(const struct lns_l2tp *l, uint32_t id)
 {
-	struct l2tp_conn *c = l->c_hash[conn_hash(id) & l->c_mask];
-
-	while (c != NULL && c->id != id)
-		c = c->hnext;
-	return c;
+	return LNS_MAP_ENTRY(lns_map_find(&l->by_conn, &id), struct l2tp_conn, node);
 }
 
 static struct l2tp_conn *
 conn_get(struct lns_l2tp *l, uint32_t id)
 {
 	struct l2tp_conn *c = l2tp_conn_find(l, id);
-	uint32_t h;
 
 	if (c != NULL)
 		return c;
@@ -71,23 +62,18 @@ conn_get(struct lns_l2tp *l, uint32_t id)
 	if (c == NULL)
 		return NULL;
 	c->id = id;
-	h = conn_hash(id) & l->c_mask;
-	c->hnext = l->c_hash[h];
-	l->c_hash[h] = c;
+	if (lns_map_add(&l->by_conn, &c->node) != 0) {
+		free(c);                /* over the bound: refused as out of memory */
+		return NULL;
+	}
 	return c;
 }
 
 static void
 conn_forget(struct lns_l2tp *l, struct l2tp_conn *c)
 {
-	struct l2tp_conn **pp = &l->c_hash[conn_hash(c->id) & l->c_mask];
-
-	for (; *pp != NULL; pp = &(*pp)->hnext)
-		if (*pp == c) {
-			*pp = c->hnext;
-			free(c);
-			return;
-		}
+	lns_map_del(&l->by_conn, &c->node);
+	free(c);
 }
 
 bool

@@ -12,6 +12,7 @@
 #include "lns_idpool.h"
 #include "lns_l2tp.h"
 #include "lns_l2tp_avp.h"
+#include "lns_map.h"
 #include "lns_timer.h"
 
 /** Delayed ack: a ZLB goes out if nothing piggybacks the ack within this (§5.8). */
@@ -92,6 +93,14 @@ enum l2tp_sstate {
 struct l2tp_conn;
 struct l2tp_session;
 
+/** What tells a retransmitted SCCRQ from a new tunnel (§5.8): memcmp'd, no padding. */
+struct l2tp_id_key {
+	uint32_t addr;             /**< peer address, network order */
+	uint32_t conn;             /**< IPsec connection, or LNS_L2TP_NO_CONN */
+	uint16_t port;             /**< peer UDP port */
+	uint16_t peer_id;          /**< the peer's Assigned Tunnel ID */
+};
+
 struct l2tp_tunnel {
 	struct lns_l2tp *l;
 	uint16_t local_id, peer_id;
@@ -118,8 +127,9 @@ struct l2tp_tunnel {
 	/* policy: the IPsec connection it came over (NULL when in the clear) */
 	struct l2tp_conn *conn;
 	struct l2tp_tunnel *conn_next, *conn_prev;
-	/* SCCRQ identity (peer addr, port, conn, peer's tunnel id) hash chain */
-	struct l2tp_tunnel *id_next;
+	/* SCCRQ identity (peer addr, port, conn, peer's tunnel id), in l->by_id */
+	struct l2tp_id_key id_key;
+	struct lns_map_node id_node;
 	bool     in_id_hash;
 	/* session ids: fresh ids first, then freed ones FIFO (O(1), grows on demand) */
 	uint16_t sid_fresh;        /**< next never-used session id */
@@ -134,7 +144,8 @@ struct l2tp_session {
 	enum l2tp_sstate state;
 	bool     up;               /**< ops->session_up accepted it */
 	struct l2tp_session *next, *prev;     /**< tunnel list */
-	struct l2tp_session *hnext;           /**< global (tid, sid) hash */
+	uint32_t hkey;                        /**< tid << 16 | sid, in l->by_sid */
+	struct lns_map_node hnode;
 	struct l2tp_session *zombie_next;
 	struct lns_l2tp_session_info info;    /**< pointers into blob */
 	struct lns_timer setup_timer;         /**< ICRP sent -> ICCN deadline */
@@ -148,7 +159,7 @@ struct l2tp_conn {
 	bool     spent, single_shot, disconnected, gone;
 	uint32_t tunnels, tunnels_total;
 	struct l2tp_tunnel *list;
-	struct l2tp_conn *hnext;
+	struct lns_map_node node;          /**< in l->by_conn, keyed by id */
 };
 
 struct lns_l2tp {
@@ -163,12 +174,9 @@ struct lns_l2tp {
 	uint32_t n_tunnels;             /**< records, destructing included */
 	uint32_t n_sessions;
 	bool     draining;              /**< lns_l2tp_set_drain() */
-	struct l2tp_tunnel **id_hash;   /**< SCCRQ identity -> tunnel */
-	uint32_t id_mask;
-	struct l2tp_session **s_hash;   /**< (tid << 16 | sid) -> session */
-	uint32_t s_mask;
-	struct l2tp_conn **c_hash;      /**< conn id -> record */
-	uint32_t c_mask;
+	struct lns_map by_id;           /**< SCCRQ identity -> tunnel */
+	struct lns_map by_sid;          /**< (tid << 16 | sid) -> session */
+	struct lns_map by_conn;         /**< conn id -> record */
 	unsigned int depth;             /**< nesting of entry points (callbacks re-enter) */
 	struct l2tp_session *s_zombies;
 	struct l2tp_tunnel *t_zombies;

@@ -122,6 +122,7 @@ struct lns_sess_snap {
 	char     framed_pool[32];
 	char     framed_route[48];
 	uint32_t session_timeout, idle_timeout, interim_interval;
+	uint32_t session_left_s;        /**< seconds until Session-Timeout ends it */
 	uint8_t  class_len;
 	uint8_t  radius;                /**< authenticated by a RADIUS server */
 };

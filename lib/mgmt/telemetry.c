@@ -527,8 +527,10 @@ cmd_sessions(const char *cmd __rte_unused, const char *params, struct rte_tel_da
 					e_str(&en, "framed_pool", x->framed_pool);
 				if (x->framed_route[0] != '\0')
 					e_str(&en, "framed_route", x->framed_route);
-				if (x->session_timeout != 0)
+				if (x->session_timeout != 0) {
 					e_u64(&en, "session_timeout", x->session_timeout);
+					e_u64(&en, "session_time_left_s", x->session_left_s);
+				}
 				if (x->idle_timeout != 0)
 					e_u64(&en, "idle_timeout", x->idle_timeout);
 				if (x->interim_interval != 0)
@@ -547,8 +549,16 @@ cmd_sessions(const char *cmd __rte_unused, const char *params, struct rte_tel_da
 			{
 				uint16_t pol = __atomic_load_n(&s->policy, __ATOMIC_RELAXED);
 
-				if (pol != 0 && pol <= dp->conf->n_policies) {
-					e_str(&en, "policy", dp->conf->policies[pol - 1].name);
+				if (pol != 0 && (pol <= dp->conf->n_policies ||
+						 pol > LNS_POLICY_MAX)) {
+					if (pol <= dp->conf->n_policies) {
+						e_str(&en, "policy",
+						      dp->conf->policies[pol - 1].name);
+					} else {  /* a rate RADIUS gave (Mikrotik-Rate-Limit) */
+						e_str(&en, "policy", "radius-rate");
+						e_u64(&en, "rate_up", tbl->pol[pol].rate[0]);
+						e_u64(&en, "rate_down", tbl->pol[pol].rate[1]);
+					}
 					e_u64(&en, "policer_drops_up",
 					      lns_tables_sess_ctr(tbl, h, LNS_SC_POLICER_UP));
 					e_u64(&en, "policer_drops_down",

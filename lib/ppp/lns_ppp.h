@@ -182,4 +182,9 @@ struct lns_ppp_info {
 
 void lns_ppp_get_info(const struct lns_ppp *p, struct lns_ppp_info *o);
 
+/** LCP keepalive of this session (a destination profile's keepalive-interval and
+ *  -failures): seconds between Echo-Requests (0 = off), missed replies before
+ *  the session ends. Default: ppp.keepalive. Restarts a running keepalive. */
+void lns_ppp_set_keepalive(struct lns_ppp *p, uint16_t interval_s, uint16_t failures);
+
 #endif /* LNS_PPP_H */

@@ -109,6 +109,9 @@ ppp_terminate(struct lns_ppp *p, int reason, const char *text)
 	}
 	p->phase = PPP_PH_TERMINATE;
 	lns_timer_cancel(p->env->timers, &p->auth_timer);
+	/* a refusal says why in the Terminate-Request (pppd logs it) */
+	if (reason == LNS_PPP_DOWN_UP_REFUSED)
+		p->lcp.term_text = p->reason_text;
 	ppp_fsm_close(&p->lcp, p->now);
 	/* Closing, or already Closed/Initial: in the latter no tlf will come */
 	if (p->lcp.state != PPP_ST_CLOSING && p->lcp.state != PPP_ST_STOPPING)
@@ -128,6 +131,8 @@ ppp_session_new(const struct lns_ppp_env *env, const struct lns_ppp_ops *ops, vo
 	p->ctx = ctx;
 	p->now = now;
 	p->phase = PPP_PH_ESTABLISH;
+	p->ka_interval = env->conf->ppp.keepalive_interval;
+	p->ka_failures = env->conf->ppp.keepalive_failures;
 	ppp_lcp_init(p);
 	ppp_ipcp_init(p);
 	return p;
@@ -145,6 +150,19 @@ lns_ppp_create(const struct lns_ppp_env *env, const struct lns_ppp_ops *ops, voi
 	ppp_fsm_open(&p->lcp, now_ms);
 	ppp_fsm_up(&p->lcp, now_ms);
 	return p;
+}
+
+void
+lns_ppp_set_keepalive(struct lns_ppp *p, uint16_t interval_s, uint16_t failures)
+{
+	if (!p || p->finished)
+		return;
+	p->ka_interval = interval_s;
+	p->ka_failures = failures > 0 ? failures : 1;
+	if (p->lcp.state == PPP_ST_OPENED) {     /* proxied LCP: already running */
+		ppp_keepalive_stop(p);
+		ppp_keepalive_start(p);
+	}
 }
 
 void

@@ -151,7 +151,8 @@ str(struct ppp_fsm *f)
 	if (f->restart_count)
 		f->restart_count--;
 	arm(f);
-	ppp_fsm_send(f, PPP_TERMREQ, f->id, NULL, 0);
+	ppp_fsm_send(f, PPP_TERMREQ, f->id, (const uint8_t *)f->term_text,
+		     f->term_text != NULL ? strlen(f->term_text) : 0);
 }
 
 static void

@@ -106,6 +106,8 @@ struct ppp_fsm {
 	size_t reply_len;
 	uint8_t reply[PPP_FSM_BUF];
 	uint8_t txbuf[PPP_FSM_BUF];
+	/** Data of our Terminate-Requests (RFC 1661 5.5: the peer may show it), NULL = none */
+	const char *term_text;
 };
 
 void ppp_fsm_init(struct ppp_fsm *f, uint16_t proto, const char *name,

@@ -4,6 +4,7 @@
  * address: a wrong or 0.0.0.0 IP-Address is Nak'd with the assigned one (§3.3),
  * and so are the DNS options when we have servers to give (RFC 1877 §1).
  */
+#include <errno.h>
 #include <string.h>
 
 #include "ppp_priv.h"
@@ -182,7 +183,10 @@ ipcp_tlu(struct ppp_fsm *f)
 	r = p->ops->up(p->ctx, p->addr);
 	if (r < 0) {
 		p->ipcp_up = false;
-		ppp_terminate(p, LNS_PPP_DOWN_UP_REFUSED, "lnsd refused the address");
+		/* the Terminate-Request's text is what the client shows */
+		ppp_terminate(p, LNS_PPP_DOWN_UP_REFUSED, r == -EDQUOT ?
+			      "too many sessions of this user (max-sessions-per-user)" :
+			      "lnsd refused the address");
 	}
 }
 

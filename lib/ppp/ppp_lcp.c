@@ -47,7 +47,6 @@ static void
 keepalive_cb(struct lns_timer *t, void *arg, uint64_t now)
 {
 	struct lns_ppp *p = arg;
-	const struct lns_ppp_conf *pc = &p->env->conf->ppp;
 	uint8_t data[4];
 
 	(void)t;
@@ -56,7 +55,7 @@ keepalive_cb(struct lns_timer *t, void *arg, uint64_t now)
 		return;
 	if (p->echo_outstanding) {
 		p->echo_missed++;
-		if (p->echo_missed >= pc->keepalive_failures) {
+		if (p->echo_missed >= p->ka_failures) {
 			/* the peer is gone: a Terminate-Request would go unanswered too */
 			ppp_stat(p, LNS_PPP_STAT_KEEPALIVE_LOSS);
 			ppp_finish(p, LNS_PPP_DOWN_KEEPALIVE, "keepalive: no Echo-Reply");
@@ -67,13 +66,13 @@ keepalive_cb(struct lns_timer *t, void *arg, uint64_t now)
 	p->echo_id++;
 	p->echo_outstanding = true;
 	ppp_send_code(p, LNS_PPP_LCP, PPP_ECHOREQ, p->echo_id, data, sizeof(data));
-	(void)lns_timer_arm(p->env->timers, &p->ka_timer, now + pc->keepalive_interval * 1000ull);
+	(void)lns_timer_arm(p->env->timers, &p->ka_timer, now + p->ka_interval * 1000ull);
 }
 
 void
 ppp_keepalive_start(struct lns_ppp *p)
 {
-	uint16_t iv = p->env->conf->ppp.keepalive_interval;
+	uint16_t iv = p->ka_interval;
 
 	p->echo_missed = 0;
 	p->echo_outstanding = false;

@@ -55,6 +55,8 @@ struct lns_ppp {
 
 	/* keepalive (LCP Echo) */
 	struct lns_timer ka_timer;
+	uint16_t ka_interval;          /* seconds, 0 = off (ppp.keepalive or the profile's) */
+	uint16_t ka_failures;
 	uint32_t echo_missed;
 	bool echo_outstanding;
 	uint8_t echo_id;

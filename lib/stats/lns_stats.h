@@ -37,6 +37,7 @@
 	X(DOWN_FWD,        "down_fwd",        "packets forwarded to subscribers on the access port") \
 	X(SA_DROPPED_NOW,  "sa_dropped_now",  "SAs dropped from the data plane by control") \
 	X(MSS_CLAMPED,     "mss_clamped",     "TCP SYNs whose MSS option was lowered to ppp.mss-clamp") \
+	X(POLICER_MARKED,  "policer_marked",  "packets over their policy's committed rate passed with exceed-dscp (exceed-action mark)") \
 	X(ICMP_FRAG_NEEDED_OUT, "icmp_frag_needed_out", "ICMP fragmentation-needed sent to core-side senders of too-big DF packets") \
 	X(REASSEMBLED,     "reassembled",     "outer IPv4 datagrams reassembled from fragments") \
 	X(ESP_HANDOFF,     "esp_handoff",     "ESP packets handed to the worker that owns their inbound SA (counted by the lcore that received them)")

@@ -46,7 +46,8 @@
 	X(ACCT_DROPPED,      "acct-dropped")      /* RADIUS accounting record refused at the bound */ \
 	X(RADIUS_SERVER,     "radius-server")     /* a server went dead / came back */ \
 	X(IPSEC_RENEWED,     "ipsec-renewed") \
-	X(DRAIN,             "drain")             /* lnsctl drain on|off, node.drain */
+	X(DRAIN,             "drain")             /* lnsctl drain on|off, node.drain */ \
+	X(POLICY,            "policy")            /* a session's rate-limit policy set or changed */
 
 enum lns_ev {
 #define X(e, s) LNS_EV_##e,

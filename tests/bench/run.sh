@@ -18,7 +18,9 @@
 # Environment: BENCH_WINDOW (s, default 3), BENCH_SIZES ("64 128 512 1400 imix"),
 # BENCH_ALGS ("aes128gcm16 aes128-sha1"), BENCH_DIRS ("up down"; "" runs no rows),
 # BENCH_SECGW (1), BENCH_SECGW_PMDS ("crypto_aesni_gcm crypto_aesni_mb"), BENCH_IO (1),
-# BENCH_SCALE (1), BENCH_SCALE_SESSIONS (1000000), BENCH_WORKERS ("1": more where
+# BENCH_SCALE (1), BENCH_SCALE_SESSIONS (1000000), BENCH_POLICY (1: the policing A/B;
+# BENCH_POLICY_REPS 3, BENCH_POLICY_SIZES "64", BENCH_POLICY_DIRS "up down"),
+# BENCH_WORKERS ("1": more where
 # the machine has the cores, e.g. "1 2 4 8"), BENCH_PERF (0; 1: a perf cpu-clock
 # profile of the worker per row, in BUILD_DIR/bench/perf-DIR-ALG-SIZE-wN.txt;
 # BENCH_PERF_KEEP=1 keeps the perf.data beside it, for perf annotate).
@@ -300,5 +302,54 @@ for dir in $DIRS; do
 done
 
 [ "${BENCH_SECGW:-1}" = 1 ] && [ -n "$DIRS" ] && secgw_natt_note
+
+# ---- the cost of policing (issue 17): every session under a policy it never
+# exceeds (100 Gbit/s each way) against no policy, alternated A B A B ... in this
+# run (BENCH_POLICY_REPS pairs), GCM-128, one worker; the ratio of the medians.
+if [ "${BENCH_POLICY:-1}" = 1 ]; then
+	POLX='c["policies"] = [{"name": "never", "up-rate": 100000000000, "down-rate": 100000000000}]
+for t in c["static"]["tunnels"]:
+    t["policy"] = "never"'
+	echo
+	echo "# policing cost: every session policed at 100 Gbit/s (never exceeded) vs no policy,"
+	echo "# aes128gcm16, 1 worker, ${BENCH_POLICY_REPS:-3} alternating pairs; Mpps = median of the runs' medians"
+	printf '%-4s %5s %9s %9s %7s %8s  %s\n' dir size none policed ratio loss% runs
+	for dir in ${BENCH_POLICY_DIRS:-up down}; do
+		P=$W/pol-$dir
+		"$TG" -c "$SRC/config/bench.yaml" -o "$P" -a aes128gcm16 -d "$dir" -n 8 \
+			-s "${BENCH_POLICY_SIZES:-64}" >"$P.txt" || { echo "lns-trafgen failed" >&2; exit 1; }
+		for size in ${BENCH_POLICY_SIZES:-64}; do
+			if [ "$dir" = up ]; then
+				acc=$(traffic_vdev "$P/up-$size.pcap" 1); core=$(arp_vdev "$P/arp-core.pcap" 1)
+				in=0 out=1
+			else
+				acc=$(arp_vdev "$P/arp-access.pcap" 1); core=$(traffic_vdev "$P/down-$size.pcap" 1)
+				in=1 out=0
+			fi
+			conf "$SRC/config/bench.yaml" "$W/pa.yaml" "$acc" "$core" 1 ""
+			conf "$SRC/config/bench.yaml" "$W/pb.yaml" "$acc" "$core" 1 "$POLX"
+			a=() b=() bad=""
+			for _ in $(seq "${BENCH_POLICY_REPS:-3}"); do
+				for ab in a b; do
+					measure "$W/p$ab.yaml" "$in" "$out"
+					m=$(jget "$W/lnsd.json" mpps)
+					isnum "$m" || bad+=" $ab:$(jget "$W/lnsd.json" why)"
+					if [ "$ab" = b ] && [ "$(jget "$W/lnsd.json" drops)" != - ]; then
+						bad+=" b-drops:$(jget "$W/lnsd.json" drops)"
+					fi
+					[ "$ab" = a ] && a+=("$m") || b+=("$m")
+				done
+			done
+			med() { printf '%s\n' "$@" | grep -E '^[0-9.]+$' | sort -g |
+				awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+			ma=$(med "${a[@]}") mb=$(med "${b[@]}")
+			printf '%-4s %5s %9s %9s %7s %8s  %s\n' "$dir" "$size" "$(num "$ma")" "$(num "$mb")" \
+				"$(ratio "$mb" "$ma" %.3f)" \
+				"$(isnum "$ma" && isnum "$mb" && printf '%.1f' "$(echo "(1 - $mb / $ma) * 100" | bc -l)" || echo -)" \
+				"none ${a[*]} / policed ${b[*]}"
+			[ -n "$bad" ] && echo "#   ! not counted:$bad"
+		done
+	done
+fi
 [ "${BENCH_SCALE:-1}" = 1 ] && . "$SRC/tests/bench/scale.sh"
 echo "# rows as JSON: $RES"

@@ -51,6 +51,22 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		inside(&v, val, len);
 	if (lns_rad_find(&v, LNS_RA_REPLY_MESSAGE, &val, &len))
 		inside(&v, val, len);
+	if (lns_rad_find_vsa(&v, LNS_RAD_VENDOR_MIKROTIK, LNS_RA_MIKROTIK_RATE_LIMIT, &val, &len)) {
+		uint64_t up = 1, down = 1;
+
+		inside(&v, val, len);
+		/* a value it takes gives rates within bounds; one it refuses leaves both */
+		if (lns_rad_parse_rate_limit(val, len, &up, &down) == 0)
+			FUZZ_CHECK(up <= LNS_RAD_RATE_MAX && down <= LNS_RAD_RATE_MAX);
+		else
+			FUZZ_CHECK(up == 1 && down == 1);
+	}
+	{       /* the rate parser on the raw input too (any bytes, any length) */
+		uint64_t up = 1, down = 1;
+
+		if (lns_rad_parse_rate_limit(d, n, &up, &down) == 0)
+			FUZZ_CHECK(up <= LNS_RAD_RATE_MAX && down <= LNS_RAD_RATE_MAX);
+	}
 	(void)lns_rad_get_u32(&v, LNS_RA_FRAMED_IP_ADDRESS, &u);
 	(void)lns_rad_verify_response(&v, ra, (const uint8_t *)"secret", 6);
 	(void)lns_rad_verify_request(&v, (const uint8_t *)"secret", 6);

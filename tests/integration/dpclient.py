@@ -71,6 +71,9 @@ ALGS = {
                       "HMAC-SHA-256-128 [RFC4868]"),
     "aes256-sha256": ("AES-CBC", 32, "SHA2-256-128", 32, "AES-CBC [RFC3602]",
                       "HMAC-SHA-256-128 [RFC4868]"),
+    # legacy, behind ipsec.allow-3des (static_yaml sets it)
+    "3des-sha1":     ("3DES", 24, "HMAC-SHA1-96", 20, "TripleDES-CBC [RFC2451]",
+                      "HMAC-SHA-1-96 [RFC2404]"),
 }
 
 
@@ -155,6 +158,7 @@ def static_yaml(sas, replay_window=64, pool="10.200.0.0/24"):
     alg = sas[0].alg
     auth = ALGS[alg][2] is not None
     lines = ["ipsec:", f"  replay-window: {replay_window}",
+             *(["  allow-3des: true"] if alg.startswith("3des") else []),
              "ppp:", "  pools:", "    - name: sub", f"      prefix: {pool}",
              "l2tp:", "  allow-nonsecure: true",
              "static:", "  sas:"]

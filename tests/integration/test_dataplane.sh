@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Data path with statically provisioned SAs, tunnels and sessions, for each of
-# several ESP algorithms (LNS_DP_ALGS, default: aes128gcm16 aes128-sha1 aes256-sha256):
+# several ESP algorithms (LNS_DP_ALGS, default: aes128gcm16 aes128-sha1 aes256-sha256;
+# meson test dataplane_3des runs 3des-sha1):
 #   - upstream: scapy (dpclient.py) sends ESP (transport NAT-T, transport plain,
 #     tunnel NAT-T) -> UDP 1701 -> L2TP -> PPP -> IPv4/UDP; a UDP socket in the core
 #     namespace must get each payload byte-exact from the subscriber's address,

@@ -4,7 +4,7 @@
 #   - tshark, with the config's keys, decrypts every upstream ESP packet
 #     (esp.icv_good), dissects udp:l2tp:ppp:ip:udp below it and finds every IPv4
 #     and UDP checksum good (AES-GCM NAT-T, AES-CBC/HMAC-SHA1 plain ESP, tunnel mode
-#     and non-secure L2TP, sizes 64, 1400 and IMIX);
+#     and non-secure L2TP, sizes 64, 1400 and IMIX; 3DES/HMAC-SHA1 as well);
 #   - lnsd, provisioned from the same file, forwards every packet of them: upstream
 #     pcaps replayed into the access port raise up_fwd by exactly their count,
 #     downstream pcaps (64 and 1300 bytes: 1400 does not fit a 1500-byte access MTU
@@ -163,6 +163,27 @@ d1=$(drops)
 lns_check "no drop counter moved" [ "$d0" = "$d1" ] || lns_log "drops before: $d0, after: $d1"
 
 lns_stop_expect 0
+
+# Legacy 3DES (ipsec.allow-3des): 8-byte IV and blocks, decrypted by tshark.
+K_D=00112233445566778899aabbccddeeff0011223344556677
+lns_write_config "$LNS_WORK/3des.yaml" "ipsec:
+  allow-3des: true
+ppp:
+  pools:
+    - {name: tg, prefix: 10.210.0.0/16}
+static:
+  sas:
+    - {name: d, spi-in: 0x7000, spi-out: 0x8000, peer: 192.0.2.50, alg: 3des-sha1,
+       key-in: $K_D, key-out: 0f0e0d0c0b0a0908070605040302010011223344556677ff,
+       auth-key-in: $A_C, auth-key-out: 1413121110090807060504030201000f0e0d0c0b}
+  tunnels:
+    - {local-id: 50, peer-id: 150, sa: d, sessions: 1, pool: tg}"
+lns_check "lns-trafgen writes 3des-sha1 pcaps" quiet "$TG" -c "$LNS_WORK/3des.yaml" \
+	-o "$LNS_WORK/3des" -d up -n 3 -s 64,1400,imix
+UAT=(-o "uat:esp_sa:\"IPv4\",\"192.0.2.50\",\"192.0.2.1\",\"0x00007000\",\"TripleDES-CBC [RFC2451]\",\"0x$K_D\",\"HMAC-SHA-1-96 [RFC2404]\",\"0x$A_C\"")
+for f in "$LNS_WORK"/3des/up-*.pcap; do
+	tshark_check "$f"
+done
 
 # The Pktgen-DPDK sweep script is at least valid Lua.
 if command -v luac >/dev/null; then

@@ -136,6 +136,79 @@ expect_fail_with(const char *yaml, const char *gist)
 }
 
 /* policies: defaults filled in, references checked, bad rates refused */
+/* Session timeouts per profile and per user, LCP keepalive per profile: what a
+ * profile does not say comes from l2tp:, and keepalive from ppp.keepalive. */
+static void
+session_policy_keys(void)
+{
+	struct lns_conf *c = load_ok(PORTS
+		"l2tp:\n"
+		"  session-timeout: 3600\n"
+		"  destination-profiles:\n"
+		"    - name: lacs\n"
+		"      match: {peer: 192.0.2.0/24}\n"
+		"      session-idle-timeout: 300\n"
+		"      keepalive-interval: 10\n"
+		"      keepalive-failures: 5\n"
+		"    - name: quiet\n"
+		"      keepalive-interval: 0\n"
+		"ppp:\n"
+		"  keepalive: {interval: 20, failures: 4}\n"
+		"  users:\n"
+		"    - name: alice\n"
+		"      password: x\n"
+		"      address: 10.9.9.9\n"
+		"      session-timeout: 0\n"
+		"      session-idle-timeout: 60\n"
+		"    - name: bob\n"
+		"      password: y\n"
+		"      address: 10.9.9.10\n");
+	const struct lns_dest_profile *d;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	d = &c->l2tp.defaults;
+	CU_ASSERT_EQUAL(d->session_timeout, 3600);
+	CU_ASSERT_EQUAL(d->session_idle_timeout, 0);
+	CU_ASSERT_EQUAL(d->keepalive_interval, 20);     /* ppp.keepalive's */
+	CU_ASSERT_EQUAL(d->keepalive_failures, 4);
+	d = &c->l2tp.profiles[0];
+	CU_ASSERT_EQUAL(d->session_timeout, 3600);      /* inherited from l2tp: */
+	CU_ASSERT_EQUAL(d->session_idle_timeout, 300);
+	CU_ASSERT_EQUAL(d->keepalive_interval, 10);
+	CU_ASSERT_EQUAL(d->keepalive_failures, 5);
+	d = &c->l2tp.profiles[1];
+	CU_ASSERT_EQUAL(d->keepalive_interval, 0);      /* off for this profile only */
+	CU_ASSERT_EQUAL(d->keepalive_failures, 4);
+	/* a user's 0 is given (none), unlike a key left out */
+	CU_ASSERT_TRUE(c->ppp.users[0].session_timeout_set);
+	CU_ASSERT_EQUAL(c->ppp.users[0].session_timeout, 0);
+	CU_ASSERT_TRUE(c->ppp.users[0].session_idle_timeout_set);
+	CU_ASSERT_EQUAL(c->ppp.users[0].session_idle_timeout, 60);
+	CU_ASSERT_FALSE(c->ppp.users[1].session_timeout_set);
+	CU_ASSERT_FALSE(c->ppp.users[1].session_idle_timeout_set);
+	lns_conf_free(c);
+
+	c = load_ok(PORTS "policies:\n  - {name: m, up-rate: 1000000, exceed-action: mark, "
+		    "exceed-dscp: 8}\n  - {name: d, up-rate: 1000000}\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->policies[0].exceed_action, LNS_EXCEED_MARK);
+	CU_ASSERT_EQUAL(c->policies[0].exceed_dscp, 8);
+	CU_ASSERT_EQUAL(c->policies[1].exceed_action, LNS_EXCEED_DROP);
+	CU_ASSERT_EQUAL(c->policies[1].exceed_dscp, 0);
+	lns_conf_free(c);
+	expect_err(PORTS "policies:\n  - {name: m, up-rate: 1000000, exceed-dscp: 64}\n", 9, 46,
+		   "policies[0].exceed-dscp", "0..63");
+	expect_err(PORTS "policies:\n  - {name: m, up-rate: 1000000, exceed-action: remark}\n",
+		   9, 48, "policies[0].exceed-action", "remark");
+	expect_err(PORTS "l2tp:\n  keepalive-interval: 3601\n", 9, 23,
+		   "l2tp.keepalive-interval", "3600");
+	expect_err(PORTS "l2tp:\n  keepalive-failures: 0\n", 9, 23,
+		   "l2tp.keepalive-failures", "100");
+	expect_err(PORTS "l2tp:\n  session-timeout: -1\n", 9, 20, "l2tp.session-timeout", "");
+	expect_err(PORTS "ppp:\n  users:\n    - {name: a, password: x, session-idle-timeout: "
+		   "31536001}\n", 10, 52, "ppp.users[0].session-idle-timeout", "31536000");
+}
+
 static void
 policies_section(void)
 {
@@ -341,7 +414,7 @@ test_minimal_defaults(void)
 	CU_ASSERT_EQUAL(c->ppp.n_users, 0);
 	CU_ASSERT_PTR_NULL(c->ppp.users);
 	/* limits, log */
-	CU_ASSERT_EQUAL(c->limits.max_tunnels, 65536);
+	CU_ASSERT_EQUAL(c->limits.max_tunnels, 65535);
 	CU_ASSERT_EQUAL(c->limits.max_sessions, 65536);
 	CU_ASSERT_EQUAL(c->limits.max_sas, 131072);
 	CU_ASSERT_EQUAL(c->limits.mbufs, 16384);
@@ -366,7 +439,7 @@ static const char full_yaml[] =
 	"  core: {device: 3b:00.1, profile: minimal, address: 198.51.100.1/30}\n"
 	"ipsec:\n"
 	"  ike-proposals: [aes128-sha1-modp1024, aes256-sha256-ecp256, 3des-sha1-modp2048]\n"
-	"  esp-proposals: [aes128-sha1]\n"
+	"  esp-proposals: [aes128-sha1, 3des-sha1, 3des-sha256]\n"
 	"  allow-3des: yes\n"
 	"  allow-modp1024: true\n"
 	"  pfs: on\n"
@@ -499,8 +572,10 @@ test_full_values(void)
 	CU_ASSERT_EQUAL(c->ipsec.ike_groups[0], 2);
 	CU_ASSERT_EQUAL(c->ipsec.ike_groups[1], 19);
 	CU_ASSERT_EQUAL(c->ipsec.ike_groups[2], 14);
-	CU_ASSERT_EQUAL(c->ipsec.n_esp_proposals, 1);
+	CU_ASSERT_EQUAL(c->ipsec.n_esp_proposals, 3);
 	CU_ASSERT_EQUAL(c->ipsec.esp_proposals[0], LNS_ESP_AES128_SHA1);
+	CU_ASSERT_EQUAL(c->ipsec.esp_proposals[1], LNS_ESP_3DES_SHA1);
+	CU_ASSERT_EQUAL(c->ipsec.esp_proposals[2], LNS_ESP_3DES_SHA256);
 	CU_ASSERT_TRUE(c->ipsec.allow_3des && c->ipsec.allow_modp1024 && c->ipsec.pfs);
 	CU_ASSERT_EQUAL(c->ipsec.ike_lifetime, 3600);
 	CU_ASSERT_EQUAL(c->ipsec.esp_lifetime, 1200);
@@ -1036,6 +1111,9 @@ bad_ranges(void)
 		   "100 is outside 536..1460 (or 0 for off)");
 	expect_err(PORTS "limits:\n  punt-ring-size: 1000\n", 9, 19, "limits.punt-ring-size",
 		   "1000 is not a power of two");
+	/* tunnel ids are 16 bits: more would be accepted and never usable */
+	expect_err(PORTS "limits:\n  max-tunnels: 65536\n", 9, 16, "limits.max-tunnels",
+		   "65536 is outside 1..65535");
 	expect_err(PORTS "ipsec:\n  replay-window: 4097\n", 9, 18, "ipsec.replay-window",
 		   "4097 is outside 0..4096");
 	expect_err(PORTS "l2tp:\n  admission:\n    sccrq-rate: 0\n", 10, 17,
@@ -1088,6 +1166,16 @@ bad_weak_proposals(void)
 		   "ipsec.ike-groups[1]", "need allow-modp1024: true");
 	expect_err(PORTS "ipsec:\n  ike-ciphers: [aes128, 3des]\n", 9, 25,
 		   "ipsec.ike-ciphers[1]", "needs allow-3des: true");
+	expect_err(PORTS "ipsec:\n  esp-proposals: [aes128-sha1, 3des-sha1]\n", 9, 32,
+		   "ipsec.esp-proposals[1]", "needs allow-3des: true");
+	/* manually keyed SAs take the same switch */
+	expect_err(PORTS "static:\n  sas:\n    - {name: a, spi-in: 256, spi-out: 256, peer: 1.1.1.1,\n"
+		   "       alg: 3des-sha1,\n"
+		   "       key-in: 000102030405060708090a0b0c0d0e0f1011121314151617,\n"
+		   "       key-out: 101112131415161718191a1b1c1d1e1f2021222324252627,\n"
+		   "       auth-key-in: 0102030405060708090a0b0c0d0e0f1011121314,\n"
+		   "       auth-key-out: 0102030405060708090a0b0c0d0e0f1011121314}\n", 11, 13,
+		   "static.sas[0].alg", "needs ipsec.allow-3des: true");
 }
 
 /* addresses */
@@ -1455,6 +1543,7 @@ static const struct {
 	{ "bad: too many list entries", bad_too_many_entries },
 	{ "radius section", radius_section },
 	{ "policies section", policies_section },
+	{ "session timeouts and keepalive per profile and user", session_policy_keys },
 };
 
 static int

@@ -460,6 +460,36 @@ full_tcp_cksum(struct rte_ipv4_hdr *ip, struct rte_tcp_hdr *tcp)
 	return c;
 }
 
+/* The DSCP remark (exceed-action mark): ECN kept, checksum = a full recomputation. */
+static void
+test_set_dscp(void)
+{
+	static const uint8_t tos_in[] = { 0x00, 0x01, 0x02, 0x03, 0xb8, 0xbb, 0xfc, 0xff, 0x20 };
+	static const uint8_t dscp[] = { 0, 8, 10, 46, 63 };
+	struct rte_ipv4_hdr ip;
+
+	for (unsigned int i = 0; i < RTE_DIM(tos_in); i++)
+		for (unsigned int j = 0; j < RTE_DIM(dscp); j++) {
+			memset(&ip, 0, sizeof(ip));
+			ip.version_ihl = 0x45;
+			ip.type_of_service = tos_in[i];
+			ip.total_length = rte_cpu_to_be_16(1000 + (uint16_t)(i * 77 + j));
+			ip.packet_id = rte_cpu_to_be_16((uint16_t)(0xfff0 + j));
+			ip.time_to_live = (uint8_t)(64 + i);
+			ip.next_proto_id = 17;
+			ip.src_addr = rte_cpu_to_be_32(0x0a000001 + i);
+			ip.dst_addr = rte_cpu_to_be_32(0xc6336402 - j);
+			ip.hdr_checksum = rte_ipv4_cksum(&ip);
+			lns_ipv4_set_dscp(&ip, (uint8_t)(dscp[j] << 2));
+			CU_ASSERT_EQUAL(ip.type_of_service, (uint8_t)(dscp[j] << 2 | (tos_in[i] & 3)));
+			CU_ASSERT_EQUAL(ip.hdr_checksum, rte_ipv4_cksum(&(struct rte_ipv4_hdr){
+				.version_ihl = ip.version_ihl, .type_of_service = ip.type_of_service,
+				.total_length = ip.total_length, .packet_id = ip.packet_id,
+				.time_to_live = ip.time_to_live, .next_proto_id = 17,
+				.src_addr = ip.src_addr, .dst_addr = ip.dst_addr }));
+		}
+}
+
 static void
 test_mss_clamp(void)
 {
@@ -579,6 +609,7 @@ main(void)
 	CU_add_test(s, "every truncation is a counted drop", test_every_truncation);
 	CU_add_test(s, "random frames", test_random_frames);
 	CU_add_test(s, "TCP MSS clamp with incremental checksum", test_mss_clamp);
+	CU_add_test(s, "DSCP remark with incremental checksum", test_set_dscp);
 	CU_add_test(s, "IPv4 header sum in 32-bit words", test_ipv4_sum20);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();

@@ -134,7 +134,17 @@ static const struct alg algs[] = {
 	{ "aes256-sha1", LNS_ESP_CIPHER_AES_CBC, LNS_ESP_AUTH_HMAC_SHA1_96, 32, 20 },
 	{ "aes128-sha256", LNS_ESP_CIPHER_AES_CBC, LNS_ESP_AUTH_HMAC_SHA256_128, 16, 32 },
 	{ "aes256-sha256", LNS_ESP_CIPHER_AES_CBC, LNS_ESP_AUTH_HMAC_SHA256_128, 32, 32 },
+	{ "3des-sha1", LNS_ESP_CIPHER_3DES_CBC, LNS_ESP_AUTH_HMAC_SHA1_96, 24, 20 },
+	{ "3des-sha256", LNS_ESP_CIPHER_3DES_CBC, LNS_ESP_AUTH_HMAC_SHA256_128, 24, 32 },
 };
+
+/* Alignment of payload + trailer: the cipher block for CBC, 4 bytes for GCM. */
+static unsigned int
+alg_block(const struct alg *a)
+{
+	return a->cipher == LNS_ESP_CIPHER_AES_CBC ? 16u :
+	       a->cipher == LNS_ESP_CIPHER_3DES_CBC ? 8u : 4u;
+}
 
 static const struct alg *
 alg_by_name(const char *name)
@@ -390,6 +400,32 @@ test_sa_params(void)
 	p.enc_key_len = 36;
 	CU_ASSERT_EQUAL(lns_esp_sa_init(sa, mgr, &p), 0);
 	p.enc_key_len = 28;
+	CU_ASSERT_EQUAL(lns_esp_sa_init(sa, mgr, &p), -EINVAL);
+	/* 3DES: 24-byte key only, 8-byte IV and blocks, distinct K1/K2/K3 halves */
+	for (unsigned int i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(0x11 * (i + 1));
+	p = ok;
+	p.cipher = LNS_ESP_CIPHER_3DES_CBC;
+	CU_ASSERT_EQUAL(lns_esp_sa_init(sa, mgr, &p), -EINVAL);	/* 16 bytes */
+	p.enc_key_len = 32;
+	CU_ASSERT_EQUAL(lns_esp_sa_init(sa, mgr, &p), -EINVAL);
+	p.enc_key_len = 24;
+	CU_ASSERT_EQUAL(lns_esp_sa_init(sa, mgr, &p), 0);
+	CU_ASSERT_EQUAL(lns_esp_sa_hdr_len(sa), 16u);
+	CU_ASSERT_EQUAL(lns_esp_sa_tail_max(sa), 7u + 2 + 12);
+	p.auth = LNS_ESP_AUTH_NONE;
+	CU_ASSERT_EQUAL(lns_esp_sa_init(sa, mgr, &p), -EINVAL);	/* needs integrity */
+	p.auth = LNS_ESP_AUTH_HMAC_SHA256_128;
+	p.auth_key_len = 32;
+	CU_ASSERT_EQUAL(lns_esp_sa_init(sa, mgr, &p), 0);
+	CU_ASSERT_EQUAL(lns_esp_sa_tail_max(sa), 7u + 2 + 16);
+	/* K1 == K2 (up to parity bits) or K2 == K3 is single DES: refused */
+	memcpy(key + 8, key, 8);
+	key[8] ^= 1;
+	CU_ASSERT_EQUAL(lns_esp_sa_init(sa, mgr, &p), -EINVAL);
+	for (unsigned int i = 0; i < 16; i++)
+		key[i] = (uint8_t)(0x11 * (i + 1));
+	memcpy(key + 16, key + 8, 8);
 	CU_ASSERT_EQUAL(lns_esp_sa_init(sa, mgr, &p), -EINVAL);
 #undef BAD
 	rte_free(raw);
@@ -993,10 +1029,8 @@ test_roundtrip(void)
 					    out->icv_len;
 
 			CU_ASSERT_EQUAL(body % 4, 0);
-			if (algs[a].cipher == LNS_ESP_CIPHER_AES_CBC)
-				CU_ASSERT_EQUAL(body % 16, 0);
-			CU_ASSERT(body >= i + 2u && body < i + 2u + (algs[a].cipher ==
-					LNS_ESP_CIPHER_AES_CBC ? 16u : 4u));
+			CU_ASSERT_EQUAL(body % alg_block(&algs[a]), 0);
+			CU_ASSERT(body >= i + 2u && body < i + 2u + alg_block(&algs[a]));
 			sa[i] = in;
 		}
 		CU_ASSERT_EQUAL(lns_esp_inbound(mgr, sa, mb, N, st), N);
@@ -1099,7 +1133,8 @@ test_truncation(void)
 
 			if (l < hdr + in->min_ct + icv)
 				want = LNS_ESP_TRUNCATED;
-			else if (algs[a].cipher == LNS_ESP_CIPHER_AES_CBC && (l - hdr - icv) % 16)
+			else if (algs[a].cipher != LNS_ESP_CIPHER_AES_GCM16 &&
+				 (l - hdr - icv) % alg_block(&algs[a]))
 				want = LNS_ESP_BAD_LEN;
 			else
 				want = LNS_ESP_ICV;

@@ -185,6 +185,9 @@ main_mode_at(struct lns_ike *ike, struct ini *s, const char *psk, uint8_t id_typ
 /* IDci that qm1_build sends, when set (type, proto, port, address[, mask]) */
 static uint8_t qm_idci[12];
 static size_t qm_idci_len;
+/* when set, qm1_build's first transform is this ESP id with HMAC-SHA1 and no
+ * KEY_LENGTH attribute (3DES, RFC 2451: one key size) */
+static uint8_t qm_esp_legacy;
 
 static int
 main_mode(struct lns_ike *ike, struct ini *s, const char *psk, uint8_t id_type,
@@ -221,14 +224,17 @@ qm1_build(struct ini *s, struct ike_buf *m, uint32_t msgid, uint16_t encap)
 		ike_buf_u8(m, 0);
 		ike_buf_u16(m, 0);
 		ike_buf_u8(m, (uint8_t)(i + 1));
-		ike_buf_u8(m, i == 0 ? IKE_ESP_AES_CBC : IKE_ESP_AES_GCM16);
+		ike_buf_u8(m, i == 0 ? (qm_esp_legacy ? qm_esp_legacy : IKE_ESP_AES_CBC) :
+				      IKE_ESP_AES_GCM16);
 		ike_buf_u16(m, 0);
 		ike_buf_attr(m, IKE_A2_LIFE_TYPE, IKE_LIFE_SECONDS);
 		ike_buf_attr(m, IKE_A2_LIFE_DUR, 7200);
 		ike_buf_attr(m, IKE_A2_ENCAP, encap);
-		ike_buf_attr(m, IKE_A2_KEYLEN, 128);
+		if (i != 0 || !qm_esp_legacy)
+			ike_buf_attr(m, IKE_A2_KEYLEN, 128);
 		if (i == 0)
-			ike_buf_attr(m, IKE_A2_AUTH, IKE_AUTHALG_SHA256);
+			ike_buf_attr(m, IKE_A2_AUTH, qm_esp_legacy ? IKE_AUTHALG_SHA1 :
+							     IKE_AUTHALG_SHA256);
 		ike_put16(m->b + t + 2, (uint16_t)(m->len - t));
 	}
 	ike_put16(m->b + p + 2, (uint16_t)(m->len - p));
@@ -300,7 +306,8 @@ qm2_check_qm3(struct ini *s, const uint8_t *msg, size_t len, struct ike_buf *m)
 	nr = ike_pls_find(&pls, IKE_PL_NONCE, 0);
 	if (pls.p[0].type == IKE_PL_HASH && memcmp(want, pls.p[0].body, s->k.len) == 0 && sap &&
 	    nr && ike_sa_parse(sap->body, sap->len, &sp) == 0 && sp.n_props == 1 &&
-	    sp.prop[0].n_xforms == 1 && sp.prop[0].x[0].id == IKE_ESP_AES_GCM16) {
+	    sp.prop[0].n_xforms == 1 &&
+	    sp.prop[0].x[0].id == (qm_esp_legacy ? qm_esp_legacy : IKE_ESP_AES_GCM16)) {
 		const uint8_t *q = sp.prop[0].x[0].attrs, *e = q + sp.prop[0].x[0].attrs_len;
 		struct ike_attr a;
 
@@ -566,6 +573,63 @@ qm_try(struct lns_ike *ike, struct ini *s, uint32_t msgid, uint16_t encap, uint8
 	qm1_build(s, &m, msgid, encap);
 	qm_idci_len = 0;
 	return feed(ike, &m, 4500, 4500, now);
+}
+
+/*
+ * ESP 3DES (transform 3) in Quick Mode: refused with NO-PROPOSAL-CHOSEN while
+ * allow-3des is off even if esp-proposals names it (a reload that turns the switch
+ * off), accepted with it on; the 24-byte cipher key and 20-byte HMAC key are the
+ * initiator's own KEYMAT (RFC 2409 5.5, 44 bytes: more than one SHA1 output).
+ */
+static void
+test_qm_3des(void)
+{
+	struct lns_ike *ike = setup();
+	static struct ini s;
+	static struct ike_buf m, q2, q3;
+	uint8_t km[44];
+	bool ok;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ike);
+	conf.ipsec.esp_proposals[0] = LNS_ESP_3DES_SHA1;
+	conf.ipsec.n_esp_proposals = 1;
+	conf.ipsec.allow_3des = false;
+	memset(&s, 0, sizeof(s));
+	s.group = IKE_GROUP_MODP2048;
+	s.enc = IKE_ENC_AES_CBC;
+	s.keybits = 128;
+	s.hashalg = IKE_HASHALG_SHA1;
+	CU_ASSERT_EQUAL_FATAL(main_mode(ike, &s, "group-secret", IKE_ID_IPV4_ADDR,
+					"\xc0\xa8\x01\x01", 4, true), 0);
+	/* qm_esp_legacy is reset before any FATAL assertion could leave it set */
+	qm_esp_legacy = IKE_ESP_3DES;
+	qm1_build(&s, &m, 0x100, IKE_ENCAP_UDP_TRANSPORT);
+	CU_ASSERT(feed(ike, &m, 4500, 4500, 2000) < 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_NO_PROPOSAL), 1);
+	CU_ASSERT_EQUAL(n_child_up, 0);
+
+	conf.ipsec.allow_3des = true;
+	qm1_build(&s, &m, 0x101, IKE_ENCAP_UDP_TRANSPORT);
+	ok = feed(ike, &m, 4500, 4500, 2100) == 0;
+	q2 = last_sent;
+	ok = ok && qm2_check_qm3(&s, q2.b, q2.len, &q3) == 0;
+	qm_esp_legacy = 0;
+	CU_ASSERT_FATAL(ok);
+	CU_ASSERT_EQUAL(feed(ike, &q3, 4500, 4500, 2110), 0);
+	CU_ASSERT_EQUAL_FATAL(n_child_up, 1);
+	CU_ASSERT_EQUAL(up_child.alg, LNS_ESP_3DES_SHA1);
+	CU_ASSERT_EQUAL(up_child.key_len, 24);
+	CU_ASSERT_EQUAL(up_child.auth_len, 20);
+	ike_keymat(s.h, s.k.d, s.k.len, NULL, 0, IKE_PROTO_ESP, s.spi_r, s.qni, sizeof(s.qni),
+		   s.qnr, s.qnr_len, km, sizeof(km));
+	CU_ASSERT_EQUAL(memcmp(km, up_child.key_in, 24), 0);
+	CU_ASSERT_EQUAL(memcmp(km + 24, up_child.auth_in, 20), 0);
+	ike_keymat(s.h, s.k.d, s.k.len, NULL, 0, IKE_PROTO_ESP, s.spi_i, s.qni, sizeof(s.qni),
+		   s.qnr, s.qnr_len, km, sizeof(km));
+	CU_ASSERT_EQUAL(memcmp(km, up_child.key_out, 24), 0);
+	CU_ASSERT_EQUAL(memcmp(km + 24, up_child.auth_out, 20), 0);
+	ike_dh_free(s.dh);
+	lns_ike_free(ike);
 }
 
 /*
@@ -1338,6 +1402,7 @@ main(void)
 	CU_add_test(s, "phase 1: client order, each dimension on its own", test_p1_match);
 	CU_add_test(s, "phase 1: sha384/512, modp3072/4096, ecp384/521", test_p1_new_algs);
 	CU_add_test(s, "quick mode selectors: tunnel mode behind nat", test_qm_selectors);
+	CU_add_test(s, "quick mode 3des only behind allow-3des, keymat", test_qm_3des);
 	CU_add_test(s, "half-open limit, rate limit, retransmission", test_limits_and_retransmit);
 	CU_add_test(s, "policy disconnect and dpd death", test_disconnect_and_dpd);
 	CU_add_test(s, "events carry the embedder's connection id", test_event_conn_tag);

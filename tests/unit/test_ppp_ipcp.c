@@ -230,6 +230,29 @@ test_ipcp_up_refused(void)
 	h_fini(&h);
 }
 
+/* Past max-sessions-per-user (ops->up says -EDQUOT): the Terminate-Request
+ * tells the client why, in its data (RFC 1661 5.5: what it shows the user). */
+static void
+test_ipcp_up_user_limit(void)
+{
+	const uint8_t auth[] = { LNS_AUTH_PAP };
+	static const char why[] = "too many sessions of this user (max-sessions-per-user)";
+	const struct h_pkt *k;
+	struct harness h;
+
+	h_init(&h, auth, 1);
+	h.up_result = -EDQUOT;
+	h_start(&h);
+	h_lcp_open(&h);
+	h_pap(&h, 1, "alice", "secret");
+	h_ipcp_open(&h);
+	k = h_next(&h, LNS_PPP_LCP, 5);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(k);
+	CU_ASSERT_EQUAL((size_t)(k->b[2] << 8 | k->b[3]), 4 + strlen(why));
+	CU_ASSERT(k->len >= 4 + strlen(why) && memcmp(k->b + 4, why, strlen(why)) == 0);
+	h_fini(&h);
+}
+
 int
 main(void)
 {
@@ -244,6 +267,7 @@ main(void)
 	CU_add_test(s, "IPCP address and DNS Nak, Reject", test_ipcp_dns_nak);
 	CU_add_test(s, "IPCP pool exhaustion and release", test_ipcp_exhaustion_and_release);
 	CU_add_test(s, "ops->up refusal", test_ipcp_up_refused);
+	CU_add_test(s, "max-sessions-per-user: the reason in Terminate-Request", test_ipcp_up_user_limit);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();

@@ -533,6 +533,75 @@ test_client_acct_queue_spool(void)
 	unlink(path);
 }
 
+/* Mikrotik-Rate-Limit values as MikroTik documents them and as operators
+ * write them, then bad ones (each must be refused, never half-applied). */
+static int
+rl(const char *v, uint64_t *up, uint64_t *down)
+{
+	return lns_rad_parse_rate_limit((const uint8_t *)v, strlen(v), up, down);
+}
+
+static void
+test_rate_limit(void)
+{
+	static const struct { const char *v; uint64_t up, down; } good[] = {
+		{ "2M/10M", 2000000, 10000000 },
+		{ "512k/2M", 512000, 2000000 },
+		{ "512K/2M", 512000, 2000000 },
+		{ "1000000", 1000000, 1000000 },            /* tx omitted = rx */
+		{ "0/5M", 0, 5000000 },                     /* 0 = unlimited */
+		{ "1G/1G", 1000000000, 1000000000 },
+		{ "10M/10M 20M/20M 8M/8M 10/10", 10000000, 10000000 },
+		{ "10M/20M 20M/40M 8M/16M 10/10 8 1M/2M", 10000000, 20000000 },
+		{ "  2M/4M  ", 2000000, 4000000 },
+		{ "400000000000", 400000000000ull, 400000000000ull },
+	};
+	static const char *const bad[] = {
+		"", "   ", "M", "/", "2M/", "/2M", "2M//4M", "2M/4M/6M", "2x/4M", "-1/2M",
+		"2.5M/4M", "2 M", "1T/1T", "400000000001", "9999999999999",
+		"10M/10M 20M/20M 8M/8M 10/10 9",          /* priority 1..8 */
+		"10M/10M 20M/20M 8M/8M 10/10 0",
+		"10M/10M 20M/20M 8M/8M 10/10 1/2",        /* priority is no pair */
+		"10M/10M 20M/20M 8M/8M 10k/10",           /* times have no suffix */
+		"1 2 3 4 5 6 7",                          /* more fields than the format */
+		"2M\t4M",
+	};
+	uint64_t up = 7, down = 7;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		CU_ASSERT_EQUAL_FATAL(rl(good[i].v, &up, &down), 0);
+		CU_ASSERT_EQUAL(up, good[i].up);
+		CU_ASSERT_EQUAL(down, good[i].down);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		up = down = 7;
+		CU_ASSERT_EQUAL(rl(bad[i], &up, &down), -EINVAL);
+		if (up != 7 || down != 7)
+			printf("\nbad value '%s' changed the output\n", bad[i]);
+		CU_ASSERT(up == 7 && down == 7);
+	}
+	/* an embedded NUL (the attribute is counted, not terminated) */
+	CU_ASSERT_EQUAL(lns_rad_parse_rate_limit((const uint8_t *)"2M\0/4M", 6, &up, &down),
+			-EINVAL);
+	/* a VSA carrying it, found as FreeRADIUS would send it */
+	{
+		static const uint8_t pkt[] = {
+			2, 1, 0, 20 + 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+			26, 16, 0, 0, 0x3a, 0x8c, 8, 10, '5', '1', '2', 'k', '/', '2', 'M', ' ',
+		};
+		struct lns_rad_view v;
+		const uint8_t *d;
+		uint8_t n;
+
+		CU_ASSERT_EQUAL_FATAL(lns_rad_parse(pkt, sizeof(pkt), &v), 0);
+		CU_ASSERT_EQUAL_FATAL(lns_rad_find_vsa(&v, LNS_RAD_VENDOR_MIKROTIK,
+						       LNS_RA_MIKROTIK_RATE_LIMIT, &d, &n), 1);
+		CU_ASSERT_EQUAL(lns_rad_parse_rate_limit(d, n, &up, &down), 0);
+		CU_ASSERT_EQUAL(up, 512000);
+		CU_ASSERT_EQUAL(down, 2000000);
+	}
+}
+
 int
 main(void)
 {
@@ -546,6 +615,7 @@ main(void)
 	CU_add_test(s, "radclient-made packets", test_radclient_packets);
 	CU_add_test(s, "build and parse", test_build_parse);
 	CU_add_test(s, "malformed input", test_malformed);
+	CU_add_test(s, "Mikrotik-Rate-Limit values", test_rate_limit);
 	CU_add_test(s, "client: auth, failover, hold-down, probe", test_client_auth_failover);
 	CU_add_test(s, "client: accounting bound and spool", test_client_acct_queue_spool);
 	CU_basic_set_mode(CU_BRM_VERBOSE);

@@ -241,6 +241,118 @@ test_policy_meters(void)
 	lns_tables_free(t);
 }
 
+/* Anonymous policies (a rate RADIUS gives): shared by equal rates, refused
+ * when every slot is held, reused only a grace period after the last release. */
+static void
+test_dyn_policies(void)
+{
+	struct lns_tables *t = lns_tables_create(4, 1, 0, qsbr);
+	struct lns_policy_conf named = { .name = "n", .up = { .rate = 8000000, .burst = 3000 } };
+	struct lns_policy_dir up = { .rate = 2000000, .burst = 25000 };
+	struct lns_policy_dir down = { .rate = 10000000, .burst = 125000 };
+	struct lns_policy_dir none = { 0 }, bad = { .rate = 1000, .burst = 0 }, gu, gd;
+	int a, b, c, pass;
+	uint32_t h;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(lns_tables_policy_acquire(t, &up, &down), -ENOTSUP); /* none reserved */
+	CU_ASSERT_EQUAL_FATAL(lns_tables_policies_init(t, &named, 1, 2), 0);
+	a = lns_tables_policy_acquire(t, &up, &down);
+	CU_ASSERT_EQUAL(a, LNS_POLICY_MAX);
+	CU_ASSERT_EQUAL(lns_tables_policy_acquire(t, &up, &down), a);   /* shared */
+	CU_ASSERT_EQUAL(t->dyn[0].refs, 2);
+	b = lns_tables_policy_acquire(t, &none, &down);                  /* up unlimited */
+	CU_ASSERT_EQUAL(b, LNS_POLICY_MAX + 1);
+	CU_ASSERT_FALSE(t->pol[b + 1].on[0]);
+	CU_ASSERT_TRUE(t->pol[b + 1].on[1]);
+	CU_ASSERT_EQUAL(t->pol[a + 1].rate[0], 2000000);
+	CU_ASSERT_EQUAL(lns_tables_policy_acquire(t, &down, &up), -ENOSPC); /* both held */
+	CU_ASSERT_EQUAL(lns_tables_policy_dyn_get(t, a, &gu, &gd), 0);
+	CU_ASSERT_EQUAL(gu.rate, 2000000);
+	CU_ASSERT_EQUAL(gd.rate, 10000000);
+	CU_ASSERT_EQUAL(lns_tables_policy_dyn_get(t, 0, &gu, &gd), -ENOENT);
+
+	/* a session on it is policed by it */
+	add_tunnel(t, 3);
+	CU_ASSERT_EQUAL_FATAL(lns_tables_add_session(t, 3, 1, 1, A(0x64400001), &h), 0);
+	CU_ASSERT_EQUAL(lns_tables_session_set_policy(t, h, LNS_POLICY_MAX + 5), -EINVAL);
+	CU_ASSERT_EQUAL(lns_tables_session_set_policy(t, h, 1), -EINVAL);  /* one named */
+	CU_ASSERT_EQUAL(lns_tables_session_set_policy(t, h, a), 0);
+	pass = 0;
+	for (int i = 0; i < 40; i++)    /* 25000-byte bucket: 16 packets of 1500 */
+		pass += lns_tables_police(t, 0, h, t->sess[h].policy, 0, 1500);
+	CU_ASSERT_EQUAL(pass, 16);
+
+	/* released by both holders: not reusable before a grace period */
+	CU_ASSERT_EQUAL(lns_tables_session_set_policy(t, h, -1), 0);
+	lns_tables_policy_release(t, a);
+	lns_tables_policy_release(t, a);
+	CU_ASSERT_EQUAL(t->dyn[0].refs, 0);
+	CU_ASSERT_EQUAL(lns_tables_session_set_policy(t, h, a), -EINVAL); /* nobody holds it */
+	CU_ASSERT_EQUAL(lns_tables_policy_acquire(t, &down, &up), -ENOSPC);
+	/* ... but the same rates take it back at once (its slot never changed) */
+	CU_ASSERT_EQUAL(lns_tables_policy_acquire(t, &up, &down), a);
+	lns_tables_policy_release(t, a);
+	rte_rcu_qsbr_quiescent(qsbr, 0);
+	c = lns_tables_policy_acquire(t, &down, &up);
+	CU_ASSERT_EQUAL(c, a);                                            /* reused */
+	CU_ASSERT_EQUAL(t->pol[c + 1].rate[0], 10000000);
+	CU_ASSERT_EQUAL(lns_tables_policy_acquire(t, &bad, &up), -ENOSPC);
+	lns_tables_policy_release(t, b);
+	rte_rcu_qsbr_quiescent(qsbr, 0);
+	CU_ASSERT_EQUAL(lns_tables_policy_acquire(t, &bad, &up), -EINVAL); /* zero burst */
+	lns_tables_policy_release(t, 0);                                   /* named: no-op */
+	lns_tables_free(t);
+}
+
+/* exceed-action mark: over the committed rate marked, over a peak dropped, and
+ * without a peak nothing dropped; the same decisions both ways. */
+static void
+test_mark(void)
+{
+	struct lns_policy_conf pc[2] = {
+		{ .name = "m1", .up = { .rate = 2000000, .burst = 3000 },
+		  .down = { .rate = 2000000, .burst = 3000 },
+		  .exceed_action = LNS_EXCEED_MARK, .exceed_dscp = 8 },
+		{ .name = "m2", .up = { .rate = 2000000, .burst = 3000, .peak_rate = 4000000,
+					.peak_burst = 9000 },
+		  .down = { .rate = 2000000, .burst = 3000, .peak_rate = 4000000,
+			    .peak_burst = 9000 },
+		  .exceed_action = LNS_EXCEED_MARK, .exceed_dscp = 10 },
+	};
+	static const int want2[10] = { LNS_POLICE_PASS, LNS_POLICE_PASS, LNS_POLICE_MARK,
+				       LNS_POLICE_MARK, LNS_POLICE_MARK, LNS_POLICE_MARK,
+				       LNS_POLICE_DROP, LNS_POLICE_DROP, LNS_POLICE_DROP,
+				       LNS_POLICE_DROP };
+	struct lns_tables *t = lns_tables_create(4, 1, 0, qsbr);
+	uint32_t h1, h2;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL_FATAL(lns_tables_set_policies(t, pc, 2), 0);
+	CU_ASSERT_TRUE(t->pol[1].mark);
+	CU_ASSERT_EQUAL(t->pol[1].tos_dscp, 8 << 2);
+	CU_ASSERT_FALSE(t->pol[1].peak[0]);
+	CU_ASSERT_TRUE(t->pol[2].peak[1]);
+	add_tunnel(t, 3);
+	CU_ASSERT_EQUAL_FATAL(lns_tables_add_session(t, 3, 1, 1, A(0x64400001), &h1), 0);
+	CU_ASSERT_EQUAL_FATAL(lns_tables_add_session(t, 3, 2, 2, A(0x64400002), &h2), 0);
+	for (int dir = 0; dir < 2; dir++) {
+		/* single rate: 2 green, the rest marked, never dropped */
+		for (int i = 0; i < 10; i++)
+			CU_ASSERT_EQUAL(lns_tables_police(t, 0, h1, 1, dir, 1500),
+					i < 2 ? LNS_POLICE_PASS : LNS_POLICE_MARK);
+		/* committed 3000 and peak 9000 bytes: 2 green, 4 yellow, then red */
+		for (int i = 0; i < 10; i++) {
+			int v = lns_tables_police(t, 0, h2, 2, dir, 1500);
+
+			if (v != want2[i])
+				printf("\ndir %d packet %d: %d, want %d\n", dir, i, v, want2[i]);
+			CU_ASSERT_EQUAL(v, want2[i]);
+		}
+	}
+	lns_tables_free(t);
+}
+
 int
 main(void)
 {
@@ -267,6 +379,9 @@ main(void)
 	CU_add_test(s, "fill, empty, reclaim: nothing leaks", test_churn);
 	CU_add_test(s, "tunnel removal and per-tunnel counters", test_tunnel_remove_and_counters);
 	CU_add_test(s, "policy meters: configuration, check, change, reuse", test_policy_meters);
+	CU_add_test(s, "anonymous policies: share, hold, release, reuse after grace",
+		    test_dyn_policies);
+	CU_add_test(s, "exceed-action mark: green, yellow marked, red dropped", test_mark);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();

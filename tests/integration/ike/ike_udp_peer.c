@@ -270,7 +270,7 @@ main(int argc, char **argv)
 	ic->dpd_interval = 0;
 	ic->dpd_timeout = 120;
 	ic->max_half_open = 64;
-	while ((o = getopt(argc, argv, "a:l:k:I:E:d:t:PL:M")) != -1) {
+	while ((o = getopt(argc, argv, "a:l:k:I:E:d:t:PL:M3")) != -1) {
 		switch (o) {
 		case 'a': addr = optarg; break;
 		case 'l': logpath = optarg; break;
@@ -282,9 +282,10 @@ main(int argc, char **argv)
 		case 'P': ic->pfs = true; break;
 		case 'L': lists = optarg; break;
 		case 'M': ic->allow_modp1024 = true; break;
+		case '3': ic->allow_3des = true; break;
 		default:
 			fprintf(stderr, "usage: %s -a ADDR -l LOG -k PSK [-I ike] [-E esp] "
-				"[-d dpd_s] [-t dpd_timeout_s] [-P] [-L ciphers/hashes/groups] [-M]\n", argv[0]);
+				"[-d dpd_s] [-t dpd_timeout_s] [-P] [-L ciphers/hashes/groups] [-M] [-3]\n", argv[0]);
 			return 1;
 		}
 	}

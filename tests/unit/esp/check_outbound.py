@@ -18,7 +18,9 @@ ALGS = {
     "aes128gcm16": ("AES-GCM", None), "aes256gcm16": ("AES-GCM", None),
     "aes128-sha1": ("AES-CBC", "HMAC-SHA1-96"), "aes256-sha1": ("AES-CBC", "HMAC-SHA1-96"),
     "aes128-sha256": ("AES-CBC", "SHA2-256-128"), "aes256-sha256": ("AES-CBC", "SHA2-256-128"),
+    "3des-sha1": ("3DES", "HMAC-SHA1-96"), "3des-sha256": ("3DES", "SHA2-256-128"),
 }
+BLOCK = {"AES-CBC": 16, "3DES": 8}
 CLIENT, LNS = "192.0.2.10", "192.0.2.1"
 
 
@@ -38,7 +40,8 @@ def check(line):
     if clear.nh != nh:
         return "next header %d, expected %d" % (clear.nh, nh)
     body = len(esp) - 8 - icv
-    if body % 4 != 0 or (calgo == "AES-CBC" and (body - 16) % 16 != 0):
+    ivl = sa.crypt_algo.iv_size
+    if body % 4 != 0 or (calgo in BLOCK and (body - ivl) % BLOCK[calgo] != 0):
         return "ESP payload of %d bytes is not aligned" % body
     dec = sa.decrypt(pkt.copy())       # verifies the ICV; decrypt mutates: copy
     got = raw(dec) if mode == "tunnel" else raw(dec)[dec.ihl * 4:]

@@ -32,6 +32,8 @@ ALGS = [
     ("aes256-sha1", "AES-CBC", 32, "HMAC-SHA1-96", 20),
     ("aes128-sha256", "AES-CBC", 16, "SHA2-256-128", 32),
     ("aes256-sha256", "AES-CBC", 32, "SHA2-256-128", 32),
+    ("3des-sha1", "3DES", 24, "HMAC-SHA1-96", 20),
+    ("3des-sha256", "3DES", 24, "SHA2-256-128", 32),
 ]
 MODES = ["transport", "tunnel"]
 # L2TP payload sizes (pad lengths 0..15 all occur) and sequence numbers to pair them with.
@@ -117,8 +119,9 @@ def hostile_vectors():
     out = []
     spi = 0x20000000
     for alg in ALGS:
-        cbc = alg[1] == "AES-CBC"
-        align = 16 if cbc else 4
+        cbc = alg[1] in ("AES-CBC", "3DES")
+        # 16-byte multiples suit the 8-byte 3DES blocks as well
+        align = 16 if alg[1] == "AES-CBC" else 8 if cbc else 4
 
         def add(name, data, padding, padlen, nh, expect, keep):
             nonlocal spi
