@@ -91,6 +91,9 @@ static const struct {
 	{ "set log", "set log l2tp debug" },
 	{ "drain",   "drain on" },
 	{ "reload",  "reload --dry-run" },
+	{ "trace start", "trace start 10 spi 0x1001" },
+	{ "trace show",  "trace show" },
+	{ "trace stop",  "trace stop" },
 	{ "top",     "top" },
 	{ "raw",     "raw /" },
 	{ "help",    "help" },
@@ -137,6 +140,12 @@ ctl_usage(FILE *out)
 "  clear tunnel ID     tear a tunnel down (StopCCN); ID 1-65535\n"
 "  clear session ID    tear a session down (CDN)\n"
 "  clear sa SPI        drop an IPsec SA; SPI in decimal or 0x-hex\n"
+"  trace start [N] [port access|core] [peer ADDR] [spi X] [tunnel ID] [session ID]\n"
+"                      record the next N packets' (default 10) decision at every\n"
+"                      pipeline stage (SA, tunnel, session, drop reason, lcore);\n"
+"                      tunnel and session select among them when shown\n"
+"  trace show          the newest trace's records (100 at most), packet by packet\n"
+"  trace stop          stop picking packets (records stay)\n"
 "  drain on|off        take the node out of service: new tunnels (StopCCN 2),\n"
 "                      calls (CDN 4) and IKE Main Modes (NO-PROPOSAL-CHOSEN) are\n"
 "                      refused, existing sessions stay; off: accept again\n"
@@ -401,6 +410,56 @@ map_events(size_t n, char *const w[], struct ctl_opts *o, char *err, size_t errl
 	return 0;
 }
 
+/* "trace start [N] [port access|core] [peer ADDR] [spi X] [tunnel ID] [session ID]",
+ * "trace show", "trace stop" -> /lns/trace/... (lnsd checks the values) */
+static int
+map_trace(size_t n, char *const w[], struct ctl_opts *o, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "port", "peer", "spi", "tunnel", "session" };
+	size_t i = 1, len;
+
+	o->action = CTL_ACT_REQUEST;
+	o->view = CTL_VIEW_GENERIC;
+	if (n == 1 && strcmp(w[0], "show") == 0) {
+		o->view = CTL_VIEW_TRACE;
+		snprintf(o->request, sizeof(o->request), "/lns/trace/show");
+		return 0;
+	}
+	if (n == 1 && strcmp(w[0], "stop") == 0) {
+		snprintf(o->request, sizeof(o->request), "/lns/trace/stop");
+		return 0;
+	}
+	if (n == 0 || strcmp(w[0], "start") != 0) {
+		snprintf(err, errlen, "trace start [N] [FILTER VALUE...], trace show or trace stop");
+		return -1;
+	}
+	len = (size_t)snprintf(o->request, sizeof(o->request), "/lns/trace/start,");
+	if (n > 1 && w[1][0] >= '0' && w[1][0] <= '9') {
+		len += (size_t)snprintf(o->request + len, sizeof(o->request) - len, "%.12s", w[1]);
+		i = 2;
+	} else {
+		len += (size_t)snprintf(o->request + len, sizeof(o->request) - len, "10");
+	}
+	for (; i < n; i += 2) {
+		bool known = false;
+
+		for (size_t k = 0; k < N_ELEM(keys); k++)
+			known |= strcmp(w[i], keys[k]) == 0;
+		if (!known || i + 1 >= n) {
+			snprintf(err, errlen, "trace filter '%.40s': expected port access|core, "
+				 "peer ADDR, spi X, tunnel ID or session ID", w[i]);
+			return -1;
+		}
+		len += (size_t)snprintf(o->request + len, len < sizeof(o->request) ?
+					sizeof(o->request) - len : 0, ",%s=%.40s", w[i], w[i + 1]);
+	}
+	if (len >= sizeof(o->request)) {
+		snprintf(err, errlen, "trace start: filters too long");
+		return -1;
+	}
+	return 0;
+}
+
 int
 ctl_map_command(size_t nwords, char *const words[], struct ctl_opts *o, char *err,
 		size_t errlen)
@@ -504,6 +563,8 @@ ctl_map_command(size_t nwords, char *const words[], struct ctl_opts *o, char *er
 			 words[1]);
 		return -1;
 	}
+	if (strcmp(verb, "trace") == 0)
+		return map_trace(nwords - 1, words + 1, o, err, errlen);
 	if (strcmp(verb, "drain") == 0) {
 		if (nwords < 2 || (strcmp(words[1], "on") != 0 && strcmp(words[1], "off") != 0)) {
 			snprintf(err, errlen, "drain on or drain off?");
@@ -860,6 +921,30 @@ reload_error(const struct ljson *value, FILE *err)
 	return true;
 }
 
+/* /lns/trace/show: a state line, then the records as lnsd wrote them. */
+static int
+print_trace(FILE *out, const struct ljson *value)
+{
+	const struct ljson *recs = ljson_get(value, "records");
+	const char *state = ljson_get_string(value, "trace");
+	uint64_t n = 0, left = 0;
+
+	if (state == NULL || recs == NULL || recs->type != LJSON_ARRAY)
+		return -EINVAL;
+	ljson_get_u64(value, "packets", &n);
+	ljson_get_u64(value, "remaining", &left);
+	fprintf(out, "trace %s: %" PRIu64 " packets, %" PRIu64 " not yet seen\n", state, n, left);
+	for (const struct ljson *m = recs->child; m != NULL; m = m->next) {
+		char *text = fmt_cell_text(m);
+
+		fprintf(out, "  %s\n", text != NULL ? text : "?");
+		free(text);
+	}
+	if (recs->child == NULL)
+		fputs("  no packets traced\n", out);
+	return 0;
+}
+
 static void
 print_reply(const struct ctl_opts *o, const struct ljson *reply, const struct ljson *value,
 	    FILE *out)
@@ -885,6 +970,10 @@ print_reply(const struct ctl_opts *o, const struct ljson *reply, const struct lj
 		break;
 	case CTL_VIEW_RELOAD:
 		print_reload(out, value);
+		break;
+	case CTL_VIEW_TRACE:
+		if (print_trace(out, value) == -EINVAL)
+			fmt_generic(out, value);
 		break;
 	case CTL_VIEW_GENERIC:
 	case CTL_VIEW_CONFIG:   /* shown by run_list; a single reply reads as any other */

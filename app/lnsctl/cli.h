@@ -33,6 +33,7 @@ enum ctl_view {
 	CTL_VIEW_LOG,     /**< /lns/log: MODULE LEVEL table */
 	CTL_VIEW_CONFIG,  /**< /lns/config: the YAML text, pages joined */
 	CTL_VIEW_RELOAD,  /**< /lns/reload: one line per change, or the error */
+	CTL_VIEW_TRACE,   /**< /lns/trace/show: state, then one line per record */
 };
 
 /** What to do, as parsed from the command line. */

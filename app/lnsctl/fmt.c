@@ -479,6 +479,18 @@ static int
 stats_section(FILE *out, const char *title, const struct ljson *obj, bool drops, bool all,
 	      bool quiet);
 
+/* A drop reason as operators read it: telemetry's "esp/icv" is "esp.icv". */
+static const char *
+drop_name(const char *key, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; key[i] != '\0' && i + 1 < len; i++)
+		buf[i] = key[i] == '/' ? '.' : key[i];
+	buf[i] = '\0';
+	return buf;
+}
+
 static int
 stats_named(FILE *out, const char *title, const struct ljson *obj, bool drops, bool all)
 {
@@ -491,7 +503,7 @@ stats_section(FILE *out, const char *title, const struct ljson *obj, bool drops,
 {
 	struct fmt_table *t = fmt_table_new(2);
 	uint64_t total = 0, u;
-	char buf[FMT_UNIT_LEN];
+	char buf[FMT_UNIT_LEN], name[128];
 	int rc = 0;
 
 	if (t == NULL)
@@ -508,7 +520,9 @@ stats_section(FILE *out, const char *title, const struct ljson *obj, bool drops,
 		if ((drops || quiet) && !all && known && u == 0)
 			continue;
 		row = fmt_table_add_row(t);
-		if (row < 0 || fmt_table_set(t, (size_t)row, 0, m->key) != 0 ||
+		if (row < 0 || fmt_table_set(t, (size_t)row, 0,
+					     drops ? drop_name(m->key, name, sizeof(name)) :
+					     m->key) != 0 ||
 		    fmt_table_set(t, (size_t)row, 1,
 				  num_cell(m, !drops && ends_with(m->key, "bytes"), buf,
 					   sizeof(buf))) != 0) {

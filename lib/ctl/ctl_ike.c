@@ -142,7 +142,7 @@ ike_send(void *ctx, uint32_t peer, uint16_t peer_port, uint16_t local_port,
 
 	nh = lns_ctl_nh_mac(ctl, peer);
 	if (nh == 0) {
-		lns_count_drop(ctl->st, LNS_DROP_NEXTHOP_UNRESOLVED, 1);  /* IKE retransmits */
+		lns_count_drop(ctl->st, LNS_DROP_CTL_NEXTHOP, 1);  /* IKE retransmits */
 		return;
 	}
 	m = lns_ctl_alloc(ctl, LNS_PORT_ACCESS);

@@ -126,13 +126,13 @@ send_l2tp(struct lns_ctl *ctl, const uint8_t *hdr, size_t hlen, const uint8_t *b
 	uint8_t *p;
 
 	if (sa_out == SA_GONE) {
-		lns_count_drop(ctl->st, LNS_DROP_DOWN_SA_DROPPED, 1);
+		lns_count_drop(ctl->st, LNS_DROP_CTL_SA_DROPPED, 1);
 		return;
 	}
 	nh = lns_ctl_nh_mac(ctl, peer);
 	if (nh == 0) {
 		/* ARP asked; the L2TP/PPP retransmission timers try again. */
-		lns_count_drop(ctl->st, LNS_DROP_NEXTHOP_UNRESOLVED, 1);
+		lns_count_drop(ctl->st, LNS_DROP_CTL_NEXTHOP, 1);
 		return;
 	}
 	m = lns_ctl_alloc(ctl, LNS_PORT_ACCESS);
@@ -536,7 +536,7 @@ lns_ctl_sub_l2tp(struct lns_ctl *ctl, struct rte_mbuf *m)
 	if (meta->sa != LNS_SAD_NONE && meta->sa < ctl->dp->sad->max_sas)
 		from.conn = lns_sad_get(ctl->dp->sad, meta->sa)->conn;
 	if (m->nb_segs != 1)
-		lns_count_drop(ctl->st, LNS_DROP_L2TP_MALFORMED, 1);
+		lns_count_drop(ctl->st, LNS_DROP_CTL_L2TP_MULTISEG, 1);
 	else
 		lns_l2tp_input(subs_of(ctl)->l2tp, &from, rte_pktmbuf_mtod(m, const uint8_t *),
 			       m->data_len, now_ms(ctl));
@@ -582,7 +582,7 @@ lns_ctl_sub_ppp(struct lns_ctl *ctl, struct rte_mbuf *m)
 	    LNS_L2TP_DATA ||
 	    (h = lns_tables_by_ids(ctl->dp->tbl, d.tunnel_id, d.session_id)) == LNS_SESS_NONE ||
 	    (s = ss->by_handle[h]) == NULL || s->l2tp_down) {
-		lns_count_drop(ctl->st, LNS_DROP_L2TP_NO_SESSION, 1);
+		lns_count_drop(ctl->st, LNS_DROP_CTL_NO_SESSION, 1);
 		rte_pktmbuf_free(m);
 		return;
 	}

@@ -104,7 +104,7 @@ classify_ipv4(const struct lns_dp_port *port, const uint8_t *pkt, uint32_t len,
 		if (port->role != LNS_PORT_ACCESS)
 			break;
 		if (tot < ihl + LNS_ESP_HDR_LEN)
-			return drop(why, LNS_DROP_ESP_TRUNCATED);
+			return drop(why, LNS_DROP_CL_ESP_TRUNCATED);
 		meta->esp_off = meta->l4_off;
 		return LNS_V_ESP;
 	case IPPROTO_UDP: {
@@ -114,11 +114,11 @@ classify_ipv4(const struct lns_dp_port *port, const uint8_t *pkt, uint32_t len,
 		if (port->role != LNS_PORT_ACCESS)
 			break;
 		if (tot < ihl + sizeof(*udp))
-			return drop(why, LNS_DROP_IPV4_TRUNCATED);
+			return drop(why, LNS_DROP_UDP_TRUNCATED);
 		udp = (const struct rte_udp_hdr *)(pkt + off + ihl);
 		ulen = rte_be_to_cpu_16(udp->dgram_len);
 		if (ulen < sizeof(*udp) || ulen > tot - ihl)
-			return drop(why, LNS_DROP_IPV4_BAD_HEADER);
+			return drop(why, LNS_DROP_UDP_BAD_LEN);
 		if (udp->dst_port == RTE_BE16(4500)) {
 			const uint8_t *pl = (const uint8_t *)(udp + 1);
 			uint32_t plen = ulen - sizeof(*udp);
@@ -131,7 +131,7 @@ classify_ipv4(const struct lns_dp_port *port, const uint8_t *pkt, uint32_t len,
 				return LNS_V_PUNT;
 			}
 			if (plen < LNS_ESP_HDR_LEN)
-				return drop(why, LNS_DROP_ESP_TRUNCATED);
+				return drop(why, LNS_DROP_CL_ESP_TRUNCATED);
 			meta->esp_off = (uint16_t)(off + ihl + sizeof(*udp));
 			return LNS_V_ESP;
 		}
@@ -167,6 +167,7 @@ lns_dp_classify(const struct lns_dp_port ports[LNS_PORT_ROLE_MAX], unsigned int 
 	meta->role = (uint8_t)role;
 	meta->sa = UINT32_MAX;
 	meta->esp_off = 0;
+	meta->tunnel = 0;
 	switch (eth->ether_type) {
 	case RTE_BE16(RTE_ETHER_TYPE_IPV4):
 		return classify_ipv4(port, pkt, len, ol_flags, meta, why);

@@ -373,7 +373,8 @@ lns_dp_init(struct lns_dp *dp, const struct lns_conf *conf, struct lns_stats *st
 				 dp->n_workers + 1);
 	dp->tbl = lns_tables_create(conf->limits.max_sessions, dp->n_workers + 1, SOCKET_ID_ANY,
 				    dp->qsbr);
-	if (dp->sad == NULL || dp->tbl == NULL)
+	dp->trace = lns_trace_create(dp->n_workers + 1);
+	if (dp->sad == NULL || dp->tbl == NULL || dp->trace == NULL)
 		return fail(err, errlen, -ENOMEM,
 			    "cannot allocate tables for %u SAs and %u sessions: lower "
 			    "limits.max-sas / limits.max-sessions or give DPDK more memory",
@@ -448,6 +449,9 @@ lns_dp_fini(struct lns_dp *dp)
 	lns_sad_free(dp->sad);
 	dp->sad = NULL;
 	lns_tables_free(dp->tbl);
+	__atomic_store_n(&dp->trace_on, 0, __ATOMIC_RELEASE);
+	lns_trace_free(dp->trace);
+	dp->trace = NULL;
 	lns_evlog_free(dp->evlog);
 	dp->evlog = NULL;
 	dp->tbl = NULL;

@@ -34,6 +34,85 @@
 
 RTE_DEFINE_PER_LCORE(uint16_t, lns_ip_id);   /* lns_hdr.h */
 
+/*
+ * Packet trace (lns_trace.h). Each burst reads lns_dp.trace_on once into this
+ * lcore's flag; with tracing off every hook below is that flag's one predictable
+ * branch. With it on, a packet picked at classify carries its trace number in
+ * its metadata and each stage records what it decided.
+ */
+static RTE_DEFINE_PER_LCORE(uint8_t, lns_tr);
+static RTE_DEFINE_PER_LCORE(struct lns_trace *, lns_tr_t);
+
+static inline bool
+tr_on(void)
+{
+	return unlikely(RTE_PER_LCORE(lns_tr) != 0);
+}
+
+static inline void
+tr_burst(const struct lns_dp *dp)
+{
+	RTE_PER_LCORE(lns_tr) = (uint8_t)__atomic_load_n(&dp->trace_on, __ATOMIC_ACQUIRE);
+	RTE_PER_LCORE(lns_tr_t) = dp->trace;
+}
+
+/* Record stage's decision about m (traced packets only; call under tr_on()). */
+static void
+tr_rec(const struct lns_dp_lctx *lc, struct rte_mbuf *m, uint8_t stage, uint8_t decision,
+       uint16_t reason, uint16_t tunnel, uint32_t session)
+{
+	const struct lns_pkt_meta *meta = lns_pkt_meta(m);
+
+	if (meta->trace_pkt == 0 || RTE_PER_LCORE(lns_tr_t) == NULL)
+		return;
+	lns_trace_add(RTE_PER_LCORE(lns_tr_t), lc->slot, meta->trace_pkt, meta->role, stage,
+		      decision, reason, meta->sa, tunnel, session);
+}
+
+/* Classify's verdict about a packet of this burst: pick it or not, and record. */
+static void
+tr_classify(const struct lns_dp *dp, const struct lns_dp_lctx *lc, struct rte_mbuf *m,
+	    unsigned int role, enum lns_verdict v)
+{
+	struct lns_pkt_meta *meta = lns_pkt_meta(m);
+	struct lns_trace *t = dp->trace;
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	static const uint8_t decision[] = {
+		[LNS_V_DROP] = LNS_TD_DROP, [LNS_V_PUNT] = LNS_TD_PUNT, [LNS_V_ESP] = LNS_TD_PASS,
+		[LNS_V_L2TP] = LNS_TD_PASS, [LNS_V_DOWN] = LNS_TD_PASS, [LNS_V_FRAG] = LNS_TD_PASS,
+	};
+
+	meta->trace_pkt = 0;
+	if (t == NULL || __atomic_load_n(&t->budget, __ATOMIC_RELAXED) <= 0)
+		return;
+	if (t->f.port != 0xff && t->f.port != role)
+		return;
+	if (t->f.peer != 0) {
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(p + 14);
+
+		if (m->data_len < 34 || ((const struct rte_ether_hdr *)p)->ether_type !=
+		    RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
+		    (role == LNS_PORT_ACCESS ? ip->src_addr : ip->dst_addr) != t->f.peer)
+			return;
+	}
+	if (t->f.spi != 0) {
+		rte_be32_t spi;
+
+		if (v != LNS_V_ESP)
+			return;
+		memcpy(&spi, p + meta->esp_off, 4);
+		if (rte_be_to_cpu_32(spi) != t->f.spi)
+			return;
+	}
+	if (__atomic_sub_fetch(&t->budget, 1, __ATOMIC_RELAXED) < 0)
+		return;
+	meta->trace_pkt = __atomic_add_fetch(&t->pkt_next, 1, __ATOMIC_RELAXED);
+	meta->role = (uint8_t)role;
+	if (v != LNS_V_DROP)            /* drops are recorded where they are counted */
+		lns_trace_add(t, lc->slot, meta->trace_pkt, (uint8_t)role, LNS_STAGE_CLASSIFY,
+			      decision[v], 0, LNS_SAD_NONE, 0, UINT32_MAX);
+}
+
 /* ICMP errors are rate-limited per lcore (RFC 1812 4.3.2.8): a token bucket of
  * ICMP_BURST refilled at ICMP_RATE per second. */
 #define ICMP_RATE  100
@@ -109,6 +188,9 @@ static inline void
 drop_pkt(const struct lns_dp_lctx *lc, struct rte_mbuf *m, enum lns_drop why)
 {
 	lns_count_drop(lc->st, why, 1);
+	if (tr_on())
+		tr_rec(lc, m, (uint8_t)lns_trace_stage_of_drop(why), LNS_TD_DROP, (uint16_t)why,
+		       lns_pkt_meta(m)->tunnel, UINT32_MAX);
 	rte_pktmbuf_free(m);
 }
 
@@ -156,21 +238,21 @@ check_ipv4(const struct rte_mbuf *m, enum lns_drop *why)
 	uint32_t ihl, tot;
 
 	if (m->data_len < sizeof(*ip)) {
-		*why = LNS_DROP_IPV4_TRUNCATED;
+		*why = LNS_DROP_UP_TRUNCATED;
 		return -1;
 	}
 	ihl = (uint32_t)(ip->version_ihl & 0x0f) * 4;
 	tot = rte_be_to_cpu_16(ip->total_length);
 	if ((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) || tot < ihl) {
-		*why = LNS_DROP_IPV4_BAD_HEADER;
+		*why = LNS_DROP_UP_BAD_HEADER;
 		return -1;
 	}
 	if (tot > m->data_len) {
-		*why = LNS_DROP_IPV4_TRUNCATED;
+		*why = LNS_DROP_UP_TRUNCATED;
 		return -1;
 	}
 	if (!lns_ipv4_cksum_ok(ip, ihl)) {
-		*why = LNS_DROP_IPV4_BAD_CKSUM;
+		*why = LNS_DROP_UP_BAD_CKSUM;
 		return -1;
 	}
 	return 0;
@@ -225,17 +307,17 @@ up_ipv4(const struct lns_dp *dp, struct rte_mbuf *m, uint32_t h, struct burst_ou
 		return;
 	}
 	if (ip->time_to_live <= 1) {
-		drop_pkt(lc, m, LNS_DROP_IPV4_TTL);
+		drop_pkt(lc, m, LNS_DROP_UP_TTL);
 		return;
 	}
 	gw = __atomic_load_n(&dp->port[LNS_PORT_CORE].gw_mac, __ATOMIC_ACQUIRE);
 	if (!mac_valid(gw)) {
-		drop_pkt(lc, m, LNS_DROP_NEXTHOP_UNRESOLVED);
+		drop_pkt(lc, m, LNS_DROP_UP_NEXTHOP);
 		return;
 	}
 	tot = rte_be_to_cpu_16(ip->total_length);
 	if (police(dp, s, h, 0, ip, tot, lc)) {
-		drop_pkt(lc, m, LNS_DROP_POLICER);
+		drop_pkt(lc, m, LNS_DROP_UP_POLICER);
 		return;
 	}
 	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - tot));
@@ -247,6 +329,8 @@ up_ipv4(const struct lns_dp *dp, struct rte_mbuf *m, uint32_t h, struct burst_ou
 	lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_UP_BYTES, tot);
 	run_count(dp, o, 0, lc->slot, s->tunnel, tot);
 	lns_count(lc->st, LNS_CTR_UP_FWD, 1);
+	if (tr_on())
+		tr_rec(lc, m, LNS_STAGE_IPV4_UP, LNS_TD_PASS, 0, s->tunnel, h);
 	o->tx[LNS_PORT_CORE][o->ntx[LNS_PORT_CORE]++] = m;
 }
 
@@ -342,6 +426,8 @@ l2tp_session(const struct lns_dp *dp, const struct l2tp_job *j, uint32_t h,
 		drop_pkt(lc, m, LNS_DROP_L2TP_WRONG_SA);
 		return;
 	}
+	if (tr_on())
+		tr_rec(lc, m, LNS_STAGE_L2TP_IN, LNS_TD_PASS, 0, s->tunnel, h);
 	framing = lns_ppp_parse(rte_pktmbuf_mtod_offset(m, const uint8_t *, j->d.payload_off),
 				j->d.payload_len, &proto);
 	if (framing == 0) {
@@ -349,6 +435,8 @@ l2tp_session(const struct lns_dp *dp, const struct l2tp_job *j, uint32_t h,
 		return;
 	}
 	if (proto != LNS_PPP_IPV4) {
+		if (tr_on())
+			tr_rec(lc, m, LNS_STAGE_PPP_IN, LNS_TD_PUNT, 0, s->tunnel, h);
 		punt_l2tp(o, m, LNS_PUNT_PPP_CTL, j->sa, j->peer, j->sport);
 		return;
 	}
@@ -413,29 +501,33 @@ up_after_esp(const struct lns_dp *dp, struct rte_mbuf *m, uint8_t nh, struct l2t
 		 * of the accepted Quick Mode selectors (behind a NAT the peer's is its
 		 * private address, not the outer one) and carry UDP. */
 		if (nh != IPPROTO_IPIP || check_ipv4(m, &why) != 0) {
-			drop_pkt(lc, m, LNS_DROP_ESP_INNER_BAD);
+			drop_pkt(lc, m, LNS_DROP_ESP_INNER_NOT_IPV4);
 			return 0;
 		}
 		ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 		if (ip->next_proto_id != IPPROTO_UDP || ip->src_addr != e->inner_peer ||
 		    ip->dst_addr != e->inner_local) {
-			drop_pkt(lc, m, LNS_DROP_ESP_INNER_BAD);
+			drop_pkt(lc, m, LNS_DROP_ESP_INNER_SELECTOR);
 			return 0;
 		}
 		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - rte_be_to_cpu_16(ip->total_length)));
 		rte_pktmbuf_adj(m, (uint16_t)((ip->version_ihl & 0x0f) * 4));
 	} else if (nh != IPPROTO_UDP) {
-		drop_pkt(lc, m, LNS_DROP_ESP_INNER_BAD);
+		drop_pkt(lc, m, LNS_DROP_ESP_INNER_NOT_UDP);
 		return 0;
 	}
 	u = rte_pktmbuf_mtod(m, const struct rte_udp_hdr *);
 	if (m->data_len < sizeof(*u)) {
-		drop_pkt(lc, m, LNS_DROP_ESP_INNER_BAD);
+		drop_pkt(lc, m, LNS_DROP_ESP_INNER_UDP_BAD);
 		return 0;
 	}
 	ulen = rte_be_to_cpu_16(u->dgram_len);
-	if (u->dst_port != RTE_BE16(LNS_L2TP_PORT) || ulen < sizeof(*u) || ulen > m->data_len) {
-		drop_pkt(lc, m, LNS_DROP_ESP_INNER_BAD);
+	if (ulen < sizeof(*u) || ulen > m->data_len) {
+		drop_pkt(lc, m, LNS_DROP_ESP_INNER_UDP_BAD);
+		return 0;
+	}
+	if (u->dst_port != RTE_BE16(LNS_L2TP_PORT)) {
+		drop_pkt(lc, m, LNS_DROP_ESP_INNER_NOT_L2TP);
 		return 0;
 	}
 	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - ulen));
@@ -444,19 +536,63 @@ up_after_esp(const struct lns_dp *dp, struct rte_mbuf *m, uint8_t nh, struct l2t
 	return l2tp_parse(m, sa, e->peer, sport, j, o, lc);
 }
 
-static enum lns_drop
-esp_reason(uint8_t st)
+/*
+ * lib/esp's statuses, one drop reason each. A status added to LNS_ESP_STATUSES
+ * fails the build here until it is given a reason in the stage that can see it.
+ */
+_Static_assert(LNS_ESP_STATUS_MAX == 17, "map the new lib/esp status in esp_in/out_reason");
+static const uint8_t esp_in_reason[LNS_ESP_STATUS_MAX] = {
+	[LNS_ESP_SA_EXPIRED]   = LNS_DROP_ESP_SA_EXPIRED,
+	[LNS_ESP_SA_DIR]       = LNS_DROP_ESP_SA_DIR,
+	[LNS_ESP_MULTISEG]     = LNS_DROP_ESP_MULTISEG,
+	[LNS_ESP_TRUNCATED]    = LNS_DROP_ESP_TRUNCATED,
+	[LNS_ESP_BAD_LEN]      = LNS_DROP_ESP_BAD_LEN,
+	[LNS_ESP_SPI_MISMATCH] = LNS_DROP_ESP_SPI_MISMATCH,
+	[LNS_ESP_REPLAY]       = LNS_DROP_ESP_REPLAY,
+	[LNS_ESP_REPLAY_OLD]   = LNS_DROP_ESP_REPLAY_OLD,
+	[LNS_ESP_ICV]          = LNS_DROP_ESP_ICV,
+	[LNS_ESP_BAD_PAD_LEN]  = LNS_DROP_ESP_BAD_PAD_LEN,
+	[LNS_ESP_BAD_PAD]      = LNS_DROP_ESP_BAD_PAD,
+	[LNS_ESP_DUMMY]        = LNS_DROP_ESP_DUMMY,
+	[LNS_ESP_CRYPTO]       = LNS_DROP_ESP_CRYPTO,
+	/* outbound-only statuses: never from lns_esp_inbound() */
+	[LNS_ESP_OK]           = LNS_DROP_ESP_CRYPTO,
+	[LNS_ESP_SEQ_EXHAUSTED] = LNS_DROP_ESP_CRYPTO,
+	[LNS_ESP_NO_HEADROOM]  = LNS_DROP_ESP_CRYPTO,
+	[LNS_ESP_NO_TAILROOM]  = LNS_DROP_ESP_CRYPTO,
+};
+static const uint8_t esp_out_reason[LNS_ESP_STATUS_MAX] = {
+	[LNS_ESP_SA_EXPIRED]    = LNS_DROP_ESPO_SA_EXPIRED,
+	[LNS_ESP_SA_DIR]        = LNS_DROP_ESPO_SA_DIR,
+	[LNS_ESP_MULTISEG]      = LNS_DROP_ESPO_MULTISEG,
+	[LNS_ESP_SEQ_EXHAUSTED] = LNS_DROP_ESPO_SEQ_EXHAUSTED,
+	[LNS_ESP_NO_HEADROOM]   = LNS_DROP_ESPO_NO_HEADROOM,
+	[LNS_ESP_NO_TAILROOM]   = LNS_DROP_ESPO_NO_TAILROOM,
+	[LNS_ESP_CRYPTO]        = LNS_DROP_ESPO_CRYPTO,
+	/* inbound-only statuses: never from lns_esp_outbound() */
+	[LNS_ESP_OK]            = LNS_DROP_ESPO_CRYPTO,
+	[LNS_ESP_TRUNCATED]     = LNS_DROP_ESPO_CRYPTO,
+	[LNS_ESP_BAD_LEN]       = LNS_DROP_ESPO_CRYPTO,
+	[LNS_ESP_SPI_MISMATCH]  = LNS_DROP_ESPO_CRYPTO,
+	[LNS_ESP_REPLAY]        = LNS_DROP_ESPO_CRYPTO,
+	[LNS_ESP_REPLAY_OLD]    = LNS_DROP_ESPO_CRYPTO,
+	[LNS_ESP_ICV]           = LNS_DROP_ESPO_CRYPTO,
+	[LNS_ESP_BAD_PAD_LEN]   = LNS_DROP_ESPO_CRYPTO,
+	[LNS_ESP_BAD_PAD]       = LNS_DROP_ESPO_CRYPTO,
+	[LNS_ESP_DUMMY]         = LNS_DROP_ESPO_CRYPTO,
+};
+_Static_assert(LNS_DROP_MAX <= UINT8_MAX, "esp_in/out_reason hold a reason in a byte");
+
+static inline enum lns_drop
+esp_reason(const uint8_t *tab, uint8_t st)
 {
-	switch (st) {
-	case LNS_ESP_TRUNCATED:   return LNS_DROP_ESP_TRUNCATED;
-	case LNS_ESP_ICV:         return LNS_DROP_ESP_ICV;
-	case LNS_ESP_REPLAY:
-	case LNS_ESP_REPLAY_OLD:  return LNS_DROP_ESP_REPLAY;
-	case LNS_ESP_BAD_PAD:
-	case LNS_ESP_BAD_PAD_LEN: return LNS_DROP_ESP_BAD_PAD;
-	case LNS_ESP_SA_EXPIRED:  return LNS_DROP_ESP_SA_EXPIRED;
-	default:                  return LNS_DROP_ESP_INVALID;
-	}
+	return st < LNS_ESP_STATUS_MAX ? (enum lns_drop)tab[st] : (enum lns_drop)tab[LNS_ESP_CRYPTO];
+}
+
+enum lns_drop
+lns_dp_esp_reason(bool inbound, uint8_t status)
+{
+	return esp_reason(inbound ? esp_in_reason : esp_out_reason, status);
 }
 
 /*
@@ -556,7 +692,8 @@ up_esp(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_o
 			continue;
 		}
 		e = lns_sad_get(dp->sad, h);
-		if (e->dir != LNS_ESP_DIR_IN) {
+		/* Only inbound SPIs are in the map; kept as a guard. */
+		if (unlikely(e->dir != LNS_ESP_DIR_IN)) {
 			drop_pkt(lc, m, LNS_DROP_ESP_UNKNOWN_SPI);
 			continue;
 		}
@@ -566,6 +703,10 @@ up_esp(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_o
 		}
 		/* One writer per replay window: untouched, as received, to its owner. */
 		if (e->owned && (own = esp_owner(dp, e, lc)) != lc->slot) {
+			if (tr_on()) {
+				meta->sa = h;
+				tr_rec(lc, m, LNS_STAGE_ESP_IN, LNS_TD_HANDOFF, 0, 0, UINT32_MAX);
+			}
 			handoff_add(dp, &ho, m, own, lc);
 			continue;
 		}
@@ -581,9 +722,11 @@ up_esp(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_o
 	good = lns_esp_inbound(lc->mgr, sa, em, k, status);
 	lns_count(lc->st, LNS_CTR_ESP_IN, good);
 	for (uint16_t i = good; i < k; i++)
-		drop_pkt(lc, em[i], esp_reason(status[i]));
+		drop_pkt(lc, em[i], esp_reason(esp_in_reason, status[i]));
 	for (uint16_t i = 0; i < good; i++) {
 		lns_sad_count(dp->sad, lc->slot, lns_pkt_meta(em[i])->sa, 1, em[i]->pkt_len);
+		if (tr_on())
+			tr_rec(lc, em[i], LNS_STAGE_ESP_IN, LNS_TD_PASS, 0, 0, UINT32_MAX);
 		nj += (uint16_t)up_after_esp(dp, em[i], status[i], &jobs[nj], o, lc);
 	}
 	l2tp_sessions(dp, jobs, nj, o, lc);
@@ -619,7 +762,7 @@ down_finish(const struct lns_dp *dp, struct rte_mbuf *m, const struct lns_sad_en
 		proto = IPPROTO_ESP;
 		if (e->udp_encap) {
 			if (put_udp(m, e->local_port, e->peer_port) == NULL) {
-				drop_pkt(lc, m, LNS_DROP_NO_HEADROOM);
+				drop_pkt(lc, m, LNS_DROP_TX_NO_HEADROOM);
 				return;
 			}
 			proto = IPPROTO_UDP;
@@ -627,7 +770,7 @@ down_finish(const struct lns_dp *dp, struct rte_mbuf *m, const struct lns_sad_en
 	}
 	if (put_ipv4(m, acc->addr, t->peer, proto) == NULL ||
 	    rte_pktmbuf_headroom(m) < sizeof(struct rte_ether_hdr)) {
-		drop_pkt(lc, m, LNS_DROP_NO_HEADROOM);
+		drop_pkt(lc, m, LNS_DROP_TX_NO_HEADROOM);
 		return;
 	}
 	put_eth(m, __atomic_load_n(&t->nh_mac, __ATOMIC_RELAXED), &acc->mac);
@@ -675,7 +818,7 @@ down_too_big(const struct lns_dp *dp, struct rte_mbuf *m, uint16_t l3_off, uint3
 	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(sizeof(struct rte_ether_hdr) +
 				sizeof(*nip) + sizeof(*icmp) + qlen));
 	if (p == NULL) {
-		drop_pkt(lc, m, LNS_DROP_NO_HEADROOM);
+		drop_pkt(lc, m, LNS_DROP_DOWN_ICMP_NO_ROOM);
 		return;
 	}
 	rte_pktmbuf_adj(m, sizeof(struct rte_ether_hdr));
@@ -691,7 +834,7 @@ down_too_big(const struct lns_dp *dp, struct rte_mbuf *m, uint16_t l3_off, uint3
 	nip = put_ipv4(m, core->addr, ((const struct rte_ipv4_hdr *)quote)->src_addr,
 		       IPPROTO_ICMP);
 	if (nip == NULL) {
-		drop_pkt(lc, m, LNS_DROP_NO_HEADROOM);
+		drop_pkt(lc, m, LNS_DROP_DOWN_ICMP_NO_ROOM);
 		return;
 	}
 	put_eth(m, lns_mac_publish_value(&to), &core->mac);
@@ -751,16 +894,18 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 			continue;
 		}
 		t = &dp->tbl->tun[s->tunnel];
+		if (tr_on())
+			meta->tunnel = s->tunnel;
 		if (ip->time_to_live <= 1) {
-			drop_pkt(lc, m, LNS_DROP_IPV4_TTL);
+			drop_pkt(lc, m, LNS_DROP_DOWN_TTL);
 			continue;
 		}
 		if (police(dp, s, h, 1, ip, tot, lc)) {
-			drop_pkt(lc, m, LNS_DROP_POLICER);
+			drop_pkt(lc, m, LNS_DROP_DOWN_POLICER);
 			continue;
 		}
 		if (!mac_valid(__atomic_load_n(&t->nh_mac, __ATOMIC_ACQUIRE))) {
-			drop_pkt(lc, m, LNS_DROP_NEXTHOP_UNRESOLVED);
+			drop_pkt(lc, m, LNS_DROP_DOWN_NEXTHOP);
 			continue;
 		}
 		overhead = L2TP_PPP_HDR_LEN + sizeof(struct rte_udp_hdr) +
@@ -790,19 +935,24 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 		rte_pktmbuf_adj(m, meta->l3_off);
 		l2 = (uint8_t *)rte_pktmbuf_prepend(m, L2TP_PPP_HDR_LEN);
 		if (l2 == NULL) {
-			drop_pkt(lc, m, LNS_DROP_NO_HEADROOM);
+			drop_pkt(lc, m, LNS_DROP_ENCAP_NO_HEADROOM);
 			continue;
 		}
 		lns_l2tp_data_build(l2, t->peer_id, s->peer_id, 0, 0, 0, 0, 0, LNS_PPP_IPV4);
 		if (put_udp(m, RTE_BE16(LNS_L2TP_PORT), t->peer_port) == NULL ||
 		    (e != NULL && e->mode == LNS_ESP_MODE_TUNNEL &&
 		     put_ipv4(m, e->inner_local, e->inner_peer, IPPROTO_UDP) == NULL)) {
-			drop_pkt(lc, m, LNS_DROP_NO_HEADROOM);
+			drop_pkt(lc, m, LNS_DROP_ENCAP_NO_HEADROOM);
 			continue;
 		}
 		lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_DOWN_PKTS, 1);
 		lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_DOWN_BYTES, tot);
 		run_count(dp, o, 1, lc->slot, s->tunnel, tot);
+		if (tr_on()) {
+			meta->sa = sa_out;
+			tr_rec(lc, m, LNS_STAGE_IPV4_DOWN, LNS_TD_PASS, 0, s->tunnel, h);
+			tr_rec(lc, m, LNS_STAGE_ENCAP, LNS_TD_PASS, 0, s->tunnel, h);
+		}
 		if (e == NULL) {
 			down_finish(dp, m, NULL, t, o, lc);
 			continue;
@@ -817,11 +967,13 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 	good = lns_esp_outbound(lc->mgr, sa, em, k, NULL, status);
 	lns_count(lc->st, LNS_CTR_ESP_OUT, good);
 	for (uint16_t i = good; i < k; i++)
-		drop_pkt(lc, em[i], LNS_DROP_ESP_OUT_FAILED);
+		drop_pkt(lc, em[i], esp_reason(esp_out_reason, status[i]));
 	for (uint16_t i = 0; i < good; i++) {
 		const struct lns_pkt_meta *meta = lns_pkt_meta(em[i]);
 
 		lns_sad_count(dp->sad, lc->slot, meta->sa, 1, em[i]->pkt_len);
+		if (tr_on())
+			tr_rec(lc, em[i], LNS_STAGE_ESP_OUT, LNS_TD_PASS, 0, meta->tunnel, UINT32_MAX);
 		down_finish(dp, em[i], lns_sad_get(dp->sad, meta->sa),
 			    &dp->tbl->tun[meta->tunnel], o, lc);
 	}
@@ -842,23 +994,23 @@ lns_dp_send_l2tp(const struct lns_dp *dp, const struct lns_dp_lctx *lc, struct r
 
 	o.ntx[LNS_PORT_ACCESS] = o.ntx[LNS_PORT_CORE] = 0;
 	if (put_udp(m, RTE_BE16(LNS_L2TP_PORT), peer_port_be) == NULL) {
-		drop_pkt(lc, m, LNS_DROP_NO_HEADROOM);
+		drop_pkt(lc, m, LNS_DROP_ENCAP_NO_HEADROOM);
 		return -ENOBUFS;
 	}
 	if (sa_out != LNS_SAD_NONE) {
 		e = lns_sad_get(dp->sad, sa_out);
 		if (!lns_sad_usable(e) || e->conn != conn) {
-			drop_pkt(lc, m, LNS_DROP_DOWN_SA_DROPPED);
+			drop_pkt(lc, m, LNS_DROP_CTL_SA_DROPPED);
 			return -ENOENT;
 		}
 		if (e->mode == LNS_ESP_MODE_TUNNEL &&
 		    put_ipv4(m, e->inner_local, e->inner_peer, IPPROTO_UDP) == NULL) {
-			drop_pkt(lc, m, LNS_DROP_NO_HEADROOM);
+			drop_pkt(lc, m, LNS_DROP_ENCAP_NO_HEADROOM);
 			return -ENOBUFS;
 		}
 		sa = e->esp;
 		if (lns_esp_outbound(lc->mgr, &sa, &m, 1, NULL, &status) != 1) {
-			drop_pkt(lc, m, LNS_DROP_ESP_OUT_FAILED);
+			drop_pkt(lc, m, esp_reason(esp_out_reason, status));
 			return -EINVAL;
 		}
 		lns_count(lc->st, LNS_CTR_ESP_OUT, 1);
@@ -897,6 +1049,41 @@ burst_end(const struct lns_dp *dp, struct burst_out *o, const struct lns_dp_lctx
 	flush_tx(dp, o, lc);
 }
 
+/*
+ * flush_tx() of one port while tracing: the traced packets' metadata is read
+ * before the TX queue owns the mbufs, and their records written after.
+ */
+static void
+tr_tx(const struct lns_dp *dp, unsigned int r, struct rte_mbuf **tx, uint16_t n,
+      const struct lns_dp_lctx *lc)
+{
+	struct { uint16_t i; uint8_t role; uint32_t pkt, sa; uint16_t tunnel; } tp[64];
+	struct lns_trace *t = RTE_PER_LCORE(lns_tr_t);
+	uint16_t nt = 0, sent;
+
+	for (uint16_t i = 0; i < n && nt < RTE_DIM(tp); i++) {
+		const struct lns_pkt_meta *meta = lns_pkt_meta(tx[i]);
+
+		if (meta->trace_pkt != 0) {
+			tp[nt].i = i;
+			tp[nt].role = meta->role;
+			tp[nt].pkt = meta->trace_pkt;
+			tp[nt].sa = meta->sa;
+			tp[nt++].tunnel = meta->tunnel;
+		}
+	}
+	sent = rte_eth_tx_burst(dp->port[r].port_id, lc->txq, tx, n);
+	if (sent < n) {
+		lns_count_drop(lc->st, LNS_DROP_TX_FULL, n - sent);
+		rte_pktmbuf_free_bulk(&tx[sent], n - sent);
+	}
+	for (uint16_t k = 0; k < nt && t != NULL; k++)
+		lns_trace_add(t, lc->slot, tp[k].pkt, tp[k].role, LNS_STAGE_TX,
+			      tp[k].i < sent ? LNS_TD_SENT : LNS_TD_DROP,
+			      tp[k].i < sent ? 0 : LNS_DROP_TX_FULL, tp[k].sa, tp[k].tunnel,
+			      UINT32_MAX);
+}
+
 static void
 flush_tx(const struct lns_dp *dp, struct burst_out *o, const struct lns_dp_lctx *lc)
 {
@@ -905,6 +1092,10 @@ flush_tx(const struct lns_dp *dp, struct burst_out *o, const struct lns_dp_lctx 
 
 		if (n == 0)
 			continue;
+		if (tr_on()) {
+			tr_tx(dp, r, o->tx[r], n, lc);
+			continue;
+		}
 		sent = rte_eth_tx_burst(dp->port[r].port_id, lc->txq, o->tx[r], n);
 		if (sent < n) {
 			lns_count_drop(lc->st, LNS_DROP_TX_FULL, n - sent);
@@ -925,7 +1116,7 @@ reassemble(struct rte_mbuf *m, const struct lns_pkt_meta *meta, const struct lns
 	struct rte_mbuf *r;
 
 	if (lc->frag == NULL) {
-		drop_pkt(lc, m, LNS_DROP_IPV4_FRAGMENT);
+		drop_pkt(lc, m, LNS_DROP_FRAG_NO_TABLE);
 		return NULL;
 	}
 	/* Ethernet padding would read as fragment data. */
@@ -970,6 +1161,7 @@ lns_dp_rx_burst(const struct lns_dp *dp, unsigned int role, struct rte_mbuf **pk
 	struct burst_out o;
 
 	burst_begin(&o, punt);
+	tr_burst(dp);
 
 	for (uint16_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -999,11 +1191,13 @@ lns_dp_rx_burst(const struct lns_dp *dp, unsigned int role, struct rte_mbuf **pk
 			meta = lns_pkt_meta(m);
 			v = lns_dp_classify(dp->port, role, rte_pktmbuf_mtod(m, const uint8_t *),
 					    m->data_len, 0, meta, &why);
-			if (v == LNS_V_FRAG) {
+			if (v == LNS_V_FRAG) {        /* cannot be: reassembly clears MF */
 				v = LNS_V_DROP;
 				why = LNS_DROP_IPV4_FRAGMENT;
 			}
 		}
+		if (tr_on())
+			tr_classify(dp, lc, m, role, v);
 		switch (v) {
 		case LNS_V_PUNT:
 			punt[o.np++] = m;
@@ -1050,6 +1244,7 @@ lns_dp_handoff_burst(const struct lns_dp *dp, struct rte_mbuf **punt, uint16_t *
 	if (n == 0)
 		return 0;
 	burst_begin(&o, punt);
+	tr_burst(dp);
 	up_esp(dp, pk, n, &o, lc);
 	burst_end(dp, &o, lc);
 	*n_punt = o.np;
@@ -1057,8 +1252,8 @@ lns_dp_handoff_burst(const struct lns_dp *dp, struct rte_mbuf **punt, uint16_t *
 }
 
 /* Punted packets of a burst onto this worker's ring to the control lcore. */
-static void
-punt_enqueue(const struct lns_dp *dp, uint16_t w, struct rte_mbuf **punt, uint16_t np,
+void
+lns_dp_punt_enqueue(const struct lns_dp *dp, uint16_t w, struct rte_mbuf **punt, uint16_t np,
 	     const struct lns_dp_lctx *lc)
 {
 	unsigned int q;
@@ -1109,11 +1304,11 @@ lns_dp_worker_main(void *arg)
 			if (nrx == 0)
 				continue;
 			lns_dp_rx_burst(dp, r, pkts, nrx, punt, &np, &lc);
-			punt_enqueue(dp, w, punt, np, &lc);
+			lns_dp_punt_enqueue(dp, w, punt, np, &lc);
 		}
 		/* ESP other lcores received for the SAs this worker owns */
 		if (lns_dp_handoff_burst(dp, punt, &np, dp->port[LNS_PORT_ACCESS].rx_burst, &lc) > 0)
-			punt_enqueue(dp, w, punt, np, &lc);
+			lns_dp_punt_enqueue(dp, w, punt, np, &lc);
 		rte_rcu_qsbr_quiescent(dp->qsbr, w);
 		if (++loops % 1024 == 0)
 			lns_dp_frag_expire(&lc);

@@ -43,6 +43,7 @@
 #include "lns_sad.h"
 #include "lns_stats.h"
 #include "lns_tables.h"
+#include "lns_trace.h"
 
 struct rte_ring;
 struct rte_mempool;
@@ -77,6 +78,7 @@ struct lns_pkt_meta {
 	uint32_t peer;          /**< L2TP punts: peer address, network order */
 	uint16_t peer_port;     /**< L2TP punts: peer's L2TP UDP port, network order */
 	uint16_t rsvd;
+	uint32_t trace_pkt;     /**< with tracing on: packet number in the trace, 0 = not traced */
 };
 
 static inline struct lns_pkt_meta *
@@ -144,6 +146,8 @@ struct lns_dp {
 	struct lns_evlog *evlog;                          /**< lifecycle events (control writes) */
 	uint64_t start_tsc;
 	volatile int stop;                                /**< set by lns_dp_stop() */
+	uint32_t trace_on;                                /**< packet trace running (atomic) */
+	struct lns_trace *trace;                          /**< `lnsctl trace` rings, NULL = none */
 	bool ports_started;
 };
 
@@ -274,5 +278,19 @@ void lns_dp_rx_burst(const struct lns_dp *dp, unsigned int role, struct rte_mbuf
 int lns_dp_send_l2tp(const struct lns_dp *dp, const struct lns_dp_lctx *lc, struct rte_mbuf *m,
 		     uint32_t peer, uint16_t peer_port_be, uint32_t sa_out, uint32_t conn,
 		     uint64_t nh_mac);
+
+/**
+ * The drop reason a data-path stage counts for a lib/esp status: esp.* for
+ * lns_esp_inbound() (inbound true), esp_out.* for lns_esp_outbound(). One reason per
+ * status; exported for the pipeline harness.
+ */
+enum lns_drop lns_dp_esp_reason(bool inbound, uint8_t status);
+
+/**
+ * Put a burst's punted packets on worker w's ring to the control lcore; what does
+ * not fit is freed and counted (punt.ring_full). Never waits.
+ */
+void lns_dp_punt_enqueue(const struct lns_dp *dp, uint16_t w, struct rte_mbuf **punt,
+			 uint16_t np, const struct lns_dp_lctx *lc);
 
 #endif /* LNS_DP_H */

@@ -6,7 +6,8 @@
  * counters through the request ring. It never runs on a data-path core and never
  * touches control state itself.
  *
- * Names (README "Metrics"): lnsd_<counter>_total, lnsd_drops_total{reason},
+ * Names (README "Metrics"): lnsd_<counter>_total, lnsd_drops_total{stage,reason}
+ * (reason "stage.reason", as lnsctl shows it),
  * lnsd_port_{rx,tx}_{packets,bytes}_total{port}, lnsd_lcore_*_total{lcore},
  * lnsd_l2tp_total{counter},
  * lnsd_ppp_total{counter}, lnsd_ike_total{counter}, gauges lnsd_tunnels{state},
@@ -166,8 +167,8 @@ render(struct buf *b, const struct lns_dp *dp)
 	}
 	family(b, "lnsd_drops_total", "counter", "packets dropped, by reason");
 	for (int r = 0; r < LNS_DROP_MAX; r++)
-		put(b, "lnsd_drops_total{reason=\"%s\"} %" PRIu64 "\n", lns_drop_name(r),
-		    lns_stats_drop(dp->stats, r));
+		put(b, "lnsd_drops_total{stage=\"%s\",reason=\"%s\"} %" PRIu64 "\n",
+		    lns_drop_stage(r), lns_drop_name(r), lns_stats_drop(dp->stats, r));
 
 	/* per data-path lcore: RSS spread, and which lcore decrypts (the SA owner) */
 	{

@@ -215,7 +215,8 @@ cmd_stats(const char *cmd __rte_unused, const char *params __rte_unused,
 		rte_tel_data_add_dict_u64(ctrs, lns_ctr_name(c), lns_stats_ctr(dp->stats, c));
 	rte_tel_data_start_dict(drops);
 	for (int r = 0; r < LNS_DROP_MAX; r++)
-		rte_tel_data_add_dict_u64(drops, lns_drop_name(r), lns_stats_drop(dp->stats, r));
+		/* keys are "stage/reason": DPDK takes no dots in a key */
+		rte_tel_data_add_dict_u64(drops, lns_drop_key(r), lns_stats_drop(dp->stats, r));
 
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_container(d, "lnsd", info, 0);
@@ -1167,6 +1168,157 @@ lns_mgmt_fini(void)
 	__atomic_store_n(&mgmt_dp, NULL, __ATOMIC_RELEASE);
 }
 
+/* ---- packet trace: /lns/trace/start, /lns/trace/stop, /lns/trace/show ---- */
+
+#define TRACE_SHOW_MAX 100      /* records per reply: DPDK 22.11 sends 16 KiB */
+
+static int
+parse_ul(const char *v, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	if (v[0] < '0' || v[0] > '9')
+		return -1;
+	errno = 0;
+	*out = strtoul(v, &end, 0);
+	return errno != 0 || *end != '\0' || *out > max ? -1 : 0;
+}
+
+/* N[,port=access|core][,peer=A.B.C.D][,spi=X][,tunnel=ID][,session=H] */
+static int
+cmd_trace_start(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	struct lns_dp *dp = (struct lns_dp *)__atomic_load_n(&mgmt_dp, __ATOMIC_ACQUIRE);
+	struct lns_trace_filter f = { .port = 0xff };
+	unsigned long n = 10, v;
+	char buf[256], *save = NULL, *tok;
+	bool first = true;
+
+	if (dp == NULL || dp->trace == NULL)
+		return -EAGAIN;
+	snprintf(buf, sizeof(buf), "%s", params != NULL ? params : "");
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+
+		if (first && eq == NULL) {
+			if (parse_ul(tok, 100000, &n) != 0 || n == 0)
+				return reply_error(d, "invalid packet count '%s': 1 to 100000", tok);
+			first = false;
+			continue;
+		}
+		first = false;
+		if (eq == NULL)
+			return reply_error(d, "invalid filter '%s': KEY=VALUE", tok);
+		*eq++ = '\0';
+		if (strcmp(tok, "port") == 0 && strcmp(eq, "access") == 0) {
+			f.port = LNS_PORT_ACCESS;
+		} else if (strcmp(tok, "port") == 0 && strcmp(eq, "core") == 0) {
+			f.port = LNS_PORT_CORE;
+		} else if (strcmp(tok, "peer") == 0) {
+			if (inet_pton(AF_INET, eq, &f.peer) != 1 || f.peer == 0)
+				return reply_error(d, "invalid peer '%s': an IPv4 address", eq);
+		} else if (strcmp(tok, "spi") == 0) {
+			if (parse_ul(eq, UINT32_MAX, &v) != 0 || v == 0)
+				return reply_error(d, "invalid spi '%s'", eq);
+			f.spi = (uint32_t)v;
+		} else if (strcmp(tok, "tunnel") == 0) {
+			if (parse_ul(eq, UINT16_MAX, &v) != 0 || v == 0)
+				return reply_error(d, "invalid tunnel '%s': 1 to 65535", eq);
+			f.tunnel = (uint16_t)v;
+		} else if (strcmp(tok, "session") == 0) {
+			if (parse_ul(eq, UINT32_MAX - 1, &v) != 0)
+				return reply_error(d, "invalid session '%s'", eq);
+			f.session = (uint32_t)v + 1;
+		} else {
+			return reply_error(d, "unknown filter '%s': port=access|core, peer=ADDR, "
+					   "spi=X, tunnel=ID or session=ID", tok);
+		}
+	}
+	lns_trace_start(dp->trace, &dp->trace_on, (uint32_t)n, &f);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "trace", "on");
+	rte_tel_data_add_dict_u64(d, "packets", n);
+	return 0;
+}
+
+static int
+cmd_trace_stop(const char *cmd __rte_unused, const char *params __rte_unused,
+	       struct rte_tel_data *d)
+{
+	struct lns_dp *dp = (struct lns_dp *)__atomic_load_n(&mgmt_dp, __ATOMIC_ACQUIRE);
+
+	if (dp == NULL || dp->trace == NULL)
+		return -EAGAIN;
+	lns_trace_stop(dp->trace, &dp->trace_on);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "trace", "off");
+	return 0;
+}
+
+/* One record as a line: packet, lcore, port, stage, decision [reason], SA, tunnel,
+ * session. */
+static void
+trace_line(const struct lns_dp *dp, const struct lns_trace_rec *r, char *out, size_t len)
+{
+	int k;
+	char lcore[16];
+
+	if (r->slot < dp->n_workers)
+		snprintf(lcore, sizeof(lcore), "worker%u", r->slot);
+	else
+		snprintf(lcore, sizeof(lcore), "control");
+	k = snprintf(out, len, "pkt %u %s %s %s %s", r->pkt, lcore,
+		     r->port == LNS_PORT_CORE ? "core" : "access", lns_trace_stage_name(r->stage),
+		     lns_trace_decision_name(r->decision));
+	if (r->decision == LNS_TD_DROP && k >= 0 && (size_t)k < len)
+		k += snprintf(out + k, len - (size_t)k, " %s", lns_drop_name(r->reason));
+	if (r->sa != UINT32_MAX && r->sa < dp->sad->max_sas && k >= 0 && (size_t)k < len)
+		k += snprintf(out + k, len - (size_t)k, " sa %u spi 0x%x", r->sa,
+			      lns_sad_get(dp->sad, r->sa)->spi);
+	if (r->tunnel != 0 && k >= 0 && (size_t)k < len)
+		k += snprintf(out + k, len - (size_t)k, " tunnel %u", r->tunnel);
+	if (r->session != UINT32_MAX && k >= 0 && (size_t)k < len)
+		snprintf(out + k, len - (size_t)k, " session %u", r->session);
+}
+
+static int
+cmd_trace_show(const char *cmd __rte_unused, const char *params __rte_unused,
+	       struct rte_tel_data *d)
+{
+	const struct lns_dp *dp = __atomic_load_n(&mgmt_dp, __ATOMIC_ACQUIRE);
+	struct lns_trace_rec *rec;
+	struct rte_tel_data *arr;
+	unsigned int n;
+	int32_t left;
+
+	if (dp == NULL || dp->trace == NULL)
+		return -EAGAIN;
+	rec = malloc(TRACE_SHOW_MAX * sizeof(*rec));
+	arr = rte_tel_data_alloc();
+	if (rec == NULL || arr == NULL) {
+		free(rec);
+		rte_tel_data_free(arr);
+		return -ENOMEM;
+	}
+	n = lns_trace_snapshot(dp->trace, rec, TRACE_SHOW_MAX);
+	rte_tel_data_start_array(arr, RTE_TEL_STRING_VAL);
+	for (unsigned int i = 0; i < n; i++) {
+		char line[RTE_TEL_MAX_STRING_LEN];
+
+		trace_line(dp, &rec[i], line, sizeof(line));
+		rte_tel_data_add_array_string(arr, line);
+	}
+	free(rec);
+	left = __atomic_load_n(&dp->trace->budget, __ATOMIC_RELAXED);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "trace",
+				     __atomic_load_n(&dp->trace_on, __ATOMIC_ACQUIRE) ? "on" : "off");
+	rte_tel_data_add_dict_u64(d, "packets", dp->trace->limit);
+	rte_tel_data_add_dict_u64(d, "remaining", left > 0 ? (uint64_t)left : 0);
+	rte_tel_data_add_dict_container(d, "records", arr, 0);
+	return 0;
+}
+
 /* The /lns/ commands; DPDK 22.11 keeps 127 characters of help: the full list
  * grammar is in lns_listq.h and in lnsctl --help. */
 static const struct {
@@ -1205,6 +1357,12 @@ static const struct {
 	  "by /lns/sessions." },
 	{ "/lns/clear/sa", cmd_clear_sa,
 	  "Drop an SA pair from the data plane now. Parameter: SPI (either direction)." },
+	{ "/lns/trace/start", cmd_trace_start,
+	  "Trace the next N packets through the stages. Params: N,port=access|core,"
+	  "peer=ADDR,spi=X,tunnel=ID,session=ID" },
+	{ "/lns/trace/stop", cmd_trace_stop, "Stop picking packets to trace." },
+	{ "/lns/trace/show", cmd_trace_show,
+	  "Traced packets' decisions per stage (newest trace, 100 records at most)." },
 };
 
 int

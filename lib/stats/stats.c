@@ -8,8 +8,14 @@
 #define LNS_X_HELP(e, name, help) help,
 static const char *const ctr_names[LNS_CTR_MAX] = { LNS_COUNTERS(LNS_X_NAME) };
 static const char *const ctr_helps[LNS_CTR_MAX] = { LNS_COUNTERS(LNS_X_HELP) };
-static const char *const drop_names[LNS_DROP_MAX] = { LNS_DROPS(LNS_X_NAME) };
-static const char *const drop_helps[LNS_DROP_MAX] = { LNS_DROPS(LNS_X_HELP) };
+#define LNS_X_DNAME(e, stage, reason, help) #stage "." reason,
+#define LNS_X_DKEY(e, stage, reason, help) #stage "/" reason,
+#define LNS_X_DSTAGE(e, stage, reason, help) #stage,
+#define LNS_X_DHELP(e, stage, reason, help) help,
+static const char *const drop_names[LNS_DROP_MAX] = { LNS_DROPS(LNS_X_DNAME) };
+static const char *const drop_keys[LNS_DROP_MAX] = { LNS_DROPS(LNS_X_DKEY) };
+static const char *const drop_stages[LNS_DROP_MAX] = { LNS_DROPS(LNS_X_DSTAGE) };
+static const char *const drop_helps[LNS_DROP_MAX] = { LNS_DROPS(LNS_X_DHELP) };
 
 struct lns_stats *
 lns_stats_create(unsigned int n_slots)
@@ -93,6 +99,18 @@ lns_drop_name(enum lns_drop d)
 }
 
 const char *
+lns_drop_key(enum lns_drop d)
+{
+	return (unsigned int)d < LNS_DROP_MAX ? drop_keys[d] : "?";
+}
+
+const char *
+lns_drop_stage(enum lns_drop d)
+{
+	return (unsigned int)d < LNS_DROP_MAX ? drop_stages[d] : "?";
+}
+
+const char *
 lns_drop_help(enum lns_drop d)
 {
 	return (unsigned int)d < LNS_DROP_MAX ? drop_helps[d] : "?";
@@ -102,7 +120,7 @@ int
 lns_drop_by_name(const char *name)
 {
 	for (int d = 0; d < LNS_DROP_MAX; d++)
-		if (strcmp(drop_names[d], name) == 0)
+		if (strcmp(drop_names[d], name) == 0 || strcmp(drop_keys[d], name) == 0)
 			return d;
 	return -1;
 }

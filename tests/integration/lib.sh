@@ -208,7 +208,8 @@ lns_stop_expect() {
 # A generous timeout: sanitizer builds on a loaded machine answer slowly.
 lns_ctl() { "$LNSCTL" --file-prefix "$LNS_PREFIX" --timeout 20 "$@"; }
 
-# lns_stat PATH: one value from `lnsctl show stats --json`, PATH like drops.ipv4-bad-cksum
+# lns_stat PATH: one value from `lnsctl show stats --json`, PATH like drops.classify/ipv4_bad_cksum
+# (a drop reason "stage.reason" is the JSON key "stage/reason")
 lns_stat() {
 	lns_ctl show stats --json | "$PY" -c '
 import json, sys
@@ -216,6 +217,14 @@ v = json.load(sys.stdin)
 for k in sys.argv[1].split("."):
     v = v[k]
 print(v)' "$1"
+}
+
+# lns_drops_sum PREFIX: the sum of the drop reasons whose JSON key starts with PREFIX
+# (e.g. esp/inner_ for every "esp.inner_*" reason)
+lns_drops_sum() {
+	lns_ctl show stats --json | "$PY" -c '
+import json, sys
+print(sum(v for k, v in json.load(sys.stdin)["drops"].items() if k.startswith(sys.argv[1])))' "$1"
 }
 
 # lns_lcore_stats KEY: "name=value" per data-path lcore of stats KEY

@@ -134,9 +134,9 @@ lns_check "lnsd established a session per cycle (l2tp.sessions_established >= $C
 	[ "$(lns_stat l2tp.sessions_established)" -ge "$CYCLES" ]
 # Every 7th client sends its LCP Configure-Request right behind its ICCN; the worker
 # may see it before the control lcore has published the session, and must hand it
-# to control rather than drop it (l2tp_no_session in lib/dp/dp_worker.c).
-nos=$(lns_stat drops.l2tp_no_session 2>/dev/null || echo 0)
-lns_check "no early LCP Configure-Request was dropped (drops.l2tp_no_session $nos)" [ "${nos:-0}" = 0 ]
+# to control rather than drop it (l2tp.no_session in lib/dp/dp_worker.c).
+nos=$(lns_stat drops.l2tp/no_session 2>/dev/null || echo 0)
+lns_check "no early LCP Configure-Request was dropped (drops.l2tp/no_session $nos)" [ "${nos:-0}" = 0 ]
 
 rss_end=$(awk '/^VmRSS:/ { print $2 }' "/proc/$LNS_PID/status")
 lns_log "lnsd VmRSS: $(jget rss_at_kb) kB after $RSS_AT cycles, $rss_end kB at the end (not checked: see the top)"

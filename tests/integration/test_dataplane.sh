@@ -135,16 +135,18 @@ ok = (r is not None and r.src == "'"$LNS_CORE_ADDR"'" and r[ICMP].type == 3 and
 print(r[ICMP].nexthopmtu if ok else 0)')
 	lns_check "$ALG: DF packet too big -> ICMP frag-needed, next-hop MTU $mtu" \
 		[ "${mtu:-0}" -gt 1300 -a "${mtu:-0}" -lt 1460 ]
-	tb=$(lns_stat drops.down_too_big)
+	tb=$(lns_stat drops.down/too_big)
 	fw=$(lns_stat counters.down_fwd)
 	lns_scapy "$LNS_NS_CORE" '
 send(IP(dst="10.200.0.1", flags="DF") / UDP(sport=5555, dport=7777) / Raw(b"y" * ('"${mtu:-0}"' - 28)))'
 	quiet lns_wait_stat counters.down_fwd $((fw + 1)) 2
 	lns_check "$ALG: a DF packet of exactly the next-hop MTU passes" \
-		[ "$(lns_stat counters.down_fwd)" = $((fw + 1)) -a "$(lns_stat drops.down_too_big)" = "$tb" ]
+		[ "$(lns_stat counters.down_fwd)" = $((fw + 1)) -a "$(lns_stat drops.down/too_big)" = "$tb" ]
 	lns_check "$ALG: one ICMP frag-needed counted" [ "$(lns_stat counters.icmp_frag_needed_out)" = 1 ]
 	dp_snap "$W/s2.json"
 
+	# ---- lnsctl trace over the hostile batch below: the SPI 0x1001 packets only
+	lns_check "$ALG: lnsctl trace start" quiet lns_ctl trace start 20 spi 0x1001
 	# ---- hostile: each dropped under its own reason, nothing forwarded. The last
 	# packet is a valid marker on the same flow: once it is through, so are the rest.
 	send sa=nat,seq=10,tag=h-replayed,times=2 sa=nat,seq=11,flip,tag=h-bad-icv \
@@ -153,16 +155,27 @@ send(IP(dst="10.200.0.1", flags="DF") / UDP(sport=5555, dport=7777) / Raw(b"y" *
 		sa=nat,seq=14,tid=11,sid=9,tag=h-no-session keepalive sa=nat,seq=15,tag=h-marker >/dev/null
 	dp_run dpc rx --log "$W/rx.log" h-marker@10.200.0.1 h-replayed@10.200.0.1 h-bad-icv=0 \
 		h-unknown-spi=0 h-spoofed=0 h-other-sa-session=0 h-no-session=0
-	dp_drop "$W/s2.json" esp_replay "same ESP packet twice"
-	dp_drop "$W/s2.json" esp_icv "one ICV bit flipped"
-	dp_drop "$W/s2.json" esp_unknown_spi "SPI 0x7777"
-	dp_drop "$W/s2.json" ipv4_spoofed "inner source 10.200.0.99 on 10.200.0.1's session"
-	dp_drop "$W/s2.json" l2tp_wrong_sa "tunnel 12 session 1 on SA nat"
-	dp_drop "$W/s2.json" l2tp_no_session "tunnel 11 session 9"
-	dp_drop "$W/s2.json" natt_keepalive "1-byte NAT-T keepalive"
+	dp_drop "$W/s2.json" esp/replay "same ESP packet twice"
+	dp_drop "$W/s2.json" esp/icv "one ICV bit flipped"
+	dp_drop "$W/s2.json" esp/unknown_spi "SPI 0x7777"
+	dp_drop "$W/s2.json" up/spoofed "inner source 10.200.0.99 on 10.200.0.1's session"
+	dp_drop "$W/s2.json" l2tp/wrong_sa "tunnel 12 session 1 on SA nat"
+	dp_drop "$W/s2.json" l2tp/no_session "tunnel 11 session 9"
+	dp_drop "$W/s2.json" classify/natt_keepalive "1-byte NAT-T keepalive"
+	tr=$(lns_ctl trace show 2>&1)
+	lns_log "trace show:"; while read -r l; do lns_log "  $l"; done <<<"$tr"
+	lns_check "$ALG: trace: the flipped ICV shows esp-in -> esp.icv with its SA" \
+		grep -Eq "esp-in drop esp\.icv sa [0-9]+ spi 0x1001" <<<"$tr"
+	lns_check "$ALG: trace: the replayed copy shows esp-in -> esp.replay" \
+		grep -Eq "esp-in drop esp\.replay sa [0-9]+ spi 0x1001" <<<"$tr"
+	lns_check "$ALG: trace: the marker goes l2tp-in, ipv4-up and out" \
+		grep -Eq "ipv4-up pass .*tunnel 11" <<<"$tr"
+	lns_check "$ALG: trace: the unknown SPI was not picked (filter)" \
+		bash -c '! grep -q unknown_spi <<<"$1"' _ "$tr"
+	lns_check "$ALG: lnsctl trace stop" quiet lns_ctl trace stop
 	dp_snap "$W/s3.json"
-	dp_run dpc statdiff --what "hostile upstream" "$W/s2.json" "$W/s3.json" --allow esp_replay \
-		esp_icv esp_unknown_spi ipv4_spoofed l2tp_wrong_sa l2tp_no_session natt_keepalive
+	dp_run dpc statdiff --what "hostile upstream" "$W/s2.json" "$W/s3.json" --allow esp/replay \
+		esp/icv esp/unknown_spi up/spoofed l2tp/wrong_sa l2tp/no_session classify/natt_keepalive
 
 	# ---- N workers: one SA's packets from many NAT-T source ports (a client whose
 	# NAT rebinds), whole and fragmented: the kernel's fanout hash spreads them over
@@ -219,14 +232,14 @@ sys.exit(not (len(sa) == 1 and dec == [sa[0]["owner"]] and out and
 	timeout 5 sh -c 'echo go >"$1"' sh "$W/go" || lns_fail "$ALG: sender never waited for go"
 	wait "$spid"
 	dp_run dpc rx --log "$W/rx.log" c-marker@10.200.0.3 c-after-clear=0
-	dp_drop "$W/s3.json" esp_sa_dropped "packet on SPI 0x1001 after clear sa"
+	dp_drop "$W/s3.json" esp/sa_dropped "packet on SPI 0x1001 after clear sa"
 	n0=$(dpc pcount --pcap "$W/acc.pcap")
 	in_core "${DPC[@]}" udpsend --gap 0.1 10.200.0.1:7777=c-down-after-clear 10.200.0.3:7777=c-down-marker
 	dp_run dpc down --alg "$ALG" --pcap "$W/acc.pcap" --from "$n0" tun=c-down-marker nat=none
-	dp_drop "$W/s3.json" down_sa_dropped "downstream to 10.200.0.1 after clear sa"
+	dp_drop "$W/s3.json" down/sa_dropped "downstream to 10.200.0.1 after clear sa"
 	dp_snap "$W/s4.json"
-	dp_run dpc statdiff --what "after clear sa" "$W/s3.json" "$W/s4.json" --allow esp_sa_dropped \
-		down_sa_dropped
+	dp_run dpc statdiff --what "after clear sa" "$W/s3.json" "$W/s4.json" --allow esp/sa_dropped \
+		down/sa_dropped
 	# The clear is an event in the log, and the tunnel's counters saw its traffic.
 	lns_ctl --json show events >"$W/ev.json"
 	lns_check "$ALG: event log has ipsec-disconnect for SPI 0x1001" "$PY" -c '

@@ -4,12 +4,12 @@
 #   1. punt-ring overflow: limits.punt-ring-size 64 and a blast of L2TP control
 #      messages (an SCCRQ retransmitted as fast as python can send it: each one is
 #      punted, looked up and answered with a ZLB by the control lcore). The drop
-#      reason punt_ring_full moves; afterwards a new tunnel comes up and IKE answers
+#      reason punt.ring_full moves; afterwards a new tunnel comes up and IKE answers
 #      a Main Mode message 1;
 #   2. mbuf-pool exhaustion: limits.mbufs 1024 and the access port a net_pcap
 #      replaying, in a loop, 500 lone first fragments (each held by the reassembly
 #      table for its 2 s timeout) between valid ESP datagrams of a static session.
-#      The pool runs dry, the held fragments expire (frag_discarded moves), and the
+#      The pool runs dry, the held fragments expire (reasm.discarded moves), and the
 #      valid datagrams keep arriving at the core side, period after period: the
 #      exhaustion costs traffic for a while, it never stalls the port.
 # The tools (SCCRQ builder, our LAC, MM1 builder) are those of test_flood.sh.
@@ -82,12 +82,12 @@ lns_check "punt: lnsd's access MAC resolved ($mac)" [ -n "$mac" ]
 full=0
 for round in 1 2 3; do
 	in_acc "${FL[@]}" blast "$mac" 100000
-	full=$(lns_stat drops.punt_ring_full 2>/dev/null || echo 0)
+	full=$(lns_stat drops.punt/ring_full 2>/dev/null || echo 0)
 	rx=$(l2 rx_messages)
-	lns_log "punt: after blast $round: punt_ring_full $full, L2TP messages handled $rx"
+	lns_log "punt: after blast $round: punt.ring_full $full, L2TP messages handled $rx"
 	[ "$full" -gt 0 ] && break
 done
-lns_check "punt: the ring overflowed and it was counted (punt_ring_full $full)" [ "$full" -gt 0 ]
+lns_check "punt: the ring overflowed and it was counted (punt.ring_full $full)" [ "$full" -gt 0 ]
 lns_check "punt: control kept handling messages ($rx)" [ "$rx" -gt 1000 ]
 lns_check "punt: lnsd still runs" kill -0 "$LNS_PID"
 up0=$(l2 tunnels_established)
@@ -160,10 +160,10 @@ if lns_start "$W/mbuf.yaml"; then
 		[ "${per[$i]:-0}" -gt 0 ] && secs=$((secs + 1))
 		late=$((late + ${per[$i]:-0}))
 	done
-	disc=$(lns_stat drops.frag_discarded)
+	disc=$(lns_stat drops.reasm/discarded)
 	nombuf=$(lns_stat ports.access.rx_nombuf 2>/dev/null || echo "?")
-	lns_log "mbuf: frag_discarded $disc, reassembled $(lns_stat counters.reassembled), access rx_nombuf $nombuf, no_mbuf $(lns_stat drops.no_mbuf 2>/dev/null || echo 0)"
-	lns_check "mbuf: held fragments expired and were counted (frag_discarded $disc)" [ "$disc" -gt 500 ]
+	lns_log "mbuf: reasm.discarded $disc, reassembled $(lns_stat counters.reassembled), access rx_nombuf $nombuf, ctl.no_mbuf $(lns_stat drops.ctl/no_mbuf 2>/dev/null || echo 0)"
+	lns_check "mbuf: held fragments expired and were counted (reasm.discarded $disc)" [ "$disc" -gt 500 ]
 	lns_check "mbuf: valid datagrams still arrive after several 2 s timeouts ($late in seconds 6-13)" \
 		[ "$late" -gt 0 ]
 	# the reassembly tables may hold at most a quarter of the pool (dp_port.c), so

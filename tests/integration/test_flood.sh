@@ -122,7 +122,7 @@ rx=$(( $(l2 rx_sccrq) - r0 ))
 rate=$(l2 refused_sccrq_rate); hsrc=$(l2 refused_half_open_source); htot=$(l2 refused_half_open)
 silent=$(l2 refusals_unanswered)
 lns_log "SCCRQ flood: $rx received; refused: rate $rate, half-open per source $hsrc, half-open total $htot; unanswered $silent"
-lns_check "sccrq: lnsd saw the flood ($rx >= 6000 of 12000 SCCRQs; the rest: punt_ring_full $(lns_stat drops.punt_ring_full 2>/dev/null))" [ "$rx" -ge 6000 ]
+lns_check "sccrq: lnsd saw the flood ($rx >= 6000 of 12000 SCCRQs; the rest: punt.ring_full $(lns_stat drops.punt/ring_full 2>/dev/null))" [ "$rx" -ge 6000 ]
 lns_check "sccrq: per-source SCCRQ bucket engaged (refused_sccrq_rate $rate)" [ "$rate" -gt 0 ]
 lns_check "sccrq: per-source half-open cap engaged (refused_half_open_source $hsrc)" [ "$hsrc" -gt 0 ]
 lns_check "sccrq: total half-open cap engaged (refused_half_open $htot)" [ "$htot" -gt 0 ]

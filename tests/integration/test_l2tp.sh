@@ -123,8 +123,8 @@ for c, v in st["counters"].items():
     if c.startswith("rx_") or c in ("ctl_rx", "ctl_tx", "punted", "arp_request_out", "arp_reply_in", "neigh_learned"):
         continue          # these move with background ARP/keepalive traffic
     ok &= m.get("lnsd_%s_total" % c) == v
-for r, v in st["drops"].items():
-    ok &= m.get("lnsd_drops_total{reason=\"%s\"}" % r) == v
+for r, v in st["drops"].items():       # JSON key "stage/reason", metric reason "stage.reason"
+    ok &= m.get("lnsd_drops_total{stage=\"%s\",reason=\"%s\"}" % (r.split("/")[0], r.replace("/", "."))) == v
 for k in ("esp_in", "esp_handoff"):     # per lcore (rx moves with ARP: not compared)
     ok &= bool(st["lcore_" + k])
     for l, v in st["lcore_" + k].items():

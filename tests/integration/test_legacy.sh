@@ -133,7 +133,7 @@ t = open(sys.argv[1]).read()
 n = {d: int(p) for d, p in re.findall(r"^ +(in|out) +[0-9a-f]+, +[0-9]+ bytes, +([0-9]+) packets", t, re.M)}
 sys.exit(not (n.get("in", 0) >= 100 and n.get("out", 0) >= 100))' "$W/sas-after.txt"
 lns_check "no ESP dropped for a bad ICV, padding or length" \
-	[ "$(lns_stat drops.esp_icv)/$(lns_stat drops.esp_bad_pad)/$(lns_stat drops.esp_invalid)" = 0/0/0 ]
+	[ "$(lns_stat drops.esp/icv)/$(lns_stat drops.esp/bad_pad)/$(lns_stat drops.esp/bad_pad_len)/$(lns_stat drops.esp/bad_len)/$(lns_stat drops.esp/crypto)" = 0/0/0/0/0 ]
 lns_lac_hangup lnsd
 lns_lac_stop lnsd
 lns_ipsec_stop

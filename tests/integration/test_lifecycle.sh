@@ -131,7 +131,7 @@ lns_check "UDP round trip core -> lnsd -> ESP/L2TP/PPP -> slirp -> back ($reply)
 case $reply in echo:through-esp-*) lns_pass "echo payload byte-exact" ;; *) lns_fail "echo payload byte-exact" ;; esac
 in1=$(lns_stat counters.esp_in); out1=$(lns_stat counters.esp_out)
 lns_check "esp_in and esp_out moved ($in0 -> $in1, $out0 -> $out1)" [ "$in1" -gt "$in0" -a "$out1" -gt "$out0" ]
-lns_check "no ESP dropped for a bad ICV, replay or inner header" [ "$(lns_stat drops.esp_icv)/$(lns_stat drops.esp_replay)/$(lns_stat drops.esp_inner_bad)" = 0/0/0 ]
+lns_check "no ESP dropped for a bad ICV, replay or inner header" [ "$(lns_stat drops.esp/icv)/$(lns_stat drops.esp/replay)/$(lns_drops_sum esp/inner_)" = 0/0/0 ]
 
 # ---- 2. hang-up: single-shot rule 4 at the beginning of destruct
 seq0=$(lns_last_seq)
@@ -141,7 +141,7 @@ mark=$(wc -l <"$W/ch/charon.log")
 # process, loaded before the hang-up, watches `show sa` and sends the moment the
 # SA shows "dropped"; on the link layer, as charon's routes would take a routed
 # packet into its TUN.
-d0=$(lns_stat drops.esp_sa_dropped); f0=$(lns_stat counters.up_fwd)
+d0=$(lns_stat drops.esp/sa_dropped); f0=$(lns_stat counters.up_fwd)
 mac=$(ip -n "$LNS_NS_ACC" neigh show "$LNS_ACC_ADDR" | sed -n 's/.*lladdr \([0-9a-f:]*\).*/\1/p')
 lns_scapy "$LNS_NS_ACC" "
 import json, subprocess, time
@@ -184,7 +184,7 @@ lns_check "the ike-delete-sent events (ESP, then ISAKMP) name IPsec connection $
 wait "$scapy_pid"
 lns_check "show sa: both SAs of connection $conn1 dropped" json "$W/sa2.json" "
 len([e for e in v.values() if e['conn'] == $conn1 and e['state'] == 'dropped']) == 2"
-lns_check "ESP on the dropped SPI 0x$spi1 counted as esp_sa_dropped" lns_wait_stat drops.esp_sa_dropped $((d0 + 3)) 3
+lns_check "ESP on the dropped SPI 0x$spi1 counted as esp_sa_dropped" lns_wait_stat drops.esp/sa_dropped $((d0 + 3)) 3
 lns_check "and nothing forwarded" [ "$(lns_stat counters.up_fwd)" = "$f0" ]
 for _ in $(seq 100); do grep -q "received DELETE for IKE_SA" "$W/ch/charon.log" && break; sleep 0.1; done
 lns_check "charon received Delete for the ESP SA, then for the ISAKMP SA" \
@@ -275,7 +275,7 @@ sleep 1   # charon deletes the old child after the rekey
 reply=$(echo_from 10.200.0.1)
 lns_check "rekey: traffic still passes over the new child ($reply)" [ "${reply#* }" = 10.200.0.1 ]
 lns_check "rekey: no ESP or L2TP drops for the change" \
-	[ "$(lns_stat drops.l2tp_wrong_sa)/$(lns_stat drops.esp_icv)" = 0/0 ]
+	[ "$(lns_stat drops.l2tp/wrong_sa)/$(lns_stat drops.esp/icv)" = 0/0 ]
 seq0=$(lns_last_seq)
 lns_lac_hangup std
 lns_check "standard: tunnel destroyed, destruct begins" lns_wait_event destruct-begin "" "$seq0" 10

@@ -170,7 +170,7 @@ lns_check "md5: pluto got the NO_PROPOSAL_CHOSEN notification" \
 for e in err_bad_hash err_auth_failed err_malformed err_crypto err_bad_id; do
 	lns_check "lnsd: no $e" [ "$(ike_ctr $e)" = 0 ]
 done
-lns_check "lnsd: no ESP dropped for a bad ICV" [ "$(lns_stat drops.esp_icv)" = 0 ]
+lns_check "lnsd: no ESP dropped for a bad ICV" [ "$(lns_stat drops.esp/icv)" = 0 ]
 lns_stop_expect 0
 lns_check "no sanitizer report in lnsd's log" \
 	sh -c "! grep -Eq 'runtime error|AddressSanitizer|LeakSanitizer' '$W/lnsd.log'"

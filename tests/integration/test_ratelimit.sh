@@ -7,7 +7,7 @@
 # subscribers, L2TP back out of the access port), for LNS_POLICY_SECS seconds
 # (default 5). Checked: the policed session delivers 2 Mbit/s +-10% (this machine
 # is shared and noisy; the measured figures are logged), the unpoliced one gets
-# clearly more than the limit, drops.policer moved, and `lnsctl show sessions`
+# clearly more than the limit, drops up.policer / down.policer moved, and `lnsctl show sessions`
 # names the policy with its drops per direction. A third session's policy pmark
 # (2 Mbit/s, exceed-action mark, DSCP 8, no peak) drops nothing: upstream, tshark
 # in the core namespace sees all 10 Mbit/s, about 80% of it with DSCP 8 and 20%
@@ -54,7 +54,7 @@ within() { awk -v v="$1" -v r=$RATE 'BEGIN { exit !(v >= r * 0.9 && v <= r * 1.1
 above() { awk -v v="$1" -v r=$RATE 'BEGIN { exit !(v >= r * 2) }'; }
 
 # ---- upstream
-p0=$(lns_stat drops.policer 2>/dev/null || echo 0)
+p0=$(lns_stat drops.up/policer 2>/dev/null || echo 0)
 ip netns exec "$LNS_NS_CORE" "${GEN[@]}" rxcore $((SECS + 10)) >"$LNS_WORK/up.rx" &
 rpid=$!
 LNS_BG_PIDS+=("$rpid")
@@ -67,8 +67,9 @@ r1=$(rate_of "$LNS_WORK/up.rx" 10.210.0.1 "$LNS_WORK/up.sent")
 r2=$(rate_of "$LNS_WORK/up.rx" 10.210.0.2 "$LNS_WORK/up.sent")
 lns_check "upstream: policed session delivers 2 Mbit/s +-10% (got $r1 bit/s)" within "$r1"
 lns_check "upstream: unpoliced session is not limited (got $r2 bit/s)" above "$r2"
-p1=$(lns_stat drops.policer 2>/dev/null || echo 0)
-lns_check "upstream: drops.policer moved ($p0 -> $p1)" [ "$p1" -gt "$p0" ]
+p1=$(lns_stat drops.up/policer 2>/dev/null || echo 0)
+lns_check "upstream: drops up.policer moved ($p0 -> $p1)" [ "$p1" -gt "$p0" ]
+d1=$(lns_stat drops.down/policer 2>/dev/null || echo 0)
 
 # ---- downstream
 ip netns exec "$LNS_NS_ACC" "${GEN[@]}" rxacc "$LNS_ACC_PEER" $((SECS + 10)) >"$LNS_WORK/down.rx" &
@@ -83,8 +84,8 @@ r1=$(rate_of "$LNS_WORK/down.rx" 11 "$LNS_WORK/down.sent")
 r2=$(rate_of "$LNS_WORK/down.rx" 12 "$LNS_WORK/down.sent")
 lns_check "downstream: policed session delivers 2 Mbit/s +-10% (got $r1 bit/s)" within "$r1"
 lns_check "downstream: unpoliced session is not limited (got $r2 bit/s)" above "$r2"
-p2=$(lns_stat drops.policer 2>/dev/null || echo 0)
-lns_check "downstream: drops.policer moved ($p1 -> $p2)" [ "$p2" -gt "$p1" ]
+d2=$(lns_stat drops.down/policer 2>/dev/null || echo 0)
+lns_check "downstream: drops down.policer moved ($d1 -> $d2)" [ "$d2" -gt "$d1" ]
 
 # ---- exceed-action mark: upstream on the wire (tshark checks DSCP and checksums)
 m0=$(lns_stat counters.policer_marked 2>/dev/null || echo 0)

@@ -59,11 +59,12 @@ while read -r st rest; do
 	case $st in OK) lns_pass "$rest" ;; FAIL) lns_fail "$rest" ;; esac
 done <<<"$out"
 lns_check "datagrams reassembled" [ "$(lns_stat counters.reassembled)" -gt 0 ]
-quiet lns_wait_stat drops.frag_discarded 1 6
-lns_check "lone fragment discarded and counted" [ "$(lns_stat drops.frag_discarded)" -gt 0 ]
+quiet lns_wait_stat drops.reasm/discarded 1 6
+lns_check "lone fragment discarded and counted" [ "$(lns_stat drops.reasm/discarded)" -gt 0 ]
 lns_check "no ESP failures on reassembled datagrams" \
-	[ "$(lns_stat drops.esp_icv)" = 0 -a "$(lns_stat drops.esp_truncated)" = 0 ]
-lns_check "no fragment left unreassembled" [ "$(lns_stat drops.ipv4_fragment)" = 0 ]
+	[ "$(lns_stat drops.esp/icv)" = 0 -a "$(lns_stat drops.esp/truncated)" = 0 -a \
+	  "$(lns_stat drops.classify/esp_truncated)" = 0 ]
+lns_check "no fragment left unreassembled" [ "$(lns_stat drops.classify/ipv4_fragment)" = 0 ]
 # new ones: received less retransmitted, from one reading (the capture replays)
 new_sccrqs() {
 	lns_ctl show stats --json | "$PY" -c '
@@ -75,7 +76,7 @@ quiet lns_wait_stat l2tp.rx_sccrq 3 5
 lns_check "reassembled SCCRQs of 1800, 3000, 4096 bytes reach L2TP ($(new_sccrqs) new)" \
 	[ "$(new_sccrqs)" = 3 ]
 lns_check "none too big for an mbuf, none malformed" \
-	[ "$(lns_stat drops.frag_too_big)" = 0 -a "$(lns_stat l2tp.malformed)" = 0 ]
+	[ "$(lns_stat drops.reasm/too_big)" = 0 -a "$(lns_stat l2tp.malformed)" = 0 ]
 lns_stop_expect 0
 
 # ---- af_packet: the kernel reassembles, lnsd must get the whole datagram
@@ -94,6 +95,6 @@ done
 lns_check "4097-byte SCCRQ not answered" grep -q "^4097 none" <<<"$out"
 lns_check "4097-byte SCCRQ counted too long" [ "$(lns_stat l2tp.too_long)" = 1 ]
 lns_check "three new tunnels ($(lns_stat l2tp.rx_sccrq) SCCRQs)" [ "$(lns_stat l2tp.rx_sccrq)" = 3 ]
-lns_check "nothing counted as ipv4_truncated" [ "$(lns_stat drops.ipv4_truncated)" = 0 ]
+lns_check "nothing counted as ipv4_truncated" [ "$(lns_stat drops.classify/ipv4_truncated)" = 0 ]
 lns_stop_expect 0
 lns_finish

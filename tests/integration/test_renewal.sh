@@ -138,8 +138,8 @@ ka = {(s["tunnel"], s["session"]) for s in a.values()}
 kb = {(s["tunnel"], s["session"]) for s in b.values()}
 sys.exit(not (len(ka) == 1 and ka == kb))' "$W/ses0.json" "$W/ses1.json"
 lns_check "loss near zero: $got of $sent echoed (>= 98%)" [ "$sent" -gt 0 -a $((got * 100)) -ge $((sent * 98)) ]
-lns_check "no ESP dropped for a bad ICV or replay" [ "$(lns_stat drops.esp_icv)/$(lns_stat drops.esp_replay)" = 0/0 ]
-lns_check "no L2TP data refused for the wrong SA" [ "$(lns_stat drops.l2tp_wrong_sa)" = 0 ]
+lns_check "no ESP dropped for a bad ICV or replay" [ "$(lns_stat drops.esp/icv)/$(lns_stat drops.esp/replay)" = 0/0 ]
+lns_check "no L2TP data refused for the wrong SA" [ "$(lns_stat drops.l2tp/wrong_sa)" = 0 ]
 lns_log "charon ISAKMP SAs now: $(lns_ipsec_sa_count)"
 
 # the connection still ends normally: the LAC hangs up

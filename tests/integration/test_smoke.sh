@@ -46,23 +46,23 @@ sendp(Ether(dst=mac, type=0x86dd)/Raw(b'\x60' + b'\x00' * 39), iface='eth0')
 sendp(Ether(dst='02:00:00:00:00:99')/IP(dst='$LNS_ACC_ADDR')/ICMP(), iface='eth0')
 sendp(Ether(dst=mac, type=0x0800)/IP(src='$LNS_ACC_PEER', dst='$LNS_ACC_ADDR', ihl=4)/ICMP(), iface='eth0')
 "
-lns_check "bad IPv4 checksum counted"      lns_wait_stat drops.ipv4_bad_cksum 1
-lns_check "truncated IPv4 counted"         lns_wait_stat drops.ipv4_truncated 2
-lns_check "bad IPv4 header counted"        lns_wait_stat drops.ipv4_bad_header 1
-lns_check "bad ICMP checksum counted"      lns_wait_stat drops.icmp_malformed 1
-lns_check "non-echo ICMP counted"          lns_wait_stat drops.icmp_ignored 1
-lns_check "unhandled UDP port counted"     lns_wait_stat drops.l4_unhandled 1
-lns_check "IPv4 not for us counted"        lns_wait_stat drops.ipv4_not_ours 1
-lns_check "ARP for another address counted" lns_wait_stat drops.arp_not_ours 1
-lns_check "unknown EtherType counted"      lns_wait_stat drops.eth_unknown_type 1
-lns_check "frame for another MAC counted"  lns_wait_stat drops.eth_not_ours 1
+lns_check "bad IPv4 checksum counted"      lns_wait_stat drops.classify/ipv4_bad_cksum 1
+lns_check "truncated IPv4 counted"         lns_wait_stat drops.classify/ipv4_truncated 2
+lns_check "bad IPv4 header counted"        lns_wait_stat drops.classify/ipv4_bad_header 1
+lns_check "bad ICMP checksum counted"      lns_wait_stat drops.ctl/icmp_malformed 1
+lns_check "non-echo ICMP counted"          lns_wait_stat drops.ctl/icmp_ignored 1
+lns_check "unhandled UDP port counted"     lns_wait_stat drops.classify/l4_unhandled 1
+lns_check "IPv4 not for us counted"        lns_wait_stat drops.classify/ipv4_not_ours 1
+lns_check "ARP for another address counted" lns_wait_stat drops.classify/arp_not_ours 1
+lns_check "unknown EtherType counted"      lns_wait_stat drops.classify/eth_unknown_type 1
+lns_check "frame for another MAC counted"  lns_wait_stat drops.classify/eth_not_ours 1
 lns_check "no hostile frame was answered" \
 	[ "$(lns_stat counters.icmp_echo_out)" = "$before_echo" ]
 
 # lnsctl human output names both ports and the non-zero drops.
 out=$(lns_ctl show stats)
 lns_check "lnsctl table shows the access port" grep -q "access" <<<"$out"
-lns_check "lnsctl table shows a drop reason" grep -q "ipv4_bad_cksum" <<<"$out"
+lns_check "lnsctl table shows a drop reason" grep -q "classify.ipv4_bad_cksum" <<<"$out"
 
 # The plain `dpdk-telemetry.py` client sees the same command.
 if command -v dpdk-telemetry.py >/dev/null; then

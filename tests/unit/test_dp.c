@@ -250,7 +250,7 @@ test_data_verdicts(void)
 	CU_ASSERT_EQUAL(meta.esp_off, 34);
 	/* ESP shorter than SPI + sequence number */
 	len = build_ipv4(buf, our_mac, "192.0.2.2", "192.0.2.1", IPPROTO_ESP, esp, 7);
-	expect_drop(buf, len, LNS_PORT_ACCESS, LNS_DROP_ESP_TRUNCATED);
+	expect_drop(buf, len, LNS_PORT_ACCESS, LNS_DROP_CL_ESP_TRUNCATED);
 	/* ESP arriving on the core port is not for lnsd to decrypt */
 	len = build_ipv4(buf, our_mac, "198.51.100.2", "198.51.100.1", IPPROTO_ESP, esp, 16);
 	expect_drop(buf, len, LNS_PORT_CORE, LNS_DROP_L4_UNHANDLED);
@@ -278,12 +278,12 @@ test_data_verdicts(void)
 	n = udp(l4, 4500, marker, 8);
 	n = udp(l4, 4500, esp, 5);
 	len = build_ipv4(buf, our_mac, "192.0.2.2", "192.0.2.1", IPPROTO_UDP, l4, n);
-	expect_drop(buf, len, LNS_PORT_ACCESS, LNS_DROP_ESP_TRUNCATED);
+	expect_drop(buf, len, LNS_PORT_ACCESS, LNS_DROP_CL_ESP_TRUNCATED);
 	/* UDP length longer than the IPv4 payload */
 	n = udp(l4, 4500, esp, 16);
 	l4[5] = 40;
 	len = build_ipv4(buf, our_mac, "192.0.2.2", "192.0.2.1", IPPROTO_UDP, l4, n);
-	expect_drop(buf, len, LNS_PORT_ACCESS, LNS_DROP_IPV4_BAD_HEADER);
+	expect_drop(buf, len, LNS_PORT_ACCESS, LNS_DROP_UDP_BAD_LEN);
 	/* plain L2TP */
 	n = udp(l4, 1701, l2tp, 8);
 	len = build_ipv4(buf, our_mac, "192.0.2.2", "192.0.2.1", IPPROTO_UDP, l4, n);

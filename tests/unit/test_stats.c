@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests of the per-lcore counters and their name tables. */
+#include <stdbool.h>
 #include <string.h>
 
 #include <CUnit/Basic.h>
@@ -9,11 +10,31 @@
 static void
 test_names_unique_and_resolvable(void)
 {
+	static const char *const stages[] = { "classify", "reasm", "esp", "l2tp", "ppp", "up",
+					      "down", "encap", "esp_out", "tx", "punt", "ctl" };
+
 	for (int d = 0; d < LNS_DROP_MAX; d++) {
-		CU_ASSERT_EQUAL(strspn(lns_drop_name(d), "abcdefghijklmnopqrstuvwxyz0123456789_"),
-				strlen(lns_drop_name(d)));
+		const char *name = lns_drop_name(d), *key = lns_drop_key(d), *dot;
+		size_t sl = strlen(lns_drop_stage(d));
+		bool known = false;
+
+		/* "stage.reason": one dot after a known stage, then [a-z0-9_] */
+		dot = strchr(name, '.');
+		CU_ASSERT_PTR_NOT_NULL_FATAL(dot);
+		CU_ASSERT_EQUAL((size_t)(dot - name), sl);
+		CU_ASSERT_EQUAL(strncmp(name, lns_drop_stage(d), sl), 0);
+		CU_ASSERT_EQUAL(strspn(dot + 1, "abcdefghijklmnopqrstuvwxyz0123456789_"),
+				strlen(dot + 1));
+		for (size_t i = 0; i < RTE_DIM(stages); i++)
+			known |= strcmp(stages[i], lns_drop_stage(d)) == 0;
+		CU_ASSERT(known);
+		/* the telemetry key: same with '/', only what DPDK takes in a key */
+		CU_ASSERT_EQUAL(strlen(key), strlen(name));
+		CU_ASSERT_EQUAL(key[sl], '/');
+		CU_ASSERT_EQUAL(strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789_/"), strlen(key));
 		CU_ASSERT(strlen(lns_drop_help(d)) > 10);
-		CU_ASSERT_EQUAL(lns_drop_by_name(lns_drop_name(d)), d);
+		CU_ASSERT_EQUAL(lns_drop_by_name(name), d);
+		CU_ASSERT_EQUAL(lns_drop_by_name(key), d);
 		for (int e = d + 1; e < LNS_DROP_MAX; e++)
 			CU_ASSERT(strcmp(lns_drop_name(d), lns_drop_name(e)) != 0);
 	}
@@ -21,6 +42,9 @@ test_names_unique_and_resolvable(void)
 		for (int e = c + 1; e < LNS_CTR_MAX; e++)
 			CU_ASSERT(strcmp(lns_ctr_name(c), lns_ctr_name(e)) != 0);
 	CU_ASSERT_EQUAL(lns_drop_by_name("no_such_reason"), -1);
+	CU_ASSERT_EQUAL(lns_drop_by_name("esp.no_such_reason"), -1);
+	CU_ASSERT_STRING_EQUAL(lns_drop_name(LNS_DROP_ESP_ICV), "esp.icv");
+	CU_ASSERT_STRING_EQUAL(lns_drop_key(LNS_DROP_ESP_ICV), "esp/icv");
 	CU_ASSERT_STRING_EQUAL(lns_drop_name(LNS_DROP_MAX), "?");
 }
 
