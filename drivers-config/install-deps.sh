@@ -30,12 +30,13 @@ FUZZ_PKGS=(clang libclang-rt-14-dev)
 # lua5.3 gives `luac` (-p for syntax checks). nftables: the masquerading NAT in front
 # of the clients of test_nat.sh. freeradius + freeradius-utils (radclient): the RADIUS
 # server of tests/integration/test_radius.sh. ike-scan sends the Main Mode proposal sets
-# of real clients (tests/integration/test_ike_scan.sh).
+# of real clients (tests/integration/test_ike_scan.sh). strongswan-pki makes the CA and
+# certificates of tests/integration/test_ike_cert.sh.
 TEST_PKGS=(python3-scapy python3-cryptography python3-yaml tshark nftables
 	xl2tpd strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-standard-plugins libstrongswan-extra-plugins slirp
 	iproute2 ethtool iputils-ping procps psmisc curl lua5.3 socat netcat-openbsd
-	freeradius freeradius-utils ike-scan)
+	freeradius freeradius-utils ike-scan strongswan-pki)
 # The Debian package (drivers-config/build-deb.sh, tests/integration/test_deb.sh):
 # debhelper and dpkg-dev build it; systemd gives systemd-analyze (verify works
 # without systemd as PID 1); man-db and groff-base render and check the man pages
