@@ -361,37 +361,38 @@ ike_dn_text(const uint8_t *der, size_t len, char *out, size_t n)
 	return rc;
 }
 
-/* next character of a DN text, skipping blanks around '=' and after ',' */
-static const char *
-dn_next(const char *s, char *c)
+/* A DN text without the blanks around '=' and ',' and at either end. */
+static void
+dn_norm(const char *in, char *out, size_t n)
 {
-	while (*s == ' ')
-		s++;
-	*c = *s;
-	if (*s == 0)
-		return s;
-	s++;
-	if (*c == '=' || *c == ',')
-		while (*s == ' ')
-			s++;
-	else
-		while (s[0] == ' ' && (s[1] == '=' || s[1] == ',' || s[1] == ' ' || s[1] == 0))
-			s++;
-	return s;
+	size_t o = 0;
+
+	for (const char *p = in; *p != 0 && o + 1 < n; p++) {
+		if (*p == ' ') {
+			const char *q = p;
+
+			while (*q == ' ')
+				q++;
+			/* a blank run is kept only between two ordinary characters */
+			if (o == 0 || *q == 0 || *q == '=' || *q == ',' || out[o - 1] == '=' ||
+			    out[o - 1] == ',') {
+				p = q - 1;
+				continue;
+			}
+		}
+		out[o++] = *p;
+	}
+	out[o] = 0;
 }
 
 int
 ike_dn_cmp(const char *a, const char *b)
 {
-	char ca, cb;
+	char na[LNS_CONF_ID_MAX * 2], nb[LNS_CONF_ID_MAX * 2];
 
-	do {
-		a = dn_next(a, &ca);
-		b = dn_next(b, &cb);
-		if (ca != cb)
-			return ca < cb ? -1 : 1;
-	} while (ca != 0);
-	return 0;
+	dn_norm(a, na, sizeof(na));
+	dn_norm(b, nb, sizeof(nb));
+	return strcmp(na, nb);
 }
 
 const char *

@@ -1322,6 +1322,137 @@ test_renewal_refused(void)
 	CU_ASSERT_EQUAL(lns_timers_count(tm), 0);
 }
 
+/* One fragment message (payload 132) of `whole`, bytes [off, off+len). */
+static void
+frag_msg(struct ike_buf *f, const struct ike_buf *whole, uint16_t id, uint8_t num, bool last,
+	 size_t off, size_t len)
+{
+	uint8_t zero[8] = { 0 };
+	size_t o;
+
+	ike_buf_init(f, whole->b, zero, IKE_EXCH_ID_PROT, 0, 0);
+	o = ike_buf_pl_begin(f, IKE_PL_FRAG);
+	ike_buf_u16(f, id);
+	ike_buf_u8(f, num);
+	ike_buf_u8(f, last ? 1 : 0);
+	ike_buf_put(f, whole->b + off, len);
+	ike_buf_pl_end(f, o);
+	ike_buf_finish(f);
+}
+
+/* IKEv1 fragments (vendor-ID scheme): reassembly in any order, and each bound. */
+static void
+test_fragments(void)
+{
+	struct lns_ike *ike = setup();
+	static struct ini s;
+	static struct ike_buf m, f;
+	size_t third;
+	struct ike_pls pls;
+	bool vid = false;
+
+	conf.ipsec.fragmentation = true;
+	conf.ipsec.fragment_size = 1280;
+	conf.ipsec.max_half_open = 100;
+	memset(&s, 0, sizeof(s));
+	s.group = IKE_GROUP_MODP2048;
+	s.enc = IKE_ENC_AES_CBC;
+	s.keybits = 128;
+	s.hashalg = IKE_HASHALG_SHA1;
+	ini_mm1(&s, &m, true);
+	third = m.len / 3;
+
+	/* out of order, with a duplicate: one message 2 once the last piece is in */
+	n_sent = 0;
+	frag_msg(&f, &m, 7, 3, true, 2 * third, m.len - 2 * third);
+	CU_ASSERT_EQUAL(feed(ike, &f, 500, 500, 10), 0);
+	frag_msg(&f, &m, 7, 1, false, 0, third);
+	CU_ASSERT_EQUAL(feed(ike, &f, 500, 500, 11), 0);
+	CU_ASSERT_EQUAL(feed(ike, &f, 500, 500, 12), 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_FRAG_DUP), 1);
+	CU_ASSERT_EQUAL(n_sent, 0);
+	frag_msg(&f, &m, 7, 2, false, third, third);
+	CU_ASSERT_EQUAL(feed(ike, &f, 500, 500, 13), 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_FRAG_REASSEMBLED), 1);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_FRAG_RX), 4);
+	CU_ASSERT_EQUAL_FATAL(n_sent, 1);
+	CU_ASSERT_EQUAL(lns_ike_sa_count(ike, NULL), 1);
+	/* message 2 announces fragmentation */
+	CU_ASSERT_EQUAL_FATAL(ike_pl_parse(IKE_PL_SA, last_sent.b + IKE_HDR_LEN,
+					   last_sent.len - IKE_HDR_LEN, false, &pls), 0);
+	for (unsigned int i = 0; i < pls.n; i++)
+		if (pls.p[i].type == IKE_PL_VID && pls.p[i].len == 16 &&
+		    memcmp(pls.p[i].body, "\x40\x48\xb7\xd5\x6e\xbc\xe8\x85\x25\xe7\xde\x7f"
+			   "\x00\xd6\xc2\xd3", 16) == 0)
+			vid = true;
+	CU_ASSERT_TRUE(vid);
+
+	/* fragment number 0, an empty one, 17 (past the bound), two "last" ones */
+	s.icky[0] ^= 0x11;
+	ini_mm1(&s, &m, true);
+	frag_msg(&f, &m, 1, 0, false, 0, 10);
+	CU_ASSERT(feed(ike, &f, 500, 500, 20) < 0);
+	frag_msg(&f, &m, 1, 1, false, 0, 0);
+	CU_ASSERT(feed(ike, &f, 500, 500, 20) < 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_FRAG_MALFORMED), 2);
+	frag_msg(&f, &m, 1, 17, true, 0, 10);
+	CU_ASSERT(feed(ike, &f, 500, 500, 21) < 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_FRAG_TOO_MANY), 1);
+	frag_msg(&f, &m, 1, 2, true, 0, 10);
+	CU_ASSERT_EQUAL(feed(ike, &f, 500, 500, 22), 0);
+	frag_msg(&f, &m, 1, 3, true, 0, 10);
+	CU_ASSERT(feed(ike, &f, 500, 500, 23) < 0);           /* past the last */
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_FRAG_MALFORMED), 3);
+
+	/* a piece that never completes is dropped after the timeout, counted */
+	frag_msg(&f, &m, 1, 1, false, 0, third);
+	CU_ASSERT_EQUAL(feed(ike, &f, 500, 500, 10000), 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_FRAG_TIMEOUT), 1);
+	CU_ASSERT(cnt(ike, LNS_IKE_C_E_FRAG_DROPPED) >= 1);
+
+	/* more than IKE_FRAG_MAX_BYTES in one message */
+	s.icky[0] ^= 0x22;
+	ini_mm1(&s, &m, true);
+	for (uint8_t i = 1; i <= 16; i++) {
+		static struct ike_buf big;
+
+		memset(&big, 0xab, sizeof(big));
+		memcpy(big.b, m.b, IKE_HDR_LEN);
+		big.len = 1100;
+		frag_msg(&f, &big, 9, i, false, 0, 1100);
+		if (feed(ike, &f, 500, 500, 30000) < 0)
+			break;
+	}
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_FRAG_TOO_BIG), 1);
+
+	/* the whole must belong to the cookie its fragments came with */
+	s.icky[0] ^= 0x44;
+	ini_mm1(&s, &m, true);
+	{
+		static struct ike_buf g;
+
+		frag_msg(&g, &m, 3, 1, true, 0, m.len);
+		g.b[0] ^= 1;                    /* the outer cookie differs now */
+		CU_ASSERT(feed(ike, &g, 500, 500, 40000) < 0);
+		CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_FRAG_MALFORMED), 4);
+	}
+
+	/* 33 peers at once: the oldest unfinished message makes room */
+	for (unsigned int i = 0; i < 33; i++) {
+		s.icky[1] = (uint8_t)i;
+		ini_mm1(&s, &m, true);
+		frag_msg(&f, &m, 1, 1, false, 0, third);
+		CU_ASSERT_EQUAL(feed(ike, &f, 500, 500, 50000 + i), 0);
+	}
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_FRAG_EVICTED), 1);
+
+	/* fragmentation off: fragments are refused, counted */
+	conf.ipsec.fragmentation = false;
+	CU_ASSERT(feed(ike, &f, 500, 500, 60000) < 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_FRAG_OFF), 1);
+	lns_ike_free(ike);
+}
+
 int
 main(void)
 {
@@ -1346,6 +1477,7 @@ main(void)
 		    test_retired_ends_with_last_child);
 	CU_add_test(s, "spent, initial-contact, ms vid, dpd: not continued",
 		    test_renewal_refused);
+	CU_add_test(s, "fragments: order, duplicates, bounds, timeout", test_fragments);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();

@@ -52,3 +52,9 @@ default_crl_days = $D
 X
 openssl ca -config ca.cnf -gencrl -keyfile ca.key -cert ca.pem -out ca.crl 2>/dev/null
 rm -rf db ca.cnf ext.cnf
+# DER copies and PKCS#1 v1.5 signatures of a raw SHA-256 value (RFC 2409 §5.1
+# signs HASH_I/HASH_R without DigestInfo), made by `openssl pkeyutl`
+for c in client rogue revoked; do openssl x509 -in $c.pem -outform DER -out $c.der; done
+printf 'lnsd HASH_I test' | openssl dgst -sha256 -binary > hash.bin
+openssl pkeyutl -sign -inkey lns.key -pkeyopt rsa_padding_mode:pkcs1 -in hash.bin > lns-sig.bin
+openssl pkeyutl -sign -inkey client.key -pkeyopt rsa_padding_mode:pkcs1 -in hash.bin > client-sig.bin
