@@ -396,6 +396,7 @@ main(int argc, char **argv)
 	dump_counters(ike);
 	fprintf(outf, "exit\n");
 	lns_ike_free(ike);
+	lns_evlog_free(evlog);
 	lns_timers_free(tm);
 	fclose(outf);
 	return 0;
