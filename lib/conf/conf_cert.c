@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -49,8 +50,25 @@ conf_cert_path(struct conf_ctx *ctx, const struct key_desc *d, yaml_node_t *v, v
 	return 0;
 }
 
+/* RSA, or EC on one of the RFC 4754 curves: the key's signature method. */
+static int
+key_auth(EVP_PKEY *key)
+{
+	char grp[64];
+
+	if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA)
+		return LNS_IKE_AUTH_RSA_SIG;
+	if (EVP_PKEY_get_base_id(key) == EVP_PKEY_EC &&
+	    EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, grp, sizeof(grp),
+					   NULL) == 1 &&
+	    (strcmp(grp, "prime256v1") == 0 || strcmp(grp, "secp384r1") == 0 ||
+	     strcmp(grp, "secp521r1") == 0))
+		return LNS_IKE_AUTH_ECDSA;
+	return -1;
+}
+
 int
-conf_cert_check(struct conf_ctx *ctx, yaml_node_t *map, const struct lns_cert_conf *c)
+conf_cert_check(struct conf_ctx *ctx, yaml_node_t *map, struct lns_cert_conf *c)
 {
 	X509 *cert = NULL, *ca;
 	EVP_PKEY *key = NULL;
@@ -78,11 +96,12 @@ conf_cert_check(struct conf_ctx *ctx, yaml_node_t *map, const struct lns_cert_co
 			     c->key_file, ossl_reason("no PRIVATE KEY block"));
 		goto out;
 	}
-	if (EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) {
-		conf_err_key(ctx, map, "key-file", "'%s' is not an RSA key (only RSA "
-			     "signatures are supported)", c->key_file);
+	if (key_auth(key) < 0) {
+		conf_err_key(ctx, map, "key-file", "'%s' is neither an RSA key nor an EC key on "
+			     "P-256, P-384 or P-521", c->key_file);
 		goto out;
 	}
+	c->key_auth = (uint8_t)key_auth(key);
 	if (X509_check_private_key(cert, key) != 1) {
 		conf_err_key(ctx, map, "key-file", "'%s' does not match the certificate in '%s'",
 			     c->key_file, c->cert_file);

@@ -176,7 +176,7 @@ int  conf_parse_text(struct conf_ctx *ctx, const unsigned char *text, size_t len
 
 /* conf_cert.c: ipsec.certificates (OpenSSL) */
 int  conf_cert_path(struct conf_ctx *ctx, const struct key_desc *d, yaml_node_t *v, void *obj);
-int  conf_cert_check(struct conf_ctx *ctx, yaml_node_t *map, const struct lns_cert_conf *c);
+int  conf_cert_check(struct conf_ctx *ctx, yaml_node_t *map, struct lns_cert_conf *c);
 
 /* conf_schema.c: the tables */
 extern const struct schema conf_root_schema;

@@ -530,7 +530,9 @@ static const struct key_desc certs_keys[] = {
 };
 static const struct schema certs_schema = SCHEMA(certs_keys, .check = certs_check);
 
-static const struct enum_ent ike_auth_names[] = { { "rsa-sig", LNS_IKE_AUTH_RSA_SIG } };
+static const struct enum_ent ike_auth_names[] = {
+	{ "rsa-sig", LNS_IKE_AUTH_RSA_SIG }, { "ecdsa", LNS_IKE_AUTH_ECDSA },
+};
 static const struct enum_aux ike_auth_aux = ENUM_AUX(ike_auth_names, NULL, 0);
 static const struct enum_ent id_type_names[] = {
 	{ "any", LNS_ID_ANY }, { "der-asn1-dn", LNS_ID_DER_ASN1_DN },
@@ -633,6 +635,13 @@ ipsec_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
 	if (c->n_cert_peers > 0 && !c->certs.set)
 		return conf_err_key(ctx, map, "cert-peers", "needs ipsec.certificates "
 				    "(cert-file, key-file, ca-file)");
+	/* IKEv1 negotiates one method for both sides: ours is our key's */
+	for (uint32_t i = 0; i < c->n_cert_peers; i++)
+		if (c->cert_peers[i].auth != c->certs.key_auth)
+			return item_err(ctx, map, "cert-peers", i, "auth",
+					c->certs.key_auth == LNS_IKE_AUTH_ECDSA ?
+					"key-file holds an EC key: auth must be ecdsa" :
+					"key-file holds an RSA key: auth must be rsa-sig");
 	if (c->dpd_interval != 0 && c->dpd_timeout <= c->dpd_interval)
 		return conf_err_key(ctx, map, "dpd-timeout", "%u must be greater than "
 				    "dpd-interval (%u)", c->dpd_timeout, c->dpd_interval);

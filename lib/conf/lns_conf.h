@@ -151,11 +151,15 @@ struct lns_cert_conf {
 	char     ca_file[LNS_CONF_PATH_MAX];     /**< trusted CAs (bundle) */
 	char     crl_files[LNS_CONF_MAX_CRLS][LNS_CONF_PATH_MAX];
 	uint8_t  n_crls;
+	uint8_t  key_auth;                       /**< enum lns_ike_auth the key signs with (set at load) */
 	bool     set;
 };
 
 /** Phase-1 authentication methods a peer may use (`auth:`). */
-enum lns_ike_auth { LNS_IKE_AUTH_RSA_SIG = 0 };
+enum lns_ike_auth {
+	LNS_IKE_AUTH_RSA_SIG = 0,   /**< "rsa-sig": RSA signatures (auth method 3) */
+	LNS_IKE_AUTH_ECDSA,         /**< "ecdsa": ECDSA, RFC 4754 (methods 9, 10, 11 by curve) */
+};
 /** Peer ID types (`id-type:`), RFC 2407 §4.6.2.1. */
 enum lns_id_type {
 	LNS_ID_ANY = 0,        /**< "any": whatever ID the certificate matches */

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -175,13 +177,119 @@ ike_certs_ca_dn(const struct ike_certs *ic, unsigned int i, size_t *len)
 	return ic->ca_dn[i];
 }
 
+/* RSA: method 3; EC: 9, 10, 11 by curve (RFC 4754 §3); -1 otherwise */
+static int
+key_method(const EVP_PKEY *k)
+{
+	char grp[64];
+
+	if (k == NULL)
+		return -1;
+	if (EVP_PKEY_get_base_id(k) == EVP_PKEY_RSA)
+		return IKE_AUTH_RSA_SIG;
+	if (EVP_PKEY_get_base_id(k) != EVP_PKEY_EC ||
+	    EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, grp, sizeof(grp),
+					   NULL) != 1)
+		return -1;
+	if (strcmp(grp, "prime256v1") == 0)
+		return IKE_AUTH_ECDSA_256;
+	if (strcmp(grp, "secp384r1") == 0)
+		return IKE_AUTH_ECDSA_384;
+	if (strcmp(grp, "secp521r1") == 0)
+		return IKE_AUTH_ECDSA_521;
+	return -1;
+}
+
+/* the size of r (and of s) of an ECDSA method, 0 if it is none */
+static size_t
+ecdsa_half(int method)
+{
+	switch (method) {
+	case IKE_AUTH_ECDSA_256: return 32;
+	case IKE_AUTH_ECDSA_384: return 48;
+	case IKE_AUTH_ECDSA_521: return 66;
+	default:                 return 0;
+	}
+}
+
+int
+ike_certs_auth(const struct ike_certs *ic)
+{
+	return key_method(ic->key);
+}
+
+/*
+ * ECDSA over HASH_I/HASH_R as they are, the prf output taken as the digest (no
+ * second hash), the signature r | s with each half as long as the curve's order:
+ * what strongSwan sends and checks in IKEv1 (its "ECDSA with NULL" scheme).
+ */
+static int
+ecdsa_sign(EVP_PKEY *key, int method, const uint8_t *data, size_t len, uint8_t *out)
+{
+	size_t half = ecdsa_half(method), dl = 256;
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(key, NULL);
+	uint8_t der[256];
+	const uint8_t *p = der;
+	ECDSA_SIG *es = NULL;
+	int ok;
+
+	ok = half != 0 && c != NULL && EVP_PKEY_sign_init(c) == 1 &&
+	     EVP_PKEY_sign(c, der, &dl, data, len) == 1 &&
+	     (es = d2i_ECDSA_SIG(NULL, &p, (long)dl)) != NULL &&
+	     BN_bn2binpad(ECDSA_SIG_get0_r(es), out, (int)half) == (int)half &&
+	     BN_bn2binpad(ECDSA_SIG_get0_s(es), out + half, (int)half) == (int)half;
+	ECDSA_SIG_free(es);
+	EVP_PKEY_CTX_free(c);
+	return ok ? (int)(2 * half) : -EIO;
+}
+
+static bool
+ecdsa_verify(EVP_PKEY *key, int method, const uint8_t *data, size_t len, const uint8_t *sig,
+	     size_t siglen)
+{
+	size_t half = ecdsa_half(method);
+	EVP_PKEY_CTX *c = NULL;
+	ECDSA_SIG *es = NULL;
+	BIGNUM *r = NULL, *s = NULL;
+	uint8_t *der = NULL;
+	int dl = 0;
+	bool ok = false;
+
+	if (half == 0 || siglen != 2 * half)
+		return false;
+	r = BN_bin2bn(sig, (int)half, NULL);
+	s = BN_bin2bn(sig + half, (int)half, NULL);
+	es = ECDSA_SIG_new();
+	if (r == NULL || s == NULL || es == NULL || ECDSA_SIG_set0(es, r, s) != 1) {
+		BN_free(r);
+		BN_free(s);
+		goto out;
+	}
+	dl = i2d_ECDSA_SIG(es, &der);
+	c = EVP_PKEY_CTX_new(key, NULL);
+	ok = dl > 0 && c != NULL && EVP_PKEY_verify_init(c) == 1 &&
+	     EVP_PKEY_verify(c, der, (size_t)dl, data, len) == 1;
+out:
+	OPENSSL_free(der);
+	ECDSA_SIG_free(es);
+	EVP_PKEY_CTX_free(c);
+	return ok;
+}
+
 int
 ike_certs_sign(const struct ike_certs *ic, const uint8_t *hash, size_t hlen,
 	       uint8_t sig[IKE_SIG_MAX])
 {
-	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new(ic->key, NULL);
+	EVP_PKEY_CTX *pc;
 	size_t n = IKE_SIG_MAX;
-	int ok;
+	int ok, m = key_method(ic->key);
+
+	if (m != IKE_AUTH_RSA_SIG) {
+		ok = ecdsa_sign(ic->key, m, hash, hlen, sig);
+		ERR_clear_error();
+		return ok;
+	}
+	pc = EVP_PKEY_CTX_new(ic->key, NULL);
 
 	/* no signature digest set: PKCS#1 type-1 padding of the bytes as given */
 	ok = pc != NULL && EVP_PKEY_sign_init(pc) == 1 &&
@@ -316,14 +424,30 @@ ike_peer_cert_id(const struct ike_peer_cert *pc, uint8_t id_type, const uint8_t 
 	return v;
 }
 
+int
+ike_peer_cert_auth(const struct ike_peer_cert *pc)
+{
+	int m = key_method(X509_get0_pubkey(pc->x));
+
+	ERR_clear_error();
+	return m;
+}
+
 enum ike_cert_verdict
 ike_peer_cert_sig(const struct ike_peer_cert *pc, const uint8_t *hash, size_t hlen,
 		  const uint8_t *sig, size_t siglen)
 {
 	EVP_PKEY *pk = X509_get0_pubkey(pc->x);
-	EVP_PKEY_CTX *c = pk != NULL && EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA ?
-			  EVP_PKEY_CTX_new(pk, NULL) : NULL;
+	int m = key_method(pk);
+	EVP_PKEY_CTX *c;
 	int ok;
+
+	if (m > IKE_AUTH_RSA_SIG) {
+		ok = ecdsa_verify(pk, m, hash, hlen, sig, siglen);
+		ERR_clear_error();
+		return ok ? IKE_CERT_OK : IKE_CERT_E_SIG;
+	}
+	c = m == IKE_AUTH_RSA_SIG ? EVP_PKEY_CTX_new(pk, NULL) : NULL;
 
 	ok = c != NULL && EVP_PKEY_verify_init(c) == 1 &&
 	     EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) == 1 &&

@@ -38,8 +38,12 @@ const uint8_t *ike_certs_own(const struct ike_certs *ic, size_t *len);
 const uint8_t *ike_certs_own_dn(const struct ike_certs *ic, size_t *len);
 /** The subject of the i-th trusted CA, DER (a CERT_REQ's authority), NULL past the end. */
 const uint8_t *ike_certs_ca_dn(const struct ike_certs *ic, unsigned int i, size_t *len);
-/** RSA PKCS#1 v1.5 signature of the raw hash (no DigestInfo: RFC 2409 §5.1 signs
- *  HASH_I/HASH_R as they are). @return the signature length, or -EIO. */
+/** The phase-1 authentication method our key signs with: IKE_AUTH_RSA_SIG, or
+ *  IKE_AUTH_ECDSA_256/384/521 by the curve (RFC 4754 §3). */
+int ike_certs_auth(const struct ike_certs *ic);
+/** Sign HASH_I/HASH_R with our key: RSA PKCS#1 v1.5 of the raw hash (no DigestInfo:
+ *  RFC 2409 §5.1 signs it as it is), or ECDSA of the hash as it is, r | s (as
+ *  strongSwan does in IKEv1). @return the signature length, or -EIO. */
 int ike_certs_sign(const struct ike_certs *ic, const uint8_t *hash, size_t hlen,
 		   uint8_t sig[IKE_SIG_MAX]);
 
@@ -58,7 +62,9 @@ void ike_peer_cert_free(struct ike_peer_cert *pc);
  *  subject; FQDN, USER_FQDN, IPV4_ADDR: its subjectAltName. */
 enum ike_cert_verdict ike_peer_cert_id(const struct ike_peer_cert *pc, uint8_t id_type,
 				       const uint8_t *data, size_t len);
-/** Verify the peer's PKCS#1 signature over hash. */
+/** The method the peer's key signs with (as ike_certs_auth), -1 if none. */
+int ike_peer_cert_auth(const struct ike_peer_cert *pc);
+/** Verify the peer's signature over hash (the form ike_certs_sign makes). */
 enum ike_cert_verdict ike_peer_cert_sig(const struct ike_peer_cert *pc, const uint8_t *hash,
 					size_t hlen, const uint8_t *sig, size_t siglen);
 /** A DER DN as text, "C=CH, O=Example, CN=client" (what lnsctl shows and cert-peers

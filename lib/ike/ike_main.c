@@ -171,7 +171,10 @@ ike_p1_acceptable(const struct lns_ipsec_conf *ic, int enc, int keybits, int has
 	     !ic->allow_modp1024))
 		return IKE_P1_BAD_GROUP;
 	if (auth != IKE_AUTH_PSK &&
-	    (auth != IKE_AUTH_RSA_SIG || !ic->certs.set || ic->n_cert_peers == 0))
+	    (!ic->certs.set || ic->n_cert_peers == 0 ||
+	     (auth == IKE_AUTH_RSA_SIG ? ic->certs.key_auth != LNS_IKE_AUTH_RSA_SIG :
+	      auth < IKE_AUTH_ECDSA_256 || auth > IKE_AUTH_ECDSA_521 ||
+	      ic->certs.key_auth != LNS_IKE_AUTH_ECDSA)))
 		return IKE_P1_BAD_AUTH;
 	return IKE_P1_OK;
 }
@@ -185,13 +188,14 @@ ike_p1_acceptable(const struct lns_ipsec_conf *ic, int enc, int keybits, int has
  */
 static bool prefix_match(const struct lns_ipv4_prefix *p, uint32_t addr);
 
-/* May this source address authenticate with signatures (ipsec.cert-peers)? */
+/* May this source address authenticate with this signature method (ipsec.cert-peers,
+ * and our key: IKEv1 has one method for both sides, RFC 2409 §5)? */
 static bool
-cert_peer_allowed(const struct lns_ike *ike, uint32_t peer)
+cert_peer_allowed(const struct lns_ike *ike, uint32_t peer, int auth)
 {
 	const struct lns_ipsec_conf *ic = &ike->conf->ipsec;
 
-	if (ike->certs == NULL)
+	if (ike->certs == NULL || ike_certs_auth(ike->certs) != auth)
 		return false;
 	for (unsigned int i = 0; i < ic->n_cert_peers; i++)
 		if (prefix_match(&ic->cert_peers[i].peer, peer))
@@ -216,7 +220,7 @@ p1_choose(struct lns_ike *ike, uint32_t peer, const struct ike_prop *pr, struct 
 			continue;
 		/* signatures: only from the addresses cert-peers names (PSK and
 		 * certificates mix per peer) */
-		if (p.auth == IKE_AUTH_RSA_SIG && !cert_peer_allowed(ike, peer))
+		if (p.auth != IKE_AUTH_PSK && !cert_peer_allowed(ike, peer, p.auth))
 			continue;
 		*out = p;
 		*life = p.life_s && p.life_s < ic->ike_lifetime ? p.life_s : ic->ike_lifetime;
@@ -427,7 +431,7 @@ mm3(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 		ike_natd_hash(sa->hash, sa->icky, sa->rcky, ike->local_addr, sa->local_port, natd);
 		ike_buf_pl(&m, natd_type, natd, hl);
 	}
-	if (sa->auth == IKE_AUTH_RSA_SIG) {
+	if (sa->auth != IKE_AUTH_PSK) {
 		/* RFC 2408 §3.10: ask for an X.509 signature certificate of one of our CAs */
 		const uint8_t *dn;
 		size_t dl;
@@ -697,7 +701,7 @@ cert_peer_ok(const struct lns_ike *ike, uint32_t peer, const struct ike_id *id,
 #define MM5_MAX_CERTS 4
 
 /*
- * Message 5 -> 6 with RSA signatures (RFC 2409 §5.1):
+ * Message 5 -> 6 with RSA signatures (RFC 2409 §5.1) or ECDSA (RFC 4754):
  *   HDR*, IDii, [CERT], SIG_I  ->  HDR*, IDir, [CERT], SIG_R
  * SKEYID = prf(Ni_b | Nr_b, g^xy); SIG_I is the initiator's PKCS#1 signature of
  * HASH_I, made with the key of a certificate that chains to a configured CA,
@@ -789,6 +793,11 @@ mm5_sig(struct lns_ike *ike, struct ike_sa *sa, const uint8_t *msg, size_t len,
 	} else {
 		id_format(&id, id_str, sizeof(id_str));
 	}
+	if (ike_peer_cert_auth(pc) != sa->auth) {
+		rc = mm5_sig_refuse(ike, sa, iv, LNS_IKE_C_E_BAD_SIG, IKE_N_INVALID_CERTIFICATE,
+				    "certificate key does not fit the method", id_str);
+		goto out;
+	}
 	if (!cert_peer_ok(ike, sa->peer, &id, id_str)) {
 		rc = mm5_sig_refuse(ike, sa, iv, LNS_IKE_C_E_CERT_PEER, IKE_N_AUTH_FAILED,
 				    "ID not allowed by cert-peers", id_str);
@@ -863,7 +872,7 @@ mm5(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 		CNT(ike, E_MALFORMED);
 		return -EBADMSG;
 	}
-	if (sa->auth == IKE_AUTH_RSA_SIG)
+	if (sa->auth != IKE_AUTH_PSK)
 		return mm5_sig(ike, sa, msg, len, peer_port, local_port);
 	n = psk_candidates(ike, sa->peer, cand);
 	if (n == 0) {

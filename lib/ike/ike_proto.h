@@ -52,6 +52,9 @@ enum ike_pl_type {
 #define IKE_HASHALG_SHA512   6
 #define IKE_AUTH_PSK         1
 #define IKE_AUTH_RSA_SIG     3
+#define IKE_AUTH_ECDSA_256   9       /* RFC 4754 §3 */
+#define IKE_AUTH_ECDSA_384   10
+#define IKE_AUTH_ECDSA_521   11
 #define IKE_LIFE_SECONDS     1
 #define IKE_LIFE_KB          2
 #define IKE_GROUP_MODP1024   2

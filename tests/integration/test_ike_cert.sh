@@ -49,6 +49,17 @@ issue lns ca "$DN_LNS" "$ADDR_R"
 issue client ca "$DN_CLIENT"
 issue revoked ca "C=CH, O=lnsd test, CN=revoked"
 issue rogue other "C=CH, O=lnsd test, CN=rogue"
+# ECDSA (RFC 4754): lnsd and a client with P-256 keys, from the same CA
+mkdir -p "$C/ec"
+pki --gen --type ecdsa --size 256 --outform pem >"$C/ec/lns.key" 2>>"$W/pki.err"
+pki --pub --in "$C/ec/lns.key" --outform pem 2>>"$W/pki.err" |
+	pki --issue --cacert "$C/ca.pem" --cakey "$C/ca.key" --dn "$DN_LNS" --san "$ADDR_R" \
+		--lifetime 2 --outform pem >"$C/ec/lns.pem" 2>>"$W/pki.err"
+pki --gen --type ecdsa --size 256 --outform pem >"$C/ecclient.key" 2>>"$W/pki.err"
+pki --pub --in "$C/ecclient.key" --outform pem 2>>"$W/pki.err" |
+	pki --issue --cacert "$C/ca.pem" --cakey "$C/ca.key" --dn "C=CH, O=lnsd test, CN=ecclient" \
+		--lifetime 2 --outform pem >"$C/ecclient.pem" 2>>"$W/pki.err"
+cp "$C/ca.pem" "$C/ec/"
 pki --signcrl --cacert "$C/ca.pem" --cakey "$C/ca.key" --cert "$C/revoked.pem" --lifetime 2 \
 	--outform pem >"$C/ca.crl" 2>>"$W/pki.err"
 lns_check "pki made the CA, lnsd's and three client certificates and a CRL" \
@@ -183,11 +194,12 @@ EOC
 	conn good client
 	conn rogue rogue
 	conn revoked revoked
+	conn ecgood ecclient
 	echo "}"
 } >"$W/swanctl.conf"
 # swanctl loads every key in private/ beside its configuration file
 mkdir -p "$W/private"
-cp "$C/client.key" "$C/rogue.key" "$C/revoked.key" "$W/private/"
+cp "$C/client.key" "$C/rogue.key" "$C/revoked.key" "$C/ecclient.key" "$W/private/"
 
 # keys_match CHILD: our child_up keys equal charon's chd=4 dump (as test_ike.sh)
 keys_match() {
@@ -260,7 +272,22 @@ lns_check "refused: only the good client came up" [ "$(grep -c '^conn_up' "$PEER
 charon_stop
 peer_stop
 
-# ============ 4. a DN cert-peers does not allow ============
+# ============ 4. ECDSA P-256 both ways (RFC 4754 method 9) ============
+peer_start -C "$C/ec" || exit 1
+charon_start || exit 1
+lns_check "ecdsa: swanctl --initiate succeeds" initiate ecgood 15
+lns_check "ecdsa: charon authenticated lnsd's ECDSA signature" \
+	grep -q "authentication of '$DN_LNS' with ECDSA.* successful" "$CH_LOG"
+lns_check "ecdsa: conn_up for the ECDSA client" \
+	peer_wait "^conn_up .* id=C=CH, O=lnsd test, CN=ecclient\$" 3
+lns_check "ecdsa: ESP keys equal charon's" keys_match ecgood
+lns_check "ecdsa: an RSA client is not offered ECDSA's method: refused" \
+	sh -c "! ip netns exec $NS_I swanctl --initiate --uri unix://$W/ch/charon.vici --child good --timeout 8 >$W/init-ec-rsa.out 2>&1"
+lns_check "ecdsa: ... with NO-PROPOSAL-CHOSEN" [ "$(peer_counter err-no-proposal-chosen)" -ge 1 ]
+charon_stop
+peer_stop
+
+# ============ 5. a DN cert-peers does not allow ============
 peer_start -D "C=CH, O=lnsd test, CN=someone else" || exit 1
 charon_start || exit 1
 lns_check "not allowed: swanctl --initiate fails" \

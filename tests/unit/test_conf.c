@@ -1462,6 +1462,18 @@ cert_section(void)
 		   "ipsec.cert-peers[0].id", "not an IPv4 address");
 	expect_err(PORTS "ipsec:\n  cert-peers: [{}]\n", 9, 15,
 		   "ipsec.cert-peers", "needs ipsec.certificates");
+	/* an EC key: ecdsa peers; the method must be the key's */
+	c = load_ok(PORTS "ipsec:\n  certificates:\n    cert-file: ike/certs/lns-ec.pem\n"
+		    "    key-file: ike/certs/lns-ec.key\n    ca-file: ike/certs/ca.pem\n"
+		    "  cert-peers: [{auth: ecdsa}]\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->ipsec.certs.key_auth, LNS_IKE_AUTH_ECDSA);
+	CU_ASSERT_EQUAL(c->ipsec.cert_peers[0].auth, LNS_IKE_AUTH_ECDSA);
+	lns_conf_free(c);
+	expect_err(PORTS "ipsec:\n  certificates:\n    cert-file: ike/certs/lns-ec.pem\n"
+		   "    key-file: ike/certs/lns-ec.key\n    ca-file: ike/certs/ca.pem\n"
+		   "  cert-peers: [{}]\n", 13, 16, "ipsec.cert-peers[0].auth",
+		   "EC key: auth must be ecdsa");
 	expect_err(PORTS "ipsec:\n  fragment-size: 100\n", 9, 18,
 		   "ipsec.fragment-size", "");
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * lib/ike's X.509 code (ike_cert.c) against certificates, a CRL and signatures made
+ * lib/ike's X.509 code (ike_cert.c) against certificates (RSA and EC), a CRL and signatures made
  * by the openssl CLI (tests/unit/ike/certs/gen.sh), and SKEYID for signatures
  * against OpenSSL's HMAC computed here directly.
  */
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <CUnit/Basic.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
@@ -36,7 +37,8 @@ static void
 conf_of(struct lns_cert_conf *c, const char *key, bool crl)
 {
 	memset(c, 0, sizeof(*c));
-	snprintf(c->cert_file, sizeof(c->cert_file), D "lns.pem");
+	snprintf(c->cert_file, sizeof(c->cert_file), D "%s",
+		 strcmp(key, "lns-ec.key") == 0 ? "lns-ec.pem" : "lns.pem");
 	snprintf(c->key_file, sizeof(c->key_file), D "%s", key);
 	snprintf(c->ca_file, sizeof(c->ca_file), D "ca.pem");
 	if (crl) {
@@ -198,6 +200,54 @@ test_dn_text(void)
 	CU_ASSERT(ike_dn_cmp("C=CH, O=lnsd test, CN=client1", "C=CH, O=lnsdtest, CN=client1") != 0);
 }
 
+/* ECDSA (method 9 for P-256): our r|s signature verifies with the certificate, and
+ * openssl's (DER, over the same bytes taken as the digest) does once made r|s. */
+static void
+test_ecdsa(void)
+{
+	struct lns_cert_conf c;
+	struct ike_certs *ic;
+	struct ike_peer_cert *pc;
+	char err[256];
+	uint8_t hash[32], sig[IKE_SIG_MAX], der[128], rs[64];
+	const uint8_t *p = der;
+	ECDSA_SIG *es;
+	size_t dl;
+	int n;
+
+	conf_of(&c, "lns-ec.key", true);
+	ic = ike_certs_load(&c, err, sizeof(err));
+	if (ic == NULL)
+		fprintf(stderr, "\n  %s\n", err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ic);
+	CU_ASSERT_EQUAL(ike_certs_auth(ic), IKE_AUTH_ECDSA_256);
+	pc = verify(ic, D "lns-ec.der", IKE_CERT_OK);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pc);
+	CU_ASSERT_EQUAL(ike_peer_cert_auth(pc), IKE_AUTH_ECDSA_256);
+	slurp(D "hash.bin", hash, sizeof(hash));
+	n = ike_certs_sign(ic, hash, 32, sig);
+	CU_ASSERT_EQUAL_FATAL(n, 64);
+	CU_ASSERT_EQUAL(ike_peer_cert_sig(pc, hash, 32, sig, 64), IKE_CERT_OK);
+	sig[5] ^= 1;
+	CU_ASSERT_EQUAL(ike_peer_cert_sig(pc, hash, 32, sig, 64), IKE_CERT_E_SIG);
+	CU_ASSERT_EQUAL(ike_peer_cert_sig(pc, hash, 32, sig, 63), IKE_CERT_E_SIG);
+	dl = slurp(D "lns-ec-sig.der", der, sizeof(der));
+	es = d2i_ECDSA_SIG(NULL, &p, (long)dl);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(es);
+	BN_bn2binpad(ECDSA_SIG_get0_r(es), rs, 32);
+	BN_bn2binpad(ECDSA_SIG_get0_s(es), rs + 32, 32);
+	ECDSA_SIG_free(es);
+	CU_ASSERT_EQUAL(ike_peer_cert_sig(pc, hash, 32, rs, 64), IKE_CERT_OK);
+	ike_peer_cert_free(pc);
+	/* an RSA certificate's key is method 3 */
+	pc = verify(ic, D "client.der", IKE_CERT_OK);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pc);
+	CU_ASSERT_EQUAL(ike_peer_cert_auth(pc), IKE_AUTH_RSA_SIG);
+	CU_ASSERT_EQUAL(ike_peer_cert_sig(pc, hash, 32, rs, 64), IKE_CERT_E_SIG);
+	ike_peer_cert_free(pc);
+	ike_certs_free(ic);
+}
+
 /* RFC 2409 §5: for signatures SKEYID = prf(Ni_b | Nr_b, g^xy); then the usual chain.
  * The reference is OpenSSL's one-shot HMAC, computed here. */
 static void
@@ -253,6 +303,7 @@ main(void)
 	CU_add_test(s, "chain, CRL, ID against subject and subjectAltName, signature",
 		    test_chain_crl_id);
 	CU_add_test(s, "DN text and comparison", test_dn_text);
+	CU_add_test(s, "ECDSA P-256: r|s both ways, openssl's signature", test_ecdsa);
 	CU_add_test(s, "SKEYID for signatures against OpenSSL HMAC", test_skeyid_sig);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();

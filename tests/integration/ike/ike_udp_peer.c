@@ -7,7 +7,7 @@
  *                [-d DPD_INTERVAL_S] [-t DPD_TIMEOUT_S] [-P]
  *                [-C CERTDIR [-D PEER_DN]] [-F FRAGMENT_SIZE]
  *
- * -C: certificates (lns.pem, lns.key, ca.pem, and ca.crl when present in CERTDIR)
+ * -C: certificates (lns.pem, lns.key (RSA or EC), ca.pem, and ca.crl when present in CERTDIR)
  * and one cert-peers entry for every address: any ID, or only PEER_DN (-D).
  *
  * Every callback writes one line to LOGFILE (the test script greps it):
@@ -276,6 +276,18 @@ set_certs(struct lns_ipsec_conf *ic, const char *dir, const char *dn)
 	snprintf(c->crl_files[0], sizeof(c->crl_files[0]), "%s/ca.crl", dir);
 	c->n_crls = access(c->crl_files[0], R_OK) == 0 ? 1 : 0;
 	c->set = true;
+	/* what lib/conf finds out when it loads the key: RSA or EC */
+	{
+		FILE *f = fopen(c->key_file, "r");
+		char line[128];
+
+		while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+			if (strstr(line, "BEGIN EC PRIVATE KEY") != NULL)
+				c->key_auth = LNS_IKE_AUTH_ECDSA;
+		if (f != NULL)
+			fclose(f);
+	}
+	p->auth = c->key_auth;
 	p->id_type = dn ? LNS_ID_DER_ASN1_DN : LNS_ID_ANY;
 	if (dn)
 		snprintf(p->id, sizeof(p->id), "%s", dn);

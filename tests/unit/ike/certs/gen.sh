@@ -58,3 +58,11 @@ for c in client rogue revoked; do openssl x509 -in $c.pem -outform DER -out $c.d
 printf 'lnsd HASH_I test' | openssl dgst -sha256 -binary > hash.bin
 openssl pkeyutl -sign -inkey lns.key -pkeyopt rsa_padding_mode:pkcs1 -in hash.bin > lns-sig.bin
 openssl pkeyutl -sign -inkey client.key -pkeyopt rsa_padding_mode:pkcs1 -in hash.bin > client-sig.bin
+# ECDSA (P-256): lnsd's EC certificate from the same CA, and openssl's DER ECDSA
+# signature of hash.bin taken as the digest (what IKEv1 signs, as strongSwan does)
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out lns-ec.key
+openssl req -new -key lns-ec.key -subj "/C=CH/O=lnsd test/CN=lns.test" -out lns-ec.csr
+openssl x509 -req -in lns-ec.csr -CA ca.pem -CAkey ca.key -set_serial 6 -days $D -out lns-ec.pem 2>/dev/null
+rm lns-ec.csr
+openssl x509 -in lns-ec.pem -outform DER -out lns-ec.der
+openssl pkeyutl -sign -inkey lns-ec.key -in hash.bin > lns-ec-sig.der
