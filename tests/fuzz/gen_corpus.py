@@ -242,6 +242,13 @@ def ike_cert_frag_seeds(icky, mm1):
     first, body = chain([(5, bytes([9, 17]) + u16(500) + dn), (6, b"\x04" + der), (9, sig),
                          (7, b"\x04" + dn)])
     write("fuzz_ike", "cert-id-sig", b"\x00\x00" + ike_hdr(icky, b"\xaa" * 8, first, 2, 0, 0, body))
+    # the same with an EC (P-256) certificate and a 64-byte r|s signature
+    with open(os.path.join(certs, "lns-ec.der"), "rb") as f:
+        ecder = f.read()
+    ecdn = x509.load_der_x509_certificate(ecder).subject.public_bytes()
+    first, body = chain([(5, bytes([9, 17]) + u16(500) + ecdn), (6, b"\x04" + ecder),
+                         (9, b"\x5a" * 64)])
+    write("fuzz_ike", "cert-ec", b"\x00\x00" + ike_hdr(icky, b"\xaa" * 8, first, 2, 0, 0, body))
 
 
 # ----------------------------------------------------------------- PPP ---
