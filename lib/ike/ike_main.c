@@ -4,7 +4,11 @@
  *   1 HDR, SA          -> 2 HDR, SA, VID
  *   3 HDR, KE, Ni, NAT-D -> 4 HDR, KE, Nr, NAT-D
  *   5 HDR*, IDii, HASH_I -> 6 HDR*, IDir, HASH_R
- * with NAT-T (RFC 3947) and DPD (RFC 3706) negotiated by vendor ID.
+ * or with signatures (RFC 2409 §5.1; ECDSA, RFC 4754), for cert-peers' addresses:
+ *   4 HDR, KE, Nr, NAT-D, CERT_REQ      (one per configured CA)
+ *   5 HDR*, IDii, CERT, SIG_I -> 6 HDR*, IDir, CERT, SIG_R   (X.509: ike_cert.c)
+ * with NAT-T (RFC 3947), DPD (RFC 3706) and fragmentation (ike_frag.c) negotiated
+ * by vendor ID.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
