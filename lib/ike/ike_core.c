@@ -749,8 +749,7 @@ lns_ike_input(struct lns_ike *ike, uint32_t peer, uint16_t peer_port, uint16_t l
 		CNT(ike, DUP_REQUESTS);
 		if (sa->state == IKE_MM_R1 && sa->resp) {
 			CNT(ike, TX_MM);
-			ike->ops.send(ike->ctx, sa->peer, sa->peer_port, sa->local_port, sa->resp,
-				      sa->resp_len);
+			ike_tx(ike, sa, sa->resp, sa->resp_len);
 		}
 		return 0;
 	}

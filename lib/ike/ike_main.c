@@ -955,8 +955,7 @@ ike_mm_input(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h,
 			CNT(ike, DUP_REQUESTS);
 			if (sa->resp) {
 				CNT(ike, TX_MM);
-				ike->ops.send(ike->ctx, sa->peer, sa->peer_port, sa->local_port,
-					      sa->resp, sa->resp_len);
+				ike_tx(ike, sa, sa->resp, sa->resp_len);
 			}
 			return 0;
 		}
