@@ -1453,6 +1453,78 @@ test_fragments(void)
 	lns_ike_free(ike);
 }
 
+/* Signatures are offered per address (cert-peers), PSK beside them; message 4 asks
+ * for a certificate of our CA; the method must be our key's. */
+static void
+test_cert_peers(void)
+{
+	struct lns_ike *ike;
+	static struct ini s;
+	static struct ike_buf m;
+	struct ike_hdr h;
+	struct ike_pls pls;
+	const struct ike_pl *cr;
+	const uint32_t other = 0x0b0200c0u;   /* 192.0.2.11 */
+	struct lns_cert_conf *c = &conf.ipsec.certs;
+
+	lns_ike_free(setup());   /* the configuration; the responder is made below */
+	snprintf(c->cert_file, sizeof(c->cert_file), "ike/certs/lns.pem");
+	snprintf(c->key_file, sizeof(c->key_file), "ike/certs/lns.key");
+	snprintf(c->ca_file, sizeof(c->ca_file), "ike/certs/ca.pem");
+	c->key_auth = LNS_IKE_AUTH_RSA_SIG;
+	c->set = true;
+	conf.ipsec.cert_peers[0].peer.addr = PEER;
+	conf.ipsec.cert_peers[0].peer.len = 32;
+	conf.ipsec.n_cert_peers = 1;
+	ike = lns_ike_create(&conf, &ops, NULL, tm, evl);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ike);
+
+	memset(&s, 0, sizeof(s));
+	s.group = IKE_GROUP_MODP2048;
+	s.enc = IKE_ENC_AES_CBC;
+	s.keybits = 128;
+	s.hashalg = IKE_HASHALG_SHA1;
+	s.auth = IKE_AUTH_RSA_SIG;
+	/* another address offering signatures: not a cert peer */
+	ini_mm1(&s, &m, true);
+	CU_ASSERT(lns_ike_input(ike, other, 500, 500, m.b, m.len, 10) < 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_NO_PROPOSAL), 1);
+	/* ... it may still use the PSK */
+	s.auth = 0;
+	ini_mm1(&s, &m, true);
+	CU_ASSERT_EQUAL(lns_ike_input(ike, other, 500, 500, m.b, m.len, 20), 0);
+	/* ECDSA from the cert peer: our key is RSA */
+	s.auth = IKE_AUTH_ECDSA_256;
+	ini_mm1(&s, &m, true);
+	CU_ASSERT(feed(ike, &m, 500, 500, 30) < 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_NO_PROPOSAL), 2);
+	/* RSA from the cert peer: chosen, and message 4 carries CERT_REQ for our CA */
+	s.auth = IKE_AUTH_RSA_SIG;
+	ini_mm1(&s, &m, true);
+	CU_ASSERT_EQUAL_FATAL(feed(ike, &m, 500, 500, 40), 0);
+	memcpy(s.rcky, last_sent.b + 8, 8);
+	ini_mm3(&s, &m, LOCAL, PEER, 500, true, false);
+	CU_ASSERT_EQUAL_FATAL(feed(ike, &m, 500, 500, 50), 0);
+	CU_ASSERT_EQUAL_FATAL(ike_hdr_parse(last_sent.b, last_sent.len, &h), 0);
+	CU_ASSERT_EQUAL_FATAL(ike_pl_parse(h.np, last_sent.b + IKE_HDR_LEN,
+					   last_sent.len - IKE_HDR_LEN, false, &pls), 0);
+	cr = ike_pls_find(&pls, IKE_PL_CR, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cr);
+	CU_ASSERT_EQUAL(cr->body[0], 4);           /* X.509 signature */
+	CU_ASSERT(cr->len > 20);                   /* and the CA's DN */
+	CU_ASSERT_PTR_NULL(ike_pls_find(&pls, IKE_PL_CR, 1));
+	/* a message 5 that does not decrypt to ID and SIG: refused, the SA goes */
+	memset(&m, 0, sizeof(m));
+	ike_buf_init(&m, s.icky, s.rcky, IKE_EXCH_ID_PROT, IKE_FLAG_ENC, 0);
+	ike_buf_put(&m, last_sent.b, 64);
+	ike_buf_finish(&m);
+	CU_ASSERT(feed(ike, &m, 500, 500, 60) < 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_MM_DONE), 0);
+	lns_ike_free(ike);
+	memset(c, 0, sizeof(*c));
+	conf.ipsec.n_cert_peers = 0;
+}
+
 int
 main(void)
 {
@@ -1478,6 +1550,7 @@ main(void)
 	CU_add_test(s, "spent, initial-contact, ms vid, dpd: not continued",
 		    test_renewal_refused);
 	CU_add_test(s, "fragments: order, duplicates, bounds, timeout", test_fragments);
+	CU_add_test(s, "signatures per address (cert-peers), PSK beside", test_cert_peers);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
