@@ -35,11 +35,12 @@ FUZZ_PKGS=(clang libclang-rt-14-dev)
 # with strongswan-libcharon and apt would remove charon. Its runtime libraries and
 # certutil (libnss3-tools) are installed here, and the package itself is unpacked
 # under LIBRESWAN_DIR (below).
+# strongswan-pki makes the CA and certificates of tests/integration/test_ike_cert.sh.
 TEST_PKGS=(python3-scapy python3-cryptography python3-yaml tshark nftables
 	xl2tpd strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-standard-plugins libstrongswan-extra-plugins slirp
 	iproute2 ethtool iputils-ping procps psmisc curl lua5.3 socat netcat-openbsd
-	freeradius freeradius-utils ike-scan
+	freeradius freeradius-utils ike-scan strongswan-pki
 	libnss3-tools libunbound8 libldns3 libcurl3-nss libevent-pthreads-2.1-7 dns-root-data)
 # Where libreswan is unpacked (apt-get download + dpkg-deb -x, never installed);
 # test_pluto.sh reads it from LNS_LIBRESWAN, default the same path.

@@ -176,6 +176,10 @@ const char *conf_enum_name(const struct enum_aux *a, uint32_t v);
 int  conf_parse_text(struct conf_ctx *ctx, const unsigned char *text, size_t len,
 		     const struct schema *s, void *obj);
 
+/* conf_cert.c: ipsec.certificates (OpenSSL) */
+int  conf_cert_path(struct conf_ctx *ctx, const struct key_desc *d, yaml_node_t *v, void *obj);
+int  conf_cert_check(struct conf_ctx *ctx, yaml_node_t *map, struct lns_cert_conf *c);
+
 /* conf_schema.c: the tables */
 extern const struct schema conf_root_schema;
 extern const struct schema conf_profile_schema;

@@ -475,6 +475,114 @@ static const struct list_desc psk_list = {
 	.cnt_size = 2, .check = psk_list_check,
 };
 
+/* crl-files: a list of PEM files */
+static int
+parse_crls(struct conf_ctx *ctx, const struct key_desc *d, yaml_node_t *v, void *obj)
+{
+	struct lns_cert_conf *c = obj;
+	struct key_desc one = { .name = d->name, .size = LNS_CONF_PATH_MAX };
+	uint32_t n;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return conf_err(ctx, v, "expected a list of CRL files, found %s",
+				conf_node_kind(v));
+	n = (uint32_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+	if (n > LNS_CONF_MAX_CRLS)
+		return conf_err(ctx, v, "at most %u CRL files, found %u", LNS_CONF_MAX_CRLS, n);
+	for (uint32_t i = 0; i < n; i++) {
+		yaml_node_t *it = conf_seq_get(ctx->doc, v, i);
+		size_t saved = conf_path_push_idx(ctx, i);
+
+		if (conf_get_str(ctx, it, c->crl_files[i], LNS_CONF_PATH_MAX, true) < 0 ||
+		    conf_cert_path(ctx, &one, it, c->crl_files[i]) < 0)
+			return -1;
+		conf_path_pop(ctx, saved);
+	}
+	c->n_crls = (uint8_t)n;
+	return 0;
+}
+
+static void
+dump_crls(FILE *out, const struct key_desc *d, const void *obj, int indent)
+{
+	const struct lns_cert_conf *c = obj;
+
+	if (c->n_crls == 0)
+		return;
+	fprintf(out, "%*s%s: [", indent, "", d->name);
+	for (unsigned int i = 0; i < c->n_crls; i++)
+		fprintf(out, "%s\"%s\"", i ? ", " : "", c->crl_files[i]);
+	fprintf(out, "]\n");
+}
+
+static int
+certs_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
+{
+	static const char *const need[] = { "cert-file", "key-file", "ca-file" };
+
+	if (map == NULL)
+		return 0;   /* no certificates */
+	for (unsigned int i = 0; i < 3; i++)
+		if (!(seen >> i & 1))
+			return conf_err_key(ctx, map, need[i], "required key missing");
+	return conf_cert_check(ctx, map, obj);
+}
+
+static const struct key_desc certs_keys[] = {
+	K_STR(struct lns_cert_conf, "cert-file", cert_file, .flags = F_NONEMPTY,
+	      .parse = conf_cert_path),
+	K_STR(struct lns_cert_conf, "key-file", key_file, .flags = F_NONEMPTY,
+	      .parse = conf_cert_path),
+	K_STR(struct lns_cert_conf, "ca-file", ca_file, .flags = F_NONEMPTY,
+	      .parse = conf_cert_path),
+	{ .name = "crl-files", .type = KT_CUSTOM, WHOLE(struct lns_cert_conf),
+	  .parse = parse_crls, .dump = dump_crls, .vtype = "list of files" },
+};
+static const struct schema certs_schema = SCHEMA(certs_keys, .check = certs_check);
+
+static const struct enum_ent ike_auth_names[] = {
+	{ "rsa-sig", LNS_IKE_AUTH_RSA_SIG }, { "ecdsa", LNS_IKE_AUTH_ECDSA },
+};
+static const struct enum_aux ike_auth_aux = ENUM_AUX(ike_auth_names, NULL, 0);
+static const struct enum_ent id_type_names[] = {
+	{ "any", LNS_ID_ANY }, { "der-asn1-dn", LNS_ID_DER_ASN1_DN },
+	{ "fqdn", LNS_ID_FQDN }, { "ipv4-addr", LNS_ID_IPV4_ADDR },
+};
+static const struct enum_aux id_type_aux = ENUM_AUX(id_type_names, NULL, 0);
+
+static int
+cert_peer_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
+{
+	const struct lns_cert_peer_conf *p = obj;
+	uint32_t a;
+
+	(void)seen;
+	if (p->id_type == LNS_ID_ANY && p->id[0] != '\0')
+		return conf_err_key(ctx, map, "id", "needs an id-type other than any");
+	if (p->id_type != LNS_ID_ANY && p->id[0] == '\0')
+		return conf_err_key(ctx, map, "id", "required key missing (id-type %s)",
+				    conf_enum_name(&id_type_aux, p->id_type));
+	if (p->id_type == LNS_ID_IPV4_ADDR && conf_parse_addr(p->id, &a) < 0)
+		return conf_err_key(ctx, map, "id", "'%s' is not an IPv4 address", p->id);
+	if (p->id_type == LNS_ID_DER_ASN1_DN && strchr(p->id, '=') == NULL)
+		return conf_err_key(ctx, map, "id", "'%s' is not a distinguished name "
+				    "(\"C=CH, O=Example, CN=client\")", p->id);
+	return 0;
+}
+
+static const struct key_desc cert_peer_keys[] = {
+	K_PREFIX(struct lns_cert_peer_conf, "peer", peer, .flags = F_NETWORK),
+	K_ENUM(struct lns_cert_peer_conf, "auth", auth, ike_auth_aux, LNS_IKE_AUTH_RSA_SIG),
+	K_ENUM(struct lns_cert_peer_conf, "id-type", id_type, id_type_aux, LNS_ID_ANY),
+	K_STR(struct lns_cert_peer_conf, "id", id, .flags = F_NONEMPTY),
+};
+static const struct schema cert_peer_schema = SCHEMA(cert_peer_keys, .check = cert_peer_check);
+static const struct list_desc cert_peer_list = {
+	.item = &cert_peer_schema, .elem_size = sizeof(struct lns_cert_peer_conf),
+	.max = LNS_CONF_MAX_CERT_PEERS, .cnt_off = offsetof(struct lns_ipsec_conf, n_cert_peers),
+	.cnt_size = 2,
+};
+
 /* The older fixed suites (`ike-proposals`) as cipher, hash, group. */
 static const uint8_t ike_suite_algs[LNS_IKE_ALG_MAX][3] = {
 	[LNS_IKE_AES128_SHA1_MODP2048]   = { LNS_IKE_C_AES128, 2, 14 },
@@ -539,6 +647,16 @@ ipsec_check(struct conf_ctx *ctx, void *obj, yaml_node_t *map, uint64_t seen)
 			return item_err(ctx, map, "ike-groups", i, NULL,
 					"modp1024 and modp1536 are weak and need "
 					"allow-modp1024: true");
+	if (c->n_cert_peers > 0 && !c->certs.set)
+		return conf_err_key(ctx, map, "cert-peers", "needs ipsec.certificates "
+				    "(cert-file, key-file, ca-file)");
+	/* IKEv1 negotiates one method for both sides: ours is our key's */
+	for (uint32_t i = 0; i < c->n_cert_peers; i++)
+		if (c->cert_peers[i].auth != c->certs.key_auth)
+			return item_err(ctx, map, "cert-peers", i, "auth",
+					c->certs.key_auth == LNS_IKE_AUTH_ECDSA ?
+					"key-file holds an EC key: auth must be ecdsa" :
+					"key-file holds an RSA key: auth must be rsa-sig");
 	if (c->dpd_interval != 0 && c->dpd_timeout <= c->dpd_interval)
 		return conf_err_key(ctx, map, "dpd-timeout", "%u must be greater than "
 				    "dpd-interval (%u)", c->dpd_timeout, c->dpd_interval);
@@ -569,6 +687,11 @@ static const struct key_desc ipsec_keys[] = {
 	K_UINT(struct lns_ipsec_conf, "max-half-open", max_half_open, 1, 65535, 1024),
 	K_UINT(struct lns_ipsec_conf, "nat-keepalive", nat_keepalive, 0, 3600, 20),
 	K_LIST(struct lns_ipsec_conf, "psk", psks, psk_list),
+	K_SECTION(struct lns_ipsec_conf, "certificates", certs, certs_schema,
+		  SETF(struct lns_ipsec_conf, certs.set)),
+	K_LIST(struct lns_ipsec_conf, "cert-peers", cert_peers, cert_peer_list),
+	K_BOOL(struct lns_ipsec_conf, "fragmentation", fragmentation, true),
+	K_UINT(struct lns_ipsec_conf, "fragment-size", fragment_size, 512, 9000, 1280),
 };
 static const struct schema ipsec_schema = SCHEMA(ipsec_keys, .check = ipsec_check);
 

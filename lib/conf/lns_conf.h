@@ -142,6 +142,43 @@ struct lns_psk_conf {
 	struct lns_secret secret;             /**< `secret:` or `secret-file:` */
 };
 
+#define LNS_CONF_MAX_CRLS       8
+#define LNS_CONF_MAX_CERT_PEERS 64
+#define LNS_CONF_ID_MAX         256  /**< a peer ID: a DN, a DNS name, an address */
+
+/** Phase-1 signature authentication (`ipsec.certificates`); files are PEM and
+ *  were read and checked (key matches certificate) when the file was loaded. */
+struct lns_cert_conf {
+	char     cert_file[LNS_CONF_PATH_MAX];   /**< our certificate; "" = no certificates */
+	char     key_file[LNS_CONF_PATH_MAX];    /**< its private key (RSA) */
+	char     ca_file[LNS_CONF_PATH_MAX];     /**< trusted CAs (bundle) */
+	char     crl_files[LNS_CONF_MAX_CRLS][LNS_CONF_PATH_MAX];
+	uint8_t  n_crls;
+	uint8_t  key_auth;                       /**< enum lns_ike_auth the key signs with (set at load) */
+	bool     set;
+};
+
+/** Phase-1 authentication methods a peer may use (`auth:`). */
+enum lns_ike_auth {
+	LNS_IKE_AUTH_RSA_SIG = 0,   /**< "rsa-sig": RSA signatures (auth method 3) */
+	LNS_IKE_AUTH_ECDSA,         /**< "ecdsa": ECDSA, RFC 4754 (methods 9, 10, 11 by curve) */
+};
+/** Peer ID types (`id-type:`), RFC 2407 §4.6.2.1. */
+enum lns_id_type {
+	LNS_ID_ANY = 0,        /**< "any": whatever ID the certificate matches */
+	LNS_ID_DER_ASN1_DN,    /**< "der-asn1-dn": the certificate subject */
+	LNS_ID_FQDN,           /**< "fqdn": a DNS name in subjectAltName */
+	LNS_ID_IPV4_ADDR,      /**< "ipv4-addr": an IP address in subjectAltName */
+};
+
+/** Peers that authenticate with certificates (`ipsec.cert-peers`). */
+struct lns_cert_peer_conf {
+	struct lns_ipv4_prefix peer;          /**< source addresses, default 0.0.0.0/0 */
+	uint8_t  auth;                        /**< enum lns_ike_auth */
+	uint8_t  id_type;                     /**< enum lns_id_type */
+	char     id[LNS_CONF_ID_MAX];         /**< "" = any ID its certificate matches */
+};
+
 struct lns_ipsec_conf {
 	uint8_t  ike_proposals[LNS_CONF_MAX_PROPOSALS];  /**< enum lns_ike_alg, in preference order */
 	uint8_t  n_ike_proposals;
@@ -166,6 +203,11 @@ struct lns_ipsec_conf {
 	uint16_t nat_keepalive;              /**< seconds, 0 = off, default 20 */
 	struct lns_psk_conf psks[LNS_CONF_MAX_PSKS];
 	uint16_t n_psks;
+	struct lns_cert_conf certs;
+	struct lns_cert_peer_conf cert_peers[LNS_CONF_MAX_CERT_PEERS];
+	uint16_t n_cert_peers;
+	bool     fragmentation;              /**< IKEv1 fragmentation by vendor ID; default true */
+	uint16_t fragment_size;              /**< our IKE messages above it are fragmented, 512..9000, default 1280 */
 };
 
 /* ----------------------------------------------------------------- l2tp --- */

@@ -95,7 +95,7 @@ void
 ike_send_sa(struct lns_ike *ike, struct ike_sa *sa, const struct ike_buf *m, int cnt)
 {
 	ike->cnt[cnt]++;
-	ike->ops.send(ike->ctx, sa->peer, sa->peer_port, sa->local_port, m->b, m->len);
+	ike_tx(ike, sa, m->b, m->len);
 }
 
 int
@@ -183,6 +183,15 @@ lns_ike_create(const struct lns_conf *conf, const struct lns_ike_ops *ops, void 
 		lns_ike_free(ike);
 		return NULL;
 	}
+	if (conf->ipsec.certs.set) {
+		char err[LNS_CONF_ERR_MAX];
+
+		/* checked when the configuration was loaded; a file changed since then
+		 * leaves certificate authentication off, said in the event log */
+		ike->certs = ike_certs_load(&conf->ipsec.certs, err, sizeof(err));
+		if (ike->certs == NULL)
+			ike_event(ike, LNS_EV_IPSEC_REFUSED, 0, "certificates unusable: %s", err);
+	}
 	return ike;
 }
 
@@ -197,6 +206,8 @@ lns_ike_free(struct lns_ike *ike)
 	lns_map_fini(&ike->by_conn);
 	lns_map_fini(&ike->by_peer);
 	lns_map_fini(&ike->by_spi);
+	ike_certs_free(ike->certs);
+	ike_frag_fini(ike);
 	free(ike->rl);
 	free(ike);
 }
@@ -443,7 +454,7 @@ sa_rtx_cb(struct lns_timer *t, void *arg, uint64_t now_ms)
 		return;
 	}
 	CNT(ike, RETRANSMITS);
-	ike->ops.send(ike->ctx, sa->peer, sa->peer_port, sa->local_port, sa->resp, sa->resp_len);
+	ike_tx(ike, sa, sa->resp, sa->resp_len);
 	lns_timer_arm(ike->tm, &sa->t_rtx, now_ms + ((uint64_t)IKE_RTX_INITIAL_MS << sa->rtx));
 }
 
@@ -631,6 +642,18 @@ lns_ike_input(struct lns_ike *ike, uint32_t peer, uint16_t peer_port, uint16_t l
 		CNT(ike, E_VERSION);
 		return -EPROTONOSUPPORT;
 	}
+	if (h.np == IKE_PL_FRAG) {
+		/* a piece of a bigger message: the whole one comes in once complete */
+		uint8_t *whole;
+		size_t wl;
+
+		rc = ike_frag_input(ike, peer, peer_port, &h, msg, len, &whole, &wl);
+		if (rc <= 0)
+			return rc;
+		rc = lns_ike_input(ike, peer, peer_port, local_port, whole, wl, now_ms);
+		free(whole);
+		return rc;
+	}
 	switch (h.exch) {
 	case IKE_EXCH_ID_PROT: CNT(ike, RX_MM); break;
 	case IKE_EXCH_QUICK:   CNT(ike, RX_QM); break;
@@ -675,8 +698,7 @@ lns_ike_input(struct lns_ike *ike, uint32_t peer, uint16_t peer_port, uint16_t l
 		CNT(ike, DUP_REQUESTS);
 		if (sa->state == IKE_MM_R1 && sa->resp) {
 			CNT(ike, TX_MM);
-			ike->ops.send(ike->ctx, sa->peer, sa->peer_port, sa->local_port, sa->resp,
-				      sa->resp_len);
+			ike_tx(ike, sa, sa->resp, sa->resp_len);
 		}
 		return 0;
 	}

@@ -401,20 +401,54 @@ ike_dh_free(struct ike_dh *dh)
 
 /* --------------------------------------------------- key derivation --- */
 
+static int p1_derive_rest(enum ike_hash h, const uint8_t *gxy, size_t gxy_len,
+			  const uint8_t icky[8], const uint8_t rcky[8], struct ike_p1_keys *k);
+
 int
 ike_p1_derive(enum ike_hash h, const uint8_t *psk, size_t psk_len,
 	      const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
 	      const uint8_t *gxy, size_t gxy_len, const uint8_t icky[8],
 	      const uint8_t rcky[8], struct ike_p1_keys *k)
 {
-	static const uint8_t c0 = 0, c1 = 1, c2 = 2;
-	size_t hl = ike_hash_len(h);
 	/* RFC 2409 §5.4: SKEYID = prf(pre-shared-key, Ni_b | Nr_b) */
-	struct ike_iov v[5] = { { ni, ni_len }, { nr, nr_len } };
+	struct ike_iov v[2] = { { ni, ni_len }, { nr, nr_len } };
 	int rc;
 
-	k->len = hl;
+	k->len = ike_hash_len(h);
 	rc = ike_prf(h, psk, psk_len, v, 2, k->skeyid);
+	return rc ? rc : p1_derive_rest(h, gxy, gxy_len, icky, rcky, k);
+}
+
+int
+ike_p1_derive_sig(enum ike_hash h, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+		  size_t nr_len, const uint8_t *gxy, size_t gxy_len, const uint8_t icky[8],
+		  const uint8_t rcky[8], struct ike_p1_keys *k)
+{
+	uint8_t key[256 + 256];
+	/* RFC 2409 §5: for signatures SKEYID = prf(Ni_b | Nr_b, g^xy) */
+	struct ike_iov v = { gxy, gxy_len };
+	int rc;
+
+	if (ni_len > 256 || nr_len > 256)
+		return -EINVAL;
+	memcpy(key, ni, ni_len);
+	memcpy(key + ni_len, nr, nr_len);
+	k->len = ike_hash_len(h);
+	rc = ike_prf(h, key, ni_len + nr_len, &v, 1, k->skeyid);
+	ike_wipe(key, sizeof(key));
+	return rc ? rc : p1_derive_rest(h, gxy, gxy_len, icky, rcky, k);
+}
+
+/* SKEYID_d, _a, _e from SKEYID (the same for every authentication method) */
+static int
+p1_derive_rest(enum ike_hash h, const uint8_t *gxy, size_t gxy_len, const uint8_t icky[8],
+	       const uint8_t rcky[8], struct ike_p1_keys *k)
+{
+	static const uint8_t c0 = 0, c1 = 1, c2 = 2;
+	size_t hl = k->len;
+	struct ike_iov v[4];
+	int rc = 0;
+
 	/* RFC 2409 §5: SKEYID_d = prf(SKEYID, g^xy | CKY-I | CKY-R | 0) ... */
 	v[0] = (struct ike_iov){ gxy, gxy_len };
 	v[1] = (struct ike_iov){ icky, 8 };

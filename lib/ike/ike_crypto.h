@@ -65,6 +65,10 @@ int ike_p1_derive(enum ike_hash h, const uint8_t *psk, size_t psk_len,
 		  const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
 		  const uint8_t *gxy, size_t gxy_len, const uint8_t icky[8],
 		  const uint8_t rcky[8], struct ike_p1_keys *k);
+/** SKEYID for signatures, prf(Ni_b | Nr_b, g^xy), and SKEYID_d/a/e (RFC 2409 §5). */
+int ike_p1_derive_sig(enum ike_hash h, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+		      size_t nr_len, const uint8_t *gxy, size_t gxy_len, const uint8_t icky[8],
+		      const uint8_t rcky[8], struct ike_p1_keys *k);
 /** The cipher key from SKEYID_e, expanded when it is too short (RFC 2409 appendix B). */
 int ike_p1_enc_key(enum ike_hash h, const uint8_t *skeyid_e, size_t e_len,
 		   uint8_t *key, size_t key_len);

@@ -40,7 +40,8 @@ ike_info_send(struct lns_ike *ike, struct ike_sa *sa, uint8_t pl_type, const uin
 	uint32_t msgid = 0;
 	size_t hoff, poff;
 
-	if (sa->state != IKE_ESTABLISHED)
+	/* also a failed Main Mode whose keys are good (a refused signature) */
+	if (sa->state != IKE_ESTABLISHED && !(sa->state == IKE_MM_R2 && sa->k.len != 0))
 		return -ENOTCONN;
 	while (msgid == 0)
 		if (ike_random(&msgid, sizeof(msgid)) < 0)

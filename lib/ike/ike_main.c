@@ -4,7 +4,11 @@
  *   1 HDR, SA          -> 2 HDR, SA, VID
  *   3 HDR, KE, Ni, NAT-D -> 4 HDR, KE, Nr, NAT-D
  *   5 HDR*, IDii, HASH_I -> 6 HDR*, IDir, HASH_R
- * with NAT-T (RFC 3947) and DPD (RFC 3706) negotiated by vendor ID.
+ * or with signatures (RFC 2409 §5.1; ECDSA, RFC 4754), for cert-peers' addresses:
+ *   4 HDR, KE, Nr, NAT-D, CERT_REQ      (one per configured CA)
+ *   5 HDR*, IDii, CERT, SIG_I -> 6 HDR*, IDir, CERT, SIG_R   (X.509: ike_cert.c)
+ * with NAT-T (RFC 3947), DPD (RFC 3706) and fragmentation (ike_frag.c) negotiated
+ * by vendor ID.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -170,7 +174,11 @@ ike_p1_acceptable(const struct lns_ipsec_conf *ic, int enc, int keybits, int has
 	    ((group == IKE_GROUP_MODP1024 || group == IKE_GROUP_MODP1536) &&
 	     !ic->allow_modp1024))
 		return IKE_P1_BAD_GROUP;
-	if (auth != IKE_AUTH_PSK)
+	if (auth != IKE_AUTH_PSK &&
+	    (!ic->certs.set || ic->n_cert_peers == 0 ||
+	     (auth == IKE_AUTH_RSA_SIG ? ic->certs.key_auth != LNS_IKE_AUTH_RSA_SIG :
+	      auth < IKE_AUTH_ECDSA_256 || auth > IKE_AUTH_ECDSA_521 ||
+	      ic->certs.key_auth != LNS_IKE_AUTH_ECDSA)))
 		return IKE_P1_BAD_AUTH;
 	return IKE_P1_OK;
 }
@@ -182,8 +190,25 @@ ike_p1_acceptable(const struct lns_ipsec_conf *ic, int enc, int keybits, int has
  * preference first). Each dimension is checked on its own, so any combination
  * of allowed algorithms is accepted.
  */
+static bool prefix_match(const struct lns_ipv4_prefix *p, uint32_t addr);
+
+/* May this source address authenticate with this signature method (ipsec.cert-peers,
+ * and our key: IKEv1 has one method for both sides, RFC 2409 §5)? */
+static bool
+cert_peer_allowed(const struct lns_ike *ike, uint32_t peer, int auth)
+{
+	const struct lns_ipsec_conf *ic = &ike->conf->ipsec;
+
+	if (ike->certs == NULL || ike_certs_auth(ike->certs) != auth)
+		return false;
+	for (unsigned int i = 0; i < ic->n_cert_peers; i++)
+		if (prefix_match(&ic->cert_peers[i].peer, peer))
+			return true;
+	return false;
+}
+
 static const struct ike_xform *
-p1_choose(struct lns_ike *ike, const struct ike_prop *pr, struct p1_attrs *out,
+p1_choose(struct lns_ike *ike, uint32_t peer, const struct ike_prop *pr, struct p1_attrs *out,
 	  uint32_t *life, bool *shortened)
 {
 	const struct lns_ipsec_conf *ic = &ike->conf->ipsec;
@@ -196,6 +221,10 @@ p1_choose(struct lns_ike *ike, const struct ike_prop *pr, struct p1_attrs *out,
 		p1_attrs_parse(&pr->x[j], &p);
 		if (p.bad || ike_p1_acceptable(ic, p.enc, p.keybits, p.hash, p.group, p.auth) !=
 			     IKE_P1_OK)
+			continue;
+		/* signatures: only from the addresses cert-peers names (PSK and
+		 * certificates mix per peer) */
+		if (p.auth != IKE_AUTH_PSK && !cert_peer_allowed(ike, peer, p.auth))
 			continue;
 		*out = p;
 		*life = p.life_s && p.life_s < ic->ike_lifetime ? p.life_s : ic->ike_lifetime;
@@ -261,7 +290,7 @@ mm1(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 		mm1_no_proposal(ike, sa);
 		return -ENOENT;
 	}
-	x = p1_choose(ike, &sap.prop[0], &chosen, &sa->life_s, &sa->life_shortened);
+	x = p1_choose(ike, sa->peer, &sap.prop[0], &chosen, &sa->life_s, &sa->life_shortened);
 	if (x == NULL) {
 		CNT(ike, E_NO_PROPOSAL);
 		mm1_no_proposal(ike, sa);
@@ -272,8 +301,13 @@ mm1(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 	sa->block = ike_cipher_block(sa->enc);
 	sa->hash = (enum ike_hash)ike_hash_of(chosen.hash);
 	sa->group = chosen.group;
+	sa->auth = chosen.auth;
 	p1_name(&chosen, sa->alg_name, sizeof(sa->alg_name));
 	for (unsigned int i = 0; i < pls.n; i++) {
+		/* "FRAGMENTATION", with Windows' 4 capability bytes or without */
+		if (pls.p[i].type == IKE_PL_VID && pls.p[i].len >= 16 &&
+		    memcmp(pls.p[i].body, ike_vid_frag, 16) == 0)
+			sa->frag_peer = true;
 		if (pls.p[i].type != IKE_PL_VID || pls.p[i].len != 16)
 			continue;
 		if (memcmp(pls.p[i].body, vid_rfc3947, 16) == 0)
@@ -316,6 +350,8 @@ mm1(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 	else if (sa->natt == IKE_NATT_DRAFT)
 		ike_buf_pl(&m, IKE_PL_VID, vid_draft[draft[1] ? 1 : draft[0] ? 0 : 2], 16);
 	ike_buf_pl(&m, IKE_PL_VID, vid_dpd, 16);
+	if (ike->conf->ipsec.fragmentation)
+		ike_buf_pl(&m, IKE_PL_VID, ike_vid_frag, 16);
 	if (ike_buf_finish(&m) < 0)
 		return -EMSGSIZE;
 	rc = mm_send_resp(ike, sa, &m, msg, len);
@@ -398,6 +434,19 @@ mm3(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 		ike_buf_pl(&m, natd_type, natd, hl);
 		ike_natd_hash(sa->hash, sa->icky, sa->rcky, ike->local_addr, sa->local_port, natd);
 		ike_buf_pl(&m, natd_type, natd, hl);
+	}
+	if (sa->auth != IKE_AUTH_PSK) {
+		/* RFC 2408 §3.10: ask for an X.509 signature certificate of one of our CAs */
+		const uint8_t *dn;
+		size_t dl;
+
+		for (unsigned int i = 0; (dn = ike_certs_ca_dn(ike->certs, i, &dl)) != NULL; i++) {
+			size_t o = ike_buf_pl_begin(&m, IKE_PL_CR);
+
+			ike_buf_u8(&m, IKE_CERT_ENC_X509_SIG);
+			ike_buf_put(&m, dn, dl);
+			ike_buf_pl_end(&m, o);
+		}
 	}
 	if (ike_buf_finish(&m) < 0)
 		return -EMSGSIZE;
@@ -517,75 +566,43 @@ mm5_try(struct ike_sa *sa, const struct lns_psk_conf *psk,
 	return rc;
 }
 
-/* Message 5 -> 6: authenticate the initiator, answer with our ID and HASH_R. */
-static int
-mm5(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
-    size_t len, uint16_t peer_port, uint16_t local_port)
+/* The ID, ports and INITIAL-CONTACT of an authenticated message 5. */
+static bool
+mm5_accept(struct ike_sa *sa, const struct ike_pls *pls, const struct ike_id *id,
+	   const char *id_str, uint16_t peer_port, uint16_t local_port)
 {
-	const struct lns_psk_conf *cand[LNS_CONF_MAX_PSKS + 1];
-	static struct ike_buf m;
-	struct ike_pls pls;
-	struct ike_id id;
-	char id_str[LNS_CONF_NAME_MAX];
-	uint8_t iv[IKE_BLOCK_MAX], hash_r[IKE_HASH_MAX], idr[8];
-	uint8_t *plain = NULL;
-	unsigned int n;
-	size_t publen;
-	const uint8_t *pub = ike_dh_pub(sa->dh, &publen);
 	bool initial_contact = false;
-	int rc = -EACCES;
 
-	if (!(h->flags & IKE_FLAG_ENC) || (len - IKE_HDR_LEN) % sa->block != 0 ||
-	    len == IKE_HDR_LEN) {
-		CNT(ike, E_MALFORMED);
-		return -EBADMSG;
-	}
-	n = psk_candidates(ike, sa->peer, cand);
-	if (n == 0) {
-		CNT(ike, E_NO_PSK);
-		return -EACCES;
-	}
-	for (unsigned int i = 0; i < n && rc != 0; i++)
-		rc = mm5_try(sa, cand[i], msg, len, iv, &plain, &pls, &id, id_str);
-	if (rc != 0) {
-		/* wrong PSK or forged message: the half-open SA goes (RFC 2409 §5) */
-		CNT(ike, E_AUTH_FAILED);
-		return -EACCES;
-	}
-	memcpy(sa->iv, iv, sa->block);
 	snprintf(sa->peer_id, sizeof(sa->peer_id), "%s", id_str);
-	sa->id_proto = id.proto;
-	sa->id_port = id.port;
+	sa->id_proto = id->proto;
+	sa->id_port = id->port;
 	/* RFC 3947 §4: after the float the peer talks to us on 4500 */
 	sa->peer_port = peer_port;
 	sa->local_port = local_port;
-	for (unsigned int i = 0; i < pls.n; i++) {
+	for (unsigned int i = 0; i < pls->n; i++) {
 		struct ike_notify nt;
 
-		if (pls.p[i].type == IKE_PL_N &&
-		    ike_notify_parse(pls.p[i].body, pls.p[i].len, &nt) == 0 &&
+		if (pls->p[i].type == IKE_PL_N &&
+		    ike_notify_parse(pls->p[i].body, pls->p[i].len, &nt) == 0 &&
 		    nt.type == IKE_N_INITIAL_CONTACT)
 			initial_contact = true;
 	}
-	free(plain);
+	return initial_contact;
+}
 
-	/* Message 6: IDir | HASH_R, encrypted, continuing the CBC chain */
-	ike_buf_init(&m, sa->icky, sa->rcky, IKE_EXCH_ID_PROT, 0, 0);
-	idr[0] = IKE_ID_IPV4_ADDR;
-	idr[1] = sa->id_proto;          /* RFC 2407 §4.6.2: 0/0 or UDP/500, as the peer did */
-	ike_put16(idr + 2, sa->id_port);
-	memcpy(idr + 4, &ike->local_addr, 4);
-	ike_buf_pl(&m, IKE_PL_ID, idr, sizeof(idr));
-	/* HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b) */
-	ike_p1_hash(sa->hash, sa->k.skeyid, sa->k.len, pub, sa->gxi, publen, sa->rcky, sa->icky,
-		    sa->sai_b, sa->sai_len, idr, sizeof(idr), hash_r);
-	ike_buf_pl(&m, IKE_PL_HASH, hash_r, sa->k.len);
-	if (ike_encrypt(sa, &m, sa->iv) < 0) {
+/* Message 6 (payloads in m) encrypted and sent; the ISAKMP SA is established. */
+static int
+mm6_finish(struct lns_ike *ike, struct ike_sa *sa, struct ike_buf *m, const uint8_t *msg,
+	   size_t len, bool initial_contact)
+{
+	int rc;
+
+	if (ike_encrypt(sa, m, sa->iv) < 0) {
 		CNT(ike, E_CRYPTO);
 		return -EIO;
 	}
 	memcpy(sa->p1_last, sa->iv, sa->block);
-	rc = mm_send_resp(ike, sa, &m, msg, len);
+	rc = mm_send_resp(ike, sa, m, msg, len);
 	if (rc < 0)
 		return rc;
 	/* g^x private and g^xy are no longer needed: keep only the derived keys */
@@ -615,6 +632,280 @@ mm5(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 		CNT(ike, RESPONDER_LIFETIME);
 	}
 	return 0;
+}
+
+/*
+ * A refused message 5 with signatures: counted under its reason, logged (event
+ * ipsec-refused with the reason), and the peer told with a protected
+ * notification (the keys are good: only the authentication failed).
+ */
+static int
+mm5_sig_refuse(struct lns_ike *ike, struct ike_sa *sa, const uint8_t *iv, int counter,
+	       uint16_t notify, const char *what, const char *why)
+{
+	char a[INET_ADDRSTRLEN];
+	uint8_t spi[16];
+
+	ike->cnt[counter]++;
+	CNT(ike, E_AUTH_FAILED);
+	inet_ntop(AF_INET, &sa->peer, a, sizeof(a));
+	ike_event(ike, LNS_EV_IPSEC_REFUSED, 0, "%s: %s (%s)", a, what, why);
+	/* the Informational's IV chains from the last block of message 5 */
+	memcpy(sa->p1_last, iv, sa->block);
+	memcpy(spi, sa->icky, 8);
+	memcpy(spi + 8, sa->rcky, 8);
+	ike_send_notify(ike, sa, notify, IKE_PROTO_ISAKMP, spi, 16, NULL, 0);
+	return -EACCES;
+}
+
+static const int cert_counter[] = {
+	[IKE_CERT_OK]          = LNS_IKE_C_E_AUTH_FAILED,
+	[IKE_CERT_E_MALFORMED] = LNS_IKE_C_E_CERT_MALFORMED,
+	[IKE_CERT_E_UNTRUSTED] = LNS_IKE_C_E_CERT_UNTRUSTED,
+	[IKE_CERT_E_REVOKED]   = LNS_IKE_C_E_CERT_REVOKED,
+	[IKE_CERT_E_EXPIRED]   = LNS_IKE_C_E_CERT_EXPIRED,
+	[IKE_CERT_E_ID]        = LNS_IKE_C_E_CERT_ID,
+	[IKE_CERT_E_SIG]       = LNS_IKE_C_E_BAD_SIG,
+};
+
+/* Does an entry of ipsec.cert-peers admit this address and (verified) ID? */
+static bool
+cert_peer_ok(const struct lns_ike *ike, uint32_t peer, const struct ike_id *id,
+	     const char *id_str)
+{
+	const struct lns_ipsec_conf *ic = &ike->conf->ipsec;
+
+	for (unsigned int i = 0; i < ic->n_cert_peers; i++) {
+		const struct lns_cert_peer_conf *p = &ic->cert_peers[i];
+
+		if (!prefix_match(&p->peer, peer))
+			continue;
+		switch (p->id_type) {
+		case LNS_ID_ANY:
+			return true;
+		case LNS_ID_DER_ASN1_DN:
+			if (id->type == IKE_ID_DER_ASN1_DN && ike_dn_cmp(p->id, id_str) == 0)
+				return true;
+			break;
+		case LNS_ID_FQDN:
+			if (id->type == IKE_ID_FQDN && strcasecmp(p->id, id_str) == 0)
+				return true;
+			break;
+		case LNS_ID_IPV4_ADDR:
+			if (id->type == IKE_ID_IPV4_ADDR && strcmp(p->id, id_str) == 0)
+				return true;
+			break;
+		default:
+			break;
+		}
+	}
+	return false;
+}
+
+#define MM5_MAX_CERTS 4
+
+/*
+ * Message 5 -> 6 with RSA signatures (RFC 2409 §5.1) or ECDSA (RFC 4754):
+ *   HDR*, IDii, [CERT], SIG_I  ->  HDR*, IDir, [CERT], SIG_R
+ * SKEYID = prf(Ni_b | Nr_b, g^xy); SIG_I is the initiator's PKCS#1 signature of
+ * HASH_I, made with the key of a certificate that chains to a configured CA,
+ * is not revoked, and names the ID it sent.
+ */
+static int
+mm5_sig(struct lns_ike *ike, struct ike_sa *sa, const uint8_t *msg, size_t len,
+	uint16_t peer_port, uint16_t local_port)
+{
+	static struct ike_buf m;
+	struct ike_pls pls;
+	struct ike_id id;
+	const struct ike_pl *idp, *sig, *c;
+	const uint8_t *extra[MM5_MAX_CERTS];
+	size_t extra_len[MM5_MAX_CERTS], publen, own_len, dn_len;
+	struct ike_peer_cert *pc = NULL;
+	enum ike_cert_verdict v;
+	char id_str[LNS_CONF_ID_MAX], why[128];
+	uint8_t iv[IKE_BLOCK_MAX], hash[IKE_HASH_MAX], mysig[IKE_SIG_MAX];
+	uint8_t *plain = NULL, idr[4 + 1024];
+	const uint8_t *pub = ike_dh_pub(sa->dh, &publen), *own, *dn;
+	unsigned int n_extra = 0;
+	bool initial_contact;
+	int rc, sl;
+
+	if (ike->certs == NULL) {
+		CNT(ike, E_NO_CERT);
+		return -EACCES;
+	}
+	if (ike_p1_derive_sig(sa->hash, sa->ni, sa->ni_len, sa->nr, IKE_NONCE_LEN, sa->gxy,
+			      sa->gxy_len, sa->icky, sa->rcky, &sa->k) < 0 ||
+	    ike_p1_enc_key(sa->hash, sa->k.e, sa->k.len, sa->enc_key, sa->key_len) < 0) {
+		CNT(ike, E_CRYPTO);
+		return -EIO;
+	}
+	memcpy(iv, sa->iv, sa->block);
+	if (ike_decrypt(sa, msg, len, iv, &plain) < 0) {
+		CNT(ike, E_CRYPTO);
+		return -EACCES;
+	}
+	rc = ike_pl_parse(msg[16], plain + IKE_HDR_LEN, len - IKE_HDR_LEN, true, &pls);
+	idp = rc == 0 ? ike_pls_find(&pls, IKE_PL_ID, 0) : NULL;
+	sig = rc == 0 ? ike_pls_find(&pls, IKE_PL_SIG, 0) : NULL;
+	if (idp == NULL || sig == NULL || ike_id_parse(idp->body, idp->len, &id) < 0) {
+		/* garbage after decryption: the wrong keys or a forged message */
+		free(plain);
+		CNT(ike, E_MALFORMED);
+		return -EACCES;
+	}
+	c = ike_pls_find(&pls, IKE_PL_CERT, 0);
+	if (c == NULL) {
+		rc = mm5_sig_refuse(ike, sa, iv, LNS_IKE_C_E_NO_CERT, IKE_N_CERT_UNAVAILABLE,
+				    "no certificate", "lnsd keeps no peer certificates");
+		goto out;
+	}
+	if (c->len < 2 || c->body[0] != IKE_CERT_ENC_X509_SIG) {
+		rc = mm5_sig_refuse(ike, sa, iv, LNS_IKE_C_E_CERT_MALFORMED,
+				    IKE_N_INVALID_CERT_ENCODING, "certificate refused",
+				    "not an X.509 signature certificate");
+		goto out;
+	}
+	/* further CERT payloads: intermediates toward our CAs */
+	for (unsigned int i = 1; n_extra < MM5_MAX_CERTS; i++) {
+		const struct ike_pl *e = ike_pls_find(&pls, IKE_PL_CERT, i);
+
+		if (e == NULL)
+			break;
+		if (e->len < 2 || e->body[0] != IKE_CERT_ENC_X509_SIG)
+			continue;
+		extra[n_extra] = e->body + 1;
+		extra_len[n_extra++] = e->len - 1u;
+	}
+	v = ike_certs_verify(ike->certs, c->body + 1, c->len - 1u, extra, extra_len, n_extra,
+			     &pc, why, sizeof(why));
+	if (v == IKE_CERT_OK) {
+		v = ike_peer_cert_id(pc, id.type, id.data, id.len);
+		if (v != IKE_CERT_OK)
+			snprintf(why, sizeof(why), "ID type %u not in the certificate", id.type);
+	}
+	if (v != IKE_CERT_OK) {
+		rc = mm5_sig_refuse(ike, sa, iv, cert_counter[v],
+				    v == IKE_CERT_E_ID ? IKE_N_INVALID_ID_INFO :
+				    IKE_N_INVALID_CERTIFICATE, ike_cert_verdict_name(v), why);
+		goto out;
+	}
+	if (id.type == IKE_ID_DER_ASN1_DN) {
+		if (ike_dn_text(id.data, id.len, id_str, sizeof(id_str)) < 0)
+			snprintf(id_str, sizeof(id_str), "?");
+	} else {
+		id_format(&id, id_str, sizeof(id_str));
+	}
+	if (ike_peer_cert_auth(pc) != sa->auth) {
+		rc = mm5_sig_refuse(ike, sa, iv, LNS_IKE_C_E_BAD_SIG, IKE_N_INVALID_CERTIFICATE,
+				    "certificate key does not fit the method", id_str);
+		goto out;
+	}
+	if (!cert_peer_ok(ike, sa->peer, &id, id_str)) {
+		rc = mm5_sig_refuse(ike, sa, iv, LNS_IKE_C_E_CERT_PEER, IKE_N_AUTH_FAILED,
+				    "ID not allowed by cert-peers", id_str);
+		goto out;
+	}
+	/* HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b), signed */
+	if (ike_p1_hash(sa->hash, sa->k.skeyid, sa->k.len, sa->gxi, pub, publen, sa->icky,
+			sa->rcky, sa->sai_b, sa->sai_len, idp->body, idp->len, hash) < 0 ||
+	    ike_peer_cert_sig(pc, hash, sa->k.len, sig->body, sig->len) != IKE_CERT_OK) {
+		rc = mm5_sig_refuse(ike, sa, iv, LNS_IKE_C_E_BAD_SIG, IKE_N_INVALID_SIGNATURE,
+				    "bad signature", id_str);
+		goto out;
+	}
+	memcpy(sa->iv, iv, sa->block);
+	initial_contact = mm5_accept(sa, &pls, &id, id_str, peer_port, local_port);
+
+	/* Message 6: IDir (our subject) | CERT | SIG_R */
+	own = ike_certs_own(ike->certs, &own_len);
+	dn = ike_certs_own_dn(ike->certs, &dn_len);
+	rc = -EIO;
+	if (dn_len > sizeof(idr) - 4)
+		goto out;
+	idr[0] = IKE_ID_DER_ASN1_DN;
+	idr[1] = sa->id_proto;
+	ike_put16(idr + 2, sa->id_port);
+	memcpy(idr + 4, dn, dn_len);
+	ike_buf_init(&m, sa->icky, sa->rcky, IKE_EXCH_ID_PROT, 0, 0);
+	ike_buf_pl(&m, IKE_PL_ID, idr, 4 + dn_len);
+	{
+		size_t o = ike_buf_pl_begin(&m, IKE_PL_CERT);
+
+		ike_buf_u8(&m, IKE_CERT_ENC_X509_SIG);
+		ike_buf_put(&m, own, own_len);
+		ike_buf_pl_end(&m, o);
+	}
+	/* HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b), signed */
+	if (ike_p1_hash(sa->hash, sa->k.skeyid, sa->k.len, pub, sa->gxi, publen, sa->rcky,
+			sa->icky, sa->sai_b, sa->sai_len, idr, 4 + dn_len, hash) < 0 ||
+	    (sl = ike_certs_sign(ike->certs, hash, sa->k.len, mysig)) < 0) {
+		CNT(ike, E_CRYPTO);
+		goto out;
+	}
+	ike_buf_pl(&m, IKE_PL_SIG, mysig, (size_t)sl);
+	CNT(ike, CERT_AUTH_DONE);
+	rc = mm6_finish(ike, sa, &m, msg, len, initial_contact);
+out:
+	ike_peer_cert_free(pc);
+	free(plain);
+	return rc;
+}
+
+/* Message 5 -> 6: authenticate the initiator, answer with our ID and HASH_R. */
+static int
+mm5(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
+    size_t len, uint16_t peer_port, uint16_t local_port)
+{
+	const struct lns_psk_conf *cand[LNS_CONF_MAX_PSKS + 1];
+	static struct ike_buf m;
+	struct ike_pls pls;
+	struct ike_id id;
+	char id_str[LNS_CONF_NAME_MAX];
+	uint8_t iv[IKE_BLOCK_MAX], hash_r[IKE_HASH_MAX], idr[8];
+	uint8_t *plain = NULL;
+	unsigned int n;
+	size_t publen;
+	const uint8_t *pub = ike_dh_pub(sa->dh, &publen);
+	bool initial_contact;
+	int rc = -EACCES;
+
+	if (!(h->flags & IKE_FLAG_ENC) || (len - IKE_HDR_LEN) % sa->block != 0 ||
+	    len == IKE_HDR_LEN) {
+		CNT(ike, E_MALFORMED);
+		return -EBADMSG;
+	}
+	if (sa->auth != IKE_AUTH_PSK)
+		return mm5_sig(ike, sa, msg, len, peer_port, local_port);
+	n = psk_candidates(ike, sa->peer, cand);
+	if (n == 0) {
+		CNT(ike, E_NO_PSK);
+		return -EACCES;
+	}
+	for (unsigned int i = 0; i < n && rc != 0; i++)
+		rc = mm5_try(sa, cand[i], msg, len, iv, &plain, &pls, &id, id_str);
+	if (rc != 0) {
+		/* wrong PSK or forged message: the half-open SA goes (RFC 2409 §5) */
+		CNT(ike, E_AUTH_FAILED);
+		return -EACCES;
+	}
+	memcpy(sa->iv, iv, sa->block);
+	initial_contact = mm5_accept(sa, &pls, &id, id_str, peer_port, local_port);
+	free(plain);
+
+	/* Message 6: IDir | HASH_R, encrypted, continuing the CBC chain */
+	ike_buf_init(&m, sa->icky, sa->rcky, IKE_EXCH_ID_PROT, 0, 0);
+	idr[0] = IKE_ID_IPV4_ADDR;
+	idr[1] = sa->id_proto;          /* RFC 2407 §4.6.2: 0/0 or UDP/500, as the peer did */
+	ike_put16(idr + 2, sa->id_port);
+	memcpy(idr + 4, &ike->local_addr, 4);
+	ike_buf_pl(&m, IKE_PL_ID, idr, sizeof(idr));
+	/* HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b) */
+	ike_p1_hash(sa->hash, sa->k.skeyid, sa->k.len, pub, sa->gxi, publen, sa->rcky, sa->icky,
+		    sa->sai_b, sa->sai_len, idr, sizeof(idr), hash_r);
+	ike_buf_pl(&m, IKE_PL_HASH, hash_r, sa->k.len);
+	return mm6_finish(ike, sa, &m, msg, len, initial_contact);
 }
 
 /*
@@ -665,8 +956,7 @@ ike_mm_input(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h,
 			CNT(ike, DUP_REQUESTS);
 			if (sa->resp) {
 				CNT(ike, TX_MM);
-				ike->ops.send(ike->ctx, sa->peer, sa->peer_port, sa->local_port,
-					      sa->resp, sa->resp_len);
+				ike_tx(ike, sa, sa->resp, sa->resp_len);
 			}
 			return 0;
 		}

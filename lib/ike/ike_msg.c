@@ -220,6 +220,7 @@ ike_id_parse(const uint8_t *body, size_t len, struct ike_id *id)
 	case IKE_ID_FQDN:
 	case IKE_ID_USER_FQDN:
 	case IKE_ID_KEY_ID:
+	case IKE_ID_DER_ASN1_DN:         /* a DER Name: parsed where it is used */
 		return id->len > 0 ? 0 : -EBADMSG;
 	default:
 		return -EBADMSG;   /* IPv6 and ranges: not for L2TP/IPv4 peers */

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ike_cert.h"
 #include "ike_crypto.h"
 #include "ike_msg.h"
 #include "lns_ike.h"
@@ -22,6 +23,10 @@
 #define IKE_MAX_QM           4        /* concurrent Quick Modes per ISAKMP SA */
 #define IKE_NONCE_LEN        32
 #define IKE_RECENT_MSGIDS    8
+#define IKE_FRAG_SLOTS       32       /* messages being reassembled at once */
+#define IKE_FRAG_MAX_N       16       /* fragments of one message */
+#define IKE_FRAG_MAX_BYTES   16384    /* bytes of one reassembled message */
+#define IKE_FRAG_TIMEOUT_MS  5000     /* to receive every fragment of a message */
 
 #define container_of(p, T, m) ((T *)(void *)((char *)(p) - offsetof(T, m)))
 
@@ -106,6 +111,8 @@ struct ike_sa {
 	enum ike_natt natt;
 	bool nat_peer, nat_local, dpd_peer;
 	bool vid_initial_contact;        /* Microsoft's "Vid-Initial-Contact" in message 1 */
+	bool frag_peer;                  /* it announced IKEv1 fragmentation (vendor ID) */
+	int auth;                        /* IKE_AUTH_PSK or IKE_AUTH_RSA_SIG */
 
 	/* retransmission of our last response */
 	uint8_t req_digest[20];
@@ -127,6 +134,8 @@ struct ike_sa {
 	uint32_t recent[IKE_RECENT_MSGIDS];  /* finished Quick Mode message ids */
 	unsigned int recent_pos;
 };
+
+struct ike_frag_slot;
 
 struct ike_bucket {
 	uint64_t last_ms;
@@ -150,6 +159,9 @@ struct lns_ike {
 	struct ike_bucket *rl;
 	uint64_t now_ms;                 /* of the call in progress */
 	uint16_t in_peer_port, in_local_port; /* of the message in progress */
+	struct ike_certs *certs;         /* ipsec.certificates, NULL = none */
+	struct ike_frag_slot *frags;     /* reassembly, IKE_FRAG_SLOTS, on first use */
+	uint16_t frag_id;                /* of our last fragmented message */
 };
 
 #define CNT(ike, c) ((ike)->cnt[LNS_IKE_C_##c]++)
@@ -193,6 +205,29 @@ void ike_sa_child_gone(struct lns_ike *ike, struct ike_sa *sa);
 /** Main Mode done on sa: continue a live connection of the same endpoint and
  *  identity (phase-1 renewal) when allowed. @return true when sa joined one. */
 bool ike_conn_continue(struct lns_ike *ike, struct ike_sa *sa);
+
+/* ike_frag.c */
+extern const uint8_t ike_vid_frag[16];
+struct ike_frag {
+	uint16_t id;
+	uint8_t num;
+	bool last;
+	const uint8_t *data;
+	uint16_t len;
+};
+/** Parse a fragment payload body (after the generic header). */
+int  ike_frag_parse(const uint8_t *body, size_t len, struct ike_frag *f);
+/** A message whose first payload is a fragment: keep it. @return 1 with *whole
+ *  (malloc'd, the complete message) when it was the missing piece, 0 when kept,
+ *  <0 when dropped (counted). */
+int  ike_frag_input(struct lns_ike *ike, uint32_t peer, uint16_t peer_port,
+		    const struct ike_hdr *h, const uint8_t *msg, size_t len,
+		    uint8_t **whole, size_t *whole_len);
+/** Send msg as fragments of ipsec.fragment-size. @return 0, or -E2BIG. */
+int  ike_frag_send(struct lns_ike *ike, struct ike_sa *sa, const uint8_t *msg, size_t len);
+/** Send msg to sa's peer, fragmented when it announced support and msg is big. */
+void ike_tx(struct lns_ike *ike, struct ike_sa *sa, const uint8_t *msg, size_t len);
+void ike_frag_fini(struct lns_ike *ike);
 
 /* ike_main.c */
 int  ike_mm_input(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h,

@@ -25,6 +25,7 @@ enum ike_pl_type {
 	IKE_PL_NONCE = 10, IKE_PL_N = 11, IKE_PL_D = 12, IKE_PL_VID = 13,
 	IKE_PL_NATD = 20, IKE_PL_NATOA = 21,
 	IKE_PL_NATD_DRAFT = 130, IKE_PL_NATOA_DRAFT = 131,
+	IKE_PL_FRAG = 132,              /* IKEv1 fragment (vendor-ID "FRAGMENTATION") */
 };
 
 #define IKE_DOI_IPSEC    1
@@ -50,6 +51,10 @@ enum ike_pl_type {
 #define IKE_HASHALG_SHA384   5
 #define IKE_HASHALG_SHA512   6
 #define IKE_AUTH_PSK         1
+#define IKE_AUTH_RSA_SIG     3
+#define IKE_AUTH_ECDSA_256   9       /* RFC 4754 §3 */
+#define IKE_AUTH_ECDSA_384   10
+#define IKE_AUTH_ECDSA_521   11
 #define IKE_LIFE_SECONDS     1
 #define IKE_LIFE_KB          2
 #define IKE_GROUP_MODP1024   2
@@ -85,6 +90,7 @@ enum ike_pl_type {
 #define IKE_ID_FQDN          2
 #define IKE_ID_USER_FQDN     3
 #define IKE_ID_IPV4_SUBNET   4
+#define IKE_ID_DER_ASN1_DN   9
 #define IKE_ID_KEY_ID        11
 
 /* Notify message types, RFC 2408 §3.14.1, RFC 2407 §4.6.3, RFC 3706 */
@@ -97,8 +103,12 @@ enum ike_pl_type {
 #define IKE_N_PAYLOAD_MALFORMED     16
 #define IKE_N_INVALID_KEY_INFO      17
 #define IKE_N_INVALID_ID_INFO       18
+#define IKE_N_INVALID_CERT_ENCODING 19
+#define IKE_N_INVALID_CERTIFICATE   20
 #define IKE_N_INVALID_HASH_INFO     23
 #define IKE_N_AUTH_FAILED           24
+#define IKE_N_INVALID_SIGNATURE     25
+#define IKE_N_CERT_UNAVAILABLE      28
 #define IKE_N_ERROR_MAX             16383
 #define IKE_N_CONNECTED             16384
 #define IKE_N_RESPONDER_LIFETIME    24576

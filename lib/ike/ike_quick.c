@@ -318,8 +318,7 @@ qm_rtx_cb(struct lns_timer *t, void *arg, uint64_t now_ms)
 		return;
 	}
 	CNT(ike, RETRANSMITS);
-	ike->ops.send(ike->ctx, qm->sa->peer, qm->sa->peer_port, qm->sa->local_port, qm->resp,
-		      qm->resp_len);
+	ike_tx(ike, qm->sa, qm->resp, qm->resp_len);
 	lns_timer_arm(ike->tm, &qm->t_rtx, now_ms + ((uint64_t)IKE_RTX_INITIAL_MS << qm->rtx));
 }
 
@@ -718,8 +717,7 @@ ike_qm_input(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h,
 		if (memcmp(dg, qm->req_digest, 20) == 0) {
 			CNT(ike, DUP_REQUESTS);
 			CNT(ike, TX_QM);
-			ike->ops.send(ike->ctx, sa->peer, sa->peer_port, sa->local_port, qm->resp,
-				      qm->resp_len);
+			ike_tx(ike, sa, qm->resp, qm->resp_len);
 			return 0;
 		}
 		return qm3(ike, sa, qm, h, msg, len);

@@ -115,7 +115,27 @@ struct lns_ike_ops {
 	X(E_NOMEM,          "err-no-memory") \
 	X(E_CRYPTO,         "err-crypto") \
 	X(E_PEER_NOTIFY,    "err-peer-notify") \
-	X(E_DRAINING,       "err-refused-draining")
+	X(E_DRAINING,       "err-refused-draining") \
+	X(CERT_AUTH_DONE,   "cert-auth-done") \
+	X(E_NO_CERT,        "err-cert-missing") \
+	X(E_CERT_MALFORMED, "err-cert-malformed") \
+	X(E_CERT_UNTRUSTED, "err-cert-untrusted") \
+	X(E_CERT_REVOKED,   "err-cert-revoked") \
+	X(E_CERT_EXPIRED,   "err-cert-expired") \
+	X(E_CERT_ID,        "err-cert-id-mismatch") \
+	X(E_CERT_PEER,      "err-cert-peer-not-allowed") \
+	X(E_BAD_SIG,        "err-bad-signature") \
+	X(FRAG_RX,          "fragments-received") \
+	X(FRAG_TX,          "fragments-sent") \
+	X(FRAG_REASSEMBLED, "fragments-reassembled") \
+	X(FRAG_DUP,         "fragments-duplicate") \
+	X(E_FRAG_MALFORMED, "err-fragment-malformed") \
+	X(E_FRAG_TOO_MANY,  "err-fragment-too-many") \
+	X(E_FRAG_TOO_BIG,   "err-fragment-too-big") \
+	X(E_FRAG_TIMEOUT,   "err-fragment-timeout") \
+	X(E_FRAG_EVICTED,   "err-fragment-evicted") \
+	X(E_FRAG_DROPPED,   "err-fragments-discarded") \
+	X(E_FRAG_OFF,       "err-fragmentation-off")
 
 enum lns_ike_counter {
 #define X(e, s) LNS_IKE_C_##e,

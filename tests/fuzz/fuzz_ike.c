@@ -22,6 +22,13 @@
  *        integrity check. sel bits 3-6 move the clock as above; with sel bit 1
  *        set, a Quick Mode the responder answers is finished with message 3.
  *
+ * Fragmentation is on (fragments of any of the above are reassembled), and with
+ * FUZZ_CERT_DIR (tests/unit/ike/certs, set by meson) certificates are configured:
+ * Main Mode offers with RSA signatures are accepted, and the codec runs every CERT
+ * payload through X.509 verification against that CA and CRL (then its ID and SIG
+ * checks against the message's ID and SIG payloads), every DN ID through the DN
+ * printer and every fragment payload through the fragment parser.
+ *
  * Contracts checked: at the end, with the clock run past every lifetime, DPD and
  * exchange timer, no ISAKMP SA is left, and every connection and child the
  * callbacks were told about came down exactly once.
@@ -31,6 +38,7 @@
 #include <string.h>
 
 #include "lns_ike.h"
+#include "ike_priv.h"
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
@@ -58,6 +66,7 @@ static struct {
 	struct ike_buf last;            /* the last message the responder sent */
 	int conn_up, conn_down, child_up, child_down;
 } F;
+static struct ike_certs *certs;      /* the codec's X.509 checks */
 
 static int
 peer_idx(uint32_t peer)
@@ -147,6 +156,65 @@ setup_conf(void)
 	p->secret.len = (uint16_t)strlen(PSK);
 	p->secret.set = true;
 	conf.ipsec.n_psks = 1;
+	conf.ipsec.fragmentation = true;
+	conf.ipsec.fragment_size = 600;
+#ifdef FUZZ_CERT_DIR
+	{
+		struct lns_cert_conf *c = &conf.ipsec.certs;
+		char err[256];
+
+		snprintf(c->cert_file, sizeof(c->cert_file), "%s/lns.pem", FUZZ_CERT_DIR);
+		snprintf(c->key_file, sizeof(c->key_file), "%s/lns.key", FUZZ_CERT_DIR);
+		snprintf(c->ca_file, sizeof(c->ca_file), "%s/ca.pem", FUZZ_CERT_DIR);
+		snprintf(c->crl_files[0], sizeof(c->crl_files[0]), "%s/ca.crl", FUZZ_CERT_DIR);
+		c->n_crls = 1;
+		c->set = true;
+		conf.ipsec.n_cert_peers = 1;   /* every address, any ID */
+		certs = ike_certs_load(c, err, sizeof(err));
+		if (certs == NULL)
+			fprintf(stderr, "fuzz_ike: no certificates (%s)\n", err);
+	}
+#endif
+}
+
+/* A CERT payload (and the chain after it) through the X.509 checks. */
+static void
+codec_cert(const struct ike_pls *pls, const struct ike_pl *c)
+{
+	const struct ike_pl *idp = ike_pls_find(pls, IKE_PL_ID, 0);
+	const struct ike_pl *sig = ike_pls_find(pls, IKE_PL_SIG, 0);
+	const uint8_t *extra[2];
+	size_t extra_len[2];
+	unsigned int n = 0;
+	struct ike_peer_cert *pc = NULL;
+	struct ike_id id;
+	char why[128];
+	uint8_t hash[32];
+
+	if (certs == NULL || c->len < 2)
+		return;
+	for (unsigned int i = 1; n < 2; i++) {
+		const struct ike_pl *e = ike_pls_find(pls, IKE_PL_CERT, i);
+
+		if (e == NULL)
+			break;
+		if (e->len >= 2) {
+			extra[n] = e->body + 1;
+			extra_len[n++] = e->len - 1u;
+		}
+	}
+	if (ike_certs_verify(certs, c->body + 1, c->len - 1u, extra, extra_len, n, &pc, why,
+			     sizeof(why)) != IKE_CERT_OK) {
+		FUZZ_CHECK(pc == NULL);
+		return;
+	}
+	FUZZ_CHECK(pc != NULL);
+	if (idp != NULL && ike_id_parse(idp->body, idp->len, &id) == 0)
+		(void)ike_peer_cert_id(pc, id.type, id.data, id.len);
+	memset(hash, 0x5a, sizeof(hash));
+	if (sig != NULL)
+		(void)ike_peer_cert_sig(pc, hash, sizeof(hash), sig->body, sig->len);
+	ike_peer_cert_free(pc);
 }
 
 static void
@@ -211,9 +279,26 @@ codec(const uint8_t *m, size_t len)
 			}
 			break;
 		case IKE_PL_ID:
-			if (ike_id_parse(pl->body, pl->len, &id) == 0)
+			if (ike_id_parse(pl->body, pl->len, &id) == 0) {
+				char dn[LNS_CONF_ID_MAX];
+
 				FUZZ_CHECK(id.data + id.len <= pl->body + pl->len);
+				if (id.type == IKE_ID_DER_ASN1_DN &&
+				    ike_dn_text(id.data, id.len, dn, sizeof(dn)) == 0)
+					FUZZ_CHECK(strlen(dn) < sizeof(dn));
+			}
 			break;
+		case IKE_PL_CERT:
+			codec_cert(&pls, pl);
+			break;
+		case IKE_PL_FRAG: {
+			struct ike_frag fr;
+
+			if (ike_frag_parse(pl->body, pl->len, &fr) == 0)
+				FUZZ_CHECK(fr.num > 0 && fr.len > 0 &&
+					   fr.data + fr.len <= pl->body + pl->len);
+			break;
+		}
 		case IKE_PL_N:
 			if (ike_notify_parse(pl->body, pl->len, &n) == 0)
 				FUZZ_CHECK(n.data + n.data_len <= pl->body + pl->len);

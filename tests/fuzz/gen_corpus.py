@@ -209,6 +209,46 @@ def ike_seeds():
     qm_full = prec(2, [(1, qsa), (10, b"\x66" * 24), (5, idci), (5, idcr)], 0x11223344)
     write("fuzz_ike", "p2-qm-full", b"\x01" + qm_full)
     write("fuzz_ike", "p2-qm-full-delete", b"\x01" + qm_full + dele + dpd + dele_ike)
+    ike_cert_frag_seeds(icky, mm1)
+
+
+def ike_cert_frag_seeds(icky, mm1):
+    # MM1 offering RSA signatures (auth 3) with the FRAGMENTATION vendor ID, sent as
+    # three fragments (payload 132: id, number from 1, flags 1 = last), out of order
+    xf = attr_tv(1, 7) + attr_tv(14, 128) + attr_tv(2, 4) + attr_tv(3, 3) + attr_tv(4, 14)
+    t = bytes([0, 0]) + u16(8 + len(xf)) + bytes([1, 1, 0, 0]) + xf
+    p = bytes([0, 0]) + u16(8 + len(t)) + bytes([1, 1, 0, 1]) + t
+    vid_frag = bytes.fromhex("4048b7d56ebce88525e7de7f00d6c2d3")
+    first, body = chain([(1, u32(1) + u32(1) + p), (13, vid_frag)])
+    whole = ike_hdr(b"\x22" * 8, b"\x00" * 8, first, 2, 0, 0, body)
+    cut = [0, len(whole) // 3, 2 * len(whole) // 3, len(whole)]
+
+    def frag(num, last):
+        f, b = chain([(132, u16(1) + bytes([num, 1 if last else 0]) + whole[cut[num - 1]:cut[num]])])
+        return b"\x00" + ike_hdr(b"\x22" * 8, b"\x00" * 8, f, 2, 0, 0, b)
+    write("fuzz_ike", "frag-mm1-rsa", b"\x00" + frag(2, False) + frag(3, True) + frag(1, False))
+    write("fuzz_ike", "frag-mm1-psk", b"\x00" + b"".join(
+        b"\x00" + ike_hdr(icky, b"\x00" * 8, 132, 2, 0, 0,
+                          gen(0, u16(5) + bytes([i + 1, 1 if i == 1 else 0]) + part))
+        for i, part in enumerate([mm1[:60], mm1[60:]])))
+    # a clear message with ID (DER DN), CERT (an X.509 the test CA signed), SIG, CERT_REQ
+    certs = os.path.join(HERE, "..", "unit", "ike", "certs")
+    with open(os.path.join(certs, "client.der"), "rb") as f:
+        der = f.read()
+    with open(os.path.join(certs, "client-sig.bin"), "rb") as f:
+        sig = f.read()
+    from cryptography import x509   # python3-cryptography, as scapy's ESP needs
+    dn = x509.load_der_x509_certificate(der).subject.public_bytes()
+    first, body = chain([(5, bytes([9, 17]) + u16(500) + dn), (6, b"\x04" + der), (9, sig),
+                         (7, b"\x04" + dn)])
+    write("fuzz_ike", "cert-id-sig", b"\x00\x00" + ike_hdr(icky, b"\xaa" * 8, first, 2, 0, 0, body))
+    # the same with an EC (P-256) certificate and a 64-byte r|s signature
+    with open(os.path.join(certs, "lns-ec.der"), "rb") as f:
+        ecder = f.read()
+    ecdn = x509.load_der_x509_certificate(ecder).subject.public_bytes()
+    first, body = chain([(5, bytes([9, 17]) + u16(500) + ecdn), (6, b"\x04" + ecder),
+                         (9, b"\x5a" * 64)])
+    write("fuzz_ike", "cert-ec", b"\x00\x00" + ike_hdr(icky, b"\xaa" * 8, first, 2, 0, 0, body))
 
 
 # ----------------------------------------------------------------- PPP ---

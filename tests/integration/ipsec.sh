@@ -17,6 +17,8 @@
 # Several clients (test_nat.sh): set LNS_IPSEC_NS (namespace, default the access
 # one), LNS_IPSEC_LOCAL (its address, default $LNS_ACC_PEER) and LNS_IPSEC_DIR (its
 # files; cleared: $LNS_WORK/ch) before each call, and keep each LNS_IPSEC_PID.
+# Certificates instead of the PSK: LNS_IPSEC_CERT=DIR with client.pem, client.key
+# and ca.pem (the CA that signed lnsd's certificate too).
 
 LNS_IPSEC_CONN=${LNS_IPSEC_CONN:-l2tp}
 LNS_IPSEC_DIR=
@@ -25,6 +27,16 @@ LNS_IPSEC_PID=
 swanctl_() {
 	local c=$1; shift
 	ip netns exec "${LNS_IPSEC_NS:-$LNS_NS_ACC}" swanctl "$c" --uri "unix://$LNS_IPSEC_DIR/charon.vici" "$@"
+}
+
+# the local and remote sections of the connection: PSK, or LNS_IPSEC_CERT's files
+lns_ipsec_auth() {
+	if [ -z "${LNS_IPSEC_CERT:-}" ]; then
+		printf 'local { auth = psk }\n\t\tremote { auth = psk }'
+		return
+	fi
+	printf 'local { auth = pubkey\n\t\t\tcerts = %s/client.pem }\n' "$LNS_IPSEC_CERT"
+	printf '\t\tremote { auth = pubkey\n\t\t\tcacerts = %s/ca.pem }' "$LNS_IPSEC_CERT"
 }
 
 # lns_ipsec_start PSK [ESP_PROPOSALS] [IKE_PROPOSALS]
@@ -86,8 +98,7 @@ connections {
 		proposals = $ike
 		${LNS_IPSEC_IKE_TIMES:-rekey_time = 0}
 		dpd_delay = 0
-		local { auth = psk }
-		remote { auth = psk }
+		$(lns_ipsec_auth)
 		children {
 			$LNS_IPSEC_CONN {
 				local_ts = dynamic[udp/1701]
@@ -101,6 +112,11 @@ connections {
 }
 secrets { ike-lns { secret = "$psk" } }
 EOC
+	if [ -n "${LNS_IPSEC_CERT:-}" ]; then
+		# swanctl loads the keys in private/ beside its configuration
+		mkdir -p "$d/private"
+		cp "$LNS_IPSEC_CERT/client.key" "$d/private/"
+	fi
 	# charon needs its own /run (pid file, vici); ip netns exec gives a private
 	# mount namespace, so the tmpfs is seen by this charon only.
 	ip netns exec "${LNS_IPSEC_NS:-$LNS_NS_ACC}" sh -c "mount -t tmpfs tmpfs /run && \

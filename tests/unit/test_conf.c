@@ -1485,6 +1485,87 @@ bad_too_many_entries(void)
 	free(yaml);
 }
 
+/* ipsec.certificates and cert-peers: the PEM files are read and checked at load. */
+static void
+cert_section(void)
+{
+	struct lns_conf *c;
+	const char *good = PORTS "ipsec:\n"
+		"  certificates:\n"
+		"    cert-file: ike/certs/lns.pem\n"
+		"    key-file: ike/certs/lns.key\n"
+		"    ca-file: ike/certs/ca.pem\n"
+		"    crl-files: [ike/certs/ca.crl]\n"
+		"  cert-peers:\n"
+		"    - {peer: 10.0.0.0/8, id-type: der-asn1-dn, id: \"C=CH, O=x, CN=y\"}\n"
+		"    - {id-type: fqdn, id: client1.test}\n"
+		"    - {}\n";
+
+	c = load_ok(good);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_TRUE(c->ipsec.certs.set);
+	CU_ASSERT_STRING_EQUAL(c->ipsec.certs.cert_file, "ike/certs/lns.pem");
+	CU_ASSERT_EQUAL(c->ipsec.certs.n_crls, 1);
+	CU_ASSERT_STRING_EQUAL(c->ipsec.certs.crl_files[0], "ike/certs/ca.crl");
+	CU_ASSERT_EQUAL(c->ipsec.n_cert_peers, 3);
+	CU_ASSERT_EQUAL(c->ipsec.cert_peers[0].id_type, LNS_ID_DER_ASN1_DN);
+	CU_ASSERT_EQUAL(c->ipsec.cert_peers[0].peer.len, 8);
+	CU_ASSERT_EQUAL(c->ipsec.cert_peers[1].id_type, LNS_ID_FQDN);
+	CU_ASSERT_EQUAL(c->ipsec.cert_peers[2].id_type, LNS_ID_ANY);
+	CU_ASSERT_EQUAL(c->ipsec.cert_peers[2].peer.len, 0);
+	CU_ASSERT_EQUAL(c->ipsec.cert_peers[2].auth, LNS_IKE_AUTH_RSA_SIG);
+	CU_ASSERT_TRUE(c->ipsec.fragmentation);
+	CU_ASSERT_EQUAL(c->ipsec.fragment_size, 1280);
+	lns_conf_free(c);
+
+	c = load_ok(PORTS);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_FALSE(c->ipsec.certs.set);
+	lns_conf_free(c);
+
+	expect_err(PORTS "ipsec:\n  certificates:\n    cert-file: ike/certs/nope.pem\n"
+		   "    key-file: ike/certs/lns.key\n    ca-file: ike/certs/ca.pem\n",
+		   10, 16, "ipsec.certificates.cert-file", "cannot read 'ike/certs/nope.pem'");
+	expect_err(PORTS "ipsec:\n  certificates:\n    cert-file: ike/certs/lns.pem\n"
+		   "    key-file: ike/certs/client.key\n    ca-file: ike/certs/ca.pem\n",
+		   11, 15, "ipsec.certificates.key-file", "does not match the certificate");
+	expect_err(PORTS "ipsec:\n  certificates:\n    cert-file: ike/certs/lns.key\n"
+		   "    key-file: ike/certs/lns.key\n    ca-file: ike/certs/ca.pem\n",
+		   10, 16, "ipsec.certificates.cert-file", "holds no PEM certificate");
+	expect_err(PORTS "ipsec:\n  certificates:\n    cert-file: ike/certs/lns.pem\n"
+		   "    key-file: ike/certs/lns.key\n    ca-file: ike/certs/ca.crl\n",
+		   12, 14, "ipsec.certificates.ca-file", "holds no PEM certificate");
+	expect_err(PORTS "ipsec:\n  certificates:\n    cert-file: ike/certs/lns.pem\n"
+		   "    key-file: ike/certs/lns.key\n    ca-file: ike/certs/ca.pem\n"
+		   "    crl-files: [ike/certs/ca.pem]\n",
+		   13, 16, "ipsec.certificates.crl-files", "holds no PEM CRL");
+	expect_err(PORTS "ipsec:\n  certificates:\n    cert-file: ike/certs/lns.pem\n"
+		   "    ca-file: ike/certs/ca.pem\n",
+		   10, 5, "ipsec.certificates.key-file", "required key missing");
+	expect_err(PORTS "ipsec:\n  cert-peers: [{id: x}]\n", 9, 21,
+		   "ipsec.cert-peers[0].id", "needs an id-type");
+	expect_err(PORTS "ipsec:\n  certificates:\n    cert-file: ike/certs/lns.pem\n"
+		   "    key-file: ike/certs/lns.key\n    ca-file: ike/certs/ca.pem\n"
+		   "  cert-peers: [{id-type: ipv4-addr, id: client}]\n", 13, 41,
+		   "ipsec.cert-peers[0].id", "not an IPv4 address");
+	expect_err(PORTS "ipsec:\n  cert-peers: [{}]\n", 9, 15,
+		   "ipsec.cert-peers", "needs ipsec.certificates");
+	/* an EC key: ecdsa peers; the method must be the key's */
+	c = load_ok(PORTS "ipsec:\n  certificates:\n    cert-file: ike/certs/lns-ec.pem\n"
+		    "    key-file: ike/certs/lns-ec.key\n    ca-file: ike/certs/ca.pem\n"
+		    "  cert-peers: [{auth: ecdsa}]\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->ipsec.certs.key_auth, LNS_IKE_AUTH_ECDSA);
+	CU_ASSERT_EQUAL(c->ipsec.cert_peers[0].auth, LNS_IKE_AUTH_ECDSA);
+	lns_conf_free(c);
+	expect_err(PORTS "ipsec:\n  certificates:\n    cert-file: ike/certs/lns-ec.pem\n"
+		   "    key-file: ike/certs/lns-ec.key\n    ca-file: ike/certs/ca.pem\n"
+		   "  cert-peers: [{}]\n", 13, 16, "ipsec.cert-peers[0].auth",
+		   "EC key: auth must be ecdsa");
+	expect_err(PORTS "ipsec:\n  fragment-size: 100\n", 9, 18,
+		   "ipsec.fragment-size", "");
+}
+
 /* ============================================================== main === */
 
 /* ------------------------------------------------------------- reload --- */
@@ -1679,6 +1760,7 @@ static const struct {
 	{ "dump masks secrets and round-trips", test_dump_masks_and_round_trips },
 	{ "enum names, free(NULL)", test_names_and_free_null },
 	{ "config/lnsd.yaml validates", test_shipped_reference },
+	{ "ipsec certificates and cert-peers", cert_section },
 	{ "config/demo.yaml validates", test_shipped_demo },
 	{ "config/bench.yaml validates", test_shipped_bench },
 	{ "bad: YAML syntax", bad_syntax },

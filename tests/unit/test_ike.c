@@ -1386,6 +1386,209 @@ test_renewal_refused(void)
 	CU_ASSERT_EQUAL(lns_timers_count(tm), 0);
 }
 
+/* One fragment message (payload 132) of `whole`, bytes [off, off+len). */
+static void
+frag_msg(struct ike_buf *f, const struct ike_buf *whole, uint16_t id, uint8_t num, bool last,
+	 size_t off, size_t len)
+{
+	uint8_t zero[8] = { 0 };
+	size_t o;
+
+	ike_buf_init(f, whole->b, zero, IKE_EXCH_ID_PROT, 0, 0);
+	o = ike_buf_pl_begin(f, IKE_PL_FRAG);
+	ike_buf_u16(f, id);
+	ike_buf_u8(f, num);
+	ike_buf_u8(f, last ? 1 : 0);
+	ike_buf_put(f, whole->b + off, len);
+	ike_buf_pl_end(f, o);
+	ike_buf_finish(f);
+}
+
+/* IKEv1 fragments (vendor-ID scheme): reassembly in any order, and each bound. */
+static void
+test_fragments(void)
+{
+	struct lns_ike *ike = setup();
+	static struct ini s;
+	static struct ike_buf m, f;
+	size_t third;
+	struct ike_pls pls;
+	bool vid = false;
+
+	conf.ipsec.fragmentation = true;
+	conf.ipsec.fragment_size = 1280;
+	conf.ipsec.max_half_open = 100;
+	memset(&s, 0, sizeof(s));
+	s.group = IKE_GROUP_MODP2048;
+	s.enc = IKE_ENC_AES_CBC;
+	s.keybits = 128;
+	s.hashalg = IKE_HASHALG_SHA1;
+	ini_mm1(&s, &m, true);
+	third = m.len / 3;
+
+	/* out of order, with a duplicate: one message 2 once the last piece is in */
+	n_sent = 0;
+	frag_msg(&f, &m, 7, 3, true, 2 * third, m.len - 2 * third);
+	CU_ASSERT_EQUAL(feed(ike, &f, 500, 500, 10), 0);
+	frag_msg(&f, &m, 7, 1, false, 0, third);
+	CU_ASSERT_EQUAL(feed(ike, &f, 500, 500, 11), 0);
+	CU_ASSERT_EQUAL(feed(ike, &f, 500, 500, 12), 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_FRAG_DUP), 1);
+	CU_ASSERT_EQUAL(n_sent, 0);
+	frag_msg(&f, &m, 7, 2, false, third, third);
+	CU_ASSERT_EQUAL(feed(ike, &f, 500, 500, 13), 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_FRAG_REASSEMBLED), 1);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_FRAG_RX), 4);
+	CU_ASSERT_EQUAL_FATAL(n_sent, 1);
+	CU_ASSERT_EQUAL(lns_ike_sa_count(ike, NULL), 1);
+	/* message 2 announces fragmentation */
+	CU_ASSERT_EQUAL_FATAL(ike_pl_parse(IKE_PL_SA, last_sent.b + IKE_HDR_LEN,
+					   last_sent.len - IKE_HDR_LEN, false, &pls), 0);
+	for (unsigned int i = 0; i < pls.n; i++)
+		if (pls.p[i].type == IKE_PL_VID && pls.p[i].len == 16 &&
+		    memcmp(pls.p[i].body, "\x40\x48\xb7\xd5\x6e\xbc\xe8\x85\x25\xe7\xde\x7f"
+			   "\x00\xd6\xc2\xd3", 16) == 0)
+			vid = true;
+	CU_ASSERT_TRUE(vid);
+
+	/* fragment number 0, an empty one, 17 (past the bound), two "last" ones */
+	s.icky[0] ^= 0x11;
+	ini_mm1(&s, &m, true);
+	frag_msg(&f, &m, 1, 0, false, 0, 10);
+	CU_ASSERT(feed(ike, &f, 500, 500, 20) < 0);
+	frag_msg(&f, &m, 1, 1, false, 0, 0);
+	CU_ASSERT(feed(ike, &f, 500, 500, 20) < 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_FRAG_MALFORMED), 2);
+	frag_msg(&f, &m, 1, 17, true, 0, 10);
+	CU_ASSERT(feed(ike, &f, 500, 500, 21) < 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_FRAG_TOO_MANY), 1);
+	frag_msg(&f, &m, 1, 2, true, 0, 10);
+	CU_ASSERT_EQUAL(feed(ike, &f, 500, 500, 22), 0);
+	frag_msg(&f, &m, 1, 3, true, 0, 10);
+	CU_ASSERT(feed(ike, &f, 500, 500, 23) < 0);           /* past the last */
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_FRAG_MALFORMED), 3);
+
+	/* a piece that never completes is dropped after the timeout, counted */
+	frag_msg(&f, &m, 1, 1, false, 0, third);
+	CU_ASSERT_EQUAL(feed(ike, &f, 500, 500, 10000), 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_FRAG_TIMEOUT), 1);
+	CU_ASSERT(cnt(ike, LNS_IKE_C_E_FRAG_DROPPED) >= 1);
+
+	/* more than IKE_FRAG_MAX_BYTES in one message */
+	s.icky[0] ^= 0x22;
+	ini_mm1(&s, &m, true);
+	for (uint8_t i = 1; i <= 16; i++) {
+		static struct ike_buf big;
+
+		memset(&big, 0xab, sizeof(big));
+		memcpy(big.b, m.b, IKE_HDR_LEN);
+		big.len = 1100;
+		frag_msg(&f, &big, 9, i, false, 0, 1100);
+		if (feed(ike, &f, 500, 500, 30000) < 0)
+			break;
+	}
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_FRAG_TOO_BIG), 1);
+
+	/* the whole must belong to the cookie its fragments came with */
+	s.icky[0] ^= 0x44;
+	ini_mm1(&s, &m, true);
+	{
+		static struct ike_buf g;
+
+		frag_msg(&g, &m, 3, 1, true, 0, m.len);
+		g.b[0] ^= 1;                    /* the outer cookie differs now */
+		CU_ASSERT(feed(ike, &g, 500, 500, 40000) < 0);
+		CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_FRAG_MALFORMED), 4);
+	}
+
+	/* 33 peers at once: the oldest unfinished message makes room */
+	for (unsigned int i = 0; i < 33; i++) {
+		s.icky[1] = (uint8_t)i;
+		ini_mm1(&s, &m, true);
+		frag_msg(&f, &m, 1, 1, false, 0, third);
+		CU_ASSERT_EQUAL(feed(ike, &f, 500, 500, 50000 + i), 0);
+	}
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_FRAG_EVICTED), 1);
+
+	/* fragmentation off: fragments are refused, counted */
+	conf.ipsec.fragmentation = false;
+	CU_ASSERT(feed(ike, &f, 500, 500, 60000) < 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_FRAG_OFF), 1);
+	lns_ike_free(ike);
+}
+
+/* Signatures are offered per address (cert-peers), PSK beside them; message 4 asks
+ * for a certificate of our CA; the method must be our key's. */
+static void
+test_cert_peers(void)
+{
+	struct lns_ike *ike;
+	static struct ini s;
+	static struct ike_buf m;
+	struct ike_hdr h;
+	struct ike_pls pls;
+	const struct ike_pl *cr;
+	const uint32_t other = 0x0b0200c0u;   /* 192.0.2.11 */
+	struct lns_cert_conf *c = &conf.ipsec.certs;
+
+	lns_ike_free(setup());   /* the configuration; the responder is made below */
+	snprintf(c->cert_file, sizeof(c->cert_file), "ike/certs/lns.pem");
+	snprintf(c->key_file, sizeof(c->key_file), "ike/certs/lns.key");
+	snprintf(c->ca_file, sizeof(c->ca_file), "ike/certs/ca.pem");
+	c->key_auth = LNS_IKE_AUTH_RSA_SIG;
+	c->set = true;
+	conf.ipsec.cert_peers[0].peer.addr = PEER;
+	conf.ipsec.cert_peers[0].peer.len = 32;
+	conf.ipsec.n_cert_peers = 1;
+	ike = lns_ike_create(&conf, &ops, NULL, tm, evl);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ike);
+
+	memset(&s, 0, sizeof(s));
+	s.group = IKE_GROUP_MODP2048;
+	s.enc = IKE_ENC_AES_CBC;
+	s.keybits = 128;
+	s.hashalg = IKE_HASHALG_SHA1;
+	s.auth = IKE_AUTH_RSA_SIG;
+	/* another address offering signatures: not a cert peer */
+	ini_mm1(&s, &m, true);
+	CU_ASSERT(lns_ike_input(ike, other, 500, 500, m.b, m.len, 10) < 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_NO_PROPOSAL), 1);
+	/* ... it may still use the PSK */
+	s.auth = 0;
+	ini_mm1(&s, &m, true);
+	CU_ASSERT_EQUAL(lns_ike_input(ike, other, 500, 500, m.b, m.len, 20), 0);
+	/* ECDSA from the cert peer: our key is RSA */
+	s.auth = IKE_AUTH_ECDSA_256;
+	ini_mm1(&s, &m, true);
+	CU_ASSERT(feed(ike, &m, 500, 500, 30) < 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_E_NO_PROPOSAL), 2);
+	/* RSA from the cert peer: chosen, and message 4 carries CERT_REQ for our CA */
+	s.auth = IKE_AUTH_RSA_SIG;
+	ini_mm1(&s, &m, true);
+	CU_ASSERT_EQUAL_FATAL(feed(ike, &m, 500, 500, 40), 0);
+	memcpy(s.rcky, last_sent.b + 8, 8);
+	ini_mm3(&s, &m, LOCAL, PEER, 500, true, false);
+	CU_ASSERT_EQUAL_FATAL(feed(ike, &m, 500, 500, 50), 0);
+	CU_ASSERT_EQUAL_FATAL(ike_hdr_parse(last_sent.b, last_sent.len, &h), 0);
+	CU_ASSERT_EQUAL_FATAL(ike_pl_parse(h.np, last_sent.b + IKE_HDR_LEN,
+					   last_sent.len - IKE_HDR_LEN, false, &pls), 0);
+	cr = ike_pls_find(&pls, IKE_PL_CR, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cr);
+	CU_ASSERT_EQUAL(cr->body[0], 4);           /* X.509 signature */
+	CU_ASSERT(cr->len > 20);                   /* and the CA's DN */
+	CU_ASSERT_PTR_NULL(ike_pls_find(&pls, IKE_PL_CR, 1));
+	/* a message 5 that does not decrypt to ID and SIG: refused, the SA goes */
+	memset(&m, 0, sizeof(m));
+	ike_buf_init(&m, s.icky, s.rcky, IKE_EXCH_ID_PROT, IKE_FLAG_ENC, 0);
+	ike_buf_put(&m, last_sent.b, 64);
+	ike_buf_finish(&m);
+	CU_ASSERT(feed(ike, &m, 500, 500, 60) < 0);
+	CU_ASSERT_EQUAL(cnt(ike, LNS_IKE_C_MM_DONE), 0);
+	lns_ike_free(ike);
+	memset(c, 0, sizeof(*c));
+	conf.ipsec.n_cert_peers = 0;
+}
+
 int
 main(void)
 {
@@ -1411,6 +1614,8 @@ main(void)
 		    test_retired_ends_with_last_child);
 	CU_add_test(s, "spent, initial-contact, ms vid, dpd: not continued",
 		    test_renewal_refused);
+	CU_add_test(s, "fragments: order, duplicates, bounds, timeout", test_fragments);
+	CU_add_test(s, "signatures per address (cert-peers), PSK beside", test_cert_peers);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();

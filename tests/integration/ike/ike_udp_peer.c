@@ -5,6 +5,10 @@
  *
  *   ike_udp_peer -a LOCAL_ADDR -l LOGFILE -k PSK [-I ike,algs] [-E esp,algs]
  *                [-d DPD_INTERVAL_S] [-t DPD_TIMEOUT_S] [-P]
+ *                [-C CERTDIR [-D PEER_DN]] [-F FRAGMENT_SIZE]
+ *
+ * -C: certificates (lns.pem, lns.key (RSA or EC), ca.pem, and ca.crl when present in CERTDIR)
+ * and one cert-peers entry for every address: any ID, or only PEER_DN (-D).
  *
  * Every callback writes one line to LOGFILE (the test script greps it):
  *   conn_up conn=N peer=A id=ID
@@ -13,6 +17,7 @@
  *   child_down conn=N spi_in=X
  *   conn_down conn=N why=TEXT
  *   counters name=value ...        (on SIGUSR2 and at exit)
+ *   event NAME DETAIL               (lib/ike's event log)
  * SIGUSR1 calls lns_ike_disconnect() for every live connection; SIGTERM exits.
  * This is a test tool: it prints keys on purpose (lnsd never does).
  */
@@ -28,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lns_evlog.h"
 #include "lns_ike.h"
 
 #define MAX_CONNS 64
@@ -250,12 +256,52 @@ parse_lists(char *s, struct lns_ipsec_conf *ic)
 	return 0;
 }
 
+static void
+event_sink(const struct lns_event *e, void *arg)
+{
+	(void)arg;
+	fprintf(outf, "event %s %s\n", lns_ev_name(e->ev), e->detail);
+}
+
+/* -C DIR: the files lnsd would name in ipsec.certificates */
+static int
+set_certs(struct lns_ipsec_conf *ic, const char *dir, const char *dn)
+{
+	struct lns_cert_conf *c = &ic->certs;
+	struct lns_cert_peer_conf *p = &ic->cert_peers[0];
+
+	snprintf(c->cert_file, sizeof(c->cert_file), "%s/lns.pem", dir);
+	snprintf(c->key_file, sizeof(c->key_file), "%s/lns.key", dir);
+	snprintf(c->ca_file, sizeof(c->ca_file), "%s/ca.pem", dir);
+	snprintf(c->crl_files[0], sizeof(c->crl_files[0]), "%s/ca.crl", dir);
+	c->n_crls = access(c->crl_files[0], R_OK) == 0 ? 1 : 0;
+	c->set = true;
+	/* what lib/conf finds out when it loads the key: RSA or EC */
+	{
+		FILE *f = fopen(c->key_file, "r");
+		char line[128];
+
+		while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+			if (strstr(line, "BEGIN EC PRIVATE KEY") != NULL)
+				c->key_auth = LNS_IKE_AUTH_ECDSA;
+		if (f != NULL)
+			fclose(f);
+	}
+	p->auth = c->key_auth;
+	p->id_type = dn ? LNS_ID_DER_ASN1_DN : LNS_ID_ANY;
+	if (dn)
+		snprintf(p->id, sizeof(p->id), "%s", dn);
+	ic->n_cert_peers = 1;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct lns_ike_ops ops = { op_send, op_child_up, op_child_down,
 						op_conn_up, op_conn_down, NULL };
-	const char *addr = NULL, *logpath = NULL, *psk = NULL;
+	const char *addr = NULL, *logpath = NULL, *psk = NULL, *certdir = NULL, *peer_dn = NULL;
+	struct lns_evlog *evlog;
 	char *ike_algs = NULL, *esp_algs = NULL, *lists = NULL;
 	char def_ike[] = "aes128-sha1-modp2048", def_esp[] = "aes128gcm16";
 	struct lns_ipsec_conf *ic = &conf.ipsec;
@@ -270,7 +316,9 @@ main(int argc, char **argv)
 	ic->dpd_interval = 0;
 	ic->dpd_timeout = 120;
 	ic->max_half_open = 64;
-	while ((o = getopt(argc, argv, "a:l:k:I:E:d:t:PL:M3")) != -1) {
+	ic->fragmentation = true;
+	ic->fragment_size = 1280;
+	while ((o = getopt(argc, argv, "a:l:k:I:E:d:t:PL:M3C:D:F:")) != -1) {
 		switch (o) {
 		case 'a': addr = optarg; break;
 		case 'l': logpath = optarg; break;
@@ -283,6 +331,9 @@ main(int argc, char **argv)
 		case 'L': lists = optarg; break;
 		case 'M': ic->allow_modp1024 = true; break;
 		case '3': ic->allow_3des = true; break;
+		case 'C': certdir = optarg; break;
+		case 'D': peer_dn = optarg; break;
+		case 'F': ic->fragment_size = (uint16_t)strtoul(optarg, NULL, 10); break;
 		default:
 			fprintf(stderr, "usage: %s -a ADDR -l LOG -k PSK [-I ike] [-E esp] "
 				"[-d dpd_s] [-t dpd_timeout_s] [-P] [-L ciphers/hashes/groups] [-M] [-3]\n", argv[0]);
@@ -304,6 +355,8 @@ main(int argc, char **argv)
 	ic->psks[0].secret.len = (uint16_t)strlen(psk);
 	ic->psks[0].secret.set = true;
 	ic->n_psks = 1;
+	if (certdir != NULL)
+		set_certs(ic, certdir, peer_dn);
 
 	outf = fopen(logpath, "a");
 	if (outf == NULL)
@@ -318,7 +371,10 @@ main(int argc, char **argv)
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGUSR2, &sa, NULL);
 	tm = lns_timers_create(64);
-	ike = tm ? lns_ike_create(&conf, &ops, NULL, tm, NULL) : NULL;
+	evlog = lns_evlog_create(256);
+	if (evlog != NULL)
+		lns_evlog_set_sink(evlog, event_sink, NULL);
+	ike = tm ? lns_ike_create(&conf, &ops, NULL, tm, evlog) : NULL;
 	if (ike == NULL)
 		return 2;
 	fprintf(outf, "ready\n");
@@ -353,6 +409,7 @@ main(int argc, char **argv)
 	dump_counters(ike);
 	fprintf(outf, "exit\n");
 	lns_ike_free(ike);
+	lns_evlog_free(evlog);
 	lns_timers_free(tm);
 	fclose(outf);
 	return 0;

@@ -34,6 +34,7 @@ struct ini {
 	size_t qnr_len;
 	uint32_t spi_i, spi_r;
 	bool ms_ic_vid;          /* add Microsoft's Vid-Initial-Contact to MM1 */
+	int auth;                /* MM1's authentication method, 0: PSK */
 };
 static const uint8_t ini_vid_ms_ic[16] = {
 	0x26, 0x24, 0x4d, 0x38, 0xed, 0xdb, 0x61, 0xb3,
@@ -76,7 +77,7 @@ ini_mm1(struct ini *s, struct ike_buf *m, bool natt)
 	if (s->enc == IKE_ENC_AES_CBC)
 		ike_buf_attr(m, IKE_A1_KEYLEN, (uint32_t)s->keybits);
 	ike_buf_attr(m, IKE_A1_HASH, (uint32_t)s->hashalg);
-	ike_buf_attr(m, IKE_A1_AUTH, IKE_AUTH_PSK);
+	ike_buf_attr(m, IKE_A1_AUTH, s->auth ? (uint32_t)s->auth : IKE_AUTH_PSK);
 	ike_buf_attr(m, IKE_A1_GROUP, (uint32_t)s->group);
 	ike_buf_attr(m, IKE_A1_LIFE_TYPE, IKE_LIFE_SECONDS);
 	ike_buf_attr(m, IKE_A1_LIFE_DUR, 28800);
