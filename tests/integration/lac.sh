@@ -9,7 +9,8 @@
 #   lns_lac_stop NAME
 #
 # Files live in $LNS_WORK/lac-NAME: xl2tpd.log (xl2tpd's debug output) and slirp.log.
-# LNS_LAC_NS names the namespace xl2tpd runs in (default: the access one).
+# LNS_LAC_NS names the namespace xl2tpd runs in (default: the access one), LNS_LAC_PORT
+# its UDP port (default 1701; several xl2tpd in one namespace need their own).
 
 # lns_lac_start NAME USER PASSWORD [EXTRA]: EXTRA is appended to the [lac NAME] section.
 lns_lac_start() {
@@ -27,7 +28,7 @@ EOF
 	chmod +x "$d/pppd"
 	cat >"$d/xl2tpd.conf" <<EOF
 [global]
-port = 1701
+port = ${LNS_LAC_PORT:-1701}
 access control = no
 debug tunnel = yes
 debug state = yes
