@@ -29,13 +29,14 @@ FUZZ_PKGS=(clang libclang-rt-14-dev)
 # libstrongswan-extra-plugins, kernel-libipsec in libcharon-extra-plugins.
 # lua5.3 gives `luac` (-p for syntax checks). nftables: the masquerading NAT in front
 # of the clients of test_nat.sh. freeradius + freeradius-utils (radclient): the RADIUS
-# server of tests/integration/test_radius.sh. ike-scan sends the Main Mode proposal sets
+# server of tests/integration/test_radius.sh; freeradius-postgresql (rlm_sql_postgresql)
+# and postgresql: the shared pool and accounting of test_nodes.sh (config/radius). ike-scan sends the Main Mode proposal sets
 # of real clients (tests/integration/test_ike_scan.sh).
 TEST_PKGS=(python3-scapy python3-cryptography python3-yaml tshark nftables
 	xl2tpd strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-standard-plugins libstrongswan-extra-plugins slirp
 	iproute2 ethtool iputils-ping procps psmisc curl lua5.3 socat netcat-openbsd
-	freeradius freeradius-utils ike-scan)
+	freeradius freeradius-utils freeradius-postgresql postgresql ike-scan)
 # The Debian package (drivers-config/build-deb.sh, tests/integration/test_deb.sh):
 # debhelper and dpkg-dev build it; systemd gives systemd-analyze (verify works
 # without systemd as PID 1); man-db and groff-base render and check the man pages
