@@ -53,6 +53,7 @@ struct acct_rec {
 	struct acct_rec *next;
 	uint64_t seq;                   /* spool sequence */
 	int64_t created;                /* unix seconds, for Acct-Delay-Time */
+	bool barrier;                   /* lns_radc_acct_barrier(): sent alone */
 	uint16_t len;
 	uint8_t attrs[];
 };
@@ -95,6 +96,8 @@ struct lns_radc {
 	struct acct_rec *q_head, *q_tail;
 	uint32_t q_len;                 /* waiting */
 	uint32_t acct_inflight;
+	bool barrier_inflight;          /* a barrier record is out: nothing else goes */
+	uint64_t barriers_acked;
 	uint64_t ctr[LNS_RADC_STAT_MAX];
 	FILE *spool;
 	uint64_t spool_seq;
@@ -409,6 +412,7 @@ enqueue(struct lns_radc *c, const uint8_t *attrs, uint16_t len, int64_t created,
 	}
 	memcpy(r->attrs, attrs, len);
 	r->len = len;
+	r->barrier = false;
 	r->created = created;
 	r->seq = seq != 0 ? seq : ++c->spool_seq;
 	if (spool)
@@ -432,13 +436,40 @@ lns_radc_acct(struct lns_radc *c, const struct lns_rad_attrs *attrs, uint64_t no
 	return rc;
 }
 
+int
+lns_radc_acct_barrier(struct lns_radc *c, const struct lns_rad_attrs *attrs, uint64_t now_ms)
+{
+	int rc;
+
+	if (attrs->full)
+		return -ENOSPC;
+	c->now = now_ms;
+	rc = enqueue(c, attrs->b, attrs->len, (int64_t)time(NULL), 0, true);
+	if (rc == 0) {
+		c->q_tail->barrier = true;
+		acct_dispatch(c);
+	}
+	return rc;
+}
+
+uint64_t
+lns_radc_barriers_acked(const struct lns_radc *c)
+{
+	return c->barriers_acked;
+}
+
 static void
 acct_dispatch(struct lns_radc *c)
 {
 	while (c->q_head != NULL) {
-		int s = pick(c, R_ACCT, 0);
+		int s;
 		struct slot *sl;
 
+		/* a barrier goes once everything before it is acknowledged, and
+		 * nothing after it goes until it is */
+		if (c->barrier_inflight || (c->q_head->barrier && c->acct_inflight > 0))
+			return;
+		s = pick(c, R_ACCT, 0);
 		if (s < 0)
 			return;         /* every server dead: wait for a probe */
 		sl = slot_get(c, R_ACCT);
@@ -446,12 +477,14 @@ acct_dispatch(struct lns_radc *c)
 			return;
 		sl->rec = q_pop(c);
 		sl->srv = s;
+		c->barrier_inflight = sl->rec->barrier;
 		c->acct_inflight++;
 		c->srv[s].inflight++;
 		if (build_slot(c, sl) < 0) {
 			/* cannot happen for a record that fitted once; keep it */
 			q_push(c, sl->rec, true);
 			c->acct_inflight--;
+			c->barrier_inflight = false;
 			sl->rec = NULL;
 			slot_put(c, sl);
 			return;
@@ -552,6 +585,7 @@ slot_timeout(struct lns_timer *t, void *arg, uint64_t now)
 			/* nobody left: the record waits at the head for a probe to succeed */
 			q_push(c, sl->rec, true);
 			c->acct_inflight--;
+			c->barrier_inflight = false;
 			sl->rec = NULL;
 			sl->srv = -1;
 			slot_put(c, sl);
@@ -664,6 +698,10 @@ handle_reply(struct lns_radc *c, enum role r, int sock, const uint8_t *b, size_t
 			return;
 		}
 		c->ctr[LNS_RADC_ACCT_ACKED]++;
+		if (sl->rec->barrier) {
+			c->barrier_inflight = false;
+			c->barriers_acked++;
+		}
 		if (c->spool != NULL) {
 			spool_line(c, "A %" PRIu64 "\n", sl->rec->seq);
 			c->spool_lines++;
@@ -878,6 +916,7 @@ spool_load(struct lns_radc *c, char *err, size_t errlen)
 				r = malloc(sizeof(*r) + hl / 2);
 				if (r == NULL)
 					break;
+				r->barrier = false;
 				r->len = (uint16_t)(hl / 2);
 				for (size_t i = 0; i < hl / 2; i++) {
 					int hi = hexval(h[2 * i]), lo = hexval(h[2 * i + 1]);

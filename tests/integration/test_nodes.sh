@@ -15,6 +15,8 @@
 #   4. a node killed with SIGKILL keeps its leases; restarted, its Accounting-On
 #      frees them and closes its radacct rows, its clients reconnect and get
 #      addresses (Simultaneous-Use does not count the dead sessions)
+#  4b. the same while FreeRADIUS hangs (SIGSTOP): the new sessions' Access-Requests
+#      wait for the Accounting-On's answer, then get in with leases that stay
 #   5. a node drained: a new tunnel is refused (StopCCN), its session stays,
 #      another node takes the new client
 #   6. all nodes stopped: every lease free, every radacct row closed
@@ -66,6 +68,7 @@ for u in sub1 sub2 n1u0 n1u1 n2u0 n2u1 n3u0 n3u1 n3u2 new0; do
 done
 "$RPG" raddb "$RD" "$PGPORT" "$RP" radsecret
 "$RPG" start "$RD" >"$RD/stdout.log" 2>&1 &
+RAD_PID=$!
 LNS_BG_PIDS+=("$!")
 up=0
 for _ in $(seq 100); do ss -lun | grep -q "127.0.0.1:$RP " && { up=1; break; }; sleep 0.1; done
@@ -104,7 +107,7 @@ ppp:
       prefix: 10.20$i.0.0/24
 radius:
   authenticate: true
-  timeout-ms: 1500
+  timeout-ms: 3000
   retries: 1
   spool: $W/acct-$i.spool
   das-address: 127.0.0.1
@@ -270,6 +273,40 @@ A=$(all_sessions | awk '{ print $1 }')
 lns_check "restart: all addresses still distinct" \
 	[ "$(echo "$A" | sort -u | grep -c .)" = "$(echo "$A" | grep -c .)" ]
 lns_check "restart: radippool's leases = the sessions' addresses" wait_leases_eq
+
+# ---- 4b. again, while the server hangs: the new sessions' Access-Requests wait
+# for the Accounting-On's answer (else the server could free, on Accounting-On,
+# the leases it has just given them: the same address twice across nodes)
+lns_node 3
+kill -KILL "$LNS_PID"
+wait "$LNS_PID" 2>/dev/null
+LNS_PID=
+eval "kill \$FILL_3"
+kill -STOP "$RAD_PID"
+LNS_LOG=$W/lnsd-3-restart2.log
+lns_start "$W/lnsd-3.yaml" || lns_fail "node 3 restarts (server hung)"
+fill 3 'n3u{i}' 3 -2
+held() {
+	for _ in $(seq 40); do
+		lns_ctl --json show radius | "$PY" -c '
+import json, sys
+r = json.load(sys.stdin)
+sys.exit(not (r["auth_held"] >= 1 and r["accounting_on"] == "waiting" and
+              r["counters"]["access_requests"] == 0))' && return 0
+		sleep 0.1
+	done
+	return 1
+}
+lns_check "hung: Access-Requests held (none sent) until the Accounting-On is answered" held
+kill -CONT "$RAD_PID"
+lns_check "hung: the server back, node 3's clients get in" wait_sessions 8 40
+lns_check "hung: radippool's leases = the sessions' addresses (none freed by the late Accounting-On)" \
+	wait_leases_eq
+lns_check "hung: show radius: accounting_on acknowledged" sh -c \
+	"'$LNSCTL' --file-prefix '$LNS_PREFIX' --json show radius | grep -q '\"accounting_on\": *\"acknowledged\"'"
+A=$(all_sessions | awk '{ print $1 }')
+lns_check "hung: all addresses still distinct" \
+	[ "$(echo "$A" | sort -u | grep -c .)" = "$(echo "$A" | grep -c .)" ]
 
 # ---- 5. node 2 drained: a new client is refused there and another node takes it
 lns_node 2
