@@ -7,6 +7,7 @@
 #   1. addresses: every session's address comes from the shared pool (none from a
 #      node's local pool), all distinct across nodes, and equal to the leases
 #      radippool shows, each leased to the node (NAS-IP-Address) that holds it
+#  1b. a Framed-IP-Address (radreply) that the node already uses: refused, counted
 #   2. one session per user: the same user on a second node is refused
 #      (Simultaneous-Use := 1 counted on radacct); the first stays up
 #   3. a Disconnect-Request from the server side (radclient) ends it on its node:
@@ -149,7 +150,7 @@ import json, sys
 for v in json.load(sys.stdin).values():
     print(v.get("user"), v.get("address", v.get("addr")))'
 }
-has_user() { sessions "$1" | grep -q "^$2 "; }
+has_user() { sessions "$1" | grep "^$2 " >/dev/null; }
 # all_sessions: "address nas-ip" lines of every node, sorted like leases()
 all_sessions() {
 	for i in 1 2 3; do
@@ -168,6 +169,7 @@ wait_leases_eq() {      # the leases equal the sessions (the accounting may lag 
 		[ "$(leases)" = "$(all_sessions)" ] && return 0
 		sleep 0.2
 	done
+	lns_log "leases: $(leases | tr '\n' ',') sessions: $(all_sessions | tr '\n' ',')"
 	return 1
 }
 # fill N USER-PATTERN COUNT [LOG-SUFFIX]: test-LAC clients to node N, held up (its --timeout bounds
@@ -199,7 +201,18 @@ lns_check "spread: all addresses distinct across nodes" \
 	[ "$(echo "$A" | sort -u | grep -c .)" = "$(echo "$A" | grep -c .)" ]
 lns_check "spread: radippool's leases = the sessions' addresses, leased to the node that has them" \
 	wait_leases_eq
-[ "$(leases)" = "$(all_sessions)" ] || { lns_log "leases:"; leases; lns_log "sessions:"; all_sessions; }
+
+# ---- 1b. RADIUS gives an address (radreply, no pool) that node 1 already uses
+lns_node 1
+dupip=$(sessions 1 | awk '$1 == "n1u0" { print $2 }')
+sql "INSERT INTO radcheck (username, attribute, op, value) VALUES ('dup', 'Cleartext-Password', ':=', 'subpass');
+	INSERT INTO radreply (username, attribute, op, value) VALUES ('dup', 'Framed-IP-Address', ':=', '$dupip')"
+ip netns exec "$LNS_NS_ACC" "$PY" "$L2TPC" probe --lns "$(lns_node_addr 1)" --until up \
+	--auths chap --user dup --password subpass --timeout 5 >"$W/dup.log" 2>&1
+lns_check "dup: a Framed-IP-Address in use on the node ($dupip) is refused, counted (ppp.address_in_use 1)" \
+	[ "$(lns_stat ppp.address_in_use)" = 1 ]
+lns_check "dup: n1u0 keeps its address" [ "$(sessions 1 | awk '$1 == "n1u0" { print $2 }')" = "$dupip" ]
+lns_check "dup: no session for dup" sh -c "! '$LNSCTL' --file-prefix '$LNS_PREFIX' --json show sessions | grep -q '\"user\": *\"dup\"'"
 
 # ---- 2. Simultaneous-Use: sub1 (up on node 1) on node 2
 lns_node 2

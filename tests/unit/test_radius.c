@@ -604,6 +604,48 @@ test_client_acct_barrier(void)
 	close(f[0].fd);
 }
 
+/* One session's records keep their order (a Stop never overtakes its Start);
+ * other sessions' records go in parallel. */
+static void
+test_client_acct_session_order(void)
+{
+	struct fake_srv f[1];
+	struct lns_radius_conf rc;
+	struct lns_timers *ts = lns_timers_create(64);
+	struct lns_radc *c;
+	struct lns_rad_attrs a;
+	uint64_t now = 1000;
+	char err[128];
+	static const struct { uint32_t st; const char *id; } recs[] = {
+		{ LNS_RAD_ACCT_START, "A" }, { LNS_RAD_ACCT_STOP, "A" }, { LNS_RAD_ACCT_START, "B" },
+	};
+
+	fake_open(&f[0], "sec");
+	conf_for(&rc, f, 1);
+	rc.timeout_ms = 1000;
+	f[0].answer = false;
+	c = lns_radc_create(&rc, ts, now, err, sizeof(err));
+	CU_ASSERT_FATAL(c != NULL);
+	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
+		lns_rad_attrs_init(&a);
+		lns_rad_add_u32(&a, LNS_RA_ACCT_STATUS_TYPE, recs[i].st);
+		lns_rad_add_str(&a, LNS_RA_ACCT_SESSION_ID, recs[i].id);
+		CU_ASSERT_EQUAL(lns_radc_acct(c, &a, now), 0);
+	}
+	for (int i = 0; i < 5; i++)
+		spin(c, ts, f, 1, &now, 1);
+	CU_ASSERT_EQUAL(f[0].got, 2);           /* A's Start and B's Start; A's Stop waits */
+	f[0].answer = true;
+	for (int i = 0; i < 400 && lns_radc_acct_pending(c) > 0; i++)
+		spin(c, ts, f, 1, &now, 20);
+	CU_ASSERT_EQUAL(lns_radc_acct_pending(c), 0);
+	CU_ASSERT(f[0].n_order >= 3);
+	CU_ASSERT_EQUAL(f[0].order[f[0].n_order - 1], LNS_RAD_ACCT_STOP);
+	lns_radc_free(c);
+	lns_timers_free(ts);
+	close(f[0].fd);
+}
+
 int
 main(void)
 {
@@ -620,6 +662,7 @@ main(void)
 	CU_add_test(s, "client: auth, failover, hold-down, probe", test_client_auth_failover);
 	CU_add_test(s, "client: accounting bound and spool", test_client_acct_queue_spool);
 	CU_add_test(s, "client: Accounting-On barrier", test_client_acct_barrier);
+	CU_add_test(s, "client: one session's records in order", test_client_acct_session_order);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
