@@ -453,9 +453,13 @@ auth_cb(void *arg, int status, const struct lns_rad_view *v)
 static bool
 auth_gate_closed(struct lns_aaa *x)
 {
+	bool acct_srv = false;
+
 	if (x->acct_on_acked)
 		return false;
-	if (x->radc == NULL || !x->rc->accounting ||
+	for (uint32_t i = 0; i < x->rc->n_servers; i++)
+		acct_srv |= x->rc->servers[i].acct_port != 0;
+	if (x->radc == NULL || !x->rc->accounting || !x->rc->auth_after_acct_on || !acct_srv ||
 	    lns_radc_barriers_acked(x->radc) > 0) {
 		x->acct_on_acked = true;
 		return false;
@@ -1104,8 +1108,11 @@ acct_onoff(struct lns_aaa *x, uint32_t status)
 	/* Accounting-On as a barrier: after the previous run's spooled records,
 	 * before this run's (and this run's Access-Requests wait for its answer) */
 	if ((status == LNS_RAD_ACCT_ON ? lns_radc_acct_barrier(x->radc, &a, lns_ctl_now_ms(x->ctl)) :
-	     lns_radc_acct(x->radc, &a, lns_ctl_now_ms(x->ctl))) < 0)
+	     lns_radc_acct(x->radc, &a, lns_ctl_now_ms(x->ctl))) < 0) {
 		log_ev(x, LNS_EV_ACCT_DROPPED, NULL, "status=%u reason=queue-full", status);
+		if (status == LNS_RAD_ACCT_ON)
+			x->acct_on_acked = true;        /* never coming: do not hold auth */
+	}
 }
 
 const struct lns_authenticator *
