@@ -12,6 +12,8 @@
 #   radius-pg.sh pg-stop   DIR
 #   radius-pg.sh pool      DIR PGPORT POOL PREFIX COUNT   PREFIX.1 .. PREFIX.COUNT
 #   radius-pg.sh user      DIR PGPORT USER PASSWORD POOL  (Simultaneous-Use := 1)
+#   radius-pg.sh roamer    DIR PGPORT USER PASSWORD POOL  (a new login disconnects the old)
+#   radius-pg.sh nas       DIR PGPORT NAS-IP DAS-ADDR DAS-PORT DAS-SECRET   (a node, for that)
 #   radius-pg.sh raddb     DIR PGPORT AUTHPORT SECRET     DIR/raddb from /etc/freeradius/3.0
 #                          (acct on AUTHPORT+1, inner-tunnel on AUTHPORT+2, loopback only)
 #   radius-pg.sh start     DIR                    freeradius in the foreground (exec)
@@ -64,6 +66,18 @@ user)
 		('$3', 'Simultaneous-Use', ':=', '1'),
 		('$3', 'Pool-Name', ':=', '$5')"
 	;;
+roamer)
+	[ $# = 5 ] || die "usage: roamer DIR PGPORT USER PASSWORD POOL"
+	pg_env "$1" "$2"
+	psql -q -v ON_ERROR_STOP=1 -c "INSERT INTO radcheck (username, attribute, op, value) VALUES
+		('$3', 'Cleartext-Password', ':=', '$4'), ('$3', 'Pool-Name', ':=', '$5')"
+	;;
+nas)
+	[ $# = 6 ] || die "usage: nas DIR PGPORT NAS-IP DAS-ADDR DAS-PORT DAS-SECRET"
+	pg_env "$1" "$2"
+	psql -q -v ON_ERROR_STOP=1 -c "INSERT INTO nas (nasname, shortname, server, ports, secret)
+		VALUES ('$3', '$3', '$4', $5, '$6')"
+	;;
 raddb)
 	[ $# = 4 ] || die "usage: raddb DIR PGPORT AUTHPORT SECRET"
 	d=$1 pgp=$2 p=$3 secret=$4 r=$1/raddb
@@ -102,6 +116,12 @@ raddb)
 	# frees the node's leases) and post-auth (allocates); sql in session
 	# (Simultaneous-Use); -sql in authorize/accounting/post-auth is already on
 	sed -i 's/^#\tsqlippool$/\tsqlippool/; s/^#\tsql$/\tsql/' "$r/sites-enabled/default"
+	# the "newest login wins" policy for users without Simultaneous-Use: after
+	# the Accept, Disconnect-Request their sessions still open on any node
+	printf 'exec disconnect_old {\n\twait = no\n\tshell_escape = yes\n\tprogram = "%s %s %s %%{User-Name} %%{Acct-Session-Id}"\n}\n' \
+		"$(cd "$(dirname "$0")" && pwd)/disconnect-old.sh" "$d/pg" "$pgp" >"$r/mods-enabled/disconnect_old"
+	sed -i '0,/^post-auth {/s//post-auth {\n\tif (!\&control:Simultaneous-Use) {\n\t\tdisconnect_old\n\t}/' \
+		"$r/sites-enabled/default"
 	# Acct-Interim-Interval for every Accept (lnsd renews the lease with it)
 	printf 'DEFAULT\n\tAcct-Interim-Interval = %s,\n\tFall-Through = Yes\n\n' \
 		"${INTERIM:-300}" | cat - "$r/mods-config/files/authorize" >"$r/authorize.new"

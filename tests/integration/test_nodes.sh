@@ -10,6 +10,8 @@
 #  1b. a Framed-IP-Address (radreply) that the node already uses: refused, counted
 #   2. one session per user: the same user on a second node is refused
 #      (Simultaneous-Use := 1 counted on radacct); the first stays up
+#  2b. the other policy for a user without Simultaneous-Use: the second login is
+#      accepted and FreeRADIUS disconnects the first (disconnect-old.sh)
 #   3. a Disconnect-Request from the server side (radclient) ends it on its node:
 #      Stop with Admin-Reset in radacct, lease freed; the user then gets in on
 #      another node
@@ -67,6 +69,10 @@ trap 'rc=$?; pgstop; (exit $rc); lns_cleanup' EXIT
 for u in sub1 sub2 n1u0 n1u1 n2u0 n2u1 n3u0 n3u1 n3u2 new0; do
 	"$RPG" user "$RD" "$PGPORT" "$u" subpass main
 done
+"$RPG" roamer "$RD" "$PGPORT" roam subpass main
+for i in 1 2 3; do
+	"$RPG" nas "$RD" "$PGPORT" "$(lns_node_addr "$i")" 127.0.0.1 "$((DAS + i))" dassecret
+done
 "$RPG" raddb "$RD" "$PGPORT" "$RP" radsecret
 "$RPG" start "$RD" >"$RD/stdout.log" 2>&1 &
 RAD_PID=$!
@@ -76,6 +82,13 @@ for _ in $(seq 100); do ss -lun | grep -q "127.0.0.1:$RP " && { up=1; break; }; 
 lns_check "FreeRADIUS (sql + sqlippool) listens on $RP/$((RP + 1))" [ "$up" = 1 ]
 
 sql() { PGHOST=$RD/pg PGPORT=$PGPORT PGUSER=postgres psql -d radius -qAt -F ' ' -c "$1"; }
+stop_cause() {          # stop_cause ACCT-SESSION-ID: its Acct-Terminate-Cause once stopped
+	for _ in $(seq 50); do
+		c=$(sql "SELECT acctterminatecause FROM radacct WHERE acctsessionid = '$1' AND acctstoptime IS NOT NULL")
+		[ -n "$c" ] && { echo "$c"; return 0; }
+		sleep 0.2
+	done
+}
 # the leases: "address nas-ip" lines, sorted
 leases() { sql "SELECT host(framedipaddress), nasipaddress FROM radippool
 	WHERE expiry_time > now() ORDER BY 1"; }
@@ -223,6 +236,36 @@ lns_check "simul: sub1 on a second node is refused (Access-Reject: already logge
 	lns_wait_event auth-failed "user=sub1 radius=reject" "$seq0" 10
 lns_check "simul: sub1 is still up on node 1" has_user 1 sub1
 
+# ---- 2b. the other policy: "roam" has no Simultaneous-Use; FreeRADIUS accepts a
+# second login and disconnects the first (config/radius/disconnect-old.sh)
+lns_node 1
+seq1=$(lns_last_seq)
+ip netns exec "$LNS_NS_ACC" "$PY" "$L2TPC" fill --lns "$(lns_node_addr 1)" --user roam \
+	--password subpass --auths chap --count 1 --expect-up 1 --hold 8 --timeout 30 \
+	>"$W/roam-1.log" 2>&1 &
+R1=$!
+lns_check "roam: up on node 1" lns_wait_event ppp-up "user=roam" "$seq1" 10
+RSID=$(lns_ctl --json show sessions | "$PY" -c '
+import json, sys
+for v in json.load(sys.stdin).values():
+    if v.get("user") == "roam":
+        print(v["acct_session_id"])')
+sleep 1         # (its Start in radacct)
+lns_check "roam: still up on node 1 a second later" has_user 1 roam
+seq1=$(lns_last_seq)
+lns_node 2
+seq2=$(lns_last_seq)
+ip netns exec "$LNS_NS_ACC" "$PY" "$L2TPC" fill --lns "$(lns_node_addr 2)" --user roam \
+	--password subpass --auths chap --count 1 --expect-up 1 --hold 3 --timeout 30 \
+	>"$W/roam-2.log" 2>&1 &
+R2=$!
+lns_check "roam: the second login is accepted on node 2" lns_wait_event ppp-up "user=roam" "$seq2" 10
+lns_node 1
+lns_check "roam: and the first, on node 1, is ended by the server's Disconnect-Request" \
+	lns_wait_event session-down "result=3" "$seq1" 10
+lns_check "roam: radacct: the first session stopped with Admin-Reset" [ "$(stop_cause "$RSID")" = Admin-Reset ]
+wait "$R1" "$R2" 2>/dev/null
+
 # ---- 3. Disconnect-Request from the server side for sub1 on node 1
 lns_node 1
 SID=$(lns_ctl --json show sessions | "$PY" -c '
@@ -235,13 +278,6 @@ out=$(printf 'User-Name = "sub1"\nAcct-Session-Id = "%s"\nMessage-Authenticator 
 	timeout 10 radclient -r 2 -t 2 -x "127.0.0.1:$((DAS + 1))" disconnect dassecret 2>&1)
 lns_check "disconnect: node 1 answers Disconnect-ACK" sh -c "echo '$out' | grep -q 'Received Disconnect-ACK'"
 lns_check "disconnect: the session ends" lns_wait_event session-down "" "$seq0" 10
-stop_cause() {
-	for _ in $(seq 50); do
-		c=$(sql "SELECT acctterminatecause FROM radacct WHERE acctsessionid = '$1' AND acctstoptime IS NOT NULL")
-		[ -n "$c" ] && { echo "$c"; return 0; }
-		sleep 0.2
-	done
-}
 lns_check "disconnect: radacct has the Stop with Admin-Reset" [ "$(stop_cause "$SID")" = Admin-Reset ]
 lns_check "disconnect: the lease is free again (radippool = sessions)" wait_leases_eq
 lns_lac_stop sub1
