@@ -645,11 +645,23 @@ int
 lns_ctl_subs_set_conf(struct lns_ctl *ctl, const struct lns_conf *conf)
 {
 	struct lns_subs *ss = subs_of(ctl);
+	struct lns_pools *pools;
 
 	if (ss == NULL)
 		return 0;
-	if (lns_auth_local_set_conf(ss->auth, conf) != 0)
+	/* Pools by the new file, every address in use carried over (lns_pool.h):
+	 * live sessions keep theirs; PPP finds pools by name at each allocation and
+	 * releases by address, so nothing holds an index or a pointer into the old. */
+	pools = lns_pools_rebuild(ss->pools, conf);
+	if (pools == NULL)
 		return -ENOMEM;
+	if (lns_auth_local_set_conf(ss->auth, conf) != 0) {
+		lns_pools_free(pools);
+		return -ENOMEM;
+	}
+	lns_pools_free(ss->pools);
+	ss->pools = pools;
+	ss->env.pools = pools;
 	/* PPP reads env.conf per negotiation step: sessions in progress see the new
 	 * values from their next step, which only matters for auth methods, DNS,
 	 * MRU and keepalive (the next Echo) */
