@@ -843,9 +843,12 @@ snap_counters(struct lns_ctl *ctl, struct lns_ctl_counters *c)
 	c->sessions = lns_l2tp_session_count(ss->l2tp);
 	c->draining = ss->draining;
 	RTE_BUILD_BUG_ON(LNS_CTL_NPOOLS < LNS_CONF_MAX_POOLS);
+	RTE_BUILD_BUG_ON(LNS_CTL_POOL_NAME < LNS_CONF_NAME_MAX);
 	c->n_pools = ctl->dp->conf->ppp.n_pools;
 	for (uint32_t i = 0; i < c->n_pools; i++) {
 		const struct lns_pool_conf *pc = &ctl->dp->conf->ppp.pools[i];
+
+		memcpy(c->pool_name[i], pc->name, LNS_CONF_NAME_MAX);
 
 		c->pool_size[i] = rte_be_to_cpu_32(pc->last) - rte_be_to_cpu_32(pc->first) + 1;
 		c->pool_in_use[i] = c->pool_size[i] - lns_pools_available(ss->pools, (int)i);
