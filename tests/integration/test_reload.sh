@@ -163,6 +163,12 @@ lns_check "erin connects with the pool the reload added" lns_wait_event ppp-up "
 e_addr=$(user_addr erin)
 lns_check "erin has an address of pool new (got '$e_addr')" \
 	sh -c "case '$e_addr' in 10.223.0.*) true;; *) false;; esac"
+pools_json=$(lns_ctl --json show stats | "$PY" -c 'import json,sys; print(json.dumps(json.load(sys.stdin).get("pools_in_use")))')
+lns_check "show stats counts the file's pools: new has erin, old is gone ($pools_json)" \
+	"$PY" -c 'import json,sys; p = json.loads(sys.argv[1]); sys.exit(not (p.get("new") == 1 and "old" not in p and p.get("stat") == 101))' "$pools_json"
+lns_check "/metrics: pool new has 1 address in use" \
+	sh -c "'$PY' -c 'import sys, urllib.request as u; print(u.urlopen(\"http://127.0.0.1:%s/metrics\" % sys.argv[1], timeout=5).read().decode())' '$MPORT' |
+	       grep -qx 'lnsd_pool_addresses{pool=\"new\",state=\"in_use\"} 1'"
 
 # ---- 3. an invalid file
 printf 'ppp:\n  users:\n    - {name: x, passwrd: y}\n' >"$W/bad.yaml"
