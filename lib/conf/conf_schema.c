@@ -1113,8 +1113,8 @@ static const struct key_desc ppp_keys[] = {
 	  .vtype = "list of 1-2 addresses" },
 	K_UINT(struct lns_ppp_conf, "mss-clamp", mss_clamp, 536, 1460, 0, .flags = F_ZERO_OK),
 	K_BOOL(struct lns_ppp_conf, "accept-proxy", accept_proxy, false),
-	K_STR(struct lns_ppp_conf, "default-pool", default_pool, .flags = F_NONEMPTY | F_RESTART),
-	K_LIST(struct lns_ppp_conf, "pools", pools, pool_list, .flags = F_RESTART),
+	K_STR(struct lns_ppp_conf, "default-pool", default_pool, .flags = F_NONEMPTY),
+	K_LIST(struct lns_ppp_conf, "pools", pools, pool_list),
 	K_LIST(struct lns_ppp_conf, "users", users, user_list),
 };
 static const struct schema ppp_schema = SCHEMA(ppp_keys, .check = ppp_check);

@@ -20,7 +20,8 @@
  *
  * Long-lived objects keep what they were made with where that is the contract:
  * a tunnel copies its destination profile when it comes (l2tp_tunnel.c), an SA
- * keeps its lifetimes. What each key does to existing sessions is documented in
+ * keeps its lifetimes, a session keeps its address (the pools are rebuilt with
+ * every address in use carried over: lns_pools_rebuild). What each key does to existing sessions is documented in
  * config/lnsd.yaml and the README's "Reload" section.
  */
 #include <errno.h>
@@ -94,30 +95,6 @@ reload_event(struct lns_ctl *ctl, const char *path, unsigned int live, unsigned 
 		      path);
 }
 
-/* Users that name a pool the file adds: it runs only after a restart (pools are
- * restart-only), so until then their logins find no address. Say so. */
-static void
-warn_pools(struct answer *a, const struct lns_conf *nc)
-{
-	char line[2 * LNS_CONF_NAME_MAX + 96];
-
-	for (uint32_t u = 0; u < nc->ppp.n_users; u++) {
-		const char *pool = nc->ppp.users[u].pool;
-		uint16_t i;
-
-		if (pool[0] == '\0')
-			continue;
-		for (i = 0; i < nc->ppp.n_pools; i++)
-			if (strcmp(nc->ppp.pools[i].name, pool) == 0)
-				break;
-		if (i < nc->ppp.n_pools)
-			continue;
-		snprintf(line, sizeof(line), "ppp.users[%s].pool: %s runs only after a restart "
-			 "(no address for this user until then)", nc->ppp.users[u].name, pool);
-		add_line(a, line);
-	}
-}
-
 /* Sessions hold a policy by its index: rates may change live, the list may not. */
 static bool
 same_policy_names(const struct lns_conf *a, const struct lns_conf *b)
@@ -176,7 +153,6 @@ lns_ctl_reload(struct lns_ctl *ctl, const char *path, bool dry_run, char *out, s
 		add_line(&a, "error: out of memory: nothing changed");
 		return -ENOMEM;
 	}
-	warn_pools(&a, nc);
 	if (dry_run || a.live == 0) {
 		lns_conf_free(nc);
 		if (!dry_run)

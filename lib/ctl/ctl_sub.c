@@ -645,11 +645,23 @@ int
 lns_ctl_subs_set_conf(struct lns_ctl *ctl, const struct lns_conf *conf)
 {
 	struct lns_subs *ss = subs_of(ctl);
+	struct lns_pools *pools;
 
 	if (ss == NULL)
 		return 0;
-	if (lns_auth_local_set_conf(ss->auth, conf) != 0)
+	/* Pools by the new file, every address in use carried over (lns_pool.h):
+	 * live sessions keep theirs; PPP finds pools by name at each allocation and
+	 * releases by address, so nothing holds an index or a pointer into the old. */
+	pools = lns_pools_rebuild(ss->pools, conf);
+	if (pools == NULL)
 		return -ENOMEM;
+	if (lns_auth_local_set_conf(ss->auth, conf) != 0) {
+		lns_pools_free(pools);
+		return -ENOMEM;
+	}
+	lns_pools_free(ss->pools);
+	ss->pools = pools;
+	ss->env.pools = pools;
 	/* PPP reads env.conf per negotiation step: sessions in progress see the new
 	 * values from their next step, which only matters for auth methods, DNS,
 	 * MRU and keepalive (the next Echo) */
@@ -831,9 +843,12 @@ snap_counters(struct lns_ctl *ctl, struct lns_ctl_counters *c)
 	c->sessions = lns_l2tp_session_count(ss->l2tp);
 	c->draining = ss->draining;
 	RTE_BUILD_BUG_ON(LNS_CTL_NPOOLS < LNS_CONF_MAX_POOLS);
+	RTE_BUILD_BUG_ON(LNS_CTL_POOL_NAME < LNS_CONF_NAME_MAX);
 	c->n_pools = ctl->dp->conf->ppp.n_pools;
 	for (uint32_t i = 0; i < c->n_pools; i++) {
 		const struct lns_pool_conf *pc = &ctl->dp->conf->ppp.pools[i];
+
+		memcpy(c->pool_name[i], pc->name, LNS_CONF_NAME_MAX);
 
 		c->pool_size[i] = rte_be_to_cpu_32(pc->last) - rte_be_to_cpu_32(pc->first) + 1;
 		c->pool_in_use[i] = c->pool_size[i] - lns_pools_available(ss->pools, (int)i);

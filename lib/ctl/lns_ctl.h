@@ -238,7 +238,8 @@ int lns_ctl_reload(struct lns_ctl *ctl, const char *path, bool dry_run, char *ou
 		   size_t outlen);
 /** Free replaced configurations no reader holds any more; from lns_ctl_poll(). */
 void lns_ctl_reload_poll(struct lns_ctl *ctl);
-/** Point the L2TP, PPP and local users at conf (ctl_sub.c). @return 0 or -ENOMEM. */
+/** Point the L2TP, PPP and local users at conf and rebuild the address pools by it,
+ *  carrying every address in use (ctl_sub.c). @return 0, or -ENOMEM and nothing changed. */
 int lns_ctl_subs_set_conf(struct lns_ctl *ctl, const struct lns_conf *conf);
 /** Point IKE at conf (ctl_ike.c). */
 void lns_ctl_ike_set_conf(struct lns_ctl *ctl, const struct lns_conf *conf);

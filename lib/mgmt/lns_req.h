@@ -82,6 +82,7 @@ int lns_ctl_request_buf(struct lns_dp *dp, uint32_t type, uint32_t arg, void *ou
 
 #define LNS_CTL_NCTR 96                 /**< room per protocol (>= each X-macro) */
 #define LNS_CTL_NPOOLS 64               /**< = LNS_CONF_MAX_POOLS */
+#define LNS_CTL_POOL_NAME 64            /**< = LNS_CONF_NAME_MAX */
 
 /** Control-plane counters and gauges, for metrics. Names: lns_l2tp_counter_name(),
  *  lns_ppp_stat_name(), lns_ike_counter_name(). */
@@ -94,8 +95,10 @@ struct lns_ctl_counters {
 	uint32_t sessions;
 	uint32_t ike_sas, ike_half_open;
 	uint32_t draining;              /**< 1 while drained (lnsctl drain, node.drain) */
-	/** address pools, in the order of ppp.pools: size and addresses in use */
+	/** address pools, in the order of ppp.pools: name, size and addresses in use,
+	 *  taken together (a reload may change the pools between two snapshots) */
 	uint32_t n_pools;
+	char     pool_name[LNS_CTL_NPOOLS][LNS_CTL_POOL_NAME];
 	uint32_t pool_size[LNS_CTL_NPOOLS];
 	uint32_t pool_in_use[LNS_CTL_NPOOLS];
 };

@@ -259,10 +259,9 @@ render(struct buf *b, const struct lns_dp *dp)
 	family(b, "lnsd_pool_addresses", "gauge", "addresses of each PPP pool, by state");
 	for (uint32_t i = 0; i < cc->n_pools && i < LNS_CTL_NPOOLS; i++) {
 		char pbuf[2 * LNS_CONF_NAME_MAX];
-		const char *pn = label_value(lns_dp_conf_get(dp)->ppp.pools[i].name, pbuf,
-					     sizeof(pbuf));
+		/* the name from the same snapshot as the counts (a reload changes pools) */
+		const char *pn = label_value(cc->pool_name[i], pbuf, sizeof(pbuf));
 
-		lns_dp_conf_put(dp);   /* pn is in pbuf */
 		put(b, "lnsd_pool_addresses{pool=\"%s\",state=\"in_use\"} %u\n", pn,
 		    cc->pool_in_use[i]);
 		put(b, "lnsd_pool_addresses{pool=\"%s\",state=\"free\"} %u\n", pn,

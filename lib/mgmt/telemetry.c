@@ -86,7 +86,7 @@ add_proto(struct rte_tel_data *d, const char *key, const uint64_t *v, uint32_t n
 /* Address pools: "pools_size" and "pools_in_use", each {pool name: addresses}
  * (telemetry nests containers one level only). */
 static void
-add_pools(struct rte_tel_data *d, const struct lns_dp *dp, const struct lns_ctl_counters *cc)
+add_pools(struct rte_tel_data *d, const struct lns_ctl_counters *cc)
 {
 	struct rte_tel_data *sz = rte_tel_data_alloc(), *use = rte_tel_data_alloc();
 
@@ -97,14 +97,11 @@ add_pools(struct rte_tel_data *d, const struct lns_dp *dp, const struct lns_ctl_
 	}
 	rte_tel_data_start_dict(sz);
 	rte_tel_data_start_dict(use);
-	const struct lns_conf *conf = lns_dp_conf_get(dp);
-
-	for (uint32_t i = 0; i < cc->n_pools && i < LNS_CTL_NPOOLS && i < conf->ppp.n_pools;
-	     i++) {
-		rte_tel_data_add_dict_u64(sz, conf->ppp.pools[i].name, cc->pool_size[i]);
-		rte_tel_data_add_dict_u64(use, conf->ppp.pools[i].name, cc->pool_in_use[i]);
+	/* names from the same snapshot as the counts: pools change on a reload */
+	for (uint32_t i = 0; i < cc->n_pools && i < LNS_CTL_NPOOLS; i++) {
+		rte_tel_data_add_dict_u64(sz, cc->pool_name[i], cc->pool_size[i]);
+		rte_tel_data_add_dict_u64(use, cc->pool_name[i], cc->pool_in_use[i]);
 	}
-	lns_dp_conf_put(dp);
 	rte_tel_data_add_dict_container(d, "pools_size", sz, 0);
 	rte_tel_data_add_dict_container(d, "pools_in_use", use, 0);
 }
@@ -123,7 +120,7 @@ add_protocols(struct rte_tel_data *d, const struct lns_dp *dp)
 		add_proto(d, "l2tp", cc->l2tp, cc->n_l2tp, lns_l2tp_counter_name);
 		add_proto(d, "ppp", cc->ppp, cc->n_ppp, lns_ppp_stat_name);
 		add_proto(d, "ike", cc->ike, cc->n_ike, lns_ike_counter_name);
-		add_pools(d, dp, cc);
+		add_pools(d, cc);
 		/* drain: whether on, and the sessions a drain still waits for */
 		rte_tel_data_add_dict_u64(d, "draining", cc->draining);
 		rte_tel_data_add_dict_u64(d, "sessions_left", cc->sessions);

@@ -24,6 +24,20 @@ struct lns_pools;
 struct lns_pools *lns_pools_create(const struct lns_conf *conf);
 void lns_pools_free(struct lns_pools *ps);
 
+/**
+ * Pools built from `conf` (a reload) that carry over every address `old` has in
+ * use, so none is handed out twice. An address in use that a new pool holds is
+ * reserved there and returns there when released; one outside every new pool (a
+ * shrunk or removed pool's, a static user's) is held outside the pools and, when
+ * released, returns to none. Free addresses of the new pools keep their order:
+ * addresses no old pool had come first (never used), then the old free lists in
+ * their FIFO order, so a recently released address is still reused last. Pools
+ * are matched to addresses, not to names or indices: pool `idx` of the result is
+ * conf->ppp.pools[idx]. `old` is left as it was (free it after the swap).
+ * @return the new pools, or NULL on ENOMEM or an empty/inverted range.
+ */
+struct lns_pools *lns_pools_rebuild(const struct lns_pools *old, const struct lns_conf *conf);
+
 /** Index of the pool named `name`, or -ENOENT. */
 int lns_pools_find(const struct lns_pools *ps, const char *name);
 

@@ -45,8 +45,9 @@ lns_pools_free(struct lns_pools *ps)
 	free(ps);
 }
 
-struct lns_pools *
-lns_pools_create(const struct lns_conf *conf)
+/* Pools of `conf` with memory and no free list yet (every offset unlinked, unused). */
+static struct lns_pools *
+pools_alloc(const struct lns_conf *conf)
 {
 	struct lns_pools *ps = calloc(1, sizeof(*ps));
 
@@ -68,13 +69,8 @@ lns_pools_create(const struct lns_conf *conf)
 		ps->n = (uint16_t)(i + 1);
 		if (!q->next || !q->prev || !q->used)
 			goto fail;
-		for (uint32_t k = 0; k < q->n; k++) {
-			q->next[k] = k + 1 < q->n ? k + 1 : NIL;
-			q->prev[k] = k ? k - 1 : NIL;
-		}
-		q->head = 0;
-		q->tail = q->n - 1;
-		q->avail = q->n;
+		q->head = q->tail = NIL;
+		q->avail = 0;
 	}
 	ps->ext_mask = 63;
 	ps->ext = calloc(ps->ext_mask + 1, sizeof(uint32_t));
@@ -84,6 +80,27 @@ lns_pools_create(const struct lns_conf *conf)
 fail:
 	lns_pools_free(ps);
 	return NULL;
+}
+
+struct lns_pools *
+lns_pools_create(const struct lns_conf *conf)
+{
+	struct lns_pools *ps = pools_alloc(conf);
+
+	if (!ps)
+		return NULL;
+	for (uint16_t i = 0; i < ps->n; i++) {
+		struct pool *q = &ps->p[i];
+
+		for (uint32_t k = 0; k < q->n; k++) {
+			q->next[k] = k + 1 < q->n ? k + 1 : NIL;
+			q->prev[k] = k ? k - 1 : NIL;
+		}
+		q->head = 0;
+		q->tail = q->n - 1;
+		q->avail = q->n;
+	}
+	return ps;
 }
 
 int
@@ -249,4 +266,97 @@ uint32_t
 lns_pools_available(const struct lns_pools *ps, int idx)
 {
 	return idx >= 0 && idx < ps->n ? ps->p[idx].avail : 0;
+}
+
+/* Put free offset k at the tail of q's free list. */
+static void
+link_tail(struct pool *q, uint32_t k)
+{
+	q->next[k] = NIL;
+	q->prev[k] = q->tail;
+	if (q->tail != NIL)
+		q->next[q->tail] = k;
+	else
+		q->head = k;
+	q->tail = k;
+	q->avail++;
+}
+
+/* Mark h in use in ps, before any free list is built. */
+static int
+carry_in_use(struct lns_pools *ps, uint32_t h)
+{
+	uint32_t k;
+	struct pool *q = pool_of(ps, h, &k);
+
+	if (!q)
+		return ext_add(ps, h);
+	q->used[k] = 1;
+	return 0;
+}
+
+struct lns_pools *
+lns_pools_rebuild(const struct lns_pools *old, const struct lns_conf *conf)
+{
+	struct lns_pools *ps = pools_alloc(conf);
+	uint8_t *seen = NULL;
+
+	if (!ps)
+		return NULL;
+	/* 1. every address in use stays in use (a scan of the old pools: a reload
+	 *    is rare and control-plane only; a /8 is 16 MiB of flags) */
+	for (uint16_t i = 0; i < old->n; i++) {
+		const struct pool *o = &old->p[i];
+
+		for (uint32_t k = 0; k < o->n; k++)
+			if (o->used[k] && carry_in_use(ps, o->first + k) < 0)
+				goto fail;
+	}
+	for (uint32_t i = 0; i <= old->ext_mask; i++)
+		if (old->ext[i] && carry_in_use(ps, old->ext[i]) < 0)
+			goto fail;
+	for (uint16_t i = 0; i < ps->n; i++) {
+		struct pool *q = &ps->p[i];
+		uint32_t qe = q->first + (q->n - 1);
+
+		/* 2. addresses no old pool had: fresh, handed out first */
+		seen = calloc(q->n, 1);
+		if (!seen)
+			goto fail;
+		for (uint16_t j = 0; j < old->n; j++) {
+			const struct pool *o = &old->p[j];
+			uint32_t oe = o->first + (o->n - 1);
+			uint32_t lo = o->first > q->first ? o->first : q->first;
+			uint32_t hi = oe < qe ? oe : qe;
+
+			if (lo <= hi)
+				memset(seen + (lo - q->first), 1, (size_t)(hi - lo) + 1);
+		}
+		for (uint32_t k = 0; k < q->n; k++)
+			if (!seen[k] && !q->used[k])
+				link_tail(q, k);
+		free(seen);
+		seen = NULL;
+	}
+	/* 3. then the old free lists, oldest first, for the addresses still pooled */
+	for (uint16_t i = 0; i < old->n; i++) {
+		const struct pool *o = &old->p[i];
+		struct pool *q = NULL;
+
+		for (uint32_t k = o->head; k != NIL; k = o->next[k]) {
+			uint32_t h = o->first + k, nk;
+
+			/* runs of one old pool mostly fall in one new pool */
+			if (q && h >= q->first && h - q->first < q->n)
+				nk = h - q->first;
+			else if (!(q = pool_of(ps, h, &nk)))
+				continue;       /* not pooled any more: never handed out */
+			link_tail(q, nk);
+		}
+	}
+	return ps;
+fail:
+	free(seen);
+	lns_pools_free(ps);
+	return NULL;
 }

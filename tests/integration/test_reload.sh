@@ -7,8 +7,9 @@
 #   2. a reload adds carol, changes bob's password, adds and removes a pool, changes
 #      the default idle timeout, a policy's rate, the log levels and turns metrics on:
 #      live keys apply (carol connects, bob's old password fails and the new one
-#      works, ppp logs at debug, /metrics answers, the policy's new rate is taken),
-#      restart-only ones (pools) are named "needs a restart";
+#      works, ppp logs at debug, /metrics answers, the policy's new rate is taken,
+#      erin gets an address of the added pool) while alice keeps hers from the
+#      removed one;
 #   3. a file with an error is refused (FILE:LINE:COL: key: message), nothing changes;
 #   4. a file that changes the core port's mtu reloads the rest (dave is added) and
 #      names ports.core.mtu as needing a restart;
@@ -125,12 +126,10 @@ lns_check "dry run names carol, bob's password, the idle timeout" \
 	sh -c "grep -qx 'ppp.users\[carol\]: added' '$W/dry.out' &&
 	       grep -q '^ppp.users\[bob\].password: ' '$W/dry.out' &&
 	       grep -qx 'l2tp.idle-timeout: 0 -> 300' '$W/dry.out'"
-lns_check "dry run: pools need a restart, the policy's rate does not" \
-	sh -c "grep -qx 'ppp.pools\[old\]: removed (needs a restart)' '$W/dry.out' &&
-	       grep -qx 'ppp.pools\[new\]: added (needs a restart)' '$W/dry.out' &&
+lns_check "dry run: pools and the policy's rate apply live" \
+	sh -c "grep -qx 'ppp.pools\[old\]: removed' '$W/dry.out' &&
+	       grep -qx 'ppp.pools\[new\]: added' '$W/dry.out' &&
 	       grep -qx 'policies\[slow\].up-rate: 2000000 -> 4000000' '$W/dry.out'"
-lns_check "dry run: erin's pool runs only after a restart" \
-	grep -qx 'ppp.users\[erin\].pool: new runs only after a restart (no address for this user until then)' "$W/dry.out"
 lns_check "dry run: ppp log level still info" [ "$(log_level ppp)" = info ]
 lns_check "dry run: no reload event" no_event reload "" "$seq0"
 
@@ -145,8 +144,8 @@ lns_check "metrics listen on 127.0.0.1:$MPORT now" metrics_up
 lns_check "show config has carol and the new idle timeout" \
 	sh -c "'$LNSCTL' --file-prefix '$LNS_PREFIX' show config >'$W/config.b' &&
 	       grep -q 'carol' '$W/config.b' && grep -q 'idle-timeout: 300' '$W/config.b'"
-lns_check "show config keeps the running pools (old, not new)" \
-	sh -c "grep -q 'name: \"old\"' '$W/config.b' && ! grep -q 'name: \"new\"' '$W/config.b'"
+lns_check "show config has the file's pools (new, not old)" \
+	sh -c "grep -q 'name: \"new\"' '$W/config.b' && ! grep -q 'name: \"old\"' '$W/config.b'"
 
 LNS_LAC_PORT=1703 lns_lac_start carol carol c1
 lns_lac_call carol
@@ -158,6 +157,18 @@ LNS_LAC_PORT=1705 lns_lac_start bobnew bob b2
 lns_lac_call bobnew
 lns_check "bob's new password works" lns_wait_event ppp-up "user=bob" "$seq0" 30
 lns_lac_stop bobold
+LNS_LAC_PORT=1706 lns_lac_start erin erin e1
+lns_lac_call erin
+lns_check "erin connects with the pool the reload added" lns_wait_event ppp-up "user=erin" "$seq0" 30
+e_addr=$(user_addr erin)
+lns_check "erin has an address of pool new (got '$e_addr')" \
+	sh -c "case '$e_addr' in 10.223.0.*) true;; *) false;; esac"
+pools_json=$(lns_ctl --json show stats | "$PY" -c 'import json,sys; print(json.dumps(json.load(sys.stdin).get("pools_in_use")))')
+lns_check "show stats counts the file's pools: new has erin, old is gone ($pools_json)" \
+	"$PY" -c 'import json,sys; p = json.loads(sys.argv[1]); sys.exit(not (p.get("new") == 1 and "old" not in p and p.get("stat") == 101))' "$pools_json"
+lns_check "/metrics: pool new has 1 address in use" \
+	sh -c "'$PY' -c 'import sys, urllib.request as u; print(u.urlopen(\"http://127.0.0.1:%s/metrics\" % sys.argv[1], timeout=5).read().decode())' '$MPORT' |
+	       grep -qx 'lnsd_pool_addresses{pool=\"new\",state=\"in_use\"} 1'"
 
 # ---- 3. an invalid file
 printf 'ppp:\n  users:\n    - {name: x, passwrd: y}\n' >"$W/bad.yaml"
@@ -224,8 +235,10 @@ lns_log "stream: $sent packets sent per session, $got received over $streams ses
 lns_check "stream: every session delivered ($streams of 100)" [ "$streams" = 100 ]
 lns_check "stream: zero packets lost (sent $((sent * 100)), got $got)" [ "$got" = "$((sent * 100))" ]
 n1=$(sessions)
-lns_check "no session dropped: 102 + carol + bob = 104 (got $n1)" [ "$n1" = 104 ]
+lns_check "no session dropped: 102 + carol + bob + erin = 105 (got $n1)" [ "$n1" = 105 ]
 lns_check "alice kept her address of the removed pool ($(user_addr alice))" \
 	[ "$(user_addr alice)" = "$a_addr" ]
+lns_check "erin kept hers through the reloads that removed pool new ($(user_addr erin))" \
+	[ "$(user_addr erin)" = "$e_addr" ]
 lns_stop_expect 0
 lns_finish

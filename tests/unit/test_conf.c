@@ -1673,8 +1673,8 @@ reload_diff(void)
 	CU_ASSERT(has(&s, "ports.core.mtu changed 1500>1400 R"));
 	CU_ASSERT(has(&s, "ipsec.psk[0].secret changed \"***\">\"***\""));
 	CU_ASSERT(has(&s, "l2tp.destination-profiles[lac].idle-timeout changed 30>60"));
-	CU_ASSERT(has(&s, "ppp.pools[p2] removed > R"));
-	CU_ASSERT(has(&s, "ppp.pools[p3] added > R"));
+	CU_ASSERT(has(&s, "ppp.pools[p2] removed >"));
+	CU_ASSERT(has(&s, "ppp.pools[p3] added >"));
 	CU_ASSERT(has(&s, "ppp.users[bob].password changed \"***\">\"***\""));
 	CU_ASSERT(has(&s, "ppp.users[carol] added >"));
 	CU_ASSERT(has(&s, "limits.max-sessions changed 1000>2000 R"));
@@ -1683,7 +1683,8 @@ reload_diff(void)
 	for (unsigned i = 0; i < s.n; i++)
 		CU_ASSERT(strstr(s.line[i], "two") == NULL && strstr(s.line[i], "b2") == NULL);
 	CU_ASSERT(lns_conf_path_restart("ports.core.mtu"));
-	CU_ASSERT(lns_conf_path_restart("ppp.pools[p2]"));
+	CU_ASSERT(!lns_conf_path_restart("ppp.pools[p2]"));     /* pools are live */
+	CU_ASSERT(!lns_conf_path_restart("ppp.default-pool"));
 	CU_ASSERT(!lns_conf_path_restart("ppp.users[carol]"));
 	CU_ASSERT(!lns_conf_path_restart("log.level"));
 	lns_conf_free(a);
@@ -1702,16 +1703,15 @@ reload_keep_restart(void)
 	CU_ASSERT_EQUAL_FATAL(lns_conf_keep_restart(b, a), 0);
 	CU_ASSERT_EQUAL(b->ports[LNS_PORT_CORE].mtu, 1500);
 	CU_ASSERT_EQUAL(b->limits.max_sessions, 1000);
-	/* pools are restart-only: p2 stays (its live sessions keep their addresses and
-	 * the pool's numbering stays that of the running pools), p3 is not made */
+	/* pools are live: the file's (p2 removed, p3 added; lns_pools_rebuild keeps
+	 * the addresses in use) */
 	CU_ASSERT_EQUAL(b->ppp.n_pools, 2);
-	CU_ASSERT_STRING_EQUAL(b->ppp.pools[1].name, "p2");
-	CU_ASSERT_EQUAL(b->ppp.pools[1].first, ip("10.2.0.1"));
+	CU_ASSERT_STRING_EQUAL(b->ppp.pools[1].name, "p3");
 	CU_ASSERT_EQUAL(b->n_eal_args, a->n_eal_args);
 	/* live keys keep the file's values */
 	CU_ASSERT_EQUAL(b->ppp.n_users, 3);
 	CU_ASSERT_EQUAL(b->l2tp.profiles[0].idle_timeout, 60);
-	CU_ASSERT_EQUAL(lns_conf_diff(a, b, collect, &s), 5);
+	CU_ASSERT_EQUAL(lns_conf_diff(a, b, collect, &s), 7);
 	for (unsigned i = 0; i < s.n; i++)
 		CU_ASSERT(strstr(s.line[i], " R") == NULL);
 	lns_conf_free(a);
