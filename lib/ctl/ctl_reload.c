@@ -87,6 +87,12 @@ on_change(void *arg, const struct lns_conf_change *c)
 }
 
 static void
+aaa_note(void *arg, const char *line)
+{
+	add_line(arg, line);
+}
+
+static void
 reload_event(struct lns_ctl *ctl, const char *path, unsigned int live, unsigned int restart)
 {
 	lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), LNS_EV_RELOAD, LNS_EV_NONE,
@@ -164,12 +170,9 @@ lns_ctl_reload(struct lns_ctl *ctl, const char *path, bool dry_run, char *out, s
 		a.lines--;      /* room for this one line */
 		add_line(&a, line);
 	}
-	if (!ctl->aaa && lns_ctl_aaa_needed(nc) && !lns_ctl_aaa_needed(old)) {
-		/* the AAA layer is made at start-up only when something needs it */
-		add_line(&a, "l2tp: max-sessions-per-user set where lnsd started without "
-			 "per-user limits or RADIUS (needs a restart)");
-		a.restart++;
-	}
+	/* the AAA layer, the RADIUS client and the DAS listener are made at start-up
+	 * only when something needs them */
+	a.restart += lns_ctl_aaa_reload_check(ctl, nc, aaa_note, &a);
 	/* what would run: restart-only keys as they are (a dry run shows it too) */
 	if (lns_conf_keep_restart(nc, old) != 0) {
 		lns_conf_free(nc);
