@@ -9,7 +9,8 @@
 #      is signed with another one, so an Interim in its detail file after the
 #      reload is proof), a new login (newuser) authenticates, a CoA signed with
 #      the new client secret is ACKed and one with the old secret is not answered;
-#   4. papuser hangs up: the Stop arrives; lnsd counted no bad authenticator.
+#   4. a changed das-port is named as needing a restart (dry run); papuser hangs
+#      up: the Stop arrives; lnsd counted no bad authenticator.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lac.sh"
 
@@ -125,6 +126,12 @@ das "Acct-Session-Id = \"$SID\"\nIdle-Timeout = 700\nMessage-Authenticator = 0x0
 	>"$W/das-old.log"
 lns_check "CoA signed with the old client secret: no answer" \
 	sh -c "! grep -q 'Received' '$W/das-old.log'"
+
+# the DAS socket stays where it is: a changed port is named, not applied
+sed "s/das-port: $DASPORT/das-port: $((DASPORT + 3))/" "$W/lnsd.yaml" >"$W/port.yaml"
+lns_ctl reload --dry-run -c "$W/port.yaml" >"$W/port.out" 2>&1
+lns_check "a changed radius.das-port is named as needing a restart" \
+	grep -q 'radius.das-port: .*(needs a restart)' "$W/port.out"
 
 # ---- 4. the Stop, and no answer was refused
 seq0=$(lns_last_seq)
