@@ -44,6 +44,7 @@ struct answer {
 	unsigned int live, restart;
 	bool log;               /* also log each line (not for a dry run) */
 	bool policies_fixed;    /* names changed: the running policies stay */
+	bool radius_fixed;      /* no AAA layer runs: the radius section stays */
 };
 
 static void
@@ -70,7 +71,8 @@ on_change(void *arg, const struct lns_conf_change *c)
 	struct answer *a = arg;
 	char line[RELOAD_LINE_MAX + 1];
 	bool restart = c->restart ||
-		       (a->policies_fixed && strncmp(c->path, "policies", 8) == 0);
+		       (a->policies_fixed && strncmp(c->path, "policies", 8) == 0) ||
+		       (a->radius_fixed && strncmp(c->path, "radius", 6) == 0);
 	const char *tail = restart ? " (needs a restart)" : "";
 
 	if (restart)
@@ -163,6 +165,7 @@ lns_ctl_reload(struct lns_ctl *ctl, const char *path, bool dry_run, char *out, s
 		return -EINVAL;
 	}
 	a.policies_fixed = !same_policy_names(old, nc);
+	a.radius_fixed = ctl->aaa == NULL;
 	lns_conf_diff(old, nc, on_change, &a);
 	if (a.dropped > 0) {
 		snprintf(line, sizeof(line), "... and %u more changes", a.dropped);
@@ -201,6 +204,8 @@ lns_ctl_reload(struct lns_ctl *ctl, const char *path, bool dry_run, char *out, s
 		memcpy(nc->policies, old->policies, sizeof(nc->policies));
 		nc->n_policies = old->n_policies;
 	}
+	if (a.radius_fixed)
+		nc->radius = old->radius;
 	policies = nc->n_policies > 0 &&
 		   memcmp(nc->policies, old->policies, sizeof(nc->policies)) != 0;
 	if (policies && lns_tables_update_policies(dp->tbl, nc->policies, nc->n_policies) != 0)
