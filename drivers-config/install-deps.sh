@@ -29,8 +29,10 @@ FUZZ_PKGS=(clang libclang-rt-14-dev)
 # libstrongswan-extra-plugins, kernel-libipsec in libcharon-extra-plugins.
 # lua5.3 gives `luac` (-p for syntax checks). nftables: the masquerading NAT in front
 # of the clients of test_nat.sh. freeradius + freeradius-utils (radclient): the RADIUS
-# server of tests/integration/test_radius.sh. ike-scan sends the Main Mode proposal sets
-# of real clients (tests/integration/test_ike_scan.sh). libreswan's pluto
+# server of tests/integration/test_radius.sh; freeradius-postgresql (rlm_sql_postgresql)
+# and postgresql: the shared pool and accounting of test_nodes.sh (config/radius).
+# ike-scan sends the Main Mode proposal sets of real clients
+# (tests/integration/test_ike_scan.sh). libreswan's pluto
 # (tests/integration/test_pluto.sh) is NOT installed as a package: libreswan conflicts
 # with strongswan-libcharon and apt would remove charon. Its runtime libraries and
 # certutil (libnss3-tools) are installed here, and the package itself is unpacked
@@ -40,7 +42,7 @@ TEST_PKGS=(python3-scapy python3-cryptography python3-yaml tshark nftables
 	xl2tpd strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-standard-plugins libstrongswan-extra-plugins slirp
 	iproute2 ethtool iputils-ping procps psmisc curl lua5.3 socat netcat-openbsd
-	freeradius freeradius-utils ike-scan strongswan-pki
+	freeradius freeradius-utils freeradius-postgresql postgresql ike-scan strongswan-pki
 	libnss3-tools libunbound8 libldns3 libcurl3-nss libevent-pthreads-2.1-7 dns-root-data)
 # Where libreswan is unpacked (apt-get download + dpkg-deb -x, never installed);
 # test_pluto.sh reads it from LNS_LIBRESWAN, default the same path.

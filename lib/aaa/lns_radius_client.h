@@ -124,6 +124,19 @@ void lns_radc_cancel(struct lns_radc *c, uint32_t handle);
  */
 int lns_radc_acct(struct lns_radc *c, const struct lns_rad_attrs *attrs, uint64_t now_ms);
 
+/**
+ * Queue an Accounting-Request as a barrier (Accounting-On, RFC 2866 §5.1): it
+ * is sent once every record queued before it is acknowledged, and no record
+ * queued after it is sent until it is acknowledged. A server that frees a
+ * NAS's leases and sessions on Accounting-On thus sees the previous run's
+ * spooled records before it and this run's records after it.
+ * @return as lns_radc_acct().
+ */
+int lns_radc_acct_barrier(struct lns_radc *c, const struct lns_rad_attrs *attrs,
+			  uint64_t now_ms);
+/** Barrier records acknowledged so far. */
+uint64_t lns_radc_barriers_acked(const struct lns_radc *c);
+
 /** Read what the sockets hold and dispatch queued accounting. @return datagrams read. */
 unsigned int lns_radc_poll(struct lns_radc *c, uint64_t now_ms);
 

@@ -27,6 +27,9 @@
 
 #define NSOCK      4
 #define NSLOT      (NSOCK * 256)
+/* buckets of Acct-Session-Id hashes with a record in flight (a collision only
+ * delays a record until the other one is answered) */
+#define KEYTAB     4096
 #define POLL_MAX   256          /* datagrams read per poll call */
 
 enum role { R_AUTH, R_ACCT, R_MAX };
@@ -53,6 +56,8 @@ struct acct_rec {
 	struct acct_rec *next;
 	uint64_t seq;                   /* spool sequence */
 	int64_t created;                /* unix seconds, for Acct-Delay-Time */
+	bool barrier;                   /* lns_radc_acct_barrier(): sent alone */
+	uint32_t key;                   /* Acct-Session-Id hash, 0 = none */
 	uint16_t len;
 	uint8_t attrs[];
 };
@@ -95,6 +100,11 @@ struct lns_radc {
 	struct acct_rec *q_head, *q_tail;
 	uint32_t q_len;                 /* waiting */
 	uint32_t acct_inflight;
+	bool barrier_inflight;          /* a barrier record is out: nothing else goes */
+	uint16_t key_busy[KEYTAB];      /* records in flight per key bucket */
+	uint32_t key_gen[KEYTAB];       /* = scan_gen: a record skipped in this scan */
+	uint32_t scan_gen;
+	uint64_t barriers_acked;
 	uint64_t ctr[LNS_RADC_STAT_MAX];
 	FILE *spool;
 	uint64_t spool_seq;
@@ -378,6 +388,42 @@ q_push(struct lns_radc *c, struct acct_rec *r, bool front)
 	c->q_len++;
 }
 
+static void
+q_unlink(struct lns_radc *c, struct acct_rec *prev, struct acct_rec *r)
+{
+	if (prev == NULL)
+		c->q_head = r->next;
+	else
+		prev->next = r->next;
+	if (c->q_tail == r)
+		c->q_tail = prev;
+	r->next = NULL;
+	c->q_len--;
+}
+
+/* FNV-1a of the record's Acct-Session-Id: its session's records keep their order */
+static uint32_t
+rec_key(const uint8_t *attrs, uint16_t len)
+{
+	for (uint32_t off = 0; off + 2 <= len && attrs[off + 1] >= 2; off += attrs[off + 1]) {
+		uint32_t h = 2166136261u;
+
+		if (attrs[off] != LNS_RA_ACCT_SESSION_ID || off + attrs[off + 1] > len)
+			continue;
+		for (uint32_t i = 2; i < attrs[off + 1]; i++)
+			h = (h ^ attrs[off + i]) * 16777619u;
+		return h != 0 ? h : 1;
+	}
+	return 0;
+}
+
+static void
+key_done(struct lns_radc *c, const struct acct_rec *r)
+{
+	if (r->key != 0 && c->key_busy[r->key & (KEYTAB - 1)] > 0)
+		c->key_busy[r->key & (KEYTAB - 1)]--;
+}
+
 static struct acct_rec *
 q_pop(struct lns_radc *c)
 {
@@ -409,6 +455,8 @@ enqueue(struct lns_radc *c, const uint8_t *attrs, uint16_t len, int64_t created,
 	}
 	memcpy(r->attrs, attrs, len);
 	r->len = len;
+	r->barrier = false;
+	r->key = rec_key(attrs, len);
 	r->created = created;
 	r->seq = seq != 0 ? seq : ++c->spool_seq;
 	if (spool)
@@ -432,26 +480,76 @@ lns_radc_acct(struct lns_radc *c, const struct lns_rad_attrs *attrs, uint64_t no
 	return rc;
 }
 
+int
+lns_radc_acct_barrier(struct lns_radc *c, const struct lns_rad_attrs *attrs, uint64_t now_ms)
+{
+	int rc;
+
+	if (attrs->full)
+		return -ENOSPC;
+	c->now = now_ms;
+	rc = enqueue(c, attrs->b, attrs->len, (int64_t)time(NULL), 0, true);
+	if (rc == 0) {
+		c->q_tail->barrier = true;
+		acct_dispatch(c);
+	}
+	return rc;
+}
+
+uint64_t
+lns_radc_barriers_acked(const struct lns_radc *c)
+{
+	return c->barriers_acked;
+}
+
+/*
+ * Send what may go, in queue order: records go out in parallel, except that
+ * - a record waits while an earlier record of the same session (Acct-Session-Id)
+ *   is unanswered: a server handling Stop before Start would leave an open
+ *   radacct row (counted by Simultaneous-Use) and a lease renewed after its
+ *   release;
+ * - a barrier goes once everything before it is acknowledged, and nothing
+ *   after it goes until it is.
+ */
 static void
 acct_dispatch(struct lns_radc *c)
 {
-	while (c->q_head != NULL) {
-		int s = pick(c, R_ACCT, 0);
+	struct acct_rec *prev = NULL, *r, *next;
+
+	c->scan_gen++;
+	for (r = c->q_head; r != NULL; r = next) {
+		uint32_t b = r->key & (KEYTAB - 1);
+		int s;
 		struct slot *sl;
 
+		next = r->next;
+		if (c->barrier_inflight || (r->barrier && (c->acct_inflight > 0 || prev != NULL)))
+			return;
+		if (r->key != 0 && (c->key_busy[b] > 0 || c->key_gen[b] == c->scan_gen)) {
+			c->key_gen[b] = c->scan_gen;    /* later ones of its key wait too */
+			prev = r;
+			continue;
+		}
+		s = pick(c, R_ACCT, 0);
 		if (s < 0)
 			return;         /* every server dead: wait for a probe */
 		sl = slot_get(c, R_ACCT);
 		if (sl == NULL)
 			return;
-		sl->rec = q_pop(c);
+		q_unlink(c, prev, r);
+		if (r->key != 0)
+			c->key_busy[b]++;
+		sl->rec = r;
 		sl->srv = s;
+		c->barrier_inflight = sl->rec->barrier;
 		c->acct_inflight++;
 		c->srv[s].inflight++;
 		if (build_slot(c, sl) < 0) {
 			/* cannot happen for a record that fitted once; keep it */
+			key_done(c, sl->rec);
 			q_push(c, sl->rec, true);
 			c->acct_inflight--;
+			c->barrier_inflight = false;
 			sl->rec = NULL;
 			slot_put(c, sl);
 			return;
@@ -568,8 +666,10 @@ slot_timeout(struct lns_timer *t, void *arg, uint64_t now)
 		next = pick(c, R_ACCT, (uint32_t)sl->srv + 1);
 		if (next < 0) {
 			/* nobody left: the record waits at the head for a probe to succeed */
+			key_done(c, sl->rec);
 			q_push(c, sl->rec, true);
 			c->acct_inflight--;
+			c->barrier_inflight = false;
 			sl->rec = NULL;
 			sl->srv = -1;
 			slot_put(c, sl);
@@ -683,6 +783,11 @@ handle_reply(struct lns_radc *c, enum role r, int sock, const uint8_t *b, size_t
 			return;
 		}
 		c->ctr[LNS_RADC_ACCT_ACKED]++;
+		if (sl->rec->barrier) {
+			c->barrier_inflight = false;
+			c->barriers_acked++;
+		}
+		key_done(c, sl->rec);
 		if (c->spool != NULL) {
 			spool_line(c, "A %" PRIu64 "\n", sl->rec->seq);
 			c->spool_lines++;
@@ -897,6 +1002,8 @@ spool_load(struct lns_radc *c, char *err, size_t errlen)
 				r = malloc(sizeof(*r) + hl / 2);
 				if (r == NULL)
 					break;
+				r->barrier = false;
+				r->key = 0;     /* enqueue() sets it */
 				r->len = (uint16_t)(hl / 2);
 				for (size_t i = 0; i < hl / 2; i++) {
 					int hi = hexval(h[2 * i]), lo = hexval(h[2 * i + 1]);
@@ -1021,6 +1128,10 @@ lns_radc_reconfigure(struct lns_radc *c, const struct lns_radius_conf *rc, uint6
 				continue;
 			}
 			if (r == R_ACCT) {
+				/* still the oldest of its session: first again at the head */
+				key_done(c, sl->rec);
+				if (sl->rec->barrier)
+					c->barrier_inflight = false;
 				q_push(c, sl->rec, true);
 				c->acct_inflight--;
 				sl->rec = NULL;

@@ -1441,6 +1441,7 @@ static const struct key_desc radius_keys[] = {
 	K_BOOL(struct lns_radius_conf, "authenticate", authenticate, false),
 	K_BOOL(struct lns_radius_conf, "local-fallback", local_fallback, false),
 	K_BOOL(struct lns_radius_conf, "accounting", accounting, false),
+	K_BOOL(struct lns_radius_conf, "auth-after-accounting-on", auth_after_acct_on, true),
 	K_STR(struct lns_radius_conf, "nas-identifier", nas_identifier, .flags = F_NONEMPTY),
 	K_ADDR(struct lns_radius_conf, "nas-ip-address", nas_ip_address),
 	K_UINT(struct lns_radius_conf, "timeout-ms", timeout_ms, 100, 60000, 3000),

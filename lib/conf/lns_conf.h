@@ -489,6 +489,8 @@ struct lns_radius_conf {
 	bool     local_fallback;         /**< ppp.users when no server answers, default false */
 	bool     accounting;             /**< Start/Interim/Stop/On/Off, default true when
 					  *   servers are given */
+	bool     auth_after_acct_on;     /**< Access-Requests wait for Accounting-On's
+					  *   answer, default true */
 	char     nas_identifier[LNS_CONF_NAME_MAX]; /**< default node.name */
 	uint32_t nas_ip_address;         /**< network order; default the access port address */
 	uint32_t timeout_ms;             /**< per try, 100..60000, default 3000 */

@@ -69,6 +69,12 @@ struct lns_aaa {
 	uint32_t nas_ip;
 	char dead_seen[LNS_CONF_MAX_RADIUS_SERVERS];
 	uint64_t auth_timeouts, fallbacks;
+	/* Access-Requests wait until this run's Accounting-On is acknowledged:
+	 * a server that frees the node's leases on it (sqlippool's on_clear) would
+	 * otherwise free an address it has just given a new session */
+	bool acct_on_acked;
+	uint32_t n_held;                /* sessions whose Access-Request waits */
+	uint64_t held_total;
 	/* dynamic authorization server (RFC 5176) */
 	int das_fd;
 	uint64_t das[LNS_DAS_STAT_MAX];
@@ -101,6 +107,8 @@ struct lns_aaa_sess {
 	struct lns_ppp *ppp;
 	/* authentication */
 	bool auth_pending;
+	bool auth_held;                 /* pending, not sent: Accounting-On first */
+	uint64_t held_since;
 	uint32_t req;
 	struct saved_req *saved;
 	bool via_radius;
@@ -467,25 +475,32 @@ auth_cb(void *arg, int status, const struct lns_rad_view *v)
 	/* s may be gone now (the verdict can end the session) */
 }
 
-static int
-radius_start(const struct lns_authenticator *a, struct lns_ppp *p, const struct lns_auth_req *q)
+/* Is the Access-Request to wait for this run's Accounting-On? */
+static bool
+auth_gate_closed(struct lns_aaa *x)
 {
-	struct lns_aaa *x = a->arg;
-	struct lns_aaa_sess *s = lns_ctl_sub_aaa(lns_ppp_ctx(p));
+	bool acct_srv = false;
+
+	if (x->acct_on_acked)
+		return false;
+	for (uint32_t i = 0; i < x->rc->n_servers; i++)
+		acct_srv |= x->rc->servers[i].acct_port != 0;
+	if (x->radc == NULL || !x->rc->accounting || !x->rc->auth_after_acct_on || !acct_srv ||
+	    lns_radc_barriers_acked(x->radc) > 0) {
+		x->acct_on_acked = true;
+		return false;
+	}
+	return true;
+}
+
+static int
+radius_send(struct lns_aaa *x, struct lns_aaa_sess *s, const struct lns_auth_req *q)
+{
 	struct lns_rad_attrs at;
 	const uint8_t *pw = NULL;
 	size_t pw_len = 0;
 	int rc;
 
-	if (s == NULL)
-		return -ENOENT;
-	/* the destination profile may say local users (or radius) for its sessions */
-	if (!s->by_radius || x->radc == NULL)
-		return x->local->start(x->local, p, q);
-	s->ppp = p;
-	snprintf(s->user, sizeof(s->user), "%s", q->user);
-	free_saved(s);
-	s->saved = save_req(q);
 	lns_rad_attrs_init(&at);
 	add_common(x, s, &at);
 	switch (q->method) {
@@ -532,13 +547,67 @@ radius_start(const struct lns_authenticator *a, struct lns_ppp *p, const struct 
 	return 0;
 }
 
+static int
+radius_start(const struct lns_authenticator *a, struct lns_ppp *p, const struct lns_auth_req *q)
+{
+	struct lns_aaa *x = a->arg;
+	struct lns_aaa_sess *s = lns_ctl_sub_aaa(lns_ppp_ctx(p));
+
+	if (s == NULL)
+		return -ENOENT;
+	/* the destination profile may say local users (or radius) for its sessions */
+	if (!s->by_radius || x->radc == NULL)
+		return x->local->start(x->local, p, q);
+	s->ppp = p;
+	snprintf(s->user, sizeof(s->user), "%s", q->user);
+	free_saved(s);
+	s->saved = save_req(q);
+	if (auth_gate_closed(x) && s->saved != NULL) {
+		/* sent from lns_ctl_aaa_poll() once the Accounting-On is answered */
+		s->auth_pending = true;
+		s->auth_held = true;
+		s->held_since = lns_ctl_now_ms(x->ctl);
+		x->n_held++;
+		x->held_total++;
+		return 0;
+	}
+	return radius_send(x, s, q);
+}
+
+/* The Access-Requests that waited: sent once the Accounting-On is answered, or
+ * failed as unanswered after as long as a request itself could take. */
+static void
+held_poll(struct lns_aaa *x)
+{
+	uint64_t now = lns_ctl_now_ms(x->ctl);
+	uint64_t budget = (uint64_t)x->rc->timeout_ms * (x->rc->retries + 1u) *
+			  (x->rc->n_servers > 0 ? x->rc->n_servers : 1u);
+	bool open = !auth_gate_closed(x);
+	struct lns_aaa_sess *s, *next;
+
+	for (s = x->all; s != NULL && x->n_held > 0; s = next) {
+		next = s->next;
+		if (!s->auth_held || (!open && now - s->held_since < budget))
+			continue;
+		s->auth_held = false;
+		s->auth_pending = false;
+		x->n_held--;
+		if (!open || s->saved == NULL || radius_send(x, s, &s->saved->q) < 0)
+			auth_cb(s, -ETIMEDOUT, NULL);
+	}
+}
+
 static void
 radius_cancel(const struct lns_authenticator *a, struct lns_ppp *p)
 {
 	struct lns_aaa *x = a->arg;
 	struct lns_aaa_sess *s = lns_ctl_sub_aaa(lns_ppp_ctx(p));
 
-	if (s != NULL && s->auth_pending) {
+	if (s != NULL && s->auth_held) {
+		s->auth_held = false;
+		s->auth_pending = false;
+		x->n_held--;
+	} else if (s != NULL && s->auth_pending) {
 		lns_radc_cancel(x->radc, s->req);
 		s->auth_pending = false;
 	}
@@ -786,7 +855,9 @@ lns_ctl_aaa_session_end(struct lns_aaa_sess *s)
 	sess_stop(s);
 	rate_release(s);
 	ucount_put(s);
-	if (s->auth_pending && x->radc != NULL)
+	if (s->auth_held)
+		x->n_held--;
+	else if (s->auth_pending && x->radc != NULL)
 		lns_radc_cancel(x->radc, s->req);
 	free_saved(s);
 	if (s->prev != NULL)
@@ -1189,8 +1260,14 @@ acct_onoff(struct lns_aaa *x, uint32_t status)
 	if (status == LNS_RAD_ACCT_OFF)
 		lns_rad_add_u32(&a, LNS_RA_ACCT_TERMINATE_CAUSE, LNS_RAD_TERM_ADMIN_REBOOT);
 	lns_rad_add_u32(&a, LNS_RA_EVENT_TIMESTAMP, (uint32_t)time(NULL));
-	if (lns_radc_acct(x->radc, &a, lns_ctl_now_ms(x->ctl)) < 0)
+	/* Accounting-On as a barrier: after the previous run's spooled records,
+	 * before this run's (and this run's Access-Requests wait for its answer) */
+	if ((status == LNS_RAD_ACCT_ON ? lns_radc_acct_barrier(x->radc, &a, lns_ctl_now_ms(x->ctl)) :
+	     lns_radc_acct(x->radc, &a, lns_ctl_now_ms(x->ctl))) < 0) {
 		log_ev(x, LNS_EV_ACCT_DROPPED, NULL, "status=%u reason=queue-full", status);
+		if (status == LNS_RAD_ACCT_ON)
+			x->acct_on_acked = true;        /* never coming: do not hold auth */
+	}
 }
 
 bool
@@ -1330,6 +1407,7 @@ lns_ctl_aaa_init(struct lns_ctl *ctl, const struct lns_authenticator *local, cha
 	x->a.arg = x;
 	ctl->aaa = x;
 	acct_onoff(x, LNS_RAD_ACCT_ON);
+	(void)auth_gate_closed(x);
 	rte_log(RTE_LOG_NOTICE, lns_logtype_ctl, "lnsd: event=radius servers=%u authenticate=%s "
 		"accounting=%s local-fallback=%s spool=%s replayed=%u das-port=%u\n",
 		conf->radius.n_servers, conf->radius.authenticate ? "yes" : "no",
@@ -1355,6 +1433,8 @@ lns_ctl_aaa_poll(struct lns_ctl *ctl)
 	if (x->radc == NULL)
 		return;
 	lns_radc_poll(x->radc, lns_ctl_now_ms(ctl));
+	if (x->n_held > 0)
+		held_poll(x);
 	/* servers going dead / coming back are events (cheap: a few servers) */
 	for (uint32_t i = 0; i < lns_radc_server_count(x->radc); i++) {
 		struct lns_radc_server_info si;
@@ -1458,5 +1538,7 @@ lns_ctl_aaa_snap(const struct lns_ctl *ctl, struct lns_radius_snap *o)
 	o->acct_pending = lns_radc_acct_pending(x->radc);
 	o->spool_depth = lns_radc_spool_depth(x->radc);
 	o->auth_fallbacks = x->fallbacks;
+	o->auth_held = x->held_total;
+	o->accounting_on = !auth_gate_closed((struct lns_aaa *)x);
 	return 0;
 }

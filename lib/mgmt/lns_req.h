@@ -177,6 +177,8 @@ struct lns_radius_snap {
 	uint64_t ctr[32];
 	uint32_t acct_pending, spool_depth;
 	uint64_t auth_fallbacks;
+	uint64_t auth_held;             /**< Access-Requests that waited for Accounting-On */
+	uint8_t accounting_on;          /**< 1 once this run's Accounting-On is acknowledged */
 	uint64_t das[16];               /**< enum lns_das_stat */
 	uint16_t das_port;              /**< 0 = no dynamic authorization server */
 };

@@ -36,6 +36,9 @@ LNS_PID=
 LNS_STARTED_NS=()
 LNS_STARTED_LINKS=()
 LNS_BG_PIDS=()
+LNS_NODE_PIDS=()
+LNS_NODE_PREFIXES=()
+LNS_NODE=
 
 LNS_ACC_ADDR=192.0.2.1
 LNS_ACC_PEER=192.0.2.2
@@ -74,6 +77,10 @@ lns_cleanup() {
 		for _ in $(seq 50); do kill -0 "$LNS_PID" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$LNS_PID" 2>/dev/null
 	fi
+	# the other nodes of a several-node test (lns_nodes_up), the current one is above
+	for p in "${LNS_NODE_PIDS[@]}"; do
+		[ -n "$p" ] && kill -KILL "$p" 2>/dev/null
+	done
 	for p in "${LNS_BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	# and what those started (slirp under xl2tpd, charon's helpers): anything
 	# whose command line names this run's work directory
@@ -87,6 +94,7 @@ lns_cleanup() {
 	fi
 	if [ "${LNS_KEEP:-0}" = 1 ]; then echo "kept $LNS_WORK"; else rm -rf "$LNS_WORK"; fi
 	rm -rf "/var/run/dpdk/$LNS_PREFIX"
+	for p in "${LNS_NODE_PREFIXES[@]}"; do rm -rf "/var/run/dpdk/$p"; done
 	exit "$rc"
 }
 
@@ -120,6 +128,53 @@ lns_topology_up() {
 	lns_veth "$LNS_IF_CORE" "$LNS_NS_CORE" "$LNS_CORE_PEER/24"
 	ip -n "$LNS_NS_ACC" route add default via "$LNS_ACC_ADDR"
 	ip -n "$LNS_NS_CORE" route add 10.0.0.0/8 via "$LNS_CORE_ADDR"
+}
+
+# Several lnsd nodes in one test (test_nodes.sh). lns_nodes_up N: one client namespace
+# ($LNS_NS_ACC, a bridge with 192.0.2.2/24) that reaches every node's access port, and
+# per node I (1..N) its own access veth, core namespace and veth, and file prefix. Node I
+# has access address 192.0.2.1I (lns_node_addr I). lns_node I makes node I the current
+# one: lns_write_config, lns_start, lns_ctl, lns_stop_expect, lns_wait_event... then act
+# on it, its log is $LNS_WORK/lnsd-I.log. Every node is killed at exit.
+lns_node_addr() { echo "192.0.2.1$1"; }
+lns_nodes_up() {
+	local n=$1 i ns c
+	lns_netns "$LNS_NS_ACC"
+	ip -n "$LNS_NS_ACC" link add br0 type bridge
+	ip -n "$LNS_NS_ACC" addr add "$LNS_ACC_PEER/24" dev br0
+	ip -n "$LNS_NS_ACC" link set br0 up
+	for i in $(seq "$n"); do
+		c=lns${LNS_ID}a$i
+		ip link add "$c" type veth peer name "${c}p"
+		LNS_STARTED_LINKS+=("$c")
+		# the bridge floods one node's ARP requests to the other nodes' veths: this
+		# (root) namespace must not answer them (the host may own 192.0.2.2 itself)
+		sysctl -qw "net.ipv6.conf.$c.disable_ipv6=1" "net.ipv4.conf.$c.arp_ignore=8"
+		ip link set "${c}p" netns "$LNS_NS_ACC"
+		ip -n "$LNS_NS_ACC" link set "${c}p" name "eth$i"
+		ip -n "$LNS_NS_ACC" link set "eth$i" master br0
+		ip -n "$LNS_NS_ACC" link set "eth$i" up
+		ip link set "$c" up
+		ip netns exec "$LNS_NS_ACC" ethtool -K "eth$i" tx off >/dev/null
+		ns=lns$LNS_ID-core$i
+		lns_netns "$ns"
+		lns_veth "lns${LNS_ID}c$i" "$ns" "$LNS_CORE_PEER/24"
+		ip -n "$ns" route add 10.0.0.0/8 via "$LNS_CORE_ADDR"
+		LNS_NODE_PREFIXES[$i]=lnst${LNS_ID}n$i
+	done
+	ip netns exec "$LNS_NS_ACC" ethtool -K br0 tx off >/dev/null 2>&1
+	ip -n "$LNS_NS_ACC" route add default via "$(lns_node_addr 1)"
+}
+lns_node() {
+	[ -n "$LNS_NODE" ] && LNS_NODE_PIDS[$LNS_NODE]=$LNS_PID
+	LNS_NODE=$1
+	LNS_IF_ACC=lns${LNS_ID}a$1
+	LNS_IF_CORE=lns${LNS_ID}c$1
+	LNS_NS_CORE=lns$LNS_ID-core$1
+	LNS_PREFIX=${LNS_NODE_PREFIXES[$1]}
+	LNS_ACC_ADDR=$(lns_node_addr "$1")
+	LNS_LOG=$LNS_WORK/lnsd-$1.log
+	LNS_PID=${LNS_NODE_PIDS[$1]:-}
 }
 
 # lns_write_config FILE [EXTRA_YAML]: a minimal config for this topology. EXTRA_YAML
@@ -170,14 +225,14 @@ EOF
 # lns_start CONFIG: start lnsd in the background and wait until lnsctl answers.
 lns_start() {
 	local conf=$1
-	"$LNSD" -c "$conf" >"$LNS_WORK/lnsd.log" 2>&1 &
+	"$LNSD" -c "$conf" >"${LNS_LOG:-$LNS_WORK/lnsd.log}" 2>&1 &
 	LNS_PID=$!
 	for _ in $(seq 150); do
 		if ! kill -0 "$LNS_PID" 2>/dev/null; then
 			wait "$LNS_PID"; local rc=$?
 			LNS_PID=
 			lns_log "lnsd exited during start-up (status $rc):"
-			cat "$LNS_WORK/lnsd.log"
+			cat "${LNS_LOG:-$LNS_WORK/lnsd.log}"
 			return 1
 		fi
 		if lns_ctl show stats --json >/dev/null 2>&1; then
@@ -187,7 +242,7 @@ lns_start() {
 		sleep 0.2
 	done
 	lns_log "lnsd did not answer lnsctl within 30 s"
-	cat "$LNS_WORK/lnsd.log"
+	cat "${LNS_LOG:-$LNS_WORK/lnsd.log}"
 	return 1
 }
 

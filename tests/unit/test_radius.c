@@ -268,6 +268,8 @@ struct fake_srv {
 	uint32_t got;
 	uint32_t bad;           /* requests not signed with this server's secret */
 	uint8_t last_code;
+	uint32_t order[64];     /* Acct-Status-Type of each answered accounting request */
+	uint32_t n_order;
 };
 
 /* An Access-Request's Message-Authenticator, checked as a server does (RFC 3579
@@ -325,10 +327,17 @@ fake_serve(struct fake_srv *f)
 		f->last_code = v.code;
 		if (!f->answer)
 			continue;
-		if (v.code == LNS_RAD_ACCT_REQUEST &&
-		    lns_rad_verify_request(&v, (const uint8_t *)f->secret, strlen(f->secret)) != 0) {
-			f->bad++;       /* a server drops it (RFC 2866 §3) */
-			continue;
+		if (v.code == LNS_RAD_ACCT_REQUEST) {
+			uint32_t st = 0;
+
+			if (lns_rad_verify_request(&v, (const uint8_t *)f->secret,
+						   strlen(f->secret)) != 0) {
+				f->bad++;       /* a server drops it (RFC 2866 §3) */
+				continue;
+			}
+			(void)lns_rad_get_u32(&v, LNS_RA_ACCT_STATUS_TYPE, &st);
+			if (f->n_order < 64)
+				f->order[f->n_order++] = st;
 		}
 		if (v.code == LNS_RAD_ACCESS_REQUEST && !access_ma_ok(&v, f->secret)) {
 			f->bad++;
@@ -764,6 +773,156 @@ test_rate_limit(void)
 	}
 }
 
+/* Accounting-On as a barrier: it waits for the records before it, and the
+ * records after it wait for it (a server frees the NAS's leases on it). */
+static void
+test_client_acct_barrier(void)
+{
+	struct fake_srv f[1];
+	struct lns_radius_conf rc;
+	struct lns_timers *ts = lns_timers_create(64);
+	struct lns_radc *c;
+	struct lns_rad_attrs a;
+	uint64_t now = 1000;
+	uint32_t last_start = 0, first_on = 99, last_on = 0, first_stop = 99;
+	char err[128];
+
+	fake_open(&f[0], "sec");
+	conf_for(&rc, f, 1);
+	rc.timeout_ms = 1000;
+	f[0].answer = false;
+	c = lns_radc_create(&rc, ts, now, err, sizeof(err));
+	CU_ASSERT_FATAL(c != NULL);
+	for (int i = 0; i < 2; i++) {
+		lns_rad_attrs_init(&a);
+		lns_rad_add_u32(&a, LNS_RA_ACCT_STATUS_TYPE, LNS_RAD_ACCT_START);
+		lns_rad_add_str(&a, LNS_RA_ACCT_SESSION_ID, i ? "old1" : "old0");
+		CU_ASSERT_EQUAL(lns_radc_acct(c, &a, now), 0);
+	}
+	lns_rad_attrs_init(&a);
+	lns_rad_add_u32(&a, LNS_RA_ACCT_STATUS_TYPE, LNS_RAD_ACCT_ON);
+	lns_rad_add_str(&a, LNS_RA_ACCT_SESSION_ID, "on");
+	CU_ASSERT_EQUAL(lns_radc_acct_barrier(c, &a, now), 0);
+	lns_rad_attrs_init(&a);
+	lns_rad_add_u32(&a, LNS_RA_ACCT_STATUS_TYPE, LNS_RAD_ACCT_STOP);
+	lns_rad_add_str(&a, LNS_RA_ACCT_SESSION_ID, "new");
+	CU_ASSERT_EQUAL(lns_radc_acct(c, &a, now), 0);
+	for (int i = 0; i < 5; i++)
+		spin(c, ts, f, 1, &now, 1);
+	/* the two before it are out; the barrier waits for their answers */
+	CU_ASSERT_EQUAL(f[0].got, 2);
+	CU_ASSERT_EQUAL(lns_radc_barriers_acked(c), 0);
+	f[0].answer = true;
+	for (int i = 0; i < 400 && lns_radc_acct_pending(c) > 0; i++)
+		spin(c, ts, f, 1, &now, 20);
+	CU_ASSERT_EQUAL(lns_radc_acct_pending(c), 0);
+	CU_ASSERT_EQUAL(lns_radc_barriers_acked(c), 1);
+	for (uint32_t i = 0; i < f[0].n_order; i++) {
+		if (f[0].order[i] == LNS_RAD_ACCT_START)
+			last_start = i;
+		if (f[0].order[i] == LNS_RAD_ACCT_ON) {
+			last_on = i;
+			if (first_on == 99)
+				first_on = i;
+		}
+		if (f[0].order[i] == LNS_RAD_ACCT_STOP && first_stop == 99)
+			first_stop = i;
+	}
+	CU_ASSERT(first_on != 99 && first_stop != 99);
+	CU_ASSERT(last_start < first_on);       /* the previous run's records first */
+	CU_ASSERT(last_on < first_stop);        /* this run's after the answer */
+	lns_radc_free(c);
+	lns_timers_free(ts);
+	close(f[0].fd);
+}
+
+/* One session's records keep their order (a Stop never overtakes its Start);
+ * other sessions' records go in parallel. */
+static void
+test_client_acct_session_order(void)
+{
+	struct fake_srv f[1];
+	struct lns_radius_conf rc;
+	struct lns_timers *ts = lns_timers_create(64);
+	struct lns_radc *c;
+	struct lns_rad_attrs a;
+	uint64_t now = 1000;
+	char err[128];
+	static const struct { uint32_t st; const char *id; } recs[] = {
+		{ LNS_RAD_ACCT_START, "A" }, { LNS_RAD_ACCT_STOP, "A" }, { LNS_RAD_ACCT_START, "B" },
+	};
+
+	fake_open(&f[0], "sec");
+	conf_for(&rc, f, 1);
+	rc.timeout_ms = 1000;
+	f[0].answer = false;
+	c = lns_radc_create(&rc, ts, now, err, sizeof(err));
+	CU_ASSERT_FATAL(c != NULL);
+	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
+		lns_rad_attrs_init(&a);
+		lns_rad_add_u32(&a, LNS_RA_ACCT_STATUS_TYPE, recs[i].st);
+		lns_rad_add_str(&a, LNS_RA_ACCT_SESSION_ID, recs[i].id);
+		CU_ASSERT_EQUAL(lns_radc_acct(c, &a, now), 0);
+	}
+	for (int i = 0; i < 5; i++)
+		spin(c, ts, f, 1, &now, 1);
+	CU_ASSERT_EQUAL(f[0].got, 2);           /* A's Start and B's Start; A's Stop waits */
+	f[0].answer = true;
+	for (int i = 0; i < 400 && lns_radc_acct_pending(c) > 0; i++)
+		spin(c, ts, f, 1, &now, 20);
+	CU_ASSERT_EQUAL(lns_radc_acct_pending(c), 0);
+	CU_ASSERT(f[0].n_order >= 3);
+	CU_ASSERT_EQUAL(f[0].order[f[0].n_order - 1], LNS_RAD_ACCT_STOP);
+	lns_radc_free(c);
+	lns_timers_free(ts);
+	close(f[0].fd);
+}
+
+/* A reload that moves a session's in-flight Start to another server: its Stop,
+ * held behind it, still follows it (the key is released, nothing is stuck). */
+static void
+test_client_reconfigure_order(void)
+{
+	struct fake_srv f[2];
+	struct lns_radius_conf rc1, rc2;
+	struct lns_timers *ts = lns_timers_create(64);
+	struct lns_radc *c;
+	struct lns_rad_attrs a;
+	uint64_t now = 1000;
+	char err[128];
+
+	fake_open(&f[0], "one");
+	fake_open(&f[1], "two");
+	conf_for(&rc1, f, 1);
+	rc1.timeout_ms = 1000;
+	f[0].answer = false;
+	c = lns_radc_create(&rc1, ts, now, err, sizeof(err));
+	CU_ASSERT_FATAL(c != NULL);
+	for (int i = 0; i < 2; i++) {
+		lns_rad_attrs_init(&a);
+		lns_rad_add_u32(&a, LNS_RA_ACCT_STATUS_TYPE,
+				i == 0 ? LNS_RAD_ACCT_START : LNS_RAD_ACCT_STOP);
+		lns_rad_add_str(&a, LNS_RA_ACCT_SESSION_ID, "A");
+		CU_ASSERT_EQUAL(lns_radc_acct(c, &a, now), 0);
+	}
+	spin(c, ts, f, 2, &now, 1);
+	CU_ASSERT_EQUAL(f[0].got, 1);           /* the Start; the Stop waits for it */
+	conf_for(&rc2, &f[1], 1);
+	rc2.timeout_ms = 1000;
+	lns_radc_reconfigure(c, &rc2, now);
+	for (int i = 0; i < 20 && lns_radc_acct_pending(c) > 0; i++)
+		spin(c, ts, f, 2, &now, 1);
+	CU_ASSERT_EQUAL(lns_radc_acct_pending(c), 0);
+	CU_ASSERT_EQUAL(f[1].n_order, 2);
+	CU_ASSERT_EQUAL(f[1].order[0], LNS_RAD_ACCT_START);
+	CU_ASSERT_EQUAL(f[1].order[1], LNS_RAD_ACCT_STOP);
+	CU_ASSERT_EQUAL(f[1].bad, 0);
+	lns_radc_free(c);
+	lns_timers_free(ts);
+	close(f[0].fd);
+	close(f[1].fd);
+}
+
 int
 main(void)
 {
@@ -780,7 +939,11 @@ main(void)
 	CU_add_test(s, "Mikrotik-Rate-Limit values", test_rate_limit);
 	CU_add_test(s, "client: auth, failover, hold-down, probe", test_client_auth_failover);
 	CU_add_test(s, "client: accounting bound and spool", test_client_acct_queue_spool);
+	CU_add_test(s, "client: Accounting-On barrier", test_client_acct_barrier);
+	CU_add_test(s, "client: one session's records in order", test_client_acct_session_order);
 	CU_add_test(s, "client: reconfigured live", test_client_reconfigure);
+	CU_add_test(s, "client: reconfigured live, a session's order kept",
+		    test_client_reconfigure_order);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();

@@ -13,7 +13,7 @@
 # A non-single-shot profile: the bench tears tunnels down itself (CDN, StopCCN).
 sr_write_config() {
 	local f=$1
-	LNS_LIMITS_EXTRA="  max-tunnels: 262144
+	LNS_LIMITS_EXTRA="  max-tunnels: 65535
   max-sessions: 262144
   punt-ring-size: 8192
   event-log-size: 4096"

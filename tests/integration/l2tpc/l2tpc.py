@@ -90,7 +90,7 @@ def params_for(a, i, **over):
     else:
         disc = discs[(i // (len(hosts) * len(auths))) % len(discs)]
     p = cl.Params(lns=a.lns, src=srcs[i % len(srcs)], host=hosts[i % len(hosts)],
-                  user=a.user, password=a.password,
+                  user=a.user.replace("{i}", str(i)), password=a.password,
                   auth=auths[(i // len(hosts)) % len(auths)], disc=disc,
                   echo=hostport(a.echo), timeout=a.timeout,
                   tid=(a.tid_base + i) % 65535 + 1, sid=i % 60000 + 1, serial=i + 1,
@@ -417,7 +417,7 @@ def main(argv=None):
         p.add_argument("--discs", default="cdn,stopccn,lcpterm")
         p.add_argument("--admin-every", type=int, default=0,
                        help="every Nth cycle of the admin tail ends by lnsctl clear session")
-        p.add_argument("--user", default="alice")
+        p.add_argument("--user", default="alice", help="{i} becomes the client's index")
         p.add_argument("--password", default="secret1")
         p.add_argument("--timeout", type=float, default=30.0)
         p.add_argument("--tid-base", type=int, default=0)
