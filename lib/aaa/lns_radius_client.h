@@ -94,10 +94,18 @@ typedef void (*lns_radc_auth_cb)(void *arg, int status, const struct lns_rad_vie
 struct lns_radc *lns_radc_create(const struct lns_radius_conf *rc, struct lns_timers *timers,
 				 uint64_t now_ms, char *err, size_t errlen);
 void lns_radc_free(struct lns_radc *c);
-/** Reload: read the same settings from rc, a copy in the new configuration (the
- *  radius section is restart-only, so rc holds the values c runs with); the old
- *  one may be freed after this call. */
-void lns_radc_rebind(struct lns_radc *c, const struct lns_radius_conf *rc);
+/**
+ * Reload: run with rc from now on (timeouts, retries, hold-down, queue bound,
+ * NAS-Identifier, servers). The client keeps copies of the servers, so the old
+ * configuration may be freed after this call; rc must live until the next call.
+ * A server with the same address, ports and secret keeps its state and its
+ * requests in flight; a request whose server changed or was removed is sent
+ * again, signed for the new list (accounting from the head of its queue,
+ * authentication at the next timer run, failing with -ETIMEDOUT only when the
+ * new list has no server for it). The queue and the spool are kept as they are
+ * (radius.spool is restart-only).
+ */
+void lns_radc_reconfigure(struct lns_radc *c, const struct lns_radius_conf *rc, uint64_t now_ms);
 
 /**
  * Send an Access-Request with attrs (User-Password from pw when pw != NULL,

@@ -38,7 +38,7 @@ enum srv_state { S_ALIVE, S_DEAD, S_PROBING };
 static const char *const state_names[] = { "alive", "dead", "probing" };
 
 struct srv {
-	const struct lns_radius_server_conf *conf;
+	struct lns_radius_server_conf conf; /* a copy: a reload frees the configuration */
 	enum srv_state state;
 	uint64_t dead_until;
 	uint32_t inflight;
@@ -129,7 +129,7 @@ lns_radc_stat_name(unsigned int s)
 static uint16_t
 srv_port(const struct srv *s, enum role r)
 {
-	return r == R_AUTH ? s->conf->auth_port : s->conf->acct_port;
+	return r == R_AUTH ? s->conf.auth_port : s->conf.acct_port;
 }
 
 static void
@@ -198,7 +198,7 @@ send_to(struct lns_radc *c, int fd, const struct srv *s, enum role r, const uint
 	struct sockaddr_in sa = {
 		.sin_family = AF_INET,
 		.sin_port = htons(srv_port(s, r)),
-		.sin_addr.s_addr = s->conf->address,
+		.sin_addr.s_addr = s->conf.address,
 	};
 
 	if (sendto(fd, p, n, MSG_DONTWAIT, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
@@ -212,7 +212,7 @@ static int
 build_slot(struct lns_radc *c, struct slot *sl)
 {
 	const struct srv *s = &c->srv[sl->srv];
-	const uint8_t *sec = (const uint8_t *)s->conf->secret.value;
+	const uint8_t *sec = (const uint8_t *)s->conf.secret.value;
 	int n;
 
 	if (sl->role == R_AUTH) {
@@ -221,7 +221,7 @@ build_slot(struct lns_radc *c, struct slot *sl)
 			return -EIO;
 		n = lns_rad_build_request(sl->pkt, LNS_RAD_ACCESS_REQUEST, (uint8_t)(sl->idx & 255),
 					  sl->auth, sl->attrs, sl->has_pw ? sl->pw : NULL,
-					  sl->pw_len, true, sec, s->conf->secret.len);
+					  sl->pw_len, true, sec, s->conf.secret.len);
 	} else {
 		struct lns_rad_attrs *a = malloc(sizeof(*a));
 		int64_t delay = (int64_t)time(NULL) - sl->rec->created;
@@ -234,7 +234,7 @@ build_slot(struct lns_radc *c, struct slot *sl)
 		/* RFC 2866 §5.2: how long it has been trying to send this record */
 		lns_rad_add_u32(a, LNS_RA_ACCT_DELAY_TIME, delay > 0 ? (uint32_t)delay : 0);
 		n = lns_rad_build_request(sl->pkt, LNS_RAD_ACCT_REQUEST, (uint8_t)(sl->idx & 255),
-					  sl->auth, a, NULL, 0, false, sec, s->conf->secret.len);
+					  sl->auth, a, NULL, 0, false, sec, s->conf.secret.len);
 		free(a);
 	}
 	if (n < 0)
@@ -567,7 +567,7 @@ probe_send(struct lns_timer *t, void *arg, uint64_t now)
 	struct lns_radc *c = s->c;
 	struct lns_rad_attrs a;
 	uint8_t pkt[LNS_RAD_MAX_LEN];
-	enum role r = s->conf->auth_port != 0 ? R_AUTH : R_ACCT;
+	enum role r = s->conf.auth_port != 0 ? R_AUTH : R_ACCT;
 	int n;
 
 	c->now = now;
@@ -584,8 +584,8 @@ probe_send(struct lns_timer *t, void *arg, uint64_t now)
 		/* RFC 5997 §3: Message-Authenticator is required in Status-Server */
 		n = lns_rad_build_request(pkt, LNS_RAD_STATUS_SERVER, (uint8_t)s->probe_id,
 					  s->probe_auth, &a, NULL, 0, true,
-					  (const uint8_t *)s->conf->secret.value,
-					  s->conf->secret.len);
+					  (const uint8_t *)s->conf.secret.value,
+					  s->conf.secret.len);
 		if (n > 0) {
 			c->ctr[LNS_RADC_STATUS_PROBES]++;
 			(void)send_to(c, c->probe_fd, s, r, pkt, (size_t)n);
@@ -610,11 +610,29 @@ slot_timeout(struct lns_timer *t, void *arg, uint64_t now)
 {
 	struct slot *sl = arg;
 	struct lns_radc *c = sl->c;
-	struct srv *s = &c->srv[sl->srv];
+	struct srv *s;
 	int next;
 
 	(void)t;
 	c->now = now;
+	if (sl->srv < 0) {
+		/* a reload took its server away (lns_radc_reconfigure): the new list */
+		next = pick(c, sl->role, 0);
+		if (next < 0)
+			next = pick_any(c, sl->role);
+		if (next < 0) {
+			lns_radc_auth_cb cb = sl->cb;
+			void *a = sl->arg;
+
+			slot_put(c, sl);
+			c->ctr[LNS_RADC_AUTH_TIMEOUTS]++;
+			if (cb != NULL)
+				cb(a, -ETIMEDOUT, NULL);
+			return;
+		}
+		goto resend;
+	}
+	s = &c->srv[sl->srv];
 	c->ctr[LNS_RADC_TIMEOUTS]++;
 	s->timeouts++;
 	if (++sl->tries <= c->rc->retries && s->state != S_PROBING) {
@@ -659,6 +677,7 @@ slot_timeout(struct lns_timer *t, void *arg, uint64_t now)
 		}
 	}
 	c->ctr[LNS_RADC_FAILOVERS]++;
+resend:
 	sl->srv = next;
 	c->srv[next].inflight++;
 	if (build_slot(c, sl) < 0) {
@@ -682,7 +701,7 @@ static const struct srv *
 srv_by_addr(const struct lns_radc *c, const struct sockaddr_in *from, enum role r, int *idx)
 {
 	for (uint32_t i = 0; i < c->n_srv; i++)
-		if (c->srv[i].conf->address == from->sin_addr.s_addr &&
+		if (c->srv[i].conf.address == from->sin_addr.s_addr &&
 		    srv_port(&c->srv[i], r) == ntohs(from->sin_port)) {
 			*idx = (int)i;
 			return &c->srv[i];
@@ -710,11 +729,11 @@ handle_probe_reply(struct lns_radc *c, const uint8_t *b, size_t n, const struct 
 	for (uint32_t i = 0; i < c->n_srv; i++) {
 		struct srv *s = &c->srv[i];
 
-		if (s->conf->address != from->sin_addr.s_addr || s->state == S_ALIVE ||
+		if (s->conf.address != from->sin_addr.s_addr || s->state == S_ALIVE ||
 		    v.id != (uint8_t)s->probe_id)
 			continue;
-		if (lns_rad_verify_response(&v, s->probe_auth, (const uint8_t *)s->conf->secret.value,
-					    s->conf->secret.len) != 0) {
+		if (lns_rad_verify_response(&v, s->probe_auth, (const uint8_t *)s->conf.secret.value,
+					    s->conf.secret.len) != 0) {
 			c->ctr[LNS_RADC_BAD_AUTHENTICATOR]++;
 			return;
 		}
@@ -749,8 +768,8 @@ handle_reply(struct lns_radc *c, enum role r, int sock, const uint8_t *b, size_t
 		return;
 	}
 	s = &c->srv[si];
-	if (lns_rad_verify_response(&v, sl->auth, (const uint8_t *)s->conf->secret.value,
-				    s->conf->secret.len) != 0) {
+	if (lns_rad_verify_response(&v, sl->auth, (const uint8_t *)s->conf.secret.value,
+				    s->conf.secret.len) != 0) {
 		c->ctr[LNS_RADC_BAD_AUTHENTICATOR]++;
 		return;
 	}
@@ -1039,12 +1058,91 @@ spool_load(struct lns_radc *c, char *err, size_t errlen)
 	return 0;
 }
 
-void
-lns_radc_rebind(struct lns_radc *c, const struct lns_radius_conf *rc)
+static bool
+same_server(const struct lns_radius_server_conf *a, const struct lns_radius_server_conf *b)
 {
+	return a->address == b->address && a->auth_port == b->auth_port &&
+	       a->acct_port == b->acct_port && a->secret.len == b->secret.len &&
+	       CRYPTO_memcmp(a->secret.value, b->secret.value, a->secret.len) == 0;
+}
+
+/*
+ * A server is known by its address, ports and secret: one unchanged keeps its
+ * state (dead, probing, RTT, counters) and its requests in flight, wherever it
+ * moved in the list. A request whose server changed or went away is not lost
+ * and never answered under a secret it was not signed with: accounting goes
+ * back to the head of the queue, authentication is re-signed for the new list
+ * on the next timer run (slot_timeout, srv < 0).
+ */
+void
+lns_radc_reconfigure(struct lns_radc *c, const struct lns_radius_conf *rc, uint64_t now_ms)
+{
+	struct srv old[LNS_CONF_MAX_RADIUS_SERVERS];
+	int to[LNS_CONF_MAX_RADIUS_SERVERS];    /* old index -> new index, -1 gone */
+	uint32_t n_old = c->n_srv;
+
+	c->now = now_ms;
 	c->rc = rc;
-	for (uint32_t i = 0; i < c->n_srv && i < rc->n_servers; i++)
-		c->srv[i].conf = &rc->servers[i];
+	for (uint32_t i = 0; i < n_old; i++) {
+		lns_timer_cancel(c->timers, &c->srv[i].probe_timer);
+		old[i] = c->srv[i];
+		to[i] = -1;
+	}
+	c->n_srv = rc->n_servers;
+	for (uint32_t j = 0; j < c->n_srv; j++) {
+		struct srv *s = &c->srv[j];
+		uint32_t i;
+
+		for (i = 0; i < n_old; i++)
+			if (to[i] < 0 && same_server(&old[i].conf, &rc->servers[j]))
+				break;
+		if (i < n_old) {
+			*s = old[i];
+			to[i] = (int)j;
+		} else {
+			memset(s, 0, sizeof(*s));
+			s->conf = rc->servers[j];
+			s->state = S_ALIVE;
+		}
+		s->c = c;
+		s->inflight = 0;        /* counted again below */
+		lns_timer_init(&s->probe_timer, probe_send, s);
+		if (s->state == S_DEAD)
+			(void)lns_timer_arm(c->timers, &s->probe_timer, s->dead_until);
+		else if (s->state == S_PROBING)
+			(void)lns_timer_arm(c->timers, &s->probe_timer, now_ms);
+	}
+	OPENSSL_cleanse(&c->srv[c->n_srv], (LNS_CONF_MAX_RADIUS_SERVERS - c->n_srv) *
+			sizeof(c->srv[0]));
+	OPENSSL_cleanse(old, sizeof(old));
+	for (int r = 0; r < R_MAX; r++)
+		/* backwards: requeued at the head, records keep their slot order */
+		for (int i = NSLOT - 1; i >= 0; i--) {
+			struct slot *sl = &c->slots[r][i];
+
+			if (!sl->used || sl->srv < 0)
+				continue;
+			sl->srv = to[sl->srv];
+			if (sl->srv >= 0) {
+				c->srv[sl->srv].inflight++;
+				continue;
+			}
+			if (r == R_ACCT) {
+				/* still the oldest of its session: first again at the head */
+				key_done(c, sl->rec);
+				if (sl->rec->barrier)
+					c->barrier_inflight = false;
+				q_push(c, sl->rec, true);
+				c->acct_inflight--;
+				sl->rec = NULL;
+				slot_put(c, sl);
+			} else {
+				sl->tries = 0;
+				sl->servers_tried = 0;
+				(void)lns_timer_arm(c->timers, &sl->timer, now_ms);
+			}
+		}
+	acct_dispatch(c);
 }
 
 struct lns_radc *
@@ -1097,7 +1195,7 @@ lns_radc_create(const struct lns_radius_conf *rc, struct lns_timers *timers, uin
 	for (uint32_t i = 0; i < c->n_srv; i++) {
 		struct srv *s = &c->srv[i];
 
-		s->conf = &rc->servers[i];
+		s->conf = rc->servers[i];
 		s->c = c;
 		s->state = S_ALIVE;
 		lns_timer_init(&s->probe_timer, probe_send, s);
@@ -1142,6 +1240,7 @@ lns_radc_free(struct lns_radc *c)
 		free(q_pop(c));
 	if (c->spool != NULL)
 		fclose(c->spool);
+	OPENSSL_cleanse(c->srv, sizeof(c->srv));
 	free(c);
 }
 
@@ -1177,9 +1276,9 @@ lns_radc_server(const struct lns_radc *c, uint32_t i, struct lns_radc_server_inf
 	if (i >= c->n_srv)
 		return -ENOENT;
 	s = &c->srv[i];
-	o->addr = s->conf->address;
-	o->auth_port = s->conf->auth_port;
-	o->acct_port = s->conf->acct_port;
+	o->addr = s->conf.address;
+	o->auth_port = s->conf.auth_port;
+	o->acct_port = s->conf.acct_port;
 	o->state = state_names[s->state];
 	o->rtt_ms = s->rtt_ms;
 	o->requests = s->requests;

@@ -1450,10 +1450,10 @@ static const struct key_desc radius_keys[] = {
 	K_UINT(struct lns_radius_conf, "interim-interval", interim_interval, 60, 86400, 0,
 	       .flags = F_ZERO_OK | F_SHORT_TIMER),
 	K_UINT(struct lns_radius_conf, "acct-queue", acct_queue, 16, 1048576, 65536),
-	K_STR(struct lns_radius_conf, "spool", spool, .flags = F_NONEMPTY),
+	K_STR(struct lns_radius_conf, "spool", spool, .flags = F_NONEMPTY | F_RESTART),
 	K_LIST(struct lns_radius_conf, "servers", servers, radius_server_list),
-	K_ADDR(struct lns_radius_conf, "das-address", das_address),
-	K_UINT(struct lns_radius_conf, "das-port", das_port, 1, 65535, 3799),
+	K_ADDR(struct lns_radius_conf, "das-address", das_address, .flags = F_RESTART),
+	K_UINT(struct lns_radius_conf, "das-port", das_port, 1, 65535, 3799, .flags = F_RESTART),
 	K_UINT(struct lns_radius_conf, "das-window", das_window, 1, 3600, 300,
 	       .flags = F_ZERO_OK),
 	K_LIST(struct lns_radius_conf, "das-clients", das_clients, das_client_list),
@@ -1843,7 +1843,9 @@ static const struct key_desc root_keys[] = {
 	K_SECTION(struct lns_conf, "limits", limits, limits_schema, .flags = F_RESTART),
 	K_SECTION(struct lns_conf, "log", log, log_schema),
 	K_SECTION(struct lns_conf, "metrics", metrics, metrics_schema),
-	K_SECTION(struct lns_conf, "radius", radius, radius_schema, .flags = F_RESTART),
+	/* live but for the spool and the DAS socket; what lnsd made only at start
+	 * (the RADIUS client, the DAS listener) is named by lns_ctl_aaa_reload_check() */
+	K_SECTION(struct lns_conf, "radius", radius, radius_schema),
 	/* live as long as the names stay the same (lib/ctl/ctl_reload.c) */
 	K_LIST(struct lns_conf, "policies", policies, policy_list),
 };

@@ -60,6 +60,7 @@ struct lns_aaa {
 	struct lns_radc *radc;
 	struct lns_authenticator a;     /* the RADIUS authenticator */
 	const struct lns_authenticator *local;
+	bool auth_installed;            /* PPP asks x->a (else `local` directly) */
 	struct lns_aaa_sess *all;
 	uint32_t boot;                  /* Acct-Session-Id prefix: unique per start */
 	uint16_t boot_rand;
@@ -1287,6 +1288,18 @@ lns_ctl_aaa_needed(const struct lns_conf *conf)
 	return conf->radius.n_servers != 0 || conf->radius.n_das_clients != 0 || limits;
 }
 
+/* Does any destination profile (or the default) authenticate by RADIUS? */
+static bool
+aaa_by_radius(const struct lns_conf *conf)
+{
+	bool by_radius = conf->radius.authenticate ||
+			 conf->l2tp.defaults.authentication == LNS_AUTHN_RADIUS;
+
+	for (uint32_t i = 0; i < conf->l2tp.n_profiles; i++)
+		by_radius |= conf->l2tp.profiles[i].authentication == LNS_AUTHN_RADIUS;
+	return by_radius;
+}
+
 void
 lns_ctl_aaa_set_conf(struct lns_ctl *ctl, const struct lns_conf *conf)
 {
@@ -1295,8 +1308,52 @@ lns_ctl_aaa_set_conf(struct lns_ctl *ctl, const struct lns_conf *conf)
 	if (x == NULL)
 		return;
 	x->rc = &conf->radius;
-	if (x->radc != NULL)
-		lns_radc_rebind(x->radc, &conf->radius);
+	x->nas_ip = conf->radius.nas_ip_address != 0 ? conf->radius.nas_ip_address :
+		    ctl->dp->port[LNS_PORT_ACCESS].addr;
+	/* cached DAS answers were signed with the secrets of the old client list */
+	memset(x->das_cache, 0, sizeof(x->das_cache));
+	if (x->radc == NULL)
+		return;
+	lns_radc_reconfigure(x->radc, &conf->radius, lns_ctl_now_ms(ctl));
+	/* server indexes moved: report state changes from the new list on */
+	for (uint32_t i = 0; i < lns_radc_server_count(x->radc); i++) {
+		struct lns_radc_server_info si;
+
+		lns_radc_server(x->radc, i, &si);
+		x->dead_seen[i] = si.state[0] == 'd';
+	}
+}
+
+unsigned int
+lns_ctl_aaa_reload_check(const struct lns_ctl *ctl, const struct lns_conf *nc,
+			 void (*note)(void *arg, const char *line), void *arg)
+{
+	const struct lns_aaa *x = ctl->aaa;
+	unsigned int n = 0;
+
+	/* what lns_ctl_aaa_init() makes only at start-up, when something needs it */
+	if (x == NULL) {
+		if (!lns_ctl_aaa_needed(nc))
+			return 0;
+		note(arg, "radius, l2tp max-sessions-per-user, session timeouts: lnsd started "
+		     "without RADIUS or per-session limits (needs a restart)");
+		return 1;
+	}
+	if (x->radc == NULL && nc->radius.n_servers > 0) {
+		note(arg, "radius.servers: lnsd started without RADIUS servers (needs a restart)");
+		n++;
+	}
+	if (!x->auth_installed && aaa_by_radius(nc)) {
+		note(arg, "radius.authenticate, authentication: radius: lnsd started without RADIUS "
+		     "authentication (needs a restart)");
+		n++;
+	}
+	if (x->das_fd < 0 && nc->radius.n_das_clients > 0) {
+		note(arg, "radius.das-clients: lnsd started without a CoA/Disconnect listener "
+		     "(needs a restart)");
+		n++;
+	}
+	return n;
 }
 
 const struct lns_authenticator *
@@ -1306,11 +1363,8 @@ lns_ctl_aaa_init(struct lns_ctl *ctl, const struct lns_authenticator *local, cha
 	const struct lns_conf *conf = ctl->dp->conf;
 	struct lns_aaa *x;
 
-	bool by_radius = conf->radius.authenticate ||
-			 conf->l2tp.defaults.authentication == LNS_AUTHN_RADIUS;
+	bool by_radius = aaa_by_radius(conf);
 
-	for (uint32_t i = 0; i < conf->l2tp.n_profiles; i++)
-		by_radius |= conf->l2tp.profiles[i].authentication == LNS_AUTHN_RADIUS;
 	if (!lns_ctl_aaa_needed(conf))
 		return local;
 	x = calloc(1, sizeof(*x));
@@ -1363,7 +1417,8 @@ lns_ctl_aaa_init(struct lns_ctl *ctl, const struct lns_authenticator *local, cha
 		x->radc != NULL ? lns_radc_acct_pending(x->radc) : 0,
 		x->das_fd >= 0 ? conf->radius.das_port : 0);
 	/* RADIUS's authenticator hands the sessions of "local" profiles to `local` */
-	return by_radius && x->radc != NULL ? &x->a : local;
+	x->auth_installed = by_radius && x->radc != NULL;
+	return x->auth_installed ? &x->a : local;
 }
 
 void

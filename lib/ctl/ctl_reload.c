@@ -45,6 +45,7 @@ struct answer {
 	unsigned int live, restart;
 	bool log;               /* also log each line (not for a dry run) */
 	bool policies_fixed;    /* names changed: the running policies stay */
+	bool radius_fixed;      /* no AAA layer runs: the radius section stays */
 };
 
 static void
@@ -71,7 +72,8 @@ on_change(void *arg, const struct lns_conf_change *c)
 	struct answer *a = arg;
 	char line[RELOAD_LINE_MAX + 1];
 	bool restart = c->restart ||
-		       (a->policies_fixed && strncmp(c->path, "policies", 8) == 0);
+		       (a->policies_fixed && strncmp(c->path, "policies", 8) == 0) ||
+		       (a->radius_fixed && strncmp(c->path, "radius", 6) == 0);
 	const char *tail = restart ? " (needs a restart)" : "";
 
 	if (restart)
@@ -85,6 +87,12 @@ on_change(void *arg, const struct lns_conf_change *c)
 	else
 		snprintf(line, sizeof(line), "%s: %s%s", c->path, c->what, tail);
 	add_line(a, line);
+}
+
+static void
+aaa_note(void *arg, const char *line)
+{
+	add_line(arg, line);
 }
 
 static void
@@ -134,6 +142,7 @@ lns_ctl_reload(struct lns_ctl *ctl, const char *path, bool dry_run, char *out, s
 		return -EINVAL;
 	}
 	a.policies_fixed = !same_policy_names(old, nc);
+	a.radius_fixed = ctl->aaa == NULL;
 	lns_conf_diff(old, nc, on_change, &a);
 	if (a.dropped > 0) {
 		snprintf(line, sizeof(line), "... and %u more changes", a.dropped);
@@ -141,12 +150,9 @@ lns_ctl_reload(struct lns_ctl *ctl, const char *path, bool dry_run, char *out, s
 		a.lines--;      /* room for this one line */
 		add_line(&a, line);
 	}
-	if (!ctl->aaa && lns_ctl_aaa_needed(nc) && !lns_ctl_aaa_needed(old)) {
-		/* the AAA layer is made at start-up only when something needs it */
-		add_line(&a, "l2tp: max-sessions-per-user set where lnsd started without "
-			 "per-user limits or RADIUS (needs a restart)");
-		a.restart++;
-	}
+	/* the AAA layer, the RADIUS client and the DAS listener are made at start-up
+	 * only when something needs them */
+	a.restart += lns_ctl_aaa_reload_check(ctl, nc, aaa_note, &a);
 	/* what would run: restart-only keys as they are (a dry run shows it too) */
 	if (lns_conf_keep_restart(nc, old) != 0) {
 		lns_conf_free(nc);
@@ -174,6 +180,8 @@ lns_ctl_reload(struct lns_ctl *ctl, const char *path, bool dry_run, char *out, s
 		memcpy(nc->policies, old->policies, sizeof(nc->policies));
 		nc->n_policies = old->n_policies;
 	}
+	if (a.radius_fixed)
+		nc->radius = old->radius;
 	policies = nc->n_policies > 0 &&
 		   memcmp(nc->policies, old->policies, sizeof(nc->policies)) != 0;
 	if (policies && lns_tables_update_policies(dp->tbl, nc->policies, nc->n_policies) != 0)

@@ -243,10 +243,14 @@ void lns_ctl_reload_poll(struct lns_ctl *ctl);
 int lns_ctl_subs_set_conf(struct lns_ctl *ctl, const struct lns_conf *conf);
 /** Point IKE at conf (ctl_ike.c). */
 void lns_ctl_ike_set_conf(struct lns_ctl *ctl, const struct lns_conf *conf);
-/** Point the RADIUS client at conf's radius section (restart-only: same values). */
+/** Point the AAA layer at conf: RADIUS servers, timers, DAS clients apply live. */
 void lns_ctl_aaa_set_conf(struct lns_ctl *ctl, const struct lns_conf *conf);
 /** Whether conf needs the AAA layer (RADIUS, or per-user session limits). */
 bool lns_ctl_aaa_needed(const struct lns_conf *conf);
+/** Reload: what in nc the running AAA layer cannot take without a restart (what
+ *  lns_ctl_aaa_init() made only at start-up); one note() line each. @return how many. */
+unsigned int lns_ctl_aaa_reload_check(const struct lns_ctl *ctl, const struct lns_conf *nc,
+				      void (*note)(void *arg, const char *line), void *arg);
 
 /** Handle one punted packet (consumes it). Exposed for tests. */
 void lns_ctl_handle(struct lns_ctl *ctl, struct rte_mbuf *m);

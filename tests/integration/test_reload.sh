@@ -184,6 +184,14 @@ lns_ctl show config >"$W/config.after"
 lns_check "invalid file: the configuration is unchanged" cmp -s "$W/config.before" "$W/config.after"
 lns_check "invalid file: event reload refused" lns_wait_event reload "refused" "$seq1" 5
 
+# RADIUS where lnsd started without it: its client is made at start only
+{ cat "$W/b.yaml"; printf 'radius:\n  authenticate: true\n  servers:\n    - {address: 127.0.0.1, secret: s}\n'; } >"$W/rad.yaml"
+lns_ctl reload --dry-run -c "$W/rad.yaml" >"$W/rad.out" 2>&1
+sed 's/^/    radius: /' "$W/rad.out"
+lns_check "radius added to a running lnsd without it: named as needing a restart" \
+	sh -c "grep -q 'started without .*(needs a restart)' '$W/rad.out' &&
+	       grep -qx 'radius.servers\[0\]: added (needs a restart)' '$W/rad.out'"
+
 # ---- 4. a port change and a user: the user applies, the port needs a restart
 sed -e 's/^    gateway: \(.*\)$/    gateway: \1\n    mtu: 1400/' \
     -e 's/^    - {name: carol, password: c1}$/&\n    - {name: dave, password: d1}/' \

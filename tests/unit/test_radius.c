@@ -18,6 +18,9 @@
 #include <sys/stat.h>
 
 #include <CUnit/Basic.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "lns_radius.h"
 #include "lns_radius_client.h"
@@ -263,10 +266,28 @@ struct fake_srv {
 	bool answer;
 	bool corrupt;           /* answer with a wrong authenticator */
 	uint32_t got;
+	uint32_t bad;           /* requests not signed with this server's secret */
 	uint8_t last_code;
 	uint32_t order[64];     /* Acct-Status-Type of each answered accounting request */
 	uint32_t n_order;
 };
+
+/* An Access-Request's Message-Authenticator, checked as a server does (RFC 3579
+ * §3.2: HMAC-MD5 over the packet with the attribute's value zeroed). */
+static bool
+access_ma_ok(const struct lns_rad_view *v, const char *secret)
+{
+	uint8_t p[LNS_RAD_MAX_LEN], mac[EVP_MAX_MD_SIZE];
+	unsigned int ml = 0;
+
+	if (v->msg_auth_off < 0)
+		return false;
+	memcpy(p, v->pkt, v->len);
+	memset(p + v->msg_auth_off, 0, 16);
+	if (HMAC(EVP_md5(), secret, (int)strlen(secret), p, v->len, mac, &ml) == NULL)
+		return false;
+	return ml == 16 && CRYPTO_memcmp(mac, v->pkt + v->msg_auth_off, 16) == 0;
+}
 
 static void
 fake_open(struct fake_srv *f, const char *secret)
@@ -309,11 +330,18 @@ fake_serve(struct fake_srv *f)
 		if (v.code == LNS_RAD_ACCT_REQUEST) {
 			uint32_t st = 0;
 
-			CU_ASSERT_EQUAL(lns_rad_verify_request(&v, (const uint8_t *)f->secret,
-							       strlen(f->secret)), 0);
+			if (lns_rad_verify_request(&v, (const uint8_t *)f->secret,
+						   strlen(f->secret)) != 0) {
+				f->bad++;       /* a server drops it (RFC 2866 §3) */
+				continue;
+			}
 			(void)lns_rad_get_u32(&v, LNS_RA_ACCT_STATUS_TYPE, &st);
 			if (f->n_order < 64)
 				f->order[f->n_order++] = st;
+		}
+		if (v.code == LNS_RAD_ACCESS_REQUEST && !access_ma_ok(&v, f->secret)) {
+			f->bad++;
+			continue;
 		}
 		code = v.code == LNS_RAD_ACCT_REQUEST ? LNS_RAD_ACCT_RESPONSE : LNS_RAD_ACCESS_ACCEPT;
 		lns_rad_attrs_init(&a);
@@ -541,6 +569,141 @@ test_client_acct_queue_spool(void)
 	unlink(path);
 }
 
+static int
+pending_auths(struct auth_res *r, int n)
+{
+	int k = 0;
+
+	for (int i = 0; i < n; i++)
+		k += r[i].calls == 0;
+	return k;
+}
+
+/* Reload (lns_radc_reconfigure): servers added, removed, reordered, a secret
+ * changed; nothing in flight is lost or answered under the wrong secret. */
+static void
+test_client_reconfigure(void)
+{
+	struct fake_srv f[3];
+	struct lns_radius_conf rc1, rc2, rc3, rc4;
+	struct lns_timers *ts = lns_timers_create(64);
+	struct lns_radc *c;
+	struct lns_rad_attrs a;
+	struct auth_res r[2];
+	struct lns_radc_server_info si;
+	uint64_t ctr[LNS_RADC_STAT_MAX], now = 1000;
+	uint32_t h;
+	char err[128];
+
+	fake_open(&f[0], "one");
+	fake_open(&f[1], "two");
+	fake_open(&f[2], "three");
+	conf_for(&rc1, f, 1);
+	c = lns_radc_create(&rc1, ts, now, err, sizeof(err));
+	CU_ASSERT_FATAL(c != NULL);
+	lns_rad_attrs_init(&a);
+	lns_rad_add_str(&a, LNS_RA_USER_NAME, "u");
+
+	/* 1. an unchanged server keeps its request: a server added in front of it
+	 * does not make it resend, and its answer still counts */
+	memset(r, 0, sizeof(r));
+	CU_ASSERT_EQUAL(lns_radc_auth(c, &a, (const uint8_t *)"p", 1, auth_cb, &r[0], &h, now), 0);
+	conf_for(&rc2, &f[1], 1);
+	rc2.n_servers = 2;
+	rc2.servers[1] = rc1.servers[0];
+	lns_radc_reconfigure(c, &rc2, now);
+	memset(&rc1, 0xa5, sizeof(rc1));        /* the old configuration is gone */
+	for (int i = 0; i < 5 && r[0].calls == 0; i++)
+		spin(c, ts, f, 3, &now, 1);
+	CU_ASSERT_EQUAL(r[0].calls, 1);
+	CU_ASSERT_EQUAL(r[0].status, 0);
+	CU_ASSERT_EQUAL(f[0].got, 1);
+	CU_ASSERT_EQUAL(f[1].got, 0);
+	CU_ASSERT_EQUAL(lns_radc_server_count(c), 2);
+	CU_ASSERT_EQUAL(lns_radc_server(c, 1, &si), 0);
+	CU_ASSERT_EQUAL(si.auth_port, f[0].port);
+	CU_ASSERT_EQUAL(si.responses, 1);       /* its history moved with it */
+
+	/* 2. requests in flight to a server that is removed: re-signed for the new
+	 * list, the accounting from its queue; nothing lost */
+	f[0].answer = f[1].answer = false;
+	memset(r, 0, sizeof(r));
+	CU_ASSERT_EQUAL(lns_radc_auth(c, &a, (const uint8_t *)"p", 1, auth_cb, &r[0], &h, now), 0);
+	CU_ASSERT_EQUAL(lns_radc_auth(c, &a, NULL, 0, auth_cb, &r[1], &h, now), 0);
+	lns_rad_attrs_init(&a);
+	lns_rad_add_u32(&a, LNS_RA_ACCT_STATUS_TYPE, LNS_RAD_ACCT_START);
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL(lns_radc_acct(c, &a, now), 0);
+	spin(c, ts, f, 3, &now, 1);             /* sent to server 0 (f[1]), unanswered */
+	CU_ASSERT_EQUAL(f[1].got, 5);
+	conf_for(&rc3, &f[2], 1);
+	lns_radc_reconfigure(c, &rc3, now);
+	memset(&rc2, 0xa5, sizeof(rc2));
+	for (int i = 0; i < 10 && (pending_auths(r, 2) > 0 || lns_radc_acct_pending(c) > 0); i++)
+		spin(c, ts, f, 3, &now, 1);
+	CU_ASSERT_EQUAL(pending_auths(r, 2), 0);
+	CU_ASSERT_EQUAL(r[0].status, 0);
+	CU_ASSERT_EQUAL(r[1].status, 0);
+	CU_ASSERT_EQUAL(lns_radc_acct_pending(c), 0);
+	CU_ASSERT_EQUAL(f[2].got, 5);
+	CU_ASSERT_EQUAL(f[2].bad, 0);
+	CU_ASSERT_EQUAL(f[1].got, 5);           /* nothing more went to the removed one */
+
+	/* 3. the same server, a new secret: what was in flight under the old one is
+	 * sent again signed with the new one, and only answers under it count */
+	f[2].answer = false;
+	for (int i = 0; i < 2; i++)
+		CU_ASSERT_EQUAL(lns_radc_acct(c, &a, now), 0);
+	lns_rad_attrs_init(&a);
+	lns_rad_add_str(&a, LNS_RA_USER_NAME, "u");
+	memset(r, 0, sizeof(r));
+	CU_ASSERT_EQUAL(lns_radc_auth(c, &a, (const uint8_t *)"p", 1, auth_cb, &r[0], &h, now), 0);
+	spin(c, ts, f, 3, &now, 1);             /* read and dropped: the old secret */
+	CU_ASSERT_EQUAL(f[2].got, 8);
+	f[2].secret = "three-rotated";
+	f[2].answer = true;
+	conf_for(&rc4, &f[2], 1);
+	lns_radc_reconfigure(c, &rc4, now);
+	memset(&rc3, 0xa5, sizeof(rc3));
+	for (int i = 0; i < 10 && (r[0].calls == 0 || lns_radc_acct_pending(c) > 0); i++)
+		spin(c, ts, f, 3, &now, 1);
+	CU_ASSERT_EQUAL(r[0].calls, 1);
+	CU_ASSERT_EQUAL(r[0].status, 0);
+	CU_ASSERT_EQUAL(lns_radc_acct_pending(c), 0);
+	CU_ASSERT_EQUAL(f[2].got, 11);
+	CU_ASSERT_EQUAL(f[2].bad, 0);
+	lns_radc_counters(c, ctr);
+	CU_ASSERT_EQUAL(ctr[LNS_RADC_BAD_AUTHENTICATOR], 0);
+	CU_ASSERT_EQUAL(ctr[LNS_RADC_AUTH_TIMEOUTS], 0);
+
+	/* 4. a dead server stays dead (held down) when the list is reordered */
+	f[2].answer = false;
+	conf_for(&rc1, f, 1);
+	rc1.n_servers = 2;
+	rc1.servers[1] = rc4.servers[0];
+	lns_radc_reconfigure(c, &rc1, now);
+	memset(r, 0, sizeof(r));
+	/* f[0] first and silent: it goes dead, the request fails over to f[2] (silent) */
+	CU_ASSERT_EQUAL(lns_radc_auth(c, &a, NULL, 0, auth_cb, &r[0], &h, now), 0);
+	for (int i = 0; i < 10 && r[0].calls == 0; i++)
+		spin(c, ts, f, 3, &now, 60);
+	CU_ASSERT_EQUAL(lns_radc_server(c, 0, &si), 0);
+	CU_ASSERT_STRING_EQUAL(si.state, "dead");
+	conf_for(&rc2, f, 1);
+	rc2.n_servers = 2;
+	rc2.servers[0] = rc4.servers[0];
+	rc2.servers[1] = rc1.servers[0];
+	lns_radc_reconfigure(c, &rc2, now);
+	CU_ASSERT_EQUAL(lns_radc_server(c, 1, &si), 0);
+	CU_ASSERT_EQUAL(si.auth_port, f[0].port);
+	CU_ASSERT_STRING_EQUAL(si.state, "dead");
+
+	lns_radc_free(c);
+	lns_timers_free(ts);
+	for (int i = 0; i < 3; i++)
+		close(f[i].fd);
+}
+
 /* Mikrotik-Rate-Limit values as MikroTik documents them and as operators
  * write them, then bad ones (each must be refused, never half-applied). */
 static int
@@ -715,6 +878,51 @@ test_client_acct_session_order(void)
 	close(f[0].fd);
 }
 
+/* A reload that moves a session's in-flight Start to another server: its Stop,
+ * held behind it, still follows it (the key is released, nothing is stuck). */
+static void
+test_client_reconfigure_order(void)
+{
+	struct fake_srv f[2];
+	struct lns_radius_conf rc1, rc2;
+	struct lns_timers *ts = lns_timers_create(64);
+	struct lns_radc *c;
+	struct lns_rad_attrs a;
+	uint64_t now = 1000;
+	char err[128];
+
+	fake_open(&f[0], "one");
+	fake_open(&f[1], "two");
+	conf_for(&rc1, f, 1);
+	rc1.timeout_ms = 1000;
+	f[0].answer = false;
+	c = lns_radc_create(&rc1, ts, now, err, sizeof(err));
+	CU_ASSERT_FATAL(c != NULL);
+	for (int i = 0; i < 2; i++) {
+		lns_rad_attrs_init(&a);
+		lns_rad_add_u32(&a, LNS_RA_ACCT_STATUS_TYPE,
+				i == 0 ? LNS_RAD_ACCT_START : LNS_RAD_ACCT_STOP);
+		lns_rad_add_str(&a, LNS_RA_ACCT_SESSION_ID, "A");
+		CU_ASSERT_EQUAL(lns_radc_acct(c, &a, now), 0);
+	}
+	spin(c, ts, f, 2, &now, 1);
+	CU_ASSERT_EQUAL(f[0].got, 1);           /* the Start; the Stop waits for it */
+	conf_for(&rc2, &f[1], 1);
+	rc2.timeout_ms = 1000;
+	lns_radc_reconfigure(c, &rc2, now);
+	for (int i = 0; i < 20 && lns_radc_acct_pending(c) > 0; i++)
+		spin(c, ts, f, 2, &now, 1);
+	CU_ASSERT_EQUAL(lns_radc_acct_pending(c), 0);
+	CU_ASSERT_EQUAL(f[1].n_order, 2);
+	CU_ASSERT_EQUAL(f[1].order[0], LNS_RAD_ACCT_START);
+	CU_ASSERT_EQUAL(f[1].order[1], LNS_RAD_ACCT_STOP);
+	CU_ASSERT_EQUAL(f[1].bad, 0);
+	lns_radc_free(c);
+	lns_timers_free(ts);
+	close(f[0].fd);
+	close(f[1].fd);
+}
+
 int
 main(void)
 {
@@ -733,6 +941,9 @@ main(void)
 	CU_add_test(s, "client: accounting bound and spool", test_client_acct_queue_spool);
 	CU_add_test(s, "client: Accounting-On barrier", test_client_acct_barrier);
 	CU_add_test(s, "client: one session's records in order", test_client_acct_session_order);
+	CU_add_test(s, "client: reconfigured live", test_client_reconfigure);
+	CU_add_test(s, "client: reconfigured live, a session's order kept",
+		    test_client_reconfigure_order);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
