@@ -246,18 +246,27 @@ lns_start() {
 	return 1
 }
 
-# lns_stop_expect STATUS: SIGTERM lnsd and check its exit status.
+# lns_stop_expect STATUS: SIGTERM lnsd and check its exit status. It gets 30 s: a
+# sanitizer build on a loaded machine has been seen taking more than 10. One that is
+# still running then fails the check, has its threads' stacks logged (gdb) and is
+# killed, so the test's later starts do not find its lock on the file prefix.
 lns_stop_expect() {
-	local want=$1 rc
+	local want=$1 rc t0
+	t0=$(date +%s.%N)
 	kill -TERM "$LNS_PID"
-	for _ in $(seq 100); do kill -0 "$LNS_PID" 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 300); do kill -0 "$LNS_PID" 2>/dev/null || break; sleep 0.1; done
 	if kill -0 "$LNS_PID" 2>/dev/null; then
-		lns_fail "lnsd still running 10 s after SIGTERM"
+		lns_fail "lnsd still running 30 s after SIGTERM"
+		command -v gdb >/dev/null &&
+			timeout 60 gdb -p "$LNS_PID" -batch -ex "thread apply all bt" 2>&1 | sed 's/^/[gdb] /'
+		kill -KILL "$LNS_PID" 2>/dev/null
+		wait "$LNS_PID" 2>/dev/null
+		LNS_PID=
 		return
 	fi
 	wait "$LNS_PID"; rc=$?
 	LNS_PID=
-	lns_check "lnsd exits $want on SIGTERM (got $rc)" [ "$rc" = "$want" ]
+	lns_check "lnsd exits $want on SIGTERM (got $rc, after $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s)" [ "$rc" = "$want" ]
 }
 
 # A generous timeout: sanitizer builds on a loaded machine answer slowly.
