@@ -4,6 +4,7 @@
 
   reloadloop.py --prefix P --pid PID --count N --files A,B [--pause S]
                 [--lnsctl CMD --lnsctl-every K] [--warmup W] [--json OUT]
+                [--readers LNSD --metrics URL]
 
 Reload i (1..N) applies file i mod 2 of --files over DPDK's telemetry socket
 (/lns/reload,apply FILE, the request `lnsctl reload -c FILE` sends); every K-th
@@ -11,6 +12,11 @@ goes through lnsctl itself instead (its exit status must be 0). Each answer must
 be result "ok" with at least one change applied. After W reloads (the warm-up)
 it notes lnsd's memory outside DPDK's and DPDK's (/proc/PID/smaps, see
 l2tpc/client.py rss_split_kb), and again at the end.
+With --readers, two threads read the configuration while the reloads run, as
+operators and Prometheus do: one asks /lns/config over and over on its own
+telemetry connection, and every answer must be, line for line, the whole of one
+of the files as `LNSD --check --dump` prints it (never half of one, never a
+freed one); the other scrapes --metrics, and every scrape must be complete.
 Prints "OK what" / "FAIL what: why" lines and "#" lines; --json gets the numbers.
 """
 import argparse
@@ -21,6 +27,7 @@ import shlex
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "l2tpc"))
@@ -45,6 +52,102 @@ class Tel:
         return json.loads(self.s.recv(1 << 20))[cmd.split(",")[0]]
 
 
+def body(text):
+    """A configuration dump without its first line (which names the file lnsd
+    started with: a reload keeps that name, see lns_ctl_reload)."""
+    return text.rstrip("\n").split("\n", 1)[-1]
+
+
+def config_text(r):
+    """The configuration text of a /lns/config answer, or None if it has more pages."""
+    if "next" in r:
+        return None
+    text = ""
+    for k in sorted((k for k in r if k.isdigit()), key=int):
+        e = r[k]
+        text += ("" if e.get("cont") == "yes" or not text else "\n") + e["text"]
+    return text
+
+
+class Readers:
+    """The configuration's readers while it is replaced (see the module doc)."""
+
+    def __init__(self, prefix, lnsd, files, metrics):
+        self.prefix, self.metrics = prefix, metrics
+        self.want = []
+        for f in files:
+            r = subprocess.run([lnsd, "--check", "--dump", "-c", f], capture_output=True,
+                               text=True)
+            # without --check's verdict, the last line
+            self.want.append(body("\n".join(l for l in r.stdout.split("\n")
+                                             if not l.endswith(": configuration ok"))))
+        self.n = {"config": 0, "config_paged": 0, "metrics": 0}
+        self.per_file = [0] * len(files)
+        self.bad = []
+        self.stop = False
+        self.threads = [threading.Thread(target=self.configs, daemon=True),
+                        threading.Thread(target=self.scrapes, daemon=True)]
+        for t in self.threads:
+            t.start()
+
+    def fail(self, what):
+        if len(self.bad) < 5:
+            self.bad.append(what)
+            print("# reader: %s" % what, flush=True)
+        else:
+            self.bad.append("")
+
+    def configs(self):
+        tel = Tel(self.prefix)
+        while not self.stop:
+            try:
+                text = config_text(tel.q("/lns/config"))
+            except (OSError, ValueError, KeyError) as e:
+                self.fail("/lns/config: %s" % e)
+                time.sleep(0.1)
+                continue
+            if text is None:
+                self.n["config_paged"] += 1
+            elif body(text) in self.want:
+                self.n["config"] += 1
+                self.per_file[self.want.index(body(text))] += 1
+            else:
+                import difflib
+                d = [l for l in difflib.unified_diff(self.want[0].split("\n"),
+                                                     body(text).split("\n"), lineterm="", n=0)
+                     if l[:1] in "+-" and l[:3] not in ("+++", "---")]
+                self.fail("/lns/config is neither file (against the first: %s)" % d[:6])
+            time.sleep(0.01)
+
+    def scrapes(self):
+        import urllib.request
+        while not self.stop and self.metrics:
+            try:
+                body = urllib.request.urlopen(self.metrics, timeout=10).read().decode()
+                if "lnsd_sessions " not in body or not body.endswith("\n"):
+                    self.fail("/metrics incomplete: %d bytes" % len(body))
+                else:
+                    self.n["metrics"] += 1
+            except OSError as e:
+                self.fail("/metrics: %s" % e)
+                time.sleep(0.1)
+            time.sleep(0.02)
+
+    def finish(self, out):
+        self.stop = True
+        for t in self.threads:
+            t.join(30)
+        out["readers"] = dict(self.n, per_file=self.per_file, failed=len(self.bad))
+        say(not self.bad and min(self.per_file) > 0 and
+            (self.n["metrics"] > 0 or not self.metrics),
+            "readers during the reloads: %d configurations, each all of one file (%s); "
+            "%d complete /metrics scrapes" % (self.n["config"],
+                                              " and ".join(map(str, self.per_file)),
+                                              self.n["metrics"]),
+            "%d failed: %s" % (len(self.bad), "; ".join(b for b in self.bad if b)))
+        return not self.bad
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--prefix", required=True)
@@ -56,9 +159,12 @@ def main():
     ap.add_argument("--lnsctl-every", type=int, default=0)
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--json")
+    ap.add_argument("--readers", metavar="LNSD", default="")
+    ap.add_argument("--metrics", default="")
     a = ap.parse_args()
     files = a.files.split(",")
     tel = Tel(a.prefix)
+    readers = Readers(a.prefix, a.readers, files, a.metrics) if a.readers else None
     fails, why = 0, []
     took = []
     out = {"reloads": a.count}
@@ -97,6 +203,7 @@ def main():
                 i, time.monotonic() - t0, m[0], m[1]), flush=True)
         if a.pause:
             time.sleep(a.pause)
+    readers_ok = readers.finish(out) if readers else True
     out["end_other_kb"], out["end_dpdk_kb"] = cl.rss_split_kb(a.pid) or (0, 0)
     took.sort()
     out.update(failed=fails, elapsed_s=round(time.monotonic() - t0, 1),
@@ -108,7 +215,7 @@ def main():
             json.dump(out, fh)
     say(fails == 0, "%d reloads answered ok, each applying changes" % a.count,
         "%d failed: %s" % (fails, "; ".join(why)))
-    return 0 if fails == 0 else 1
+    return 0 if fails == 0 and readers_ok else 1
 
 
 if __name__ == "__main__":
