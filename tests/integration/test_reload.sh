@@ -14,8 +14,9 @@
 #      erin gets an address of the added pool) while alice keeps hers from the
 #      removed one;
 #   3. a file with an error is refused (FILE:LINE:COL: key: message), nothing changes;
-#   4. a file that changes the core port's mtu reloads the rest (dave is added) and
-#      names ports.core.mtu as needing a restart;
+#   4. a file that changes the core port's mtu and the keys of a static SA reloads
+#      the rest (dave is added) and names both as needing a restart (the SA keeps
+#      its keys: the ESP streams, sealed with the old ones, lose nothing);
 #   5. SIGHUP reloads the running file; then LNS_RELOAD_LOOPS (default 40) reloads
 #      alternate two files;
 # and in the end: no session went down, not one packet of any stream was lost
@@ -236,8 +237,10 @@ lns_check "radius added to a running lnsd without it: named as needing a restart
 	       grep -qx 'radius.servers\[0\]: added (needs a restart)' '$W/rad.out'"
 
 # ---- 4. a port change and a user: the user applies, the port needs a restart
+k0=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))[0]["key_in"])' "$W/esp.json")
 sed -e 's/^    gateway: \(.*\)$/    gateway: \1\n    mtu: 1400/' \
     -e 's/^    - {name: carol, password: c1}$/&\n    - {name: dave, password: d1}/' \
+    -e "s/^      key-in: $k0\$/      key-in: $(printf '%040d' 7)/" \
     "$W/b.yaml" >"$W/c.yaml"
 lns_ctl reload -c "$W/c.yaml" >"$W/ports.out" 2>&1
 rc=$?
@@ -246,6 +249,8 @@ lns_check "port change: reload exits 0" [ "$rc" = 0 ]
 lns_check "port change: ports.core.mtu needs a restart, dave is added" \
 	sh -c "grep -qx 'ports.core.mtu: 1500 -> 1400 (needs a restart)' '$W/ports.out' &&
 	       grep -qx 'ppp.users\[dave\]: added' '$W/ports.out'"
+lns_check "static SA key change: named as needing a restart" \
+	grep -qxF 'static.sas[esp0].key-in: "***" -> "***" (needs a restart)' "$W/ports.out"
 lns_ctl show config >"$W/config.c"
 lns_check "port change: dave is in, the mtu runs as it was" \
 	sh -c "grep -q dave '$W/config.c' && ! grep -q 'mtu: 1400' '$W/config.c'"
