@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Live reload (issue 18): lnsctl reload and SIGHUP change lnsd without dropping a
-# session. 100 static non-secure sessions carry a steady paced UDP stream
-# (policygen.py) and alice is up through a real LAC (xl2tpd + slirp) while:
+# session. 100 static sessions carry steady paced UDP streams -- 50 non-secure
+# (policygen.py, upstream) and 50 over 10 static ESP SAs in NAT-T (espgen.py, both
+# ways: AES-GCM and AES-CBC/HMAC-SHA1, transport and tunnel mode, sealed and
+# opened with OpenSSL after a byte-exact check against scapy's ESP) -- and alice
+# is up through a real LAC (xl2tpd + slirp) while:
 #   1. reload --dry-run lists the changes and applies none;
 #   2. a reload adds carol, changes bob's password, adds and removes a pool, changes
 #      the default idle timeout, a policy's rate, the log levels and turns metrics on:
@@ -11,11 +14,16 @@
 #      erin gets an address of the added pool) while alice keeps hers from the
 #      removed one;
 #   3. a file with an error is refused (FILE:LINE:COL: key: message), nothing changes;
-#   4. a file that changes the core port's mtu reloads the rest (dave is added) and
-#      names ports.core.mtu as needing a restart;
+#   4. a file that changes the core port's mtu and the keys of a static SA reloads
+#      the rest (dave is added) and names both as needing a restart (the SA keeps
+#      its keys: the ESP streams, sealed with the old ones, lose nothing);
 #   5. SIGHUP reloads the running file; then LNS_RELOAD_LOOPS (default 40) reloads
 #      alternate two files;
-# and in the end: no session went down, not one packet of the stream was lost,
+# and in the end: no session went down, not one packet of any stream was lost
+# (every ESP packet lnsd sent has a good ICV, and each sequence number of an SA came
+# once, none missing, none a 64-packet window late: lnsd seals downstream on the
+# lcore whose queue the flow arrived on, so an SA's packets may pass each other by
+# a few), the SA table is as it was (static SAs are restart-only: no reload touches them),
 # alice kept her address from the pool the file removed.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lac.sh"
@@ -26,6 +34,7 @@ command -v xl2tpd >/dev/null ||
 W=$LNS_WORK
 LOOPS=${LNS_RELOAD_LOOPS:-40}
 GEN=("$PY" "$LNS_SRC/tests/integration/policygen.py")
+ESP=("$PY" "$LNS_SRC/tests/integration/espgen.py")
 quiet() { "$@" >/dev/null 2>&1; }
 no_event() { ! lns_has_event "$@"; }
 STREAM_SECS=${LNS_RELOAD_STREAM_SECS:-40}
@@ -53,10 +62,23 @@ log:
 policies:
   - {name: slow, up-rate: $4, down-rate: $4}
 static:
+  sas:
+$ESP_SAS
   tunnels:
-    - {local-id: 1000, peer-id: 1, peer: $LNS_ACC_PEER, sessions: 100, pool: stat}
+    - {local-id: 1000, peer-id: 1, peer: $LNS_ACC_PEER, sessions: 50, pool: stat}
+$ESP_TUNNELS
     - {local-id: 2000, peer-id: 1, peer: $LNS_ACC_PEER, sessions: 1, pool: stat, policy: slow}"
 }
+# 10 ESP SAs of 5 sessions each, addresses 10.220.0.51-100 (static sessions are
+# addressed in file order: tunnel 1000 has .1-.50); lnsd sends to CLIENT:4501
+"${ESP[@]}" plan --sas 10 --sessions 5 --tid 3000 --spi 0x3000 --first-sub 10.220.0.51 \
+	--peer-port 4501 --out "$W/esp.json"
+ESP_SAS=$("${ESP[@]}" yaml "$W/esp.json" sas)
+ESP_TUNNELS=$("${ESP[@]}" yaml "$W/esp.json" tunnels)
+"${ESP[@]}" selftest "$W/esp.json" >"$W/esp.selftest" 2>&1
+lns_check "espgen seals and opens ESP as scapy does ($(grep -c '^OK ' "$W/esp.selftest") SA directions)" \
+	sh -c "! grep -qv '^OK ' '$W/esp.selftest'"
+
 USERS_A="    - {name: alice, password: a1, pool: old}
     - {name: bob, password: b1}"
 USERS_B="    - {name: alice, password: a1}
@@ -100,20 +122,44 @@ lns_check "alice has an address of pool old (got '$a_addr')" \
 n0=$(sessions)
 lns_check "102 sessions before the reloads: 101 static and alice (got $n0)" [ "$n0" = 102 ]
 
-# ---- the steady stream: 100 static sessions, 8 packets/s each, 200 bytes
-specs=()
-for s in $(seq 1 100); do
+sa_table() {
+	lns_ctl --json show sa | "$PY" -c '
+import json, sys
+for k, v in sorted(json.load(sys.stdin).items()):
+    print(k, json.dumps({f: x for f, x in v.items()
+                         if not any(c in f for c in ("packets", "bytes", "drops", "seq", "replay"))},
+                        sort_keys=True))'
+}
+
+# ---- the steady streams, 8 packets/s of 200 bytes per session: upstream from all
+# 100 static sessions (50 non-secure, 50 in ESP), downstream to the 50 in ESP
+specs=() esp_subs=()
+for s in $(seq 1 50); do
 	specs+=("1000:$s:10.220.0.$s")
+	esp_subs+=("10.220.0.$((50 + s))")
 done
 ip netns exec "$LNS_NS_CORE" "${GEN[@]}" rxcore $((STREAM_SECS + 30)) >"$W/stream.rx" &
 rx_pid=$!
-LNS_BG_PIDS+=("$rx_pid")
+ip netns exec "$LNS_NS_ACC" "${ESP[@]}" rx "$W/esp.json" "$LNS_ACC_PEER" 4501 \
+	$((STREAM_SECS + 30)) >"$W/down.rx" &
+drx_pid=$!
+LNS_BG_PIDS+=("$rx_pid" "$drx_pid")
 sleep 0.5
 ip netns exec "$LNS_NS_ACC" "${GEN[@]}" up "$LNS_ACC_PEER" "$LNS_ACC_ADDR" "$STREAM_SECS" \
 	0.0128 200 "${specs[@]}" >"$W/stream.sent" &
 tx_pid=$!
-LNS_BG_PIDS+=("$tx_pid")
+ip netns exec "$LNS_NS_ACC" "${ESP[@]}" up "$W/esp.json" "$LNS_ACC_PEER" "$LNS_ACC_ADDR" \
+	"$STREAM_SECS" 0.0128 200 >"$W/esp.sent" &
+etx_pid=$!
+ip netns exec "$LNS_NS_CORE" "${GEN[@]}" down "$STREAM_SECS" 0.0128 200 "${esp_subs[@]}" \
+	>"$W/down.sent" &
+dtx_pid=$!
+LNS_BG_PIDS+=("$tx_pid" "$etx_pid" "$dtx_pid")
 sleep 2
+# the SA table with the streams running (each SA has its owner lcore), counters left out
+sa_table >"$W/sa.before"
+lns_check "the SA table lists the 20 static SAs ($(wc -l <"$W/sa.before"))" \
+	[ "$(wc -l <"$W/sa.before")" = 20 ]
 
 # ---- 1. dry run
 cp "$W/b.yaml" "$W/lnsd.yaml"
@@ -193,8 +239,10 @@ lns_check "radius added to a running lnsd without it: named as needing a restart
 	       grep -qx 'radius.servers\[0\]: added (needs a restart)' '$W/rad.out'"
 
 # ---- 4. a port change and a user: the user applies, the port needs a restart
+k0=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))[0]["key_in"])' "$W/esp.json")
 sed -e 's/^    gateway: \(.*\)$/    gateway: \1\n    mtu: 1400/' \
     -e 's/^    - {name: carol, password: c1}$/&\n    - {name: dave, password: d1}/' \
+    -e "s/^      key-in: $k0\$/      key-in: $(printf '%040d' 7)/" \
     "$W/b.yaml" >"$W/c.yaml"
 lns_ctl reload -c "$W/c.yaml" >"$W/ports.out" 2>&1
 rc=$?
@@ -203,6 +251,8 @@ lns_check "port change: reload exits 0" [ "$rc" = 0 ]
 lns_check "port change: ports.core.mtu needs a restart, dave is added" \
 	sh -c "grep -qx 'ports.core.mtu: 1500 -> 1400 (needs a restart)' '$W/ports.out' &&
 	       grep -qx 'ppp.users\[dave\]: added' '$W/ports.out'"
+lns_check "static SA key change: named as needing a restart" \
+	grep -qxF 'static.sas[esp0].key-in: "***" -> "***" (needs a restart)' "$W/ports.out"
 lns_ctl show config >"$W/config.c"
 lns_check "port change: dave is in, the mtu runs as it was" \
 	sh -c "grep -q dave '$W/config.c' && ! grep -q 'mtu: 1400' '$W/config.c'"
@@ -234,14 +284,37 @@ fi
 lns_check "lnsd still runs" kill -0 "$LNS_PID"
 
 # ---- the end: nothing dropped, nothing lost
-wait "$tx_pid"
-wait "$rx_pid"
+wait "$tx_pid" "$etx_pid" "$dtx_pid"
+wait "$rx_pid" "$drx_pid"
 sent=$(awk '$1 == "sent" { print $3 }' "$W/stream.sent")
+esent=$(awk '$1 == "sent" { print $3 }' "$W/esp.sent")
+dsent=$(awk '$1 == "sent" { print $3 }' "$W/down.sent")
 got=$(awk '$1 == "rx" { n += $3 } END { print n + 0 }' "$W/stream.rx")
-streams=$(awk '$1 == "rx" { n++ } END { print n + 0 }' "$W/stream.rx")
-lns_log "stream: $sent packets sent per session, $got received over $streams sessions"
-lns_check "stream: every session delivered ($streams of 100)" [ "$streams" = 100 ]
-lns_check "stream: zero packets lost (sent $((sent * 100)), got $got)" [ "$got" = "$((sent * 100))" ]
+lns_log "upstream: $sent packets sent per non-secure session, $esent per ESP session; $got received"
+# per session: SUBADDR, what its sender sent, what arrived
+per_session() { # RXFILE SENT FIRST LAST
+	awk -v sent="$2" -v a="$3" -v b="$4" '
+		$1 == "rx" { split($2, o, "."); if (o[4] >= a && o[4] <= b) { got[o[4]] = $3 } }
+		END { bad = 0
+		      for (i = a; i <= b; i++) if (got[i] + 0 != sent) { bad++; if (bad <= 5) printf "10.220.0.%d: %d of %d; ", i, got[i], sent }
+		      print bad ? "" : "ok" }' "$1"
+}
+r=$(per_session "$W/stream.rx" "${sent:--1}" 1 50)
+lns_check "upstream, non-secure: every one of 50 sessions delivered all $sent ($r)" [ "$r" = ok ]
+r=$(per_session "$W/stream.rx" "${esent:--1}" 51 100)
+lns_check "upstream, ESP: every one of 50 sessions delivered all $esent ($r)" [ "$r" = ok ]
+r=$(per_session "$W/down.rx" "${dsent:--1}" 51 100)
+lns_check "downstream, ESP: every one of 50 sessions got all $dsent, opened and checked ($r)" [ "$r" = ok ]
+lns_check "downstream, ESP: no bad packet (ICV, sequence, ids: $(grep '^bad' "$W/down.rx" | tr '\n' ' '))" \
+	sh -c "! grep -q '^bad' '$W/down.rx'"
+grep '^# reordered' "$W/down.rx" | sed "s/^# /[$LNS_NAME] downstream ESP sequence numbers: /"
+lns_log "per-lcore rx: $(lns_lcore_stats lcore_rx_packets | tr "\n" " ")"
+sa_table >"$W/sa.after"
+lns_check "the SA table is as it was before the reloads" cmp -s "$W/sa.before" "$W/sa.after"
+lns_log "drops: $(lns_ctl show stats --json | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)["drops"]
+print(" ".join("%s=%s" % kv for kv in d.items() if kv[1]) or "none")')"
 n1=$(sessions)
 lns_check "no session dropped: 102 + carol + bob + erin = 105 (got $n1)" [ "$n1" = 105 ]
 lns_check "alice kept her address of the removed pool ($(user_addr alice))" \

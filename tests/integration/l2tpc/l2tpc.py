@@ -138,11 +138,16 @@ def cmd_churn(a):
             log("lnsd VmRSS after %d cycles: %s kB" % (a.rss_at, out["rss_at_kb"]))
 
     last = time.monotonic()
-    limit = a.cycles
+    limit = planned = a.cycles
     while st["done"] < limit:
+        # --stop-file: the run's length is another test step's (test_reload_soak.sh)
+        if a.stop_file and not st.get("stopped") and os.path.exists(a.stop_file):
+            limit = planned = st["started"]
+            st["stopped"] = True
+            log("stop file: no new cycles after %d" % planned)
         # give up early rather than time out every remaining cycle: lnsd is
         # gone, or a twentieth of the cycles failed already
-        if limit == a.cycles and ((a.rss_pid and not os.path.exists("/proc/%d" % a.rss_pid))
+        if limit == planned and ((a.rss_pid and not os.path.exists("/proc/%d" % a.rss_pid))
                                   or st["done"] - st["ok"] > max(50, a.cycles // 20)):
             log("aborting: %s" % ("lnsd is gone" if a.rss_pid and
                                   not os.path.exists("/proc/%d" % a.rss_pid) else
@@ -169,7 +174,7 @@ def cmd_churn(a):
     loop.run_until(lambda: False, timeout=cl.LINGER_S + 0.1)
     el = time.monotonic() - t_start
     samples.sort()
-    out.update(ok=st["ok"], failed=a.cycles - st["ok"], elapsed_s=round(el, 2),
+    out.update(cycles=planned, ok=st["ok"], failed=planned - st["ok"], elapsed_s=round(el, 2),
                cycles_per_s=round(st["done"] / el, 1), fail_reasons=dict(fails),
                by_mix=dict(sorted(by.items())),
                cycle_s_median=samples[len(samples) // 2] if samples else None,
@@ -181,9 +186,9 @@ def cmd_churn(a):
     if a.json:
         with open(a.json, "w") as f:
             json.dump(out, f)
-    say(st["ok"] == a.cycles, "%d of %d cycles completed" % (st["ok"], a.cycles),
-        "%d failed: %s" % (a.cycles - st["ok"], dict(fails.most_common(5))))
-    return 0 if st["ok"] == a.cycles else 1
+    say(st["ok"] == planned, "%d of %d cycles completed" % (st["ok"], planned),
+        "%d failed: %s" % (planned - st["ok"], dict(fails.most_common(5))))
+    return 0 if st["ok"] == planned else 1
 
 
 # ------------------------------------------------------------------ fill ---
@@ -441,6 +446,8 @@ def main(argv=None):
     p.add_argument("--rss-pid", type=int, default=0)
     p.add_argument("--rss-at", type=int, default=100)
     p.add_argument("--progress", type=float, default=10.0)
+    p.add_argument("--stop-file", help="start no cycle once this file exists; the "
+                   "ones in flight finish (--cycles is then an upper bound)")
     p = sub.add_parser("fill")
     common(p)
     p.add_argument("--count", type=int, required=True)
