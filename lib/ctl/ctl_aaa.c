@@ -418,6 +418,10 @@ take_accept(struct lns_aaa_sess *s, const struct lns_rad_view *v, struct lns_aut
 	return true;
 }
 
+/* The RADIUS answer (or its absence) as the PPP verdict. The auth-ok /
+ * auth-failed event is logged once, by ctl_sub.c from PPP's ops->auth; what
+ * only this layer knows (the server's answer, a fallback) goes in the verdict's
+ * reason, so one login is one event line. */
 static void
 auth_cb(void *arg, int status, const struct lns_rad_view *v)
 {
@@ -433,41 +437,33 @@ auth_cb(void *arg, int status, const struct lns_rad_view *v)
 	if (status < 0) {
 		x->auth_timeouts++;
 		if (x->rc->local_fallback && x->local != NULL && s->saved != NULL) {
-			struct saved_req *q = s->saved;
+			char local[sizeof(r.reason)];
 
-			/* the local users answer inside start(); the session may end there */
-			struct lns_aaa_sess copy = *s;  /* s may end inside start() */
-			struct lns_ppp_info pi;
-
+			/* the local users' verdict, delivered from here with both parts
+			 * of the story: RADIUS did not answer, the local users did */
 			x->fallbacks++;
-			s->saved = NULL;
-			log_ev(x, LNS_EV_AUTH_FAILED, s, "user=%s radius=no-answer fallback=local",
-			       s->user);
-			(void)x->local->start(x->local, p, &q->q);
-			OPENSSL_cleanse(q, sizeof(*q));
-			free(q);
-			/* p lives until the reaper frees it: its phase says how it went */
-			lns_ppp_get_info(p, &pi);
-			log_ev(x, strcmp(pi.phase, "network") == 0 ? LNS_EV_AUTH_OK :
-			       LNS_EV_AUTH_FAILED, &copy, "user=%s local=%s", copy.user,
-			       strcmp(pi.phase, "network") == 0 ? "ok" : "failed");
-			return;
+			lns_auth_local_verify(x->local, &s->saved->q, &r);
+			snprintf(local, sizeof(local), "%s", r.reason);
+			snprintf(r.reason, sizeof(r.reason), "radius=no-answer fallback=local %.40s",
+				 local);
+		} else {
+			snprintf(r.message, sizeof(r.message), "RADIUS server unavailable");
+			snprintf(r.reason, sizeof(r.reason), "radius=no-answer");
 		}
-		snprintf(r.message, sizeof(r.message), "RADIUS server unavailable");
-		log_ev(x, LNS_EV_AUTH_FAILED, s, "user=%s radius=no-answer", s->user);
 	} else if (v->code == LNS_RAD_ACCESS_ACCEPT) {
 		r.ok = take_accept(s, v, &r);
 		s->via_radius = true;
 		if (lns_rad_find(v, LNS_RA_REPLY_MESSAGE, &d, &n))
 			copy_str(r.message, sizeof(r.message), d, n);
-		log_ev(x, r.ok ? LNS_EV_AUTH_OK : LNS_EV_AUTH_FAILED, s, "user=%s radius=%s",
-		       s->user, r.ok ? "accept" : "accept-without-ms-chap2-success");
+		snprintf(r.reason, sizeof(r.reason), "radius=%s",
+			 r.ok ? "accept" : "accept-without-ms-chap2-success");
 	} else {
 		/* Reject, or a Challenge lnsd cannot relay through PPP */
 		if (lns_rad_find(v, LNS_RA_REPLY_MESSAGE, &d, &n))
 			copy_str(r.message, sizeof(r.message), d, n);
-		log_ev(x, LNS_EV_AUTH_FAILED, s, "user=%s radius=%s msg=%.40s", s->user,
-		       v->code == LNS_RAD_ACCESS_REJECT ? "reject" : "challenge", r.message);
+		snprintf(r.reason, sizeof(r.reason), "radius=%s%s%.24s",
+			 v->code == LNS_RAD_ACCESS_REJECT ? "reject" : "challenge",
+			 r.message[0] != '\0' ? " msg=" : "", r.message);
 	}
 	free_saved(s);
 	lns_ppp_auth_done(p, &r, lns_ctl_now_ms(x->ctl));
