@@ -71,11 +71,16 @@ enum lns_radc_stat {
 
 const char *lns_radc_stat_name(unsigned int s);
 
+/** A server's health (failover, RFC 5080 §2.2.1): compare these, the names
+ *  are for display only. */
+enum lns_radc_srv_state { LNS_RADC_ALIVE = 0, LNS_RADC_DEAD, LNS_RADC_PROBING };
+
 /** What lns_radc_server() reports. */
 struct lns_radc_server_info {
 	uint32_t addr;                  /**< network order */
 	uint16_t auth_port, acct_port;
-	const char *state;              /**< "alive", "dead", "probing" */
+	enum lns_radc_srv_state st;
+	const char *state;              /**< st's name: "alive", "dead", "probing" */
 	uint32_t rtt_ms;                /**< smoothed, 0 = none measured */
 	uint64_t requests, responses, timeouts, retransmits;
 };

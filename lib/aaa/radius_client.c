@@ -33,13 +33,17 @@
 #define POLL_MAX   256          /* datagrams read per poll call */
 
 enum role { R_AUTH, R_ACCT, R_MAX };
-enum srv_state { S_ALIVE, S_DEAD, S_PROBING };
+#define S_ALIVE   LNS_RADC_ALIVE
+#define S_DEAD    LNS_RADC_DEAD
+#define S_PROBING LNS_RADC_PROBING
 
-static const char *const state_names[] = { "alive", "dead", "probing" };
+static const char *const state_names[] = {
+	[S_ALIVE] = "alive", [S_DEAD] = "dead", [S_PROBING] = "probing",
+};
 
 struct srv {
 	struct lns_radius_server_conf conf; /* a copy: a reload frees the configuration */
-	enum srv_state state;
+	enum lns_radc_srv_state state;
 	uint64_t dead_until;
 	uint32_t inflight;
 	uint32_t rtt_ms;
@@ -1279,6 +1283,7 @@ lns_radc_server(const struct lns_radc *c, uint32_t i, struct lns_radc_server_inf
 	o->addr = s->conf.address;
 	o->auth_port = s->conf.auth_port;
 	o->acct_port = s->conf.acct_port;
+	o->st = s->state;
 	o->state = state_names[s->state];
 	o->rtt_ms = s->rtt_ms;
 	o->requests = s->requests;

@@ -1316,7 +1316,7 @@ lns_ctl_aaa_set_conf(struct lns_ctl *ctl, const struct lns_conf *conf)
 		struct lns_radc_server_info si;
 
 		lns_radc_server(x->radc, i, &si);
-		x->dead_seen[i] = si.state[0] == 'd';
+		x->dead_seen[i] = si.st == LNS_RADC_DEAD;
 	}
 }
 
@@ -1437,7 +1437,7 @@ lns_ctl_aaa_poll(struct lns_ctl *ctl)
 		char dead, a[16];
 
 		lns_radc_server(x->radc, i, &si);
-		dead = si.state[0] == 'd';
+		dead = si.st == LNS_RADC_DEAD;
 		if (dead != x->dead_seen[i]) {
 			x->dead_seen[i] = dead;
 			log_ev(x, LNS_EV_RADIUS_SERVER, NULL, "server=%s state=%s",
@@ -1520,6 +1520,7 @@ lns_ctl_aaa_snap(const struct lns_ctl *ctl, struct lns_radius_snap *o)
 		o->srv[i].addr = si.addr;
 		o->srv[i].auth_port = si.auth_port;
 		o->srv[i].acct_port = si.acct_port;
+		o->srv[i].st = (uint8_t)si.st;
 		snprintf(o->srv[i].state, sizeof(o->srv[i].state), "%s", si.state);
 		o->srv[i].rtt_ms = si.rtt_ms;
 		o->srv[i].requests = si.requests;

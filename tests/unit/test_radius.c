@@ -451,7 +451,8 @@ test_client_auth_failover(void)
 	CU_ASSERT_EQUAL(ctr[LNS_RADC_FAILOVERS], 1);
 	CU_ASSERT(ctr[LNS_RADC_RETRANSMITS] >= 1);
 	CU_ASSERT_EQUAL(lns_radc_server(c, 0, &si), 0);
-	CU_ASSERT_STRING_EQUAL(si.state, "dead");
+	CU_ASSERT_EQUAL(si.st, LNS_RADC_DEAD);          /* the enum to compare... */
+	CU_ASSERT_STRING_EQUAL(si.state, "dead");       /* ...its name to display */
 
 	/* while the primary is held down, requests go to the second at once */
 	f[0].corrupt = false;
@@ -467,6 +468,7 @@ test_client_auth_failover(void)
 	for (int i = 0; i < 60; i++)
 		spin(c, ts, f, 2, &now, 100);
 	CU_ASSERT_EQUAL(lns_radc_server(c, 0, &si), 0);
+	CU_ASSERT_EQUAL(si.st, LNS_RADC_ALIVE);
 	CU_ASSERT_STRING_EQUAL(si.state, "alive");
 	lns_radc_counters(c, ctr);
 	CU_ASSERT(ctr[LNS_RADC_STATUS_PROBES] >= 1);
