@@ -485,6 +485,33 @@ lns_radc_acct(struct lns_radc *c, const struct lns_rad_attrs *attrs, uint64_t no
 }
 
 int
+lns_radc_acct_session(struct lns_radc *c, struct lns_radc_acct_sess *s, uint32_t status,
+		      bool accounting_on, const struct lns_rad_attrs *attrs, uint64_t now_ms)
+{
+	int rc;
+
+	switch (status) {
+	case LNS_RAD_ACCT_START:
+		if (!accounting_on || s->started || s->stopped)
+			return 1;
+		break;
+	case LNS_RAD_ACCT_STOP:
+		if (!s->started || s->stopped)
+			return 1;
+		s->stopped = true;      /* one Stop, even if it could not be queued */
+		break;
+	default:                        /* Interim-Update */
+		if (!s->started || s->stopped)
+			return 1;
+		break;
+	}
+	rc = lns_radc_acct(c, attrs, now_ms);
+	if (rc == 0 && status == LNS_RAD_ACCT_START)
+		s->started = true;
+	return rc;
+}
+
+int
 lns_radc_acct_barrier(struct lns_radc *c, const struct lns_rad_attrs *attrs, uint64_t now_ms)
 {
 	int rc;

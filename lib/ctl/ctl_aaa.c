@@ -121,7 +121,8 @@ struct lns_aaa_sess {
 	uint32_t framed_ip;             /* as sent (incl. 0xfffffffe/ff), 0 none */
 	char framed_pool[LNS_CONF_NAME_MAX];
 	/* accounting */
-	bool started, stopped;
+	bool started, stopped;          /* PPP up (Start point) / ended */
+	struct lns_radc_acct_sess acct; /* accounted iff its Start was queued */
 	uint64_t start_ms;
 	int64_t start_unix;
 	uint32_t addr;
@@ -217,7 +218,9 @@ acct_send(struct lns_aaa *x, struct lns_aaa_sess *s, uint32_t status)
 	uint64_t in_o, out_o, in_p, out_p;
 	int rc;
 
-	if (x->radc == NULL || !x->rc->accounting)
+	/* radius.accounting (live) decides only whether a new session gets a Start;
+	 * its Interim-Updates and Stop follow the Start (lns_radc_acct_session()) */
+	if (x->radc == NULL)
 		return;
 	lns_rad_attrs_init(&a);
 	lns_rad_add_u32(&a, LNS_RA_ACCT_STATUS_TYPE, status);
@@ -245,7 +248,10 @@ acct_send(struct lns_aaa *x, struct lns_aaa_sess *s, uint32_t status)
 	if (status == LNS_RAD_ACCT_STOP)
 		lns_rad_add_u32(&a, LNS_RA_ACCT_TERMINATE_CAUSE,
 				(uint32_t)(s->cause != 0 ? s->cause : LNS_RAD_TERM_NAS_REQUEST));
-	rc = lns_radc_acct(x->radc, &a, lns_ctl_now_ms(x->ctl));
+	rc = lns_radc_acct_session(x->radc, &s->acct, status, x->rc->accounting, &a,
+				   lns_ctl_now_ms(x->ctl));
+	if (rc == 1)
+		return;         /* not accounted: its Start was never queued */
 	if (rc < 0)
 		/* never silent: the bound (radius.acct-queue) is an event and a counter */
 		log_ev(x, LNS_EV_ACCT_DROPPED, s, "user=%s acct-session-id=%s status=%u "
@@ -808,7 +814,7 @@ lns_ctl_aaa_session_up(struct lns_aaa_sess *s, uint32_t addr, const char *user)
 	s->start_ms = now;
 	conf_timeouts(s);
 	acct_send(x, s, LNS_RAD_ACCT_START);
-	if (s->interim > 0 && x->rc->accounting)
+	if (s->interim > 0 && s->acct.started)
 		(void)lns_timer_arm(x->ctl->timers, &s->interim_t, now + (uint64_t)s->interim * 1000);
 	if (s->session_timeout > 0)
 		(void)lns_timer_arm(x->ctl->timers, &s->session_t,
@@ -1032,7 +1038,7 @@ das_apply_coa(struct lns_aaa_sess *s, const struct lns_rad_view *v)
 		s->interim = u < 60 && u != 0 && !x->ctl->dp->conf->limits.allow_short_timers ?
 			     60 : u;
 		lns_timer_cancel(x->ctl->timers, &s->interim_t);
-		if (s->interim > 0 && s->started && x->rc->accounting)
+		if (s->interim > 0 && s->started && s->acct.started)
 			(void)lns_timer_arm(x->ctl->timers, &s->interim_t,
 					    now + (uint64_t)s->interim * 1000);
 	}
@@ -1310,6 +1316,14 @@ lns_ctl_aaa_set_conf(struct lns_ctl *ctl, const struct lns_conf *conf)
 	memset(x->das_cache, 0, sizeof(x->das_cache));
 	if (x->radc == NULL)
 		return;
+	/* No Accounting-On here, neither to a server the reload added nor when it
+	 * turns radius.accounting on: Accounting-On says "this NAS restarted, its
+	 * sessions are gone" (RFC 2866 §5.1), and a server that believes it closes
+	 * this node's live records and frees their addresses (sqlippool), which it
+	 * would then hand out again while the sessions still hold them. This run's
+	 * Accounting-On went at start-up; servers share the node's records (they
+	 * fail over to one another), so an added one needs none. Live sessions
+	 * keep their accounting as their Start decided (lns_radc_acct_session()). */
 	lns_radc_reconfigure(x->radc, &conf->radius, lns_ctl_now_ms(ctl));
 	/* server indexes moved: report state changes from the new list on */
 	for (uint32_t i = 0; i < lns_radc_server_count(x->radc); i++) {
