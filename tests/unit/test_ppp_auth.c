@@ -557,6 +557,34 @@ test_async_authenticator(void)
 		h.env.auth = h.auth;
 		h_fini(&h);
 	}
+
+	/* MS-CHAPv2: a deferred success (as a RADIUS MS-CHAP2-Success brings it) */
+	{
+		const uint8_t ms[] = { LNS_AUTH_MSCHAPV2 };
+		struct h_pkt *ch;
+		uint8_t v[49];
+
+		h_init(&h, ms, 1);
+		h_start(&h);
+		h.env.auth = &aa;
+		h_lcp_open(&h);
+		ch = h_next(&h, LNS_PPP_CHAP, 1);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(ch);
+		mschap_value(ch->b + 5, "erin", "pw", v);
+		chap_response(&h, ch, ch->b[1], "erin", v, 49);
+		CU_ASSERT_EQUAL(h.n_verdicts, 0);
+		memset(&res, 0, sizeof(res));
+		res.ok = true;
+		snprintf(res.auth_response, sizeof(res.auth_response), "S=%040d", 0);
+		snprintf(res.reason, sizeof(res.reason), "radius=accept");
+		h.now += 200;
+		lns_ppp_auth_done(h.p, &res, h.now);
+		CU_ASSERT_PTR_NOT_NULL(h_next(&h, LNS_PPP_CHAP, 3));
+		CU_ASSERT_EQUAL(h.n_verdicts, 1);
+		verdict_is(&h, 0, true, LNS_AUTH_MSCHAPV2, "erin", 1, "radius=accept");
+		h.env.auth = h.auth;
+		h_fini(&h);
+	}
 }
 
 /* ---- an authenticator that cannot take the request ---- */
