@@ -65,8 +65,9 @@ struct lns_authenticator {
 	void *arg;
 };
 
-/** The verdict for the pending request of p. A verdict when none is pending is
- *  counted (stale-auth-verdict) and ignored. */
+/** The verdict for the pending request of p: reported once through the
+ *  session's ops->auth (with r->reason), then answered to the peer. A verdict
+ *  when none is pending is counted (stale-auth-verdict), not reported, ignored. */
 void lns_ppp_auth_done(struct lns_ppp *p, const struct lns_auth_result *r, uint64_t now_ms);
 
 /** The ctx a session was created with (lns_ppp_create()): lets an authenticator
