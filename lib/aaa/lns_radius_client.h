@@ -30,6 +30,7 @@
 #ifndef LNS_RADIUS_CLIENT_H
 #define LNS_RADIUS_CLIENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 
@@ -71,11 +72,16 @@ enum lns_radc_stat {
 
 const char *lns_radc_stat_name(unsigned int s);
 
+/** A server's health (failover, RFC 5080 §2.2.1): compare these, the names
+ *  are for display only. */
+enum lns_radc_srv_state { LNS_RADC_ALIVE = 0, LNS_RADC_DEAD, LNS_RADC_PROBING };
+
 /** What lns_radc_server() reports. */
 struct lns_radc_server_info {
 	uint32_t addr;                  /**< network order */
 	uint16_t auth_port, acct_port;
-	const char *state;              /**< "alive", "dead", "probing" */
+	enum lns_radc_srv_state st;
+	const char *state;              /**< st's name: "alive", "dead", "probing" */
 	uint32_t rtt_ms;                /**< smoothed, 0 = none measured */
 	uint64_t requests, responses, timeouts, retransmits;
 };
@@ -123,6 +129,32 @@ void lns_radc_cancel(struct lns_radc *c, uint32_t handle);
  * @return 0, -ENOBUFS (queue full: counted acct-dropped), -ENOSPC (too big).
  */
 int lns_radc_acct(struct lns_radc *c, const struct lns_rad_attrs *attrs, uint64_t now_ms);
+
+/**
+ * One session's accounting, decided once (RFC 2866): a session is accounted if,
+ * and only if, its Start was queued. radius.accounting can be turned on or off
+ * by a reload; that decides only whether a session that starts from then on is
+ * accounted. A session that began while accounting was off never gets an
+ * Interim-Update or a Stop (a Stop without a Start is a record the server
+ * cannot match); one that had its Start keeps its Interim-Updates and gets its
+ * Stop after accounting is turned off, so the server is not left with an open
+ * record (or a stale-session sweep that closes it at the wrong time).
+ */
+struct lns_radc_acct_sess {
+	bool started;                   /**< its Start was queued: it is accounted */
+	bool stopped;                   /**< its Stop was queued (or it never will be) */
+};
+
+/**
+ * Queue the Start, Interim-Update or Stop in attrs (status is its
+ * Acct-Status-Type) for session s, if the rule above allows it; accounting_on
+ * is radius.accounting now (only a Start looks at it).
+ * @return 0 queued, 1 not for this session (nothing queued), or
+ * lns_radc_acct()'s -errno (a Start that could not be queued leaves the
+ * session unaccounted).
+ */
+int lns_radc_acct_session(struct lns_radc *c, struct lns_radc_acct_sess *s, uint32_t status,
+			  bool accounting_on, const struct lns_rad_attrs *attrs, uint64_t now_ms);
 
 /**
  * Queue an Accounting-Request as a barrier (Accounting-On, RFC 2866 §5.1): it

@@ -33,13 +33,17 @@
 #define POLL_MAX   256          /* datagrams read per poll call */
 
 enum role { R_AUTH, R_ACCT, R_MAX };
-enum srv_state { S_ALIVE, S_DEAD, S_PROBING };
+#define S_ALIVE   LNS_RADC_ALIVE
+#define S_DEAD    LNS_RADC_DEAD
+#define S_PROBING LNS_RADC_PROBING
 
-static const char *const state_names[] = { "alive", "dead", "probing" };
+static const char *const state_names[] = {
+	[S_ALIVE] = "alive", [S_DEAD] = "dead", [S_PROBING] = "probing",
+};
 
 struct srv {
 	struct lns_radius_server_conf conf; /* a copy: a reload frees the configuration */
-	enum srv_state state;
+	enum lns_radc_srv_state state;
 	uint64_t dead_until;
 	uint32_t inflight;
 	uint32_t rtt_ms;
@@ -477,6 +481,33 @@ lns_radc_acct(struct lns_radc *c, const struct lns_rad_attrs *attrs, uint64_t no
 	rc = enqueue(c, attrs->b, attrs->len, (int64_t)time(NULL), 0, true);
 	if (rc == 0)
 		acct_dispatch(c);
+	return rc;
+}
+
+int
+lns_radc_acct_session(struct lns_radc *c, struct lns_radc_acct_sess *s, uint32_t status,
+		      bool accounting_on, const struct lns_rad_attrs *attrs, uint64_t now_ms)
+{
+	int rc;
+
+	switch (status) {
+	case LNS_RAD_ACCT_START:
+		if (!accounting_on || s->started || s->stopped)
+			return 1;
+		break;
+	case LNS_RAD_ACCT_STOP:
+		if (!s->started || s->stopped)
+			return 1;
+		s->stopped = true;      /* one Stop, even if it could not be queued */
+		break;
+	default:                        /* Interim-Update */
+		if (!s->started || s->stopped)
+			return 1;
+		break;
+	}
+	rc = lns_radc_acct(c, attrs, now_ms);
+	if (rc == 0 && status == LNS_RAD_ACCT_START)
+		s->started = true;
 	return rc;
 }
 
@@ -1279,6 +1310,7 @@ lns_radc_server(const struct lns_radc *c, uint32_t i, struct lns_radc_server_inf
 	o->addr = s->conf.address;
 	o->auth_port = s->conf.auth_port;
 	o->acct_port = s->conf.acct_port;
+	o->st = s->state;
 	o->state = state_names[s->state];
 	o->rtt_ms = s->rtt_ms;
 	o->requests = s->requests;

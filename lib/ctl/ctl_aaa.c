@@ -121,7 +121,8 @@ struct lns_aaa_sess {
 	uint32_t framed_ip;             /* as sent (incl. 0xfffffffe/ff), 0 none */
 	char framed_pool[LNS_CONF_NAME_MAX];
 	/* accounting */
-	bool started, stopped;
+	bool started, stopped;          /* PPP up (Start point) / ended */
+	struct lns_radc_acct_sess acct; /* accounted iff its Start was queued */
 	uint64_t start_ms;
 	int64_t start_unix;
 	uint32_t addr;
@@ -217,7 +218,9 @@ acct_send(struct lns_aaa *x, struct lns_aaa_sess *s, uint32_t status)
 	uint64_t in_o, out_o, in_p, out_p;
 	int rc;
 
-	if (x->radc == NULL || !x->rc->accounting)
+	/* radius.accounting (live) decides only whether a new session gets a Start;
+	 * its Interim-Updates and Stop follow the Start (lns_radc_acct_session()) */
+	if (x->radc == NULL)
 		return;
 	lns_rad_attrs_init(&a);
 	lns_rad_add_u32(&a, LNS_RA_ACCT_STATUS_TYPE, status);
@@ -245,7 +248,10 @@ acct_send(struct lns_aaa *x, struct lns_aaa_sess *s, uint32_t status)
 	if (status == LNS_RAD_ACCT_STOP)
 		lns_rad_add_u32(&a, LNS_RA_ACCT_TERMINATE_CAUSE,
 				(uint32_t)(s->cause != 0 ? s->cause : LNS_RAD_TERM_NAS_REQUEST));
-	rc = lns_radc_acct(x->radc, &a, lns_ctl_now_ms(x->ctl));
+	rc = lns_radc_acct_session(x->radc, &s->acct, status, x->rc->accounting, &a,
+				   lns_ctl_now_ms(x->ctl));
+	if (rc == 1)
+		return;         /* not accounted: its Start was never queued */
 	if (rc < 0)
 		/* never silent: the bound (radius.acct-queue) is an event and a counter */
 		log_ev(x, LNS_EV_ACCT_DROPPED, s, "user=%s acct-session-id=%s status=%u "
@@ -418,6 +424,10 @@ take_accept(struct lns_aaa_sess *s, const struct lns_rad_view *v, struct lns_aut
 	return true;
 }
 
+/* The RADIUS answer (or its absence) as the PPP verdict. The auth-ok /
+ * auth-failed event is logged once, by ctl_sub.c from PPP's ops->auth; what
+ * only this layer knows (the server's answer, a fallback) goes in the verdict's
+ * reason, so one login is one event line. */
 static void
 auth_cb(void *arg, int status, const struct lns_rad_view *v)
 {
@@ -433,41 +443,33 @@ auth_cb(void *arg, int status, const struct lns_rad_view *v)
 	if (status < 0) {
 		x->auth_timeouts++;
 		if (x->rc->local_fallback && x->local != NULL && s->saved != NULL) {
-			struct saved_req *q = s->saved;
+			char local[sizeof(r.reason)];
 
-			/* the local users answer inside start(); the session may end there */
-			struct lns_aaa_sess copy = *s;  /* s may end inside start() */
-			struct lns_ppp_info pi;
-
+			/* the local users' verdict, delivered from here with both parts
+			 * of the story: RADIUS did not answer, the local users did */
 			x->fallbacks++;
-			s->saved = NULL;
-			log_ev(x, LNS_EV_AUTH_FAILED, s, "user=%s radius=no-answer fallback=local",
-			       s->user);
-			(void)x->local->start(x->local, p, &q->q);
-			OPENSSL_cleanse(q, sizeof(*q));
-			free(q);
-			/* p lives until the reaper frees it: its phase says how it went */
-			lns_ppp_get_info(p, &pi);
-			log_ev(x, strcmp(pi.phase, "network") == 0 ? LNS_EV_AUTH_OK :
-			       LNS_EV_AUTH_FAILED, &copy, "user=%s local=%s", copy.user,
-			       strcmp(pi.phase, "network") == 0 ? "ok" : "failed");
-			return;
+			lns_auth_local_verify(x->local, &s->saved->q, &r);
+			snprintf(local, sizeof(local), "%s", r.reason);
+			snprintf(r.reason, sizeof(r.reason), "radius=no-answer fallback=local %.40s",
+				 local);
+		} else {
+			snprintf(r.message, sizeof(r.message), "RADIUS server unavailable");
+			snprintf(r.reason, sizeof(r.reason), "radius=no-answer");
 		}
-		snprintf(r.message, sizeof(r.message), "RADIUS server unavailable");
-		log_ev(x, LNS_EV_AUTH_FAILED, s, "user=%s radius=no-answer", s->user);
 	} else if (v->code == LNS_RAD_ACCESS_ACCEPT) {
 		r.ok = take_accept(s, v, &r);
 		s->via_radius = true;
 		if (lns_rad_find(v, LNS_RA_REPLY_MESSAGE, &d, &n))
 			copy_str(r.message, sizeof(r.message), d, n);
-		log_ev(x, r.ok ? LNS_EV_AUTH_OK : LNS_EV_AUTH_FAILED, s, "user=%s radius=%s",
-		       s->user, r.ok ? "accept" : "accept-without-ms-chap2-success");
+		snprintf(r.reason, sizeof(r.reason), "radius=%s",
+			 r.ok ? "accept" : "accept-without-ms-chap2-success");
 	} else {
 		/* Reject, or a Challenge lnsd cannot relay through PPP */
 		if (lns_rad_find(v, LNS_RA_REPLY_MESSAGE, &d, &n))
 			copy_str(r.message, sizeof(r.message), d, n);
-		log_ev(x, LNS_EV_AUTH_FAILED, s, "user=%s radius=%s msg=%.40s", s->user,
-		       v->code == LNS_RAD_ACCESS_REJECT ? "reject" : "challenge", r.message);
+		snprintf(r.reason, sizeof(r.reason), "radius=%s%s%.24s",
+			 v->code == LNS_RAD_ACCESS_REJECT ? "reject" : "challenge",
+			 r.message[0] != '\0' ? " msg=" : "", r.message);
 	}
 	free_saved(s);
 	lns_ppp_auth_done(p, &r, lns_ctl_now_ms(x->ctl));
@@ -812,7 +814,7 @@ lns_ctl_aaa_session_up(struct lns_aaa_sess *s, uint32_t addr, const char *user)
 	s->start_ms = now;
 	conf_timeouts(s);
 	acct_send(x, s, LNS_RAD_ACCT_START);
-	if (s->interim > 0 && x->rc->accounting)
+	if (s->interim > 0 && s->acct.started)
 		(void)lns_timer_arm(x->ctl->timers, &s->interim_t, now + (uint64_t)s->interim * 1000);
 	if (s->session_timeout > 0)
 		(void)lns_timer_arm(x->ctl->timers, &s->session_t,
@@ -1036,7 +1038,7 @@ das_apply_coa(struct lns_aaa_sess *s, const struct lns_rad_view *v)
 		s->interim = u < 60 && u != 0 && !x->ctl->dp->conf->limits.allow_short_timers ?
 			     60 : u;
 		lns_timer_cancel(x->ctl->timers, &s->interim_t);
-		if (s->interim > 0 && s->started && x->rc->accounting)
+		if (s->interim > 0 && s->started && s->acct.started)
 			(void)lns_timer_arm(x->ctl->timers, &s->interim_t,
 					    now + (uint64_t)s->interim * 1000);
 	}
@@ -1314,13 +1316,21 @@ lns_ctl_aaa_set_conf(struct lns_ctl *ctl, const struct lns_conf *conf)
 	memset(x->das_cache, 0, sizeof(x->das_cache));
 	if (x->radc == NULL)
 		return;
+	/* No Accounting-On here, neither to a server the reload added nor when it
+	 * turns radius.accounting on: Accounting-On says "this NAS restarted, its
+	 * sessions are gone" (RFC 2866 §5.1), and a server that believes it closes
+	 * this node's live records and frees their addresses (sqlippool), which it
+	 * would then hand out again while the sessions still hold them. This run's
+	 * Accounting-On went at start-up; servers share the node's records (they
+	 * fail over to one another), so an added one needs none. Live sessions
+	 * keep their accounting as their Start decided (lns_radc_acct_session()). */
 	lns_radc_reconfigure(x->radc, &conf->radius, lns_ctl_now_ms(ctl));
 	/* server indexes moved: report state changes from the new list on */
 	for (uint32_t i = 0; i < lns_radc_server_count(x->radc); i++) {
 		struct lns_radc_server_info si;
 
 		lns_radc_server(x->radc, i, &si);
-		x->dead_seen[i] = si.state[0] == 'd';
+		x->dead_seen[i] = si.st == LNS_RADC_DEAD;
 	}
 }
 
@@ -1441,7 +1451,7 @@ lns_ctl_aaa_poll(struct lns_ctl *ctl)
 		char dead, a[16];
 
 		lns_radc_server(x->radc, i, &si);
-		dead = si.state[0] == 'd';
+		dead = si.st == LNS_RADC_DEAD;
 		if (dead != x->dead_seen[i]) {
 			x->dead_seen[i] = dead;
 			log_ev(x, LNS_EV_RADIUS_SERVER, NULL, "server=%s state=%s",
@@ -1524,6 +1534,7 @@ lns_ctl_aaa_snap(const struct lns_ctl *ctl, struct lns_radius_snap *o)
 		o->srv[i].addr = si.addr;
 		o->srv[i].auth_port = si.auth_port;
 		o->srv[i].acct_port = si.acct_port;
+		o->srv[i].st = (uint8_t)si.st;
 		snprintf(o->srv[i].state, sizeof(o->srv[i].state), "%s", si.state);
 		o->srv[i].rtt_ms = si.rtt_ms;
 		o->srv[i].requests = si.requests;

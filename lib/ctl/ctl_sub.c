@@ -333,10 +333,27 @@ ppp_down(void *ctx, int reason, const char *text)
 			       lns_ppp_down_reason_name((unsigned int)reason), now_ms(ctl));
 }
 
+/* Every verdict is one event, the failed attempts a peer may retry included,
+ * whether the authenticator answered inside lns_ppp_input() (local users) or
+ * later (RADIUS). This is the only place auth-ok / auth-failed are logged: the
+ * RADIUS glue says where a verdict came from through its reason. */
+static void
+ppp_auth(void *ctx, const struct lns_ppp_auth_verdict *v)
+{
+	struct sub *s = ctx;
+	struct lns_ctl *ctl = s->ctl;
+
+	lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), v->ok ? LNS_EV_AUTH_OK :
+		      LNS_EV_AUTH_FAILED, s->tid, s->sid, s->conn, "user=%s%s%s method=%s%s",
+		      v->user, v->reason[0] != '\0' ? " " : "", v->reason,
+		      lns_ppp_auth_name(v->method), v->proxied ? " proxy=yes" : "");
+}
+
 static const struct lns_ppp_ops ppp_ops = {
 	.send = ppp_send,
 	.up = ppp_up,
 	.down = ppp_down,
+	.auth = ppp_auth,
 };
 
 /* --------------------------------------------------------------- L2TP --- */
@@ -543,35 +560,11 @@ lns_ctl_sub_l2tp(struct lns_ctl *ctl, struct rte_mbuf *m)
 	rte_pktmbuf_free(m);
 }
 
-static uint64_t
-auth_count(const struct lns_ppp_stats *st, bool ok)
-{
-	if (ok)
-		return st->c[LNS_PPP_STAT_AUTH_OK_PAP] + st->c[LNS_PPP_STAT_AUTH_OK_CHAP_MD5] +
-		       st->c[LNS_PPP_STAT_AUTH_OK_MSCHAPV2];
-	return st->c[LNS_PPP_STAT_AUTH_FAIL_PAP] + st->c[LNS_PPP_STAT_AUTH_FAIL_CHAP_MD5] +
-	       st->c[LNS_PPP_STAT_AUTH_FAIL_MSCHAPV2];
-}
-
-static void
-auth_event(struct lns_ctl *ctl, uint32_t h, bool ok)
-{
-	const struct sub *s = subs_of(ctl)->by_handle[h];
-	struct lns_ppp_info pi;
-
-	if (s == NULL || s->ppp == NULL)
-		return;
-	lns_ppp_get_info(s->ppp, &pi);
-	lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), ok ? LNS_EV_AUTH_OK : LNS_EV_AUTH_FAILED,
-		      s->tid, s->sid, s->conn, "user=%s method=%s", pi.user, pi.auth_method);
-}
-
 void
 lns_ctl_sub_ppp(struct lns_ctl *ctl, struct rte_mbuf *m)
 {
 	struct lns_subs *ss = subs_of(ctl);
 	struct lns_l2tp_data d;
-	uint64_t fails, oks;
 	struct sub *s;
 	uint32_t h;
 
@@ -586,16 +579,9 @@ lns_ctl_sub_ppp(struct lns_ctl *ctl, struct rte_mbuf *m)
 		rte_pktmbuf_free(m);
 		return;
 	}
-	fails = auth_count(&ss->ppp_stats, false);
-	oks = auth_count(&ss->ppp_stats, true);
 	lns_ppp_input(s->ppp, rte_pktmbuf_mtod_offset(m, const uint8_t *, d.payload_off),
 		      d.payload_len, now_ms(ctl));
 	rte_pktmbuf_free(m);
-	/* Each verdict is an event, the failed attempts a LAC may retry included. The
-	 * local authenticator answers inside the input call; the session may be
-	 * gone after it, so only what was copied before is used. */
-	if (auth_count(&ss->ppp_stats, false) != fails || auth_count(&ss->ppp_stats, true) != oks)
-		auth_event(ctl, h, auth_count(&ss->ppp_stats, true) != oks);
 }
 
 /* ------------------------------------------------------------ lifecycle --- */

@@ -189,7 +189,8 @@ struct lns_aaa_sess;
 struct lns_authenticator;
 
 /** Start the RADIUS client when radius.servers is set (Accounting-On sent).
- *  @return the authenticator PPP uses (RADIUS, or `local` when radius.authenticate
+ *  `local` must be lns_auth_local_create()'s (the fallback asks it through
+ *  lns_auth_local_verify()). @return the authenticator PPP uses (RADIUS, or `local` when radius.authenticate
  *  is off or no servers), NULL on error with err set. */
 const struct lns_authenticator *lns_ctl_aaa_init(struct lns_ctl *ctl,
 						 const struct lns_authenticator *local,

@@ -172,6 +172,7 @@ struct lns_radius_snap {
 	struct {
 		uint32_t addr;          /**< network order */
 		uint16_t auth_port, acct_port;
+		uint8_t st;             /**< enum lns_radc_srv_state (state: its name) */
 		char state[12];
 		uint32_t rtt_ms;
 		uint64_t requests, responses, timeouts, retransmits;

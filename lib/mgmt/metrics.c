@@ -141,7 +141,7 @@ render_radius(struct buf *b, const struct lns_dp *dp)
 
 		put(b, "lnsd_radius_server_up{server=\"%u.%u.%u.%u:%u\"} %d\n", a[0], a[1], a[2],
 		    a[3], r->srv[i].auth_port ? r->srv[i].auth_port : r->srv[i].acct_port,
-		    strcmp(r->srv[i].state, "alive") == 0);
+		    r->srv[i].st == LNS_RADC_ALIVE);
 		put(b, "lnsd_radius_server_rtt_ms{server=\"%u.%u.%u.%u:%u\"} %u\n", a[0], a[1],
 		    a[2], a[3], r->srv[i].auth_port ? r->srv[i].auth_port : r->srv[i].acct_port,
 		    r->srv[i].rtt_ms);

@@ -5,6 +5,7 @@
  * (CRYPTO_memcmp). It answers from inside start().
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,19 +96,33 @@ check(const struct lns_user_conf *u, const struct lns_auth_req *q, struct lns_au
 	return ok;
 }
 
-static int
-local_start(const struct lns_authenticator *a, struct lns_ppp *p, const struct lns_auth_req *q)
+void
+lns_auth_local_verify(const struct lns_authenticator *a, const struct lns_auth_req *q,
+		      struct lns_auth_result *r)
 {
 	const struct auth_local *l = (const struct auth_local *)a;
 	const struct lns_user_conf *u = find_user(l, q->user);
+
+	memset(r, 0, sizeof(*r));
+	if (u == NULL) {
+		snprintf(r->reason, sizeof(r->reason), "local=unknown-user");
+	} else if (!check(u, q, r)) {
+		/* a wrong secret, or one the method cannot use (CHAP-MD5 with an NT hash) */
+		snprintf(r->reason, sizeof(r->reason), "local=bad-credentials");
+	} else {
+		r->ok = true;
+		r->addr = u->address;
+		memcpy(r->pool, u->pool, sizeof(r->pool));
+		snprintf(r->reason, sizeof(r->reason), "local=ok");
+	}
+}
+
+static int
+local_start(const struct lns_authenticator *a, struct lns_ppp *p, const struct lns_auth_req *q)
+{
 	struct lns_auth_result r;
 
-	memset(&r, 0, sizeof(r));
-	if (u && check(u, q, &r)) {
-		r.ok = true;
-		r.addr = u->address;
-		memcpy(r.pool, u->pool, sizeof(r.pool));
-	}
+	lns_auth_local_verify(a, q, &r);
 	lns_ppp_auth_done(p, &r, p->now);
 	OPENSSL_cleanse(&r, sizeof(r));
 	return 0;

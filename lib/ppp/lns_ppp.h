@@ -9,7 +9,7 @@
  * injected in milliseconds; timers are lns_timer objects in env->timers, which
  * the owner runs with lns_timers_run().
  *
- * Callbacks: ops->send, ops->up and ops->down, and the authenticator's start(),
+ * Callbacks: ops->send, ops->up, ops->down and ops->auth, and the authenticator's start(),
  * are called from inside lns_ppp_create(), lns_ppp_input(), lns_ppp_close(),
  * lns_ppp_auth_done() and timer callbacks. A callback must NOT call
  * lns_ppp_destroy() on its own session: after ops->down, lnsd withdraws the
@@ -102,6 +102,20 @@ struct lns_ppp_stats {
 const char *lns_ppp_stat_name(unsigned int s);
 const char *lns_ppp_down_reason_name(unsigned int r);
 
+/** One authentication verdict, as ops->auth reports it. The pointers are valid
+ *  only during the call. */
+struct lns_ppp_auth_verdict {
+	bool ok;
+	enum lns_ppp_auth method;     /**< PAP, CHAP-MD5 or MS-CHAPv2 */
+	bool proxied;                 /**< the LAC's Proxy Authen AVPs (RFC 2661 §4.4.5) */
+	uint8_t attempt;              /**< 1 for the first verdict of the session, then 2... */
+	const char *user;             /**< the name the peer gave (never NULL) */
+	/** Why: on failure never empty (the authenticator's reason, e.g.
+	 *  "radius=reject", else "rejected"); on success what the authenticator
+	 *  said about it (e.g. "radius=accept"), possibly "". Never NULL. */
+	const char *reason;
+};
+
 struct lns_ppp_ops {
 	/** Send one PPP packet: protocol + information field (no address/control,
 	 *  no FCS); lnsd frames it (ff 03 + 2-byte protocol) into the L2TP session. */
@@ -112,6 +126,11 @@ struct lns_ppp_ops {
 	/** The session must end; reason is enum lns_ppp_down_reason, text for logs.
 	 *  Called at most once. Do not call lns_ppp_destroy() from here. */
 	void (*down)(void *ctx, int reason, const char *text);
+	/** An authentication verdict (see struct lns_ppp_auth_verdict): called once
+	 *  for each verdict the authenticator delivers, whether it answered inside
+	 *  the input call (local users) or later (RADIUS), before PPP answers the
+	 *  peer and before ops->up / ops->down follow from it. May be NULL. */
+	void (*auth)(void *ctx, const struct lns_ppp_auth_verdict *v);
 };
 
 /** Shared by all sessions, owned by lnsd; must outlive them. */

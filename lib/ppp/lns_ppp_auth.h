@@ -49,6 +49,10 @@ struct lns_auth_result {
 	uint32_t dns[2];               /**< per-user DNS (network order), 0 = ppp.dns */
 	char message[128];             /**< text for the PAP Ack/Nak or CHAP Success/Failure
 					*   (a RADIUS Reply-Message), "" = the default text */
+	char reason[96];               /**< for the log only, never sent to the peer: where
+					*   the verdict came from and, on failure, why
+					*   (key=value words, e.g. "radius=reject");
+					*   "" = nothing to add (ops->auth's reason) */
 };
 
 struct lns_authenticator {
@@ -61,13 +65,20 @@ struct lns_authenticator {
 	void *arg;
 };
 
-/** The verdict for the pending request of p. A verdict when none is pending is
- *  counted (stale-auth-verdict) and ignored. */
+/** The verdict for the pending request of p: reported once through the
+ *  session's ops->auth (with r->reason), then answered to the peer. A verdict
+ *  when none is pending is counted (stale-auth-verdict), not reported, ignored. */
 void lns_ppp_auth_done(struct lns_ppp *p, const struct lns_auth_result *r, uint64_t now_ms);
 
 /** The ctx a session was created with (lns_ppp_create()): lets an authenticator
  *  find its owner's state. */
 void *lns_ppp_ctx(const struct lns_ppp *p);
+
+/** The local users' verdict for q, without delivering it: fills r (ok, address,
+ *  pool, MS-CHAPv2 authenticator response, reason). For an authenticator that
+ *  falls back to the local users and reports the verdict itself. */
+void lns_auth_local_verify(const struct lns_authenticator *a, const struct lns_auth_req *q,
+			   struct lns_auth_result *r);
 
 /** The authenticator for conf->ppp.users (hash lookup, constant-time compares).
  *  conf must outlive it. NULL on ENOMEM. */

@@ -316,15 +316,16 @@ ppp_auth_submit(struct lns_ppp *p, const struct lns_auth_req *req)
 {
 	int r;
 
-	if (!p->env->auth)
-		return -ENOSYS;
 	snprintf(p->user, sizeof(p->user), "%s", req->user);
 	p->auth_pending = true;
 	lns_timer_cancel(p->env->timers, &p->auth_timer);
-	r = p->env->auth->start(p->env->auth, p, req);
+	/* no authenticator, or one that cannot take the request: a failure verdict
+	 * like any other (answered, counted, reported), never a silent wait */
+	r = p->env->auth != NULL ? p->env->auth->start(p->env->auth, p, req) : -ENOSYS;
 	if (r < 0 && p->auth_pending) {
 		struct lns_auth_result no = { .ok = false };
 
+		snprintf(no.reason, sizeof(no.reason), "error=authenticator-refused(%d)", -r);
 		lns_ppp_auth_done(p, &no, p->now);
 	}
 	return 0;
@@ -348,6 +349,26 @@ lns_ppp_auth_done(struct lns_ppp *p, const struct lns_auth_result *r, uint64_t n
 	p->now = now_ms;
 	p->auth_pending = false;
 	ppp_auth_stat(p, r->ok);
+	if (p->auth_verdicts < UINT8_MAX)
+		p->auth_verdicts++;
+	if (p->ops->auth != NULL) {
+		/* exactly one report per verdict, wherever it came from (issue 15: the
+		 * owner used to guess verdicts from counters around lns_ppp_input()) */
+		char reason[sizeof(r->reason)];
+		struct lns_ppp_auth_verdict v = {
+			.ok = r->ok, .method = p->method, .proxied = p->auth_proxied,
+			.attempt = p->auth_verdicts, .user = p->user, .reason = reason,
+		};
+
+		memcpy(reason, r->reason, sizeof(reason));
+		reason[sizeof(reason) - 1] = '\0';
+		if (!r->ok && reason[0] == '\0')
+			snprintf(reason, sizeof(reason), "rejected");
+		p->ops->auth(p->ctx, &v);
+		if (p->finished)
+			return;
+	}
+	p->auth_proxied = false;        /* a retry after it is the peer's own */
 	p->verdict = *r;        /* a failure keeps its message only */
 	if (r->ok) {
 		p->auth_done_ok = true;

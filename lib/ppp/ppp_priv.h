@@ -67,6 +67,8 @@ struct lns_ppp {
 	struct lns_timer auth_timer;
 	bool auth_pending;             /* a request is with the authenticator */
 	bool auth_done_ok;
+	bool auth_proxied;             /* the request came from the LAC's Proxy Authen AVPs */
+	uint8_t auth_verdicts;         /* verdicts so far (ops->auth's attempt) */
 	uint8_t auth_tries;            /* failed attempts */
 	uint8_t auth_sends;            /* Challenge transmissions */
 	uint8_t chap_id;

@@ -130,8 +130,10 @@ lns_ppp_create_proxy(const struct lns_ppp_env *env, const struct lns_ppp_ops *op
 			req.response = px->authen_response;
 			req.response_len = px->authen_response_len;
 		}
-		if (p->phase == PPP_PH_AUTHENTICATE)
+		if (p->phase == PPP_PH_AUTHENTICATE) {
+			p->auth_proxied = true;   /* for this one verdict (ops->auth) */
 			(void)ppp_auth_submit(p, &req);
+		}
 		return p;
 	}
 	/* LCP proxied; authenticate (or not) ourselves */

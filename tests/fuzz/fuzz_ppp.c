@@ -68,6 +68,7 @@ static struct {
 	uint64_t now;
 	int ups, downs;
 	uint32_t up_addr;
+	uint64_t verdicts;              /* ops->auth calls */
 } F;
 
 static void
@@ -107,7 +108,20 @@ f_down(void *ctx, int reason, const char *text)
 	FUZZ_CHECK(F.downs == 1);               /* "called at most once" */
 }
 
-static const struct lns_ppp_ops ops = { .send = f_send, .up = f_up, .down = f_down };
+static void
+f_auth(void *ctx, const struct lns_ppp_auth_verdict *v)
+{
+	(void)ctx;
+	FUZZ_CHECK(v->user != NULL && v->reason != NULL);
+	FUZZ_CHECK(v->ok || v->reason[0] != '\0');   /* a failure always says why */
+	FUZZ_CHECK(v->method < LNS_AUTH_MAX);
+	FUZZ_CHECK(F.downs == 0);               /* no callback after ops->down */
+	F.verdicts++;
+}
+
+static const struct lns_ppp_ops ops = {
+	.send = f_send, .up = f_up, .down = f_down, .auth = f_auth,
+};
 
 static void
 advance(uint64_t ms)
@@ -242,6 +256,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * keepalive end the session. */
 	advance(24 * 3600 * 1000ULL);
 	FUZZ_CHECK(F.downs == 1);
+	/* one report per verdict: the counters of this session's verdicts agree */
+	FUZZ_CHECK(F.verdicts == stats.c[LNS_PPP_STAT_AUTH_OK_PAP] +
+		   stats.c[LNS_PPP_STAT_AUTH_FAIL_PAP] + stats.c[LNS_PPP_STAT_AUTH_OK_CHAP_MD5] +
+		   stats.c[LNS_PPP_STAT_AUTH_FAIL_CHAP_MD5] + stats.c[LNS_PPP_STAT_AUTH_OK_MSCHAPV2] +
+		   stats.c[LNS_PPP_STAT_AUTH_FAIL_MSCHAPV2]);
 	lns_ppp_destroy(p);
 	/* every address the session held is back in its pool */
 	FUZZ_CHECK(pool_free(pools) == free_before);

@@ -407,6 +407,18 @@ sys.exit(not any(e["event"] == name and sub in e.get("detail", "") and int(k) > 
                  for k, e in ev.items()))' "$1" "${2:-}" "${3:-0}"
 }
 
+# lns_count_events NAME [DETAIL_SUBSTRING] [AFTER_SEQ]: how many such events the
+# log holds (to assert "exactly one per login", not just "at least one")
+lns_count_events() {
+	lns_ctl --json show events after "${3:-0}" | "$PY" -c '
+import json, sys
+name, sub, after = sys.argv[1], sys.argv[2], int(sys.argv[3])
+ev = json.load(sys.stdin)
+print(sum(1 for k, e in ev.items()
+          if e["event"] == name and sub in e.get("detail", "") and int(k) > after))' \
+		"$1" "${2:-}" "${3:-0}"
+}
+
 # lns_wait_event NAME [DETAIL] [AFTER_SEQ] [SECONDS]: wait for such an event
 lns_wait_event() {
 	for _ in $(seq $((${4:-10} * 10))); do

@@ -5,7 +5,8 @@
 # 1662, 1994, 2759, 1332) stands in for pppd on xl2tpd's pty. Non-secure L2TP,
 # a single-shot profile, ppp.auth [mschapv2, chap-md5], keepalive 1 s x 3.
 #   1. CHAP-MD5, right password: up, pool address, UDP echo core -> client -> core
-#   2. CHAP-MD5, wrong password: CHAP Failure, auth-failed, session down
+#      (exactly one auth event per verdict: one auth-ok for the login)
+#   2. CHAP-MD5, wrong password: CHAP Failure, auth-failed (one per attempt), session down
 #   3. MS-CHAPv2, right password and an nt-hash user: S= verified by the client,
 #      round trip; wrong password: E=691 (with one R=1 retry), session down
 #   4. the client stops answering Echo-Requests: ppp-down reason=keepalive within
@@ -149,12 +150,14 @@ end_call() {
 seq0=$(lns_last_seq)
 auth_lac chapok chap-md5 alice secret1
 lns_check "chapok: client reports AUTH-OK and an address" wait_clog chapok '^IP ' 20
-lns_check "chapok: event auth-ok user=alice method=chap-md5" \
-	lns_wait_event auth-ok "user=alice method=chap-md5" "$seq0" 5
+lns_check "chapok: event auth-ok user=alice local=ok method=chap-md5" \
+	lns_wait_event auth-ok "user=alice local=ok method=chap-md5" "$seq0" 5
 lns_check "chapok: event ppp-up auth=chap-md5 with a pool address" \
 	lns_wait_event ppp-up "user=alice auth=chap-md5 address=10.201.0." "$seq0" 5
 lns_check "chapok: IPCP gave the configured DNS (RFC 1877)" grep -qx "DNS 198.51.100.53" "$W/lac-chapok/client.log"
 check_rt chapok
+lns_check "chapok: one login, exactly one auth event (auth-ok 1, auth-failed 0)" \
+	[ "$(lns_count_events auth-ok "" "$seq0") $(lns_count_events auth-failed "" "$seq0")" = "1 0" ]
 lns_ctl --json show sessions >"$W/sess.json"
 lns_check "chapok: show sessions says auth chap-md5, phase network" "$PY" -c '
 import json, sys
@@ -174,6 +177,8 @@ lns_check "chapbad: no AUTH-OK, no address" sh -c "! grep -Eq '^(AUTH-OK|IP )' '
 lns_check "chapbad: retried once (auth-retries 2: two Failures)" \
 	[ "$(grep -c '^AUTH-FAIL' "$W/lac-chapbad/client.log")" = 2 ]
 lns_check "chapbad: after the Failure lnsd terminates LCP (Terminate-Request)" wait_clog chapbad '^TERM-REQ' 5
+lns_check "chapbad: two attempts, exactly two auth-failed (local=bad-credentials), no auth-ok" \
+	[ "$(lns_count_events auth-failed "user=alice local=bad-credentials method=chap-md5" "$seq0") $(lns_count_events auth-ok "" "$seq0")" = "2 0" ]
 lns_lac_stop chapbad
 
 # ---- 3. MS-CHAPv2: password user, nt-hash user, wrong password
@@ -182,7 +187,7 @@ auth_lac msok mschapv2 alice secret1
 lns_check "msok: the client verified S= (AUTHRESP-OK) and got an address" wait_clog msok '^IP ' 20
 lns_check "msok: AUTHRESP-OK before AUTH-OK" \
 	sh -c "grep -E '^AUTH(RESP-OK|-OK)' '$W/lac-msok/client.log' | tr '\n' ' ' | grep -q '^AUTHRESP-OK AUTH-OK'"
-lns_check "msok: event auth-ok method=mschapv2" lns_wait_event auth-ok "user=alice method=mschapv2" "$seq0" 5
+lns_check "msok: event auth-ok method=mschapv2" lns_wait_event auth-ok "user=alice local=ok method=mschapv2" "$seq0" 5
 check_rt msok
 end_call msok "$seq0"
 
@@ -202,6 +207,8 @@ lns_check "msbad: event auth-failed method=mschapv2" lns_wait_event auth-failed 
 lns_check "msbad: session-down" lns_wait_event session-down "" "$seq0" 10
 lns_check "msbad: no AUTH-OK" sh -c "! grep -Eq '^(AUTH-OK|AUTHRESP)' '$W/lac-msbad/client.log'"
 lns_check "msbad: after the Failure lnsd terminates LCP (Terminate-Request)" wait_clog msbad '^TERM-REQ' 5
+lns_check "msbad: E=691 R=1 then R=0: exactly two auth-failed, no auth-ok" \
+	[ "$(lns_count_events auth-failed "user=bob local=bad-credentials method=mschapv2" "$seq0") $(lns_count_events auth-ok "" "$seq0")" = "2 0" ]
 lns_lac_stop msbad
 
 # ---- 4. keepalive: the client goes silent to Echo-Requests one second after IPCP

@@ -8,7 +8,7 @@
 #      Stop octets = show sessions; Acct-Terminate-Cause User-Request
 #   3. MS-CHAPv2 (pppclient): MS-CHAP2-Success relayed, the client checks S=;
 #      Framed-IP-Address 255.255.255.254 = a pool address
-#   4. Access-Reject: CHAP Failure, auth-failed radius=reject
+#   4. Access-Reject: CHAP Failure, auth-failed radius=reject (one per Reject)
 #   5. Session-Timeout 3: lnsd ends the session, Stop says Session-Timeout
 #  5a. Idle-Timeout 2 without traffic: Stop says Idle-Timeout
 #  5d. a profile with authentication: local takes ppp.users' alice
@@ -205,6 +205,10 @@ seq0=$(lns_last_seq)
 lns_lac_start pap papuser pappass && lns_lac_call pap
 lns_check "pap: auth-ok through RADIUS (radius=accept)" lns_wait_event auth-ok "user=papuser radius=accept" "$seq0" 15
 lns_check "pap: ppp-up with the Framed-IP-Address 10.99.0.11" lns_wait_event ppp-up "user=papuser auth=pap address=10.99.0.11" "$seq0" 15
+# the verdict arrives asynchronously (outside any PPP input): still one event,
+# logged once (by the PPP glue), with RADIUS's part of the story in it
+lns_check "pap: one login, exactly one auth event (auth-ok radius=accept method=pap)" \
+	[ "$(lns_count_events auth-ok "user=papuser radius=accept method=pap" "$seq0") $(lns_count_events auth-ok "" "$seq0") $(lns_count_events auth-failed "" "$seq0")" = "1 1 0" ]
 S=$(sess papuser)
 SID=$(jfield "$S" acct_session_id)
 lns_check "pap: show sessions shows Filter-Id std.in, aaa radius, interim 2, session-timeout 3600" \
@@ -262,6 +266,10 @@ auth_lac rej chap-md5 chapuser wrong
 lns_check "rej: the client gets a CHAP Failure" wait_clog rej '^AUTH-FAIL' 20
 lns_check "rej: event auth-failed radius=reject" lns_wait_event auth-failed "user=chapuser radius=reject" "$seq0" 10
 lns_check "rej: no address" sh -c "! grep -q '^IP ' '$W/lac-rej/client.log'"
+lns_check "rej: the failure is ppp-down auth-failed" lns_wait_event ppp-down "reason=auth-failed" "$seq0" 10
+nfail=$(grep -c '^AUTH-FAIL' "$W/lac-rej/client.log")
+lns_check "rej: one auth-failed event per Access-Reject ($nfail), no auth-ok" \
+	[ "$(lns_count_events auth-ok "" "$seq0") $(lns_count_events auth-failed "user=chapuser radius=reject" "$seq0")" = "0 $nfail" ]
 lns_lac_stop rej
 
 # ---- 5. Session-Timeout
@@ -366,8 +374,8 @@ lns_check "localprof: alice is authenticated by ppp.users and IPCP opens" \
 	grep -q '^OK reached ipcp' "$W/localprof.log"
 ar1=$(areqs)
 lns_check "localprof: no Access-Request was sent for her ($ar0 -> $ar1)" [ "$ar0" = "$ar1" ]
-lns_check "localprof: event auth-ok user=alice method=chap-md5 (the local verdict)" \
-	lns_wait_event auth-ok "user=alice method=chap-md5" "$seq0" 5
+lns_check "localprof: event auth-ok user=alice local=ok method=chap-md5 (the local verdict)" \
+	lns_wait_event auth-ok "user=alice local=ok method=chap-md5" "$seq0" 5
 
 # ---- 6. failover: the primary hangs
 kill -STOP "$(rad_pid r1)"
@@ -489,9 +497,10 @@ lns_start "$W/lnsd.yaml" || lns_fail "lnsd restarts with local-fallback"
 seq0=$(lns_last_seq)
 auth_lac fb chap-md5 alice secret1
 lns_check "fb: no server answers: ppp.users lets alice in (local-fallback)" wait_clog fb '^IP ' 20
-lns_check "fb: event auth-failed radius=no-answer fallback=local" \
-	lns_wait_event auth-failed "user=alice radius=no-answer fallback=local" "$seq0" 5
-lns_check "fb: then auth-ok local=ok" lns_wait_event auth-ok "user=alice local=ok" "$seq0" 5
+lns_check "fb: event auth-ok radius=no-answer fallback=local local=ok" \
+	lns_wait_event auth-ok "user=alice radius=no-answer fallback=local local=ok method=chap-md5" "$seq0" 5
+lns_check "fb: one login, one auth event (no auth-failed for the unanswered RADIUS)" \
+	[ "$(lns_count_events auth-ok "" "$seq0") $(lns_count_events auth-failed "" "$seq0")" = "1 0" ]
 lns_lac_hangup fb
 lns_lac_stop fb
 kill -CONT "$(rad_pid r1)" "$(rad_pid r2)"

@@ -11,6 +11,12 @@
 #      the new client secret is ACKed and one with the old secret is not answered;
 #   4. a changed das-port is named as needing a restart (dry run); papuser hangs
 #      up: the Stop arrives; lnsd counted no bad authenticator.
+#   5. radius.accounting toggled by reload: turned off, newuser (who had a Start)
+#      still gets its Stop; a session that begins while it is off (papuser again,
+#      Acct-Interim-Interval 2) gets no Start, and after accounting is turned back
+#      on it gets no Interim-Update and no Stop either (never a Stop without a
+#      Start), while a session that begins after it is accounted; no
+#      Accounting-On is sent by either reload.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lac.sh"
 
@@ -54,7 +60,7 @@ for v in json.load(sys.stdin).values():
 lns_topology_up
 DASPORT=$(free_udp3)
 LNS_LIMITS_EXTRA='  allow-short-timers: true'
-# conf FILE RADIUS_SECRET DAS_SECRET
+# conf FILE RADIUS_SECRET DAS_SECRET [ACCOUNTING]
 conf() {
 	lns_write_config "$1" "
 l2tp:
@@ -70,7 +76,7 @@ ppp:
       prefix: 10.203.0.0/24
 radius:
   authenticate: true
-  accounting: true
+  accounting: ${4:-true}
   nas-identifier: lnsd-reload
   timeout-ms: 1000
   retries: 1
@@ -137,6 +143,46 @@ lns_check "a changed radius.das-port is named as needing a restart" \
 seq0=$(lns_last_seq)
 lns_lac_hangup pap
 lns_check "papuser: the Stop arrives" wait_more "$SID" Stop 0 10
+
+# ---- 5. accounting turned off, then on again, by reload
+# pending: accounting records not yet acknowledged (show radius)
+pending() { lns_ctl --json show radius | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["acct_pending"])'; }
+wait_acked() { for _ in $(seq 100); do [ "$(pending)" = 0 ] && return 0; sleep 0.1; done; return 1; }
+n_on() { detail_json $DETAILS | "$PY" -c '
+import json, sys
+print(sum(1 for l in sys.stdin if json.loads(l).get("Acct-Status-Type") == "Accounting-On"))'; }
+ons=$(n_on)
+SID2=$(sess_id newuser)
+conf "$W/lnsd.yaml" rotated-secret rotated-nas false
+lns_ctl reload >"$W/reload-off.out" 2>&1
+lns_check "reload turns radius.accounting off" grep -q 'radius.accounting' "$W/reload-off.out"
+seq0=$(lns_last_seq)
+lns_lac_hangup pap2
+lns_check "off: newuser (had a Start) still gets its Stop ($SID2)" wait_more "$SID2" Stop 0 10
+LNS_LAC_PORT=1703 lns_lac_start pap3 papuser pappass && lns_lac_call pap3
+lns_check "off: papuser logs in again (accounting off)" \
+	lns_wait_event ppp-up "user=papuser" "$seq0" 15
+for _ in $(seq 50); do SID3=$(sess_id papuser); [ -n "$SID3" ] && break; sleep 0.1; done
+conf "$W/lnsd.yaml" rotated-secret rotated-nas true
+lns_ctl reload >"$W/reload-on.out" 2>&1
+lns_check "reload turns radius.accounting on again" grep -q 'radius.accounting' "$W/reload-on.out"
+seq0=$(lns_last_seq)
+LNS_LAC_PORT=1704 lns_lac_start pap4 newuser newpass && lns_lac_call pap4
+lns_check "on: newuser logs in again" lns_wait_event ppp-up "user=newuser" "$seq0" 15
+for _ in $(seq 50); do SID4=$(sess_id newuser); [ -n "$SID4" ] && break; sleep 0.1; done
+lns_check "on: a session that begins now is accounted: its Start arrives ($SID4)" \
+	wait_more "$SID4" Start 0 10
+# papuser's Interim-Interval is 2 s: had it been accounted, two would be due by now
+sleep 4
+lns_lac_hangup pap3
+lns_check "on: papuser (began while off) hangs up" lns_wait_event session-down "" "$seq0" 10
+lns_check "on: every record lnsd queued is acknowledged" wait_acked
+lns_check "papuser's session that began while accounting was off: no Start, Interim or Stop ($SID3)" \
+	[ "$(n_acct "$SID3" Start) $(n_acct "$SID3" Interim-Update) $(n_acct "$SID3" Stop)" = "0 0 0" ]
+lns_check "no Accounting-On was sent by the reloads (had $ons)" [ "$(n_on)" = "$ons" ]
+lns_lac_hangup pap4
+lns_check "on: newuser's Stop arrives" wait_more "$SID4" Stop 0 10
+
 lns_ctl --json show radius >"$W/radius.json"
 lns_check "lnsd counted no bad authenticator and lost no record" "$PY" -c '
 import json, sys
@@ -146,5 +192,7 @@ sys.exit(not (c.get("bad_authenticator", 1) == 0 and c.get("acct_dropped", 1) ==
               c.get("das_bad_authenticator", 0) >= 1))' "$W/radius.json"
 lns_lac_stop pap
 lns_lac_stop pap2
+lns_lac_stop pap3
+lns_lac_stop pap4
 lns_stop_expect 0
 lns_finish

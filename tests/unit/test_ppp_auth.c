@@ -5,6 +5,7 @@
  * hashlib), and PAP / CHAP-MD5 / MS-CHAPv2 sessions incl. retries, failure,
  * an asynchronous authenticator and malformed packets.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -119,6 +120,24 @@ test_chap_md5_vector(void)
 
 /* ------------------------------------------------------------- sessions --- */
 
+/* verdict i as ops->auth reported it; reason: a substring it must hold */
+static void
+verdict_is(const struct harness *h, int i, bool ok, enum lns_ppp_auth m, const char *user,
+	   uint8_t attempt, const char *reason)
+{
+	const struct h_verdict *v = &h->verdict[i];
+
+	CU_ASSERT_FATAL(i < h->n_verdicts);
+	CU_ASSERT_EQUAL(v->ok, ok);
+	CU_ASSERT_EQUAL(v->method, m);
+	CU_ASSERT_STRING_EQUAL(v->user, user);
+	CU_ASSERT_EQUAL(v->attempt, attempt);
+	CU_ASSERT_FALSE(v->proxied);
+	CU_ASSERT_PTR_NOT_NULL(strstr(v->reason, reason));
+	/* reported before PPP answers: the answer is the next packet sent */
+	CU_ASSERT(v->sent_before < h->n);
+}
+
 static void
 test_pap(void)
 {
@@ -146,9 +165,13 @@ test_pap(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(k);
 	CU_ASSERT_EQUAL(k->b[1], 7);
 	CU_ASSERT_EQUAL(h.stats.c[LNS_PPP_STAT_AUTH_FAIL_PAP], 1);
+	CU_ASSERT_EQUAL(h.n_verdicts, 1);
+	verdict_is(&h, 0, false, LNS_AUTH_PAP, "alice", 1, "local=bad-credentials");
+	CU_ASSERT_PTR_EQUAL(&h.pkt[h.verdict[0].sent_before], k);   /* the Nak came after */
 	/* a password that is a prefix of the right one is wrong too */
 	h_pap(&h, 8, "alice", "secre");
 	CU_ASSERT_PTR_NOT_NULL(h_next(&h, LNS_PPP_PAP, 3));
+	CU_ASSERT_EQUAL(h.n_verdicts, 2);
 	/* malformed: Peer-ID-Length beyond the packet: counted, no verdict */
 	{
 		const uint8_t bad[] = { 200, 'a', 'b' };
@@ -156,12 +179,15 @@ test_pap(void)
 		h_in(&h, LNS_PPP_PAP, 1, 9, bad, sizeof(bad));
 		CU_ASSERT_EQUAL(h.stats.c[LNS_PPP_STAT_MALFORMED], 1);
 		CU_ASSERT_PTR_NULL(h_next(&h, LNS_PPP_PAP, 0));
+		CU_ASSERT_EQUAL(h.n_verdicts, 2);
 	}
 	h_pap(&h, 10, "alice", "secret");
 	k = h_next(&h, LNS_PPP_PAP, 2);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(k);
 	CU_ASSERT_EQUAL(k->b[1], 10);
 	CU_ASSERT_EQUAL(h.stats.c[LNS_PPP_STAT_AUTH_OK_PAP], 1);
+	CU_ASSERT_EQUAL(h.n_verdicts, 3);
+	verdict_is(&h, 2, true, LNS_AUTH_PAP, "alice", 3, "local=ok");
 	/* a repeated request (our Ack lost) gets the Ack again, no new verdict */
 	{
 		int mark = h.seen;
@@ -172,6 +198,7 @@ test_pap(void)
 		h.seen = mark;
 	}
 	CU_ASSERT_EQUAL(h.stats.c[LNS_PPP_STAT_AUTH_OK_PAP], 1);
+	CU_ASSERT_EQUAL(h.n_verdicts, 3);       /* the repeated Ack is no new verdict */
 	h_ipcp_open(&h);
 	CU_ASSERT_EQUAL(h.ups, 1);
 	CU_ASSERT_EQUAL(h.up_addr, h_ip("10.1.0.1"));
@@ -207,8 +234,11 @@ test_pap_retries_exhausted(void)
 	k = h_next(&h, LNS_PPP_LCP, 5);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(k);
 	CU_ASSERT_EQUAL(h.downs, 0);
+	CU_ASSERT_EQUAL(h.n_verdicts, 3);
+	verdict_is(&h, 2, false, LNS_AUTH_PAP, "alice", 3, "local=bad-credentials");
 	h_pap(&h, 4, "alice", "secret");              /* too late: ignored */
 	CU_ASSERT_PTR_NULL(h_next(&h, LNS_PPP_PAP, 0));
+	CU_ASSERT_EQUAL(h.n_verdicts, 3);
 	h_in(&h, LNS_PPP_LCP, 6, k->b[1], NULL, 0);
 	CU_ASSERT_EQUAL(h.downs, 1);
 	CU_ASSERT_EQUAL(h.down_reason, LNS_PPP_DOWN_AUTH_FAILED);
@@ -229,6 +259,8 @@ test_pap_unknown_user_and_timeout(void)
 	h_lcp_open(&h);
 	h_pap(&h, 1, "mallory", "secret");
 	CU_ASSERT_PTR_NOT_NULL(h_next(&h, LNS_PPP_PAP, 3));
+	CU_ASSERT_EQUAL(h.n_verdicts, 1);
+	verdict_is(&h, 0, false, LNS_AUTH_PAP, "mallory", 1, "local=unknown-user");
 	CU_ASSERT_PTR_NOT_NULL(h_next(&h, LNS_PPP_LCP, 5));
 	/* no Terminate-Ack: Max-Terminate timeouts, then down */
 	h_advance(&h, 3000);
@@ -247,6 +279,7 @@ test_pap_unknown_user_and_timeout(void)
 	h_advance(&h, 1);
 	CU_ASSERT_PTR_NOT_NULL(h_next(&h, LNS_PPP_LCP, 5));
 	CU_ASSERT_EQUAL(h.stats.c[LNS_PPP_STAT_AUTH_TIMEOUT], 1);
+	CU_ASSERT_EQUAL(h.n_verdicts, 0);       /* a timeout is no verdict (ppp-down says it) */
 	h_advance(&h, 3000);
 	h_advance(&h, 3000);
 	CU_ASSERT_EQUAL(h.downs, 1);
@@ -298,6 +331,8 @@ test_chap_md5(void)
 	lns_chap_md5(ch->b[1], (const uint8_t *)"bad", 3, ch->b + 5, 16, r);
 	chap_response(&h, ch, ch->b[1], "alice", r, 16);
 	CU_ASSERT_PTR_NOT_NULL(h_next(&h, LNS_PPP_CHAP, 4));
+	CU_ASSERT_EQUAL(h.n_verdicts, 1);
+	verdict_is(&h, 0, false, LNS_AUTH_CHAP_MD5, "alice", 1, "local=bad-credentials");
 	k = h_next(&h, LNS_PPP_CHAP, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(k);
 	CU_ASSERT_NOT_EQUAL(k->b[1], ch->b[1]);
@@ -312,6 +347,8 @@ test_chap_md5(void)
 	CU_ASSERT_PTR_NOT_NULL(h_next(&h, LNS_PPP_CHAP, 3));
 	CU_ASSERT_EQUAL(h.stats.c[LNS_PPP_STAT_AUTH_OK_CHAP_MD5], 1);
 	CU_ASSERT_EQUAL(h.stats.c[LNS_PPP_STAT_AUTH_FAIL_CHAP_MD5], 1);
+	CU_ASSERT_EQUAL(h.n_verdicts, 2);       /* old-id and malformed Responses: none */
+	verdict_is(&h, 1, true, LNS_AUTH_CHAP_MD5, "alice", 2, "local=ok");
 	/* duplicate Response: Success again */
 	{
 		int mark = h.seen;
@@ -320,6 +357,7 @@ test_chap_md5(void)
 		CU_ASSERT_PTR_NOT_NULL(h_next(&h, LNS_PPP_CHAP, 3));
 		h.seen = mark;
 	}
+	CU_ASSERT_EQUAL(h.n_verdicts, 2);
 	h_ipcp_open(&h);
 	CU_ASSERT_EQUAL(h.ups, 1);
 	h_fini(&h);
@@ -375,6 +413,9 @@ test_mschapv2(void)
 	CU_ASSERT(strncmp(msg, want, LNS_MSCHAP_AUTH_RESP_LEN) == 0);
 	CU_ASSERT(strncmp(msg + LNS_MSCHAP_AUTH_RESP_LEN, " M=", 3) == 0);
 	CU_ASSERT_EQUAL(h.stats.c[LNS_PPP_STAT_AUTH_OK_MSCHAPV2], 1);
+	CU_ASSERT_EQUAL(h.n_verdicts, 2);
+	verdict_is(&h, 0, false, LNS_AUTH_MSCHAPV2, "bob", 1, "local=bad-credentials");
+	verdict_is(&h, 1, true, LNS_AUTH_MSCHAPV2, "bob", 2, "local=ok");
 	h_ipcp_open(&h);
 	CU_ASSERT_EQUAL(h.up_addr, h_ip("10.2.0.1"));      /* bob's own pool */
 	h_fini(&h);
@@ -399,6 +440,8 @@ test_mschapv2(void)
 	}
 	CU_ASSERT_PTR_NOT_NULL(h_next(&h, LNS_PPP_LCP, 5));
 	CU_ASSERT_EQUAL(h.stats.c[LNS_PPP_STAT_AUTH_FAIL_MSCHAPV2], 2);
+	CU_ASSERT_EQUAL(h.n_verdicts, 2);
+	verdict_is(&h, 1, false, LNS_AUTH_MSCHAPV2, "alice", 2, "local=bad-credentials");
 	h_fini(&h);
 }
 
@@ -444,16 +487,21 @@ test_async_authenticator(void)
 	CU_ASSERT_PTR_NULL(h_next(&h, LNS_PPP_PAP, 0));     /* no verdict yet */
 	h_pap(&h, 4, "carol", "pw");                        /* while pending: ignored */
 	CU_ASSERT_EQUAL(async_starts, 1);
-	/* the verdict arrives later, with a static address */
+	CU_ASSERT_EQUAL(h.n_verdicts, 0);       /* nothing to report inside the input */
+	/* the verdict arrives later, outside any input call, with a static address */
 	memset(&res, 0, sizeof(res));
 	res.ok = true;
 	res.addr = h_ip("198.18.0.7");
+	snprintf(res.reason, sizeof(res.reason), "radius=accept");
 	h.now += 500;
 	lns_ppp_auth_done(h.p, &res, h.now);
 	CU_ASSERT_PTR_NOT_NULL(h_next(&h, LNS_PPP_PAP, 2));
-	/* a second verdict is stale */
+	CU_ASSERT_EQUAL(h.n_verdicts, 1);
+	verdict_is(&h, 0, true, LNS_AUTH_PAP, "carol", 1, "radius=accept");
+	/* a second verdict is stale: counted, not reported */
 	lns_ppp_auth_done(h.p, &res, h.now);
 	CU_ASSERT_EQUAL(h.stats.c[LNS_PPP_STAT_STALE_AUTH_VERDICT], 1);
+	CU_ASSERT_EQUAL(h.n_verdicts, 1);
 	h_ipcp_open(&h);
 	CU_ASSERT_EQUAL(h.up_addr, h_ip("198.18.0.7"));
 	/* the static address is now taken: a second session cannot have it */
@@ -464,7 +512,7 @@ test_async_authenticator(void)
 	h.env.auth = h.auth;
 	h_fini(&h);
 
-	/* destroyed while the authenticator still works: cancel() */
+	/* destroyed while the authenticator still works: cancel(), no verdict */
 	h_init(&h, auth, 1);
 	h_start(&h);
 	h.env.auth = &aa;
@@ -474,6 +522,156 @@ test_async_authenticator(void)
 	lns_ppp_destroy(h.p);
 	h.p = NULL;
 	CU_ASSERT_EQUAL(async_cancels, 1);
+	CU_ASSERT_EQUAL(h.n_verdicts, 0);
+	h.env.auth = h.auth;
+	h_fini(&h);
+
+	/* CHAP-MD5: a deferred failure without a reason, then a deferred success;
+	 * each reported once, when it arrives */
+	{
+		const uint8_t chap[] = { LNS_AUTH_CHAP_MD5 };
+		struct h_pkt *ch;
+		uint8_t r[16] = { 0 };
+
+		h_init(&h, chap, 1);
+		h_start(&h);
+		h.env.auth = &aa;
+		h_lcp_open(&h);
+		ch = h_next(&h, LNS_PPP_CHAP, 1);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(ch);
+		chap_response(&h, ch, ch->b[1], "dave", r, 16);
+		CU_ASSERT_EQUAL(h.n_verdicts, 0);
+		memset(&res, 0, sizeof(res));
+		lns_ppp_auth_done(h.p, &res, h.now);
+		CU_ASSERT_EQUAL(h.n_verdicts, 1);
+		verdict_is(&h, 0, false, LNS_AUTH_CHAP_MD5, "dave", 1, "rejected");
+		ch = h_next(&h, LNS_PPP_CHAP, 1);       /* the retry's Challenge */
+		CU_ASSERT_PTR_NOT_NULL_FATAL(ch);
+		chap_response(&h, ch, ch->b[1], "dave", r, 16);
+		CU_ASSERT_EQUAL(h.n_verdicts, 1);
+		res.ok = true;
+		snprintf(res.reason, sizeof(res.reason), "radius=accept");
+		lns_ppp_auth_done(h.p, &res, h.now);
+		CU_ASSERT_EQUAL(h.n_verdicts, 2);
+		verdict_is(&h, 1, true, LNS_AUTH_CHAP_MD5, "dave", 2, "radius=accept");
+		h.env.auth = h.auth;
+		h_fini(&h);
+	}
+
+	/* MS-CHAPv2: a deferred success (as a RADIUS MS-CHAP2-Success brings it) */
+	{
+		const uint8_t ms[] = { LNS_AUTH_MSCHAPV2 };
+		struct h_pkt *ch;
+		uint8_t v[49];
+
+		h_init(&h, ms, 1);
+		h_start(&h);
+		h.env.auth = &aa;
+		h_lcp_open(&h);
+		ch = h_next(&h, LNS_PPP_CHAP, 1);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(ch);
+		mschap_value(ch->b + 5, "erin", "pw", v);
+		chap_response(&h, ch, ch->b[1], "erin", v, 49);
+		CU_ASSERT_EQUAL(h.n_verdicts, 0);
+		memset(&res, 0, sizeof(res));
+		res.ok = true;
+		snprintf(res.auth_response, sizeof(res.auth_response), "S=%040d", 0);
+		snprintf(res.reason, sizeof(res.reason), "radius=accept");
+		h.now += 200;
+		lns_ppp_auth_done(h.p, &res, h.now);
+		CU_ASSERT_PTR_NOT_NULL(h_next(&h, LNS_PPP_CHAP, 3));
+		CU_ASSERT_EQUAL(h.n_verdicts, 1);
+		verdict_is(&h, 0, true, LNS_AUTH_MSCHAPV2, "erin", 1, "radius=accept");
+		h.env.auth = h.auth;
+		h_fini(&h);
+	}
+}
+
+/* ---- an authenticator that cannot take the request ---- */
+
+static int
+refusing_start(const struct lns_authenticator *a, struct lns_ppp *p,
+	       const struct lns_auth_req *q)
+{
+	(void)a;
+	(void)p;
+	(void)q;
+	return -EIO;
+}
+
+static void
+test_refusing_authenticator(void)
+{
+	const uint8_t auth[] = { LNS_AUTH_MSCHAPV2 };
+	const struct lns_authenticator ra = { .start = refusing_start };
+	struct harness h;
+	struct h_pkt *ch;
+	uint8_t v[49];
+
+	h_init(&h, auth, 1);
+	h_start(&h);
+	h.env.auth = &ra;
+	h_lcp_open(&h);
+	ch = h_next(&h, LNS_PPP_CHAP, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ch);
+	mschap_value(ch->b + 5, "alice", "secret", v);
+	chap_response(&h, ch, ch->b[1], "alice", v, 49);
+	CU_ASSERT_PTR_NOT_NULL(h_next(&h, LNS_PPP_CHAP, 4));
+	CU_ASSERT_EQUAL(h.n_verdicts, 1);
+	verdict_is(&h, 0, false, LNS_AUTH_MSCHAPV2, "alice", 1, "authenticator-refused(5)");
+	h.env.auth = h.auth;
+	h_fini(&h);
+}
+
+/* ---- proxy authentication (RFC 2661 §4.4.5) ---- */
+
+static void
+test_proxy_verdicts(void)
+{
+	const uint8_t pap[] = { LNS_AUTH_PAP };
+	const uint8_t sent[] = { 3, 4, 0xc0, 0x23, 5, 6, 9, 9, 9, 9 };
+	const uint8_t rcvd[] = { 5, 6, 1, 2, 3, 4, 7, 2, 8, 2 };
+	struct lns_ppp_proxy px = {
+		.last_sent_lcp = sent, .last_sent_len = sizeof(sent),
+		.last_rcvd_lcp = rcvd, .last_rcvd_len = sizeof(rcvd),
+		.authen_type = 3, .authen_name = "alice", .authen_id = 4,
+		.authen_response = (const uint8_t *)"secret", .authen_response_len = 6,
+	};
+	struct harness h;
+
+	/* the LAC's credentials are right: one verdict, marked proxied */
+	h_init(&h, pap, 1);
+	h.conf.ppp.accept_proxy = true;
+	h_start(&h);
+	lns_ppp_destroy(h.p);
+	h.n = h.seen = 0;
+	h.p = lns_ppp_create_proxy(&h.env, &h_ops, &h, &px, h.now);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h.p);
+	CU_ASSERT_PTR_NOT_NULL(h_next(&h, LNS_PPP_PAP, 2));
+	CU_ASSERT_EQUAL(h.n_verdicts, 1);
+	CU_ASSERT(h.verdict[0].ok && h.verdict[0].proxied);
+	CU_ASSERT_EQUAL(h.verdict[0].method, LNS_AUTH_PAP);
+	CU_ASSERT_STRING_EQUAL(h.verdict[0].user, "alice");
+	h_fini(&h);
+
+	/* wrong: a proxied failure, then the client's own retry is not proxied */
+	px.authen_response = (const uint8_t *)"wrong";
+	px.authen_response_len = 5;
+	h_init(&h, pap, 1);
+	h.conf.ppp.accept_proxy = true;
+	h_start(&h);
+	lns_ppp_destroy(h.p);
+	h.n = h.seen = 0;
+	h.p = lns_ppp_create_proxy(&h.env, &h_ops, &h, &px, h.now);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h.p);
+	CU_ASSERT_PTR_NOT_NULL(h_next(&h, LNS_PPP_PAP, 3));
+	CU_ASSERT_EQUAL(h.n_verdicts, 1);
+	CU_ASSERT(!h.verdict[0].ok && h.verdict[0].proxied);
+	CU_ASSERT_PTR_NOT_NULL(strstr(h.verdict[0].reason, "local=bad-credentials"));
+	h_pap(&h, 5, "alice", "secret");
+	CU_ASSERT_PTR_NOT_NULL(h_next(&h, LNS_PPP_PAP, 2));
+	CU_ASSERT_EQUAL(h.n_verdicts, 2);
+	verdict_is(&h, 1, true, LNS_AUTH_PAP, "alice", 2, "local=ok");
 	h_fini(&h);
 }
 
@@ -495,6 +693,8 @@ main(void)
 	CU_add_test(s, "CHAP-MD5 session", test_chap_md5);
 	CU_add_test(s, "MS-CHAPv2 session", test_mschapv2);
 	CU_add_test(s, "asynchronous authenticator", test_async_authenticator);
+	CU_add_test(s, "authenticator refuses the request", test_refusing_authenticator);
+	CU_add_test(s, "proxy authentication verdicts", test_proxy_verdicts);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();

@@ -451,7 +451,8 @@ test_client_auth_failover(void)
 	CU_ASSERT_EQUAL(ctr[LNS_RADC_FAILOVERS], 1);
 	CU_ASSERT(ctr[LNS_RADC_RETRANSMITS] >= 1);
 	CU_ASSERT_EQUAL(lns_radc_server(c, 0, &si), 0);
-	CU_ASSERT_STRING_EQUAL(si.state, "dead");
+	CU_ASSERT_EQUAL(si.st, LNS_RADC_DEAD);          /* the enum to compare... */
+	CU_ASSERT_STRING_EQUAL(si.state, "dead");       /* ...its name to display */
 
 	/* while the primary is held down, requests go to the second at once */
 	f[0].corrupt = false;
@@ -467,6 +468,7 @@ test_client_auth_failover(void)
 	for (int i = 0; i < 60; i++)
 		spin(c, ts, f, 2, &now, 100);
 	CU_ASSERT_EQUAL(lns_radc_server(c, 0, &si), 0);
+	CU_ASSERT_EQUAL(si.st, LNS_RADC_ALIVE);
 	CU_ASSERT_STRING_EQUAL(si.state, "alive");
 	lns_radc_counters(c, ctr);
 	CU_ASSERT(ctr[LNS_RADC_STATUS_PROBES] >= 1);
@@ -567,6 +569,89 @@ test_client_acct_queue_spool(void)
 	lns_timers_free(ts);
 	close(f[0].fd);
 	unlink(path);
+}
+
+/* An accounting record of session sid with the given status. */
+static void
+acct_rec(struct lns_rad_attrs *a, uint32_t status, const char *sid)
+{
+	lns_rad_attrs_init(a);
+	lns_rad_add_u32(a, LNS_RA_ACCT_STATUS_TYPE, status);
+	lns_rad_add_str(a, LNS_RA_ACCT_SESSION_ID, sid);
+}
+
+/* radius.accounting toggled by a reload: a session is accounted iff its Start
+ * was queued (issue 18) */
+static void
+test_client_acct_toggle(void)
+{
+	struct fake_srv f[1];
+	struct lns_radius_conf rc;
+	struct lns_timers *ts = lns_timers_create(64);
+	struct lns_radc_acct_sess before = { 0 }, during = { 0 }, after = { 0 }, lost = { 0 };
+	struct lns_radc *c;
+	struct lns_rad_attrs a;
+	uint64_t now = 1000;
+	char err[128];
+
+	fake_open(&f[0], "sec");
+	conf_for(&rc, f, 1);
+	c = lns_radc_create(&rc, ts, now, err, sizeof(err));
+	CU_ASSERT_FATAL(c != NULL);
+
+	/* accounting off: "before" comes up, no Start */
+	acct_rec(&a, LNS_RAD_ACCT_START, "before");
+	CU_ASSERT_EQUAL(lns_radc_acct_session(c, &before, LNS_RAD_ACCT_START, false, &a, now), 1);
+	CU_ASSERT_FALSE(before.started);
+	/* turned on: "before" gets no Interim and no Stop (never a Stop without a
+	 * Start); "during" starts now and is accounted */
+	acct_rec(&a, LNS_RAD_ACCT_INTERIM, "before");
+	CU_ASSERT_EQUAL(lns_radc_acct_session(c, &before, LNS_RAD_ACCT_INTERIM, true, &a, now), 1);
+	acct_rec(&a, LNS_RAD_ACCT_START, "during");
+	CU_ASSERT_EQUAL(lns_radc_acct_session(c, &during, LNS_RAD_ACCT_START, true, &a, now), 0);
+	CU_ASSERT_TRUE(during.started);
+	acct_rec(&a, LNS_RAD_ACCT_START, "during");     /* a second Start: no */
+	CU_ASSERT_EQUAL(lns_radc_acct_session(c, &during, LNS_RAD_ACCT_START, true, &a, now), 1);
+	acct_rec(&a, LNS_RAD_ACCT_STOP, "before");
+	CU_ASSERT_EQUAL(lns_radc_acct_session(c, &before, LNS_RAD_ACCT_STOP, true, &a, now), 1);
+	CU_ASSERT_EQUAL(lns_radc_acct_pending(c), 1);
+	/* turned off again: "during" keeps its Interim-Updates and gets its Stop,
+	 * once; "after" starts unaccounted */
+	acct_rec(&a, LNS_RAD_ACCT_INTERIM, "during");
+	CU_ASSERT_EQUAL(lns_radc_acct_session(c, &during, LNS_RAD_ACCT_INTERIM, false, &a, now), 0);
+	acct_rec(&a, LNS_RAD_ACCT_START, "after");
+	CU_ASSERT_EQUAL(lns_radc_acct_session(c, &after, LNS_RAD_ACCT_START, false, &a, now), 1);
+	acct_rec(&a, LNS_RAD_ACCT_STOP, "during");
+	CU_ASSERT_EQUAL(lns_radc_acct_session(c, &during, LNS_RAD_ACCT_STOP, false, &a, now), 0);
+	CU_ASSERT_EQUAL(lns_radc_acct_session(c, &during, LNS_RAD_ACCT_STOP, false, &a, now), 1);
+	acct_rec(&a, LNS_RAD_ACCT_INTERIM, "during");   /* nothing after the Stop */
+	CU_ASSERT_EQUAL(lns_radc_acct_session(c, &during, LNS_RAD_ACCT_INTERIM, true, &a, now), 1);
+	acct_rec(&a, LNS_RAD_ACCT_STOP, "after");
+	CU_ASSERT_EQUAL(lns_radc_acct_session(c, &after, LNS_RAD_ACCT_STOP, true, &a, now), 1);
+	/* what the server saw: exactly "during"'s Start, Interim, Stop */
+	for (int i = 0; i < 20 && lns_radc_acct_pending(c) > 0; i++)
+		spin(c, ts, f, 1, &now, 1);
+	CU_ASSERT_EQUAL(lns_radc_acct_pending(c), 0);
+	CU_ASSERT_EQUAL(f[0].n_order, 3);
+	CU_ASSERT(f[0].order[0] == LNS_RAD_ACCT_START && f[0].order[1] == LNS_RAD_ACCT_INTERIM &&
+		  f[0].order[2] == LNS_RAD_ACCT_STOP);
+
+	/* a Start that cannot be queued (the bound) leaves its session unaccounted:
+	 * no Stop for it later either */
+	f[0].answer = false;
+	acct_rec(&a, LNS_RAD_ACCT_START, "filler");
+	for (int i = 0; i < 16; i++)
+		CU_ASSERT_EQUAL(lns_radc_acct(c, &a, now), 0);
+	acct_rec(&a, LNS_RAD_ACCT_START, "lost");
+	CU_ASSERT_EQUAL(lns_radc_acct_session(c, &lost, LNS_RAD_ACCT_START, true, &a, now),
+			-ENOBUFS);
+	CU_ASSERT_FALSE(lost.started);
+	acct_rec(&a, LNS_RAD_ACCT_STOP, "lost");
+	CU_ASSERT_EQUAL(lns_radc_acct_session(c, &lost, LNS_RAD_ACCT_STOP, true, &a, now), 1);
+	CU_ASSERT_EQUAL(lns_radc_acct_pending(c), 16);
+	lns_radc_free(c);
+	lns_timers_free(ts);
+	close(f[0].fd);
 }
 
 static int
@@ -940,6 +1025,8 @@ main(void)
 	CU_add_test(s, "client: auth, failover, hold-down, probe", test_client_auth_failover);
 	CU_add_test(s, "client: accounting bound and spool", test_client_acct_queue_spool);
 	CU_add_test(s, "client: Accounting-On barrier", test_client_acct_barrier);
+	CU_add_test(s, "client: accounting toggled live, per session",
+		    test_client_acct_toggle);
 	CU_add_test(s, "client: one session's records in order", test_client_acct_session_order);
 	CU_add_test(s, "client: reconfigured live", test_client_reconfigure);
 	CU_add_test(s, "client: reconfigured live, a session's order kept",

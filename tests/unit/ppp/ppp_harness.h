@@ -8,6 +8,7 @@
 #define PPP_HARNESS_H
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +44,15 @@ struct harness {
 	uint32_t up_addr;
 	int down_reason;
 	int up_result;
+	/* ops->auth: every verdict, in order */
+	int n_verdicts;
+	struct h_verdict {
+		bool ok, proxied;
+		enum lns_ppp_auth method;
+		uint8_t attempt;
+		char user[64], reason[128];
+		int sent_before;       /* packets sent when it was reported */
+	} verdict[8];
 };
 
 static H_UNUSED void
@@ -78,7 +88,28 @@ h_down(void *ctx, int reason, const char *text)
 	h->down_reason = reason;
 }
 
-static const struct lns_ppp_ops h_ops = { .send = h_send, .up = h_up, .down = h_down };
+static H_UNUSED void
+h_auth(void *ctx, const struct lns_ppp_auth_verdict *v)
+{
+	struct harness *h = ctx;
+	struct h_verdict *o;
+
+	CU_ASSERT_FATAL(h->n_verdicts < 8);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v->user);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v->reason);
+	o = &h->verdict[h->n_verdicts++];
+	o->ok = v->ok;
+	o->proxied = v->proxied;
+	o->method = v->method;
+	o->attempt = v->attempt;
+	snprintf(o->user, sizeof(o->user), "%s", v->user);
+	snprintf(o->reason, sizeof(o->reason), "%s", v->reason);
+	o->sent_before = h->n;
+}
+
+static const struct lns_ppp_ops h_ops = {
+	.send = h_send, .up = h_up, .down = h_down, .auth = h_auth,
+};
 
 static H_UNUSED uint32_t
 h_ip(const char *s)
