@@ -50,6 +50,7 @@ struct answer {
 	bool policies_fixed;    /* the running policies stay (pol_why says why) */
 	const char *pol_why;
 	unsigned int pol_changes;
+	char pol_sum[80];       /* for the event: " policies=+added,-removed" */
 	bool radius_fixed;      /* no AAA layer runs: the radius section stays */
 };
 
@@ -85,6 +86,15 @@ on_change(void *arg, const struct lns_conf_change *c)
 		tail = a->pol_why;
 	if (pol)
 		a->pol_changes++;
+	if (pol && !restart && strchr(c->path, '.') == NULL &&
+	    (strcmp(c->what, "added") == 0 || strcmp(c->what, "removed") == 0)) {
+		size_t n = strlen(a->pol_sum);
+		const char *nm = strchr(c->path, '[');
+
+		snprintf(a->pol_sum + n, sizeof(a->pol_sum) - n, "%s%c%.*s",
+			 n == 0 ? " policies=" : ",", c->what[0] == 'a' ? '+' : '-',
+			 nm != NULL ? (int)strcspn(nm + 1, "]") : 0, nm != NULL ? nm + 1 : "");
+	}
 
 	if (restart)
 		a->restart++;
@@ -106,11 +116,12 @@ aaa_note(void *arg, const char *line)
 }
 
 static void
-reload_event(struct lns_ctl *ctl, const char *path, unsigned int live, unsigned int restart)
+reload_event(struct lns_ctl *ctl, const char *path, unsigned int live, unsigned int restart,
+	     const char *pol_sum)
 {
 	lns_evlog_add(ctl->dp->evlog, lns_ctl_now_us(ctl), LNS_EV_RELOAD, LNS_EV_NONE,
-		      LNS_EV_NONE, LNS_EV_NONE, "applied=%u restart=%u file=%s", live, restart,
-		      path);
+		      LNS_EV_NONE, LNS_EV_NONE, "applied=%u restart=%u%s file=%s", live, restart,
+		      pol_sum, path);
 }
 
 /*
@@ -236,7 +247,7 @@ lns_ctl_reload(struct lns_ctl *ctl, const char *path, bool dry_run, char *out, s
 		lns_tables_policies_abort(&pl);
 		lns_conf_free(nc);
 		if (!dry_run)
-			reload_event(ctl, file, 0, a.restart);
+			reload_event(ctl, file, 0, a.restart, "");
 		return (int)a.live;
 	}
 	if (ctl->n_retired == ctl->cap_retired) {
@@ -294,7 +305,7 @@ nomem:
 	/* the old one waits for the readers that may hold it (lns_ctl_reload_poll) */
 	ctl->retired[ctl->n_retired++] = old;
 	ctl->reloads++;
-	reload_event(ctl, file, a.live, a.restart);
+	reload_event(ctl, file, a.live, a.restart, a.pol_sum);
 	return (int)a.live;
 }
 

@@ -111,7 +111,7 @@ lns_check "reload: slow removed and newp added, not as needing a restart" \
 	sh -c "grep -q 'policies\[slow\]: removed\$' '$W/reload.out' && grep -q 'policies\[newp\]: added\$' '$W/reload.out'"
 lns_check "reload: the static change needs a restart" \
 	grep -q 'static.*needs a restart' "$W/reload.out"
-lns_check "reload event: applied" lns_wait_event reload "applied=" "$seq0" 5
+lns_check "reload event: names the policy changes" lns_wait_event reload "policies=-slow,+newp " "$seq0" 5
 lns_check "show sessions: S1 still names slow (removed, held)" [ "$(pol_of 10.212.0.1)" = slow ]
 lns_check "show sessions: S2 still names fast" [ "$(pol_of 10.212.0.2)" = fast ]
 
