@@ -144,16 +144,16 @@ policies_plan(struct lns_ctl *ctl, const struct lns_conf *old, struct lns_conf *
 	if (rc == -ENOMEM)
 		return rc;
 	if (rc != 0) {
-		/* -ENOTSUP: lnsd started without a policer table; -ENOSPC: every slot
-		 * is taken or held by sessions on removed policies */
+		/* -ENOSPC: every slot is taken or held by sessions on removed
+		 * policies (-EINVAL, a rate the meters refuse, is checked by lib/conf) */
 		a->policies_fixed = true;
 		a->pol_why = rc == -ENOSPC ? " (not applied: no free policy slot while "
 					     "sessions hold removed policies)" :
-					     " (needs a restart)";
+					     " (not applied: the meters refuse a rate)";
 		return 0;
 	}
 	memset(nc->policy_slot_names, 0, sizeof(nc->policy_slot_names));
-	for (uint16_t j = 0; j < LNS_POLICY_MAX; j++)      /* retired ones keep theirs */
+	for (uint16_t j = 0; tbl->named != NULL && j < LNS_POLICY_MAX; j++) /* retired ones */
 		memcpy(nc->policy_slot_names[j], tbl->named[j].name,
 		       sizeof(nc->policy_slot_names[j]));
 	for (uint16_t i = 0; i < nc->n_policies; i++) {

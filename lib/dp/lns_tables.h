@@ -123,6 +123,10 @@ struct lns_named_policy {
 /** A reload's policy change, built and checked before anything is applied. */
 struct lns_policy_plan {
 	struct lns_dp_policy *np;        /**< the array to publish (owned until commit) */
+	/** lnsd started without policies: the meters and records a first table needs */
+	struct lns_dp_meter *mtr;
+	uint64_t *tat, *tat_c;
+	struct lns_named_policy *named;
 	int16_t slot[LNS_CONF_MAX_POLICIES]; /**< slot of each new policy */
 	uint16_t n;
 };
@@ -212,8 +216,8 @@ int lns_tables_set_policies(struct lns_tables *t, const struct lns_policy_conf *
  * that runs keeps its slot (a removed one that comes back takes its slot back);
  * a new name takes a free slot, or one retired whose last holder ended a grace
  * period ago. Builds the array to publish. Control.
- * @return 0, -ENOTSUP (no policy table: lnsd started without policies or
- *         RADIUS), -ENOSPC (no free slot: removed policies still held),
+ * When lnsd started without a policer table, the plan holds a first one.
+ * @return 0, -ENOSPC (no free slot: removed policies still held),
  *         -EINVAL (a bad rate, n too big), -ENOMEM.
  */
 int lns_tables_policies_plan(struct lns_tables *t, const struct lns_policy_conf *p,

@@ -484,19 +484,35 @@ lns_tables_policies_plan(struct lns_tables *t, const struct lns_policy_conf *p, 
 {
 	size_t cnt = LNS_POLICY_MAX + 1 + (size_t)t->n_dyn;
 	bool taken[LNS_POLICY_MAX] = { false };
+	const struct lns_named_policy *named = t->named;
 
-	pl->np = NULL;
-	if (t->pol == NULL || t->named == NULL)
-		return -ENOTSUP;
+	memset(pl, 0, sizeof(*pl));
 	if (n > LNS_CONF_MAX_POLICIES)
 		return -EINVAL;
 	pl->n = n;
+	if (t->pol == NULL) {
+		/* the first policies of an lnsd started without: workers read the
+		 * meters only for a session with a policy, which control sets after
+		 * the commit published them (release), so they need no grace */
+		pl->mtr = rte_zmalloc("lns_meters", (size_t)t->n_slots * t->max_sessions * 2 *
+				      sizeof(*pl->mtr), RTE_CACHE_LINE_SIZE);
+		pl->tat = rte_zmalloc("lns_down_tat", (size_t)t->max_sessions * sizeof(uint64_t),
+				      RTE_CACHE_LINE_SIZE);
+		pl->tat_c = rte_zmalloc("lns_down_tat_c", (size_t)t->max_sessions *
+					sizeof(uint64_t), RTE_CACHE_LINE_SIZE);
+		pl->named = calloc(LNS_POLICY_MAX, sizeof(*pl->named));
+		if (pl->mtr == NULL || pl->tat == NULL || pl->tat_c == NULL || pl->named == NULL) {
+			lns_tables_policies_abort(pl);
+			return -ENOMEM;
+		}
+		named = pl->named;
+	}
 	/* a name keeps its slot, retired or not (a policy removed and added back
 	 * takes its holders back) */
 	for (uint16_t i = 0; i < n; i++) {
 		pl->slot[i] = -1;
 		for (uint16_t j = 0; j < LNS_POLICY_MAX; j++)
-			if (t->named[j].name[0] != '\0' && strcmp(t->named[j].name, p[i].name) == 0) {
+			if (named[j].name[0] != '\0' && strcmp(named[j].name, p[i].name) == 0) {
 				pl->slot[i] = (int16_t)j;
 				taken[j] = true;
 				break;
@@ -505,18 +521,23 @@ lns_tables_policies_plan(struct lns_tables *t, const struct lns_policy_conf *p, 
 	for (uint16_t i = 0, j = 0; i < n; i++) {
 		if (pl->slot[i] >= 0)
 			continue;
-		while (j < LNS_POLICY_MAX && (taken[j] || !named_free(t, j)))
+		while (j < LNS_POLICY_MAX && (taken[j] || (named != pl->named && !named_free(t, j))))
 			j++;
-		if (j == LNS_POLICY_MAX)
+		if (j == LNS_POLICY_MAX) {
+			lns_tables_policies_abort(pl);
 			return -ENOSPC;
+		}
 		pl->slot[i] = (int16_t)j;
 		taken[j] = true;
 	}
 	pl->np = rte_zmalloc("lns_policies", cnt * sizeof(*pl->np), RTE_CACHE_LINE_SIZE);
-	if (pl->np == NULL)
+	if (pl->np == NULL) {
+		lns_tables_policies_abort(pl);
 		return -ENOMEM;
+	}
 	/* retired and anonymous (RADIUS) slots keep their rates */
-	memcpy(pl->np, t->pol, cnt * sizeof(*pl->np));
+	if (t->pol != NULL)
+		memcpy(pl->np, t->pol, cnt * sizeof(*pl->np));
 	for (uint16_t i = 0; i < n; i++)
 		if (policy_config(&pl->np[pl->slot[i] + 1], &p[i].up, &p[i].down,
 				  p[i].exceed_action == LNS_EXCEED_MARK, p[i].exceed_dscp) != 0) {
@@ -530,7 +551,14 @@ void
 lns_tables_policies_abort(struct lns_policy_plan *pl)
 {
 	rte_free(pl->np);
+	rte_free(pl->mtr);
+	rte_free(pl->tat);
+	rte_free(pl->tat_c);
+	free(pl->named);
 	pl->np = NULL;
+	pl->mtr = NULL;
+	pl->tat = pl->tat_c = NULL;
+	pl->named = NULL;
 }
 
 void
@@ -539,6 +567,16 @@ lns_tables_policies_commit(struct lns_tables *t, const struct lns_policy_conf *p
 {
 	struct lns_dp_policy *old = t->pol;
 	bool live[LNS_POLICY_MAX] = { false };
+
+	if (pl->named != NULL) {        /* a first table: in place before it is published */
+		t->mtr = pl->mtr;
+		t->down_tat = pl->tat;
+		t->down_tat_c = pl->tat_c;
+		t->named = pl->named;
+		pl->mtr = NULL;
+		pl->tat = pl->tat_c = NULL;
+		pl->named = NULL;
+	}
 
 	for (uint16_t i = 0; i < pl->n; i++) {
 		struct lns_named_policy *np = &t->named[pl->slot[i]];

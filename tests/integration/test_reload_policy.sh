@@ -9,7 +9,9 @@
 # at fast's 3 Mbit/s, neither moved onto another policy's meter; both stay up.
 # --dry-run and the reload answer name the changes; `show sessions` names each
 # session's policy; a new xl2tpd + slirp session of a user given "newp" by the
-# reload takes it: downstream 2 Mbit/s. Paced UDP (policygen.py) offers
+# reload takes it: downstream 2 Mbit/s. Then an lnsd started without policies
+# (no policer table) gets its first by reload, and a new session is metered by
+# it. Paced UDP (policygen.py) offers
 # 10 Mbit/s per session for LNS_POLICY_SECS (default 3) seconds per measure.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lac.sh"
@@ -139,6 +141,46 @@ r=$(awk -v n=$((p1 - p0)) -v t="${t:-1}" -v s=$SIZE 'BEGIN { printf "%d", n * s 
 lns_check "nu: downstream delivers newp's 2 Mbit/s (got $r bit/s)" within "$r" 2000000
 lns_lac_hangup nu
 lns_lac_stop nu
+lns_stop_expect 0
 
+# ---- an lnsd started without policies (and without RADIUS) gets its first by reload
+body() {
+	lns_write_config "$W/$1" "l2tp:
+  allow-nonsecure: true
+  hello-interval: 0
+ppp:
+  auth: [pap]
+  keepalive:
+    interval: 0
+  default-pool: subs
+  pools:
+    - {name: subs, prefix: 10.213.0.0/24}
+  users:
+    - {name: nu, password: nupass$2}
+$3"
+}
+body v0.yaml "" ""
+body v3.yaml ", policy: newp" "policies:
+  - {name: newp, up-rate: 2000000, down-rate: 2000000}"
+lns_start "$W/v0.yaml" || { lns_fail "lnsd starts without policies"; lns_finish; exit 1; }
+seq0=$(lns_last_seq)
+lns_check "first policies: reload applies them live" \
+	sh -c "'$LNSCTL' --file-prefix '$LNS_PREFIX' --timeout 20 reload -c '$W/v3.yaml' >'$W/reload3.out' 2>&1 && grep -q 'policies\[newp\]: added\$' '$W/reload3.out'"
+while read -r l; do lns_log "  reload: $l"; done <"$W/reload3.out"
+lns_lac_start nu0 nu nupass && lns_lac_call nu0
+lns_check "first policies: nu PPP up" lns_wait_event ppp-up "user=nu " "$seq0" 20
+lns_check "first policies: nu gets newp" \
+	lns_wait_event policy "user=nu policy=newp source=config" "$seq0" 5
+ip=$(lns_ctl --json show sessions | "$PY" -c '
+import json, sys
+print(next((v["address"] for v in json.load(sys.stdin).values() if v.get("user") == "nu"), ""))')
+p0=$(ip netns exec "$LNS_NS_ACC" cat /sys/class/net/eth0/statistics/rx_packets)
+t=$(ip netns exec "$LNS_NS_CORE" "${GEN[@]}" down "$SECS" 10 $SIZE "$ip" | awk '$1 == "sent" { print $2 }')
+sleep 0.5
+p1=$(ip netns exec "$LNS_NS_ACC" cat /sys/class/net/eth0/statistics/rx_packets)
+r=$(awk -v n=$((p1 - p0)) -v t="${t:-1}" -v s=$SIZE 'BEGIN { printf "%d", n * s * 8 / t }')
+lns_check "first policies: nu downstream at newp's 2 Mbit/s (got $r bit/s)" within "$r" 2000000
+lns_lac_hangup nu0
+lns_lac_stop nu0
 lns_stop_expect 0
 lns_finish

@@ -228,8 +228,13 @@ test_policy_meters(void)
 		uint32_t h3;
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(t3);
-		CU_ASSERT_EQUAL(lns_tables_update_policies(t3, &p1, 1), -ENOTSUP); /* none set */
-		CU_ASSERT_EQUAL(lns_tables_set_policies(t3, &p1, 1), 0);
+		/* lnsd started without policies: a reload gives it its first table */
+		CU_ASSERT_PTR_NULL(t3->mtr);
+		CU_ASSERT_EQUAL(lns_tables_update_policies(t3, &p1, 1), 0);
+		CU_ASSERT_PTR_NOT_NULL(t3->mtr);
+		CU_ASSERT_PTR_NOT_NULL(t3->down_tat);
+		CU_ASSERT_STRING_EQUAL(t3->named[0].name, "r");
+		CU_ASSERT_EQUAL(lns_tables_set_policies(t3, &p1, 1), -E2BIG);
 		add_tunnel(t3, 3);
 		CU_ASSERT_EQUAL(lns_tables_add_session(t3, 3, 1, 1, A(0x64400001), &h3), 0);
 		CU_ASSERT_EQUAL(lns_tables_session_set_policy(t3, h3, 0), 0);
