@@ -137,7 +137,7 @@ policies_plan(struct lns_ctl *ctl, const struct lns_conf *old, struct lns_conf *
 	struct lns_tables *tbl = ctl->dp->tbl;
 	int rc;
 
-	pl->np = NULL;
+	memset(pl, 0, sizeof(*pl));     /* nothing to abort */
 	if (old->n_policies == 0 && nc->n_policies == 0)
 		return 0;
 	rc = lns_tables_policies_plan(tbl, nc->policies, nc->n_policies, pl);
