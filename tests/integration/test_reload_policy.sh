@@ -9,7 +9,9 @@
 # at fast's 3 Mbit/s, neither moved onto another policy's meter; both stay up.
 # --dry-run and the reload answer name the changes; `show sessions` names each
 # session's policy; a new xl2tpd + slirp session of a user given "newp" by the
-# reload takes it: downstream 2 Mbit/s. Then an lnsd started without policies
+# reload takes it: downstream 2 Mbit/s. That user authenticates against
+# FreeRADIUS; radclient CoA Filter-Id naming the removed policy changes nothing
+# (an unknown name, as before), naming "fast" moves the session to it. Then an lnsd started without policies
 # (no policer table) gets its first by reload, and a new session is metered by
 # it. Paced UDP (policygen.py) offers
 # 10 Mbit/s per session for LNS_POLICY_SECS (default 3) seconds per measure.
@@ -17,7 +19,7 @@
 . "$(dirname "$0")/lac.sh"
 
 lns_init reload_policy
-for t in xl2tpd slirp-fullbolt; do
+for t in xl2tpd slirp-fullbolt freeradius radclient; do
 	command -v "$t" >/dev/null ||
 		{ echo "reload_policy: missing $t: run drivers-config/install-deps.sh" >&2; exit 1; }
 done
@@ -26,7 +28,12 @@ GEN=("$PY" "$LNS_SRC/tests/integration/policygen.py")
 SECS=${LNS_POLICY_SECS:-3}
 SIZE=1000
 quiet() { "$@" >/dev/null 2>&1; }
-jfield() { "$PY" -c 'import json, sys; print(json.loads(sys.argv[1]).get(sys.argv[2], ""))' "$1" "$2"; }
+. "$(dirname "$0")/radius.sh"
+RAD_USERS='nu        Cleartext-Password := "nupass"'
+P1=$(free_udp3)
+rad_setup r1 "$P1"
+lns_check "FreeRADIUS starts (ports $P1/$((P1 + 1)))" rad_start r1
+DASPORT=$(free_udp3)
 
 # conf POLICIES S1POLICY NUPOLICY: the configuration with those policies
 conf() {
@@ -42,7 +49,15 @@ ppp:
     - {name: stat, prefix: 10.212.0.0/24}
     - {name: subs, prefix: 10.213.0.0/24}
   users:
-    - {name: nu, password: nupass$3}
+    - {name: nu, password: unused$3}
+radius:
+  authenticate: true
+  das-address: 127.0.0.1
+  das-port: $DASPORT
+  das-clients:
+    - {address: 127.0.0.1, secret: nassecret}
+  servers:
+    - {address: 127.0.0.1, auth-port: $P1, acct-port: $((P1 + 1)), secret: radsecret}
 policies:
 $1
 # high local ids: dynamic tunnel ids do not skip static ones (noted in the report)
@@ -133,6 +148,27 @@ ip=$(lns_ctl --json show sessions | "$PY" -c '
 import json, sys
 print(next((v["address"] for v in json.load(sys.stdin).values() if v.get("user") == "nu"), ""))')
 lns_check "nu: show sessions names newp" [ "$(pol_of "$ip")" = newp ]
+# CoA Filter-Id by name: a removed policy is unknown (no change, as any unknown
+# name), an added one switches the session
+sid=$(lns_ctl --json show sessions | "$PY" -c '
+import json, sys
+print(next((v.get("acct_session_id", "") for v in json.load(sys.stdin).values() if v.get("user") == "nu"), ""))')
+das() { printf "User-Name = \"nu\"\nAcct-Session-Id = \"$sid\"\nFilter-Id = \"$1\"\nMessage-Authenticator = 0x00\n" |
+	timeout 10 radclient -r 1 -t 1 -x "127.0.0.1:$DASPORT" coa nassecret 2>&1; }
+seq1=$(lns_last_seq)
+out=$(das slow)
+lns_log "  CoA Filter-Id=slow: $(echo "$out" | grep -o 'Received CoA-[A-Z]*')"
+lns_check "CoA Filter-Id=slow (removed): the session stays on newp" \
+	sh -c "[ '$(pol_of "$ip")' = newp ] && [ -n '$sid' ]"
+lns_check "CoA Filter-Id=slow: no policy event" eval "! lns_has_event policy 'policy=slow' $seq1"
+out=$(das fast)
+lns_check "CoA Filter-Id=fast: CoA-ACK" sh -c "echo '$out' | grep -q 'Received CoA-ACK'"
+lns_check "CoA Filter-Id=fast: event policy=fast source=coa" \
+	lns_wait_event policy "user=nu policy=fast source=coa" "$seq1" 5
+lns_check "CoA Filter-Id=fast: show sessions names fast" [ "$(pol_of "$ip")" = fast ]
+das newp >/dev/null
+lns_check "CoA Filter-Id=newp: back on newp" \
+	lns_wait_event policy "user=nu policy=newp source=coa" "$seq1" 5
 p0=$(ip netns exec "$LNS_NS_ACC" cat /sys/class/net/eth0/statistics/rx_packets)
 t=$(ip netns exec "$LNS_NS_CORE" "${GEN[@]}" down "$SECS" 10 $SIZE "$ip" | awk '$1 == "sent" { print $2 }')
 sleep 0.5
