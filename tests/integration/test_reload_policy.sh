@@ -11,10 +11,10 @@
 # session's policy; a new xl2tpd + slirp session of a user given "newp" by the
 # reload takes it: downstream 2 Mbit/s. That user authenticates against
 # FreeRADIUS; radclient CoA Filter-Id naming the removed policy changes nothing
-# (an unknown name, as before), naming "fast" moves the session to it. Then an lnsd started without policies
-# (no policer table) gets its first by reload, and a new session is metered by
-# it. Paced UDP (policygen.py) offers
-# 10 Mbit/s per session for LNS_POLICY_SECS (default 3) seconds per measure.
+# (an unknown name, as before), naming "fast" moves the session to it. Then an
+# lnsd started without policies (no policer table) gets its first by reload,
+# and a new session is metered by it. Paced UDP (policygen.py) offers 10 Mbit/s
+# per session for LNS_POLICY_SECS (default 3) seconds per measure.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lac.sh"
 
