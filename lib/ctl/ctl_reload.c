@@ -138,8 +138,12 @@ policies_plan(struct lns_ctl *ctl, const struct lns_conf *old, struct lns_conf *
 	int rc;
 
 	memset(pl, 0, sizeof(*pl));     /* nothing to abort */
-	if (old->n_policies == 0 && nc->n_policies == 0)
+	if (old->n_policies == 0 && nc->n_policies == 0) {
+		/* sessions may still hold policies an earlier reload removed */
+		memcpy(nc->policy_slot_names, old->policy_slot_names,
+		       sizeof(nc->policy_slot_names));
 		return 0;
+	}
 	rc = lns_tables_policies_plan(tbl, nc->policies, nc->n_policies, pl);
 	if (rc == -ENOMEM)
 		return rc;
