@@ -49,6 +49,13 @@ load_text(const unsigned char *text, size_t len, const char *name, char *err, si
 			snprintf(err, errlen, "%s: invalid configuration", name);
 		lns_conf_free(conf);
 		conf = NULL;
+	} else {
+		/* policer slots in file order; a reload maps them by name instead */
+		for (uint16_t i = 0; i < conf->n_policies; i++) {
+			conf->policies[i].slot = i;
+			memcpy(conf->policy_slot_names[i], conf->policies[i].name,
+			       sizeof(conf->policy_slot_names[i]));
+		}
 	}
 	free(ctx);
 	return conf;
@@ -101,8 +108,16 @@ lns_conf_policy_find(const struct lns_conf *conf, const char *name)
 {
 	for (uint16_t i = 0; i < conf->n_policies; i++)
 		if (strcmp(conf->policies[i].name, name) == 0)
-			return i;
+			return conf->policies[i].slot;
 	return -1;
+}
+
+const char *
+lns_conf_policy_name(const struct lns_conf *conf, int slot)
+{
+	if (slot < 0 || slot >= LNS_CONF_POLICY_SLOTS || conf->policy_slot_names[slot][0] == '\0')
+		return NULL;
+	return conf->policy_slot_names[slot];
 }
 
 const struct lns_dest_profile *

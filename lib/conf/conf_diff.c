@@ -129,7 +129,8 @@ diff_list(struct diff_ctx *x, const struct key_desc *d, const char *a, const cha
 	size_t len = strlen(x->path);
 	char idx[16];
 
-	if (na > 0 && item_name(l->item, aa) != NULL) {
+	/* (an empty old list too: what is added is named, not numbered) */
+	if ((na > 0 || nb > 0) && item_name(l->item, na > 0 ? aa : ab) != NULL) {
 		/* matched by name: users, pools, profiles, policies keep their identity */
 		for (uint32_t i = 0; i < na; i++) {
 			const char *ia = aa + (size_t)i * l->elem_size;

@@ -392,6 +392,9 @@ struct lns_static_conf {
 /* ------------------------------------------------------------- policies --- */
 
 #define LNS_CONF_MAX_POLICIES 64
+/** Policer table slots for named policies: twice the list, so a reload can replace
+ *  every policy while sessions still hold the removed ones. */
+#define LNS_CONF_POLICY_SLOTS (2 * LNS_CONF_MAX_POLICIES)
 
 /** One direction of a policy: rates in bit/s (0 = not limited), bursts in bytes. */
 struct lns_policy_dir {
@@ -413,12 +416,19 @@ struct lns_policy_conf {
 	struct lns_policy_dir down;      /**< core -> subscriber */
 	uint8_t exceed_action;           /**< enum lns_exceed_action */
 	uint8_t exceed_dscp;             /**< DSCP of marked packets, 0..63, default 0 */
+	/** Not from the file: its policer table slot, kept by name for life across
+	 *  reloads (lns_tables_policies_plan); its index when lnsd starts. */
+	uint16_t slot;
 };
 
 struct lns_conf;
 
-/** Index (0-based) of the policy called name, or -1. */
+/** Policer table slot (0-based) of the policy called name, or -1 (none, or a
+ *  policy a reload removed: sessions that hold it keep it, no new one takes it). */
 int lns_conf_policy_find(const struct lns_conf *conf, const char *name);
+/** Name of the policy in table slot `slot` (a removed one too, while sessions hold
+ *  it), or NULL. */
+const char *lns_conf_policy_name(const struct lns_conf *conf, int slot);
 
 /* --------------------------------------------------------------- limits --- */
 
@@ -542,6 +552,9 @@ struct lns_conf {
 	struct lns_radius_conf radius;
 	struct lns_policy_conf policies[LNS_CONF_MAX_POLICIES]; /**< `policies:` */
 	uint16_t n_policies;
+	/** Not from the file: the name of each policer slot as lnsd runs, "" = free;
+	 *  a removed policy's name stays while sessions hold it (see `slot`). */
+	char policy_slot_names[LNS_CONF_POLICY_SLOTS][LNS_CONF_NAME_MAX];
 };
 
 /**

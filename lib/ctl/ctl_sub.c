@@ -247,7 +247,7 @@ sub_apply_policy(struct sub *s, const char *user)
 	if (idx < 0)
 		return;
 	if (name == NULL)
-		name = conf->policies[idx].name;
+		name = lns_conf_policy_name(conf, idx);
 	if (lns_tables_session_set_policy(s->ctl->dp->tbl, s->handle, idx) == 0)
 		lns_evlog_add(s->ctl->dp->evlog, lns_ctl_now_us(s->ctl), LNS_EV_POLICY, s->tid,
 			      s->sid, s->conn, "user=%s policy=%s source=%s", user, name, src);

@@ -69,10 +69,12 @@ enum lns_sess_ctr { LNS_SC_UP_PKTS, LNS_SC_UP_BYTES, LNS_SC_DOWN_PKTS, LNS_SC_DO
 		    LNS_SC_POLICER_UP, LNS_SC_POLICER_DOWN, LNS_SC_MAX };
 
 /**
- * Rate-limit policies (immutable once published: control builds them before the
- * workers start). Index 0 is "none"; a session's `policy` names one.
+ * Rate-limit policies (immutable once published: a reload publishes a new array
+ * and frees the old after grace). Index 0 is "none"; a session's `policy` names
+ * one. A named policy keeps its slot for life, by name: a reload that adds,
+ * removes, renames or reorders policies moves no session to another meter.
  */
-#define LNS_POLICY_MAX 64
+#define LNS_POLICY_MAX LNS_CONF_POLICY_SLOTS
 /** Anonymous policies (a rate given directly by RADIUS, e.g. Mikrotik-Rate-Limit):
  *  slots after the named ones, shared by sessions with the same rates. */
 #define LNS_POLICY_DYN_MAX 1024
@@ -110,6 +112,25 @@ struct lns_dyn_policy {
 	bool used;
 };
 
+/** Control's record of a named policy slot (lns_tables_policies_plan). */
+struct lns_named_policy {
+	char name[LNS_CONF_NAME_MAX];    /**< "" = free */
+	uint32_t refs;                   /**< sessions on it */
+	uint64_t token;                  /**< RCU token taken when a retired slot's refs hit 0 */
+	bool retired;                    /**< a reload removed it: kept for its holders only */
+};
+
+/** A reload's policy change, built and checked before anything is applied. */
+struct lns_policy_plan {
+	struct lns_dp_policy *np;        /**< the array to publish (owned until commit) */
+	/** lnsd started without policies: the meters and records a first table needs */
+	struct lns_dp_meter *mtr;
+	uint64_t *tat, *tat_c;
+	struct lns_named_policy *named;
+	int16_t slot[LNS_CONF_MAX_POLICIES]; /**< slot of each new policy */
+	uint16_t n;
+};
+
 struct lns_tables {
 	uint32_t max_sessions;
 	uint16_t n_slots;
@@ -127,7 +148,8 @@ struct lns_tables {
 	uint64_t *down_tat;              /**< [handle]: downstream GCRA theoretical
 					  *   arrival time (TSC), shared by all lcores */
 	uint64_t *down_tat_c;            /**< [handle]: the committed-rate cell (mark) */
-	uint16_t n_pol;
+	uint16_t n_pol;                  /**< named slots in use or retired (high mark) */
+	struct lns_named_policy *named;  /**< [LNS_POLICY_MAX], control only; NULL = none */
 	struct lns_dyn_policy *dyn;      /**< [n_dyn], control only; NULL = none */
 	uint16_t n_dyn;
 	struct rte_rcu_qsbr *qsbr;       /**< workers' RCU variable (NULL: free at once) */
@@ -190,12 +212,32 @@ int lns_tables_set_policies(struct lns_tables *t, const struct lns_policy_conf *
 			    uint16_t n);
 
 /**
- * Reload: new rates for the same policies (same count and order as set). Control;
- * publishes a new array and frees the old after the workers' grace period.
- * @return 0, -EINVAL (another count, a bad rate), -ENOMEM.
+ * Reload, step 1 (changes nothing): map the new list to slots by name. A name
+ * that runs keeps its slot (a removed one that comes back takes its slot back);
+ * a new name takes a free slot, or one retired whose last holder ended a grace
+ * period ago. Builds the array to publish. Control.
+ * When lnsd started without a policer table, the plan holds a first one.
+ * @return 0, -ENOSPC (no free slot: removed policies still held),
+ *         -EINVAL (a bad rate, n too big), -ENOMEM.
  */
+int lns_tables_policies_plan(struct lns_tables *t, const struct lns_policy_conf *p,
+			     uint16_t n, struct lns_policy_plan *pl);
+/**
+ * Reload, step 2 (cannot fail): publish the plan's array; names not in p are
+ * retired (their sessions keep the last rates, no new session can take them,
+ * the slot is free once the last one ends and a grace period passes). Waits for
+ * the workers' grace period, then frees the old array. p is the plan's list.
+ */
+void lns_tables_policies_commit(struct lns_tables *t, const struct lns_policy_conf *p,
+				struct lns_policy_plan *pl);
+/** Drop a plan that is not committed. */
+void lns_tables_policies_abort(struct lns_policy_plan *pl);
+/** Plan and commit in one step. @return as lns_tables_policies_plan(). */
 int lns_tables_update_policies(struct lns_tables *t, const struct lns_policy_conf *p,
 			       uint16_t n);
+/** Sessions holding named slot idx, and whether a reload retired it.
+ *  @return the count, or -ENOENT (free or not a named slot). Control. */
+int lns_tables_policy_holders(const struct lns_tables *t, int idx, bool *retired);
 /** Like lns_tables_set_policies(), and reserve n_dyn (<= LNS_POLICY_DYN_MAX)
  *  anonymous policy slots for lns_tables_policy_acquire() (0 = none). */
 int lns_tables_policies_init(struct lns_tables *t, const struct lns_policy_conf *p, uint16_t n,
@@ -222,7 +264,8 @@ int lns_policy_meter_params(const struct lns_policy_dir *d,
 			    struct rte_meter_trtcm_params *out);
 
 /** Attach policy idx (0-based, -1 = none) to a session; takes effect from each
- *  worker's next packet of it. @return 0, -ENOENT, -EINVAL. */
+ *  worker's next packet of it. A retired named slot cannot be taken.
+ *  @return 0, -ENOENT, -EINVAL. */
 int lns_tables_session_set_policy(struct lns_tables *t, uint32_t handle, int idx);
 
 /** Sum of one counter of a session over all slots (any thread). */

@@ -79,6 +79,7 @@ lns_tables_free(struct lns_tables *t)
 	rte_free(t->down_tat);
 	rte_free(t->down_tat_c);
 	free(t->dyn);
+	free(t->named);
 	rte_free(t->sess);
 	rte_free(t->tun);
 	rte_free(t);
@@ -203,6 +204,21 @@ lns_tables_session_set_addr(struct lns_tables *t, uint32_t handle, uint32_t addr
 	return 0;
 }
 
+/* A session leaves named slot pol - 1 (pol as in lns_dp_session.policy). The
+ * last holder of a retired slot starts its grace period: workers that loaded
+ * the index before the session moved off it finish first. */
+static void
+named_drop(struct lns_tables *t, uint16_t pol)
+{
+	struct lns_named_policy *np;
+
+	if (t->named == NULL || pol == 0 || pol > LNS_POLICY_MAX)
+		return;
+	np = &t->named[pol - 1];
+	if (np->refs > 0 && --np->refs == 0 && np->retired)
+		np->token = grace_start(t);
+}
+
 int
 lns_tables_remove_session(struct lns_tables *t, uint32_t handle)
 {
@@ -215,6 +231,7 @@ lns_tables_remove_session(struct lns_tables *t, uint32_t handle)
 	if (s->state != LNS_TBL_UP)
 		return -ENOENT;
 	__atomic_store_n(&s->state, LNS_TBL_DOWN, __ATOMIC_RELEASE);
+	named_drop(t, s->policy);
 	key = (uint32_t)s->tunnel << 16 | s->local_id;
 	/* A worker may still find the handle until its next quiescent report: it
 	 * sees DOWN, and the handle is reused only after the grace period. */
@@ -339,7 +356,7 @@ lns_tables_policies_init(struct lns_tables *t, const struct lns_policy_conf *p, 
 {
 	if (n == 0 && n_dyn == 0)
 		return 0;
-	if (n > LNS_POLICY_MAX || n_dyn > LNS_POLICY_DYN_MAX || t->pol != NULL)
+	if (n > LNS_CONF_MAX_POLICIES || n_dyn > LNS_POLICY_DYN_MAX || t->pol != NULL)
 		return -E2BIG;
 	t->pol = rte_zmalloc("lns_policies", (LNS_POLICY_MAX + 1 + (size_t)n_dyn) *
 			     sizeof(*t->pol), RTE_CACHE_LINE_SIZE);
@@ -350,24 +367,29 @@ lns_tables_policies_init(struct lns_tables *t, const struct lns_policy_conf *p, 
 	t->down_tat_c = rte_zmalloc("lns_down_tat_c", (size_t)t->max_sessions *
 				    sizeof(uint64_t), RTE_CACHE_LINE_SIZE);
 	t->dyn = n_dyn > 0 ? calloc(n_dyn, sizeof(*t->dyn)) : NULL;
+	t->named = calloc(LNS_POLICY_MAX, sizeof(*t->named));
 	if (t->pol == NULL || t->mtr == NULL || t->down_tat == NULL || t->down_tat_c == NULL ||
-	    (n_dyn > 0 && t->dyn == NULL)) {
+	    (n_dyn > 0 && t->dyn == NULL) || t->named == NULL) {
 		rte_free(t->pol);
 		rte_free(t->mtr);
 		rte_free(t->down_tat);
 		rte_free(t->down_tat_c);
 		t->down_tat_c = NULL;
 		free(t->dyn);
+		free(t->named);
+		t->named = NULL;
 		t->pol = NULL;
 		t->mtr = NULL;
 		t->down_tat = NULL;
 		t->dyn = NULL;
 		return -ENOMEM;
 	}
-	for (uint16_t i = 0; i < n; i++)
+	for (uint16_t i = 0; i < n; i++) {
 		if (policy_config(&t->pol[i + 1], &p[i].up, &p[i].down,
 				  p[i].exceed_action == LNS_EXCEED_MARK, p[i].exceed_dscp) != 0)
 			return -EINVAL;
+		snprintf(t->named[i].name, sizeof(t->named[i].name), "%s", p[i].name);
+	}
 	t->n_pol = n;
 	t->n_dyn = n_dyn;
 	return 0;
@@ -446,45 +468,195 @@ lns_tables_policy_dyn_get(const struct lns_tables *t, int idx, struct lns_policy
 	return 0;
 }
 
+/* Named slot j can take a new name: never used, or retired and left by its last
+ * holder a grace period ago. */
+static bool
+named_free(const struct lns_tables *t, uint16_t j)
+{
+	const struct lns_named_policy *np = &t->named[j];
+
+	return np->name[0] == '\0' || (np->retired && np->refs == 0 && grace_over(t, np->token));
+}
+
 int
-lns_tables_update_policies(struct lns_tables *t, const struct lns_policy_conf *p, uint16_t n)
+lns_tables_policies_plan(struct lns_tables *t, const struct lns_policy_conf *p, uint16_t n,
+			 struct lns_policy_plan *pl)
 {
 	size_t cnt = LNS_POLICY_MAX + 1 + (size_t)t->n_dyn;
-	struct lns_dp_policy *np, *old = t->pol;
+	bool taken[LNS_POLICY_MAX] = { false };
+	const struct lns_named_policy *named = t->named;
 
-	if (old == NULL || n != t->n_pol)
+	memset(pl, 0, sizeof(*pl));
+	if (n > LNS_CONF_MAX_POLICIES)
 		return -EINVAL;
-	np = rte_zmalloc("lns_policies", cnt * sizeof(*np), RTE_CACHE_LINE_SIZE);
-	if (np == NULL)
+	pl->n = n;
+	if (t->pol == NULL) {
+		/* the first policies of an lnsd started without: workers read the
+		 * meters only for a session with a policy, which control sets after
+		 * the commit published them (release), so they need no grace */
+		pl->mtr = rte_zmalloc("lns_meters", (size_t)t->n_slots * t->max_sessions * 2 *
+				      sizeof(*pl->mtr), RTE_CACHE_LINE_SIZE);
+		pl->tat = rte_zmalloc("lns_down_tat", (size_t)t->max_sessions * sizeof(uint64_t),
+				      RTE_CACHE_LINE_SIZE);
+		pl->tat_c = rte_zmalloc("lns_down_tat_c", (size_t)t->max_sessions *
+					sizeof(uint64_t), RTE_CACHE_LINE_SIZE);
+		pl->named = calloc(LNS_POLICY_MAX, sizeof(*pl->named));
+		if (pl->mtr == NULL || pl->tat == NULL || pl->tat_c == NULL || pl->named == NULL) {
+			lns_tables_policies_abort(pl);
+			return -ENOMEM;
+		}
+		named = pl->named;
+	}
+	/* a name keeps its slot, retired or not (a policy removed and added back
+	 * takes its holders back) */
+	for (uint16_t i = 0; i < n; i++) {
+		pl->slot[i] = -1;
+		for (uint16_t j = 0; j < LNS_POLICY_MAX; j++)
+			if (named[j].name[0] != '\0' && strcmp(named[j].name, p[i].name) == 0) {
+				pl->slot[i] = (int16_t)j;
+				taken[j] = true;
+				break;
+			}
+	}
+	for (uint16_t i = 0, j = 0; i < n; i++) {
+		if (pl->slot[i] >= 0)
+			continue;
+		while (j < LNS_POLICY_MAX && (taken[j] || (named != pl->named && !named_free(t, j))))
+			j++;
+		if (j == LNS_POLICY_MAX) {
+			lns_tables_policies_abort(pl);
+			return -ENOSPC;
+		}
+		pl->slot[i] = (int16_t)j;
+		taken[j] = true;
+	}
+	pl->np = rte_zmalloc("lns_policies", cnt * sizeof(*pl->np), RTE_CACHE_LINE_SIZE);
+	if (pl->np == NULL) {
+		lns_tables_policies_abort(pl);
 		return -ENOMEM;
-	memcpy(np, old, cnt * sizeof(*np));     /* the anonymous (RADIUS) slots stay */
+	}
+	/* retired and anonymous (RADIUS) slots keep their rates */
+	if (t->pol != NULL)
+		memcpy(pl->np, t->pol, cnt * sizeof(*pl->np));
 	for (uint16_t i = 0; i < n; i++)
-		if (policy_config(&np[i + 1], &p[i].up, &p[i].down,
+		if (policy_config(&pl->np[pl->slot[i] + 1], &p[i].up, &p[i].down,
 				  p[i].exceed_action == LNS_EXCEED_MARK, p[i].exceed_dscp) != 0) {
-			rte_free(np);
+			lns_tables_policies_abort(pl);
 			return -EINVAL;
 		}
+	return 0;
+}
+
+void
+lns_tables_policies_abort(struct lns_policy_plan *pl)
+{
+	rte_free(pl->np);
+	rte_free(pl->mtr);
+	rte_free(pl->tat);
+	rte_free(pl->tat_c);
+	free(pl->named);
+	pl->np = NULL;
+	pl->mtr = NULL;
+	pl->tat = pl->tat_c = NULL;
+	pl->named = NULL;
+}
+
+void
+lns_tables_policies_commit(struct lns_tables *t, const struct lns_policy_conf *p,
+			   struct lns_policy_plan *pl)
+{
+	struct lns_dp_policy *old = t->pol;
+	bool live[LNS_POLICY_MAX] = { false };
+
+	if (pl->named != NULL) {        /* a first table: in place before it is published */
+		t->mtr = pl->mtr;
+		t->down_tat = pl->tat;
+		t->down_tat_c = pl->tat_c;
+		t->named = pl->named;
+		pl->mtr = NULL;
+		pl->tat = pl->tat_c = NULL;
+		pl->named = NULL;
+	}
+
+	for (uint16_t i = 0; i < pl->n; i++) {
+		struct lns_named_policy *np = &t->named[pl->slot[i]];
+
+		live[pl->slot[i]] = true;
+		if (strcmp(np->name, p[i].name) != 0) {   /* a free slot's new name */
+			snprintf(np->name, sizeof(np->name), "%s", p[i].name);
+			np->refs = 0;
+		}
+		np->retired = false;
+	}
+	for (uint16_t j = 0; j < LNS_POLICY_MAX; j++) {
+		struct lns_named_policy *np = &t->named[j];
+
+		if (live[j] || np->name[0] == '\0' || np->retired)
+			continue;
+		np->retired = true;     /* no new session takes it; its holders keep it */
+		if (np->refs == 0)
+			np->token = grace_start(t);
+	}
 	/* Publish; a worker's next packet polices with the new rates (its meter keeps
 	 * its tokens, capped by the new bursts). Free the old after every worker
 	 * has passed a quiescent state. */
-	__atomic_store_n(&t->pol, np, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->pol, pl->np, __ATOMIC_RELEASE);
+	pl->np = NULL;
 	if (t->qsbr != NULL)
 		rte_rcu_qsbr_synchronize(t->qsbr, RTE_QSBR_THRID_INVALID);
 	rte_free(old);
-	return 0;
+	t->n_pol = 0;
+	for (uint16_t j = 0; j < LNS_POLICY_MAX; j++) {
+		struct lns_named_policy *np = &t->named[j];
+
+		if (np->retired && np->refs == 0 && grace_over(t, np->token))
+			memset(np, 0, sizeof(*np));     /* free: nobody can reach it */
+		if (np->name[0] != '\0')
+			t->n_pol = (uint16_t)(j + 1);
+	}
+}
+
+int
+lns_tables_update_policies(struct lns_tables *t, const struct lns_policy_conf *p, uint16_t n)
+{
+	struct lns_policy_plan pl;
+	int rc = lns_tables_policies_plan(t, p, n, &pl);
+
+	if (rc == 0)
+		lns_tables_policies_commit(t, p, &pl);
+	return rc;
+}
+
+int
+lns_tables_policy_holders(const struct lns_tables *t, int idx, bool *retired)
+{
+	if (t->named == NULL || idx < 0 || idx >= LNS_POLICY_MAX || t->named[idx].name[0] == '\0')
+		return -ENOENT;
+	if (retired != NULL)
+		*retired = t->named[idx].retired;
+	return (int)t->named[idx].refs;
 }
 
 int
 lns_tables_session_set_policy(struct lns_tables *t, uint32_t handle, int idx)
 {
+	uint16_t old;
+
 	if (handle >= t->max_sessions || t->sess[handle].state != LNS_TBL_UP)
 		return -ENOENT;
-	if (idx >= (int)t->n_pol &&
-	    (t->dyn == NULL || idx < LNS_POLICY_MAX || idx >= LNS_POLICY_MAX + t->n_dyn ||
+	if (idx >= 0 && idx < LNS_POLICY_MAX &&
+	    (t->named == NULL || t->named[idx].name[0] == '\0' || t->named[idx].retired))
+		return -EINVAL;
+	if (idx >= LNS_POLICY_MAX &&
+	    (t->dyn == NULL || idx >= LNS_POLICY_MAX + t->n_dyn ||
 	     t->dyn[idx - LNS_POLICY_MAX].refs == 0))
 		return -EINVAL;
+	old = t->sess[handle].policy;
 	/* The worker sees the new index and reconfigures its own meter. */
 	__atomic_store_n(&t->sess[handle].policy, (uint16_t)(idx < 0 ? 0 : idx + 1),
 			 __ATOMIC_RELEASE);
+	if (idx >= 0 && idx < LNS_POLICY_MAX)
+		t->named[idx].refs++;
+	named_drop(t, old);
 	return 0;
 }

@@ -552,10 +552,13 @@ cmd_sessions(const char *cmd __rte_unused, const char *params, struct rte_tel_da
 				uint16_t pol = __atomic_load_n(&s->policy, __ATOMIC_RELAXED);
 
 				const struct lns_conf *conf = lns_dp_conf_get(dp);
-				bool named = pol != 0 && pol <= conf->n_policies;
+				/* by slot: a policy a reload removed shows while held */
+				const char *pname = pol != 0 && pol <= LNS_POLICY_MAX ?
+						    lns_conf_policy_name(conf, pol - 1) : NULL;
+				bool named = pname != NULL;
 
 				if (named)
-					e_str(&en, "policy", conf->policies[pol - 1].name);
+					e_str(&en, "policy", pname);
 				lns_dp_conf_put(dp);
 				if (pol != 0 && (named || pol > LNS_POLICY_MAX)) {
 					if (!named) {  /* a rate RADIUS gave (Mikrotik-Rate-Limit) */

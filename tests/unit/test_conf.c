@@ -237,6 +237,14 @@ policies_section(void)
 	CU_ASSERT_EQUAL(c->n_policies, 2);
 	CU_ASSERT_EQUAL(lns_conf_policy_find(c, "big"), 1);
 	CU_ASSERT_EQUAL(lns_conf_policy_find(c, "nope"), -1);
+	/* policer slots: file order at load; a lookup gives the slot, not the index */
+	CU_ASSERT_EQUAL(c->policies[1].slot, 1);
+	CU_ASSERT_STRING_EQUAL(lns_conf_policy_name(c, 1), "big");
+	CU_ASSERT_PTR_NULL(lns_conf_policy_name(c, 2));
+	CU_ASSERT_PTR_NULL(lns_conf_policy_name(c, -1));
+	CU_ASSERT_PTR_NULL(lns_conf_policy_name(c, LNS_CONF_POLICY_SLOTS));
+	c->policies[1].slot = 7;        /* as a reload maps it */
+	CU_ASSERT_EQUAL(lns_conf_policy_find(c, "big"), 7);
 	/* burst default: 100 ms of the rate, at least 3000 bytes; peak burst = burst */
 	CU_ASSERT_EQUAL(c->policies[0].up.rate, 2000000);
 	CU_ASSERT_EQUAL(c->policies[0].up.burst, 25000);

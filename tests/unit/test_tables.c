@@ -228,8 +228,13 @@ test_policy_meters(void)
 		uint32_t h3;
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(t3);
-		CU_ASSERT_EQUAL(lns_tables_update_policies(t3, &p1, 1), -EINVAL); /* none set */
-		CU_ASSERT_EQUAL(lns_tables_set_policies(t3, &p1, 1), 0);
+		/* lnsd started without policies: a reload gives it its first table */
+		CU_ASSERT_PTR_NULL(t3->mtr);
+		CU_ASSERT_EQUAL(lns_tables_update_policies(t3, &p1, 1), 0);
+		CU_ASSERT_PTR_NOT_NULL(t3->mtr);
+		CU_ASSERT_PTR_NOT_NULL(t3->down_tat);
+		CU_ASSERT_STRING_EQUAL(t3->named[0].name, "r");
+		CU_ASSERT_EQUAL(lns_tables_set_policies(t3, &p1, 1), -E2BIG);
 		add_tunnel(t3, 3);
 		CU_ASSERT_EQUAL(lns_tables_add_session(t3, 3, 1, 1, A(0x64400001), &h3), 0);
 		CU_ASSERT_EQUAL(lns_tables_session_set_policy(t3, h3, 0), 0);
@@ -247,7 +252,11 @@ test_policy_meters(void)
 		for (int i = 0; i < 10; i++)
 			pass += lns_tables_police(t3, 0, h3, 1, 1, 1500);
 		CU_ASSERT(pass >= 4 && pass <= 5);
-		CU_ASSERT_EQUAL(lns_tables_update_policies(t3, pc, 2), -EINVAL); /* another list */
+		/* another list: "r" is removed, its holder keeps its slot and rates */
+		CU_ASSERT_EQUAL(lns_tables_update_policies(t3, pc, 2), 0);
+		CU_ASSERT_EQUAL(t3->sess[h3].policy, 1);
+		CU_ASSERT_EQUAL(t3->pol[1].rate[1], 2000000);
+		CU_ASSERT_STRING_EQUAL(t3->named[1].name, "p2m");
 		lns_tables_free(t3);
 	}
 	/* policy changed by control: the worker reconfigures its upstream meter */
@@ -270,6 +279,128 @@ test_policy_meters(void)
 		CU_ASSERT_EQUAL(t->down_tat[h2], 0);
 	}
 	CU_ASSERT_EQUAL(lns_tables_set_policies(t, pc, 2), -E2BIG); /* once only */
+	lns_tables_free(t);
+}
+
+/* Commit a reload's policies with the workers' thread offline: the commit waits
+ * for a grace period, which a thread of this test cannot report while it waits. */
+static void
+commit_offline(struct lns_tables *t, const struct lns_policy_conf *p, uint16_t n, int expect)
+{
+	struct lns_policy_plan pl;
+
+	CU_ASSERT_EQUAL_FATAL(lns_tables_policies_plan(t, p, n, &pl), expect);
+	if (expect != 0)
+		return;
+	rte_rcu_qsbr_thread_offline(qsbr, 0);
+	lns_tables_policies_commit(t, p, &pl);
+	rte_rcu_qsbr_thread_online(qsbr, 0);
+}
+
+static void
+pol_set(struct lns_policy_conf *p, const char *name, uint64_t down_rate)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->down.rate = down_rate;
+	p->down.burst = 3000;
+}
+
+/* Named policies keep their slot by name across reloads: added, removed,
+ * reordered, renamed; a removed one stays for its holders and is reused only
+ * after the last one ended and a grace period passed. */
+static void
+test_policy_reload_slots(void)
+{
+	struct lns_tables *t = lns_tables_create(8, 1, 0, qsbr);
+	struct lns_policy_conf p[LNS_CONF_MAX_POLICIES];
+	struct lns_policy_plan pl;
+	uint32_t ha, hb, hc;
+	bool retired;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	pol_set(&p[0], "a", 1000000);
+	pol_set(&p[1], "b", 2000000);
+	CU_ASSERT_EQUAL_FATAL(lns_tables_policies_init(t, p, 2, 0), 0);
+	add_tunnel(t, 3);
+	CU_ASSERT_EQUAL_FATAL(lns_tables_add_session(t, 3, 1, 1, A(0x64400001), &ha), 0);
+	CU_ASSERT_EQUAL_FATAL(lns_tables_add_session(t, 3, 2, 2, A(0x64400002), &hb), 0);
+	CU_ASSERT_EQUAL_FATAL(lns_tables_add_session(t, 3, 3, 3, A(0x64400003), &hc), 0);
+	CU_ASSERT_EQUAL(lns_tables_session_set_policy(t, ha, 0), 0);
+	CU_ASSERT_EQUAL(lns_tables_session_set_policy(t, hb, 1), 0);
+	CU_ASSERT_EQUAL(lns_tables_policy_holders(t, 0, &retired), 1);
+	CU_ASSERT_FALSE(retired);
+	CU_ASSERT_EQUAL(lns_tables_policy_holders(t, 2, NULL), -ENOENT);
+
+	/* reorder, add "c", remove "a", new rate for "b" */
+	pol_set(&p[0], "c", 3000000);
+	pol_set(&p[1], "b", 2500000);
+	CU_ASSERT_EQUAL(lns_tables_policies_plan(t, p, 2, &pl), 0);
+	CU_ASSERT_EQUAL(pl.slot[0], 2);       /* a new name: a free slot, not a's */
+	CU_ASSERT_EQUAL(pl.slot[1], 1);       /* b keeps its slot */
+	CU_ASSERT_EQUAL(t->pol[2].rate[1], 2000000);  /* nothing published yet */
+	lns_tables_policies_abort(&pl);
+	CU_ASSERT_PTR_NULL(pl.np);
+	commit_offline(t, p, 2, 0);
+	CU_ASSERT_EQUAL(t->sess[ha].policy, 1);       /* a's holder: a's meter */
+	CU_ASSERT_EQUAL(t->pol[1].rate[1], 1000000);  /* ... at a's last rates */
+	CU_ASSERT_EQUAL(t->sess[hb].policy, 2);       /* b's holder: b's meter */
+	CU_ASSERT_EQUAL(t->pol[2].rate[1], 2500000);  /* ... at b's new rate */
+	CU_ASSERT_EQUAL(t->pol[3].rate[1], 3000000);
+	CU_ASSERT_EQUAL(lns_tables_policy_holders(t, 0, &retired), 1);
+	CU_ASSERT_TRUE(retired);
+	/* no new session takes a removed policy; the added one is taken */
+	CU_ASSERT_EQUAL(lns_tables_session_set_policy(t, hc, 0), -EINVAL);
+	CU_ASSERT_EQUAL(lns_tables_session_set_policy(t, hc, 2), 0);
+	CU_ASSERT_EQUAL(lns_tables_policy_holders(t, 2, NULL), 1);
+
+	/* the last holder of "a" ends: its slot waits for a grace period */
+	CU_ASSERT_EQUAL(lns_tables_remove_session(t, ha), 0);
+	CU_ASSERT_EQUAL(lns_tables_policy_holders(t, 0, NULL), 0);
+	pol_set(&p[2], "d", 4000000);
+	CU_ASSERT_EQUAL(lns_tables_policies_plan(t, p, 3, &pl), 0);
+	CU_ASSERT_EQUAL(pl.slot[2], 3);       /* not a's slot yet */
+	lns_tables_policies_abort(&pl);
+	rte_rcu_qsbr_quiescent(qsbr, 0);
+	(void)lns_tables_reclaim(t);
+	commit_offline(t, p, 3, 0);
+	CU_ASSERT_STRING_EQUAL(t->named[0].name, "d");  /* a's slot, reused */
+	CU_ASSERT_FALSE(t->named[0].retired);
+	CU_ASSERT_EQUAL(t->pol[1].rate[1], 4000000);
+	CU_ASSERT_EQUAL(lns_tables_policy_holders(t, 0, NULL), 0);
+
+	/* rename "b" to "b2": b's holder keeps b; b back later takes it again */
+	pol_set(&p[1], "b2", 5000000);
+	commit_offline(t, p, 3, 0);
+	CU_ASSERT_EQUAL(t->sess[hb].policy, 2);
+	CU_ASSERT_TRUE(t->named[1].retired);
+	CU_ASSERT_STRING_EQUAL(t->named[3].name, "b2");
+	pol_set(&p[1], "b", 6000000);
+	commit_offline(t, p, 3, 0);
+	CU_ASSERT_FALSE(t->named[1].retired);
+	CU_ASSERT_EQUAL(t->pol[2].rate[1], 6000000);  /* its holder: the new rate */
+	CU_ASSERT_EQUAL(lns_tables_policy_holders(t, 1, NULL), 1);
+	CU_ASSERT_EQUAL(t->named[3].name[0], '\0');   /* b2: nobody held it, freed */
+
+	/* every slot taken: 64 new names while b, c are held and the 64 before
+	 * are still live: refused, nothing changed */
+	for (int i = 0; i < LNS_CONF_MAX_POLICIES; i++) {
+		char nm[16];
+
+		snprintf(nm, sizeof(nm), "p%d", i);
+		pol_set(&p[i], nm, 1000000);
+	}
+	commit_offline(t, p, LNS_CONF_MAX_POLICIES, 0);
+	CU_ASSERT_EQUAL(t->sess[hb].policy, 2);
+	CU_ASSERT_EQUAL(t->sess[hc].policy, 3);
+	for (int i = 0; i < LNS_CONF_MAX_POLICIES; i++)
+		p[i].name[0] = 'q';
+	commit_offline(t, p, LNS_CONF_MAX_POLICIES, -ENOSPC);
+	CU_ASSERT_EQUAL(lns_tables_remove_session(t, hb), 0);
+	CU_ASSERT_EQUAL(lns_tables_remove_session(t, hc), 0);
+	rte_rcu_qsbr_quiescent(qsbr, 0);
+	commit_offline(t, p, LNS_CONF_MAX_POLICIES, 0);   /* b, c freed: room */
+	(void)lns_tables_reclaim(t);
 	lns_tables_free(t);
 }
 
@@ -414,6 +545,8 @@ main(void)
 	CU_add_test(s, "anonymous policies: share, hold, release, reuse after grace",
 		    test_dyn_policies);
 	CU_add_test(s, "exceed-action mark: green, yellow marked, red dropped", test_mark);
+	CU_add_test(s, "named policies: slot by name across reloads, retire, reuse after grace",
+		    test_policy_reload_slots);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
