@@ -200,6 +200,7 @@ lns_ctl_reload(struct lns_ctl *ctl, const char *path, bool dry_run, char *out, s
 	char file[LNS_CONF_PATH_MAX];
 	struct lns_conf *nc;
 	struct lns_policy_plan pl;
+	struct lns_ctl_certs_plan cp = { 0 };
 	bool metrics, policies;
 
 	if (outlen > 0)
@@ -254,6 +255,18 @@ lns_ctl_reload(struct lns_ctl *ctl, const char *path, bool dry_run, char *out, s
 			reload_event(ctl, file, 0, a.restart, "");
 		return (int)a.live;
 	}
+	/* certificates: the new set is loaded now and swapped in below */
+	if (lns_ctl_ike_certs_plan(ctl, old, nc, &cp, err, sizeof(err)) != 0) {
+		snprintf(line, sizeof(line), "error: %s: nothing changed", err);
+		a.log = true;
+		add_line(&a, line);
+		lns_tables_policies_abort(&pl);
+		lns_conf_free(nc);
+		ctl->reload_failures++;
+		lns_evlog_add(dp->evlog, lns_ctl_now_us(ctl), LNS_EV_RELOAD, LNS_EV_NONE,
+			      LNS_EV_NONE, LNS_EV_NONE, "refused: %s", err);
+		return -EINVAL;
+	}
 	if (ctl->n_retired == ctl->cap_retired) {
 		/* never wait for a reader here: one may be a telemetry thread waiting
 		 * for this very loop to answer it */
@@ -275,6 +288,7 @@ lns_ctl_reload(struct lns_ctl *ctl, const char *path, bool dry_run, char *out, s
 		snprintf(line, sizeof(line), "error: %s: nothing changed", err);
 		add_line(&a, line);
 		lns_tables_policies_abort(&pl);
+		lns_ctl_ike_certs_abort(&cp);
 		lns_conf_free(nc);
 		ctl->reload_failures++;
 		lns_evlog_add(dp->evlog, lns_ctl_now_us(ctl), LNS_EV_RELOAD, LNS_EV_NONE,
@@ -287,6 +301,7 @@ lns_ctl_reload(struct lns_ctl *ctl, const char *path, bool dry_run, char *out, s
 						 sizeof(err));
 nomem:
 		lns_tables_policies_abort(&pl);
+		lns_ctl_ike_certs_abort(&cp);
 		lns_conf_free(nc);
 		ctl->reload_failures++;
 		add_line(&a, "error: out of memory: nothing changed");
@@ -301,6 +316,7 @@ nomem:
 	else
 		lns_tables_policies_abort(&pl);
 	lns_ctl_ike_set_conf(ctl, nc);
+	lns_ctl_ike_certs_commit(ctl, &cp);
 	lns_ctl_aaa_set_conf(ctl, nc);
 	__atomic_store_n(&dp->mss_clamp, nc->ppp.mss_clamp, __ATOMIC_RELAXED);
 	__atomic_store_n(&dp->conf, nc, __ATOMIC_SEQ_CST);
