@@ -7,8 +7,9 @@
 # go core -> lnsd -> ESP/L2TP/PPP -> slirp and back.
 # Then certificates are rotated live: lnsd's certificate, key and CA bundle are
 # replaced in place (a new CA) and reloaded; the established connection keeps
-# passing traffic, a new one authenticates lnsd's new certificate; a new CRL
-# (in place too) revokes the client's certificate and a new connection is refused.
+# passing traffic and its next phase-1 renewal authenticates lnsd's new
+# certificate; a new CRL (in place too) revokes the client's certificate and a new
+# connection from it is refused.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lac.sh"
 . "$(dirname "$0")/ipsec.sh"
@@ -37,6 +38,9 @@ P --pub --in "$C/lns.key" --outform pem | P --issue --cacert "$C/ca.pem" --cakey
 P --pub --in "$C/client.key" --outform pem | P --issue --cacert "$C/ca.pem" --cakey "$C/ca.key" \
 	--dn "$DN_CLIENT" --lifetime 2 --outform pem >"$C/client.pem"
 cp "$C/lns.pem" "$C/lns.key" "$C/ca.pem" "$L/"
+# the CA lnsd's certificate will move to; clients trust it ahead of the rotation
+P --gen --type rsa --size 2048 --outform pem >"$C/ca2.key"
+P --self --ca --lifetime 2 --in "$C/ca2.key" --dn "C=CH, O=lnsd test, CN=Test CA 2" --outform pem >"$C/ca2.pem"
 P --signcrl --cacert "$C/ca.pem" --cakey "$C/ca.key" --lifetime 2 --outform pem >"$L/ca.crl"
 
 lns_write_config "$W/lnsd.yaml" "
@@ -79,6 +83,7 @@ while True:
 LNS_BG_PIDS+=("$!")
 
 LNS_IPSEC_CERT=$C
+LNS_IPSEC_CACERTS="$C/ca.pem, $C/ca2.pem"
 lns_check "charon starts with the client certificate" lns_ipsec_start unused-psk aes128gcm16
 lns_check "IKEv1 Main Mode with RSA signatures + Quick Mode" lns_ipsec_initiate
 lns_check "charon authenticated lnsd's certificate" \
@@ -109,9 +114,7 @@ print(got)' "$1"
 got=$(echo_n cert)
 lns_check "UDP echo through ESP/L2TP/PPP: $got of 20" [ "${got:-0}" -ge 18 ]
 
-# ---- rotation: a new CA, lnsd's new certificate and key, in place
-P --gen --type rsa --size 2048 --outform pem >"$C/ca2.key"
-P --self --ca --lifetime 2 --in "$C/ca2.key" --dn "C=CH, O=lnsd test, CN=Test CA 2" --outform pem >"$C/ca2.pem"
+# ---- rotation: lnsd's new certificate (of the new CA) and key, in place
 P --gen --type rsa --size 2048 --outform pem >"$C/lns2.key"
 P --pub --in "$C/lns2.key" --outform pem | P --issue --cacert "$C/ca2.pem" --cakey "$C/ca2.key" \
 	--dn "C=CH, O=lnsd test, CN=lns2.test" --san "$LNS_ACC_ADDR" --lifetime 2 --outform pem >"$C/lns2.pem"
@@ -142,21 +145,23 @@ nothing_down() {
 		! lns_has_event tunnel-destroyed "" "$seq0"
 }
 lns_check "  and nothing went down (no session-down, ipsec-disconnect, tunnel-destroyed)" nothing_down
-lns_lac_stop lnsd
-
-# the client now trusts the new CA (its own configuration change) and connects anew
-swanctl_ --terminate --ike "$LNS_IPSEC_CONN" --timeout 10 >/dev/null 2>&1
-cp "$C/ca.pem" "$C/ca1.pem"
-cp "$C/ca2.pem" "$C/ca.pem"
-swanctl_ --load-all --file "$LNS_IPSEC_DIR/swanctl.conf" >>"$LNS_IPSEC_DIR/load.out" 2>&1
-lns_check "a new connection after the rotation" lns_ipsec_initiate
+# a phase-1 renewal (charon reauthenticates: a new Main Mode; its IKEv1 keeps the
+# IPsec SAs) authenticates lnsd's new certificate and continues the connection
+seq1=$(lns_last_seq)
+swanctl_ --rekey --ike "$LNS_IPSEC_CONN" --reauth >>"$LNS_IPSEC_DIR/initiate.out" 2>&1
+lns_check "the renewal after the rotation continues the connection (ipsec-renewed)" \
+	lns_wait_event ipsec-renewed "" "$seq1" 20
 lns_check "  charon authenticated lnsd's new certificate" \
 	grep -q "authentication of 'C=CH, O=lnsd test, CN=lns2.test' with RSA.* successful" "$LNS_IPSEC_DIR/charon.log"
 lns_check "  lnsd counted a second certificate authentication" \
 	[ "$(lns_stat ike.cert_auth_done)" = $((auth0 + 1)) ]
+got=$(echo_n renewed)
+lns_check "  traffic passes after the renewal: $got of 20" [ "${got:-0}" -ge 18 ]
+lns_check "  and the session stayed up through it all" nothing_down
+lns_lac_stop lnsd
 
 # ---- revocation: a new CRL of the first CA, in place, revokes the client
-P --signcrl --cacert "$C/ca1.pem" --cakey "$C/ca.key" --lifetime 2 --cert "$C/client.pem" \
+P --signcrl --cacert "$C/ca.pem" --cakey "$C/ca.key" --lifetime 2 --cert "$C/client.pem" \
 	--reason key-compromise --outform pem >"$L/ca.crl.new"
 mv "$L/ca.crl.new" "$L/ca.crl"
 lns_check "reload applies the new CRL" reload_to "$W/crl.out"
