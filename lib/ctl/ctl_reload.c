@@ -15,6 +15,9 @@
  *    _commit): a policy keeps its slot by name, so adding, removing, renaming or
  *    reordering policies moves no session to another meter, and a removed one
  *    stays, with its last rates, for the sessions that hold it until they end;
+ *  - IKE certificates (ipsec.certificates: paths, contents, on/off) are loaded
+ *    in the plan step (a file that fails refuses the reload) and swapped in with
+ *    the rest; a Main Mode in flight keeps the set it began with (lib/ike);
  *  - telemetry and the metrics thread read it between lns_dp_conf_get() and
  *    lns_dp_conf_put(), a reader count; the old configuration is freed from the
  *    control loop once the count has been seen at zero after the new pointer was
