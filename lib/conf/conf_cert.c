@@ -27,14 +27,60 @@ ossl_reason(const char *dflt)
 	return r != NULL ? r : dflt;
 }
 
+/* SHA-256 of the file's bytes: what a reload compares to see a file rotated in place */
+static int
+file_sha256(FILE *f, uint8_t out[32])
+{
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	uint8_t buf[4096];
+	size_t n;
+	int ok = m != NULL && EVP_DigestInit_ex(m, EVP_sha256(), NULL) == 1;
+
+	while (ok && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+		ok = EVP_DigestUpdate(m, buf, n) == 1;
+	ok = ok && !ferror(f) && EVP_DigestFinal_ex(m, out, NULL) == 1;
+	EVP_MD_CTX_free(m);
+	rewind(f);
+	return ok ? 0 : -1;
+}
+
+/* open a PEM file and digest it; the caller reads it from the start */
 static FILE *
-open_pem(struct conf_ctx *ctx, yaml_node_t *map, const char *key, const char *path)
+open_pem(struct conf_ctx *ctx, yaml_node_t *map, const char *key, const char *path,
+	 uint8_t sha[32])
 {
 	FILE *f = fopen(path, "r");
 
-	if (f == NULL)
+	if (f == NULL) {
 		conf_err_key(ctx, map, key, "cannot read '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	if (file_sha256(f, sha) < 0) {
+		conf_err_key(ctx, map, key, "cannot read '%s': %s", path,
+			     ferror(f) ? strerror(errno) : "digest failed");
+		fclose(f);
+		return NULL;
+	}
 	return f;
+}
+
+bool
+lns_conf_certs_differ(const struct lns_cert_conf *a, const struct lns_cert_conf *b)
+{
+	if (a->set != b->set)
+		return true;
+	if (!a->set)
+		return false;
+	if (strcmp(a->cert_file, b->cert_file) != 0 || strcmp(a->key_file, b->key_file) != 0 ||
+	    strcmp(a->ca_file, b->ca_file) != 0 || a->n_crls != b->n_crls ||
+	    memcmp(a->cert_sha, b->cert_sha, 32) != 0 || memcmp(a->key_sha, b->key_sha, 32) != 0 ||
+	    memcmp(a->ca_sha, b->ca_sha, 32) != 0)
+		return true;
+	for (unsigned int i = 0; i < a->n_crls; i++)
+		if (strcmp(a->crl_files[i], b->crl_files[i]) != 0 ||
+		    memcmp(a->crl_sha[i], b->crl_sha[i], 32) != 0)
+			return true;
+	return false;
 }
 
 /* path resolved against the configuration's directory, in place */
@@ -78,7 +124,7 @@ conf_cert_check(struct conf_ctx *ctx, yaml_node_t *map, struct lns_cert_conf *c)
 	int rc = -1;
 
 	ERR_clear_error();
-	if ((f = open_pem(ctx, map, "cert-file", c->cert_file)) == NULL)
+	if ((f = open_pem(ctx, map, "cert-file", c->cert_file, c->cert_sha)) == NULL)
 		return -1;
 	cert = PEM_read_X509(f, NULL, NULL, NULL);
 	fclose(f);
@@ -87,7 +133,7 @@ conf_cert_check(struct conf_ctx *ctx, yaml_node_t *map, struct lns_cert_conf *c)
 			     c->cert_file, ossl_reason("no CERTIFICATE block"));
 		goto out;
 	}
-	if ((f = open_pem(ctx, map, "key-file", c->key_file)) == NULL)
+	if ((f = open_pem(ctx, map, "key-file", c->key_file, c->key_sha)) == NULL)
 		goto out;
 	key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 	fclose(f);
@@ -107,7 +153,7 @@ conf_cert_check(struct conf_ctx *ctx, yaml_node_t *map, struct lns_cert_conf *c)
 			     c->key_file, c->cert_file);
 		goto out;
 	}
-	if ((f = open_pem(ctx, map, "ca-file", c->ca_file)) == NULL)
+	if ((f = open_pem(ctx, map, "ca-file", c->ca_file, c->ca_sha)) == NULL)
 		goto out;
 	for (n = 0; (ca = PEM_read_X509(f, NULL, NULL, NULL)) != NULL; n++)
 		X509_free(ca);
@@ -117,7 +163,8 @@ conf_cert_check(struct conf_ctx *ctx, yaml_node_t *map, struct lns_cert_conf *c)
 		goto out;
 	}
 	for (unsigned int i = 0; i < c->n_crls; i++) {
-		if ((f = open_pem(ctx, map, "crl-files", c->crl_files[i])) == NULL)
+		if ((f = open_pem(ctx, map, "crl-files", c->crl_files[i],
+				    c->crl_sha[i])) == NULL)
 			goto out;
 		for (n = 0; (crl = PEM_read_X509_CRL(f, NULL, NULL, NULL)) != NULL; n++)
 			X509_CRL_free(crl);

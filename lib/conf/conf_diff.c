@@ -211,6 +211,37 @@ diff_map(struct diff_ctx *x, const struct schema *s, const char *a, const char *
 	}
 }
 
+/* One file named alike in both: its contents, by the digest taken at load. */
+static void
+diff_contents(struct diff_ctx *x, const char *key, const char *pa, const char *pb,
+	      const uint8_t *da, const uint8_t *db)
+{
+	if (strcmp(pa, pb) != 0 || memcmp(da, db, 32) == 0)
+		return;     /* a new path is named by the key's own change */
+	snprintf(x->path, sizeof(x->path), "ipsec.certificates.%s", key);
+	emit(x, "contents changed", "", "", false);
+	x->path[0] = '\0';
+}
+
+/* ipsec.certificates: files replaced in place (certificates rotated, a new CRL)
+ * change no key, but they change what lnsd signs and trusts */
+static void
+diff_cert_files(struct diff_ctx *x, const struct lns_cert_conf *a, const struct lns_cert_conf *b)
+{
+	char key[32];
+
+	if (!a->set || !b->set)
+		return;
+	diff_contents(x, "cert-file", a->cert_file, b->cert_file, a->cert_sha, b->cert_sha);
+	diff_contents(x, "key-file", a->key_file, b->key_file, a->key_sha, b->key_sha);
+	diff_contents(x, "ca-file", a->ca_file, b->ca_file, a->ca_sha, b->ca_sha);
+	for (unsigned int i = 0; i < a->n_crls && i < b->n_crls; i++) {
+		snprintf(key, sizeof(key), "crl-files[%u]", i);
+		diff_contents(x, key, a->crl_files[i], b->crl_files[i], a->crl_sha[i],
+			      b->crl_sha[i]);
+	}
+}
+
 unsigned
 lns_conf_diff(const struct lns_conf *old, const struct lns_conf *new, lns_conf_change_fn fn,
 	      void *arg)
@@ -223,6 +254,7 @@ lns_conf_diff(const struct lns_conf *old, const struct lns_conf *new, lns_conf_c
 	x->fn = fn;
 	x->arg = arg;
 	diff_map(x, &conf_root_schema, (const char *)old, (const char *)new, false);
+	diff_cert_files(x, &old->ipsec.certs, &new->ipsec.certs);
 	n = x->n;
 	free(x);
 	return n;

@@ -687,10 +687,10 @@ static const struct key_desc ipsec_keys[] = {
 	K_UINT(struct lns_ipsec_conf, "max-half-open", max_half_open, 1, 65535, 1024),
 	K_UINT(struct lns_ipsec_conf, "nat-keepalive", nat_keepalive, 0, 3600, 20),
 	K_LIST(struct lns_ipsec_conf, "psk", psks, psk_list),
-	/* restart-only: lib/ike loads the files once, at start; a reload that took new
-	 * paths live would describe keys lnsd does not sign with */
+	/* live: a reload loads the files again (new paths, or the same ones whose
+	 * contents changed: lns_conf_certs_differ) for new Main Modes */
 	K_SECTION(struct lns_ipsec_conf, "certificates", certs, certs_schema,
-		  SETF(struct lns_ipsec_conf, certs.set), .flags = F_RESTART),
+		  SETF(struct lns_ipsec_conf, certs.set)),
 	K_LIST(struct lns_ipsec_conf, "cert-peers", cert_peers, cert_peer_list),
 	K_BOOL(struct lns_ipsec_conf, "fragmentation", fragmentation, true),
 	K_UINT(struct lns_ipsec_conf, "fragment-size", fragment_size, 512, 9000, 1280),

@@ -156,7 +156,12 @@ struct lns_cert_conf {
 	uint8_t  n_crls;
 	uint8_t  key_auth;                       /**< enum lns_ike_auth the key signs with (set at load) */
 	bool     set;
+	/** SHA-256 of each file as read at load: a reload sees a file replaced in place */
+	uint8_t  cert_sha[32], key_sha[32], ca_sha[32], crl_sha[LNS_CONF_MAX_CRLS][32];
 };
+
+/** Do two certificate configurations differ: on/off, a path, or a file's contents? */
+bool lns_conf_certs_differ(const struct lns_cert_conf *a, const struct lns_cert_conf *b);
 
 /** Phase-1 authentication methods a peer may use (`auth:`). */
 enum lns_ike_auth {
@@ -596,7 +601,8 @@ void lns_conf_schema_print(FILE *out);
 struct lns_conf_change {
 	const char *path;    /**< key path; list items by name ("ppp.users[alice].password")
 			      *   or, without a name key, by position ("ipsec.psks[0]") */
-	const char *what;    /**< "changed", "added" (a list item), "removed" (a list item) */
+	const char *what;    /**< "changed", "added" (a list item), "removed" (a list item),
+			      *   "contents changed" (a certificate file replaced in place) */
 	const char *old_v;   /**< the values as lns_conf_dump() prints them (secrets "***"), */
 	const char *new_v;   /**< "" for an absent value or a whole list item */
 	bool restart;        /**< restart-only: reload leaves it as it runs */

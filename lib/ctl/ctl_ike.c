@@ -429,6 +429,41 @@ lns_ctl_ike_set_conf(struct lns_ctl *ctl, const struct lns_conf *conf)
 		lns_ike_set_conf(ctl->ike->ike, conf);
 }
 
+int
+lns_ctl_ike_certs_plan(struct lns_ctl *ctl, const struct lns_conf *old,
+		       const struct lns_conf *nc, struct lns_ctl_certs_plan *pl, char *err,
+		       size_t errlen)
+{
+	char e[LNS_CONF_ERR_MAX];
+
+	memset(pl, 0, sizeof(*pl));
+	if (ctl->ike == NULL || ctl->ike->ike == NULL ||
+	    !lns_conf_certs_differ(&old->ipsec.certs, &nc->ipsec.certs))
+		return 0;
+	/* lib/conf read and checked these files a moment ago; this reads them for use */
+	if (lns_ike_certs_load(nc, &pl->certs, e, sizeof(e)) != 0) {
+		snprintf(err, errlen, "ipsec.certificates: %s", e);
+		return -1;
+	}
+	pl->swap = true;
+	return 0;
+}
+
+void
+lns_ctl_ike_certs_commit(struct lns_ctl *ctl, struct lns_ctl_certs_plan *pl)
+{
+	if (pl->swap)
+		lns_ike_set_certs(ctl->ike->ike, pl->certs);
+	memset(pl, 0, sizeof(*pl));
+}
+
+void
+lns_ctl_ike_certs_abort(struct lns_ctl_certs_plan *pl)
+{
+	lns_ike_certs_put(pl->certs);
+	memset(pl, 0, sizeof(*pl));
+}
+
 void
 lns_ctl_ike_shutdown(struct lns_ctl *ctl)
 {

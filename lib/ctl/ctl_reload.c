@@ -15,6 +15,9 @@
  *    _commit): a policy keeps its slot by name, so adding, removing, renaming or
  *    reordering policies moves no session to another meter, and a removed one
  *    stays, with its last rates, for the sessions that hold it until they end;
+ *  - IKE certificates (ipsec.certificates: paths, contents, on/off) are loaded
+ *    in the plan step (a file that fails refuses the reload) and swapped in with
+ *    the rest; a Main Mode in flight keeps the set it began with (lib/ike);
  *  - telemetry and the metrics thread read it between lns_dp_conf_get() and
  *    lns_dp_conf_put(), a reader count; the old configuration is freed from the
  *    control loop once the count has been seen at zero after the new pointer was
@@ -200,6 +203,7 @@ lns_ctl_reload(struct lns_ctl *ctl, const char *path, bool dry_run, char *out, s
 	char file[LNS_CONF_PATH_MAX];
 	struct lns_conf *nc;
 	struct lns_policy_plan pl;
+	struct lns_ctl_certs_plan cp = { 0 };
 	bool metrics, policies;
 
 	if (outlen > 0)
@@ -254,6 +258,18 @@ lns_ctl_reload(struct lns_ctl *ctl, const char *path, bool dry_run, char *out, s
 			reload_event(ctl, file, 0, a.restart, "");
 		return (int)a.live;
 	}
+	/* certificates: the new set is loaded now and swapped in below */
+	if (lns_ctl_ike_certs_plan(ctl, old, nc, &cp, err, sizeof(err)) != 0) {
+		snprintf(line, sizeof(line), "error: %s: nothing changed", err);
+		a.log = true;
+		add_line(&a, line);
+		lns_tables_policies_abort(&pl);
+		lns_conf_free(nc);
+		ctl->reload_failures++;
+		lns_evlog_add(dp->evlog, lns_ctl_now_us(ctl), LNS_EV_RELOAD, LNS_EV_NONE,
+			      LNS_EV_NONE, LNS_EV_NONE, "refused: %s", err);
+		return -EINVAL;
+	}
 	if (ctl->n_retired == ctl->cap_retired) {
 		/* never wait for a reader here: one may be a telemetry thread waiting
 		 * for this very loop to answer it */
@@ -275,6 +291,7 @@ lns_ctl_reload(struct lns_ctl *ctl, const char *path, bool dry_run, char *out, s
 		snprintf(line, sizeof(line), "error: %s: nothing changed", err);
 		add_line(&a, line);
 		lns_tables_policies_abort(&pl);
+		lns_ctl_ike_certs_abort(&cp);
 		lns_conf_free(nc);
 		ctl->reload_failures++;
 		lns_evlog_add(dp->evlog, lns_ctl_now_us(ctl), LNS_EV_RELOAD, LNS_EV_NONE,
@@ -287,6 +304,7 @@ lns_ctl_reload(struct lns_ctl *ctl, const char *path, bool dry_run, char *out, s
 						 sizeof(err));
 nomem:
 		lns_tables_policies_abort(&pl);
+		lns_ctl_ike_certs_abort(&cp);
 		lns_conf_free(nc);
 		ctl->reload_failures++;
 		add_line(&a, "error: out of memory: nothing changed");
@@ -301,6 +319,7 @@ nomem:
 	else
 		lns_tables_policies_abort(&pl);
 	lns_ctl_ike_set_conf(ctl, nc);
+	lns_ctl_ike_certs_commit(ctl, &cp);
 	lns_ctl_aaa_set_conf(ctl, nc);
 	__atomic_store_n(&dp->mss_clamp, nc->ppp.mss_clamp, __ATOMIC_RELAXED);
 	__atomic_store_n(&dp->conf, nc, __ATOMIC_SEQ_CST);

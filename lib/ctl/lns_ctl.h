@@ -244,6 +244,22 @@ void lns_ctl_reload_poll(struct lns_ctl *ctl);
 int lns_ctl_subs_set_conf(struct lns_ctl *ctl, const struct lns_conf *conf);
 /** Point IKE at conf (ctl_ike.c). */
 void lns_ctl_ike_set_conf(struct lns_ctl *ctl, const struct lns_conf *conf);
+
+struct ike_certs;
+/** Reload's certificate step: a new set loaded, not yet in use (ctl_ike.c). */
+struct lns_ctl_certs_plan {
+	struct ike_certs *certs;   /**< NULL with swap: signatures turned off */
+	bool swap;                 /**< ipsec.certificates changed (paths, contents, on/off) */
+};
+/** Load the new set when ipsec.certificates differs from old's. @return 0, or -1
+ *  with err ("ipsec.certificates: FILE: reason") and nothing to abort. */
+int lns_ctl_ike_certs_plan(struct lns_ctl *ctl, const struct lns_conf *old,
+			   const struct lns_conf *nc, struct lns_ctl_certs_plan *pl, char *err,
+			   size_t errlen);
+/** Swap the planned set in for new Main Modes (cannot fail). */
+void lns_ctl_ike_certs_commit(struct lns_ctl *ctl, struct lns_ctl_certs_plan *pl);
+/** Discard a plan (a refused or dry reload). */
+void lns_ctl_ike_certs_abort(struct lns_ctl_certs_plan *pl);
 /** Point the AAA layer at conf: RADIUS servers, timers, DAS clients apply live. */
 void lns_ctl_aaa_set_conf(struct lns_ctl *ctl, const struct lns_conf *conf);
 /** Whether conf needs the AAA layer (RADIUS, or per-user session limits). */

@@ -29,6 +29,7 @@ struct ike_certs {
 	uint8_t *ca_dn[IKE_CERT_MAX_CAS];
 	size_t ca_dn_len[IKE_CERT_MAX_CAS];
 	unsigned int n_ca;
+	unsigned int refs;      /* the responder's and each negotiation's (control lcore only) */
 };
 
 struct ike_peer_cert {
@@ -79,6 +80,7 @@ ike_certs_load(const struct lns_cert_conf *c, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	ic->refs = 1;
 	ERR_clear_error();
 	if ((f = fopen(c->cert_file, "r")) == NULL || (cert = PEM_read_X509(f, NULL, NULL, NULL)) ==
 	    NULL || der_of(cert, &ic->own, &ic->own_len) < 0 ||
@@ -140,10 +142,18 @@ fail:
 	return NULL;
 }
 
+struct ike_certs *
+ike_certs_ref(struct ike_certs *ic)
+{
+	if (ic != NULL)
+		ic->refs++;
+	return ic;
+}
+
 void
 ike_certs_free(struct ike_certs *ic)
 {
-	if (ic == NULL)
+	if (ic == NULL || --ic->refs > 0)
 		return;
 	EVP_PKEY_free(ic->key);
 	OPENSSL_free(ic->own);
@@ -171,7 +181,7 @@ ike_certs_own_dn(const struct ike_certs *ic, size_t *len)
 const uint8_t *
 ike_certs_ca_dn(const struct ike_certs *ic, unsigned int i, size_t *len)
 {
-	if (i >= ic->n_ca)
+	if (ic == NULL || i >= ic->n_ca)
 		return NULL;
 	*len = ic->ca_dn_len[i];
 	return ic->ca_dn[i];

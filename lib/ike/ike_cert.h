@@ -29,8 +29,16 @@ enum ike_cert_verdict {
 struct ike_certs;
 struct ike_peer_cert;
 
-/** Load cert-file, key-file, ca-file and crl-files. NULL with err filled. */
+/**
+ * Load cert-file, key-file, ca-file and crl-files into a set holding one reference.
+ * NULL with err filled. A set is reference-counted so that a reload can swap in a
+ * new one while a Main Mode in flight finishes with the set it began with; the
+ * count is plain (lib/ike runs on the control lcore only).
+ */
 struct ike_certs *ike_certs_load(const struct lns_cert_conf *c, char *err, size_t errlen);
+/** Take one more reference (NULL is a no-op). @return ic. */
+struct ike_certs *ike_certs_ref(struct ike_certs *ic);
+/** Drop one reference; the last one frees the set. NULL is a no-op. */
 void ike_certs_free(struct ike_certs *ic);
 /** Our certificate, DER. */
 const uint8_t *ike_certs_own(const struct ike_certs *ic, size_t *len);

@@ -300,6 +300,7 @@ ike_sa_destroy(struct lns_ike *ike, struct ike_sa *sa, bool callbacks, const cha
 	lns_timer_cancel(ike->tm, &sa->t_life);
 	lns_timer_cancel(ike->tm, &sa->t_dpd);
 	ike_dh_free(sa->dh);
+	ike_certs_free(sa->certs);
 	free(sa->sai_b);
 	free(sa->resp);
 	ike_wipe(sa, sizeof(*sa));   /* SKEYIDs, cipher key, g^xy */
@@ -517,6 +518,9 @@ ike_sa_established(struct lns_ike *ike, struct ike_sa *sa)
 {
 	sa->state = IKE_ESTABLISHED;
 	ike->n_half_open--;
+	/* signed and verified: an old set need not outlive a reload for this SA */
+	ike_certs_free(sa->certs);
+	sa->certs = NULL;
 	lns_timer_cancel(ike->tm, &sa->t_rtx);
 	lns_timer_arm(ike->tm, &sa->t_life, ike->now_ms + (uint64_t)sa->life_s * 1000);
 	ike_dpd_start(ike, sa);
@@ -574,6 +578,31 @@ lns_ike_set_conf(struct lns_ike *ike, const struct lns_conf *conf)
 {
 	/* proposals, PSKs, lifetimes, DPD are read per negotiation or per timer */
 	ike->conf = conf;
+}
+
+int
+lns_ike_certs_load(const struct lns_conf *conf, struct ike_certs **out, char *err,
+		   size_t errlen)
+{
+	*out = NULL;
+	if (!conf->ipsec.certs.set)
+		return 0;
+	*out = ike_certs_load(&conf->ipsec.certs, err, errlen);
+	return *out != NULL ? 0 : -1;
+}
+
+void
+lns_ike_certs_put(struct ike_certs *certs)
+{
+	ike_certs_free(certs);
+}
+
+void
+lns_ike_set_certs(struct lns_ike *ike, struct ike_certs *certs)
+{
+	/* Main Modes in flight hold their own reference (ike_sa.certs) */
+	ike_certs_free(ike->certs);
+	ike->certs = certs;
 }
 
 void

@@ -302,6 +302,9 @@ mm1(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 	sa->hash = (enum ike_hash)ike_hash_of(chosen.hash);
 	sa->group = chosen.group;
 	sa->auth = chosen.auth;
+	/* a reload may swap the set before message 5: this negotiation keeps its own */
+	if (sa->auth != IKE_AUTH_PSK)
+		sa->certs = ike_certs_ref(ike->certs);
 	p1_name(&chosen, sa->alg_name, sizeof(sa->alg_name));
 	for (unsigned int i = 0; i < pls.n; i++) {
 		/* "FRAGMENTATION", with Windows' 4 capability bytes or without */
@@ -440,7 +443,7 @@ mm3(struct lns_ike *ike, struct ike_sa *sa, const struct ike_hdr *h, const uint8
 		const uint8_t *dn;
 		size_t dl;
 
-		for (unsigned int i = 0; (dn = ike_certs_ca_dn(ike->certs, i, &dl)) != NULL; i++) {
+		for (unsigned int i = 0; (dn = ike_certs_ca_dn(sa->certs, i, &dl)) != NULL; i++) {
 			size_t o = ike_buf_pl_begin(&m, IKE_PL_CR);
 
 			ike_buf_u8(&m, IKE_CERT_ENC_X509_SIG);
@@ -731,7 +734,7 @@ mm5_sig(struct lns_ike *ike, struct ike_sa *sa, const uint8_t *msg, size_t len,
 	bool initial_contact;
 	int rc, sl;
 
-	if (ike->certs == NULL) {
+	if (sa->certs == NULL) {
 		CNT(ike, E_NO_CERT);
 		return -EACCES;
 	}
@@ -778,7 +781,7 @@ mm5_sig(struct lns_ike *ike, struct ike_sa *sa, const uint8_t *msg, size_t len,
 		extra[n_extra] = e->body + 1;
 		extra_len[n_extra++] = e->len - 1u;
 	}
-	v = ike_certs_verify(ike->certs, c->body + 1, c->len - 1u, extra, extra_len, n_extra,
+	v = ike_certs_verify(sa->certs, c->body + 1, c->len - 1u, extra, extra_len, n_extra,
 			     &pc, why, sizeof(why));
 	if (v == IKE_CERT_OK) {
 		v = ike_peer_cert_id(pc, id.type, id.data, id.len);
@@ -819,8 +822,8 @@ mm5_sig(struct lns_ike *ike, struct ike_sa *sa, const uint8_t *msg, size_t len,
 	initial_contact = mm5_accept(sa, &pls, &id, id_str, peer_port, local_port);
 
 	/* Message 6: IDir (our subject) | CERT | SIG_R */
-	own = ike_certs_own(ike->certs, &own_len);
-	dn = ike_certs_own_dn(ike->certs, &dn_len);
+	own = ike_certs_own(sa->certs, &own_len);
+	dn = ike_certs_own_dn(sa->certs, &dn_len);
 	rc = -EIO;
 	if (dn_len > sizeof(idr) - 4)
 		goto out;
@@ -840,7 +843,7 @@ mm5_sig(struct lns_ike *ike, struct ike_sa *sa, const uint8_t *msg, size_t len,
 	/* HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b), signed */
 	if (ike_p1_hash(sa->hash, sa->k.skeyid, sa->k.len, pub, sa->gxi, publen, sa->rcky,
 			sa->icky, sa->sai_b, sa->sai_len, idr, 4 + dn_len, hash) < 0 ||
-	    (sl = ike_certs_sign(ike->certs, hash, sa->k.len, mysig)) < 0) {
+	    (sl = ike_certs_sign(sa->certs, hash, sa->k.len, mysig)) < 0) {
 		CNT(ike, E_CRYPTO);
 		goto out;
 	}

@@ -113,6 +113,8 @@ struct ike_sa {
 	bool vid_initial_contact;        /* Microsoft's "Vid-Initial-Contact" in message 1 */
 	bool frag_peer;                  /* it announced IKEv1 fragmentation (vendor ID) */
 	int auth;                        /* IKE_AUTH_PSK or IKE_AUTH_RSA_SIG */
+	struct ike_certs *certs;         /* signatures: the set this Main Mode began with
+					  * (a reference, dropped once established) */
 
 	/* retransmission of our last response */
 	uint8_t req_digest[20];
@@ -159,7 +161,7 @@ struct lns_ike {
 	struct ike_bucket *rl;
 	uint64_t now_ms;                 /* of the call in progress */
 	uint16_t in_peer_port, in_local_port; /* of the message in progress */
-	struct ike_certs *certs;         /* ipsec.certificates, NULL = none */
+	struct ike_certs *certs;         /* ipsec.certificates for new Main Modes, NULL = none */
 	struct ike_frag_slot *frags;     /* reassembly, IKE_FRAG_SLOTS, on first use */
 	uint16_t frag_id;                /* of our last fragmented message */
 };

@@ -175,6 +175,23 @@ void lns_ike_set_drain(struct lns_ike *ike, bool on);
 /** Reload: new negotiations (and DPD timers armed from now on) follow conf; SAs
  *  already made keep their lifetimes. The old conf may be freed after this call. */
 void lns_ike_set_conf(struct lns_ike *ike, const struct lns_conf *conf);
+
+struct ike_certs;
+/**
+ * Reload, step 1 (may fail, changes nothing): load conf's ipsec.certificates into
+ * *out, NULL when conf has none. @return 0, or -1 with err ("FILE: reason").
+ */
+int  lns_ike_certs_load(const struct lns_conf *conf, struct ike_certs **out, char *err,
+			size_t errlen);
+/** Discard what lns_ike_certs_load() made (a refused reload). NULL is a no-op. */
+void lns_ike_certs_put(struct ike_certs *certs);
+/**
+ * Reload, step 2 (cannot fail): new Main Modes sign and verify with certs (taken
+ * over; NULL turns signatures off). A Main Mode in flight finishes with the set it
+ * began with; the old set is freed when the last of them is done. Established
+ * connections are not touched; their next phase-1 renewal uses certs.
+ */
+void lns_ike_set_certs(struct lns_ike *ike, struct ike_certs *certs);
 /** Free everything without callbacks or messages; secrets are wiped. NULL is a no-op. */
 void lns_ike_free(struct lns_ike *ike);
 

@@ -18,7 +18,8 @@
 # one), LNS_IPSEC_LOCAL (its address, default $LNS_ACC_PEER) and LNS_IPSEC_DIR (its
 # files; cleared: $LNS_WORK/ch) before each call, and keep each LNS_IPSEC_PID.
 # Certificates instead of the PSK: LNS_IPSEC_CERT=DIR with client.pem, client.key
-# and ca.pem (the CA that signed lnsd's certificate too).
+# and ca.pem (the CA that signed lnsd's certificate too); LNS_IPSEC_CACERTS, a
+# comma-separated list of CA files, replaces ca.pem as the CAs trusted for lnsd.
 
 LNS_IPSEC_CONN=${LNS_IPSEC_CONN:-l2tp}
 LNS_IPSEC_DIR=
@@ -36,7 +37,8 @@ lns_ipsec_auth() {
 		return
 	fi
 	printf 'local { auth = pubkey\n\t\t\tcerts = %s/client.pem }\n' "$LNS_IPSEC_CERT"
-	printf '\t\tremote { auth = pubkey\n\t\t\tcacerts = %s/ca.pem }' "$LNS_IPSEC_CERT"
+	printf '\t\tremote { auth = pubkey\n\t\t\tcacerts = %s }' \
+		"${LNS_IPSEC_CACERTS:-$LNS_IPSEC_CERT/ca.pem}"
 }
 
 # lns_ipsec_start PSK [ESP_PROPOSALS] [IKE_PROPOSALS]

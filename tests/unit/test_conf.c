@@ -1726,6 +1726,79 @@ reload_keep_restart(void)
 	lns_conf_free(b);
 }
 
+static void
+copy_file(const char *from, const char *to)
+{
+	char buf[8192];
+	FILE *f = fopen(from, "rb"), *t = fopen(to, "wb");
+	size_t n;
+
+	CU_ASSERT_FATAL(f != NULL && t != NULL);
+	n = fread(buf, 1, sizeof(buf), f);
+	CU_ASSERT_EQUAL(fwrite(buf, 1, n, t), n);
+	fclose(f);
+	fclose(t);
+}
+
+/* ipsec.certificates is live: a new path is a change, and so is a file replaced in
+ * place (same path, other contents: seen by the digest taken at load). */
+static void
+reload_certs(void)
+{
+	char dir[] = "/tmp/lnsd-certs-XXXXXX", yaml[2048], yaml2[2048], ca[64], crl[64];
+	struct lns_conf *a, *b, *c, *off;
+	struct seen s = { .n = 0 };
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+	snprintf(crl, sizeof(crl), "%s/ca.crl", dir);
+	copy_file("ike/certs/ca.pem", ca);
+	copy_file("ike/certs/ca.crl", crl);
+	snprintf(yaml, sizeof(yaml), PORTS "ipsec:\n  certificates:\n"
+		 "    cert-file: ike/certs/lns.pem\n    key-file: ike/certs/lns.key\n"
+		 "    ca-file: %s\n    crl-files: [%s]\n", ca, crl);
+	a = load_ok(yaml);
+	b = load_ok(yaml);
+	CU_ASSERT_FATAL(a != NULL && b != NULL);
+	CU_ASSERT_EQUAL(lns_conf_diff(a, b, NULL, NULL), 0);
+	CU_ASSERT_FALSE(lns_conf_certs_differ(&a->ipsec.certs, &b->ipsec.certs));
+	CU_ASSERT(!lns_conf_path_restart("ipsec.certificates.cert-file"));
+	/* the CA bundle rotated in place: one live change, named */
+	copy_file("ike/certs/other-ca.pem", ca);
+	c = load_ok(yaml);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_TRUE(lns_conf_certs_differ(&a->ipsec.certs, &c->ipsec.certs));
+	CU_ASSERT_EQUAL(lns_conf_diff(a, c, collect, &s), 1);
+	CU_ASSERT(has(&s, "ipsec.certificates.ca-file contents changed >"));
+	/* another certificate by path: the path change names it, no second line */
+	snprintf(yaml2, sizeof(yaml2), PORTS "ipsec:\n  certificates:\n"
+		 "    cert-file: ike/certs/lns-ec.pem\n    key-file: ike/certs/lns-ec.key\n"
+		 "    ca-file: %s\n    crl-files: [%s]\n", ca, crl);
+	lns_conf_free(b);
+	b = load_ok(yaml2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	s.n = 0;
+	CU_ASSERT_EQUAL(lns_conf_diff(c, b, collect, &s), 2);
+	CU_ASSERT(has(&s, "ipsec.certificates.cert-file changed "
+		      "\"ike/certs/lns.pem\">\"ike/certs/lns-ec.pem\""));
+	CU_ASSERT(lns_conf_certs_differ(&c->ipsec.certs, &b->ipsec.certs));
+	/* certificates off: a difference too, and live */
+	off = load_ok(PORTS);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(off);
+	CU_ASSERT(lns_conf_certs_differ(&a->ipsec.certs, &off->ipsec.certs));
+	s.n = 0;
+	CU_ASSERT(lns_conf_diff(a, off, collect, &s) > 0);
+	for (unsigned i = 0; i < s.n; i++)
+		CU_ASSERT(strstr(s.line[i], " R") == NULL);
+	lns_conf_free(a);
+	lns_conf_free(b);
+	lns_conf_free(c);
+	lns_conf_free(off);
+	remove(ca);
+	remove(crl);
+	rmdir(dir);
+}
+
 /* Every key is marked in --dump-schema: live or restart, nothing else. */
 static void
 reload_schema_marks(void)
@@ -1813,6 +1886,7 @@ static const struct {
 	{ "reload: diff of two configurations", reload_diff },
 	{ "reload: restart-only keys kept", reload_keep_restart },
 	{ "reload: every key marked", reload_schema_marks },
+	{ "reload: certificates live, rotated in place", reload_certs },
 	{ "session timeouts and keepalive per profile and user", session_policy_keys },
 };
 

@@ -104,6 +104,33 @@ test_load_and_sign(void)
 	ike_certs_free(ic);
 }
 
+/* A set lives while any reference does: the last free frees it (ASan: no leak,
+ * no use after free), and the one left after a free still signs as before. */
+static void
+test_refcount(void)
+{
+	struct lns_cert_conf c;
+	struct ike_certs *ic, *held;
+	char err[256] = "";
+	uint8_t hash[32], want[512], sig[IKE_SIG_MAX];
+	size_t wl;
+
+	conf_of(&c, "lns.key", false);
+	ic = ike_certs_load(&c, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ic);
+	held = ike_certs_ref(ic);                /* a Main Mode in flight */
+	CU_ASSERT_PTR_EQUAL(held, ic);
+	CU_ASSERT_PTR_NULL(ike_certs_ref(NULL));
+	ike_certs_free(ic);                      /* the reload's swap drops the responder's */
+	CU_ASSERT_EQUAL_FATAL(slurp(D "hash.bin", hash, sizeof(hash)), 32);
+	wl = slurp(D "lns-sig.bin", want, sizeof(want));
+	CU_ASSERT_EQUAL(ike_certs_sign(held, hash, 32, sig), (int)wl);
+	CU_ASSERT_EQUAL(memcmp(sig, want, wl), 0);
+	CU_ASSERT_PTR_NULL(ike_certs_ca_dn(NULL, 0, &wl));
+	ike_certs_free(held);                    /* the last: freed */
+	ike_certs_free(NULL);
+}
+
 static struct ike_peer_cert *
 verify(struct ike_certs *ic, const char *der_file, enum ike_cert_verdict want)
 {
@@ -303,6 +330,7 @@ main(void)
 	CU_add_test(s, "chain, CRL, ID against subject and subjectAltName, signature",
 		    test_chain_crl_id);
 	CU_add_test(s, "DN text and comparison", test_dn_text);
+	CU_add_test(s, "a set lives while a reference does", test_refcount);
 	CU_add_test(s, "ECDSA P-256: r|s both ways, openssl's signature", test_ecdsa);
 	CU_add_test(s, "SKEYID for signatures against OpenSSL HMAC", test_skeyid_sig);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
