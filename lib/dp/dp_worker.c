@@ -534,7 +534,8 @@ down_too_big(const struct lns_dp *dp, struct rte_mbuf *m, uint16_t l3_off, uint3
  *
  *   upstream:   classify -> esp-in -> esp-inner -> l2tp-in (+ppp-in) -> ipv4-up -> tx
  *                        \-> plain L2TP ------------^
- *   downstream: classify -> ipv4-down -> encap -> esp-out -> outer -> tx
+ *   downstream: classify -> ipv4-down (+encap) -> esp-out -> outer -> tx
+ *                                    \-> in the clear: outer -> tx
  *
  * ppp-in is folded into l2tp-in: the PPP framing is read from the L2TP payload
  * the same pass already has in cache, and a data message for a session not yet
@@ -884,20 +885,57 @@ plain_l2tp_strip(struct rte_mbuf *m)
 }
 
 /*
- * ipv4-down: core-side IPv4 (data at Ethernet) to subscribers, looked up by
- * address in bulk with each session's entry and counters prefetched (as l2tp-in
- * upstream). Session, TTL, policer, the tunnel's next hop and outbound SA, and
- * the access MTU once encapsulated are checked. Good: data at the inner IPv4
- * header with its TTL decremented, h[] their sessions, metadata tunnel and sa
- * (the tunnel's outbound SA, or LNS_SAD_NONE) set for encap and esp-out.
+ * encap of one packet (data at its inner IPv4 header, tot bytes): L2TP data
+ * header and UDP (and the inner IPv4 header of a tunnel-mode SA e) in front, and
+ * the session's and tunnel's counters. Called from ipv4-down's pass, which has
+ * the session, tunnel and SA in registers: a separate pass re-derived them and
+ * cost more instructions per packet than it saved. @return 0, or -1 dropped.
+ */
+static inline int
+encap_one(const struct lns_dp *dp, struct rte_mbuf *m, uint32_t h,
+	  const struct lns_dp_session *s, const struct lns_dp_tunnel *t,
+	  const struct lns_sad_entry *e, uint16_t tot, struct burst_out *o,
+	  const struct lns_dp_lctx *lc)
+{
+	uint8_t *l2 = (uint8_t *)rte_pktmbuf_prepend(m, L2TP_PPP_HDR_LEN);
+
+	if (l2 == NULL) {
+		drop(o, lc, m, LNS_DROP_ENCAP_NO_HEADROOM);
+		return -1;
+	}
+	lns_l2tp_data_build(l2, t->peer_id, s->peer_id, 0, 0, 0, 0, 0, LNS_PPP_IPV4);
+	if (put_udp(m, RTE_BE16(LNS_L2TP_PORT), t->peer_port) == NULL ||
+	    (e != NULL && e->mode == LNS_ESP_MODE_TUNNEL &&
+	     put_ipv4(m, e->inner_local, e->inner_peer, IPPROTO_UDP) == NULL)) {
+		drop(o, lc, m, LNS_DROP_ENCAP_NO_HEADROOM);
+		return -1;
+	}
+	lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_DOWN_PKTS, 1);
+	lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_DOWN_BYTES, tot);
+	run_count(dp, o, 1, lc->slot, s->tunnel, tot);
+	if (tr_on()) {
+		tr_rec(lc, m, LNS_STAGE_IPV4_DOWN, LNS_TD_PASS, 0, s->tunnel, h);
+		tr_rec(lc, m, LNS_STAGE_ENCAP, LNS_TD_PASS, 0, s->tunnel, h);
+	}
+	return 0;
+}
+
+/*
+ * ipv4-down and encap: core-side IPv4 (data at Ethernet) to subscribers, looked
+ * up by address in bulk with each session's entry and counters prefetched (as
+ * l2tp-in upstream). Session, TTL, policer, the tunnel's next hop and outbound
+ * SA, and the access MTU once encapsulated are checked, the TTL decremented, then
+ * encap_one(). A tunnel in the clear gets its outer headers here and goes to TX.
+ * Good: packets for an outbound SA, data at the UDP header (or a tunnel-mode SA's
+ * inner IPv4), metadata tunnel and sa set for esp-out and outer.
  */
 static uint16_t
-ipv4_down(const struct lns_dp *dp, struct rte_mbuf **mb, uint16_t n, uint32_t *h,
-	  struct burst_out *o, const struct lns_dp_lctx *lc)
+ipv4_down(const struct lns_dp *dp, struct rte_mbuf **mb, uint16_t n, struct burst_out *o,
+	  const struct lns_dp_lctx *lc)
 {
 	const struct lns_dp_port *acc = &dp->port[LNS_PORT_ACCESS];
 	const uint16_t mss = __atomic_load_n(&dp->mss_clamp, __ATOMIC_RELAXED);
-	uint32_t addr[LNS_MAX_BURST], nclamp = 0;
+	uint32_t addr[LNS_MAX_BURST], h[LNS_MAX_BURST], nclamp = 0;
 	uint16_t good = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
@@ -917,6 +955,7 @@ ipv4_down(const struct lns_dp *dp, struct rte_mbuf **mb, uint16_t n, uint32_t *h
 		uint16_t tot = rte_be_to_cpu_16(ip->total_length);
 		const struct lns_dp_session *s;
 		const struct lns_dp_tunnel *t;
+		const struct lns_sad_entry *e = NULL;
 		uint32_t overhead, sa_out;
 
 		s = lns_tables_session_up(dp->tbl, h[i]);
@@ -943,8 +982,7 @@ ipv4_down(const struct lns_dp *dp, struct rte_mbuf **mb, uint16_t n, uint32_t *h
 			   sizeof(struct rte_ipv4_hdr);
 		sa_out = __atomic_load_n(&t->sa_out, __ATOMIC_ACQUIRE);
 		if (sa_out != LNS_SAD_NONE) {
-			const struct lns_sad_entry *e = lns_sad_get(dp->sad, sa_out);
-
+			e = lns_sad_get(dp->sad, sa_out);
 			/* Usable, and still this tunnel's connection's: a dropped SA's handle
 			 * is reused once reclaimed, never for this tunnel's traffic. */
 			if (!lns_sad_usable(e) || e->conn != t->conn) {
@@ -964,9 +1002,16 @@ ipv4_down(const struct lns_dp *dp, struct rte_mbuf **mb, uint16_t n, uint32_t *h
 		nclamp += lns_mss_clamp(ip, mss) ? 1 : 0;
 		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - meta->l3_off - tot));
 		rte_pktmbuf_adj(m, meta->l3_off);
+		if (encap_one(dp, m, h[i], s, t, e, tot, o, lc) != 0)
+			continue;
+		if (e == NULL) {
+			/* in the clear: outer headers now, onto TX (leaves the burst) */
+			meta->sa = LNS_SAD_NONE;
+			down_finish(dp, m, NULL, t, o, lc);
+			continue;
+		}
 		meta->sa = sa_out;
 		meta->tunnel = s->tunnel;
-		h[good] = h[i];
 		mb[good++] = m;
 	}
 	lns_count(lc->st, LNS_CTR_MSS_CLAMPED, nclamp);
@@ -974,96 +1019,37 @@ ipv4_down(const struct lns_dp *dp, struct rte_mbuf **mb, uint16_t n, uint32_t *h
 }
 
 /*
- * encap: L2TP data header and UDP (and the inner IPv4 header of a tunnel-mode
- * SA) in front of the subscriber packet; the session's and tunnel's counters.
- * Good: data at the UDP header (or inner IPv4), ready for esp-out or outer.
- */
-static uint16_t
-encap(const struct lns_dp *dp, struct rte_mbuf **mb, const uint32_t *h, uint16_t n,
-      struct burst_out *o, const struct lns_dp_lctx *lc)
-{
-	uint16_t good = 0;
-
-	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = mb[i];
-		const struct lns_pkt_meta *meta = lns_pkt_meta(m);
-		const struct lns_dp_session *s = &dp->tbl->sess[h[i]];
-		const struct lns_dp_tunnel *t = &dp->tbl->tun[meta->tunnel];
-		const struct lns_sad_entry *e = meta->sa != LNS_SAD_NONE ?
-						lns_sad_get(dp->sad, meta->sa) : NULL;
-		uint16_t tot = rte_be_to_cpu_16(
-			rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *)->total_length);
-		uint8_t *l2;
-
-		l2 = (uint8_t *)rte_pktmbuf_prepend(m, L2TP_PPP_HDR_LEN);
-		if (l2 == NULL) {
-			drop(o, lc, m, LNS_DROP_ENCAP_NO_HEADROOM);
-			continue;
-		}
-		lns_l2tp_data_build(l2, t->peer_id, s->peer_id, 0, 0, 0, 0, 0, LNS_PPP_IPV4);
-		if (put_udp(m, RTE_BE16(LNS_L2TP_PORT), t->peer_port) == NULL ||
-		    (e != NULL && e->mode == LNS_ESP_MODE_TUNNEL &&
-		     put_ipv4(m, e->inner_local, e->inner_peer, IPPROTO_UDP) == NULL)) {
-			drop(o, lc, m, LNS_DROP_ENCAP_NO_HEADROOM);
-			continue;
-		}
-		lns_tables_count(dp->tbl, lc->slot, h[i], LNS_SC_DOWN_PKTS, 1);
-		lns_tables_count(dp->tbl, lc->slot, h[i], LNS_SC_DOWN_BYTES, tot);
-		run_count(dp, o, 1, lc->slot, meta->tunnel, tot);
-		if (tr_on()) {
-			tr_rec(lc, m, LNS_STAGE_IPV4_DOWN, LNS_TD_PASS, 0, meta->tunnel, h[i]);
-			tr_rec(lc, m, LNS_STAGE_ENCAP, LNS_TD_PASS, 0, meta->tunnel, h[i]);
-		}
-		mb[good++] = m;
-	}
-	return good;
-}
-
-/*
- * esp-out: the packets of tunnels with an outbound SA (metadata sa) are
- * encrypted as one IPsec-MB burst. Good: the plain ones first, in order, then
- * the encrypted ones, in order (a tunnel's packets are all one kind, so each
- * tunnel keeps its order).
+ * esp-out: packets of tunnels with an outbound SA (metadata sa; ipv4-down sent
+ * the others on) encrypted as one IPsec-MB burst. Good: data at the ESP header.
  */
 static uint16_t
 esp_out(const struct lns_dp *dp, struct rte_mbuf **mb, uint16_t n, struct burst_out *o,
 	const struct lns_dp_lctx *lc)
 {
 	struct lns_esp_sa *sa[LNS_MAX_BURST];
-	struct rte_mbuf *em[LNS_MAX_BURST];
 	uint8_t status[LNS_MAX_BURST];
-	uint16_t k = 0, good = 0, eg;
+	uint16_t good;
 
-	for (uint16_t i = 0; i < n; i++) {
-		uint32_t h = lns_pkt_meta(mb[i])->sa;
+	for (uint16_t i = 0; i < n; i++)
+		sa[i] = lns_sad_get(dp->sad, lns_pkt_meta(mb[i])->sa)->esp;
+	/* lib/esp keeps the order of the good ones and moves the bad ones behind */
+	good = lns_esp_outbound(lc->mgr, sa, mb, n, NULL, status);
+	lns_count(lc->st, LNS_CTR_ESP_OUT, good);
+	for (uint16_t i = good; i < n; i++)
+		drop(o, lc, mb[i], esp_reason(esp_out_reason, status[i]));
+	for (uint16_t i = 0; i < good; i++) {
+		const struct lns_pkt_meta *meta = lns_pkt_meta(mb[i]);
 
-		if (h == LNS_SAD_NONE) {
-			mb[good++] = mb[i];
-			continue;
-		}
-		sa[k] = lns_sad_get(dp->sad, h)->esp;
-		em[k++] = mb[i];
-	}
-	if (k == 0)
-		return good;
-	eg = lns_esp_outbound(lc->mgr, sa, em, k, NULL, status);
-	lns_count(lc->st, LNS_CTR_ESP_OUT, eg);
-	for (uint16_t i = eg; i < k; i++)
-		drop(o, lc, em[i], esp_reason(esp_out_reason, status[i]));
-	for (uint16_t i = 0; i < eg; i++) {
-		const struct lns_pkt_meta *meta = lns_pkt_meta(em[i]);
-
-		lns_sad_count(dp->sad, lc->slot, meta->sa, 1, em[i]->pkt_len);
+		lns_sad_count(dp->sad, lc->slot, meta->sa, 1, mb[i]->pkt_len);
 		if (tr_on())
-			tr_rec(lc, em[i], LNS_STAGE_ESP_OUT, LNS_TD_PASS, 0, meta->tunnel,
+			tr_rec(lc, mb[i], LNS_STAGE_ESP_OUT, LNS_TD_PASS, 0, meta->tunnel,
 			       UINT32_MAX);
-		mb[good++] = em[i];
 	}
 	return good;
 }
 
-/* outer: the outer headers of downstream packets (down_finish()) onto the access
- * port's TX. @return the packets queued. */
+/* outer: the outer headers of ESP packets (down_finish()) onto the access port's
+ * TX. @return the packets queued. */
 static uint16_t
 outer(const struct lns_dp *dp, struct rte_mbuf **mb, uint16_t n, struct burst_out *o,
       const struct lns_dp_lctx *lc)
@@ -1073,8 +1059,7 @@ outer(const struct lns_dp *dp, struct rte_mbuf **mb, uint16_t n, struct burst_ou
 	for (uint16_t i = 0; i < n; i++) {
 		const struct lns_pkt_meta *meta = lns_pkt_meta(mb[i]);
 
-		down_finish(dp, mb[i], meta->sa != LNS_SAD_NONE ?
-			    lns_sad_get(dp->sad, meta->sa) : NULL,
+		down_finish(dp, mb[i], lns_sad_get(dp->sad, meta->sa),
 			    &dp->tbl->tun[meta->tunnel], o, lc);
 	}
 	return (uint16_t)(o->ntx[LNS_PORT_ACCESS] - before);
@@ -1283,10 +1268,9 @@ static void
 downstream(const struct lns_dp *dp, struct rte_mbuf **mb, uint16_t n, struct burst_out *o,
 	   const struct lns_dp_lctx *lc)
 {
-	uint32_t h[LNS_MAX_BURST];
-
-	n = ipv4_down(dp, mb, n, h, o, lc);
-	n = encap(dp, mb, h, n, o, lc);
+	n = ipv4_down(dp, mb, n, o, lc);
+	if (n == 0)
+		return;
 	n = esp_out(dp, mb, n, o, lc);
 	outer(dp, mb, n, o, lc);
 }
