@@ -927,11 +927,12 @@ encap_one(const struct lns_dp *dp, struct rte_mbuf *m, uint32_t h,
  * SA, and the access MTU once encapsulated are checked, the TTL decremented, then
  * encap_one(). A tunnel in the clear gets its outer headers here and goes to TX.
  * Good: packets for an outbound SA, data at the UDP header (or a tunnel-mode SA's
- * inner IPv4), metadata tunnel and sa set for esp-out and outer.
+ * inner IPv4), metadata tunnel and sa set for esp-out and outer, sa[] their
+ * lib/esp SAs.
  */
 static uint16_t
-ipv4_down(const struct lns_dp *dp, struct rte_mbuf **mb, uint16_t n, struct burst_out *o,
-	  const struct lns_dp_lctx *lc)
+ipv4_down(const struct lns_dp *dp, struct rte_mbuf **mb, uint16_t n, struct lns_esp_sa **sa,
+	  struct burst_out *o, const struct lns_dp_lctx *lc)
 {
 	const struct lns_dp_port *acc = &dp->port[LNS_PORT_ACCESS];
 	const uint16_t mss = __atomic_load_n(&dp->mss_clamp, __ATOMIC_RELAXED);
@@ -1012,6 +1013,7 @@ ipv4_down(const struct lns_dp *dp, struct rte_mbuf **mb, uint16_t n, struct burs
 		}
 		meta->sa = sa_out;
 		meta->tunnel = s->tunnel;
+		sa[good] = e->esp;
 		mb[good++] = m;
 	}
 	lns_count(lc->st, LNS_CTR_MSS_CLAMPED, nclamp);
@@ -1019,19 +1021,16 @@ ipv4_down(const struct lns_dp *dp, struct rte_mbuf **mb, uint16_t n, struct burs
 }
 
 /*
- * esp-out: packets of tunnels with an outbound SA (metadata sa; ipv4-down sent
- * the others on) encrypted as one IPsec-MB burst. Good: data at the ESP header.
+ * esp-out: packets of tunnels with an outbound SA (sa[], handle in metadata sa;
+ * ipv4-down sent the others on) encrypted as one IPsec-MB burst. Good: data at the ESP header.
  */
 static uint16_t
-esp_out(const struct lns_dp *dp, struct rte_mbuf **mb, uint16_t n, struct burst_out *o,
-	const struct lns_dp_lctx *lc)
+esp_out(const struct lns_dp *dp, struct rte_mbuf **mb, struct lns_esp_sa **sa, uint16_t n,
+	struct burst_out *o, const struct lns_dp_lctx *lc)
 {
-	struct lns_esp_sa *sa[LNS_MAX_BURST];
 	uint8_t status[LNS_MAX_BURST];
 	uint16_t good;
 
-	for (uint16_t i = 0; i < n; i++)
-		sa[i] = lns_sad_get(dp->sad, lns_pkt_meta(mb[i])->sa)->esp;
 	/* lib/esp keeps the order of the good ones and moves the bad ones behind */
 	good = lns_esp_outbound(lc->mgr, sa, mb, n, NULL, status);
 	lns_count(lc->st, LNS_CTR_ESP_OUT, good);
@@ -1268,10 +1267,12 @@ static void
 downstream(const struct lns_dp *dp, struct rte_mbuf **mb, uint16_t n, struct burst_out *o,
 	   const struct lns_dp_lctx *lc)
 {
-	n = ipv4_down(dp, mb, n, o, lc);
+	struct lns_esp_sa *sa[LNS_MAX_BURST];
+
+	n = ipv4_down(dp, mb, n, sa, o, lc);
 	if (n == 0)
 		return;
-	n = esp_out(dp, mb, n, o, lc);
+	n = esp_out(dp, mb, sa, n, o, lc);
 	outer(dp, mb, n, o, lc);
 }
 
