@@ -532,14 +532,17 @@ down_too_big(const struct lns_dp *dp, struct rte_mbuf *m, uint16_t l3_off, uint3
  * and freed in bulk once, at the end of the burst (drops_flush()). A packet it
  * punts, hands to another worker or queues for TX leaves the burst there.
  *
- *   upstream:   classify -> esp-in -> esp-inner -> l2tp-in (+ppp-in) -> ipv4-up -> tx
- *                        \-> plain L2TP ------------^
+ *   upstream:   classify -> esp-in -> l2tp-in (+ppp-in, ipv4-up) -> tx
+ *                        \-> plain L2TP --^
  *   downstream: classify -> ipv4-down (+encap) -> esp-out -> outer -> tx
  *                                    \-> in the clear: outer -> tx
  *
- * ppp-in is folded into l2tp-in: the PPP framing is read from the L2TP payload
- * the same pass already has in cache, and a data message for a session not yet
- * published needs it to tell PPP control (punted) from data (dropped).
+ * Where a stage would be a pass of its own over lines the previous pass just
+ * had in cache, it is a per-packet step of that pass instead (pipe_bench counted
+ * the extra pass: more D1 misses, more instructions): esp-in's payload checks
+ * follow decryption; ppp-in and ipv4-up follow l2tp-in's session lookup (and a
+ * data message for a session not yet published needs the PPP protocol to tell
+ * control, punted, from data, dropped); encap follows ipv4-down.
  */
 
 /* A data message's L2TP header fields, compacted alongside mb[] in l2tp_in(). */
@@ -585,21 +588,77 @@ l2tp_no_session(const struct lns_dp *dp, struct rte_mbuf *m, const struct lns_l2
 }
 
 /*
+ * ipv4-up of one subscriber IPv4 packet (data at its header) of session h: to
+ * the core port's TX with next hop gw, or dropped. Called from l2tp-in's last
+ * pass, which has the packet's header in cache (a pass of its own cost a D1 miss
+ * per packet). *nfwd and *nclamp count for the burst.
+ */
+static inline void
+ipv4_up_one(const struct lns_dp *dp, struct rte_mbuf *m, uint32_t h, uint64_t gw,
+	    uint16_t mss, uint32_t *nfwd, uint32_t *nclamp, struct burst_out *o,
+	    const struct lns_dp_lctx *lc)
+{
+	const struct lns_dp_session *s = &dp->tbl->sess[h];
+	struct rte_ipv4_hdr *ip;
+	enum lns_drop why;
+	uint16_t tot;
+
+	if (check_ipv4(m, &why) != 0) {
+		drop(o, lc, m, why);
+		return;
+	}
+	ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	/* No address yet (IPCP not open) matches nothing: 0.0.0.0 is not an address. */
+	if (ip->src_addr != __atomic_load_n(&s->addr, __ATOMIC_RELAXED) || ip->src_addr == 0) {
+		drop(o, lc, m, LNS_DROP_IPV4_SPOOFED);
+		return;
+	}
+	if (ip->time_to_live <= 1) {
+		drop(o, lc, m, LNS_DROP_UP_TTL);
+		return;
+	}
+	if (!mac_valid(gw)) {
+		drop(o, lc, m, LNS_DROP_UP_NEXTHOP);
+		return;
+	}
+	tot = rte_be_to_cpu_16(ip->total_length);
+	if (police(dp, s, h, 0, ip, tot, lc)) {
+		drop(o, lc, m, LNS_DROP_UP_POLICER);
+		return;
+	}
+	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - tot));
+	ttl_dec(ip);
+	*nclamp += lns_mss_clamp(ip, mss) ? 1 : 0;
+	put_eth(m, gw, &dp->port[LNS_PORT_CORE].mac);
+	lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_UP_PKTS, 1);
+	lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_UP_BYTES, tot);
+	run_count(dp, o, 0, lc->slot, s->tunnel, tot);
+	(*nfwd)++;
+	if (tr_on())
+		tr_rec(lc, m, LNS_STAGE_IPV4_UP, LNS_TD_PASS, 0, s->tunnel, h);
+	o->tx[LNS_PORT_CORE][o->ntx[LNS_PORT_CORE]++] = m;
+}
+
+/*
  * l2tp-in (and ppp-in): L2TP messages, data at their header, metadata sa/peer/
  * peer_port saying where they came from (sa LNS_SAD_NONE in the clear). Control
  * is punted; data messages' (tunnel, session) keys are looked up in bulk, which
  * overlaps their cache misses, and each session's entry and counters are
  * prefetched before any is used (with many sessions these misses, not the
- * crypto, are what a packet waits for). Good: data at the inner IPv4 header,
- * h[] their session handles.
+ * crypto, are what a packet waits for). Each data message's IPv4 packet goes
+ * on to ipv4_up_one() in the same pass. @return the packets queued for TX.
  */
 #define SESS_BULK 64
 static uint16_t
-l2tp_in(const struct lns_dp *dp, struct rte_mbuf **mb, uint16_t n, uint32_t *h,
-	struct burst_out *o, const struct lns_dp_lctx *lc)
+l2tp_in(const struct lns_dp *dp, struct rte_mbuf **mb, uint16_t n, struct burst_out *o,
+	const struct lns_dp_lctx *lc)
 {
+	const uint16_t before = o->ntx[LNS_PORT_CORE];
+	const uint64_t gw = __atomic_load_n(&dp->port[LNS_PORT_CORE].gw_mac, __ATOMIC_ACQUIRE);
+	const uint16_t mss = __atomic_load_n(&dp->mss_clamp, __ATOMIC_RELAXED);
+	uint32_t h[LNS_MAX_BURST], nfwd = 0, nclamp = 0;
 	struct l2tp_hdrs hd;
-	uint16_t k = 0, good = 0;
+	uint16_t k = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = mb[i];
@@ -656,65 +715,7 @@ l2tp_in(const struct lns_dp *dp, struct rte_mbuf **mb, uint16_t n, uint32_t *h,
 		}
 		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - d->payload_off - d->payload_len));
 		rte_pktmbuf_adj(m, (uint16_t)(d->payload_off + framing));
-		h[good] = h[i];
-		mb[good++] = m;
-	}
-	return good;
-}
-
-/* ipv4-up: subscriber IPv4 (data at its header) of session h[i] to the core
- * port's TX. @return the packets queued. */
-static uint16_t
-ipv4_up(const struct lns_dp *dp, struct rte_mbuf **mb, const uint32_t *h, uint16_t n,
-	struct burst_out *o, const struct lns_dp_lctx *lc)
-{
-	const uint16_t before = o->ntx[LNS_PORT_CORE];
-	uint64_t gw = __atomic_load_n(&dp->port[LNS_PORT_CORE].gw_mac, __ATOMIC_ACQUIRE);
-	const uint16_t mss = __atomic_load_n(&dp->mss_clamp, __ATOMIC_RELAXED);
-	uint32_t nfwd = 0, nclamp = 0;
-
-	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = mb[i];
-		const struct lns_dp_session *s = &dp->tbl->sess[h[i]];
-		struct rte_ipv4_hdr *ip;
-		enum lns_drop why;
-		uint16_t tot;
-
-		if (check_ipv4(m, &why) != 0) {
-			drop(o, lc, m, why);
-			continue;
-		}
-		ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-		/* No address yet (IPCP not open) matches nothing: 0.0.0.0 is not an address. */
-		if (ip->src_addr != __atomic_load_n(&s->addr, __ATOMIC_RELAXED) ||
-		    ip->src_addr == 0) {
-			drop(o, lc, m, LNS_DROP_IPV4_SPOOFED);
-			continue;
-		}
-		if (ip->time_to_live <= 1) {
-			drop(o, lc, m, LNS_DROP_UP_TTL);
-			continue;
-		}
-		if (!mac_valid(gw)) {
-			drop(o, lc, m, LNS_DROP_UP_NEXTHOP);
-			continue;
-		}
-		tot = rte_be_to_cpu_16(ip->total_length);
-		if (police(dp, s, h[i], 0, ip, tot, lc)) {
-			drop(o, lc, m, LNS_DROP_UP_POLICER);
-			continue;
-		}
-		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - tot));
-		ttl_dec(ip);
-		nclamp += lns_mss_clamp(ip, mss) ? 1 : 0;
-		put_eth(m, gw, &dp->port[LNS_PORT_CORE].mac);
-		lns_tables_count(dp->tbl, lc->slot, h[i], LNS_SC_UP_PKTS, 1);
-		lns_tables_count(dp->tbl, lc->slot, h[i], LNS_SC_UP_BYTES, tot);
-		run_count(dp, o, 0, lc->slot, s->tunnel, tot);
-		nfwd++;
-		if (tr_on())
-			tr_rec(lc, m, LNS_STAGE_IPV4_UP, LNS_TD_PASS, 0, s->tunnel, h[i]);
-		o->tx[LNS_PORT_CORE][o->ntx[LNS_PORT_CORE]++] = m;
+		ipv4_up_one(dp, m, h[i], gw, mss, &nfwd, &nclamp, o, lc);
 	}
 	lns_count(lc->st, LNS_CTR_UP_FWD, nfwd);
 	lns_count(lc->st, LNS_CTR_MSS_CLAMPED, nclamp);
@@ -722,18 +723,83 @@ ipv4_up(const struct lns_dp *dp, struct rte_mbuf **mb, const uint32_t *h, uint16
 }
 
 /*
+ * The rest of esp-in, per decrypted packet (next header nh): what the payload
+ * must be, UDP to the L2TP port (inside an inner IPv4 header between the
+ * selectors' hosts for a tunnel-mode SA). Done in the pass after decryption
+ * that has the packet in cache: a pass of its own cost a D1 miss per packet.
+ * @return 0 with data at the L2TP header and metadata peer/peer_port set for
+ * l2tp-in, or -1 dropped.
+ */
+static inline int
+esp_inner_one(const struct lns_dp *dp, struct rte_mbuf *m, uint8_t nh, struct burst_out *o,
+	      const struct lns_dp_lctx *lc)
+{
+	{
+		struct lns_pkt_meta *meta = lns_pkt_meta(m);
+		const struct lns_sad_entry *e = lns_sad_get(dp->sad, meta->sa);
+		const struct rte_udp_hdr *u;
+		uint32_t ulen;
+
+		if (e->mode == LNS_ESP_MODE_TUNNEL) {
+			const struct rte_ipv4_hdr *ip;
+			enum lns_drop why;
+
+			/* Host-to-host tunnel mode: the inner header must be between the
+			 * two hosts of the accepted Quick Mode selectors (behind a NAT the
+			 * peer's is its private address, not the outer one) and carry UDP. */
+			if (nh != IPPROTO_IPIP || check_ipv4(m, &why) != 0) {
+				drop(o, lc, m, LNS_DROP_ESP_INNER_NOT_IPV4);
+				return -1;
+			}
+			ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+			if (ip->next_proto_id != IPPROTO_UDP || ip->src_addr != e->inner_peer ||
+			    ip->dst_addr != e->inner_local) {
+				drop(o, lc, m, LNS_DROP_ESP_INNER_SELECTOR);
+				return -1;
+			}
+			rte_pktmbuf_trim(m, (uint16_t)(m->data_len -
+						       rte_be_to_cpu_16(ip->total_length)));
+			rte_pktmbuf_adj(m, (uint16_t)((ip->version_ihl & 0x0f) * 4));
+		} else if (nh != IPPROTO_UDP) {
+			drop(o, lc, m, LNS_DROP_ESP_INNER_NOT_UDP);
+			return -1;
+		}
+		u = rte_pktmbuf_mtod(m, const struct rte_udp_hdr *);
+		if (m->data_len < sizeof(*u)) {
+			drop(o, lc, m, LNS_DROP_ESP_INNER_UDP_BAD);
+			return -1;
+		}
+		ulen = rte_be_to_cpu_16(u->dgram_len);
+		if (ulen < sizeof(*u) || ulen > m->data_len) {
+			drop(o, lc, m, LNS_DROP_ESP_INNER_UDP_BAD);
+			return -1;
+		}
+		if (u->dst_port != RTE_BE16(LNS_L2TP_PORT)) {
+			drop(o, lc, m, LNS_DROP_ESP_INNER_NOT_L2TP);
+			return -1;
+		}
+		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - ulen));
+		meta->peer = e->peer;
+		meta->peer_port = u->src_port;
+		rte_pktmbuf_adj(m, sizeof(*u));
+	}
+	return 0;
+}
+
+/*
  * esp-in: ESP packets (data at Ethernet, metadata from the classifier) are looked
  * up by SPI in bulk; those of SAs another worker owns go to it; the rest are
- * decrypted as one IPsec-MB burst. Good: data at the decrypted payload, SA handle
- * in the metadata, nh[] their next headers.
+ * decrypted as one IPsec-MB burst, then esp_inner_one(). Good: data at the L2TP
+ * header, SA handle, peer and peer port in the metadata.
  */
 static uint16_t
-esp_in(const struct lns_dp *dp, struct rte_mbuf **mb, uint16_t n, uint8_t *nh,
-       struct burst_out *o, const struct lns_dp_lctx *lc)
+esp_in(const struct lns_dp *dp, struct rte_mbuf **mb, uint16_t n, struct burst_out *o,
+       const struct lns_dp_lctx *lc)
 {
 	struct lns_esp_sa *sa[LNS_MAX_BURST];
+	uint8_t nh[LNS_MAX_BURST];
 	uint32_t spi[LNS_MAX_BURST], hs[LNS_MAX_BURST];
-	uint16_t k = 0, good;
+	uint16_t k = 0, good, ng = 0;
 	struct handoff ho;
 
 	ho.n = 0;
@@ -793,76 +859,15 @@ esp_in(const struct lns_dp *dp, struct rte_mbuf **mb, uint16_t n, uint8_t *nh,
 	for (uint16_t i = good; i < k; i++)
 		drop(o, lc, mb[i], esp_reason(esp_in_reason, nh[i]));
 	for (uint16_t i = 0; i < good; i++) {
-		lns_sad_count(dp->sad, lc->slot, lns_pkt_meta(mb[i])->sa, 1, mb[i]->pkt_len);
-		if (tr_on())
-			tr_rec(lc, mb[i], LNS_STAGE_ESP_IN, LNS_TD_PASS, 0, 0, UINT32_MAX);
-	}
-	return good;
-}
-
-/*
- * esp-inner: what a decrypted payload must be, UDP to the L2TP port (inside an
- * inner IPv4 header between the selectors' hosts for a tunnel-mode SA). Good:
- * data at the L2TP header, metadata peer/peer_port set for l2tp-in.
- */
-static uint16_t
-esp_inner(const struct lns_dp *dp, struct rte_mbuf **mb, const uint8_t *nh, uint16_t n,
-	  struct burst_out *o, const struct lns_dp_lctx *lc)
-{
-	uint16_t good = 0;
-
-	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = mb[i];
-		struct lns_pkt_meta *meta = lns_pkt_meta(m);
-		const struct lns_sad_entry *e = lns_sad_get(dp->sad, meta->sa);
-		const struct rte_udp_hdr *u;
-		uint32_t ulen;
 
-		if (e->mode == LNS_ESP_MODE_TUNNEL) {
-			const struct rte_ipv4_hdr *ip;
-			enum lns_drop why;
-
-			/* Host-to-host tunnel mode: the inner header must be between the
-			 * two hosts of the accepted Quick Mode selectors (behind a NAT the
-			 * peer's is its private address, not the outer one) and carry UDP. */
-			if (nh[i] != IPPROTO_IPIP || check_ipv4(m, &why) != 0) {
-				drop(o, lc, m, LNS_DROP_ESP_INNER_NOT_IPV4);
-				continue;
-			}
-			ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
-			if (ip->next_proto_id != IPPROTO_UDP || ip->src_addr != e->inner_peer ||
-			    ip->dst_addr != e->inner_local) {
-				drop(o, lc, m, LNS_DROP_ESP_INNER_SELECTOR);
-				continue;
-			}
-			rte_pktmbuf_trim(m, (uint16_t)(m->data_len -
-						       rte_be_to_cpu_16(ip->total_length)));
-			rte_pktmbuf_adj(m, (uint16_t)((ip->version_ihl & 0x0f) * 4));
-		} else if (nh[i] != IPPROTO_UDP) {
-			drop(o, lc, m, LNS_DROP_ESP_INNER_NOT_UDP);
-			continue;
-		}
-		u = rte_pktmbuf_mtod(m, const struct rte_udp_hdr *);
-		if (m->data_len < sizeof(*u)) {
-			drop(o, lc, m, LNS_DROP_ESP_INNER_UDP_BAD);
-			continue;
-		}
-		ulen = rte_be_to_cpu_16(u->dgram_len);
-		if (ulen < sizeof(*u) || ulen > m->data_len) {
-			drop(o, lc, m, LNS_DROP_ESP_INNER_UDP_BAD);
-			continue;
-		}
-		if (u->dst_port != RTE_BE16(LNS_L2TP_PORT)) {
-			drop(o, lc, m, LNS_DROP_ESP_INNER_NOT_L2TP);
-			continue;
-		}
-		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - ulen));
-		meta->peer = e->peer;
-		meta->peer_port = u->src_port;
-		rte_pktmbuf_adj(m, sizeof(*u));
-		mb[good++] = m;
+		lns_sad_count(dp->sad, lc->slot, lns_pkt_meta(m)->sa, 1, m->pkt_len);
+		if (tr_on())
+			tr_rec(lc, m, LNS_STAGE_ESP_IN, LNS_TD_PASS, 0, 0, UINT32_MAX);
+		if (esp_inner_one(dp, m, nh[i], o, lc) == 0)
+			mb[ng++] = m;
 	}
-	return good;
+	return ng;
 }
 
 /* Plain L2TP from the classifier (data at Ethernet): to the L2TP header, with
@@ -1247,20 +1252,16 @@ static void
 upstream(const struct lns_dp *dp, struct rte_mbuf **esp, uint16_t nesp, struct rte_mbuf **l2,
 	 uint16_t nl2, struct burst_out *o, const struct lns_dp_lctx *lc)
 {
-	uint32_t h[LNS_MAX_BURST];
-	uint8_t nh[LNS_MAX_BURST];
 	uint16_t n;
 
 	if (nesp > 0) {
-		n = esp_in(dp, esp, nesp, nh, o, lc);
-		n = esp_inner(dp, esp, nh, n, o, lc);
+		n = esp_in(dp, esp, nesp, o, lc);
 		memcpy(&l2[nl2], esp, n * sizeof(*esp));
 		nl2 = (uint16_t)(nl2 + n);
 	}
 	if (nl2 == 0)
 		return;
-	n = l2tp_in(dp, l2, nl2, h, o, lc);
-	ipv4_up(dp, l2, h, n, o, lc);
+	l2tp_in(dp, l2, nl2, o, lc);
 }
 
 static void
