@@ -153,6 +153,9 @@ struct burst_out {
 	uint16_t np;
 	uint16_t ntx[LNS_PORT_ROLE_MAX];
 	struct tun_run run[2];  /* [0] upstream, [1] downstream */
+	uint16_t nd;
+	uint8_t why[LNS_MAX_BURST];                     /* enum lns_drop of drop[i] */
+	struct rte_mbuf *drop[LNS_MAX_BURST];           /* at most one per packet in */
 	struct rte_mbuf *tx[LNS_PORT_ROLE_MAX][LNS_MAX_BURST];
 };
 
@@ -184,6 +187,7 @@ run_count(const struct lns_dp *dp, struct burst_out *o, int down, uint16_t slot,
 	r->bytes += bytes;
 }
 
+/* A drop outside a burst (lns_dp_send_l2tp): counted and freed now. */
 static inline void
 drop_pkt(const struct lns_dp_lctx *lc, struct rte_mbuf *m, enum lns_drop why)
 {
@@ -194,24 +198,47 @@ drop_pkt(const struct lns_dp_lctx *lc, struct rte_mbuf *m, enum lns_drop why)
 	rte_pktmbuf_free(m);
 }
 
+/* A drop in a burst: traced now, counted and freed with the burst's others. */
+static inline void
+drop(struct burst_out *o, const struct lns_dp_lctx *lc, struct rte_mbuf *m, enum lns_drop why)
+{
+	if (tr_on())
+		tr_rec(lc, m, (uint8_t)lns_trace_stage_of_drop(why), LNS_TD_DROP, (uint16_t)why,
+		       lns_pkt_meta(m)->tunnel, UINT32_MAX);
+	o->why[o->nd] = (uint8_t)why;
+	o->drop[o->nd++] = m;
+}
+
+/* The burst's drops: one add per run of one reason, one bulk free. */
+static inline void
+drops_flush(struct burst_out *o, const struct lns_dp_lctx *lc)
+{
+	uint16_t n = o->nd;
+	uint32_t c = 1;
+	uint8_t r;
+
+	if (n == 0)
+		return;
+	r = o->why[0];
+	for (uint16_t i = 1; i < n; i++) {
+		if (o->why[i] == r) {
+			c++;
+			continue;
+		}
+		lns_count_drop(lc->st, (enum lns_drop)r, c);
+		r = o->why[i];
+		c = 1;
+	}
+	lns_count_drop(lc->st, (enum lns_drop)r, c);
+	rte_pktmbuf_free_bulk(o->drop, n);
+	o->nd = 0;
+}
+
 static inline void
 punt_pkt(struct burst_out *o, struct rte_mbuf *m, uint8_t kind)
 {
 	lns_pkt_meta(m)->kind = kind;
 	o->punt[o->np++] = m;
-}
-
-/* L2TP control or PPP control: data at the L2TP header, with where it came from. */
-static inline void
-punt_l2tp(struct burst_out *o, struct rte_mbuf *m, uint8_t kind, uint32_t sa, uint32_t peer,
-	  uint16_t sport)
-{
-	struct lns_pkt_meta *meta = lns_pkt_meta(m);
-
-	meta->sa = sa;
-	meta->peer = peer;
-	meta->peer_port = sport;
-	punt_pkt(o, m, kind);
 }
 
 static inline int
@@ -283,257 +310,6 @@ police(const struct lns_dp *dp, const struct lns_dp_session *s, uint32_t h, int 
 	}
 	lns_tables_count(dp->tbl, lc->slot, h, dir ? LNS_SC_POLICER_DOWN : LNS_SC_POLICER_UP, 1);
 	return true;
-}
-
-/* Subscriber IPv4 (data at its header) from session h to the core port. */
-static void
-up_ipv4(const struct lns_dp *dp, struct rte_mbuf *m, uint32_t h, struct burst_out *o,
-	const struct lns_dp_lctx *lc)
-{
-	const struct lns_dp_session *s = &dp->tbl->sess[h];
-	struct rte_ipv4_hdr *ip;
-	enum lns_drop why;
-	uint64_t gw;
-	uint16_t tot;
-
-	if (check_ipv4(m, &why) != 0) {
-		drop_pkt(lc, m, why);
-		return;
-	}
-	ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-	/* No address yet (IPCP not open) matches nothing: 0.0.0.0 is not an address. */
-	if (ip->src_addr != __atomic_load_n(&s->addr, __ATOMIC_RELAXED) || ip->src_addr == 0) {
-		drop_pkt(lc, m, LNS_DROP_IPV4_SPOOFED);
-		return;
-	}
-	if (ip->time_to_live <= 1) {
-		drop_pkt(lc, m, LNS_DROP_UP_TTL);
-		return;
-	}
-	gw = __atomic_load_n(&dp->port[LNS_PORT_CORE].gw_mac, __ATOMIC_ACQUIRE);
-	if (!mac_valid(gw)) {
-		drop_pkt(lc, m, LNS_DROP_UP_NEXTHOP);
-		return;
-	}
-	tot = rte_be_to_cpu_16(ip->total_length);
-	if (police(dp, s, h, 0, ip, tot, lc)) {
-		drop_pkt(lc, m, LNS_DROP_UP_POLICER);
-		return;
-	}
-	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - tot));
-	ttl_dec(ip);
-	if (lns_mss_clamp(ip, __atomic_load_n(&dp->mss_clamp, __ATOMIC_RELAXED)))
-		lns_count(lc->st, LNS_CTR_MSS_CLAMPED, 1);
-	put_eth(m, gw, &dp->port[LNS_PORT_CORE].mac);
-	lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_UP_PKTS, 1);
-	lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_UP_BYTES, tot);
-	run_count(dp, o, 0, lc->slot, s->tunnel, tot);
-	lns_count(lc->st, LNS_CTR_UP_FWD, 1);
-	if (tr_on())
-		tr_rec(lc, m, LNS_STAGE_IPV4_UP, LNS_TD_PASS, 0, s->tunnel, h);
-	o->tx[LNS_PORT_CORE][o->ntx[LNS_PORT_CORE]++] = m;
-}
-
-/* An L2TP data message waiting for its session lookup (batched per burst). */
-struct l2tp_job {
-	struct rte_mbuf *m;
-	struct lns_l2tp_data d;
-	uint32_t sa;            /* SA it came on, LNS_SAD_NONE in the clear */
-	uint32_t peer;          /* network order */
-	uint16_t sport;         /* network order */
-	uint32_t key;           /* tunnel << 16 | session */
-};
-
-/*
- * L2TP message (data at its header) that came on SA `sa`, or in the clear from
- * peer/sport (network order) when sa is LNS_SAD_NONE: control is punted, bad ones
- * counted; a data message fills *j for the session stage. @return 1 for a job.
- */
-static int
-l2tp_parse(struct rte_mbuf *m, uint32_t sa, uint32_t peer, uint16_t sport,
-	   struct l2tp_job *j, struct burst_out *o, const struct lns_dp_lctx *lc)
-{
-	switch (lns_l2tp_data_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &j->d)) {
-	case LNS_L2TP_DATA:
-		break;
-	case LNS_L2TP_CONTROL:
-		punt_l2tp(o, m, LNS_PUNT_L2TP_CTL, sa, peer, sport);
-		return 0;
-	default:
-		drop_pkt(lc, m, LNS_DROP_L2TP_MALFORMED);
-		return 0;
-	}
-	j->m = m;
-	j->sa = sa;
-	j->peer = peer;
-	j->sport = sport;
-	j->key = (uint32_t)j->d.tunnel_id << 16 | j->d.session_id;
-	return 1;
-}
-
-/* The session stage of one job, its session handle h looked up already. */
-/* Never a cross-tunnel injection: a tunnel takes data only from the IPsec
- * connection the packet was authenticated with, or from its own plain peer. */
-static inline bool
-tunnel_owns(const struct lns_dp *dp, const struct lns_dp_tunnel *t, const struct l2tp_job *j)
-{
-	return j->sa != LNS_SAD_NONE ?
-	       t->conn != LNS_SAD_NONE && lns_sad_get(dp->sad, j->sa)->conn == t->conn :
-	       t->conn == LNS_SAD_NONE && t->peer == j->peer && t->peer_port == j->sport;
-}
-
-/*
- * A data message for a session the data plane does not have yet. The control
- * lcore publishes a session when it handles the ICCN, and a client's first LCP
- * Configure-Request can follow the ICCN closely enough to reach the worker
- * first. PPP control on a live tunnel that owns the packet goes to the control
- * lcore, behind the ICCN on the same punt ring, instead of being lost (pppd
- * would wait 3 s to resend it); anything else is a counted drop.
- */
-static void
-l2tp_no_session(const struct lns_dp *dp, const struct l2tp_job *j, struct burst_out *o,
-		const struct lns_dp_lctx *lc)
-{
-	const struct lns_dp_tunnel *t = &dp->tbl->tun[j->d.tunnel_id];
-	struct rte_mbuf *m = j->m;
-	uint16_t proto;
-
-	if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == LNS_TBL_UP && tunnel_owns(dp, t, j) &&
-	    lns_ppp_parse(rte_pktmbuf_mtod_offset(m, const uint8_t *, j->d.payload_off),
-			  j->d.payload_len, &proto) != 0 && proto != LNS_PPP_IPV4) {
-		punt_l2tp(o, m, LNS_PUNT_PPP_CTL, j->sa, j->peer, j->sport);
-		return;
-	}
-	drop_pkt(lc, m, LNS_DROP_L2TP_NO_SESSION);
-}
-
-static void
-l2tp_session(const struct lns_dp *dp, const struct l2tp_job *j, uint32_t h,
-	     struct burst_out *o, const struct lns_dp_lctx *lc)
-{
-	const struct lns_dp_session *s = lns_tables_session_up(dp->tbl, h);
-	struct rte_mbuf *m = j->m;
-	const struct lns_dp_tunnel *t;
-	uint32_t framing;
-	uint16_t proto;
-
-	if (s == NULL) {
-		l2tp_no_session(dp, j, o, lc);
-		return;
-	}
-	t = &dp->tbl->tun[s->tunnel];
-	if (!tunnel_owns(dp, t, j)) {
-		drop_pkt(lc, m, LNS_DROP_L2TP_WRONG_SA);
-		return;
-	}
-	if (tr_on())
-		tr_rec(lc, m, LNS_STAGE_L2TP_IN, LNS_TD_PASS, 0, s->tunnel, h);
-	framing = lns_ppp_parse(rte_pktmbuf_mtod_offset(m, const uint8_t *, j->d.payload_off),
-				j->d.payload_len, &proto);
-	if (framing == 0) {
-		drop_pkt(lc, m, LNS_DROP_PPP_MALFORMED);
-		return;
-	}
-	if (proto != LNS_PPP_IPV4) {
-		if (tr_on())
-			tr_rec(lc, m, LNS_STAGE_PPP_IN, LNS_TD_PUNT, 0, s->tunnel, h);
-		punt_l2tp(o, m, LNS_PUNT_PPP_CTL, j->sa, j->peer, j->sport);
-		return;
-	}
-	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - j->d.payload_off - j->d.payload_len));
-	rte_pktmbuf_adj(m, (uint16_t)(j->d.payload_off + framing));
-	up_ipv4(dp, m, h, o, lc);
-}
-
-/*
- * Session stage of a burst's jobs: the (tunnel, session) keys are looked up in
- * bulk, which overlaps their cache misses, and each session's entry and counters
- * are prefetched before any is used. With many sessions these misses, not the
- * crypto, are what a packet waits for.
- */
-#define SESS_BULK 64
-static void
-l2tp_sessions(const struct lns_dp *dp, struct l2tp_job *jobs, uint16_t n, struct burst_out *o,
-	      const struct lns_dp_lctx *lc)
-{
-	for (uint16_t base = 0; base < n; base += SESS_BULK) {
-		uint16_t k = RTE_MIN(n - base, SESS_BULK);
-		uint32_t keys[SESS_BULK], h[SESS_BULK];
-
-		for (uint16_t i = 0; i < k; i++)
-			keys[i] = jobs[base + i].key;
-		lns_u32map_lookup_bulk(dp->tbl->by_ids, keys, k, h);
-		for (uint16_t i = 0; i < k; i++)
-			lns_tables_prefetch_session(dp->tbl, lc->slot, h[i]);
-		for (uint16_t i = 0; i < k; i++)
-			l2tp_session(dp, &jobs[base + i], h[i], o, lc);
-	}
-}
-
-/* One L2TP message outside a burst's batch (plain UDP 1701). */
-static void
-up_l2tp(const struct lns_dp *dp, struct rte_mbuf *m, uint32_t sa, uint32_t peer,
-	uint16_t sport, struct burst_out *o, const struct lns_dp_lctx *lc)
-{
-	struct l2tp_job j;
-
-	if (l2tp_parse(m, sa, peer, sport, &j, o, lc))
-		l2tp_session(dp, &j, lns_tables_by_ids(dp->tbl, j.d.tunnel_id, j.d.session_id),
-			     o, lc);
-}
-
-/* After ESP: data at the decrypted payload of next header nh, SA handle in meta. */
-static int
-up_after_esp(const struct lns_dp *dp, struct rte_mbuf *m, uint8_t nh, struct l2tp_job *j,
-	     struct burst_out *o, const struct lns_dp_lctx *lc)
-{
-	uint32_t sa = lns_pkt_meta(m)->sa;
-	const struct lns_sad_entry *e = lns_sad_get(dp->sad, sa);
-	const struct rte_udp_hdr *u;
-	uint32_t ulen;
-	uint16_t sport;
-
-	if (e->mode == LNS_ESP_MODE_TUNNEL) {
-		const struct rte_ipv4_hdr *ip;
-		enum lns_drop why;
-
-		/* Host-to-host tunnel mode: the inner header must be between the two hosts
-		 * of the accepted Quick Mode selectors (behind a NAT the peer's is its
-		 * private address, not the outer one) and carry UDP. */
-		if (nh != IPPROTO_IPIP || check_ipv4(m, &why) != 0) {
-			drop_pkt(lc, m, LNS_DROP_ESP_INNER_NOT_IPV4);
-			return 0;
-		}
-		ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
-		if (ip->next_proto_id != IPPROTO_UDP || ip->src_addr != e->inner_peer ||
-		    ip->dst_addr != e->inner_local) {
-			drop_pkt(lc, m, LNS_DROP_ESP_INNER_SELECTOR);
-			return 0;
-		}
-		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - rte_be_to_cpu_16(ip->total_length)));
-		rte_pktmbuf_adj(m, (uint16_t)((ip->version_ihl & 0x0f) * 4));
-	} else if (nh != IPPROTO_UDP) {
-		drop_pkt(lc, m, LNS_DROP_ESP_INNER_NOT_UDP);
-		return 0;
-	}
-	u = rte_pktmbuf_mtod(m, const struct rte_udp_hdr *);
-	if (m->data_len < sizeof(*u)) {
-		drop_pkt(lc, m, LNS_DROP_ESP_INNER_UDP_BAD);
-		return 0;
-	}
-	ulen = rte_be_to_cpu_16(u->dgram_len);
-	if (ulen < sizeof(*u) || ulen > m->data_len) {
-		drop_pkt(lc, m, LNS_DROP_ESP_INNER_UDP_BAD);
-		return 0;
-	}
-	if (u->dst_port != RTE_BE16(LNS_L2TP_PORT)) {
-		drop_pkt(lc, m, LNS_DROP_ESP_INNER_NOT_L2TP);
-		return 0;
-	}
-	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - ulen));
-	sport = u->src_port;
-	rte_pktmbuf_adj(m, sizeof(*u));
-	return l2tp_parse(m, sa, e->peer, sport, j, o, lc);
 }
 
 /*
@@ -654,102 +430,6 @@ esp_owner(const struct lns_dp *dp, struct lns_sad_entry *e, const struct lns_dp_
 	return own;                     /* another worker claimed it first */
 }
 
-/* ESP packets of one burst: look up, hand those of SAs another worker owns to it,
- * decrypt the rest as one IPsec-MB burst, go on. */
-static void
-up_esp(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out *o,
-       const struct lns_dp_lctx *lc)
-{
-	struct lns_esp_sa *sa[LNS_MAX_BURST];
-	struct rte_mbuf *em[LNS_MAX_BURST];
-	struct l2tp_job jobs[LNS_MAX_BURST];
-	uint8_t status[LNS_MAX_BURST];
-	uint32_t spi[LNS_MAX_BURST], hs[LNS_MAX_BURST];
-	uint16_t k = 0, good, nj = 0;
-	struct handoff ho;
-
-	ho.n = 0;
-
-	/* SPIs in bulk (their map slots fetched together), then each found SA's
-	 * entry fetched before the checks below read it */
-	for (uint16_t i = 0; i < n; i++)
-		memcpy(&spi[i], rte_pktmbuf_mtod_offset(pk[i], const uint8_t *,
-							lns_pkt_meta(pk[i])->esp_off), 4);
-	lns_sad_lookup_bulk(dp->sad, spi, n, hs);
-	for (uint16_t i = 0; i < n; i++)
-		if (hs[i] != LNS_SAD_NONE)
-			rte_prefetch0(lns_sad_get(dp->sad, hs[i]));
-	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pk[i];
-		struct lns_pkt_meta *meta = lns_pkt_meta(m);
-		const struct rte_ipv4_hdr *ip =
-			rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, meta->l3_off);
-		uint32_t h = hs[i], end = meta->l3_off + rte_be_to_cpu_16(ip->total_length), own;
-		struct lns_sad_entry *e;
-
-		if (h == LNS_SAD_NONE) {
-			drop_pkt(lc, m, LNS_DROP_ESP_UNKNOWN_SPI);
-			continue;
-		}
-		e = lns_sad_get(dp->sad, h);
-		/* Only inbound SPIs are in the map; kept as a guard. */
-		if (unlikely(e->dir != LNS_ESP_DIR_IN)) {
-			drop_pkt(lc, m, LNS_DROP_ESP_UNKNOWN_SPI);
-			continue;
-		}
-		if (!lns_sad_usable(e)) {
-			drop_pkt(lc, m, LNS_DROP_ESP_SA_DROPPED);
-			continue;
-		}
-		/* One writer per replay window: untouched, as received, to its owner. */
-		if (e->owned && (own = esp_owner(dp, e, lc)) != lc->slot) {
-			if (tr_on()) {
-				meta->sa = h;
-				tr_rec(lc, m, LNS_STAGE_ESP_IN, LNS_TD_HANDOFF, 0, 0, UINT32_MAX);
-			}
-			handoff_add(dp, &ho, m, own, lc);
-			continue;
-		}
-		meta->sa = h;
-		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - end)); /* Ethernet padding */
-		rte_pktmbuf_adj(m, meta->esp_off);
-		sa[k] = e->esp;
-		em[k++] = m;
-	}
-	handoff_flush(dp, &ho, lc);
-	if (k == 0)
-		return;
-	good = lns_esp_inbound(lc->mgr, sa, em, k, status);
-	lns_count(lc->st, LNS_CTR_ESP_IN, good);
-	for (uint16_t i = good; i < k; i++)
-		drop_pkt(lc, em[i], esp_reason(esp_in_reason, status[i]));
-	for (uint16_t i = 0; i < good; i++) {
-		lns_sad_count(dp->sad, lc->slot, lns_pkt_meta(em[i])->sa, 1, em[i]->pkt_len);
-		if (tr_on())
-			tr_rec(lc, em[i], LNS_STAGE_ESP_IN, LNS_TD_PASS, 0, 0, UINT32_MAX);
-		nj += (uint16_t)up_after_esp(dp, em[i], status[i], &jobs[nj], o, lc);
-	}
-	l2tp_sessions(dp, jobs, nj, o, lc);
-}
-
-static void
-up_plain_l2tp(const struct lns_dp *dp, struct rte_mbuf *m, struct burst_out *o,
-	      const struct lns_dp_lctx *lc)
-{
-	const struct lns_pkt_meta *meta = lns_pkt_meta(m);
-	const struct rte_ipv4_hdr *ip =
-		rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, meta->l3_off);
-	const struct rte_udp_hdr *u =
-		rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, meta->l4_off);
-	uint32_t peer = ip->src_addr;
-	uint16_t sport = u->src_port;
-
-	/* The classifier checked the UDP length against the IPv4 length. */
-	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - meta->l4_off - rte_be_to_cpu_16(u->dgram_len)));
-	rte_pktmbuf_adj(m, (uint16_t)(meta->l4_off + sizeof(*u)));
-	up_l2tp(dp, m, LNS_SAD_NONE, peer, sport, o, lc);
-}
-
 /* Outer headers of a downstream packet (data at the ESP header or the L2TP UDP). */
 static void
 down_finish(const struct lns_dp *dp, struct rte_mbuf *m, const struct lns_sad_entry *e,
@@ -762,7 +442,7 @@ down_finish(const struct lns_dp *dp, struct rte_mbuf *m, const struct lns_sad_en
 		proto = IPPROTO_ESP;
 		if (e->udp_encap) {
 			if (put_udp(m, e->local_port, e->peer_port) == NULL) {
-				drop_pkt(lc, m, LNS_DROP_TX_NO_HEADROOM);
+				drop(o, lc, m, LNS_DROP_TX_NO_HEADROOM);
 				return;
 			}
 			proto = IPPROTO_UDP;
@@ -770,7 +450,7 @@ down_finish(const struct lns_dp *dp, struct rte_mbuf *m, const struct lns_sad_en
 	}
 	if (put_ipv4(m, acc->addr, t->peer, proto) == NULL ||
 	    rte_pktmbuf_headroom(m) < sizeof(struct rte_ether_hdr)) {
-		drop_pkt(lc, m, LNS_DROP_TX_NO_HEADROOM);
+		drop(o, lc, m, LNS_DROP_TX_NO_HEADROOM);
 		return;
 	}
 	put_eth(m, __atomic_load_n(&t->nh_mac, __ATOMIC_RELAXED), &acc->mac);
@@ -818,7 +498,7 @@ down_too_big(const struct lns_dp *dp, struct rte_mbuf *m, uint16_t l3_off, uint3
 	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(sizeof(struct rte_ether_hdr) +
 				sizeof(*nip) + sizeof(*icmp) + qlen));
 	if (p == NULL) {
-		drop_pkt(lc, m, LNS_DROP_DOWN_ICMP_NO_ROOM);
+		drop(o, lc, m, LNS_DROP_DOWN_ICMP_NO_ROOM);
 		return;
 	}
 	rte_pktmbuf_adj(m, sizeof(struct rte_ether_hdr));
@@ -834,7 +514,7 @@ down_too_big(const struct lns_dp *dp, struct rte_mbuf *m, uint16_t l3_off, uint3
 	nip = put_ipv4(m, core->addr, ((const struct rte_ipv4_hdr *)quote)->src_addr,
 		       IPPROTO_ICMP);
 	if (nip == NULL) {
-		drop_pkt(lc, m, LNS_DROP_DOWN_ICMP_NO_ROOM);
+		drop(o, lc, m, LNS_DROP_DOWN_ICMP_NO_ROOM);
 		return;
 	}
 	put_eth(m, lns_mac_publish_value(&to), &core->mac);
@@ -842,42 +522,439 @@ down_too_big(const struct lns_dp *dp, struct rte_mbuf *m, uint16_t l3_off, uint3
 	o->tx[LNS_PORT_CORE][o->ntx[LNS_PORT_CORE]++] = m;
 }
 
+/* ------------------------------------------------------------------- stages --- */
 /*
- * Session stage of a downstream burst, as l2tp_sessions() upstream: subscriber
- * addresses are looked up in bulk and each session's entry and counters are
- * prefetched, so with many subscribers the DRAM misses overlap.
+ * Each stage is a function over a burst mb[0..n) with DPDK lib/ipsec's contract:
+ * it returns the number of packets that go on, compacted to mb[0..good) in their
+ * order, with any per-packet value the next stage needs in an array compacted
+ * alongside (or in the packet's metadata). A packet it drops goes behind, onto
+ * the burst's drop list with its reason (drop()): the list is counted per reason
+ * and freed in bulk once, at the end of the burst (drops_flush()). A packet it
+ * punts, hands to another worker or queues for TX leaves the burst there.
+ *
+ *   upstream:   classify -> esp-in -> l2tp-in (+ppp-in, ipv4-up) -> tx
+ *                        \-> plain L2TP --^
+ *   downstream: classify -> ipv4-down (+encap) -> esp-out -> outer -> tx
+ *                                    \-> in the clear: outer -> tx
+ *
+ * Where a stage would be a pass of its own over lines the previous pass just
+ * had in cache, it is a per-packet step of that pass instead (pipe_bench counted
+ * the extra pass: more D1 misses, more instructions): esp-in's payload checks
+ * follow decryption; ppp-in and ipv4-up follow l2tp-in's session lookup (and a
+ * data message for a session not yet published needs the PPP protocol to tell
+ * control, punted, from data, dropped); encap follows ipv4-down.
+ */
+
+/* A data message's L2TP header fields, compacted alongside mb[] in l2tp_in(). */
+struct l2tp_hdrs {
+	struct lns_l2tp_data d[LNS_MAX_BURST];
+	uint32_t key[LNS_MAX_BURST];    /* tunnel << 16 | session */
+};
+
+/* Never a cross-tunnel injection: a tunnel takes data only from the IPsec
+ * connection the packet was authenticated with, or from its own plain peer. */
+static inline bool
+tunnel_owns(const struct lns_dp *dp, const struct lns_dp_tunnel *t,
+	    const struct lns_pkt_meta *meta)
+{
+	return meta->sa != LNS_SAD_NONE ?
+	       t->conn != LNS_SAD_NONE && lns_sad_get(dp->sad, meta->sa)->conn == t->conn :
+	       t->conn == LNS_SAD_NONE && t->peer == meta->peer && t->peer_port == meta->peer_port;
+}
+
+/*
+ * A data message for a session the data plane does not have yet. The control
+ * lcore publishes a session when it handles the ICCN, and a client's first LCP
+ * Configure-Request can follow the ICCN closely enough to reach the worker
+ * first. PPP control on a live tunnel that owns the packet goes to the control
+ * lcore, behind the ICCN on the same punt ring, instead of being lost (pppd
+ * would wait 3 s to resend it); anything else is a counted drop.
  */
 static void
-down_sessions(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, uint32_t *hs,
+l2tp_no_session(const struct lns_dp *dp, struct rte_mbuf *m, const struct lns_l2tp_data *d,
+		struct burst_out *o, const struct lns_dp_lctx *lc)
+{
+	const struct lns_dp_tunnel *t = &dp->tbl->tun[d->tunnel_id];
+	uint16_t proto;
+
+	if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == LNS_TBL_UP &&
+	    tunnel_owns(dp, t, lns_pkt_meta(m)) &&
+	    lns_ppp_parse(rte_pktmbuf_mtod_offset(m, const uint8_t *, d->payload_off),
+			  d->payload_len, &proto) != 0 && proto != LNS_PPP_IPV4) {
+		punt_pkt(o, m, LNS_PUNT_PPP_CTL);
+		return;
+	}
+	drop(o, lc, m, LNS_DROP_L2TP_NO_SESSION);
+}
+
+/*
+ * ipv4-up of one subscriber IPv4 packet (data at its header) of session h: to
+ * the core port's TX with next hop gw, or dropped. Called from l2tp-in's last
+ * pass, which has the packet's header in cache (a pass of its own cost a D1 miss
+ * per packet). *nfwd and *nclamp count for the burst.
+ */
+static inline void
+ipv4_up_one(const struct lns_dp *dp, struct rte_mbuf *m, uint32_t h, uint64_t gw,
+	    uint16_t mss, uint32_t *nfwd, uint32_t *nclamp, struct burst_out *o,
+	    const struct lns_dp_lctx *lc)
+{
+	const struct lns_dp_session *s = &dp->tbl->sess[h];
+	struct rte_ipv4_hdr *ip;
+	enum lns_drop why;
+	uint16_t tot;
+
+	if (check_ipv4(m, &why) != 0) {
+		drop(o, lc, m, why);
+		return;
+	}
+	ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	/* No address yet (IPCP not open) matches nothing: 0.0.0.0 is not an address. */
+	if (ip->src_addr != __atomic_load_n(&s->addr, __ATOMIC_RELAXED) || ip->src_addr == 0) {
+		drop(o, lc, m, LNS_DROP_IPV4_SPOOFED);
+		return;
+	}
+	if (ip->time_to_live <= 1) {
+		drop(o, lc, m, LNS_DROP_UP_TTL);
+		return;
+	}
+	if (!mac_valid(gw)) {
+		drop(o, lc, m, LNS_DROP_UP_NEXTHOP);
+		return;
+	}
+	tot = rte_be_to_cpu_16(ip->total_length);
+	if (police(dp, s, h, 0, ip, tot, lc)) {
+		drop(o, lc, m, LNS_DROP_UP_POLICER);
+		return;
+	}
+	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - tot));
+	ttl_dec(ip);
+	*nclamp += lns_mss_clamp(ip, mss) ? 1 : 0;
+	put_eth(m, gw, &dp->port[LNS_PORT_CORE].mac);
+	lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_UP_PKTS, 1);
+	lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_UP_BYTES, tot);
+	run_count(dp, o, 0, lc->slot, s->tunnel, tot);
+	(*nfwd)++;
+	if (tr_on())
+		tr_rec(lc, m, LNS_STAGE_IPV4_UP, LNS_TD_PASS, 0, s->tunnel, h);
+	o->tx[LNS_PORT_CORE][o->ntx[LNS_PORT_CORE]++] = m;
+}
+
+/*
+ * l2tp-in (and ppp-in): L2TP messages, data at their header, metadata sa/peer/
+ * peer_port saying where they came from (sa LNS_SAD_NONE in the clear). Control
+ * is punted; data messages' (tunnel, session) keys are looked up in bulk, which
+ * overlaps their cache misses, and each session's entry and counters are
+ * prefetched before any is used (with many sessions these misses, not the
+ * crypto, are what a packet waits for). Each data message's IPv4 packet goes
+ * on to ipv4_up_one() in the same pass. @return the packets queued for TX.
+ */
+#define SESS_BULK 64
+static uint16_t
+l2tp_in(const struct lns_dp *dp, struct rte_mbuf **mb, uint16_t n, struct burst_out *o,
+	const struct lns_dp_lctx *lc)
+{
+	const uint16_t before = o->ntx[LNS_PORT_CORE];
+	const uint64_t gw = __atomic_load_n(&dp->port[LNS_PORT_CORE].gw_mac, __ATOMIC_ACQUIRE);
+	const uint16_t mss = __atomic_load_n(&dp->mss_clamp, __ATOMIC_RELAXED);
+	uint32_t h[LNS_MAX_BURST], nfwd = 0, nclamp = 0;
+	struct l2tp_hdrs hd;
+	uint16_t k = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = mb[i];
+
+		switch (lns_l2tp_data_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
+					    &hd.d[k])) {
+		case LNS_L2TP_DATA:
+			hd.key[k] = (uint32_t)hd.d[k].tunnel_id << 16 | hd.d[k].session_id;
+			mb[k++] = m;
+			break;
+		case LNS_L2TP_CONTROL:
+			punt_pkt(o, m, LNS_PUNT_L2TP_CTL);
+			break;
+		default:
+			drop(o, lc, m, LNS_DROP_L2TP_MALFORMED);
+			break;
+		}
+	}
+	for (uint16_t base = 0; base < k; base += SESS_BULK) {
+		uint16_t c = RTE_MIN(k - base, SESS_BULK);
+
+		lns_u32map_lookup_bulk(dp->tbl->by_ids, &hd.key[base], c, &h[base]);
+		for (uint16_t i = 0; i < c; i++)
+			lns_tables_prefetch_session(dp->tbl, lc->slot, h[base + i]);
+	}
+	for (uint16_t i = 0; i < k; i++) {
+		struct rte_mbuf *m = mb[i];
+		const struct lns_l2tp_data *d = &hd.d[i];
+		const struct lns_dp_session *s = lns_tables_session_up(dp->tbl, h[i]);
+		uint32_t framing;
+		uint16_t proto;
+
+		if (s == NULL) {
+			l2tp_no_session(dp, m, d, o, lc);
+			continue;
+		}
+		if (!tunnel_owns(dp, &dp->tbl->tun[s->tunnel], lns_pkt_meta(m))) {
+			drop(o, lc, m, LNS_DROP_L2TP_WRONG_SA);
+			continue;
+		}
+		if (tr_on())
+			tr_rec(lc, m, LNS_STAGE_L2TP_IN, LNS_TD_PASS, 0, s->tunnel, h[i]);
+		framing = lns_ppp_parse(rte_pktmbuf_mtod_offset(m, const uint8_t *, d->payload_off),
+					d->payload_len, &proto);
+		if (framing == 0) {
+			drop(o, lc, m, LNS_DROP_PPP_MALFORMED);
+			continue;
+		}
+		if (proto != LNS_PPP_IPV4) {
+			if (tr_on())
+				tr_rec(lc, m, LNS_STAGE_PPP_IN, LNS_TD_PUNT, 0, s->tunnel, h[i]);
+			punt_pkt(o, m, LNS_PUNT_PPP_CTL);
+			continue;
+		}
+		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - d->payload_off - d->payload_len));
+		rte_pktmbuf_adj(m, (uint16_t)(d->payload_off + framing));
+		ipv4_up_one(dp, m, h[i], gw, mss, &nfwd, &nclamp, o, lc);
+	}
+	lns_count(lc->st, LNS_CTR_UP_FWD, nfwd);
+	lns_count(lc->st, LNS_CTR_MSS_CLAMPED, nclamp);
+	return (uint16_t)(o->ntx[LNS_PORT_CORE] - before);
+}
+
+/*
+ * The rest of esp-in, per decrypted packet (next header nh): what the payload
+ * must be, UDP to the L2TP port (inside an inner IPv4 header between the
+ * selectors' hosts for a tunnel-mode SA). Done in the pass after decryption
+ * that has the packet in cache: a pass of its own cost a D1 miss per packet.
+ * @return 0 with data at the L2TP header and metadata peer/peer_port set for
+ * l2tp-in, or -1 dropped.
+ */
+static inline int
+esp_inner_one(const struct lns_dp *dp, struct rte_mbuf *m, uint8_t nh, struct burst_out *o,
 	      const struct lns_dp_lctx *lc)
 {
-	uint32_t addr[LNS_MAX_BURST];
+	{
+		struct lns_pkt_meta *meta = lns_pkt_meta(m);
+		const struct lns_sad_entry *e = lns_sad_get(dp->sad, meta->sa);
+		const struct rte_udp_hdr *u;
+		uint32_t ulen;
+
+		if (e->mode == LNS_ESP_MODE_TUNNEL) {
+			const struct rte_ipv4_hdr *ip;
+			enum lns_drop why;
+
+			/* Host-to-host tunnel mode: the inner header must be between the
+			 * two hosts of the accepted Quick Mode selectors (behind a NAT the
+			 * peer's is its private address, not the outer one) and carry UDP. */
+			if (nh != IPPROTO_IPIP || check_ipv4(m, &why) != 0) {
+				drop(o, lc, m, LNS_DROP_ESP_INNER_NOT_IPV4);
+				return -1;
+			}
+			ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+			if (ip->next_proto_id != IPPROTO_UDP || ip->src_addr != e->inner_peer ||
+			    ip->dst_addr != e->inner_local) {
+				drop(o, lc, m, LNS_DROP_ESP_INNER_SELECTOR);
+				return -1;
+			}
+			rte_pktmbuf_trim(m, (uint16_t)(m->data_len -
+						       rte_be_to_cpu_16(ip->total_length)));
+			rte_pktmbuf_adj(m, (uint16_t)((ip->version_ihl & 0x0f) * 4));
+		} else if (nh != IPPROTO_UDP) {
+			drop(o, lc, m, LNS_DROP_ESP_INNER_NOT_UDP);
+			return -1;
+		}
+		u = rte_pktmbuf_mtod(m, const struct rte_udp_hdr *);
+		if (m->data_len < sizeof(*u)) {
+			drop(o, lc, m, LNS_DROP_ESP_INNER_UDP_BAD);
+			return -1;
+		}
+		ulen = rte_be_to_cpu_16(u->dgram_len);
+		if (ulen < sizeof(*u) || ulen > m->data_len) {
+			drop(o, lc, m, LNS_DROP_ESP_INNER_UDP_BAD);
+			return -1;
+		}
+		if (u->dst_port != RTE_BE16(LNS_L2TP_PORT)) {
+			drop(o, lc, m, LNS_DROP_ESP_INNER_NOT_L2TP);
+			return -1;
+		}
+		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - ulen));
+		meta->peer = e->peer;
+		meta->peer_port = u->src_port;
+		rte_pktmbuf_adj(m, sizeof(*u));
+	}
+	return 0;
+}
+
+/*
+ * esp-in: ESP packets (data at Ethernet, metadata from the classifier) are looked
+ * up by SPI in bulk; those of SAs another worker owns go to it; the rest are
+ * decrypted as one IPsec-MB burst, then esp_inner_one(). Good: data at the L2TP
+ * header, SA handle, peer and peer port in the metadata.
+ */
+static uint16_t
+esp_in(const struct lns_dp *dp, struct rte_mbuf **mb, uint16_t n, struct burst_out *o,
+       const struct lns_dp_lctx *lc)
+{
+	struct lns_esp_sa *sa[LNS_MAX_BURST];
+	uint8_t nh[LNS_MAX_BURST];
+	uint32_t spi[LNS_MAX_BURST], hs[LNS_MAX_BURST];
+	uint16_t k = 0, good, ng = 0;
+	struct handoff ho;
+
+	ho.n = 0;
+
+	/* SPIs in bulk (their map slots fetched together), then each found SA's
+	 * entry fetched before the checks below read it */
+	for (uint16_t i = 0; i < n; i++)
+		memcpy(&spi[i], rte_pktmbuf_mtod_offset(mb[i], const uint8_t *,
+							lns_pkt_meta(mb[i])->esp_off), 4);
+	lns_sad_lookup_bulk(dp->sad, spi, n, hs);
+	for (uint16_t i = 0; i < n; i++)
+		if (hs[i] != LNS_SAD_NONE)
+			rte_prefetch0(lns_sad_get(dp->sad, hs[i]));
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = mb[i];
+		struct lns_pkt_meta *meta = lns_pkt_meta(m);
+		const struct rte_ipv4_hdr *ip =
+			rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, meta->l3_off);
+		uint32_t h = hs[i], end = meta->l3_off + rte_be_to_cpu_16(ip->total_length), own;
+		struct lns_sad_entry *e;
+
+		if (h == LNS_SAD_NONE) {
+			drop(o, lc, m, LNS_DROP_ESP_UNKNOWN_SPI);
+			continue;
+		}
+		e = lns_sad_get(dp->sad, h);
+		/* Only inbound SPIs are in the map; kept as a guard. */
+		if (unlikely(e->dir != LNS_ESP_DIR_IN)) {
+			drop(o, lc, m, LNS_DROP_ESP_UNKNOWN_SPI);
+			continue;
+		}
+		if (!lns_sad_usable(e)) {
+			drop(o, lc, m, LNS_DROP_ESP_SA_DROPPED);
+			continue;
+		}
+		/* One writer per replay window: untouched, as received, to its owner. */
+		if (e->owned && (own = esp_owner(dp, e, lc)) != lc->slot) {
+			if (tr_on()) {
+				meta->sa = h;
+				tr_rec(lc, m, LNS_STAGE_ESP_IN, LNS_TD_HANDOFF, 0, 0, UINT32_MAX);
+			}
+			handoff_add(dp, &ho, m, own, lc);
+			continue;
+		}
+		meta->sa = h;
+		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - end)); /* Ethernet padding */
+		rte_pktmbuf_adj(m, meta->esp_off);
+		sa[k] = e->esp;
+		mb[k++] = m;
+	}
+	handoff_flush(dp, &ho, lc);
+	if (k == 0)
+		return 0;
+	/* lib/esp keeps the order of the good ones and moves the bad ones behind */
+	good = lns_esp_inbound(lc->mgr, sa, mb, k, nh);
+	lns_count(lc->st, LNS_CTR_ESP_IN, good);
+	for (uint16_t i = good; i < k; i++)
+		drop(o, lc, mb[i], esp_reason(esp_in_reason, nh[i]));
+	for (uint16_t i = 0; i < good; i++) {
+		struct rte_mbuf *m = mb[i];
+
+		lns_sad_count(dp->sad, lc->slot, lns_pkt_meta(m)->sa, 1, m->pkt_len);
+		if (tr_on())
+			tr_rec(lc, m, LNS_STAGE_ESP_IN, LNS_TD_PASS, 0, 0, UINT32_MAX);
+		if (esp_inner_one(dp, m, nh[i], o, lc) == 0)
+			mb[ng++] = m;
+	}
+	return ng;
+}
+
+/* Plain L2TP from the classifier (data at Ethernet): to the L2TP header, with
+ * where it came from in the metadata for l2tp-in. */
+static inline void
+plain_l2tp_strip(struct rte_mbuf *m)
+{
+	struct lns_pkt_meta *meta = lns_pkt_meta(m);
+	const struct rte_ipv4_hdr *ip =
+		rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, meta->l3_off);
+	const struct rte_udp_hdr *u =
+		rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, meta->l4_off);
+
+	meta->sa = LNS_SAD_NONE;
+	meta->peer = ip->src_addr;
+	meta->peer_port = u->src_port;
+	/* The classifier checked the UDP length against the IPv4 length. */
+	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - meta->l4_off - rte_be_to_cpu_16(u->dgram_len)));
+	rte_pktmbuf_adj(m, (uint16_t)(meta->l4_off + sizeof(*u)));
+}
+
+/*
+ * encap of one packet (data at its inner IPv4 header, tot bytes): L2TP data
+ * header and UDP (and the inner IPv4 header of a tunnel-mode SA e) in front, and
+ * the session's and tunnel's counters. Called from ipv4-down's pass, which has
+ * the session, tunnel and SA in registers: a separate pass re-derived them and
+ * cost more instructions per packet than it saved. @return 0, or -1 dropped.
+ */
+static inline int
+encap_one(const struct lns_dp *dp, struct rte_mbuf *m, uint32_t h,
+	  const struct lns_dp_session *s, const struct lns_dp_tunnel *t,
+	  const struct lns_sad_entry *e, uint16_t tot, struct burst_out *o,
+	  const struct lns_dp_lctx *lc)
+{
+	uint8_t *l2 = (uint8_t *)rte_pktmbuf_prepend(m, L2TP_PPP_HDR_LEN);
+
+	if (l2 == NULL) {
+		drop(o, lc, m, LNS_DROP_ENCAP_NO_HEADROOM);
+		return -1;
+	}
+	lns_l2tp_data_build(l2, t->peer_id, s->peer_id, 0, 0, 0, 0, 0, LNS_PPP_IPV4);
+	if (put_udp(m, RTE_BE16(LNS_L2TP_PORT), t->peer_port) == NULL ||
+	    (e != NULL && e->mode == LNS_ESP_MODE_TUNNEL &&
+	     put_ipv4(m, e->inner_local, e->inner_peer, IPPROTO_UDP) == NULL)) {
+		drop(o, lc, m, LNS_DROP_ENCAP_NO_HEADROOM);
+		return -1;
+	}
+	lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_DOWN_PKTS, 1);
+	lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_DOWN_BYTES, tot);
+	run_count(dp, o, 1, lc->slot, s->tunnel, tot);
+	if (tr_on()) {
+		tr_rec(lc, m, LNS_STAGE_IPV4_DOWN, LNS_TD_PASS, 0, s->tunnel, h);
+		tr_rec(lc, m, LNS_STAGE_ENCAP, LNS_TD_PASS, 0, s->tunnel, h);
+	}
+	return 0;
+}
+
+/*
+ * ipv4-down and encap: core-side IPv4 (data at Ethernet) to subscribers, looked
+ * up by address in bulk with each session's entry and counters prefetched (as
+ * l2tp-in upstream). Session, TTL, policer, the tunnel's next hop and outbound
+ * SA, and the access MTU once encapsulated are checked, the TTL decremented, then
+ * encap_one(). A tunnel in the clear gets its outer headers here and goes to TX.
+ * Good: packets for an outbound SA, data at the UDP header (or a tunnel-mode SA's
+ * inner IPv4), metadata tunnel and sa set for esp-out and outer, sa[] their
+ * lib/esp SAs.
+ */
+static uint16_t
+ipv4_down(const struct lns_dp *dp, struct rte_mbuf **mb, uint16_t n, struct lns_esp_sa **sa,
+	  struct burst_out *o, const struct lns_dp_lctx *lc)
+{
+	const struct lns_dp_port *acc = &dp->port[LNS_PORT_ACCESS];
+	const uint16_t mss = __atomic_load_n(&dp->mss_clamp, __ATOMIC_RELAXED);
+	uint32_t addr[LNS_MAX_BURST], h[LNS_MAX_BURST], nclamp = 0;
+	uint16_t good = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(
-			pk[i], const struct rte_ipv4_hdr *, lns_pkt_meta(pk[i])->l3_off);
+			mb[i], const struct rte_ipv4_hdr *, lns_pkt_meta(mb[i])->l3_off);
 
 		addr[i] = ip->dst_addr;
 	}
-	lns_u32map_lookup_bulk(dp->tbl->by_addr, addr, n, hs);
+	lns_u32map_lookup_bulk(dp->tbl->by_addr, addr, n, h);
 	for (uint16_t i = 0; i < n; i++)
-		lns_tables_prefetch_session(dp->tbl, lc->slot, hs[i]);
-}
-
-static void
-down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out *o,
-     const struct lns_dp_lctx *lc)
-{
-	const struct lns_dp_port *acc = &dp->port[LNS_PORT_ACCESS];
-	struct lns_esp_sa *sa[LNS_MAX_BURST];
-	struct rte_mbuf *em[LNS_MAX_BURST];
-	uint8_t status[LNS_MAX_BURST];
-	uint32_t hs[LNS_MAX_BURST];
-	uint16_t k = 0, good;
-
-	down_sessions(dp, pk, n, hs, lc);
+		lns_tables_prefetch_session(dp->tbl, lc->slot, h[i]);
 	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pk[i];
+		struct rte_mbuf *m = mb[i];
 		struct lns_pkt_meta *meta = lns_pkt_meta(m);
 		struct rte_ipv4_hdr *ip =
 			rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, meta->l3_off);
@@ -885,27 +962,26 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 		const struct lns_dp_session *s;
 		const struct lns_dp_tunnel *t;
 		const struct lns_sad_entry *e = NULL;
-		uint32_t h = hs[i], overhead, sa_out;
-		uint8_t *l2;
+		uint32_t overhead, sa_out;
 
-		s = lns_tables_session_up(dp->tbl, h);
+		s = lns_tables_session_up(dp->tbl, h[i]);
 		if (s == NULL) {
-			drop_pkt(lc, m, LNS_DROP_DOWN_NO_SESSION);
+			drop(o, lc, m, LNS_DROP_DOWN_NO_SESSION);
 			continue;
 		}
 		t = &dp->tbl->tun[s->tunnel];
 		if (tr_on())
 			meta->tunnel = s->tunnel;
 		if (ip->time_to_live <= 1) {
-			drop_pkt(lc, m, LNS_DROP_DOWN_TTL);
+			drop(o, lc, m, LNS_DROP_DOWN_TTL);
 			continue;
 		}
-		if (police(dp, s, h, 1, ip, tot, lc)) {
-			drop_pkt(lc, m, LNS_DROP_DOWN_POLICER);
+		if (police(dp, s, h[i], 1, ip, tot, lc)) {
+			drop(o, lc, m, LNS_DROP_DOWN_POLICER);
 			continue;
 		}
 		if (!mac_valid(__atomic_load_n(&t->nh_mac, __ATOMIC_ACQUIRE))) {
-			drop_pkt(lc, m, LNS_DROP_DOWN_NEXTHOP);
+			drop(o, lc, m, LNS_DROP_DOWN_NEXTHOP);
 			continue;
 		}
 		overhead = L2TP_PPP_HDR_LEN + sizeof(struct rte_udp_hdr) +
@@ -916,7 +992,7 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 			/* Usable, and still this tunnel's connection's: a dropped SA's handle
 			 * is reused once reclaimed, never for this tunnel's traffic. */
 			if (!lns_sad_usable(e) || e->conn != t->conn) {
-				drop_pkt(lc, m, LNS_DROP_DOWN_SA_DROPPED);
+				drop(o, lc, m, LNS_DROP_DOWN_SA_DROPPED);
 				continue;
 			}
 			overhead += lns_esp_sa_hdr_len(e->esp) + lns_esp_sa_tail_max(e->esp) +
@@ -929,54 +1005,68 @@ down(const struct lns_dp *dp, struct rte_mbuf **pk, uint16_t n, struct burst_out
 			continue;
 		}
 		ttl_dec(ip);
-		if (lns_mss_clamp(ip, __atomic_load_n(&dp->mss_clamp, __ATOMIC_RELAXED)))
-			lns_count(lc->st, LNS_CTR_MSS_CLAMPED, 1);
+		nclamp += lns_mss_clamp(ip, mss) ? 1 : 0;
 		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - meta->l3_off - tot));
 		rte_pktmbuf_adj(m, meta->l3_off);
-		l2 = (uint8_t *)rte_pktmbuf_prepend(m, L2TP_PPP_HDR_LEN);
-		if (l2 == NULL) {
-			drop_pkt(lc, m, LNS_DROP_ENCAP_NO_HEADROOM);
+		if (encap_one(dp, m, h[i], s, t, e, tot, o, lc) != 0)
 			continue;
-		}
-		lns_l2tp_data_build(l2, t->peer_id, s->peer_id, 0, 0, 0, 0, 0, LNS_PPP_IPV4);
-		if (put_udp(m, RTE_BE16(LNS_L2TP_PORT), t->peer_port) == NULL ||
-		    (e != NULL && e->mode == LNS_ESP_MODE_TUNNEL &&
-		     put_ipv4(m, e->inner_local, e->inner_peer, IPPROTO_UDP) == NULL)) {
-			drop_pkt(lc, m, LNS_DROP_ENCAP_NO_HEADROOM);
-			continue;
-		}
-		lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_DOWN_PKTS, 1);
-		lns_tables_count(dp->tbl, lc->slot, h, LNS_SC_DOWN_BYTES, tot);
-		run_count(dp, o, 1, lc->slot, s->tunnel, tot);
-		if (tr_on()) {
-			meta->sa = sa_out;
-			tr_rec(lc, m, LNS_STAGE_IPV4_DOWN, LNS_TD_PASS, 0, s->tunnel, h);
-			tr_rec(lc, m, LNS_STAGE_ENCAP, LNS_TD_PASS, 0, s->tunnel, h);
-		}
 		if (e == NULL) {
+			/* in the clear: outer headers now, onto TX (leaves the burst) */
+			meta->sa = LNS_SAD_NONE;
 			down_finish(dp, m, NULL, t, o, lc);
 			continue;
 		}
 		meta->sa = sa_out;
 		meta->tunnel = s->tunnel;
-		sa[k] = e->esp;
-		em[k++] = m;
+		sa[good] = e->esp;
+		mb[good++] = m;
 	}
-	if (k == 0)
-		return;
-	good = lns_esp_outbound(lc->mgr, sa, em, k, NULL, status);
-	lns_count(lc->st, LNS_CTR_ESP_OUT, good);
-	for (uint16_t i = good; i < k; i++)
-		drop_pkt(lc, em[i], esp_reason(esp_out_reason, status[i]));
-	for (uint16_t i = 0; i < good; i++) {
-		const struct lns_pkt_meta *meta = lns_pkt_meta(em[i]);
+	lns_count(lc->st, LNS_CTR_MSS_CLAMPED, nclamp);
+	return good;
+}
 
-		lns_sad_count(dp->sad, lc->slot, meta->sa, 1, em[i]->pkt_len);
+/*
+ * esp-out: packets of tunnels with an outbound SA (sa[], handle in metadata sa;
+ * ipv4-down sent the others on) encrypted as one IPsec-MB burst. Good: data at the ESP header.
+ */
+static uint16_t
+esp_out(const struct lns_dp *dp, struct rte_mbuf **mb, struct lns_esp_sa **sa, uint16_t n,
+	struct burst_out *o, const struct lns_dp_lctx *lc)
+{
+	uint8_t status[LNS_MAX_BURST];
+	uint16_t good;
+
+	/* lib/esp keeps the order of the good ones and moves the bad ones behind */
+	good = lns_esp_outbound(lc->mgr, sa, mb, n, NULL, status);
+	lns_count(lc->st, LNS_CTR_ESP_OUT, good);
+	for (uint16_t i = good; i < n; i++)
+		drop(o, lc, mb[i], esp_reason(esp_out_reason, status[i]));
+	for (uint16_t i = 0; i < good; i++) {
+		const struct lns_pkt_meta *meta = lns_pkt_meta(mb[i]);
+
+		lns_sad_count(dp->sad, lc->slot, meta->sa, 1, mb[i]->pkt_len);
 		if (tr_on())
-			tr_rec(lc, em[i], LNS_STAGE_ESP_OUT, LNS_TD_PASS, 0, meta->tunnel, UINT32_MAX);
-		down_finish(dp, em[i], lns_sad_get(dp->sad, meta->sa),
+			tr_rec(lc, mb[i], LNS_STAGE_ESP_OUT, LNS_TD_PASS, 0, meta->tunnel,
+			       UINT32_MAX);
+	}
+	return good;
+}
+
+/* outer: the outer headers of ESP packets (down_finish()) onto the access port's
+ * TX. @return the packets queued. */
+static uint16_t
+outer(const struct lns_dp *dp, struct rte_mbuf **mb, uint16_t n, struct burst_out *o,
+      const struct lns_dp_lctx *lc)
+{
+	const uint16_t before = o->ntx[LNS_PORT_ACCESS];
+
+	for (uint16_t i = 0; i < n; i++) {
+		const struct lns_pkt_meta *meta = lns_pkt_meta(mb[i]);
+
+		down_finish(dp, mb[i], lns_sad_get(dp->sad, meta->sa),
 			    &dp->tbl->tun[meta->tunnel], o, lc);
 	}
+	return (uint16_t)(o->ntx[LNS_PORT_ACCESS] - before);
 }
 
 int
@@ -993,6 +1083,7 @@ lns_dp_send_l2tp(const struct lns_dp *dp, const struct lns_dp_lctx *lc, struct r
 	uint16_t sent;
 
 	o.ntx[LNS_PORT_ACCESS] = o.ntx[LNS_PORT_CORE] = 0;
+	o.nd = 0;
 	if (put_udp(m, RTE_BE16(LNS_L2TP_PORT), peer_port_be) == NULL) {
 		drop_pkt(lc, m, LNS_DROP_ENCAP_NO_HEADROOM);
 		return -ENOBUFS;
@@ -1017,8 +1108,10 @@ lns_dp_send_l2tp(const struct lns_dp *dp, const struct lns_dp_lctx *lc, struct r
 		lns_sad_count(dp->sad, lc->slot, sa_out, 1, m->pkt_len);
 	}
 	down_finish(dp, m, e, &t, &o, lc);
-	if (o.ntx[LNS_PORT_ACCESS] == 0)
-		return -ENOBUFS;       /* counted by down_finish */
+	if (o.ntx[LNS_PORT_ACCESS] == 0) {
+		drops_flush(&o, lc);   /* reason given by down_finish */
+		return -ENOBUFS;
+	}
 	sent = rte_eth_tx_burst(acc->port_id, lc->txq, o.tx[LNS_PORT_ACCESS], 1);
 	if (sent == 0) {
 		drop_pkt(lc, m, LNS_DROP_TX_FULL);
@@ -1038,6 +1131,7 @@ burst_begin(struct burst_out *o, struct rte_mbuf **punt)
 	o->run[0].tunnel = o->run[1].tunnel = UINT32_MAX;
 	o->run[0].pkts = o->run[1].pkts = 0;
 	o->run[0].bytes = o->run[1].bytes = 0;
+	o->nd = 0;
 }
 
 /* Counters of the burst's tunnel runs, and its packets onto the wire. */
@@ -1046,6 +1140,7 @@ burst_end(const struct lns_dp *dp, struct burst_out *o, const struct lns_dp_lctx
 {
 	run_flush(dp, o, 0, lc->slot);
 	run_flush(dp, o, 1, lc->slot);
+	drops_flush(o, lc);
 	flush_tx(dp, o, lc);
 }
 
@@ -1110,13 +1205,14 @@ flush_tx(const struct lns_dp *dp, struct burst_out *o, const struct lns_dp_lctx 
  * once its last fragment is in; NULL while it waits, or after a counted drop.
  */
 static struct rte_mbuf *
-reassemble(struct rte_mbuf *m, const struct lns_pkt_meta *meta, const struct lns_dp_lctx *lc)
+reassemble(struct rte_mbuf *m, const struct lns_pkt_meta *meta, struct burst_out *o,
+	   const struct lns_dp_lctx *lc)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, meta->l3_off);
 	struct rte_mbuf *r;
 
 	if (lc->frag == NULL) {
-		drop_pkt(lc, m, LNS_DROP_FRAG_NO_TABLE);
+		drop(o, lc, m, LNS_DROP_FRAG_NO_TABLE);
 		return NULL;
 	}
 	/* Ethernet padding would read as fragment data. */
@@ -1128,7 +1224,7 @@ reassemble(struct rte_mbuf *m, const struct lns_pkt_meta *meta, const struct lns
 	if (r == NULL)
 		return NULL;
 	if (r->nb_segs > 1 && rte_pktmbuf_linearize(r) != 0) {
-		drop_pkt(lc, r, LNS_DROP_FRAG_TOO_BIG);
+		drop(o, lc, r, LNS_DROP_FRAG_TOO_BIG);
 		return NULL;
 	}
 	ip = rte_pktmbuf_mtod_offset(r, struct rte_ipv4_hdr *, r->l2_len);
@@ -1150,13 +1246,44 @@ lns_dp_frag_expire(const struct lns_dp_lctx *lc)
 	}
 }
 
+/* The upstream stages after classify: ESP in mb[0..nesp), then plain L2TP in
+ * l2[0..nl2) (room for nesp more behind). */
+static void
+upstream(const struct lns_dp *dp, struct rte_mbuf **esp, uint16_t nesp, struct rte_mbuf **l2,
+	 uint16_t nl2, struct burst_out *o, const struct lns_dp_lctx *lc)
+{
+	uint16_t n;
+
+	if (nesp > 0) {
+		n = esp_in(dp, esp, nesp, o, lc);
+		memcpy(&l2[nl2], esp, n * sizeof(*esp));
+		nl2 = (uint16_t)(nl2 + n);
+	}
+	if (nl2 == 0)
+		return;
+	l2tp_in(dp, l2, nl2, o, lc);
+}
+
+static void
+downstream(const struct lns_dp *dp, struct rte_mbuf **mb, uint16_t n, struct burst_out *o,
+	   const struct lns_dp_lctx *lc)
+{
+	struct lns_esp_sa *sa[LNS_MAX_BURST];
+
+	n = ipv4_down(dp, mb, n, sa, o, lc);
+	if (n == 0)
+		return;
+	n = esp_out(dp, mb, sa, n, o, lc);
+	outer(dp, mb, n, o, lc);
+}
+
 void
 lns_dp_rx_burst(const struct lns_dp *dp, unsigned int role, struct rte_mbuf **pkts,
 		uint16_t n, struct rte_mbuf **punt, uint16_t *n_punt,
 		const struct lns_dp_lctx *lc)
 {
-	struct rte_mbuf *esp[LNS_MAX_BURST], *dn[LNS_MAX_BURST];
-	uint16_t nesp = 0, ndn = 0;
+	struct rte_mbuf *esp[LNS_MAX_BURST], *l2[LNS_MAX_BURST], *dn[LNS_MAX_BURST];
+	uint16_t nesp = 0, nl2 = 0, ndn = 0;
 	uint64_t bytes = 0;
 	struct burst_out o;
 
@@ -1166,6 +1293,7 @@ lns_dp_rx_burst(const struct lns_dp *dp, unsigned int role, struct rte_mbuf **pk
 	for (uint16_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 
+	/* classify: each packet to its stage's burst, punted, or dropped */
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct lns_pkt_meta *meta = lns_pkt_meta(m);
@@ -1184,9 +1312,9 @@ lns_dp_rx_burst(const struct lns_dp *dp, unsigned int role, struct rte_mbuf **pk
 					m->ol_flags, meta, &why);
 
 		if (v == LNS_V_FRAG) {
-			m = reassemble(m, meta, lc);
+			m = reassemble(m, meta, &o, lc);
 			if (m == NULL)
-				continue;      /* held for its other fragments, or counted */
+				continue;      /* held for its other fragments, or dropped */
 			/* A whole datagram now: classify it like any other. */
 			meta = lns_pkt_meta(m);
 			v = lns_dp_classify(dp->port, role, rte_pktmbuf_mtod(m, const uint8_t *),
@@ -1206,13 +1334,14 @@ lns_dp_rx_burst(const struct lns_dp *dp, unsigned int role, struct rte_mbuf **pk
 			esp[nesp++] = m;
 			break;
 		case LNS_V_L2TP:
-			up_plain_l2tp(dp, m, &o, lc);
+			plain_l2tp_strip(m);   /* its headers are in cache now */
+			l2[nl2++] = m;
 			break;
 		case LNS_V_DOWN:
 			dn[ndn++] = m;
 			break;
 		default:
-			drop_pkt(lc, m, why);
+			drop(&o, lc, m, why);
 			break;
 		}
 	}
@@ -1220,10 +1349,10 @@ lns_dp_rx_burst(const struct lns_dp *dp, unsigned int role, struct rte_mbuf **pk
 		lns_count_drop(lc->st, LNS_DROP_FRAG_DISCARDED, lc->dr->cnt);
 		rte_ip_frag_free_death_row(lc->dr, PREFETCH_AHEAD);
 	}
-	if (nesp > 0)
-		up_esp(dp, esp, nesp, &o, lc);
+	if (nesp + nl2 > 0)
+		upstream(dp, esp, nesp, l2, nl2, &o, lc);
 	if (ndn > 0)
-		down(dp, dn, ndn, &o, lc);
+		downstream(dp, dn, ndn, &o, lc);
 	burst_end(dp, &o, lc);
 	lns_count(lc->st, LNS_CTR_RX_PACKETS, n);
 	lns_count(lc->st, LNS_CTR_RX_BYTES, bytes);
@@ -1234,7 +1363,7 @@ uint16_t
 lns_dp_handoff_burst(const struct lns_dp *dp, struct rte_mbuf **punt, uint16_t *n_punt,
 		     uint16_t max, const struct lns_dp_lctx *lc)
 {
-	struct rte_mbuf *pk[LNS_MAX_BURST];
+	struct rte_mbuf *pk[LNS_MAX_BURST], *l2[LNS_MAX_BURST];
 	struct burst_out o;
 	uint16_t n;
 
@@ -1245,7 +1374,7 @@ lns_dp_handoff_burst(const struct lns_dp *dp, struct rte_mbuf **punt, uint16_t *
 		return 0;
 	burst_begin(&o, punt);
 	tr_burst(dp);
-	up_esp(dp, pk, n, &o, lc);
+	upstream(dp, pk, n, l2, 0, &o, lc);
 	burst_end(dp, &o, lc);
 	*n_punt = o.np;
 	return n;

@@ -75,7 +75,7 @@
 	X(FRAG_TOO_BIG,     reasm, "too_big",         "reassembled datagram larger than one mbuf") \
 	X(FRAG_NO_TABLE,    reasm, "no_table",        "fragment on an lcore without a reassembly table")
 
-/* esp-in: up_esp() and up_after_esp() (lib/dp/dp_worker.c); the statuses of
+/* esp-in: esp_in() and esp_inner() (lib/dp/dp_worker.c); the statuses of
  * lns_esp_inbound() map one to one (esp_in_reason[]) */
 #define LNS_DROPS_ESP_IN(X) \
 	X(ESP_UNKNOWN_SPI,  esp, "unknown_spi",      "ESP SPI of no SA") \
@@ -100,17 +100,17 @@
 	X(ESP_INNER_UDP_BAD,  esp, "inner_udp_bad",  "decrypted UDP header truncated or its length wrong") \
 	X(ESP_INNER_NOT_L2TP, esp, "inner_not_l2tp", "decrypted UDP not to port 1701")
 
-/* l2tp-in: l2tp_parse() and l2tp_session() (lib/dp/dp_worker.c) */
+/* l2tp-in: l2tp_in() and l2tp_no_session() (lib/dp/dp_worker.c) */
 #define LNS_DROPS_L2TP_IN(X) \
 	X(L2TP_MALFORMED,   l2tp, "malformed",        "L2TP data header truncated, bad version or length") \
 	X(L2TP_NO_SESSION,  l2tp, "no_session",       "L2TP data for a tunnel/session id pair that does not exist") \
 	X(L2TP_WRONG_SA,    l2tp, "wrong_sa",         "L2TP data for a session not bound to the SA (or plain peer) it came on")
 
-/* ppp-in: l2tp_session() (lib/dp/dp_worker.c) */
+/* ppp-in: l2tp_in() (lib/dp/dp_worker.c) */
 #define LNS_DROPS_PPP_IN(X) \
 	X(PPP_MALFORMED,    ppp, "malformed",         "PPP framing truncated or invalid protocol field")
 
-/* ipv4-up: up_ipv4() (lib/dp/dp_worker.c), subscriber IPv4 toward the core */
+/* ipv4-up: ipv4_up() (lib/dp/dp_worker.c), subscriber IPv4 toward the core */
 #define LNS_DROPS_IPV4_UP(X) \
 	X(UP_TRUNCATED,     up, "ipv4_truncated",     "subscriber IPv4 header or total length past the end of the PPP frame") \
 	X(UP_BAD_HEADER,    up, "ipv4_bad_header",    "subscriber IPv4 version, header length or total length invalid") \
@@ -120,7 +120,7 @@
 	X(UP_NEXTHOP,       up, "nexthop_unresolved", "core next hop MAC not resolved by ARP yet") \
 	X(UP_POLICER,       up, "policer",            "subscriber packet over its session's upstream rate limit")
 
-/* ipv4-down: down() and down_too_big() (lib/dp/dp_worker.c), core IPv4 toward a subscriber */
+/* ipv4-down: ipv4_down() and down_too_big() (lib/dp/dp_worker.c), core IPv4 toward a subscriber */
 #define LNS_DROPS_IPV4_DOWN(X) \
 	X(DOWN_NO_SESSION,  down, "no_session",       "core-side packet to an address of no session") \
 	X(DOWN_TTL,         down, "ttl",              "core-side IPv4 TTL expired in transit") \
@@ -130,7 +130,7 @@
 	X(DOWN_TOO_BIG,     down, "too_big",          "core-side packet too big for the access MTU after encapsulation (DF set: ICMP sent unless rate-limited)") \
 	X(DOWN_ICMP_NO_ROOM, down, "icmp_no_room",    "no room in the mbuf for the ICMP fragmentation-needed")
 
-/* encap: down() and lns_dp_send_l2tp() (lib/dp/dp_worker.c), PPP + L2TP + UDP (+ inner IPv4) */
+/* encap: encap_one() and lns_dp_send_l2tp() (lib/dp/dp_worker.c), PPP + L2TP + UDP (+ inner IPv4) */
 #define LNS_DROPS_ENCAP(X) \
 	X(ENCAP_NO_HEADROOM, encap, "no_headroom",    "no headroom for the PPP, L2TP, UDP or inner IPv4 header")
 

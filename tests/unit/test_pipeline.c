@@ -830,6 +830,128 @@ test_trace(void)
 		CU_ASSERT_EQUAL(rec[i].port, LNS_PORT_CORE);
 }
 
+/* What a port sent, in order (net_ring loops TX back to RX); @return packets. */
+static uint16_t
+drain_keep(unsigned int role, struct rte_mbuf **m, uint16_t max)
+{
+	return rte_eth_rx_burst(ports[role], 0, m, max);
+}
+
+/* The TTL of the IPv4 header at byte off of m. */
+static uint8_t
+ttl_at(const struct rte_mbuf *m, uint32_t off)
+{
+	return rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, off)->time_to_live;
+}
+
+/*
+ * The burst contract: one burst mixing good and bad packets in every stage keeps
+ * the good ones, each stage's in their order, and counts each bad one once under
+ * its reason. Upstream, plain L2TP reaches l2tp-in ahead of the decrypted ESP;
+ * downstream, tunnels in the clear reach TX ahead of the encrypted ones. The
+ * good packets are told apart by their inner TTL (decremented once) or length.
+ */
+static void
+test_burst_mix(void)
+{
+	uint8_t f[2048], l2[256], ud[256];
+	struct rte_mbuf *pk[16], *out[32], *punt[LNS_MAX_BURST_TEST];
+	uint64_t drops[LNS_DROP_MAX];
+	uint32_t n, k, plen[4] = { 64, 128, 192, 256 };
+	uint16_t c = 0, np = 0, got;
+
+	for (int d = 0; d < LNS_DROP_MAX; d++)
+		drops[d] = lns_stats_drop(st, d);
+	/* upstream: ESP ttl 60, unknown SPI, plain ttl 50, malformed L2TP, ESP ttl 59,
+	 * bad ICV, plain ttl 1, ESP ttl 58, plain spoofed, plain ttl 49 */
+#define ESP_UP(ttl) do { \
+		n = l2tp_ip(l2, T_ESP, 1, SUB_ESP, ip4("198.51.100.9"), ttl); \
+		k = udp(ud, 1701, 1701, l2, n); \
+		pk[c++] = mk(f, natt(f, SPI_GCM, seq_gcm++, ud, k, IPPROTO_UDP), -1); \
+	} while (0)
+#define PLAIN_UP(src, ttl) do { \
+		n = l2tp_ip(l2, T_PLAIN, 1, src, ip4("198.51.100.9"), ttl); \
+		pk[c++] = mk(f, plain_l2tp(f, 1701, l2, n), -1); \
+	} while (0)
+	ESP_UP(60);
+	n = l2tp_ip(l2, T_ESP, 1, SUB_ESP, ip4("198.51.100.9"), 64);
+	k = udp(ud, 1701, 1701, l2, n);
+	pk[c++] = mk(f, natt(f, 0x7777, 1, ud, k, IPPROTO_UDP), -1);
+	PLAIN_UP(SUB_PL, 50);
+	n = l2tp_ip(l2, T_PLAIN, 1, SUB_PL, ip4("198.51.100.9"), 64);
+	l2[0] = 0x00;
+	l2[1] = 0x03;                           /* L2TP version 3 */
+	pk[c++] = mk(f, plain_l2tp(f, 1701, l2, n), -1);
+	ESP_UP(59);
+	n = l2tp_ip(l2, T_ESP, 1, SUB_ESP, ip4("198.51.100.9"), 64);
+	k = udp(ud, 1701, 1701, l2, n);
+	n = natt(f, SPI_GCM, seq_gcm++, ud, k, IPPROTO_UDP);
+	f[n - 20] ^= 1;                         /* one ciphertext bit */
+	pk[c++] = mk(f, n, -1);
+	PLAIN_UP(SUB_PL, 1);
+	ESP_UP(58);
+	PLAIN_UP(ip4("10.9.9.9"), 64);
+	PLAIN_UP(SUB_PL, 49);
+#undef ESP_UP
+#undef PLAIN_UP
+	lns_dp_rx_burst(&dp, LNS_PORT_ACCESS, pk, c, punt, &np, &lc);
+	CU_ASSERT_EQUAL(np, 0);
+	got = drain_keep(LNS_PORT_CORE, out, 32);
+	CU_ASSERT_EQUAL_FATAL(got, 5);
+	{
+		static const uint8_t want[5] = { 49, 48, 59, 58, 57 };
+
+		for (uint16_t i = 0; i < got; i++)
+			CU_ASSERT_EQUAL(ttl_at(out[i], 14), want[i]);
+	}
+	rte_pktmbuf_free_bulk(out, got);
+	for (int d = 0; d < LNS_DROP_MAX; d++) {
+		uint64_t exp = d == LNS_DROP_ESP_UNKNOWN_SPI || d == LNS_DROP_L2TP_MALFORMED ||
+			       d == LNS_DROP_ESP_ICV || d == LNS_DROP_UP_TTL ||
+			       d == LNS_DROP_IPV4_SPOOFED;
+
+		if (lns_stats_drop(st, d) - drops[d] != exp)
+			fprintf(stderr, "\n  upstream mix: %s moved by %lu, want %lu", lns_drop_name(d),
+				(unsigned long)(lns_stats_drop(st, d) - drops[d]), (unsigned long)exp);
+		CU_ASSERT_EQUAL(lns_stats_drop(st, d) - drops[d], exp);
+		drops[d] = lns_stats_drop(st, d);
+	}
+
+	/* downstream: ESP 64 bytes, no session, plain ttl 40, ESP 128, TTL 1, plain
+	 * ttl 39, ESP 192, plain no next hop, ESP 256 */
+	c = 0;
+	pk[c++] = mk(f, from_core(f, SUB_ESP, plen[0], 64), -1);
+	pk[c++] = mk(f, from_core(f, ip4("10.9.9.9"), 64, 64), -1);
+	pk[c++] = mk(f, from_core(f, SUB_PL, 64, 40), -1);
+	pk[c++] = mk(f, from_core(f, SUB_ESP, plen[1], 64), -1);
+	pk[c++] = mk(f, from_core(f, SUB_PL, 64, 1), -1);
+	pk[c++] = mk(f, from_core(f, SUB_PL, 64, 39), -1);
+	pk[c++] = mk(f, from_core(f, SUB_ESP, plen[2], 64), -1);
+	pk[c++] = mk(f, from_core(f, SUB_NONH, 64, 64), -1);
+	pk[c++] = mk(f, from_core(f, SUB_ESP, plen[3], 64), -1);
+	lns_dp_rx_burst(&dp, LNS_PORT_CORE, pk, c, punt, &np, &lc);
+	CU_ASSERT_EQUAL(np, 0);
+	got = drain_keep(LNS_PORT_ACCESS, out, 32);
+	CU_ASSERT_EQUAL_FATAL(got, 6);
+	/* in the clear: Ethernet, outer IPv4, UDP, L2TP + PPP (10), inner IPv4 */
+	CU_ASSERT_EQUAL(ttl_at(out[0], 14 + 20 + 8 + 10), 39);
+	CU_ASSERT_EQUAL(ttl_at(out[1], 14 + 20 + 8 + 10), 38);
+	for (uint16_t i = 2; i < got; i++) {    /* ESP: longer by the inner length */
+		CU_ASSERT_EQUAL(out[i]->pkt_len - out[2]->pkt_len, plen[i - 2] - plen[0]);
+	}
+	rte_pktmbuf_free_bulk(out, got);
+	for (int d = 0; d < LNS_DROP_MAX; d++) {
+		uint64_t exp = d == LNS_DROP_DOWN_NO_SESSION || d == LNS_DROP_DOWN_TTL ||
+			       d == LNS_DROP_DOWN_NEXTHOP;
+
+		if (lns_stats_drop(st, d) - drops[d] != exp)
+			fprintf(stderr, "\n  downstream mix: %s moved by %lu, want %lu",
+				lns_drop_name(d), (unsigned long)(lns_stats_drop(st, d) - drops[d]),
+				(unsigned long)exp);
+		CU_ASSERT_EQUAL(lns_stats_drop(st, d) - drops[d], exp);
+	}
+}
+
 /* Every reason of every data-path stage was reached by some case above. The
  * control lcore's (ctl.*) are lib/ctl's, outside this harness. */
 static void
@@ -1068,6 +1190,8 @@ main(void)
 	CU_add_test(s, "l2tp-in, ppp-in, ipv4-up", test_l2tp_ppp_up);
 	CU_add_test(s, "ipv4-down, encap, esp-out, tx headroom", test_down);
 	CU_add_test(s, "tx queue and punt ring full", test_tx_punt);
+	CU_add_test(s, "burst contract: good and bad mixed in every stage, order kept",
+		    test_burst_mix);
 	CU_add_test(s, "every data-path drop reason reached", test_coverage);
 	CU_add_test(s, "trace: filter, budget, each stage's decision, SA, tunnel, session",
 		    test_trace);
