@@ -617,6 +617,12 @@ lns_ctl_subs_init(struct lns_ctl *ctl, char *err, size_t errlen)
 	ss->l2tp = lns_l2tp_create(conf, &l2tp_ops, ctl, ctl->timers, ctl->dp->evlog);
 	if (ss->l2tp == NULL)
 		goto nomem;
+	/* Tunnel ids the static section took are not L2TP's to give: the table
+	 * would refuse the duplicate and the dynamic tunnel would fail. Session ids
+	 * are per tunnel, so distinct tunnel ids keep them apart too. */
+	for (uint32_t id = 1; id < LNS_TUNNEL_MAX; id++)
+		if (tbl->tun[id].state == LNS_TBL_UP)
+			(void)lns_l2tp_reserve_tunnel_id(ss->l2tp, (uint16_t)id);
 	ss->draining = conf->node.drain;
 	lns_timer_init(&ss->drain_timer, drain_expired, ctl);
 	lns_l2tp_set_drain(ss->l2tp, ss->draining);   /* IKE: lns_ctl_ike_init() */
