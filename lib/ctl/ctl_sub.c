@@ -220,7 +220,6 @@ sub_apply_policy(struct sub *s, const char *user)
 {
 	const struct lns_conf *conf = s->ctl->dp->conf;
 	const struct lns_dest_profile *p;
-	struct lns_sess_snap snap;
 	const char *src = "config", *name = NULL;
 	char desc[64];
 	int idx;
@@ -230,13 +229,11 @@ sub_apply_policy(struct sub *s, const char *user)
 		name = desc;
 		src = "radius";
 	}
+	/* a Filter-Id that names no policy is counted and an event, then ignored */
+	if (idx < 0 && (idx = lns_ctl_aaa_session_filter_policy(s->aaa, conf)) >= 0)
+		src = "radius";
 	if (idx < 0 && conf->n_policies == 0)
 		return;
-	memset(&snap, 0, sizeof(snap));
-	lns_ctl_aaa_session_info(s->aaa, &snap);
-	if (idx < 0 && snap.filter_id[0] != '\0' &&
-	    (idx = lns_conf_policy_find(conf, snap.filter_id)) >= 0)
-		src = "radius";
 	for (uint32_t i = 0; idx < 0 && i < conf->ppp.n_users; i++)
 		if (strcmp(conf->ppp.users[i].name, user) == 0 &&
 		    conf->ppp.users[i].policy[0] != '\0')
