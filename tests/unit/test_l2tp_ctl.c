@@ -710,6 +710,7 @@ test_reserved_tunnel_ids(void)
 	lac_init(&c[2], "10.0.2.9", 1701, 9, 1);
 	CU_ASSERT_EQUAL(lac_sccrq(&c[2], NULL, 0), -EPERM);
 	CU_ASSERT_EQUAL(sim_sent_type(-1), LNS_L2TP_STOPCCN);
+	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_REFUSE_TUNNELS), 1);
 	sim_teardown();
 }
 
