@@ -84,6 +84,7 @@ struct lns_aaa {
 	uint64_t limit_refused;
 	uint64_t bad_rate;              /* Mikrotik-Rate-Limit values refused */
 	uint64_t rate_no_slot;          /* ... with every anonymous policy slot held */
+	uint64_t filter_unknown;        /* Access-Accept Filter-Ids naming no policy */
 };
 
 /* A saved copy of the PPP request: the local fallback needs it after start(). */
@@ -117,6 +118,7 @@ struct lns_aaa_sess {
 	uint8_t class_[LNS_RAD_ATTR_MAX];
 	uint8_t class_len;
 	char filter_id[64];
+	bool filter_long;               /* the Filter-Id was cut to fit filter_id */
 	char framed_route[64];
 	uint32_t framed_ip;             /* as sent (incl. 0xfffffffe/ff), 0 none */
 	char framed_pool[LNS_CONF_NAME_MAX];
@@ -403,8 +405,11 @@ take_accept(struct lns_aaa_sess *s, const struct lns_rad_view *v, struct lns_aut
 		memcpy(s->class_, d, n);
 		s->class_len = n;
 	}
-	if (lns_rad_find(v, LNS_RA_FILTER_ID, &d, &n))
+	if (lns_rad_find(v, LNS_RA_FILTER_ID, &d, &n)) {
 		copy_str(s->filter_id, sizeof(s->filter_id), d, n);
+		/* longer than any policy name: its truncated copy must not match one */
+		s->filter_long = n >= LNS_CONF_NAME_MAX;
+	}
 	if (lns_rad_find(v, LNS_RA_FRAMED_ROUTE, &d, &n))
 		copy_str(s->framed_route, sizeof(s->framed_route), d, n);
 	if (lns_rad_find_vsa(v, LNS_RAD_VENDOR_MICROSOFT, LNS_RA_MS_PRIMARY_DNS, &d, &n) && n == 4)
@@ -782,6 +787,24 @@ out:
 	return s->dyn_pol;
 }
 
+int
+lns_ctl_aaa_session_filter_policy(struct lns_aaa_sess *s, const struct lns_conf *conf)
+{
+	int idx;
+
+	if (s == NULL || s->filter_id[0] == '\0')
+		return -1;
+	idx = s->filter_long ? -1 : lns_conf_policy_find(conf, s->filter_id);
+	if (idx < 0) {
+		/* A login is not refused for it: a typo in one RADIUS entry or a policy
+		 * a reload removed would otherwise lock those users out. Said loudly. */
+		s->aaa->filter_unknown++;
+		log_ev(s->aaa, LNS_EV_POLICY, s, "user=%s error=unknown-filter-id "
+		       "filter-id=\"%.40s\" source=radius", s->user, s->filter_id);
+	}
+	return idx;
+}
+
 /* Move the session off its anonymous policy (if any) and let the slot go. */
 static void
 rate_release(struct lns_aaa_sess *s)
@@ -1084,6 +1107,31 @@ das_apply_coa(struct lns_aaa_sess *s, const struct lns_rad_view *v)
 	}
 }
 
+/*
+ * A CoA's Filter-Id must name one of the running `policies:` (a removed one no
+ * longer counts): otherwise the request cannot be honoured and, as a CoA is all
+ * or nothing (RFC 5176 §3.3), nothing of it is applied; CoA-NAK with Error-Cause
+ * Invalid-Attribute-Value (407, RFC 5176 §3.5: "an attribute with an unsupported
+ * value"). Counted and an event.
+ */
+static bool
+das_filter_known(struct lns_aaa *x, const struct lns_rad_view *v, const uint8_t *d, uint8_t n)
+{
+	char name[LNS_CONF_NAME_MAX], user[LNS_AUTH_USER_MAX + 1] = "";
+	const uint8_t *ud;
+	uint8_t un;
+
+	copy_str(name, sizeof(name), d, n);
+	if (n < sizeof(name) && lns_conf_policy_find(x->ctl->dp->conf, name) >= 0)
+		return true;
+	if (lns_rad_find(v, LNS_RA_USER_NAME, &ud, &un))
+		copy_str(user, sizeof(user), ud, un);
+	x->das[LNS_DAS_COA_UNKNOWN_POLICY]++;
+	log_ev(x, LNS_EV_POLICY, NULL, "user=%s error=unknown-filter-id filter-id=\"%.40s\" "
+	       "source=coa result=nak", user[0] ? user : "-", name);
+	return false;
+}
+
 static void
 das_answer(struct lns_aaa *x, const struct lns_das_client_conf *cl, uint32_t ci,
 	   const struct lns_rad_view *v, const struct sockaddr_in *to, bool ack, int error)
@@ -1196,6 +1244,9 @@ das_handle(struct lns_aaa *x, const uint8_t *b, size_t len, const struct sockadd
 	if (err == 0 && lns_rad_find(&v, LNS_RA_NAS_IDENTIFIER, &d, &n) &&
 	    (strlen(rc->nas_identifier) != n || memcmp(rc->nas_identifier, d, n) != 0))
 		err = 403;
+	if (err == 0 && coa && lns_rad_find(&v, LNS_RA_FILTER_ID, &d, &n) &&
+	    !das_filter_known(x, &v, d, n))
+		err = LNS_RAD_ERR_INVALID_ATTRIBUTE_VALUE;
 	if (err == 0) {
 		/* Management path: a walk over the live sessions per request */
 		for (struct lns_aaa_sess *s = x->all, *nx; s != NULL; s = nx) {
@@ -1549,6 +1600,7 @@ lns_ctl_aaa_snap(const struct lns_ctl *ctl, struct lns_radius_snap *o)
 	o->acct_pending = lns_radc_acct_pending(x->radc);
 	o->spool_depth = lns_radc_spool_depth(x->radc);
 	o->auth_fallbacks = x->fallbacks;
+	o->filter_id_unknown = x->filter_unknown;
 	o->auth_held = x->held_total;
 	o->accounting_on = !auth_gate_closed((struct lns_aaa *)x);
 	return 0;

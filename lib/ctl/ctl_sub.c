@@ -220,7 +220,6 @@ sub_apply_policy(struct sub *s, const char *user)
 {
 	const struct lns_conf *conf = s->ctl->dp->conf;
 	const struct lns_dest_profile *p;
-	struct lns_sess_snap snap;
 	const char *src = "config", *name = NULL;
 	char desc[64];
 	int idx;
@@ -230,13 +229,11 @@ sub_apply_policy(struct sub *s, const char *user)
 		name = desc;
 		src = "radius";
 	}
+	/* a Filter-Id that names no policy is counted and an event, then ignored */
+	if (idx < 0 && (idx = lns_ctl_aaa_session_filter_policy(s->aaa, conf)) >= 0)
+		src = "radius";
 	if (idx < 0 && conf->n_policies == 0)
 		return;
-	memset(&snap, 0, sizeof(snap));
-	lns_ctl_aaa_session_info(s->aaa, &snap);
-	if (idx < 0 && snap.filter_id[0] != '\0' &&
-	    (idx = lns_conf_policy_find(conf, snap.filter_id)) >= 0)
-		src = "radius";
 	for (uint32_t i = 0; idx < 0 && i < conf->ppp.n_users; i++)
 		if (strcmp(conf->ppp.users[i].name, user) == 0 &&
 		    conf->ppp.users[i].policy[0] != '\0')
@@ -617,6 +614,12 @@ lns_ctl_subs_init(struct lns_ctl *ctl, char *err, size_t errlen)
 	ss->l2tp = lns_l2tp_create(conf, &l2tp_ops, ctl, ctl->timers, ctl->dp->evlog);
 	if (ss->l2tp == NULL)
 		goto nomem;
+	/* Tunnel ids the static section took are not L2TP's to give: the table
+	 * would refuse the duplicate and the dynamic tunnel would fail. Session ids
+	 * are per tunnel, so distinct tunnel ids keep them apart too. */
+	for (uint32_t id = 1; id < LNS_TUNNEL_MAX; id++)
+		if (tbl->tun[id].state == LNS_TBL_UP)
+			(void)lns_l2tp_reserve_tunnel_id(ss->l2tp, (uint16_t)id);
 	ss->draining = conf->node.drain;
 	lns_timer_init(&ss->drain_timer, drain_expired, ctl);
 	lns_l2tp_set_drain(ss->l2tp, ss->draining);   /* IKE: lns_ctl_ike_init() */

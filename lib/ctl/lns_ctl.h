@@ -213,6 +213,11 @@ void lns_ctl_aaa_session_up(struct lns_aaa_sess *s, uint32_t addr, const char *u
  *  the session ends. @return its index for lns_tables_session_set_policy() with
  *  desc set ("rate:UP/DOWN" bit/s), or -1 (none, or no slot: an event says). */
 int lns_ctl_aaa_session_rate_policy(struct lns_aaa_sess *s, char *desc, size_t n);
+/** The named policy the session's RADIUS Filter-Id names in conf: its slot, or -1
+ *  when there is no Filter-Id or it names no policy (that is counted and an event
+ *  `policy ... error=unknown-filter-id`; the caller falls back to ppp.users and the
+ *  destination profile). */
+int lns_ctl_aaa_session_filter_policy(struct lns_aaa_sess *s, const struct lns_conf *conf);
 /** Why the session ends (Acct-Terminate-Cause); the first cause given wins. */
 void lns_ctl_aaa_session_cause(struct lns_aaa_sess *s, int cause);
 /** The session is gone (counters still readable): Stop, then free s. */

@@ -282,6 +282,16 @@ lns_l2tp_create(const struct lns_conf *conf, const struct lns_l2tp_ops *ops, voi
 	return l;
 }
 
+int
+lns_l2tp_reserve_tunnel_id(struct lns_l2tp *l, uint16_t id)
+{
+	if (id == 0)
+		return -EINVAL;
+	if (id > l->max_tid)
+		return 0;
+	return lns_idpool_reserve(l->tids, id);
+}
+
 void
 lns_l2tp_free(struct lns_l2tp *l)
 {

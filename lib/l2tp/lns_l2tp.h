@@ -219,6 +219,13 @@ int lns_l2tp_tunnel_close(struct lns_l2tp *l, uint16_t tunnel_id, uint16_t resul
 			  uint64_t now_ms);
 /** The IPsec connection vanished (IKE Delete/DPD): its tunnels are destroyed. */
 void lns_l2tp_conn_gone(struct lns_l2tp *l, uint32_t conn, uint64_t now_ms);
+/**
+ * A local tunnel id that something else holds (a `static:` tunnel): never handed
+ * to a dynamic tunnel. Call before the first lns_l2tp_input(). An id above
+ * limits.max-tunnels cannot collide and is accepted as is.
+ * @return 0, -EEXIST (already held), -EINVAL (id 0).
+ */
+int lns_l2tp_reserve_tunnel_id(struct lns_l2tp *l, uint16_t id);
 /** Drain (lnsctl drain, node.drain): while on, new SCCRQs get StopCCN result 2 with
  *  a message and new ICRQs CDN result 4; what exists stays. */
 void lns_l2tp_set_drain(struct lns_l2tp *l, bool on);

@@ -155,7 +155,8 @@ struct lns_sess_snap {
 	X(NO_MSG_AUTH,     "das-no-message-authenticator") \
 	X(STALE,           "das-stale-event-timestamp") \
 	X(DUPLICATE,       "das-duplicate") \
-	X(UNEXPECTED_CODE, "das-unexpected-code")
+	X(UNEXPECTED_CODE, "das-unexpected-code") \
+	X(COA_UNKNOWN_POLICY, "das-coa-unknown-policy")
 
 enum lns_das_stat {
 #define X(e, s) LNS_DAS_##e,
@@ -181,6 +182,8 @@ struct lns_radius_snap {
 	uint64_t ctr[32];
 	uint32_t acct_pending, spool_depth;
 	uint64_t auth_fallbacks;
+	/** Access-Accepts whose Filter-Id named no policy (fell back to ppp.users/profile) */
+	uint64_t filter_id_unknown;
 	uint64_t auth_held;             /**< Access-Requests that waited for Accounting-On */
 	uint8_t accounting_on;          /**< 1 once this run's Accounting-On is acknowledged */
 	uint64_t das[16];               /**< enum lns_das_stat */

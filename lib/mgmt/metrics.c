@@ -129,6 +129,8 @@ render_radius(struct buf *b, const struct lns_dp *dp)
 	for (uint32_t i = 0; r->das_port != 0 && i < LNS_DAS_STAT_MAX; i++)
 		put(b, "lnsd_radius_total{counter=\"%s\"} %" PRIu64 "\n",
 		    label(lns_das_stat_name(i), l, sizeof(l)), r->das[i]);
+	put(b, "lnsd_radius_total{counter=\"filter_id_unknown\"} %" PRIu64 "\n",
+	    r->filter_id_unknown);
 	family(b, "lnsd_radius_acct_pending", "gauge",
 	       "accounting records not yet acknowledged (queued and in flight)");
 	put(b, "lnsd_radius_acct_pending %u\n", r->acct_pending);

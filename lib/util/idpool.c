@@ -65,6 +65,41 @@ lns_idpool_put(struct lns_idpool *p, uint32_t id)
 	return 0;
 }
 
+/* Whether ring slot i holds a free id (lies in the window head .. head+count-1). */
+static bool
+slot_live(const struct lns_idpool *p, uint32_t i)
+{
+	uint32_t off = i >= p->head ? i - p->head : i + p->n - p->head;
+
+	return off < p->count;
+}
+
+int
+lns_idpool_reserve(struct lns_idpool *p, uint32_t id)
+{
+	uint32_t i = id - p->first;
+
+	if (id < p->first || i >= p->n)
+		return -EINVAL;
+	if (p->used[i])
+		return -EEXIST;
+	/* every free id is in the live window exactly once; slots outside it may
+	 * hold stale copies, hence the window check */
+	if (p->ring[i] != id || !slot_live(p, i)) {
+		for (uint32_t k = 0, j = p->head; k < p->count; k++, j = j + 1 == p->n ? 0 : j + 1)
+			if (p->ring[j] == id) {
+				i = j;
+				break;
+			}
+	}
+	/* the head's id takes the reserved one's slot; FIFO order moves by one place */
+	p->ring[i] = p->ring[p->head];
+	p->head = p->head + 1 == p->n ? 0 : p->head + 1;
+	p->count--;
+	p->used[id - p->first] = 1;
+	return 0;
+}
+
 bool
 lns_idpool_in_use(const struct lns_idpool *p, uint32_t id)
 {

@@ -32,6 +32,16 @@ int lns_idpool_get(struct lns_idpool *p, uint32_t *id);
 /** Return an id. @return 0, or -EINVAL for an id not from this pool or not in use. */
 int lns_idpool_put(struct lns_idpool *p, uint32_t id);
 
+/**
+ * Take one given id out of the pool, as if handed out (lns_idpool_put() returns it):
+ * for ids that something outside the pool already holds, such as statically
+ * provisioned tunnels, so that lns_idpool_get() never hands them out. O(1) while
+ * the id still sits where lns_idpool_create() put it (reserving before any
+ * lns_idpool_get()), else a scan of the free ids: meant for start-up, not for a hot path.
+ * @return 0, -EEXIST when the id is in use, -EINVAL when it is not from this pool.
+ */
+int lns_idpool_reserve(struct lns_idpool *p, uint32_t id);
+
 /** Whether an id is currently handed out. */
 bool lns_idpool_in_use(const struct lns_idpool *p, uint32_t id);
 

@@ -10,8 +10,8 @@
 # --dry-run and the reload answer name the changes; `show sessions` names each
 # session's policy; a new xl2tpd + slirp session of a user given "newp" by the
 # reload takes it: downstream 2 Mbit/s. That user authenticates against
-# FreeRADIUS; radclient CoA Filter-Id naming the removed policy changes nothing
-# (an unknown name, as before), naming "fast" moves the session to it. Then an
+# FreeRADIUS; radclient CoA Filter-Id naming the removed policy is NAKed (407)
+# and changes nothing, naming "fast" moves the session to it. Then an
 # lnsd started without policies (no policer table) gets its first by reload,
 # and a new session is metered by it. Paced UDP (policygen.py) offers 10 Mbit/s
 # per session for LNS_POLICY_SECS (default 3) seconds per measure.
@@ -60,7 +60,6 @@ radius:
     - {address: 127.0.0.1, auth-port: $P1, acct-port: $((P1 + 1)), secret: radsecret}
 policies:
 $1
-# high local ids: dynamic tunnel ids do not skip static ones (noted in the report)
 static:
   tunnels:
     - {local-id: 4001, peer-id: 11, peer: $LNS_ACC_PEER, sessions: 1, pool: stat, policy: $2}
@@ -148,8 +147,8 @@ ip=$(lns_ctl --json show sessions | "$PY" -c '
 import json, sys
 print(next((v["address"] for v in json.load(sys.stdin).values() if v.get("user") == "nu"), ""))')
 lns_check "nu: show sessions names newp" [ "$(pol_of "$ip")" = newp ]
-# CoA Filter-Id by name: a removed policy is unknown (no change, as any unknown
-# name), an added one switches the session
+# CoA Filter-Id by name: a removed policy is unknown (CoA-NAK Invalid-Attribute-
+# Value, no change, as any unknown name), an added one switches the session
 sid=$(lns_ctl --json show sessions | "$PY" -c '
 import json, sys
 print(next((v.get("acct_session_id", "") for v in json.load(sys.stdin).values() if v.get("user") == "nu"), ""))')
@@ -158,6 +157,8 @@ das() { printf "User-Name = \"nu\"\nAcct-Session-Id = \"$sid\"\nFilter-Id = \"$1
 seq1=$(lns_last_seq)
 out=$(das slow)
 lns_log "  CoA Filter-Id=slow: $(echo "$out" | grep -o 'Received CoA-[A-Z]*')"
+lns_check "CoA Filter-Id=slow (removed): CoA-NAK Invalid-Attribute-Value" \
+	sh -c "echo '$out' | grep -q 'Received CoA-NAK' && echo '$out' | grep -Eq 'Error-Cause = (Invalid-Attribute-Value|407)'"
 lns_check "CoA Filter-Id=slow (removed): the session stays on newp" \
 	sh -c "[ '$(pol_of "$ip")' = newp ] && [ -n '$sid' ]"
 lns_check "CoA Filter-Id=slow: no policy event" eval "! lns_has_event policy 'policy=slow' $seq1"

@@ -3,17 +3,21 @@
 # Per-subscriber policy from the config and from RADIUS (issue 17), against
 # FreeRADIUS (authentication and the accounting detail file) and xl2tpd + slirp as
 # the real client (one call at a time; the LAC's host name picks the profile):
+#   sid.  a static tunnel holds local-id 1: the first xl2tpd tunnel gets another
+#         id and a UDP echo round trip passes through it
 #   st.   profile session-timeout 3 s in a single-shot profile: the session ends,
 #         Stop says Session-Timeout, the tunnel follows (StopCCN)
 #   rst.  RADIUS Session-Timeout 2 wins over the profile's 600
 #   idle. ppp.users' session-idle-timeout 2 (RADIUS gives none): Stop says
-#         Idle-Timeout
+#         Idle-Timeout; its Access-Accept's Filter-Id names no policy: counted,
+#         event, the profile's policy applies
 #   ka.   profile keepalive 1 s x 2 (ppp.keepalive is off): slirp frozen, the
 #         session ends within a few seconds, Stop says Lost-Carrier
 #   rate. Mikrotik-Rate-Limit "8M/2M" in the Access-Accept: event policy
 #         source=radius; 10 Mbit/s offered downstream delivers 2 Mbit/s -20/+10%
 #         (packets counted by the client namespace's kernel); radclient CoA
 #         "8M/4M": ACK, event source=coa, 4 Mbit/s; a bad value: NAK 407;
+#         a Filter-Id naming no policy: NAK 407, event, nothing changed;
 #         CoA "1M/8M" and 4 Mbit/s echoed back by a UDP echo behind slirp: the
 #         upstream delivers 1 Mbit/s (counted by the core namespace's kernel)
 . "$(dirname "$0")/lib.sh"
@@ -33,6 +37,7 @@ stuser    Cleartext-Password := "stpass"
 radst     Cleartext-Password := "radstpass"
           Session-Timeout = 2
 idler     Cleartext-Password := "idlepass"
+          Filter-Id = "nosuch"
 kauser    Cleartext-Password := "kapass"
 rateuser  Cleartext-Password := "ratepass"
           Mikrotik-Rate-Limit = "8M/2M"
@@ -60,6 +65,7 @@ l2tp:
     - name: longprof
       match: {host-name: longprof}
       session-timeout: 600
+      policy: base
     - name: kaprof
       match: {host-name: kaprof}
       keepalive-interval: 1
@@ -71,6 +77,7 @@ ppp:
   default-pool: subs
   pools:
     - {name: subs, prefix: 10.203.0.0/24}
+    - {name: stat, prefix: 10.204.0.0/30}
   users:
     - name: idler
       password: unused
@@ -84,6 +91,11 @@ radius:
     - {address: 127.0.0.1, secret: nassecret}
   servers:
     - {address: 127.0.0.1, auth-port: $P1, acct-port: $((P1 + 1)), secret: radsecret}
+policies:
+  - {name: base, down-rate: 50000000}
+static:
+  tunnels:
+    - {local-id: 1, peer-id: 11, peer: $LNS_ACC_PEER, sessions: 1, pool: stat}
 "
 lns_check "lnsd --check accepts the per-session keys" quiet "$LNSD" --check -c "$W/lnsd.yaml"
 lns_start "$W/lnsd.yaml" || { lns_fail "lnsd starts"; lns_finish; exit 1; }
@@ -102,6 +114,47 @@ call() {
 	[ -n "$SID" ]
 }
 cause_is() { [ "$(jfield "$(acct_rec "$1" Stop || echo '{}')" Acct-Terminate-Cause)" = "$2" ]; }
+
+# ---- sid. static tunnel 1 holds its id: the first xl2tpd tunnel gets another
+# one (it used to get 1 and be refused by the data plane), and passes traffic
+seq0=$(lns_last_seq)
+lns_check "sid: up in profile longprof beside static tunnel 1" call sid kauser kapass longprof
+tun_ids() { lns_ctl --json show tunnels | "$PY" -c '
+import json, sys
+print(" ".join("%s:%s" % (k, v.get("state")) for k, v in sorted(json.load(sys.stdin).items(), key=lambda kv: int(kv[0]))))'; }
+ids=$(tun_ids)
+lns_log "sid: tunnels $ids"
+lns_check "sid: tunnel 1 is still the static one, the L2TP tunnel has another id ($ids)" \
+	sh -c "echo '$ids' | grep -qw '1:static' && echo '$ids' | grep -Eq '(^| )([02-9]|[1-9][0-9]+):established'"
+lns_check "sid: no tunnel refused" eval "! lns_has_event tunnel-refused '' $seq0"
+ip=$(jfield "$(sess kauser)" address)
+ip -n "$LNS_NS_ACC" addr add "$ip/32" dev lo
+ip netns exec "$LNS_NS_ACC" timeout 20 "$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 7777))
+while True:
+    d, a = s.recvfrom(2048)
+    s.sendto(b"echo:" + d, a)' "$ip" &
+LNS_BG_PIDS+=("$!")
+sleep 0.3
+reply=$(ip netns exec "$LNS_NS_CORE" "$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(1)
+for i in range(5):
+    s.sendto(b"sid-%d" % i, (sys.argv[1], 7777))
+    try:
+        d, a = s.recvfrom(2048)
+        print(d.decode(), a[0]); break
+    except socket.timeout:
+        pass' "$ip")
+lns_check "sid: UDP round trip core -> $ip -> core through the L2TP tunnel ($reply)" \
+	sh -c "echo '$reply' | grep -Eq '^echo:sid-[0-9] $ip\$'"
+ip -n "$LNS_NS_ACC" addr del "$ip/32" dev lo
+lns_lac_hangup sid
+lns_check "sid: hung up" lns_wait_event session-down "" "$seq0" 10
+lns_lac_stop sid
 
 # ---- st. profile session-timeout 3 (single-shot: the tunnel follows)
 seq0=$(lns_last_seq)
@@ -134,6 +187,15 @@ lns_check "idle: up in profile longprof" call idle idler idlepass longprof
 lns_check "idle: show sessions: idle_timeout 2 (ppp.users), session_timeout 600 (profile)" \
 	"$PY" -c 'import json, sys; s = json.loads(sys.argv[1]); sys.exit(not (s.get("idle_timeout") == 2 and s.get("session_timeout") == 600))' \
 	"$(sess idler)"
+lns_check "idle: Access-Accept Filter-Id nosuch names no policy: event with the reason" \
+	lns_wait_event policy 'user=idler error=unknown-filter-id filter-id="nosuch" source=radius' "$seq0" 5
+lns_check "idle: ... and the login falls back to the profile's policy base" \
+	lns_wait_event policy "user=idler policy=base source=config" "$seq0" 5
+lns_check "idle: show sessions: filter_id nosuch, policy base" \
+	"$PY" -c 'import json, sys; s = json.loads(sys.argv[1]); sys.exit(not (s.get("filter_id") == "nosuch" and s.get("policy") == "base"))' \
+	"$(sess idler)"
+lns_check "idle: show radius counts it (filter_id_unknown 1)" "$PY" -c \
+	'import json, sys; sys.exit(json.loads(sys.argv[1]).get("filter_id_unknown") != 1)' "$(lns_ctl --json show radius)"
 lns_check "idle: the silent session ends" lns_wait_event session-down "" "$seq0" 8
 wait_acct "$SID" Stop 5
 lns_check "idle: Acct-Terminate-Cause = Idle-Timeout" cause_is "$SID" Idle-Timeout
@@ -205,6 +267,19 @@ lns_check "rate: a malformed Mikrotik-Rate-Limit gets CoA-NAK Invalid-Attribute-
 	sh -c "echo '$out' | grep -q 'Received CoA-NAK' && echo '$out' | grep -Eq 'Error-Cause = (Invalid-Attribute-Value|407)'"
 lns_check "rate: ... and the rate stays 4 Mbit/s down" \
 	"$PY" -c 'import json, sys; sys.exit(json.loads(sys.argv[1]).get("rate_down") != 4000000)' "$(sess rateuser)"
+# a Filter-Id naming no policy cannot be honoured: NAK, and nothing of the request
+# applies (RFC 5176 §3.3), not even its Session-Timeout
+seq1=$(lns_last_seq)
+out=$(das "User-Name = \"rateuser\"\nAcct-Session-Id = \"$SID\"\nFilter-Id = \"nosuch\"\nSession-Timeout = 5\nMessage-Authenticator = 0x00\n")
+lns_log "rate: CoA Filter-Id nosuch: $(echo "$out" | grep -E 'Received|Error-Cause' | tr '\n' ' ')"
+lns_check "rate: CoA Filter-Id naming no policy gets CoA-NAK Invalid-Attribute-Value" \
+	sh -c "echo '$out' | grep -q 'Received CoA-NAK' && echo '$out' | grep -Eq 'Error-Cause = (Invalid-Attribute-Value|407)'"
+lns_check "rate: ... an event says why" \
+	lns_wait_event policy 'user=rateuser error=unknown-filter-id filter-id="nosuch" source=coa result=nak' "$seq1" 5
+lns_check "rate: ... and the session is unchanged (4 Mbit/s down, no Filter-Id, no session-timeout 5)" \
+	"$PY" -c 'import json, sys; s = json.loads(sys.argv[1]); sys.exit(not (s.get("rate_down") == 4000000 and s.get("filter_id", "") == "" and s.get("session_timeout") != 5 and s.get("policy") == "radius-rate"))' "$(sess rateuser)"
+lns_check "rate: show radius counts it (das_coa_unknown_policy 1)" "$PY" -c \
+	'import json, sys; sys.exit(json.loads(sys.argv[1])["counters"].get("das_coa_unknown_policy") != 1)' "$(lns_ctl --json show radius)"
 # upstream: slirp NATs what lnsd sends the subscriber to real sockets in the client
 # namespace (PEERS.md); an echo there sends every datagram back, the same size
 ip -n "$LNS_NS_ACC" addr add "$ip/32" dev lo

@@ -685,6 +685,35 @@ test_ids_and_limits(void)
 	sim_teardown();
 }
 
+/* A tunnel id a static tunnel holds is never given to an SCCRQ. */
+static void
+test_reserved_tunnel_ids(void)
+{
+	struct lac c[3];
+
+	setup();
+	CU_ASSERT_EQUAL(lns_l2tp_reserve_tunnel_id(S.l, 1), 0);
+	CU_ASSERT_EQUAL(lns_l2tp_reserve_tunnel_id(S.l, 3), 0);
+	CU_ASSERT_EQUAL(lns_l2tp_reserve_tunnel_id(S.l, 3), -EEXIST);
+	CU_ASSERT_EQUAL(lns_l2tp_reserve_tunnel_id(S.l, 0), -EINVAL);
+	CU_ASSERT_EQUAL(lns_l2tp_reserve_tunnel_id(S.l, 4000), 0); /* above max-tunnels */
+	for (int i = 0; i < 2; i++) {
+		char a[16];
+
+		snprintf(a, sizeof(a), "10.0.2.%d", i + 1);
+		lac_init(&c[i], a, 1701, (uint32_t)i, 1);
+		lac_connect(&c[i]);
+		CU_ASSERT(c[i].lns_tid == 2 || c[i].lns_tid == 4);
+	}
+	CU_ASSERT_NOT_EQUAL(c[0].lns_tid, c[1].lns_tid);
+	/* max-tunnels 4, two ids held: the third dynamic tunnel is refused */
+	lac_init(&c[2], "10.0.2.9", 1701, 9, 1);
+	CU_ASSERT_EQUAL(lac_sccrq(&c[2], NULL, 0), -EPERM);
+	CU_ASSERT_EQUAL(sim_sent_type(-1), LNS_L2TP_STOPCCN);
+	CU_ASSERT_EQUAL(sim_ctr(LNS_L2TP_CTR_REFUSE_TUNNELS), 1);
+	sim_teardown();
+}
+
 static void
 test_bad_messages(void)
 {
@@ -1256,6 +1285,7 @@ main(void)
 		return 1;
 	s = CU_add_suite("l2tp_ctl", NULL, NULL);
 	CU_add_test(s, "handshake SCCRQ..ICCN, delayed ZLB", test_handshake);
+	CU_add_test(s, "static tunnel ids are never handed out", test_reserved_tunnel_ids);
 	CU_add_test(s, "tunnel authentication good and bad", test_tunnel_auth);
 	CU_add_test(s, "no randomness: the secured tunnel is refused", test_tunnel_no_random);
 	CU_add_test(s, "retransmission back-off and exhaustion", test_retransmit_backoff);
