@@ -1601,6 +1601,8 @@ lns_ctl_aaa_snap(const struct lns_ctl *ctl, struct lns_radius_snap *o)
 	o->spool_depth = lns_radc_spool_depth(x->radc);
 	o->auth_fallbacks = x->fallbacks;
 	o->filter_id_unknown = x->filter_unknown;
+	o->rate_limit_bad = x->bad_rate;
+	o->rate_limit_no_slot = x->rate_no_slot;
 	o->auth_held = x->held_total;
 	o->accounting_on = !auth_gate_closed((struct lns_aaa *)x);
 	return 0;

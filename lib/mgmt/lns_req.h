@@ -184,6 +184,10 @@ struct lns_radius_snap {
 	uint64_t auth_fallbacks;
 	/** Access-Accepts whose Filter-Id named no policy (fell back to ppp.users/profile) */
 	uint64_t filter_id_unknown;
+	/** Access-Accepts whose Mikrotik-Rate-Limit could not be parsed (ignored) */
+	uint64_t rate_limit_bad;
+	/** RADIUS rates not applied: every anonymous policy slot was held */
+	uint64_t rate_limit_no_slot;
 	uint64_t auth_held;             /**< Access-Requests that waited for Accounting-On */
 	uint8_t accounting_on;          /**< 1 once this run's Accounting-On is acknowledged */
 	uint64_t das[16];               /**< enum lns_das_stat */

@@ -131,6 +131,10 @@ render_radius(struct buf *b, const struct lns_dp *dp)
 		    label(lns_das_stat_name(i), l, sizeof(l)), r->das[i]);
 	put(b, "lnsd_radius_total{counter=\"filter_id_unknown\"} %" PRIu64 "\n",
 	    r->filter_id_unknown);
+	put(b, "lnsd_radius_total{counter=\"rate_limit_bad\"} %" PRIu64 "\n",
+	    r->rate_limit_bad);
+	put(b, "lnsd_radius_total{counter=\"rate_limit_no_slot\"} %" PRIu64 "\n",
+	    r->rate_limit_no_slot);
 	family(b, "lnsd_radius_acct_pending", "gauge",
 	       "accounting records not yet acknowledged (queued and in flight)");
 	put(b, "lnsd_radius_acct_pending %u\n", r->acct_pending);

@@ -1092,6 +1092,8 @@ cmd_radius(const char *cmd __rte_unused, const char *params __rte_unused,
 	rte_tel_data_add_dict_u64(d, "spool_depth", r->spool_depth);
 	rte_tel_data_add_dict_u64(d, "auth_fallbacks", r->auth_fallbacks);
 	rte_tel_data_add_dict_u64(d, "filter_id_unknown", r->filter_id_unknown);
+	rte_tel_data_add_dict_u64(d, "rate_limit_bad", r->rate_limit_bad);
+	rte_tel_data_add_dict_u64(d, "rate_limit_no_slot", r->rate_limit_no_slot);
 	rte_tel_data_add_dict_u64(d, "auth_held", r->auth_held);
 	rte_tel_data_add_dict_string(d, "accounting_on", r->accounting_on ? "acknowledged" :
 				     "waiting");

@@ -7,7 +7,8 @@
 #         id and a UDP echo round trip passes through it
 #   st.   profile session-timeout 3 s in a single-shot profile: the session ends,
 #         Stop says Session-Timeout, the tunnel follows (StopCCN)
-#   rst.  RADIUS Session-Timeout 2 wins over the profile's 600
+#   rst.  RADIUS Session-Timeout 2 wins over the profile's 600; its malformed
+#         Mikrotik-Rate-Limit is ignored: event, counted (rate_limit_bad)
 #   idle. ppp.users' session-idle-timeout 2 (RADIUS gives none): Stop says
 #         Idle-Timeout; its Access-Accept's Filter-Id names no policy: counted,
 #         event, the profile's policy applies
@@ -35,7 +36,8 @@ quiet() { "$@" >/dev/null 2>&1; }
 RAD_USERS=$(cat <<'EOF'
 stuser    Cleartext-Password := "stpass"
 radst     Cleartext-Password := "radstpass"
-          Session-Timeout = 2
+          Session-Timeout = 2,
+          Mikrotik-Rate-Limit = "8Q/2M"
 idler     Cleartext-Password := "idlepass"
           Filter-Id = "nosuch"
 kauser    Cleartext-Password := "kapass"
@@ -176,6 +178,11 @@ lns_check "rst: up in profile longprof" call rst radst radstpass longprof
 lns_check "rst: show sessions: session_timeout 2 (RADIUS), not 600 (profile)" \
 	"$PY" -c 'import json, sys; sys.exit(json.loads(sys.argv[1]).get("session_timeout") != 2)' \
 	"$(sess radst)"
+lns_check "rst: Access-Accept Mikrotik-Rate-Limit 8Q/2M is refused: event with the value" \
+	lns_wait_event policy 'user=radst error=bad-Mikrotik-Rate-Limit value="8Q/2M" source=radius' "$seq0" 5
+lns_check "rst: show radius counts it (rate_limit_bad 1, rate_limit_no_slot 0)" "$PY" -c \
+	'import json, sys; r = json.loads(sys.argv[1]); sys.exit(not (r.get("rate_limit_bad") == 1 and r.get("rate_limit_no_slot") == 0))' \
+	"$(lns_ctl --json show radius)"
 lns_check "rst: the session ends" lns_wait_event session-down "" "$seq0" 8
 wait_acct "$SID" Stop 5
 lns_check "rst: Acct-Terminate-Cause = Session-Timeout" cause_is "$SID" Session-Timeout
