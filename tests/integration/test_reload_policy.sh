@@ -35,6 +35,17 @@ rad_setup r1 "$P1"
 lns_check "FreeRADIUS starts (ports $P1/$((P1 + 1)))" rad_start r1
 DASPORT=$(free_udp3)
 
+# down_rate IP: bit/s that reach the client port of a 10 Mbit/s downstream stream to IP
+down_rate() {
+	local p0 p1 t
+	p0=$(ip netns exec "$LNS_NS_ACC" cat /sys/class/net/eth0/statistics/rx_packets)
+	t=$(ip netns exec "$LNS_NS_CORE" "${GEN[@]}" down "$SECS" 10 $SIZE "$1" |
+		awk '$1 == "sent" { print $2 }')
+	sleep 0.5
+	p1=$(ip netns exec "$LNS_NS_ACC" cat /sys/class/net/eth0/statistics/rx_packets)
+	awk -v n=$((p1 - p0)) -v t="${t:-1}" -v s=$SIZE 'BEGIN { printf "%d", n * s * 8 / t }'
+}
+
 # conf POLICIES S1POLICY NUPOLICY: the configuration with those policies
 conf() {
 	lns_write_config "$W/$4" "l2tp:
@@ -170,11 +181,7 @@ lns_check "CoA Filter-Id=fast: show sessions names fast" [ "$(pol_of "$ip")" = f
 das newp >/dev/null
 lns_check "CoA Filter-Id=newp: back on newp" \
 	lns_wait_event policy "user=nu policy=newp source=coa" "$seq1" 5
-p0=$(ip netns exec "$LNS_NS_ACC" cat /sys/class/net/eth0/statistics/rx_packets)
-t=$(ip netns exec "$LNS_NS_CORE" "${GEN[@]}" down "$SECS" 10 $SIZE "$ip" | awk '$1 == "sent" { print $2 }')
-sleep 0.5
-p1=$(ip netns exec "$LNS_NS_ACC" cat /sys/class/net/eth0/statistics/rx_packets)
-r=$(awk -v n=$((p1 - p0)) -v t="${t:-1}" -v s=$SIZE 'BEGIN { printf "%d", n * s * 8 / t }')
+r=$(down_rate "$ip")
 lns_check "nu: downstream delivers newp's 2 Mbit/s (got $r bit/s)" within "$r" 2000000
 lns_lac_hangup nu
 lns_lac_stop nu
@@ -211,11 +218,7 @@ lns_check "first policies: nu gets newp" \
 ip=$(lns_ctl --json show sessions | "$PY" -c '
 import json, sys
 print(next((v["address"] for v in json.load(sys.stdin).values() if v.get("user") == "nu"), ""))')
-p0=$(ip netns exec "$LNS_NS_ACC" cat /sys/class/net/eth0/statistics/rx_packets)
-t=$(ip netns exec "$LNS_NS_CORE" "${GEN[@]}" down "$SECS" 10 $SIZE "$ip" | awk '$1 == "sent" { print $2 }')
-sleep 0.5
-p1=$(ip netns exec "$LNS_NS_ACC" cat /sys/class/net/eth0/statistics/rx_packets)
-r=$(awk -v n=$((p1 - p0)) -v t="${t:-1}" -v s=$SIZE 'BEGIN { printf "%d", n * s * 8 / t }')
+r=$(down_rate "$ip")
 lns_check "first policies: nu downstream at newp's 2 Mbit/s (got $r bit/s)" within "$r" 2000000
 lns_lac_hangup nu0
 lns_lac_stop nu0
