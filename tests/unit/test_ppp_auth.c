@@ -445,6 +445,25 @@ test_mschapv2(void)
 	h_fini(&h);
 }
 
+/* A session that authenticates through the test's own authenticator a, LCP open. */
+static void
+h_open_with(struct harness *h, const uint8_t *auth, int n_auth,
+	    const struct lns_authenticator *a)
+{
+	h_init(h, auth, n_auth);
+	h_start(h);
+	h->env.auth = a;
+	h_lcp_open(h);
+}
+
+/* Its end: env.auth back to the local authenticator h_start set, then h_fini. */
+static void
+h_close_with(struct harness *h)
+{
+	h->env.auth = h->auth;
+	h_fini(h);
+}
+
 /* ---- an asynchronous authenticator (as RADIUS would be) ---- */
 
 static int async_starts, async_cancels;
@@ -477,10 +496,7 @@ test_async_authenticator(void)
 	struct lns_auth_result res;
 	struct harness h;
 
-	h_init(&h, auth, 1);
-	h_start(&h);
-	h.env.auth = &aa;
-	h_lcp_open(&h);
+	h_open_with(&h, auth, 1, &aa);
 	h_pap(&h, 3, "carol", "pw");
 	CU_ASSERT_EQUAL(async_starts, 1);
 	CU_ASSERT_STRING_EQUAL(async_user, "carol");
@@ -509,22 +525,17 @@ test_async_authenticator(void)
 	lns_ppp_destroy(h.p);
 	CU_ASSERT_EQUAL(lns_pools_reserve(h.pools, h_ip("198.18.0.7")), 0);
 	h.p = NULL;
-	h.env.auth = h.auth;
-	h_fini(&h);
+	h_close_with(&h);
 
 	/* destroyed while the authenticator still works: cancel(), no verdict */
-	h_init(&h, auth, 1);
-	h_start(&h);
-	h.env.auth = &aa;
-	h_lcp_open(&h);
+	h_open_with(&h, auth, 1, &aa);
 	h_pap(&h, 3, "carol", "pw");
 	CU_ASSERT_EQUAL(async_starts, 2);
 	lns_ppp_destroy(h.p);
 	h.p = NULL;
 	CU_ASSERT_EQUAL(async_cancels, 1);
 	CU_ASSERT_EQUAL(h.n_verdicts, 0);
-	h.env.auth = h.auth;
-	h_fini(&h);
+	h_close_with(&h);
 
 	/* CHAP-MD5: a deferred failure without a reason, then a deferred success;
 	 * each reported once, when it arrives */
@@ -533,10 +544,7 @@ test_async_authenticator(void)
 		struct h_pkt *ch;
 		uint8_t r[16] = { 0 };
 
-		h_init(&h, chap, 1);
-		h_start(&h);
-		h.env.auth = &aa;
-		h_lcp_open(&h);
+		h_open_with(&h, chap, 1, &aa);
 		ch = h_next(&h, LNS_PPP_CHAP, 1);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(ch);
 		chap_response(&h, ch, ch->b[1], "dave", r, 16);
@@ -554,8 +562,7 @@ test_async_authenticator(void)
 		lns_ppp_auth_done(h.p, &res, h.now);
 		CU_ASSERT_EQUAL(h.n_verdicts, 2);
 		verdict_is(&h, 1, true, LNS_AUTH_CHAP_MD5, "dave", 2, "radius=accept");
-		h.env.auth = h.auth;
-		h_fini(&h);
+		h_close_with(&h);
 	}
 
 	/* MS-CHAPv2: a deferred success (as a RADIUS MS-CHAP2-Success brings it) */
@@ -564,10 +571,7 @@ test_async_authenticator(void)
 		struct h_pkt *ch;
 		uint8_t v[49];
 
-		h_init(&h, ms, 1);
-		h_start(&h);
-		h.env.auth = &aa;
-		h_lcp_open(&h);
+		h_open_with(&h, ms, 1, &aa);
 		ch = h_next(&h, LNS_PPP_CHAP, 1);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(ch);
 		mschap_value(ch->b + 5, "erin", "pw", v);
@@ -582,8 +586,7 @@ test_async_authenticator(void)
 		CU_ASSERT_PTR_NOT_NULL(h_next(&h, LNS_PPP_CHAP, 3));
 		CU_ASSERT_EQUAL(h.n_verdicts, 1);
 		verdict_is(&h, 0, true, LNS_AUTH_MSCHAPV2, "erin", 1, "radius=accept");
-		h.env.auth = h.auth;
-		h_fini(&h);
+		h_close_with(&h);
 	}
 }
 
@@ -608,10 +611,7 @@ test_refusing_authenticator(void)
 	struct h_pkt *ch;
 	uint8_t v[49];
 
-	h_init(&h, auth, 1);
-	h_start(&h);
-	h.env.auth = &ra;
-	h_lcp_open(&h);
+	h_open_with(&h, auth, 1, &ra);
 	ch = h_next(&h, LNS_PPP_CHAP, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ch);
 	mschap_value(ch->b + 5, "alice", "secret", v);
@@ -619,8 +619,7 @@ test_refusing_authenticator(void)
 	CU_ASSERT_PTR_NOT_NULL(h_next(&h, LNS_PPP_CHAP, 4));
 	CU_ASSERT_EQUAL(h.n_verdicts, 1);
 	verdict_is(&h, 0, false, LNS_AUTH_MSCHAPV2, "alice", 1, "authenticator-refused(5)");
-	h.env.auth = h.auth;
-	h_fini(&h);
+	h_close_with(&h);
 }
 
 /* ---- proxy authentication (RFC 2661 §4.4.5) ---- */
